@@ -1,0 +1,1 @@
+"""Newsdesk: the content backend of a trilingual news site."""

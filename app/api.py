@@ -1,0 +1,25 @@
+"""The one module that wires every domain router."""
+
+from fastapi import APIRouter
+
+from app.articles.router import router as articles_router
+from app.auth.router import router as api_keys_router
+from app.authors.router import router as authors_router
+from app.languages.router import router as languages_router
+from app.media.router import router as media_router
+from app.ops.router import router as ops_router
+from app.public.router import router as public_router
+from app.taxonomy.router import router as taxonomy_router
+
+router = APIRouter()
+for domain in (
+    ops_router,
+    languages_router,
+    public_router,
+    taxonomy_router,
+    authors_router,
+    articles_router,
+    media_router,
+    api_keys_router,
+):
+    router.include_router(domain)

@@ -1,0 +1,36 @@
+"""ArticleDep: the `{article_id}` of an admin path, loaded with everything, or a 404."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import Depends, Header, Path
+
+from app.articles import service
+from app.db import SessionDep
+from app.languages.deps import LangCode
+from app.models import Article, Translation
+
+
+async def get_article(article_id: uuid.UUID, session: SessionDep) -> Article:
+    return await service.get(session, article_id)
+
+
+ArticleDep = Annotated[Article, Depends(get_article)]
+
+
+async def get_translation(article: ArticleDep, lang: LangCode) -> Translation:
+    return service.require_translation(article, lang)
+
+
+TranslationDep = Annotated[Translation, Depends(get_translation)]
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        description="The ETag of the version this write is based on. Required to change "
+        "an existing resource: missing → 428, stale → 412.",
+        examples=['"translation-6f1c…-v3"'],
+    ),
+]
+
+ArticleIdPath = Annotated[uuid.UUID, Path(description="The article's id.")]

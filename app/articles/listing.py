@@ -1,0 +1,60 @@
+"""The admin list of articles: every state, filters, keyset pagination on creation time."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, exists, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.articles.schemas import ArticleSummary
+from app.articles.views import article_summary
+from app.articles.visibility import is_public
+from app.kit.pagination import Cursor
+from app.models import LIVE_STATUSES, Article, ArticleAuthor, Status, Translation
+
+
+def _status_is(status: Status, now: datetime) -> ColumnElement[bool]:
+    """The status as the admin API shows it (`scheduled` turns `published` on time)."""
+    if status is Status.published:
+        return is_public(now)
+    if status is Status.scheduled:
+        return and_(Translation.status.in_(LIVE_STATUSES), Translation.publish_at > now)
+    return Translation.status == status.value
+
+
+async def admin_page(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    status: Status | None,
+    language: str | None,
+    author: uuid.UUID | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[ArticleSummary], str | None]:
+    query = select(Article).options(selectinload(Article.translations))
+    conditions: list[ColumnElement[bool]] = []
+    if status is not None:
+        conditions.append(_status_is(status, now))
+    if language is not None:
+        conditions.append(Translation.language == language)
+    if conditions:
+        query = query.where(exists().where(Translation.article_id == Article.id, *conditions))
+    if author is not None:
+        query = query.where(
+            exists().where(
+                ArticleAuthor.article_id == Article.id, ArticleAuthor.author_id == author
+            )
+        )
+    if cursor is not None:
+        after = Cursor.decode(cursor)
+        query = query.where(tuple_(Article.created_at, Article.id) < (after.at, after.id))
+    query = query.order_by(Article.created_at.desc(), Article.id.desc()).limit(limit + 1)
+    articles = list(await session.scalars(query))
+    next_cursor = None
+    if len(articles) > limit:
+        articles = articles[:limit]
+        last = articles[-1]
+        next_cursor = Cursor(at=last.created_at, id=last.id).encode()
+    return [article_summary(a, now) for a in articles], next_cursor

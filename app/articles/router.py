@@ -1,0 +1,268 @@
+"""Management API of articles and translations (`/v1/admin/articles/...`)."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from app.articles import service
+from app.articles.deps import ArticleDep, IfMatch, TranslationDep
+from app.articles.listing import admin_page
+from app.articles.schemas import (
+    ArticleCreate,
+    ArticleList,
+    ArticleRead,
+    ArticleUpdate,
+    PublishIn,
+    TranslationIn,
+    TranslationRead,
+)
+from app.articles.views import article_etag, article_read, translation_etag, translation_read
+from app.auth.deps import AdminDep
+from app.db import SessionDep
+from app.errors import problem_responses
+from app.kit.clock import NowDep
+from app.kit.etags import check_if_match
+from app.kit.schema import LanguageKey
+from app.languages.deps import LangCode
+from app.models import Status
+
+router = APIRouter(
+    prefix="/v1/admin/articles", tags=["articles"], responses=problem_responses(401, 403)
+)
+
+ETAG_HEADER = {
+    "ETag": {"description": "The version of the returned resource.", "schema": {"type": "string"}}
+}
+
+
+@router.post(
+    "",
+    operation_id="createArticle",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ArticleRead,
+    responses={
+        201: {
+            "headers": {
+                **ETAG_HEADER,
+                "Location": {"description": "The new article.", "schema": {"type": "string"}},
+            }
+        },
+        **problem_responses(409, 422),
+    },
+)
+async def create_article(
+    body: ArticleCreate, response: Response, session: SessionDep, now: NowDep, _: AdminDep
+) -> ArticleRead:
+    """Create an article with its first translation(s), all drafts."""
+    article = await service.create(session, body)
+    response.headers["Location"] = f"/v1/admin/articles/{article.id}"
+    response.headers["ETag"] = article_etag(article)
+    return article_read(article, now)
+
+
+@router.get("", operation_id="listAdminArticles", response_model=ArticleList)
+async def list_admin_articles(
+    session: SessionDep,
+    now: NowDep,
+    _: AdminDep,
+    status_: Annotated[
+        Status | None,
+        Query(alias="status", description="Articles with a translation in this status."),
+    ] = None,
+    language: Annotated[
+        LanguageKey | None, Query(description="Articles with a translation in this language.")
+    ] = None,
+    author: Annotated[uuid.UUID | None, Query(description="Articles by this author (id).")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> ArticleList:
+    """Every article in every state, newest first; status and language filters combine."""
+    items, next_cursor = await admin_page(
+        session,
+        now=now,
+        status=status_,
+        language=language,
+        author=author,
+        limit=limit,
+        cursor=cursor,
+    )
+    return ArticleList(items=items, next_cursor=next_cursor)
+
+
+@router.get(
+    "/{article_id}",
+    operation_id="getAdminArticle",
+    response_model=ArticleRead,
+    responses={200: {"headers": ETAG_HEADER}, **problem_responses(404)},
+)
+async def get_admin_article(
+    article: ArticleDep, response: Response, now: NowDep, _: AdminDep
+) -> ArticleRead:
+    """One article with all its translations, in every state."""
+    response.headers["ETag"] = article_etag(article)
+    return article_read(article, now)
+
+
+@router.patch(
+    "/{article_id}",
+    operation_id="updateArticle",
+    response_model=ArticleRead,
+    responses={200: {"headers": ETAG_HEADER}, **problem_responses(404, 409, 412, 422, 428)},
+)
+async def update_article(
+    article: ArticleDep,
+    body: ArticleUpdate,
+    if_match: IfMatch,
+    response: Response,
+    session: SessionDep,
+    now: NowDep,
+    _: AdminDep,
+) -> ArticleRead:
+    """Change the article's metadata (byline, category, tags, cover, sources)."""
+    check_if_match(if_match, article_etag(article), article.version, required=True)
+    await service.update(session, article, body)
+    response.headers["ETag"] = article_etag(article)
+    return article_read(article, now)
+
+
+@router.delete(
+    "/{article_id}",
+    operation_id="deleteArticle",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 412, 428),
+)
+async def delete_article(
+    article: ArticleDep, if_match: IfMatch, session: SessionDep, _: AdminDep
+) -> Response:
+    """Delete an article and all its translations."""
+    check_if_match(if_match, article_etag(article), article.version, required=True)
+    await service.delete(session, article)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# One translation on its own path --------------------------------------------------------
+
+
+@router.put(
+    "/{article_id}/translations/{lang}",
+    operation_id="putTranslation",
+    response_model=TranslationRead,
+    responses={
+        200: {"description": "Replaced.", "headers": ETAG_HEADER},
+        201: {"description": "Created.", "model": TranslationRead, "headers": ETAG_HEADER},
+        **problem_responses(404, 409, 412, 422, 428),
+    },
+)
+async def put_translation(
+    article: ArticleDep,
+    lang: LangCode,
+    body: TranslationIn,
+    if_match: IfMatch,
+    response: Response,
+    session: SessionDep,
+    now: NowDep,
+    _: AdminDep,
+) -> TranslationRead:
+    """Add this language version (201), or replace its content (200, needs If-Match)."""
+    existing = service.translation_of(article, lang)
+    if existing is not None:
+        check_if_match(if_match, translation_etag(existing), existing.version, required=True)
+    translation, created = await service.put_translation(session, article, lang, body)
+    if created:
+        response.status_code = status.HTTP_201_CREATED
+        response.headers["Location"] = f"/v1/admin/articles/{article.id}/translations/{lang}"
+    response.headers["ETag"] = translation_etag(translation)
+    return translation_read(translation, now)
+
+
+@router.get(
+    "/{article_id}/translations/{lang}",
+    operation_id="getTranslation",
+    response_model=TranslationRead,
+    responses={200: {"headers": ETAG_HEADER}, **problem_responses(404)},
+)
+async def get_translation(
+    translation: TranslationDep, response: Response, now: NowDep, _: AdminDep
+) -> TranslationRead:
+    """One language version, in any state."""
+    response.headers["ETag"] = translation_etag(translation)
+    return translation_read(translation, now)
+
+
+@router.delete(
+    "/{article_id}/translations/{lang}",
+    operation_id="deleteTranslation",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 409, 412, 428),
+)
+async def delete_translation(
+    article: ArticleDep,
+    translation: TranslationDep,
+    if_match: IfMatch,
+    session: SessionDep,
+    _: AdminDep,
+) -> Response:
+    """Delete one language version (not the original's)."""
+    check_if_match(if_match, translation_etag(translation), translation.version, required=True)
+    await service.delete_translation(session, article, translation)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# Publication state: If-Match is accepted, not required ----------------------------------
+
+TRANSITION_RESPONSES = {200: {"headers": ETAG_HEADER}, **problem_responses(404, 409, 412, 422)}
+
+
+@router.post(
+    "/{article_id}/translations/{lang}/publish",
+    operation_id="publishTranslation",
+    response_model=TranslationRead,
+    responses=TRANSITION_RESPONSES,
+)
+async def publish_translation(
+    translation: TranslationDep,
+    if_match: IfMatch,
+    response: Response,
+    session: SessionDep,
+    now: NowDep,
+    _: AdminDep,
+    body: PublishIn | None = None,
+) -> TranslationRead:
+    """Publish now, or schedule for `publish_at`."""
+    check_if_match(if_match, translation_etag(translation), translation.version, required=False)
+    await service.publish(session, translation, at=body.publish_at if body else None, now=now)
+    response.headers["ETag"] = translation_etag(translation)
+    return translation_read(translation, now)
+
+
+def _transition(name: str, operation_id: str, action: service.Transition, doc: str) -> None:
+    async def endpoint(
+        translation: TranslationDep,
+        if_match: IfMatch,
+        response: Response,
+        session: SessionDep,
+        now: NowDep,
+        _: AdminDep,
+    ) -> TranslationRead:
+        check_if_match(if_match, translation_etag(translation), translation.version, required=False)
+        await action(session, translation, now=now)
+        response.headers["ETag"] = translation_etag(translation)
+        return translation_read(translation, now)
+
+    endpoint.__doc__ = doc
+    router.add_api_route(
+        f"/{{article_id}}/translations/{{lang}}/{name}",
+        endpoint,
+        methods=["POST"],
+        operation_id=operation_id,
+        response_model=TranslationRead,
+        responses=TRANSITION_RESPONSES,
+    )
+
+
+_transition("unpublish", "unpublishTranslation", service.unpublish, "Take down: back to draft.")
+_transition(
+    "archive", "archiveTranslation", service.archive, "Archive: the public URL answers 410 Gone."
+)
+_transition("submit", "submitTranslation", service.submit, "Submit a draft for review.")

@@ -1,0 +1,335 @@
+"""Articles and translations: the writes of the management API and their rules."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.articles.schemas import ArticleCreate, ArticleUpdate, Source, TranslationIn
+from app.errors import Conflict, NotFound, Unprocessable
+from app.kit import html
+from app.kit.slugs import slugify, unique_slug
+from app.languages import service as languages
+from app.models import (
+    Article,
+    ArticleAuthor,
+    ArticleSource,
+    ArticleTag,
+    Author,
+    Category,
+    Media,
+    Status,
+    Tag,
+    Translation,
+    utcnow,
+)
+
+
+def _with_everything() -> list[object]:
+    return [
+        selectinload(Article.authors),
+        selectinload(Article.tags),
+        selectinload(Article.sources),
+        selectinload(Article.translations),
+    ]
+
+
+async def get(session: AsyncSession, ident: uuid.UUID) -> Article:
+    article: Article | None = await session.scalar(
+        select(Article).options(*_with_everything()).where(Article.id == ident)  # type: ignore[arg-type]
+    )
+    if article is None:
+        raise NotFound(f"No article {ident}.")
+    return article
+
+
+def translation_of(article: Article, language: str) -> Translation | None:
+    return next((t for t in article.translations if t.language == language), None)
+
+
+def require_translation(article: Article, language: str) -> Translation:
+    translation = translation_of(article, language)
+    if translation is None:
+        raise NotFound(f"Article {article.id} has no '{language}' translation.")
+    return translation
+
+
+# References -----------------------------------------------------------------------------
+
+
+async def _check_ids(
+    session: AsyncSession,
+    model: type[Author | Tag | Category | Media],
+    ids: Sequence[uuid.UUID],
+    field: str,
+) -> None:
+    if len(set(ids)) != len(ids):
+        raise Unprocessable(
+            f"{field} lists an id twice.",
+            errors=[{"loc": ["body", field], "msg": "Duplicate id", "type": "unique"}],
+        )
+    if not ids:
+        return
+    found = set(await session.scalars(select(model.id).where(model.id.in_(ids))))
+    missing = [i for i, ident in enumerate(ids) if ident not in found]
+    if missing:
+        raise Unprocessable(
+            f"{field} names something that does not exist.",
+            errors=[
+                {
+                    "loc": ["body", field, i]
+                    if len(ids) > 1 or field.endswith("ids")
+                    else ["body", field],
+                    "msg": f"No such {model.__tablename__[:-1] if model is not Media else 'media'}",
+                    "type": "reference",
+                }
+                for i in missing
+            ],
+        )
+
+
+async def _set_references(
+    session: AsyncSession, article: Article, data: ArticleCreate | ArticleUpdate
+) -> None:
+    given = data.model_fields_set
+    if "author_ids" in given and data.author_ids is not None:
+        await _check_ids(session, Author, data.author_ids, "author_ids")
+        article.authors = [
+            ArticleAuthor(author_id=ident, position=i) for i, ident in enumerate(data.author_ids)
+        ]
+    if "tag_ids" in given and data.tag_ids is not None:
+        await _check_ids(session, Tag, data.tag_ids, "tag_ids")
+        article.tags = [
+            ArticleTag(tag_id=ident, position=i) for i, ident in enumerate(data.tag_ids)
+        ]
+    if "category_id" in given:
+        if data.category_id is not None:
+            await _check_ids(session, Category, [data.category_id], "category_id")
+        article.category_id = data.category_id
+    if "cover_media_id" in given:
+        if data.cover_media_id is not None:
+            await _check_ids(session, Media, [data.cover_media_id], "cover_media_id")
+        article.cover_media_id = data.cover_media_id
+    if "sources" in given and data.sources is not None:
+        article.sources = [_source(s, i) for i, s in enumerate(data.sources)]
+
+
+def _source(source: Source, position: int) -> ArticleSource:
+    return ArticleSource(name=source.name, url=source.url, position=position)
+
+
+# Articles -------------------------------------------------------------------------------
+
+
+async def create(session: AsyncSession, data: ArticleCreate) -> Article:
+    await languages.require(session, [data.original_language], loc=("body",))
+    if data.original_language not in data.translations:
+        raise Unprocessable(
+            "The original language's translation is required when creating an article.",
+            errors=[
+                {
+                    "loc": ["body", "translations", data.original_language],
+                    "msg": "Missing the original language's translation",
+                    "type": "missing",
+                }
+            ],
+        )
+    now = utcnow()
+    article = Article(
+        id=uuid.uuid4(),
+        original_language=data.original_language,
+        created_at=now,
+        updated_at=now,
+        authors=[],
+        tags=[],
+        sources=[],
+        translations=[],
+    )
+    await _set_references(session, article, data)
+    session.add(article)
+    await session.flush()
+    # The original first, so translations record the original's version.
+    ordered = sorted(data.translations.items(), key=lambda kv: kv[0] != data.original_language)
+    for language, content in ordered:
+        await put_translation(session, article, language, content)
+    return article
+
+
+async def update(session: AsyncSession, article: Article, data: ArticleUpdate) -> Article:
+    if data.original_language is not None and data.original_language != article.original_language:
+        if translation_of(article, data.original_language) is None:
+            raise Unprocessable(
+                "The original language must be one the article has a translation in.",
+                errors=[
+                    {
+                        "loc": ["body", "original_language"],
+                        "msg": "No such translation",
+                        "type": "reference",
+                    }
+                ],
+            )
+        article.original_language = data.original_language
+    await _set_references(session, article, data)
+    article.updated_at = utcnow()
+    await session.flush()
+    return article
+
+
+async def delete(session: AsyncSession, article: Article) -> None:
+    await session.delete(article)
+    await session.flush()
+
+
+# Translations ---------------------------------------------------------------------------
+
+
+async def _slug(
+    session: AsyncSession,
+    *,
+    language: str,
+    bcp47: str,
+    wanted: str | None,
+    title: str,
+    owner: uuid.UUID,
+) -> str:
+    if wanted is not None:
+        clash = await session.scalar(
+            select(Translation.article_id).where(
+                Translation.language == language,
+                Translation.slug == wanted,
+                Translation.article_id != owner,
+            )
+        )
+        if clash is not None:
+            raise Conflict(f"The slug '{wanted}' is taken in '{language}' by another article.")
+        return wanted
+
+    async def taken(prefix: str) -> set[str]:
+        rows = await session.scalars(
+            select(Translation.slug).where(
+                Translation.language == language,
+                Translation.slug.startswith(prefix),
+                Translation.article_id != owner,
+            )
+        )
+        return set(rows)
+
+    return await unique_slug(slugify(title, bcp47), taken)
+
+
+async def put_translation(
+    session: AsyncSession, article: Article, language: str, content: TranslationIn
+) -> tuple[Translation, bool]:
+    """Create the `language` translation, or replace its content; returns (row, created)."""
+    lang = (await languages.require(session, [language], loc=("path", "lang")))[language]
+    existing = translation_of(article, language)
+    wanted = content.slug if content.slug is not None else (existing.slug if existing else None)
+    slug = await _slug(
+        session,
+        language=language,
+        bcp47=lang.bcp47,
+        wanted=wanted,
+        title=content.title,
+        owner=article.id,
+    )
+    body = html.sanitize(content.body_html)
+    words = html.word_count(content.title, content.lead, body)
+    original = translation_of(article, article.original_language)
+    source_version = (
+        original.version if original is not None and language != article.original_language else None
+    )
+    now = utcnow()
+    fields = {
+        "slug": slug,
+        "title": content.title,
+        "lead": content.lead,
+        "body_html": body,
+        "seo_title": content.seo_title,
+        "seo_description": content.seo_description,
+        "word_count": words,
+        "reading_time_minutes": html.reading_time_minutes(words),
+        "source_version": source_version,
+        "updated_at": now,
+    }
+    if existing is None:
+        translation = Translation(
+            id=uuid.uuid4(),
+            article_id=article.id,
+            language=language,
+            created_at=now,
+            status=Status.draft.value,
+            **fields,
+        )
+        article.translations.append(translation)
+        await session.flush()
+        return translation, True
+    for key, value in fields.items():
+        setattr(existing, key, value)
+    await session.flush()
+    return existing, False
+
+
+async def delete_translation(
+    session: AsyncSession, article: Article, translation: Translation
+) -> None:
+    if translation.language == article.original_language:
+        raise Conflict(
+            "The original language's translation cannot be deleted; delete the article instead "
+            "or make another language the original first."
+        )
+    article.translations.remove(translation)
+    await session.flush()
+
+
+# Publication state ----------------------------------------------------------------------
+
+
+class Transition(Protocol):
+    async def __call__(
+        self, session: AsyncSession, translation: Translation, *, now: datetime
+    ) -> None: ...
+
+
+def _went_live(translation: Translation, now: datetime) -> bool:
+    return translation.published_at is not None and translation.published_at <= now
+
+
+async def publish(
+    session: AsyncSession, translation: Translation, *, at: datetime | None, now: datetime
+) -> None:
+    publish_at = at or now
+    translation.publish_at = publish_at
+    translation.status = (Status.scheduled if publish_at > now else Status.published).value
+    if not _went_live(translation, now):
+        translation.published_at = publish_at
+    translation.updated_at = now
+    await session.flush()
+
+
+async def unpublish(session: AsyncSession, translation: Translation, *, now: datetime) -> None:
+    translation.status = Status.draft.value
+    translation.publish_at = None
+    if not _went_live(translation, now):
+        translation.published_at = None
+    translation.updated_at = now
+    await session.flush()
+
+
+async def archive(session: AsyncSession, translation: Translation, *, now: datetime) -> None:
+    translation.status = Status.archived.value
+    translation.updated_at = now
+    await session.flush()
+
+
+async def submit(session: AsyncSession, translation: Translation, *, now: datetime) -> None:
+    if translation.status != Status.draft:
+        raise Conflict(
+            f"Only a draft can be submitted for review; this one is {translation.status}."
+        )
+    translation.status = Status.in_review.value
+    translation.updated_at = now
+    await session.flush()

@@ -1,0 +1,80 @@
+"""Admin representations of articles: what the management API answers."""
+
+from datetime import datetime
+
+from app.articles.schemas import (
+    ArticleRead,
+    ArticleSummary,
+    Source,
+    TranslationRead,
+    TranslationSummary,
+)
+from app.articles.visibility import effective_status, public_now
+from app.kit.etags import version_etag
+from app.models import Article, Translation
+
+
+def article_etag(article: Article) -> str:
+    return version_etag("article", article.id, article.version)
+
+
+def translation_etag(translation: Translation) -> str:
+    return version_etag("translation", translation.id, translation.version)
+
+
+def public_path(translation: Translation) -> str:
+    return f"/v1/{translation.language}/articles/{translation.slug}"
+
+
+def translation_read(translation: Translation, now: datetime) -> TranslationRead:
+    return TranslationRead.model_validate(
+        {
+            **{
+                k: getattr(translation, k)
+                for k in TranslationRead.model_fields
+                if hasattr(translation, k)
+            },
+            "status": effective_status(translation, now),
+            "public": public_now(translation, now),
+            "path": public_path(translation),
+        }
+    )
+
+
+def article_read(article: Article, now: datetime) -> ArticleRead:
+    return ArticleRead(
+        id=article.id,
+        original_language=article.original_language,
+        author_ids=[a.author_id for a in article.authors],
+        category_id=article.category_id,
+        tag_ids=[t.tag_id for t in article.tags],
+        cover_media_id=article.cover_media_id,
+        sources=[Source(name=s.name, url=s.url) for s in article.sources],
+        created_at=article.created_at,
+        updated_at=article.updated_at,
+        version=article.version,
+        translations={t.language: translation_read(t, now) for t in article.translations},
+    )
+
+
+def article_summary(article: Article, now: datetime) -> ArticleSummary:
+    return ArticleSummary(
+        id=article.id,
+        original_language=article.original_language,
+        created_at=article.created_at,
+        updated_at=article.updated_at,
+        version=article.version,
+        translations={
+            t.language: TranslationSummary(
+                slug=t.slug,
+                title=t.title,
+                status=effective_status(t, now),
+                public=public_now(t, now),
+                publish_at=t.publish_at,
+                published_at=t.published_at,
+                updated_at=t.updated_at,
+                version=t.version,
+            )
+            for t in article.translations
+        },
+    )

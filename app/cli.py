@@ -1,0 +1,90 @@
+"""The `newsdesk` command: serve, migrate, credentials and content."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+import uvicorn
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import migrate as migrations
+from app.auth import service as auth
+from app.auth.service import Role
+from app.config import get_settings
+from app.db import Database
+from app.models import utcnow
+
+cli = typer.Typer(
+    help="Newsdesk: the content backend of a trilingual news site.", no_args_is_help=True
+)
+T = TypeVar("T")
+
+
+def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def run() -> T:
+        db = Database(get_settings().database_url, pool_size=1)
+        try:
+            async with db.writer() as session, session.begin():
+                return await work(session)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Serve the API with uvicorn (run `newsdesk migrate` first)."""
+    uvicorn.run(
+        "app.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=get_settings().log_level,
+        proxy_headers=True,
+        timeout_graceful_shutdown=20,
+    )
+
+
+@cli.command()
+def migrate() -> None:
+    """Apply the database migrations up to the latest one."""
+    migrations.upgrade(get_settings().database_url)
+    typer.echo("database at the latest migration", err=True)
+
+
+@cli.command("create-api-key")
+def create_api_key(
+    name: Annotated[str, typer.Option(help="Who or what the key is for.")],
+    role: Annotated[Role, typer.Option(help="The key's role.")] = Role.admin,
+) -> None:
+    """Create an API key and print it (alone, on stdout; it is not shown again)."""
+
+    async def work(session: AsyncSession) -> str:
+        _, secret = await auth.create_api_key(session, name=name, role=role)
+        return secret
+
+    typer.echo(_in_transaction(work))
+
+
+@cli.command("demo-data")
+def demo_data() -> None:
+    """Load demo articles in ua/en/ru (skipped when the database already has articles)."""
+    from app.demo.loader import load
+
+    async def work(session: AsyncSession) -> int:
+        return await load(session, now=utcnow())
+
+    count = _in_transaction(work)
+    typer.echo(
+        f"loaded {count} demo articles" if count else "articles exist: demo skipped", err=True
+    )
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,31 @@
+"""Settings from NEWSDESK_* environment variables and `.env`."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSDESK_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = Field(
+        default_factory=lambda: f"sqlite+aiosqlite:///{Path.cwd() / 'newsdesk.db'}",
+        description="SQLAlchemy async URL; default a SQLite file in the working directory.",
+    )
+    database_pool_size: int = 20
+    redis_url: str | None = None
+    site_url: str = "http://localhost:8000"
+    media_dir: Path = Path("media")
+    cors_origins: list[str] = []
+    cache_control: str = "public, max-age=30, stale-while-revalidate=300"
+    max_body_bytes: int = 1024 * 1024
+    log_level: str = "info"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,85 @@
+"""Engine and sessions: made in the lifespan, owned by the request.
+
+The request owns the transaction: services `flush()`, the session dependency commits
+after the endpoint returns and before the response is sent, and rolls back on error.
+"""
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Take BEGIN out of the driver's hands so that _sqlite_begin decides its kind.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # Writers take the write lock up front (BEGIN IMMEDIATE): a deferred transaction
+    # that read an old snapshot cannot upgrade to a writer and fails with "locked",
+    # while an immediate one waits its turn (busy_timeout) and then reads fresh rows.
+    mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
+    if is_sqlite(url):
+        engine = create_async_engine(url, connect_args={"timeout": 10})
+        event.listen(engine.sync_engine, "connect", _sqlite_connect)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        return engine
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+class Database:
+    """The engine and the two session factories of one running app."""
+
+    def __init__(self, url: str, *, pool_size: int = 20) -> None:
+        self.url = url
+        self.engine = create_engine(url, pool_size=pool_size)
+        self.reader = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self.writer = async_sessionmaker(
+            self.engine.execution_options(sqlite_begin="IMMEDIATE"),
+            expire_on_commit=False,
+            autoflush=False,
+        )
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    db: Database = request.app.state.db
+    factory = db.reader if request.method in SAFE_METHODS else db.writer
+    async with factory() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -1,0 +1,242 @@
+"""RFC 9457 problem details: the one error shape, and the handlers that render it."""
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("newsdesk.errors")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class FieldError(BaseModel):
+    loc: list[str | int] = Field(description="Where the error is: body, query, path, header.")
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem: every error this API answers has this shape."""
+
+    type: str = Field(examples=["/problems/not-found"])
+    title: str = Field(examples=["Not found"])
+    status: int = Field(examples=[404])
+    detail: str = Field(examples=["No public article 'kyiv-metro' in language 'en'."])
+    instance: str | None = None
+    errors: list[FieldError] | None = Field(
+        default=None, description="Field errors, for validation problems."
+    )
+    current_version: int | None = Field(
+        default=None, description="The current version, for 412 Precondition Failed."
+    )
+
+
+class AppError(Exception):
+    """A domain error that carries its HTTP status; rendered as problem+json."""
+
+    status: int = 400
+    code: str = "bad-request"
+    title: str = "Bad request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = headers
+        self.extra = extra
+
+
+class NotFound(AppError):
+    status, code, title = 404, "not-found", "Not found"
+
+
+class Conflict(AppError):
+    status, code, title = 409, "conflict", "Conflict"
+
+
+class Gone(AppError):
+    status, code, title = 410, "gone", "Gone"
+
+
+class PreconditionFailed(AppError):
+    status, code, title = 412, "precondition-failed", "Precondition failed"
+
+
+class PreconditionRequired(AppError):
+    status, code, title = 428, "precondition-required", "Precondition required"
+
+
+class Unprocessable(AppError):
+    status, code, title = 422, "validation-error", "Invalid request"
+
+
+class Unauthorized(AppError):
+    status, code, title = 401, "unauthorized", "Unauthorized"
+
+
+class Forbidden(AppError):
+    status, code, title = 403, "forbidden", "Forbidden"
+
+
+class PayloadTooLarge(AppError):
+    status, code, title = 413, "payload-too-large", "Payload too large"
+
+
+def problem_response(
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    *,
+    request: Request | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if request is not None:
+        body["instance"] = request.url.path
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def _status_code(status: int) -> str:
+    return HTTPStatus(status).phrase.lower().replace(" ", "-").replace("'", "")
+
+
+async def _app_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return problem_response(
+        exc.status,
+        exc.code,
+        exc.title,
+        exc.detail,
+        request=request,
+        headers=exc.headers,
+        **exc.extra,
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    phrase = HTTPStatus(exc.status_code).phrase
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else None
+    if exc.status_code == 404 and detail is None:
+        detail = f"No route matches {request.url.path}."
+    elif exc.status_code == 405 and detail is None:
+        detail = f"Method {request.method} is not allowed on {request.url.path}."
+    return problem_response(
+        exc.status_code,
+        _status_code(exc.status_code),
+        phrase,
+        detail or phrase,
+        request=request,
+        headers=dict(exc.headers) if exc.headers else None,
+    )
+
+
+def _jsonable_loc(loc: Any) -> list[str | int]:
+    return [part if isinstance(part, int) else str(part) for part in loc]
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": _jsonable_loc(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e["type"]}
+        for e in exc.errors()
+    ]
+    fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in errors[:5])
+    return problem_response(
+        422,
+        "validation-error",
+        "Invalid request",
+        f"The request did not validate: {fields}." if fields else "The request did not validate.",
+        request=request,
+        errors=errors,
+    )
+
+
+async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(
+        500,
+        "internal-error",
+        "Internal server error",
+        "Something went wrong on our side; the error was logged.",
+        request=request,
+    )
+
+
+async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    # The database caught what the service checks missed (a race, or a reference in use).
+    log.info("integrity error on %s %s: %s", request.method, request.url.path, exc)
+    return problem_response(
+        409,
+        "conflict",
+        "Conflict",
+        "The change conflicts with existing data (a taken slug, or something still in use).",
+        request=request,
+    )
+
+
+async def _stale_data(request: Request, _exc: Exception) -> JSONResponse:
+    return problem_response(
+        412,
+        "precondition-failed",
+        "Precondition failed",
+        "The resource was changed by another request at the same time; reload and retry.",
+        request=request,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(Redirect, _redirect)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(StaleDataError, _stale_data)
+    app.add_exception_handler(Exception, _unhandled)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries for the problems an operation can answer."""
+    return {
+        status: {
+            "model": Problem,
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }
+
+
+class Redirect(Exception):
+    """Raised by a dependency to answer with a redirect instead of running the endpoint."""
+
+    def __init__(self, location: str, status: int = 308) -> None:
+        super().__init__(location)
+        self.location = location
+        self.status = status
+
+
+async def _redirect(_request: Request, exc: Exception) -> RedirectResponse:
+    assert isinstance(exc, Redirect)
+    return RedirectResponse(exc.location, status_code=exc.status)

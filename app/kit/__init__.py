@@ -1,0 +1,1 @@
+"""Glue shared by two or more domains; no business rules live here."""

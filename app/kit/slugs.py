@@ -1,0 +1,47 @@
+"""Slugs: ASCII, lower case, hyphenated, at most 120 characters, unique per language."""
+
+import re
+from collections.abc import Awaitable, Callable
+
+from app.kit.translit import transliterate
+
+MAX_SLUG_LENGTH = 120
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+_SLUG_RE = re.compile(SLUG_PATTERN)
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def is_valid_slug(slug: str) -> bool:
+    return len(slug) <= MAX_SLUG_LENGTH and bool(_SLUG_RE.match(slug))
+
+
+def _cut(slug: str, limit: int) -> str:
+    """Shorten to `limit` characters at a word (hyphen) boundary where there is one."""
+    if len(slug) <= limit:
+        return slug
+    cut = slug[: limit + 1]
+    head, sep, _ = cut.rpartition("-")
+    return head.strip("-") if sep and head else slug[:limit].strip("-")
+
+
+def slugify(text: str, bcp47: str) -> str:
+    """A slug for `text` written in the language `bcp47` (may be empty)."""
+    ascii_text = transliterate(text, bcp47).replace("&", " and ")
+    return _cut(_NON_ALNUM.sub("-", ascii_text).strip("-"), MAX_SLUG_LENGTH)
+
+
+async def unique_slug(base: str, taken: Callable[[str], Awaitable[set[str]]]) -> str:
+    """`base`, or else `base-2`, `base-3`, ...: the first that `taken` does not list.
+
+    `taken(prefix)` returns the slugs in use that start with `prefix`; one call covers
+    the base and every numbered candidate.
+    """
+    base = base or "untitled"
+    stem = _cut(base, MAX_SLUG_LENGTH - 7)  # room for "-999999"
+    used = await taken(stem)
+    if base not in used:
+        return base
+    n = 2
+    while f"{stem}-{n}" in used:
+        n += 1
+    return f"{stem}-{n}"

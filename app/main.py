@@ -1,0 +1,148 @@
+"""create_app(): the FastAPI application with its lifespan, handlers and routers."""
+
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app import __doc__ as app_doc
+from app.api import router
+from app.config import Settings, get_settings
+from app.db import Database
+from app.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
+from app.kit.query import forbid_unknown_query
+
+API_VERSION = "0.1.0"
+log = logging.getLogger("newsdesk")
+
+
+class RequestIdMiddleware:
+    """Accepts a sane X-Request-ID or makes one, and echoes it on the response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"")
+        request_id = (
+            incoming
+            if 0 < len(incoming) <= 128 and incoming.isascii() and incoming.isprintable()
+            else uuid.uuid4().hex.encode()
+        )
+        scope.setdefault("state", {})["request_id"] = request_id.decode()
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id))
+                headers.append((b"x-content-type-options", b"nosniff"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+def _problem_only_openapi(app: FastAPI) -> dict[str, Any]:
+    """OpenAPI with every 4xx/5xx described once, as application/problem+json."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+        tags=app.openapi_tags,
+    )
+    problem_ref = {"$ref": "#/components/schemas/Problem"}
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            for code, response in operation.get("responses", {}).items():
+                if code[0] in "45":
+                    response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": problem_ref}}
+                    if code == "422":
+                        response["description"] = "Validation error"
+    components = schema.get("components", {}).get("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
+    app.openapi_schema = schema
+    return schema
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings
+        app.state.db = Database(settings.database_url, pool_size=settings.database_pool_size)
+        try:
+            yield
+        finally:
+            await app.state.db.dispose()
+
+    app = FastAPI(
+        title="Newsdesk API",
+        version=API_VERSION,
+        description=(app_doc or "").strip()
+        + " Public content per language under `/v1/{lang}/...`; management under "
+        "`/v1/admin/...` with a bearer API key. Every error is RFC 9457 problem+json.",
+        lifespan=lifespan,
+        dependencies=[Depends(forbid_unknown_query)],
+        openapi_tags=[
+            {"name": "public", "description": "Published content; no credentials."},
+            {"name": "languages", "description": "Languages content is published in."},
+            {"name": "articles", "description": "Manage articles and translations."},
+            {"name": "tags", "description": "Manage tags."},
+            {"name": "categories", "description": "Manage categories."},
+            {"name": "authors", "description": "Manage authors."},
+            {"name": "media", "description": "Manage images."},
+            {"name": "api-keys", "description": "Manage API keys."},
+            {"name": "operations", "description": "Health and readiness."},
+        ],
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(router)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_credentials="*" not in settings.cors_origins,
+        allow_methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "If-Match",
+            "If-None-Match",
+            "Idempotency-Key",
+            "X-Request-ID",
+        ],
+        expose_headers=[
+            "ETag",
+            "Link",
+            "Location",
+            "Retry-After",
+            "X-Request-ID",
+            "Content-Language",
+        ],
+    )
+    app.add_middleware(RequestIdMiddleware)
+    app.openapi = lambda: _problem_only_openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    # `app.main:app` for uvicorn, built on first access so importing has no side effects.
+    if name == "app":
+        application = create_app()
+        globals()["app"] = application
+        return application
+    raise AttributeError(name)

@@ -1,0 +1,39 @@
+"""All ORM models, imported from one place: `from app.models import Article`."""
+
+from app.models.apikey import ApiKey
+from app.models.article import (
+    LIVE_STATUSES,
+    Article,
+    ArticleAuthor,
+    ArticleSource,
+    ArticleTag,
+    Status,
+    Translation,
+)
+from app.models.author import Author, AuthorTranslation
+from app.models.base import Base, utcnow
+from app.models.language import Language
+from app.models.media import Media, MediaTranslation
+from app.models.taxonomy import Category, CategoryTranslation, Tag, TagTranslation
+
+__all__ = [
+    "LIVE_STATUSES",
+    "ApiKey",
+    "Article",
+    "ArticleAuthor",
+    "ArticleSource",
+    "ArticleTag",
+    "Author",
+    "AuthorTranslation",
+    "Base",
+    "Category",
+    "CategoryTranslation",
+    "Language",
+    "Media",
+    "MediaTranslation",
+    "Status",
+    "Tag",
+    "TagTranslation",
+    "Translation",
+    "utcnow",
+]

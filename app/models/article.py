@@ -1,0 +1,134 @@
+"""Articles (language-neutral) and their per-language translations."""
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, IdMixin, TimestampMixin, utcnow
+
+
+class Status(enum.StrEnum):
+    draft = "draft"
+    in_review = "in_review"
+    scheduled = "scheduled"
+    published = "published"
+    archived = "archived"
+
+
+# Statuses whose translation is public once publish_at has passed (the visibility rule).
+LIVE_STATUSES = (Status.published.value, Status.scheduled.value)
+
+
+class Article(IdMixin, TimestampMixin, Base):
+    __tablename__ = "articles"
+
+    original_language: Mapped[str] = mapped_column(ForeignKey("languages.code"))
+    category_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("categories.id", ondelete="SET NULL"), index=True
+    )
+    cover_media_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("media.id", ondelete="SET NULL"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    authors: Mapped[list["ArticleAuthor"]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="ArticleAuthor.position"
+    )
+    tags: Mapped[list["ArticleTag"]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="ArticleTag.position"
+    )
+    sources: Mapped[list["ArticleSource"]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="ArticleSource.position"
+    )
+    translations: Mapped[list["Translation"]] = relationship(
+        lazy="raise",
+        cascade="all, delete-orphan",
+        back_populates="article",
+        order_by="Translation.language",
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ArticleAuthor(Base):
+    __tablename__ = "article_authors"
+
+    article_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    # RESTRICT: an author with bylines cannot vanish from them silently.
+    author_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("authors.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class ArticleTag(Base):
+    __tablename__ = "article_tags"
+
+    article_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class ArticleSource(IdMixin, Base):
+    __tablename__ = "article_sources"
+
+    article_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(String(2048))
+
+
+class Translation(IdMixin, Base):
+    __tablename__ = "translations"
+    __table_args__ = (
+        UniqueConstraint("article_id", "language"),
+        UniqueConstraint("language", "slug"),
+        CheckConstraint(
+            "status IN ('draft', 'in_review', 'scheduled', 'published', 'archived')",
+            name="status",
+        ),
+        # The public list: one language, newest first, keyset on (published_at, id).
+        Index("ix_translations_public_list", "language", "published_at", "id"),
+    )
+
+    article_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(ForeignKey("languages.code"))
+    slug: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(300))
+    lead: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    seo_title: Mapped[str | None] = mapped_column(String(300))
+    seo_description: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16), default=Status.draft.value)
+    publish_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    word_count: Mapped[int] = mapped_column(default=0)
+    reading_time_minutes: Mapped[int] = mapped_column(default=1)
+    # For a translation of another language: the original's version it was made from.
+    source_version: Mapped[int | None]
+
+    article: Mapped[Article] = relationship(lazy="raise", back_populates="translations")
+
+    __mapper_args__ = {"version_id_col": version}

@@ -1,0 +1,109 @@
+"""Public content API: published articles per language, no credentials."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import AwareDatetime
+
+from app.config import Settings
+from app.db import SessionDep
+from app.errors import problem_responses
+from app.kit.clock import NowDep
+from app.kit.schema import Slug
+from app.languages.deps import LanguageDep
+from app.public import service
+from app.public.schemas import ArticlePage, PublicArticle
+
+router = APIRouter(
+    tags=["public"],
+    responses=problem_responses(404, 422),
+)
+
+CONTENT_LANGUAGE = {
+    "description": "BCP 47 tag of the response's language.",
+    "schema": {"type": "string"},
+}
+LINK = {
+    "description": 'Pagination (`rel="next"`) or hreflang alternates.',
+    "schema": {"type": "string"},
+}
+
+FilterSlug = Annotated[str | None, Query(max_length=120, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+@router.get(
+    "/v1/{lang}/articles",
+    operation_id="listArticles",
+    response_model=ArticlePage,
+    responses={200: {"headers": {"Content-Language": CONTENT_LANGUAGE, "Link": LINK}}},
+)
+async def list_articles(
+    language: LanguageDep,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    now: NowDep,
+    limit: Annotated[int, Query(ge=1, le=100, description="Page size.")] = 20,
+    cursor: Annotated[str | None, Query(max_length=200, description="From `next_cursor`.")] = None,
+    tag: Annotated[FilterSlug, Query(description="Tag slug in this language.")] = None,
+    category: Annotated[FilterSlug, Query(description="Category slug in this language.")] = None,
+    author: Annotated[FilterSlug, Query(description="Author slug in this language.")] = None,
+    published_after: Annotated[
+        AwareDatetime | None, Query(description="First published at or after this time.")
+    ] = None,
+    published_before: Annotated[
+        AwareDatetime | None, Query(description="First published before this time.")
+    ] = None,
+) -> ArticlePage:
+    """Public articles in this language, newest first, by cursor."""
+    filters = service.Filters(
+        tag=tag,
+        category=category,
+        author=author,
+        published_after=published_after,
+        published_before=published_before,
+    )
+    items, next_cursor = await service.list_articles(
+        session, language=language.code, now=now, filters=filters, limit=limit, cursor=cursor
+    )
+    if next_cursor is not None:
+        next_url = request.url.include_query_params(cursor=next_cursor)
+        response.headers["Link"] = f'<{next_url.path}?{next_url.query}>; rel="next"'
+    _public_headers(request, response, language.bcp47)
+    return ArticlePage(items=items, next_cursor=next_cursor)
+
+
+@router.get(
+    "/v1/{lang}/articles/{slug}",
+    operation_id="getArticle",
+    response_model=PublicArticle,
+    responses={
+        200: {"headers": {"Content-Language": CONTENT_LANGUAGE, "Link": LINK}},
+        **problem_responses(410),
+    },
+)
+async def get_article(
+    slug: Slug,
+    language: LanguageDep,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    now: NowDep,
+) -> PublicArticle:
+    """One public article in this language, with its alternates in other languages."""
+    article = await service.get_article(session, language=language.code, slug=slug, now=now)
+    links = [f'<{a.path}>; rel="alternate"; hreflang="{a.bcp47}"' for a in article.alternates]
+    if links:
+        response.headers["Link"] = ", ".join(links)
+    _public_headers(request, response, language.bcp47)
+    return article
+
+
+def _public_headers(request: Request, response: Response, bcp47: str) -> None:
+    response.headers["Content-Language"] = bcp47
+    response.headers["Cache-Control"] = _settings(request).cache_control

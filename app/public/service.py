@@ -1,0 +1,285 @@
+"""The public read path: lean Core queries, batched per page, one language at a time.
+
+Every query that selects translations filters with `is_public(now)`.
+"""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, exists, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.articles.visibility import is_public
+from app.errors import Gone, NotFound
+from app.kit.pagination import Cursor
+from app.models import (
+    Article,
+    ArticleAuthor,
+    ArticleSource,
+    ArticleTag,
+    AuthorTranslation,
+    CategoryTranslation,
+    Language,
+    Media,
+    MediaTranslation,
+    Status,
+    TagTranslation,
+    Translation,
+)
+from app.public.schemas import (
+    Alternate,
+    ArticleCard,
+    AuthorRef,
+    Cover,
+    PublicArticle,
+    SourceRef,
+    TermRef,
+)
+
+_CARD_COLUMNS = (
+    Translation.article_id,
+    Translation.language,
+    Translation.slug,
+    Translation.title,
+    Translation.lead,
+    Translation.published_at,
+    Translation.updated_at,
+    Translation.reading_time_minutes,
+    Translation.id,
+    Article.original_language,
+    Article.category_id,
+    Article.cover_media_id,
+)
+_ARTICLE_COLUMNS = (
+    *_CARD_COLUMNS,
+    Translation.body_html,
+    Translation.seo_title,
+    Translation.seo_description,
+    Translation.word_count,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    tag: str | None = None
+    category: str | None = None
+    author: str | None = None
+    published_after: datetime | None = None
+    published_before: datetime | None = None
+
+
+def article_path(language: str, slug: str) -> str:
+    return f"/v1/{language}/articles/{slug}"
+
+
+class _Related:
+    """Authors, tags, categories and covers of a set of articles, in one language."""
+
+    def __init__(self) -> None:
+        self.authors: dict[uuid.UUID, list[AuthorRef]] = defaultdict(list)
+        self.tags: dict[uuid.UUID, list[TermRef]] = defaultdict(list)
+        self.categories: dict[uuid.UUID, TermRef] = {}
+        self.covers: dict[uuid.UUID, Cover] = {}
+
+    @classmethod
+    async def load(
+        cls, session: AsyncSession, language: str, rows: Sequence[Row[Any]] | Sequence[Any]
+    ) -> "_Related":
+        related = cls()
+        ids = [row.article_id for row in rows]
+        if not ids:
+            return related
+        for a in await session.execute(
+            select(ArticleAuthor.article_id, AuthorTranslation)
+            .join(AuthorTranslation, AuthorTranslation.author_id == ArticleAuthor.author_id)
+            .where(ArticleAuthor.article_id.in_(ids), AuthorTranslation.language == language)
+            .order_by(ArticleAuthor.article_id, ArticleAuthor.position)
+        ):
+            t = a[1]
+            related.authors[a.article_id].append(
+                AuthorRef(id=t.author_id, name=t.name, slug=t.slug)
+            )
+        for g in await session.execute(
+            select(ArticleTag.article_id, TagTranslation)
+            .join(TagTranslation, TagTranslation.tag_id == ArticleTag.tag_id)
+            .where(ArticleTag.article_id.in_(ids), TagTranslation.language == language)
+            .order_by(ArticleTag.article_id, ArticleTag.position)
+        ):
+            tag = g[1]
+            related.tags[g.article_id].append(TermRef(id=tag.tag_id, name=tag.name, slug=tag.slug))
+        category_ids = {row.category_id for row in rows if row.category_id}
+        if category_ids:
+            for c in await session.scalars(
+                select(CategoryTranslation).where(
+                    CategoryTranslation.category_id.in_(category_ids),
+                    CategoryTranslation.language == language,
+                )
+            ):
+                related.categories[c.category_id] = TermRef(
+                    id=c.category_id, name=c.name, slug=c.slug
+                )
+        cover_ids = {row.cover_media_id for row in rows if row.cover_media_id}
+        if cover_ids:
+            for m in await session.execute(
+                select(Media, MediaTranslation.caption, MediaTranslation.alt)
+                .outerjoin(
+                    MediaTranslation,
+                    (MediaTranslation.media_id == Media.id)
+                    & (MediaTranslation.language == language),
+                )
+                .where(Media.id.in_(cover_ids))
+            ):
+                media = m[0]
+                related.covers[media.id] = Cover(
+                    url=media.url,
+                    width=media.width,
+                    height=media.height,
+                    credit=media.credit,
+                    caption=m.caption or "",
+                    alt=m.alt or "",
+                )
+        return related
+
+    def card_fields(self, row: Any) -> dict[str, Any]:
+        return {
+            "id": row.article_id,
+            "language": row.language,
+            "slug": row.slug,
+            "path": article_path(row.language, row.slug),
+            "title": row.title,
+            "lead": row.lead,
+            "cover": self.covers.get(row.cover_media_id) if row.cover_media_id else None,
+            "authors": self.authors.get(row.article_id, []),
+            "category": self.categories.get(row.category_id) if row.category_id else None,
+            "tags": self.tags.get(row.article_id, []),
+            "published_at": row.published_at,
+            "updated_at": row.updated_at,
+            "reading_time_minutes": row.reading_time_minutes,
+            "original_language": row.original_language,
+        }
+
+
+async def list_articles(
+    session: AsyncSession,
+    *,
+    language: str,
+    now: datetime,
+    filters: Filters,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[ArticleCard], str | None]:
+    query = (
+        select(*_CARD_COLUMNS)
+        .join(Article, Article.id == Translation.article_id)
+        .where(Translation.language == language, is_public(now))
+    )
+    if filters.tag is not None:
+        query = query.where(
+            exists().where(
+                ArticleTag.article_id == Translation.article_id,
+                TagTranslation.tag_id == ArticleTag.tag_id,
+                TagTranslation.language == language,
+                TagTranslation.slug == filters.tag,
+            )
+        )
+    if filters.author is not None:
+        query = query.where(
+            exists().where(
+                ArticleAuthor.article_id == Translation.article_id,
+                AuthorTranslation.author_id == ArticleAuthor.author_id,
+                AuthorTranslation.language == language,
+                AuthorTranslation.slug == filters.author,
+            )
+        )
+    if filters.category is not None:
+        query = query.where(
+            exists().where(
+                CategoryTranslation.category_id == Article.category_id,
+                CategoryTranslation.language == language,
+                CategoryTranslation.slug == filters.category,
+            )
+        )
+    if filters.published_after is not None:
+        query = query.where(Translation.published_at >= filters.published_after)
+    if filters.published_before is not None:
+        query = query.where(Translation.published_at < filters.published_before)
+    if cursor is not None:
+        after = Cursor.decode(cursor)
+        query = query.where(tuple_(Translation.published_at, Translation.id) < (after.at, after.id))
+    query = query.order_by(Translation.published_at.desc(), Translation.id.desc()).limit(limit + 1)
+    rows = list(await session.execute(query))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = Cursor(at=rows[-1].published_at, id=rows[-1].id).encode()
+    related = await _Related.load(session, language, rows)
+    return [ArticleCard(**related.card_fields(row)) for row in rows], next_cursor
+
+
+async def get_article(
+    session: AsyncSession, *, language: str, slug: str, now: datetime
+) -> PublicArticle:
+    row = (
+        await session.execute(
+            select(*_ARTICLE_COLUMNS)
+            .join(Article, Article.id == Translation.article_id)
+            .where(Translation.language == language, Translation.slug == slug, is_public(now))
+        )
+    ).first()
+    if row is None:
+        await _explain_missing(session, language=language, slug=slug, now=now)
+    assert row is not None
+    related = await _Related.load(session, language, [row])
+    sources = await session.execute(
+        select(ArticleSource.name, ArticleSource.url)
+        .where(ArticleSource.article_id == row.article_id)
+        .order_by(ArticleSource.position)
+    )
+    alternates = await session.execute(
+        select(Translation.language, Translation.slug, Language.bcp47)
+        .join(Language, Language.code == Translation.language)
+        .where(
+            Translation.article_id == row.article_id,
+            Translation.language != language,
+            is_public(now),
+        )
+        .order_by(Language.position, Language.code)
+    )
+    return PublicArticle(
+        **related.card_fields(row),
+        body_html=row.body_html,
+        seo_title=row.seo_title,
+        seo_description=row.seo_description,
+        word_count=row.word_count,
+        sources=[SourceRef(name=s.name, url=s.url) for s in sources],
+        alternates=[
+            Alternate(
+                language=a.language,
+                bcp47=a.bcp47,
+                slug=a.slug,
+                path=article_path(a.language, a.slug),
+            )
+            for a in alternates
+        ],
+    )
+
+
+async def _explain_missing(
+    session: AsyncSession, *, language: str, slug: str, now: datetime
+) -> None:
+    """410 for a version taken down after it was public; 404 for everything else."""
+    taken_down = await session.scalar(
+        select(Translation.id).where(
+            Translation.language == language,
+            Translation.slug == slug,
+            Translation.status == Status.archived.value,
+            Translation.published_at <= now,
+        )
+    )
+    if taken_down is not None:
+        raise Gone(f"The article '{slug}' in language '{language}' was taken down.")
+    raise NotFound(f"No public article '{slug}' in language '{language}'.")

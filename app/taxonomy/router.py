@@ -1,0 +1,157 @@
+"""Tags and categories: admin CRUD and public, localized pages.
+
+Authors share the same machinery (`app.authors.router`); the routes for each kind are
+made by `admin_routes` / `public_routes` with the kind's classes and operation names.
+"""
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Response, status
+
+from app.auth.deps import AdminDep
+from app.db import SessionDep
+from app.errors import NotFound, problem_responses
+from app.kit.clock import NowDep
+from app.kit.schema import Slug
+from app.languages.deps import LanguageDep
+from app.taxonomy import service
+from app.taxonomy.schemas import (
+    LocalizedTerm,
+    LocalizedTermList,
+    TermCreate,
+    TermList,
+    TermRead,
+    TermUpdate,
+)
+from app.taxonomy.service import CATEGORIES, TAGS, Kind
+
+
+def admin_routes(
+    kind: Kind,
+    *,
+    path: str,
+    singular: str,
+    plural: str,
+    create_schema: Any = TermCreate,
+    update_schema: Any = TermUpdate,
+    read_schema: Any = TermRead,
+    list_schema: Any = TermList,
+) -> APIRouter:
+    router = APIRouter(
+        prefix=f"/v1/admin/{path}", tags=[path], responses=problem_responses(401, 403)
+    )
+
+    @router.post(
+        "",
+        operation_id=f"create{singular}",
+        status_code=status.HTTP_201_CREATED,
+        response_model=read_schema,
+        responses=problem_responses(409, 422),
+    )
+    async def create(body: create_schema, session: SessionDep, _: AdminDep) -> Any:
+        entity = await service.create(session, kind, _fields(body.translations))
+        return read_schema.of(entity)
+
+    @router.get("", operation_id=f"listAdmin{plural}", response_model=list_schema)
+    async def list_all(session: SessionDep, _: AdminDep) -> Any:
+        return list_schema(items=[read_schema.of(e) for e in await service.list_all(session, kind)])
+
+    @router.get(
+        "/{ident}",
+        operation_id=f"getAdmin{singular}",
+        response_model=read_schema,
+        responses=problem_responses(404),
+    )
+    async def get_one(ident: uuid.UUID, session: SessionDep, _: AdminDep) -> Any:
+        return read_schema.of(await service.get(session, kind, ident))
+
+    @router.patch(
+        "/{ident}",
+        operation_id=f"update{singular}",
+        response_model=read_schema,
+        responses=problem_responses(404, 409, 422),
+    )
+    async def update(
+        ident: uuid.UUID,
+        body: update_schema,
+        session: SessionDep,
+        _: AdminDep,
+    ) -> Any:
+        entity = await service.get(session, kind, ident)
+        await service.apply_translations(session, kind, entity, _fields(body.translations))
+        return read_schema.of(entity)
+
+    @router.delete(
+        "/{ident}",
+        operation_id=f"delete{singular}",
+        status_code=status.HTTP_204_NO_CONTENT,
+        responses=problem_responses(404, 409),
+    )
+    async def delete(ident: uuid.UUID, session: SessionDep, _: AdminDep) -> Response:
+        await service.delete(session, kind, await service.get(session, kind, ident))
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    create.__doc__ = f"Create a {kind.label} with its names per language."
+    list_all.__doc__ = f"List every {kind.label} with all its languages."
+    get_one.__doc__ = f"One {kind.label} with all its languages."
+    update.__doc__ = f"Add, change or remove a {kind.label}'s names per language."
+    delete.__doc__ = f"Delete a {kind.label}."
+    return router
+
+
+def _fields(translations: dict[str, Any]) -> dict[str, dict[str, Any] | None]:
+    return {
+        code: None if value is None else value.model_dump(exclude_none=False)
+        for code, value in translations.items()
+    }
+
+
+def public_routes(
+    kind: Kind,
+    *,
+    path: str,
+    singular: str,
+    plural: str,
+    item_schema: Any = LocalizedTerm,
+    list_schema: Any = LocalizedTermList,
+) -> APIRouter:
+    router = APIRouter(tags=["public"], responses=problem_responses(404))
+
+    @router.get(f"/v1/{{lang}}/{path}", operation_id=f"list{plural}", response_model=list_schema)
+    async def list_localized(language: LanguageDep, session: SessionDep, now: NowDep) -> Any:
+        rows = await service.localized(session, kind, language=language.code, now=now)
+        return list_schema(items=[_localized(item_schema, *row) for row in rows])
+
+    @router.get(
+        f"/v1/{{lang}}/{path}/{{slug}}", operation_id=f"get{singular}", response_model=item_schema
+    )
+    async def get_localized(
+        slug: Slug, language: LanguageDep, session: SessionDep, now: NowDep
+    ) -> Any:
+        rows = await service.localized(session, kind, language=language.code, now=now, slug=slug)
+        if not rows:
+            raise NotFound(f"No {kind.label} '{slug}' in language '{language.code}'.")
+        return _localized(item_schema, *rows[0])
+
+    list_localized.__doc__ = (
+        f"Every {kind.label} named in this language, with its count of public articles."
+    )
+    get_localized.__doc__ = f"One {kind.label} by its slug in this language."
+    return router
+
+
+def _localized(schema: Any, ident: uuid.UUID, translation: Any, count: int) -> Any:
+    fields = {k: getattr(translation, k) for k in schema.model_fields if hasattr(translation, k)}
+    return schema.model_validate({**fields, "id": ident, "article_count": count})
+
+
+router = APIRouter()
+router.include_router(admin_routes(TAGS, path="tags", singular="Tag", plural="Tags"))
+router.include_router(
+    admin_routes(CATEGORIES, path="categories", singular="Category", plural="Categories")
+)
+router.include_router(public_routes(TAGS, path="tags", singular="Tag", plural="Tags"))
+router.include_router(
+    public_routes(CATEGORIES, path="categories", singular="Category", plural="Categories")
+)

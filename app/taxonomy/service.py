@@ -1,0 +1,207 @@
+"""Localized entities — tags, categories, authors: a name and slug per language.
+
+One set of functions serves the three kinds; a `Kind` names the classes explicitly.
+"""
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import distinct, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute, selectinload
+
+from app.articles.visibility import is_public
+from app.errors import Conflict, NotFound
+from app.kit.slugs import slugify, unique_slug
+from app.languages import service as languages
+from app.models import (
+    Article,
+    ArticleAuthor,
+    ArticleTag,
+    Author,
+    AuthorTranslation,
+    Category,
+    CategoryTranslation,
+    Tag,
+    TagTranslation,
+    Translation,
+    utcnow,
+)
+
+# The three kinds share their shape but no base class, so entities are typed loosely here.
+E = Any
+T = Any
+
+
+@dataclass(frozen=True)
+class Kind:
+    entity: type[Tag] | type[Category] | type[Author]
+    translation: type[TagTranslation] | type[CategoryTranslation] | type[AuthorTranslation]
+    label: str
+    parent: InstrumentedAttribute[uuid.UUID]  # translation → entity
+    link: InstrumentedAttribute[Any]  # article link → entity
+    link_article: InstrumentedAttribute[uuid.UUID]  # article link → article
+
+
+TAGS: Kind = Kind(
+    Tag, TagTranslation, "tag", TagTranslation.tag_id, ArticleTag.tag_id, ArticleTag.article_id
+)
+CATEGORIES: Kind = Kind(
+    Category,
+    CategoryTranslation,
+    "category",
+    CategoryTranslation.category_id,
+    Article.category_id,
+    Article.id,
+)
+AUTHORS: Kind = Kind(
+    Author,
+    AuthorTranslation,
+    "author",
+    AuthorTranslation.author_id,
+    ArticleAuthor.author_id,
+    ArticleAuthor.article_id,
+)
+
+
+async def get(session: AsyncSession, kind: Kind, ident: uuid.UUID) -> E:
+    entity = await session.scalar(
+        select(kind.entity)
+        .options(selectinload(kind.entity.translations))
+        .where(kind.entity.id == ident)
+    )
+    if entity is None:
+        raise NotFound(f"No {kind.label} {ident}.")
+    return entity
+
+
+async def list_all(session: AsyncSession, kind: Kind) -> list[E]:
+    rows = await session.scalars(
+        select(kind.entity)
+        .options(selectinload(kind.entity.translations))
+        .order_by(kind.entity.created_at, kind.entity.id)
+    )
+    return list(rows)
+
+
+async def _slug_for(
+    session: AsyncSession,
+    kind: Kind,
+    *,
+    language: str,
+    bcp47: str,
+    wanted: str | None,
+    name: str,
+    owner: uuid.UUID,
+) -> str:
+    parent = kind.parent
+    if wanted is not None:
+        clash = await session.scalar(
+            select(parent).where(
+                kind.translation.language == language,
+                kind.translation.slug == wanted,
+                parent != owner,
+            )
+        )
+        if clash is not None:
+            raise Conflict(f"The {kind.label} slug '{wanted}' is taken in '{language}'.")
+        return wanted
+
+    async def taken(prefix: str) -> set[str]:
+        rows = await session.scalars(
+            select(kind.translation.slug).where(
+                kind.translation.language == language,
+                kind.translation.slug.startswith(prefix),
+                parent != owner,
+            )
+        )
+        return set(rows)
+
+    return await unique_slug(slugify(name, bcp47), taken)
+
+
+async def apply_translations(
+    session: AsyncSession,
+    kind: Kind,
+    entity: E,
+    changes: Mapping[str, Mapping[str, Any] | None],
+) -> None:
+    """Create, change (`{...}`) or remove (`None`) the entity's per-language fields.
+
+    A changed name keeps the existing slug (URLs stay stable) unless a slug is given.
+    """
+    langs = await languages.require(session, changes.keys(), loc=("body", "translations"))
+    current: dict[str, Any] = {t.language: t for t in entity.translations}
+    for code, fields in changes.items():
+        existing = current.get(code)
+        if fields is None:
+            if existing is not None:
+                entity.translations.remove(existing)
+            continue
+        values = dict(fields)
+        wanted = values.pop("slug", None)
+        if existing is not None and wanted is None:
+            wanted = existing.slug
+        slug = await _slug_for(
+            session,
+            kind,
+            language=code,
+            bcp47=langs[code].bcp47,
+            wanted=wanted,
+            name=values["name"],
+            owner=entity.id,
+        )
+        if existing is None:
+            entity.translations.append(kind.translation(language=code, slug=slug, **values))
+        else:
+            existing.slug = slug
+            for key, value in values.items():
+                setattr(existing, key, value)
+    entity.updated_at = utcnow()
+    await session.flush()
+
+
+async def create(
+    session: AsyncSession, kind: Kind, translations: Mapping[str, Mapping[str, Any] | None]
+) -> E:
+    entity = kind.entity(id=uuid.uuid4(), translations=[])
+    session.add(entity)
+    await apply_translations(session, kind, entity, translations)
+    return entity
+
+
+async def delete(session: AsyncSession, kind: Kind, entity: E) -> None:
+    await session.delete(entity)
+    await session.flush()
+
+
+async def localized(
+    session: AsyncSession,
+    kind: Kind,
+    *,
+    language: str,
+    now: datetime,
+    slug: str | None = None,
+) -> list[tuple[uuid.UUID, T, int]]:
+    """The kind's entries named in `language`, each with its count of public articles."""
+    link_col = kind.link.label("entity_id")
+    counts = (
+        select(link_col, func.count(distinct(kind.link_article)).label("n"))
+        .join(Translation, Translation.article_id == kind.link_article)
+        .where(Translation.language == language, is_public(now), kind.link.is_not(None))
+        .group_by(kind.link)
+        .subquery()
+    )
+    query = (
+        select(kind.parent, kind.translation, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.entity_id == kind.parent)
+        .where(kind.translation.language == language)
+        .order_by(kind.translation.name, kind.parent)
+    )
+    if slug is not None:
+        query = query.where(kind.translation.slug == slug)
+    rows = await session.execute(query)
+    return [(row[0], row[1], int(row[2])) for row in rows]
