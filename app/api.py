@@ -12,14 +12,16 @@ from app.public.router import router as public_router
 from app.taxonomy.router import router as taxonomy_router
 
 router = APIRouter()
+# Admin paths first: `/v1/admin/...` must not be taken for a language called "admin".
+# Within taxonomy and authors, admin routes are registered before public ones.
 for domain in (
     ops_router,
     languages_router,
-    public_router,
-    taxonomy_router,
-    authors_router,
     articles_router,
     media_router,
     api_keys_router,
+    taxonomy_router,
+    authors_router,
+    public_router,
 ):
     router.include_router(domain)

@@ -1,7 +1,6 @@
 """create_app(): the FastAPI application with its lifespan, handlers and routers."""
 
 import logging
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -9,46 +8,17 @@ from typing import Any
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import __doc__ as app_doc
 from app.api import router
 from app.config import Settings, get_settings
 from app.db import Database
 from app.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
+from app.kit.middleware import HeadAsGetMiddleware, RequestIdMiddleware
 from app.kit.query import forbid_unknown_query
 
 API_VERSION = "0.1.0"
 log = logging.getLogger("newsdesk")
-
-
-class RequestIdMiddleware:
-    """Accepts a sane X-Request-ID or makes one, and echoes it on the response."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"")
-        request_id = (
-            incoming
-            if 0 < len(incoming) <= 128 and incoming.isascii() and incoming.isprintable()
-            else uuid.uuid4().hex.encode()
-        )
-        scope.setdefault("state", {})["request_id"] = request_id.decode()
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers.append((b"x-request-id", request_id))
-                headers.append((b"x-content-type-options", b"nosniff"))
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_id)
 
 
 def _problem_only_openapi(app: FastAPI) -> dict[str, Any]:
@@ -134,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "Content-Language",
         ],
     )
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.openapi = lambda: _problem_only_openapi(app)  # type: ignore[method-assign]
     return app

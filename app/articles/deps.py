@@ -24,13 +24,19 @@ async def get_translation(article: ArticleDep, lang: LangCode) -> Translation:
 
 TranslationDep = Annotated[Translation, Depends(get_translation)]
 
-IfMatch = Annotated[
-    str | None,
-    Header(
-        description="The ETag of the version this write is based on. Required to change "
-        "an existing resource: missing → 428, stale → 412.",
-        examples=['"translation-6f1c…-v3"'],
-    ),
-]
+def if_match_header(
+    if_match: Annotated[
+        str | None,
+        Header(
+            description="The ETag of the version this write is based on. Required to change "
+            "an existing resource: missing → 428, stale → 412.",
+            examples=['"translation-6f1c…-v3"'],
+        ),
+    ] = None,
+) -> str | None:
+    return if_match
+
+
+IfMatch = Annotated[str | None, Depends(if_match_header)]
 
 ArticleIdPath = Annotated[uuid.UUID, Path(description="The article's id.")]

@@ -1,0 +1,140 @@
+"""Test harness: every test runs against real databases built by the migrations.
+
+SQLite always; PostgreSQL too when NEWSDESK_TEST_POSTGRES_URL is set (then an
+unreachable server is an error, never a skip). Each test gets a freshly emptied database
+(the migrated schema with its seeded languages) and an httpx client on the ASGI app.
+"""
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
+
+from app import migrate
+from app.auth import service as auth
+from app.auth.service import Role
+from app.config import Settings
+from app.main import create_app
+from app.models import Base, Language
+
+POSTGRES_URL = os.environ.get("NEWSDESK_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", *(["postgres"] if POSTGRES_URL else [])]
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def _plain_pg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _pg_admin(dsn: str, *statements: str) -> None:
+    conn = await asyncpg.connect(dsn, timeout=10)
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A migrated, empty database of one backend for the whole session."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "newsdesk.db"
+        url = f"sqlite+aiosqlite:///{path}"
+        migrate.upgrade(url)
+        yield url
+        return
+    assert POSTGRES_URL is not None
+    name = f"newsdesk_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin_dsn = _plain_pg_dsn(POSTGRES_URL)
+    asyncio.run(_pg_admin(admin_dsn, f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate.upgrade(url)
+        yield url
+    finally:
+        asyncio.run(_pg_admin(admin_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def seeded_languages(database_url: str) -> list[dict[str, Any]]:
+    """The language rows as the migrations left them, restored before each test."""
+
+    async def read() -> list[dict[str, Any]]:
+        app = create_app(Settings(database_url=database_url))
+        async with app.router.lifespan_context(app):
+            async with app.state.db.reader() as session:
+                rows = await session.scalars(select(Language))
+                return [
+                    {c.key: getattr(row, c.key) for c in Language.__table__.columns} for row in rows
+                ]
+
+    return asyncio.run(read())
+
+
+async def _reset(app: FastAPI, languages: list[dict[str, Any]]) -> None:
+    tables = [t for t in Base.metadata.sorted_tables]
+    async with app.state.db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            await conn.execute(text(f"TRUNCATE {names} CASCADE"))
+        else:
+            for table in reversed(tables):
+                await conn.execute(table.delete())
+        await conn.execute(Language.__table__.insert(), languages)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=database_url, media_dir=tmp_path / "media")
+
+
+@pytest.fixture
+async def app(settings: Settings, seeded_languages: list[dict[str, Any]]) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        await _reset(application, seeded_languages)
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        yield c
+
+
+@dataclass
+class Credential:
+    key: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+
+async def make_key(app: FastAPI, role: Role = Role.admin) -> Credential:
+    async with app.state.db.writer() as session, session.begin():
+        _, secret = await auth.create_api_key(session, name=f"test-{role}", role=role)
+    return Credential(secret)
+
+
+@pytest.fixture
+async def admin(app: FastAPI) -> Credential:
+    return await make_key(app, Role.admin)
