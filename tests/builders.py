@@ -32,7 +32,9 @@ async def create_term(
     return body
 
 
-async def create_media(client: httpx.AsyncClient, admin: Credential, **extra: Any) -> dict[str, Any]:
+async def create_media(
+    client: httpx.AsyncClient, admin: Credential, **extra: Any
+) -> dict[str, Any]:
     payload = {
         "url": "https://images.example.com/2026/11/summit.jpg",
         "width": 1600,
@@ -50,7 +52,9 @@ async def create_media(client: httpx.AsyncClient, admin: Credential, **extra: An
     return body
 
 
-def text(title: str, lead: str = "Lead paragraph.", body: str = "<p>Body text.</p>") -> dict[str, Any]:
+def text(
+    title: str, lead: str = "Lead paragraph.", body: str = "<p>Body text.</p>"
+) -> dict[str, Any]:
     return {"title": title, "lead": lead, "body_html": body}
 
 
@@ -92,7 +96,11 @@ async def publish(
 
 
 async def published_article(
-    client: httpx.AsyncClient, admin: Credential, title: str = "Стаття", lang: str = "ua", **fields: Any
+    client: httpx.AsyncClient,
+    admin: Credential,
+    title: str = "Стаття",
+    lang: str = "ua",
+    **fields: Any,
 ) -> dict[str, Any]:
     article = await create_article(
         client, admin, original=lang, translations={lang: text(title)}, **fields

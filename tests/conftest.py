@@ -78,12 +78,11 @@ def seeded_languages(database_url: str) -> list[dict[str, Any]]:
 
     async def read() -> list[dict[str, Any]]:
         app = create_app(Settings(database_url=database_url))
-        async with app.router.lifespan_context(app):
-            async with app.state.db.reader() as session:
-                rows = await session.scalars(select(Language))
-                return [
-                    {c.key: getattr(row, c.key) for c in Language.__table__.columns} for row in rows
-                ]
+        async with app.router.lifespan_context(app), app.state.db.reader() as session:
+            rows = await session.scalars(select(Language))
+            return [
+                {c.key: getattr(row, c.key) for c in Language.__table__.columns} for row in rows
+            ]
 
     return asyncio.run(read())
 

@@ -127,7 +127,9 @@ async def test_trilingual_article_end_to_end(client: httpx.AsyncClient, admin: C
 
     # The Russian draft: in no list, no detail, no alternate, no count.
     assert (await client.get("/v1/ru/articles")).json()["items"] == []
-    problem(await client.get("/v1/ru/articles/nato-provelo-ucheniia-po-kiberzashchite-v-kieve"), 404)
+    problem(
+        await client.get("/v1/ru/articles/nato-provelo-ucheniia-po-kiberzashchite-v-kieve"), 404
+    )
     ru_tags = (await client.get("/v1/ru/tags")).json()["items"]
     assert {t["name"]: t["article_count"] for t in ru_tags} == {
         "Кибербезопасность": 0,

@@ -24,6 +24,7 @@ async def get_translation(article: ArticleDep, lang: LangCode) -> Translation:
 
 TranslationDep = Annotated[Translation, Depends(get_translation)]
 
+
 def if_match_header(
     if_match: Annotated[
         str | None,

@@ -1,0 +1,54 @@
+"""Bearer API keys: required on admin paths, stored hashed, revocable at once."""
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from app.auth.service import Role
+from app.models import ApiKey
+from tests.builders import problem
+from tests.conftest import Credential, make_key
+
+
+async def test_admin_paths_need_credentials(client: httpx.AsyncClient) -> None:
+    r = await client.get("/v1/admin/articles")
+    problem(r, 401)
+    assert r.headers["www-authenticate"].startswith("Bearer")
+    r = await client.get("/v1/admin/articles", headers={"Authorization": "Bearer nd_wrong"})
+    problem(r, 401)
+    assert 'error="invalid_token"' in r.headers["www-authenticate"]
+
+
+async def test_non_admin_role_is_forbidden(app: FastAPI, client: httpx.AsyncClient) -> None:
+    editor = await make_key(app, Role.editor)
+    problem(await client.get("/v1/admin/api-keys", headers=editor.headers), 403)
+
+
+async def test_key_is_shown_once_stored_hashed_and_revocable(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential
+) -> None:
+    r = await client.post(
+        "/v1/admin/api-keys", json={"name": "partner", "role": "admin"}, headers=admin.headers
+    )
+    assert r.status_code == 201, r.text
+    created = r.json()
+    key = created["key"]
+    assert key.startswith("nd_") and created["prefix"] == key[:10]
+    async with app.state.db.reader() as session:
+        stored = await session.scalar(select(ApiKey).where(ApiKey.name == "partner"))
+        assert stored is not None and key not in (stored.key_hash, stored.prefix + "x")
+        assert len(stored.key_hash) == 64
+    listing = (await client.get("/v1/admin/api-keys", headers=admin.headers)).json()["items"]
+    assert all("key" not in item for item in listing)
+    partner = {"Authorization": f"Bearer {key}"}
+    assert (await client.get("/v1/admin/articles", headers=partner)).status_code == 200
+    r = await client.delete(f"/v1/admin/api-keys/{created['id']}", headers=admin.headers)
+    assert r.status_code == 204
+    problem(await client.get("/v1/admin/articles", headers=partner), 401)
+
+
+async def test_key_roles_are_validated(client: httpx.AsyncClient, admin: Credential) -> None:
+    r = await client.post(
+        "/v1/admin/api-keys", json={"name": "x", "role": "superuser"}, headers=admin.headers
+    )
+    problem(r, 422)
