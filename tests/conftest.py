@@ -88,7 +88,7 @@ def seeded_languages(database_url: str) -> list[dict[str, Any]]:
 
 
 async def _reset(app: FastAPI, languages: list[dict[str, Any]]) -> None:
-    tables = [t for t in Base.metadata.sorted_tables]
+    tables = list(Base.metadata.sorted_tables)
     async with app.state.db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             names = ", ".join(f'"{t.name}"' for t in tables)
