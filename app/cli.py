@@ -88,3 +88,7 @@ def demo_data() -> None:
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()

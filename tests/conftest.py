@@ -100,6 +100,19 @@ async def _reset(app: FastAPI, languages: list[dict[str, Any]]) -> None:
 
 
 @pytest.fixture
+def empty_database(database_url: str, seeded_languages: list[dict[str, Any]]) -> str:
+    """For tests without an app in-process: the database emptied, its URL returned."""
+
+    async def reset() -> None:
+        application = create_app(Settings(database_url=database_url))
+        async with application.router.lifespan_context(application):
+            await _reset(application, seeded_languages)
+
+    asyncio.run(reset())
+    return database_url
+
+
+@pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(database_url=database_url, media_dir=tmp_path / "media")
 
