@@ -1,0 +1,64 @@
+import uuid
+
+from fastapi import APIRouter, Response, status
+
+from app.auth.deps import AdminDep
+from app.db import SessionDep
+from app.errors import problem_responses
+from app.media import service
+from app.media.schemas import MediaCreate, MediaList, MediaRead, MediaUpdate
+
+router = APIRouter(prefix="/v1/admin/media", tags=["media"], responses=problem_responses(401, 403))
+
+
+@router.post(
+    "",
+    operation_id="createMedia",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MediaRead,
+    responses=problem_responses(422),
+)
+async def create_media(body: MediaCreate, session: SessionDep, _: AdminDep) -> MediaRead:
+    """Register an image by URL with its size, credit, and caption/alt per language."""
+    return service.read(await service.create(session, body))
+
+
+@router.get("", operation_id="listMedia", response_model=MediaList)
+async def list_media(session: SessionDep, _: AdminDep) -> MediaList:
+    """List media records."""
+    return MediaList(items=[service.read(m) for m in await service.list_all(session)])
+
+
+@router.get(
+    "/{media_id}", operation_id="getMedia", response_model=MediaRead,
+    responses=problem_responses(404),
+)  # fmt: skip
+async def get_media(media_id: uuid.UUID, session: SessionDep, _: AdminDep) -> MediaRead:
+    """One media record."""
+    return service.read(await service.get(session, media_id))
+
+
+@router.patch(
+    "/{media_id}",
+    operation_id="updateMedia",
+    response_model=MediaRead,
+    responses=problem_responses(404, 422),
+)
+async def update_media(
+    media_id: uuid.UUID, body: MediaUpdate, session: SessionDep, _: AdminDep
+) -> MediaRead:
+    """Change a media record's fields or its texts per language."""
+    media = await service.get(session, media_id)
+    return service.read(await service.update(session, media, body))
+
+
+@router.delete(
+    "/{media_id}",
+    operation_id="deleteMedia",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404),
+)
+async def delete_media(media_id: uuid.UUID, session: SessionDep, _: AdminDep) -> Response:
+    """Delete a media record; articles using it as cover lose their cover."""
+    await service.delete(session, await service.get(session, media_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
