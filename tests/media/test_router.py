@@ -15,7 +15,10 @@ async def test_media_crud(client: httpx.AsyncClient, admin: Credential) -> None:
     assert (await client.get(path, headers=admin.headers)).json() == media
     r = await client.patch(
         path,
-        json={"credit": "Reuters", "translations": {"ru": {"caption": "Лидеры", "alt": "Сцена"}, "ua": None}},
+        json={
+            "credit": "Reuters",
+            "translations": {"ru": {"caption": "Лидеры", "alt": "Сцена"}, "ua": None},
+        },
         headers=admin.headers,
     )
     assert r.status_code == 200, r.text
