@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Request, Response
 
 from app.db import SessionDep
 from app.errors import NotFound, Redirect
@@ -22,9 +22,14 @@ LangCode = Annotated[
 ]
 
 
-async def get_language(lang: LangCode, session: SessionDep, request: Request) -> Language:
+async def get_language(
+    lang: LangCode, session: SessionDep, request: Request, response: Response
+) -> Language:
+    """The language of a public path; its responses speak it (Content-Language)."""
     language = await service.get(session, lang)
     if language is not None:
+        response.headers["Content-Language"] = language.bcp47
+        response.headers["Cache-Control"] = request.app.state.settings.cache_control
         return language
     alias = await service.by_bcp47(session, lang)
     if alias is not None and alias.code != lang:

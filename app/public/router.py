@@ -5,7 +5,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import AwareDatetime
 
-from app.config import Settings
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.kit.clock import NowDep
@@ -29,11 +28,6 @@ LINK = {
 }
 
 FilterSlug = Annotated[str | None, Query(max_length=120, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 @router.get(
@@ -74,7 +68,6 @@ async def list_articles(
     if next_cursor is not None:
         next_url = request.url.include_query_params(cursor=next_cursor)
         response.headers["Link"] = f'<{next_url.path}?{next_url.query}>; rel="next"'
-    _public_headers(request, response, language.bcp47)
     return ArticlePage(items=items, next_cursor=next_cursor)
 
 
@@ -90,7 +83,6 @@ async def list_articles(
 async def get_article(
     slug: Slug,
     language: LanguageDep,
-    request: Request,
     response: Response,
     session: SessionDep,
     now: NowDep,
@@ -100,10 +92,4 @@ async def get_article(
     links = [f'<{a.path}>; rel="alternate"; hreflang="{a.bcp47}"' for a in article.alternates]
     if links:
         response.headers["Link"] = ", ".join(links)
-    _public_headers(request, response, language.bcp47)
     return article
-
-
-def _public_headers(request: Request, response: Response, bcp47: str) -> None:
-    response.headers["Content-Language"] = bcp47
-    response.headers["Cache-Control"] = _settings(request).cache_control

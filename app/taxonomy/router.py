@@ -5,9 +5,9 @@ made by `admin_routes` / `public_routes` with the kind's classes and operation n
 """
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Path, Response, status
 
 from app.auth.deps import AdminDep
 from app.db import SessionDep
@@ -41,6 +41,8 @@ def admin_routes(
     router = APIRouter(
         prefix=f"/v1/admin/{path}", tags=[path], responses=problem_responses(401, 403)
     )
+    id_name = f"{kind.label}_id"
+    Ident = Annotated[uuid.UUID, Path(alias=id_name, description=f"The {kind.label}'s id.")]
 
     @router.post(
         "",
@@ -58,22 +60,22 @@ def admin_routes(
         return list_schema(items=[read_schema.of(e) for e in await service.list_all(session, kind)])
 
     @router.get(
-        "/{ident}",
+        f"/{{{id_name}}}",
         operation_id=f"getAdmin{singular}",
         response_model=read_schema,
         responses=problem_responses(404),
     )
-    async def get_one(ident: uuid.UUID, session: SessionDep, _: AdminDep) -> Any:
+    async def get_one(ident: Ident, session: SessionDep, _: AdminDep) -> Any:
         return read_schema.of(await service.get(session, kind, ident))
 
     @router.patch(
-        "/{ident}",
+        f"/{{{id_name}}}",
         operation_id=f"update{singular}",
         response_model=read_schema,
         responses=problem_responses(404, 409, 422),
     )
     async def update(
-        ident: uuid.UUID,
+        ident: Ident,
         body: update_schema,
         session: SessionDep,
         _: AdminDep,
@@ -83,12 +85,12 @@ def admin_routes(
         return read_schema.of(entity)
 
     @router.delete(
-        "/{ident}",
+        f"/{{{id_name}}}",
         operation_id=f"delete{singular}",
         status_code=status.HTTP_204_NO_CONTENT,
         responses=problem_responses(404, 409),
     )
-    async def delete(ident: uuid.UUID, session: SessionDep, _: AdminDep) -> Response:
+    async def delete(ident: Ident, session: SessionDep, _: AdminDep) -> Response:
         await service.delete(session, kind, await service.get(session, kind, ident))
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
