@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     database_pool_size: int = 20
     redis_url: str | None = None
     site_url: str = "http://localhost:8000"
+    # Where the public site shows an article; {lang} is the URL code, {bcp47} the tag.
+    article_url_pattern: str = "/{lang}/{slug}"
+    site_name: str = "Newsdesk"
     media_dir: Path = Path("media")
     cors_origins: list[str] = []
     cache_control: str = "public, max-age=30, stale-while-revalidate=300"
