@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, exists, select, tuple_
+from sqlalchemy import ColumnElement, and_, exists, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -11,7 +11,8 @@ from app.articles.schemas import ArticleSummary
 from app.articles.views import article_summary
 from app.articles.visibility import is_public
 from app.kit.pagination import Cursor
-from app.models import LIVE_STATUSES, Article, ArticleAuthor, Status, Translation
+from app.models import LIVE_STATUSES, Article, ArticleAuthor, Revision, Status, Translation
+from app.revisions import service as revisions
 
 
 def _status_is(status: Status, now: datetime) -> ColumnElement[bool]:
@@ -23,12 +24,26 @@ def _status_is(status: Status, now: datetime) -> ColumnElement[bool]:
     return Translation.status == status.value
 
 
+def _outdated() -> ColumnElement[bool]:
+    """The translation is not the original, and the original's text changed since."""
+    return and_(
+        Translation.language != Article.original_language,
+        exists().where(
+            Revision.article_id == Translation.article_id,
+            Revision.language == Article.original_language,
+            Revision.text_changed.is_(True),
+            Revision.number > func.coalesce(Translation.source_revision, 0),
+        ),
+    )
+
+
 async def admin_page(
     session: AsyncSession,
     *,
     now: datetime,
     status: Status | None,
     language: str | None,
+    outdated: bool | None,
     author: uuid.UUID | None,
     limit: int,
     cursor: str | None,
@@ -39,6 +54,12 @@ async def admin_page(
         conditions.append(_status_is(status, now))
     if language is not None:
         conditions.append(Translation.language == language)
+    if outdated is not None:
+        conditions.append(
+            _outdated()
+            if outdated
+            else and_(Translation.language != Article.original_language, ~_outdated())
+        )
     if conditions:
         query = query.where(exists().where(Translation.article_id == Article.id, *conditions))
     if author is not None:
@@ -57,4 +78,5 @@ async def admin_page(
         articles = articles[:limit]
         last = articles[-1]
         next_cursor = Cursor(at=last.created_at, id=last.id).encode()
-    return [article_summary(a, now) for a in articles], next_cursor
+    staleness = await revisions.staleness(session, articles)
+    return [article_summary(a, now, staleness) for a in articles], next_cursor

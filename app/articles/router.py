@@ -1,9 +1,11 @@
 """Management API of articles and translations (`/v1/admin/articles/...`)."""
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.articles import service
 from app.articles.deps import ArticleDep, IfMatch, TranslationDep
@@ -25,7 +27,19 @@ from app.kit.clock import NowDep
 from app.kit.etags import check_if_match
 from app.kit.schema import LanguageKey
 from app.languages.deps import LangCode
-from app.models import Status
+from app.models import Article, Status, Translation
+from app.revisions import service as revisions
+
+
+async def _article_view(session: AsyncSession, article: Article, now: datetime) -> ArticleRead:
+    return article_read(article, now, await revisions.staleness(session, [article]))
+
+
+async def _translation_view(
+    session: AsyncSession, article: Article, translation: Translation, now: datetime
+) -> TranslationRead:
+    return translation_read(translation, now, await revisions.staleness(session, [article]))
+
 
 router = APIRouter(
     prefix="/v1/admin/articles", tags=["articles"], responses=problem_responses(401, 403)
@@ -52,13 +66,13 @@ ETAG_HEADER = {
     },
 )
 async def create_article(
-    body: ArticleCreate, response: Response, session: SessionDep, now: NowDep, _: AdminDep
+    body: ArticleCreate, response: Response, session: SessionDep, now: NowDep, who: AdminDep
 ) -> ArticleRead:
     """Create an article with its first translation(s), all drafts."""
-    article = await service.create(session, body)
+    article = await service.create(session, body, actor=who.actor)
     response.headers["Location"] = f"/v1/admin/articles/{article.id}"
     response.headers["ETag"] = article_etag(article)
-    return article_read(article, now)
+    return await _article_view(session, article, now)
 
 
 @router.get("", operation_id="listAdminArticles", response_model=ArticleList)
@@ -73,6 +87,13 @@ async def list_admin_articles(
     language: Annotated[
         LanguageKey | None, Query(description="Articles with a translation in this language.")
     ] = None,
+    outdated: Annotated[
+        bool | None,
+        Query(
+            description="`true`: articles with a translation whose original changed since "
+            "(with `language`: that language's translation)."
+        ),
+    ] = None,
     author: Annotated[uuid.UUID | None, Query(description="Articles by this author (id).")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
@@ -83,6 +104,7 @@ async def list_admin_articles(
         now=now,
         status=status_,
         language=language,
+        outdated=outdated,
         author=author,
         limit=limit,
         cursor=cursor,
@@ -97,11 +119,11 @@ async def list_admin_articles(
     responses={200: {"headers": ETAG_HEADER}, **problem_responses(404)},
 )
 async def get_admin_article(
-    article: ArticleDep, response: Response, now: NowDep, _: AdminDep
+    article: ArticleDep, response: Response, session: SessionDep, now: NowDep, _: AdminDep
 ) -> ArticleRead:
     """One article with all its translations, in every state."""
     response.headers["ETag"] = article_etag(article)
-    return article_read(article, now)
+    return await _article_view(session, article, now)
 
 
 @router.patch(
@@ -117,13 +139,13 @@ async def update_article(
     response: Response,
     session: SessionDep,
     now: NowDep,
-    _: AdminDep,
+    who: AdminDep,
 ) -> ArticleRead:
     """Change the article's metadata (byline, category, tags, cover, sources)."""
     check_if_match(if_match, article_etag(article), article.version, required=True)
-    await service.update(session, article, body)
+    await service.update(session, article, body, actor=who.actor)
     response.headers["ETag"] = article_etag(article)
-    return article_read(article, now)
+    return await _article_view(session, article, now)
 
 
 @router.delete(
@@ -162,18 +184,20 @@ async def put_translation(
     response: Response,
     session: SessionDep,
     now: NowDep,
-    _: AdminDep,
+    who: AdminDep,
 ) -> TranslationRead:
     """Add this language version (201), or replace its content (200, needs If-Match)."""
     existing = service.translation_of(article, lang)
     if existing is not None:
         check_if_match(if_match, translation_etag(existing), existing.version, required=True)
-    translation, created = await service.put_translation(session, article, lang, body)
+    translation, created = await service.put_translation(
+        session, article, lang, body, actor=who.actor
+    )
     if created:
         response.status_code = status.HTTP_201_CREATED
         response.headers["Location"] = f"/v1/admin/articles/{article.id}/translations/{lang}"
     response.headers["ETag"] = translation_etag(translation)
-    return translation_read(translation, now)
+    return await _translation_view(session, article, translation, now)
 
 
 @router.get(
@@ -183,11 +207,16 @@ async def put_translation(
     responses={200: {"headers": ETAG_HEADER}, **problem_responses(404)},
 )
 async def get_translation(
-    translation: TranslationDep, response: Response, now: NowDep, _: AdminDep
+    article: ArticleDep,
+    translation: TranslationDep,
+    response: Response,
+    session: SessionDep,
+    now: NowDep,
+    _: AdminDep,
 ) -> TranslationRead:
     """One language version, in any state."""
     response.headers["ETag"] = translation_etag(translation)
-    return translation_read(translation, now)
+    return await _translation_view(session, article, translation, now)
 
 
 @router.delete(
@@ -201,11 +230,11 @@ async def delete_translation(
     translation: TranslationDep,
     if_match: IfMatch,
     session: SessionDep,
-    _: AdminDep,
+    who: AdminDep,
 ) -> Response:
     """Delete one language version (not the original's)."""
     check_if_match(if_match, translation_etag(translation), translation.version, required=True)
-    await service.delete_translation(session, article, translation)
+    await service.delete_translation(session, article, translation, actor=who.actor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -221,34 +250,38 @@ TRANSITION_RESPONSES = {200: {"headers": ETAG_HEADER}, **problem_responses(404, 
     responses=TRANSITION_RESPONSES,
 )
 async def publish_translation(
+    article: ArticleDep,
     translation: TranslationDep,
     if_match: IfMatch,
     response: Response,
     session: SessionDep,
     now: NowDep,
-    _: AdminDep,
+    who: AdminDep,
     body: PublishIn | None = None,
 ) -> TranslationRead:
     """Publish now, or schedule for `publish_at`."""
     check_if_match(if_match, translation_etag(translation), translation.version, required=False)
-    await service.publish(session, translation, at=body.publish_at if body else None, now=now)
+    await service.publish(
+        session, translation, at=body.publish_at if body else None, now=now, actor=who.actor
+    )
     response.headers["ETag"] = translation_etag(translation)
-    return translation_read(translation, now)
+    return await _translation_view(session, article, translation, now)
 
 
 def _transition(name: str, operation_id: str, action: service.Transition, doc: str) -> None:
     async def endpoint(
+        article: ArticleDep,
         translation: TranslationDep,
         if_match: IfMatch,
         response: Response,
         session: SessionDep,
         now: NowDep,
-        _: AdminDep,
+        who: AdminDep,
     ) -> TranslationRead:
         check_if_match(if_match, translation_etag(translation), translation.version, required=False)
-        await action(session, translation, now=now)
+        await action(session, translation, now=now, actor=who.actor)
         response.headers["ETag"] = translation_etag(translation)
-        return translation_read(translation, now)
+        return await _translation_view(session, article, translation, now)
 
     endpoint.__doc__ = doc
     router.add_api_route(

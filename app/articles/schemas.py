@@ -95,8 +95,16 @@ class TranslationRead(ReadSchema):
     version: int
     word_count: int
     reading_time_minutes: int
-    source_version: int | None = Field(
-        description="For a translation: the original's version it was made from."
+    source_revision: int | None = Field(
+        description="For a translation of another language: the article revision of the "
+        "original's text it was made from."
+    )
+    outdated: bool = Field(
+        description="The original's title, lead or body changed since this translation "
+        "was made (always false for the original)."
+    )
+    outdated_fields: list[str] = Field(
+        description="Which of the original's fields changed since.", examples=[["body_html"]]
     )
 
 
@@ -119,6 +127,7 @@ class TranslationSummary(ReadSchema):
     title: str
     status: Status
     public: bool
+    outdated: bool
     publish_at: datetime | None
     published_at: datetime | None
     updated_at: datetime

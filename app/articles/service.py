@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
+from sqlalchemy import delete as delete_
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -22,11 +23,13 @@ from app.models import (
     Author,
     Category,
     Media,
+    SlugRedirect,
     Status,
     Tag,
     Translation,
     utcnow,
 )
+from app.revisions import service as revisions
 
 
 def _with_everything() -> list[object]:
@@ -125,7 +128,7 @@ def _source(source: Source, position: int) -> ArticleSource:
 # Articles -------------------------------------------------------------------------------
 
 
-async def create(session: AsyncSession, data: ArticleCreate) -> Article:
+async def create(session: AsyncSession, data: ArticleCreate, *, actor: str) -> Article:
     await languages.require(session, [data.original_language], loc=("body",))
     if data.original_language not in data.translations:
         raise Unprocessable(
@@ -144,6 +147,7 @@ async def create(session: AsyncSession, data: ArticleCreate) -> Article:
         original_language=data.original_language,
         created_at=now,
         updated_at=now,
+        last_revision=0,
         authors=[],
         tags=[],
         sources=[],
@@ -152,14 +156,26 @@ async def create(session: AsyncSession, data: ArticleCreate) -> Article:
     await _set_references(session, article, data)
     session.add(article)
     await session.flush()
-    # The original first, so translations record the original's version.
+    snapshot = revisions.article_snapshot(article)
+    await revisions.record(
+        session,
+        article.id,
+        actor=actor,
+        action="create",
+        snapshot=snapshot,
+        changed_fields=revisions.changed(None, snapshot),
+    )
+    # The original first, so the other translations record the revision they are made from.
     ordered = sorted(data.translations.items(), key=lambda kv: kv[0] != data.original_language)
     for language, content in ordered:
-        await put_translation(session, article, language, content)
+        await put_translation(session, article, language, content, actor=actor)
     return article
 
 
-async def update(session: AsyncSession, article: Article, data: ArticleUpdate) -> Article:
+async def update(
+    session: AsyncSession, article: Article, data: ArticleUpdate, *, actor: str
+) -> Article:
+    before = revisions.article_snapshot(article)
     if data.original_language is not None and data.original_language != article.original_language:
         if translation_of(article, data.original_language) is None:
             raise Unprocessable(
@@ -176,6 +192,15 @@ async def update(session: AsyncSession, article: Article, data: ArticleUpdate) -
     await _set_references(session, article, data)
     article.updated_at = utcnow()
     await session.flush()
+    after = revisions.article_snapshot(article)
+    await revisions.record(
+        session,
+        article.id,
+        actor=actor,
+        action="update",
+        snapshot=after,
+        changed_fields=revisions.changed(before, after),
+    )
     return article
 
 
@@ -185,6 +210,25 @@ async def delete(session: AsyncSession, article: Article) -> None:
 
 
 # Translations ---------------------------------------------------------------------------
+
+
+async def _slugs_in_use(
+    session: AsyncSession, *, language: str, owner: uuid.UUID, exact: str | None, prefix: str
+) -> set[str]:
+    """Slugs of other articles in `language`, current or former (both stay reserved)."""
+    current = select(Translation.slug).where(
+        Translation.language == language, Translation.article_id != owner
+    )
+    former = select(SlugRedirect.slug).where(
+        SlugRedirect.language == language, SlugRedirect.article_id != owner
+    )
+    if exact is not None:
+        current = current.where(Translation.slug == exact)
+        former = former.where(SlugRedirect.slug == exact)
+    else:
+        current = current.where(Translation.slug.startswith(prefix))
+        former = former.where(SlugRedirect.slug.startswith(prefix))
+    return set(await session.scalars(current.union(former)))
 
 
 async def _slug(
@@ -197,32 +241,35 @@ async def _slug(
     owner: uuid.UUID,
 ) -> str:
     if wanted is not None:
-        clash = await session.scalar(
-            select(Translation.article_id).where(
-                Translation.language == language,
-                Translation.slug == wanted,
-                Translation.article_id != owner,
-            )
-        )
-        if clash is not None:
+        if await _slugs_in_use(session, language=language, owner=owner, exact=wanted, prefix=""):
             raise Conflict(f"The slug '{wanted}' is taken in '{language}' by another article.")
         return wanted
 
     async def taken(prefix: str) -> set[str]:
-        rows = await session.scalars(
-            select(Translation.slug).where(
-                Translation.language == language,
-                Translation.slug.startswith(prefix),
-                Translation.article_id != owner,
-            )
+        return await _slugs_in_use(
+            session, language=language, owner=owner, exact=None, prefix=prefix
         )
-        return set(rows)
 
     return await unique_slug(slugify(title, bcp47), taken)
 
 
+async def _keep_old_slug(
+    session: AsyncSession, article: Article, language: str, old: str, new: str
+) -> None:
+    """The old slug redirects to the new one; a slug taken back stops redirecting."""
+    await session.execute(
+        delete_(SlugRedirect).where(SlugRedirect.language == language, SlugRedirect.slug == new)
+    )
+    session.add(SlugRedirect(id=uuid.uuid4(), article_id=article.id, language=language, slug=old))
+
+
 async def put_translation(
-    session: AsyncSession, article: Article, language: str, content: TranslationIn
+    session: AsyncSession,
+    article: Article,
+    language: str,
+    content: TranslationIn,
+    *,
+    actor: str,
 ) -> tuple[Translation, bool]:
     """Create the `language` translation, or replace its content; returns (row, created)."""
     lang = (await languages.require(session, [language], loc=("path", "lang")))[language]
@@ -238,9 +285,10 @@ async def put_translation(
     )
     body = html.sanitize(content.body_html)
     words = html.word_count(content.title, content.lead, body)
-    original = translation_of(article, article.original_language)
-    source_version = (
-        original.version if original is not None and language != article.original_language else None
+    source_revision = (
+        None
+        if language == article.original_language
+        else await revisions.latest_text_revision(session, article.id, article.original_language)
     )
     now = utcnow()
     fields = {
@@ -252,9 +300,10 @@ async def put_translation(
         "seo_description": content.seo_description,
         "word_count": words,
         "reading_time_minutes": html.reading_time_minutes(words),
-        "source_version": source_version,
+        "source_revision": source_revision,
         "updated_at": now,
     }
+    before = revisions.translation_snapshot(existing) if existing is not None else None
     if existing is None:
         translation = Translation(
             id=uuid.uuid4(),
@@ -265,16 +314,28 @@ async def put_translation(
             **fields,
         )
         article.translations.append(translation)
-        await session.flush()
-        return translation, True
-    for key, value in fields.items():
-        setattr(existing, key, value)
+    else:
+        translation = existing
+        if existing.slug != slug:
+            await _keep_old_slug(session, article, language, existing.slug, slug)
+        for key, value in fields.items():
+            setattr(existing, key, value)
     await session.flush()
-    return existing, False
+    after = revisions.translation_snapshot(translation)
+    await revisions.record(
+        session,
+        article.id,
+        actor=actor,
+        action="create_translation" if existing is None else "replace_translation",
+        language=language,
+        snapshot=after,
+        changed_fields=revisions.changed(before, after),
+    )
+    return translation, existing is None
 
 
 async def delete_translation(
-    session: AsyncSession, article: Article, translation: Translation
+    session: AsyncSession, article: Article, translation: Translation, *, actor: str
 ) -> None:
     if translation.language == article.original_language:
         raise Conflict(
@@ -283,6 +344,15 @@ async def delete_translation(
         )
     article.translations.remove(translation)
     await session.flush()
+    await revisions.record(
+        session,
+        article.id,
+        actor=actor,
+        action="delete_translation",
+        language=translation.language,
+        snapshot={},
+        changed_fields=[],
+    )
 
 
 # Publication state ----------------------------------------------------------------------
@@ -290,7 +360,7 @@ async def delete_translation(
 
 class Transition(Protocol):
     async def __call__(
-        self, session: AsyncSession, translation: Translation, *, now: datetime
+        self, session: AsyncSession, translation: Translation, *, now: datetime, actor: str
     ) -> None: ...
 
 
@@ -298,38 +368,67 @@ def _went_live(translation: Translation, now: datetime) -> bool:
     return translation.published_at is not None and translation.published_at <= now
 
 
+async def _recorded(
+    session: AsyncSession, translation: Translation, before: dict[str, object], *, action: str,
+    actor: str, now: datetime,
+) -> None:  # fmt: skip
+    translation.updated_at = now
+    await session.flush()
+    after = revisions.translation_snapshot(translation)
+    await revisions.record(
+        session,
+        translation.article_id,
+        actor=actor,
+        action=action,
+        language=translation.language,
+        snapshot=after,
+        changed_fields=revisions.changed(before, after),
+    )
+
+
 async def publish(
-    session: AsyncSession, translation: Translation, *, at: datetime | None, now: datetime
+    session: AsyncSession,
+    translation: Translation,
+    *,
+    at: datetime | None,
+    now: datetime,
+    actor: str,
 ) -> None:
+    before = revisions.translation_snapshot(translation)
     publish_at = at or now
     translation.publish_at = publish_at
     translation.status = (Status.scheduled if publish_at > now else Status.published).value
     if not _went_live(translation, now):
         translation.published_at = publish_at
-    translation.updated_at = now
-    await session.flush()
+    await _recorded(session, translation, before, action="publish", actor=actor, now=now)
 
 
-async def unpublish(session: AsyncSession, translation: Translation, *, now: datetime) -> None:
+async def unpublish(
+    session: AsyncSession, translation: Translation, *, now: datetime, actor: str
+) -> None:
+    before = revisions.translation_snapshot(translation)
     translation.status = Status.draft.value
     translation.publish_at = None
     if not _went_live(translation, now):
         translation.published_at = None
-    translation.updated_at = now
-    await session.flush()
+    await _recorded(session, translation, before, action="unpublish", actor=actor, now=now)
 
 
-async def archive(session: AsyncSession, translation: Translation, *, now: datetime) -> None:
+async def archive(
+    session: AsyncSession, translation: Translation, *, now: datetime, actor: str
+) -> None:
+    before = revisions.translation_snapshot(translation)
     translation.status = Status.archived.value
-    translation.updated_at = now
-    await session.flush()
+    await _recorded(session, translation, before, action="archive", actor=actor, now=now)
 
 
-async def submit(session: AsyncSession, translation: Translation, *, now: datetime) -> None:
+async def submit(
+    session: AsyncSession, translation: Translation, *, now: datetime, actor: str
+) -> None:
     if translation.status != Status.draft:
         raise Conflict(
             f"Only a draft can be submitted for review; this one is {translation.status}."
         )
+    before = revisions.translation_snapshot(translation)
     translation.status = Status.in_review.value
-    translation.updated_at = now
-    await session.flush()
+    await _recorded(session, translation, before, action="submit", actor=actor, now=now)

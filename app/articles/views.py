@@ -1,5 +1,6 @@
 """Admin representations of articles: what the management API answers."""
 
+import uuid
 from datetime import datetime
 
 from app.articles.schemas import (
@@ -26,7 +27,14 @@ def public_path(translation: Translation) -> str:
     return f"/v1/{translation.language}/articles/{translation.slug}"
 
 
-def translation_read(translation: Translation, now: datetime) -> TranslationRead:
+# (article id, language) → the original's text fields changed since that translation.
+Staleness = dict[tuple[uuid.UUID, str], list[str]]
+
+
+def translation_read(
+    translation: Translation, now: datetime, staleness: Staleness
+) -> TranslationRead:
+    stale = staleness.get((translation.article_id, translation.language), [])
     return TranslationRead.model_validate(
         {
             **{
@@ -37,11 +45,13 @@ def translation_read(translation: Translation, now: datetime) -> TranslationRead
             "status": effective_status(translation, now),
             "public": public_now(translation, now),
             "path": public_path(translation),
+            "outdated": bool(stale),
+            "outdated_fields": stale,
         }
     )
 
 
-def article_read(article: Article, now: datetime) -> ArticleRead:
+def article_read(article: Article, now: datetime, staleness: Staleness) -> ArticleRead:
     return ArticleRead(
         id=article.id,
         original_language=article.original_language,
@@ -53,11 +63,13 @@ def article_read(article: Article, now: datetime) -> ArticleRead:
         created_at=article.created_at,
         updated_at=article.updated_at,
         version=article.version,
-        translations={t.language: translation_read(t, now) for t in article.translations},
+        translations={
+            t.language: translation_read(t, now, staleness) for t in article.translations
+        },
     )
 
 
-def article_summary(article: Article, now: datetime) -> ArticleSummary:
+def article_summary(article: Article, now: datetime, staleness: Staleness) -> ArticleSummary:
     return ArticleSummary(
         id=article.id,
         original_language=article.original_language,
@@ -70,6 +82,7 @@ def article_summary(article: Article, now: datetime) -> ArticleSummary:
                 title=t.title,
                 status=effective_status(t, now),
                 public=public_now(t, now),
+                outdated=bool(staleness.get((article.id, t.language))),
                 publish_at=t.publish_at,
                 published_at=t.published_at,
                 updated_at=t.updated_at,

@@ -34,6 +34,11 @@ class Principal:
     name: str
     role: Role
 
+    @property
+    def actor(self) -> str:
+        """How revisions name who made a change."""
+        return f"{self.kind}:{self.name}"
+
 
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()

@@ -16,6 +16,8 @@ from app.media.schemas import MediaCreate
 from app.models import Article
 from app.taxonomy import service as taxonomy
 
+ACTOR = "cli:demo-data"
+
 
 def demo_content() -> dict[str, Any]:
     data: dict[str, Any] = json.loads(
@@ -63,12 +65,13 @@ async def _article(
             sources=item.get("sources", []),
             translations=texts,
         ),
+        actor=ACTOR,
     )
     for lang, t in item["translations"].items():
         translation = articles.require_translation(article, lang)
         if t["status"] == "published":
             at = now - timedelta(hours=t["hours_ago"])
-            await articles.publish(session, translation, at=at, now=now)
+            await articles.publish(session, translation, at=at, now=now, actor=ACTOR)
         elif t["status"] == "scheduled":
             at = now + timedelta(hours=t["hours_from_now"])
-            await articles.publish(session, translation, at=at, now=now)
+            await articles.publish(session, translation, at=at, now=now, actor=ACTOR)

@@ -1,8 +1,14 @@
-from fastapi import APIRouter
+from typing import Annotated
 
+from fastapi import APIRouter, Path, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.deps import AdminDep
 from app.db import SessionDep
+from app.errors import NotFound, problem_responses
 from app.languages import service
-from app.languages.schemas import LanguageList, LanguageRead
+from app.languages.schemas import LanguageCreate, LanguageList, LanguageRead, LanguageUpdate
+from app.models import Language
 
 router = APIRouter(tags=["languages"])
 
@@ -12,3 +18,56 @@ async def list_languages(session: SessionDep) -> LanguageList:
     """The languages content is published in, with their BCP 47 tags and fallbacks."""
     languages = await service.list_all(session)
     return LanguageList(items=[LanguageRead.model_validate(lang) for lang in languages])
+
+
+admin = APIRouter(
+    prefix="/v1/admin/languages", tags=["languages"], responses=problem_responses(401, 403)
+)
+CodePath = Annotated[str, Path(max_length=16, description="The language's URL code.")]
+
+
+async def _language(session: AsyncSession, code: str) -> Language:
+    language = await service.get(session, code)
+    if language is None:
+        raise NotFound(f"Unknown language '{code}'.")
+    return language
+
+
+@admin.post(
+    "",
+    operation_id="createLanguage",
+    status_code=status.HTTP_201_CREATED,
+    response_model=LanguageRead,
+    responses=problem_responses(409, 422),
+)
+async def create_language(body: LanguageCreate, session: SessionDep, _: AdminDep) -> Language:
+    """Add a language; its endpoints work at once, on every worker, with no restart."""
+    return await service.create(session, body)
+
+
+@admin.patch(
+    "/{code}",
+    operation_id="updateLanguage",
+    response_model=LanguageRead,
+    responses=problem_responses(404, 409, 422),
+)
+async def update_language(
+    code: CodePath, body: LanguageUpdate, session: SessionDep, _: AdminDep
+) -> Language:
+    """Change a language's tag, names, fallbacks or text-search setup."""
+    return await service.update(session, await _language(session, code), body)
+
+
+@admin.delete(
+    "/{code}",
+    operation_id="deleteLanguage",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 409),
+)
+async def delete_language(code: CodePath, session: SessionDep, _: AdminDep) -> Response:
+    """Delete a language nothing is written in (409 when it has content)."""
+    await service.delete(session, await _language(session, code))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+router.include_router(admin)

@@ -1,6 +1,8 @@
-from pydantic import Field
+from typing import Annotated
 
-from app.kit.schema import ReadSchema
+from pydantic import Field, StringConstraints
+
+from app.kit.schema import Name, ReadSchema, Schema
 
 
 class LanguageRead(ReadSchema):
@@ -15,3 +17,35 @@ class LanguageRead(ReadSchema):
 
 class LanguageList(ReadSchema):
     items: list[LanguageRead]
+
+
+LANGUAGE_CODE = r"^[a-z]{2,3}(-[a-z0-9]{2,4})?$"
+BCP47_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+
+
+class LanguageCreate(Schema):
+    code: Annotated[str, StringConstraints(pattern=LANGUAGE_CODE)] = Field(
+        description="The code in URLs (2–3 lower-case letters, optional -subtag).",
+        examples=["pl"],
+    )
+    bcp47: Annotated[str, StringConstraints(pattern=BCP47_TAG, max_length=35)] = Field(
+        examples=["pl"]
+    )
+    name: Name = Field(examples=["Polish"])
+    native_name: Name = Field(examples=["Polski"])
+    fallbacks: Annotated[list[str], Field(max_length=10)] = Field(
+        default_factory=list, examples=[["en"]]
+    )
+    text_search: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,32}$")] = Field(
+        default="simple",
+        description="Text-search configuration name (PostgreSQL), e.g. `english`; "
+        "`simple` for languages without one.",
+    )
+
+
+class LanguageUpdate(Schema):
+    bcp47: Annotated[str, StringConstraints(pattern=BCP47_TAG, max_length=35)] | None = None
+    name: Name | None = None
+    native_name: Name | None = None
+    fallbacks: Annotated[list[str], Field(max_length=10)] | None = None
+    text_search: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,32}$")] | None = None

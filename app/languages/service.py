@@ -5,8 +5,9 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import Unprocessable
-from app.models import Language
+from app.errors import Conflict, Unprocessable
+from app.languages.schemas import LanguageCreate, LanguageUpdate
+from app.models import Base, Language
 
 
 async def list_all(session: AsyncSession) -> list[Language]:
@@ -43,3 +44,59 @@ async def require(
             ],
         )
     return found
+
+
+async def _check_fallbacks(session: AsyncSession, code: str, fallbacks: list[str]) -> None:
+    if code in fallbacks or len(set(fallbacks)) != len(fallbacks):
+        raise Unprocessable(
+            "Fallbacks must be other languages, each named once.",
+            errors=[{"loc": ["body", "fallbacks"], "msg": "Invalid fallbacks", "type": "value"}],
+        )
+    await require(session, fallbacks, loc=("body", "fallbacks"))
+
+
+async def _check_bcp47_free(session: AsyncSession, tag: str, code: str) -> None:
+    other = await by_bcp47(session, tag)
+    if other is not None and other.code != code:
+        raise Conflict(f"The BCP 47 tag '{tag}' belongs to the language '{other.code}'.")
+
+
+async def create(session: AsyncSession, data: LanguageCreate) -> Language:
+    if await get(session, data.code) is not None:
+        raise Conflict(f"The language '{data.code}' exists.")
+    await _check_bcp47_free(session, data.bcp47, data.code)
+    await _check_fallbacks(session, data.code, data.fallbacks)
+    position = await session.scalar(select(func.coalesce(func.max(Language.position), 0)))
+    language = Language(**data.model_dump(), position=(position or 0) + 1)
+    session.add(language)
+    await session.flush()
+    return language
+
+
+async def update(session: AsyncSession, language: Language, data: LanguageUpdate) -> Language:
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    if "bcp47" in changes:
+        await _check_bcp47_free(session, changes["bcp47"], language.code)
+    if "fallbacks" in changes:
+        await _check_fallbacks(session, language.code, changes["fallbacks"])
+    for key, value in changes.items():
+        setattr(language, key, value)
+    await session.flush()
+    return language
+
+
+async def delete(session: AsyncSession, language: Language) -> None:
+    """Delete a language that nothing is written in (409 otherwise)."""
+    for table in Base.metadata.sorted_tables:
+        column = table.c.get("language")
+        if column is None or table.name == "languages":
+            continue
+        if await session.scalar(select(column).where(column == language.code).limit(1)):
+            raise Conflict(
+                f"The language '{language.code}' has content ({table.name}); it cannot be deleted."
+            )
+    for other in await list_all(session):
+        if language.code in other.fallbacks:
+            other.fallbacks = [c for c in other.fallbacks if c != language.code]
+    await session.delete(language)
+    await session.flush()

@@ -7,6 +7,8 @@ from app.models.article import (
     ArticleAuthor,
     ArticleSource,
     ArticleTag,
+    Revision,
+    SlugRedirect,
     Status,
     Translation,
 )
@@ -31,6 +33,8 @@ __all__ = [
     "Language",
     "Media",
     "MediaTranslation",
+    "Revision",
+    "SlugRedirect",
     "Status",
     "Tag",
     "TagTranslation",

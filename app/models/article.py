@@ -3,8 +3,10 @@
 import enum
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -41,6 +43,9 @@ class Article(IdMixin, TimestampMixin, Base):
         ForeignKey("media.id", ondelete="SET NULL"), index=True
     )
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The last revision number handed out; bumped with a plain UPDATE (not the ORM), so
+    # recording a revision never conflicts with the article's own version.
+    last_revision: Mapped[int] = mapped_column(Integer, default=0)
 
     authors: Mapped[list["ArticleAuthor"]] = relationship(
         lazy="raise", cascade="all, delete-orphan", order_by="ArticleAuthor.position"
@@ -126,9 +131,45 @@ class Translation(IdMixin, Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     word_count: Mapped[int] = mapped_column(default=0)
     reading_time_minutes: Mapped[int] = mapped_column(default=1)
-    # For a translation of another language: the original's version it was made from.
-    source_version: Mapped[int | None]
+    # For a translation of another language: the article revision of the original's text
+    # it was made from. Newer revisions changing the original's text make it outdated.
+    source_revision: Mapped[int | None]
 
     article: Mapped[Article] = relationship(lazy="raise", back_populates="translations")
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class SlugRedirect(IdMixin, Base):
+    """A slug a translation had before: reserved for its article, redirected to the new one."""
+
+    __tablename__ = "slug_redirects"
+    __table_args__ = (UniqueConstraint("language", "slug"),)
+
+    article_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    language: Mapped[str] = mapped_column(ForeignKey("languages.code"))
+    slug: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Revision(IdMixin, Base):
+    """One numbered change of an article's metadata or of one of its translations."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (
+        UniqueConstraint("article_id", "number"),
+        Index("ix_revisions_freshness", "article_id", "language", "text_changed", "number"),
+    )
+
+    article_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    language: Mapped[str | None] = mapped_column(ForeignKey("languages.code"))
+    action: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_fields: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # True when a translation's title, lead or body changed (what freshness looks at).
+    text_changed: Mapped[bool] = mapped_column(default=False)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

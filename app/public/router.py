@@ -1,8 +1,10 @@
 """Public content API: published articles per language, no credentials."""
 
+import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import RedirectResponse
 from pydantic import AwareDatetime
 
 from app.db import SessionDep
@@ -22,6 +24,8 @@ CONTENT_LANGUAGE = {
     "description": "BCP 47 tag of the response's language.",
     "schema": {"type": "string"},
 }
+LOCATION = {"description": "Where the article is.", "schema": {"type": "string"}}
+VARY = {"description": "Accept-Language: the answer depends on it.", "schema": {"type": "string"}}
 LINK = {
     "description": 'Pagination (`rel="next"`) or hreflang alternates.',
     "schema": {"type": "string"},
@@ -77,6 +81,11 @@ async def list_articles(
     response_model=PublicArticle,
     responses={
         200: {"headers": {"Content-Language": CONTENT_LANGUAGE, "Link": LINK}},
+        301: {
+            "description": "A former slug of the article, or its slug in another language: "
+            "moved to its public URL in this language.",
+            "headers": {"Location": LOCATION},
+        },
         **problem_responses(410),
     },
 )
@@ -93,3 +102,43 @@ async def get_article(
     if links:
         response.headers["Link"] = ", ".join(links)
     return article
+
+
+@router.get(
+    "/v1/articles/{article_id}",
+    operation_id="negotiateArticle",
+    status_code=307,
+    response_class=RedirectResponse,
+    responses={
+        307: {
+            "description": "To the best public language version for Accept-Language.",
+            "headers": {"Location": LOCATION, "Vary": VARY},
+        }
+    },
+)
+async def negotiate_article(
+    article_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    now: NowDep,
+    accept_language: Annotated[
+        str | None,
+        Header(
+            max_length=500,
+            description="Preferred languages (`uk-UA, en;q=0.8`); then each one's fallbacks, "
+            "then the article's original language.",
+        ),
+    ] = None,
+) -> RedirectResponse:
+    """Redirect to the article in the reader's best language (307, Vary: Accept-Language)."""
+    path = await service.negotiate(
+        session, article_id=article_id, accept_language=accept_language, now=now
+    )
+    return RedirectResponse(
+        path,
+        status_code=307,
+        headers={
+            "Vary": "Accept-Language",
+            "Cache-Control": request.app.state.settings.cache_control,
+        },
+    )

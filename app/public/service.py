@@ -14,8 +14,9 @@ from sqlalchemy import Row, exists, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.articles.visibility import is_public
-from app.errors import Gone, NotFound
+from app.errors import Gone, NotFound, Redirect
 from app.kit.pagination import Cursor
+from app.languages.negotiation import preference
 from app.models import (
     Article,
     ArticleAuthor,
@@ -26,6 +27,7 @@ from app.models import (
     Language,
     Media,
     MediaTranslation,
+    SlugRedirect,
     Status,
     TagTranslation,
     Translation,
@@ -271,15 +273,68 @@ async def get_article(
 async def _explain_missing(
     session: AsyncSession, *, language: str, slug: str, now: datetime
 ) -> None:
-    """410 for a version taken down after it was public; 404 for everything else."""
-    taken_down = await session.scalar(
-        select(Translation.id).where(
-            Translation.language == language,
-            Translation.slug == slug,
-            Translation.status == Status.archived.value,
-            Translation.published_at <= now,
+    """Why `slug` is not a public article in `language`, as the right answer.
+
+    410 for a version taken down after it was public; 301 for a former slug of an article
+    or a slug of its version in another language, when it is public in this language; 404
+    for everything else (a draft included: its existence is not revealed).
+    """
+    own = (
+        await session.execute(
+            select(Translation.status, Translation.published_at).where(
+                Translation.language == language, Translation.slug == slug
+            )
         )
+    ).first()
+    if own is not None:
+        if own.status == Status.archived and own.published_at and own.published_at <= now:
+            raise Gone(f"The article '{slug}' in language '{language}' was taken down.")
+        raise NotFound(f"No public article '{slug}' in language '{language}'.")
+    owners = (
+        select(SlugRedirect.article_id.label("article_id"), SlugRedirect.language)
+        .where(SlugRedirect.slug == slug)
+        .union_all(
+            select(Translation.article_id, Translation.language).where(
+                Translation.slug == slug, Translation.language != language
+            )
+        )
+        .subquery()
     )
-    if taken_down is not None:
-        raise Gone(f"The article '{slug}' in language '{language}' was taken down.")
+    # Prefer a former slug in this very language, then other languages in their order.
+    target = await session.scalar(
+        select(Translation.slug)
+        .join(owners, owners.c.article_id == Translation.article_id)
+        .join(Language, Language.code == owners.c.language)
+        .where(Translation.language == language, is_public(now))
+        .order_by((owners.c.language != language), Language.position)
+        .limit(1)
+    )
+    if target is not None:
+        raise Redirect(article_path(language, target), 301)
     raise NotFound(f"No public article '{slug}' in language '{language}'.")
+
+
+async def negotiate(
+    session: AsyncSession, *, article_id: uuid.UUID, accept_language: str | None, now: datetime
+) -> str:
+    """The path of the best public version of an article for this Accept-Language."""
+    public = {
+        row.language: row.slug
+        for row in await session.execute(
+            select(Translation.language, Translation.slug).where(
+                Translation.article_id == article_id, is_public(now)
+            )
+        )
+    }
+    original = await session.scalar(
+        select(Article.original_language).where(Article.id == article_id)
+    )
+    if not public or original is None:
+        raise NotFound(f"Article {article_id} has no public version.")
+    all_languages = list(await session.scalars(select(Language).order_by(Language.position)))
+    for code in preference(accept_language, all_languages, original):
+        if code in public:
+            return article_path(code, public[code])
+    # Only languages nobody asked for and the original is not public: the first by order.
+    code = next(lang.code for lang in all_languages if lang.code in public)
+    return article_path(code, public[code])
