@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from app.articles.router import router as articles_router
 from app.auth.router import router as api_keys_router
 from app.authors.router import router as authors_router
+from app.feeds.router import router as feeds_router
 from app.languages.router import router as languages_router
 from app.media.router import router as media_router
 from app.ops.router import router as ops_router
@@ -23,5 +24,6 @@ for domain in (
     taxonomy_router,
     authors_router,
     public_router,
+    feeds_router,
 ):
     router.include_router(domain)

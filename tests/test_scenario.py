@@ -73,7 +73,7 @@ async def test_trilingual_article_end_to_end(client: httpx.AsyncClient, admin: C
             headers=h,
         )
         assert r.status_code == 201, r.text
-        assert r.json()["source_version"] == 1
+        assert r.json()["source_revision"] == 2  # revision 1 made the article, 2 its ua text
 
     # Nothing is public yet.
     assert (await client.get("/v1/ua/articles")).json()["items"] == []

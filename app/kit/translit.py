@@ -48,13 +48,22 @@ def _is_word_char(ch: str) -> bool:
     return bool(_WORD_CHARS.match(ch)) or ch in _APOSTROPHES
 
 
+def _starts_word(text: str, i: int) -> bool:
+    """No letter or digit before `text[i]`, looking past apostrophes: Мар'їне has none
+    at ї (р comes first), but in ‘Ялта’ the opening quote is all there is before Я."""
+    j = i - 1
+    while j >= 0 and text[j] in _APOSTROPHES:
+        j -= 1
+    return j < 0 or not _WORD_CHARS.match(text[j])
+
+
 def _ukrainian(text: str) -> str:
     out: list[str] = []
     lowered = text.lower()
     for i, ch in enumerate(lowered):
         if ch in _APOSTROPHES and i > 0 and _is_word_char(lowered[i - 1]):
             continue  # the apostrophe inside a word is dropped: Знам'янка → znamianka
-        word_start = i == 0 or not _is_word_char(lowered[i - 1])
+        word_start = _starts_word(lowered, i)
         if ch == "г" and i > 0 and lowered[i - 1] == "з":
             out.append("gh")
         elif word_start and ch in _UK_WORD_START:
@@ -78,9 +87,12 @@ def ascii_fold(text: str) -> str:
             out.append(_LATIN_EXTRA[ch])
         elif ch in _CYRILLIC_FALLBACK:
             out.append(_CYRILLIC_FALLBACK[ch])
+        elif unicodedata.category(ch).startswith("S"):
+            continue  # symbols and emoji are dropped, also those NFKD spells out (™ → TM)
         else:
+            # NFKD may yield capitals that lower() left alone (ℌ → H, Ⅻ → XII).
             decomposed = unicodedata.normalize("NFKD", ch)
-            out.append("".join(c for c in decomposed if c.isascii()))
+            out.append("".join(c for c in decomposed if c.isascii()).lower())
     return "".join(out)
 
 
@@ -90,4 +102,5 @@ _SYSTEMS = {"uk": _ukrainian, "ru": _russian}
 def transliterate(text: str, bcp47: str) -> str:
     """Text in the language `bcp47` as lower-case ASCII, by that language's system."""
     system = _SYSTEMS.get(bcp47.split("-")[0].lower())
+    text = unicodedata.normalize("NFC", text)  # й, ї, ё as one letter, not base + mark
     return ascii_fold(system(text) if system else text)

@@ -1,0 +1,1 @@
+"""RSS feeds and sitemaps: public content for feed readers and crawlers."""
