@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.articles import service
@@ -22,13 +22,14 @@ from app.articles.schemas import (
 from app.articles.views import article_etag, article_read, translation_etag, translation_read
 from app.auth.deps import AdminDep
 from app.db import SessionDep
-from app.errors import problem_responses
+from app.errors import NotFound, problem_responses
 from app.kit.clock import NowDep
 from app.kit.etags import check_if_match
 from app.kit.schema import LanguageKey
 from app.languages.deps import LangCode
-from app.models import Article, Status, Translation
+from app.models import Article, Revision, Status, Translation
 from app.revisions import service as revisions
+from app.revisions.schemas import RevisionList, RevisionRead, RevisionSummary
 
 
 async def _article_view(session: AsyncSession, article: Article, now: datetime) -> ArticleRead:
@@ -299,3 +300,69 @@ _transition(
     "archive", "archiveTranslation", service.archive, "Archive: the public URL answers 410 Gone."
 )
 _transition("submit", "submitTranslation", service.submit, "Submit a draft for review.")
+
+
+# Revisions ------------------------------------------------------------------------------
+
+
+@router.get(
+    "/{article_id}/revisions",
+    operation_id="listRevisions",
+    response_model=RevisionList,
+    responses=problem_responses(404),
+)
+async def list_revisions(article: ArticleDep, session: SessionDep, _: AdminDep) -> RevisionList:
+    """Every change of the article and its translations, oldest first."""
+    rows = await revisions.list_for(session, article.id)
+    return RevisionList(items=[RevisionSummary.model_validate(r) for r in rows])
+
+
+async def _revision(session: AsyncSession, article: Article, number: int) -> Revision:
+    revision = await revisions.get(session, article.id, number)
+    if revision is None:
+        raise NotFound(f"Article {article.id} has no revision {number}.")
+    return revision
+
+
+RevisionNumber = Annotated[int, Path(ge=1, le=2**31 - 1, description="The revision number.")]
+
+
+@router.get(
+    "/{article_id}/revisions/{number}",
+    operation_id="getRevision",
+    response_model=RevisionRead,
+    responses=problem_responses(404),
+)
+async def get_revision(
+    article: ArticleDep, number: RevisionNumber, session: SessionDep, _: AdminDep
+) -> RevisionRead:
+    """One revision with the state it left (its snapshot)."""
+    return RevisionRead.model_validate(await _revision(session, article, number))
+
+
+@router.post(
+    "/{article_id}/revisions/{number}/restore",
+    operation_id="restoreRevision",
+    response_model=ArticleRead,
+    responses={200: {"headers": ETAG_HEADER}, **problem_responses(404, 409, 412, 422)},
+)
+async def restore_revision(
+    article: ArticleDep,
+    number: RevisionNumber,
+    if_match: IfMatch,
+    response: Response,
+    session: SessionDep,
+    now: NowDep,
+    who: AdminDep,
+) -> ArticleRead:
+    """Restore a revision's content (text or metadata); this makes a new revision."""
+    revision = await _revision(session, article, number)
+    # If-Match names what the restore overwrites: the translation, or the article.
+    current = service.translation_of(article, revision.language) if revision.language else None
+    if current is not None:
+        check_if_match(if_match, translation_etag(current), current.version, required=False)
+    elif revision.language is None:
+        check_if_match(if_match, article_etag(article), article.version, required=False)
+    await service.restore(session, article, revision, actor=who.actor)
+    response.headers["ETag"] = article_etag(article)
+    return await _article_view(session, article, now)

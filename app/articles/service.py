@@ -23,6 +23,7 @@ from app.models import (
     Author,
     Category,
     Media,
+    Revision,
     SlugRedirect,
     Status,
     Tag,
@@ -432,3 +433,23 @@ async def submit(
     before = revisions.translation_snapshot(translation)
     translation.status = Status.in_review.value
     await _recorded(session, translation, before, action="submit", actor=actor, now=now)
+
+
+# Restoring a revision ------------------------------------------------------------------
+
+
+async def restore(
+    session: AsyncSession, article: Article, revision: Revision, *, actor: str
+) -> Article:
+    """Bring back the content of `revision`; the restore is itself a new revision."""
+    snapshot = revision.snapshot
+    if not snapshot:
+        raise Conflict(f"Revision {revision.number} ({revision.action}) has nothing to restore.")
+    if revision.language is None:
+        await update(session, article, ArticleUpdate.model_validate(snapshot), actor=actor)
+        return article
+    content = TranslationIn.model_validate(
+        {k: snapshot[k] for k in TranslationIn.model_fields if k in snapshot}
+    )
+    await put_translation(session, article, revision.language, content, actor=actor)
+    return article

@@ -124,3 +124,17 @@ async def staleness(
             }
             result[(article.id, t.language)] = sorted(fields)
     return result
+
+
+async def list_for(session: AsyncSession, article_id: uuid.UUID) -> list[Revision]:
+    rows = await session.scalars(
+        select(Revision).where(Revision.article_id == article_id).order_by(Revision.number)
+    )
+    return list(rows)
+
+
+async def get(session: AsyncSession, article_id: uuid.UUID, number: int) -> Revision | None:
+    revision: Revision | None = await session.scalar(
+        select(Revision).where(Revision.article_id == article_id, Revision.number == number)
+    )
+    return revision
