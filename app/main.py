@@ -14,7 +14,7 @@ from app.api import router
 from app.config import Settings, get_settings
 from app.db import Database
 from app.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
-from app.kit.middleware import HeadAsGetMiddleware, RequestIdMiddleware
+from app.kit.middleware import BodyLimitMiddleware, HeadAsGetMiddleware, RequestIdMiddleware
 from app.kit.query import forbid_unknown_query
 
 API_VERSION = "0.1.0"
@@ -104,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "Content-Language",
         ],
     )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.openapi = lambda: _problem_only_openapi(app)  # type: ignore[method-assign]

@@ -1,8 +1,11 @@
-"""Pure ASGI middleware: request ids and security headers, and HEAD answered as GET."""
+"""Pure ASGI middleware: request ids, security headers, HEAD as GET, body size limit."""
 
 import uuid
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.errors import problem_response
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -60,3 +63,46 @@ class HeadAsGetMiddleware:
             await send(message)
 
         await self.app({**scope, "method": "GET"}, receive, send_without_body)
+
+
+class BodyLimitMiddleware:
+    """Request bodies over `max_bytes` answer 413, checked while reading (chunked too).
+
+    A declared Content-Length over the limit is refused before anything is read; a body
+    that grows past it raises from `receive`, which FastAPI passes on as an HTTP error.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    def _too_large(self) -> HTTPException:
+        return HTTPException(413, f"The request body is over the limit of {self.max_bytes} bytes.")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            exc = self._too_large() if declared.isdigit() else HTTPException(400, "Bad length")
+            response = problem_response(
+                exc.status_code,
+                "payload-too-large" if exc.status_code == 413 else "bad-request",
+                "Payload too large" if exc.status_code == 413 else "Bad request",
+                exc.detail,
+            )
+            await response(scope, receive, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise self._too_large()
+            return message
+
+        await self.app(scope, limited_receive, send)
