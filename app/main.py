@@ -14,6 +14,7 @@ from app.api import router
 from app.config import Settings, get_settings
 from app.db import Database
 from app.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
+from app.kit.idempotency import IdempotencyMiddleware
 from app.kit.middleware import BodyLimitMiddleware, HeadAsGetMiddleware, RequestIdMiddleware
 from app.kit.query import forbid_unknown_query
 
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "Content-Language",
         ],
     )
+    app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(RequestIdMiddleware)

@@ -25,6 +25,7 @@ from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.kit.clock import NowDep
 from app.kit.etags import check_if_match
+from app.kit.idempotency import IDEMPOTENT
 from app.kit.schema import LanguageKey
 from app.languages.deps import LangCode
 from app.models import Article, Revision, Status, Translation
@@ -54,6 +55,7 @@ ETAG_HEADER = {
 @router.post(
     "",
     operation_id="createArticle",
+    dependencies=[IDEMPOTENT],
     status_code=status.HTTP_201_CREATED,
     response_model=ArticleRead,
     responses={

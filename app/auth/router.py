@@ -7,6 +7,7 @@ from app.auth.deps import AdminDep
 from app.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyRead
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
+from app.kit.idempotency import IDEMPOTENT
 from app.models import ApiKey
 
 router = APIRouter(
@@ -19,6 +20,7 @@ router = APIRouter(
 @router.post(
     "",
     operation_id="createApiKey",
+    dependencies=[IDEMPOTENT],
     status_code=status.HTTP_201_CREATED,
     response_model=ApiKeyCreated,
     responses=problem_responses(422),

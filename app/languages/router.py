@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.deps import AdminDep
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
+from app.kit.idempotency import IDEMPOTENT
 from app.languages import service
 from app.languages.schemas import LanguageCreate, LanguageList, LanguageRead, LanguageUpdate
 from app.models import Language
@@ -36,6 +37,7 @@ async def _language(session: AsyncSession, code: str) -> Language:
 @admin.post(
     "",
     operation_id="createLanguage",
+    dependencies=[IDEMPOTENT],
     status_code=status.HTTP_201_CREATED,
     response_model=LanguageRead,
     responses=problem_responses(409, 422),

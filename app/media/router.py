@@ -5,6 +5,7 @@ from fastapi import APIRouter, Response, status
 from app.auth.deps import AdminDep
 from app.db import SessionDep
 from app.errors import problem_responses
+from app.kit.idempotency import IDEMPOTENT
 from app.media import service
 from app.media.schemas import MediaCreate, MediaList, MediaRead, MediaUpdate
 
@@ -14,6 +15,7 @@ router = APIRouter(prefix="/v1/admin/media", tags=["media"], responses=problem_r
 @router.post(
     "",
     operation_id="createMedia",
+    dependencies=[IDEMPOTENT],
     status_code=status.HTTP_201_CREATED,
     response_model=MediaRead,
     responses=problem_responses(422),

@@ -14,6 +14,7 @@ from app.models.article import (
 )
 from app.models.author import Author, AuthorTranslation
 from app.models.base import Base, utcnow
+from app.models.idempotency import IdempotencyKey
 from app.models.language import Language
 from app.models.media import Media, MediaTranslation
 from app.models.taxonomy import Category, CategoryTranslation, Tag, TagTranslation
@@ -30,6 +31,7 @@ __all__ = [
     "Base",
     "Category",
     "CategoryTranslation",
+    "IdempotencyKey",
     "Language",
     "Media",
     "MediaTranslation",

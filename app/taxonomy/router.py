@@ -13,6 +13,7 @@ from app.auth.deps import AdminDep
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.kit.clock import NowDep
+from app.kit.idempotency import IDEMPOTENT
 from app.kit.schema import Slug
 from app.languages.deps import LanguageDep
 from app.taxonomy import service
@@ -47,6 +48,7 @@ def admin_routes(
     @router.post(
         "",
         operation_id=f"create{singular}",
+        dependencies=[IDEMPOTENT],
         status_code=status.HTTP_201_CREATED,
         response_model=read_schema,
         responses=problem_responses(409, 422),
