@@ -11,6 +11,8 @@ from app.media.router import router as media_router
 from app.ops.router import router as ops_router
 from app.public.router import router as public_router
 from app.taxonomy.router import router as taxonomy_router
+from app.users.router import auth_router
+from app.users.router import router as users_router
 
 router = APIRouter()
 # Admin paths first: `/v1/admin/...` must not be taken for a language called "admin".
@@ -21,6 +23,8 @@ for domain in (
     articles_router,
     media_router,
     api_keys_router,
+    users_router,
+    auth_router,
     taxonomy_router,
     authors_router,
     public_router,

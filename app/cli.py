@@ -13,6 +13,7 @@ from app.auth import service as auth
 from app.auth.service import Role
 from app.config import get_settings
 from app.db import Database
+from app.errors import AppError
 from app.models import utcnow
 
 cli = typer.Typer(
@@ -30,7 +31,11 @@ def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         finally:
             await db.dispose()
 
-    return asyncio.run(run())
+    try:
+        return asyncio.run(run())
+    except AppError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(2) from exc
 
 
 @cli.command()
@@ -68,6 +73,37 @@ def create_api_key(
     async def work(session: AsyncSession) -> str:
         _, secret = await auth.create_api_key(session, name=name, role=role)
         return secret
+
+    typer.echo(_in_transaction(work))
+
+
+@cli.command("create-user")
+def create_user(
+    email: Annotated[str, typer.Option(help="The user's e-mail (their login).")],
+    role: Annotated[Role, typer.Option(help="The user's role.")],
+    languages: Annotated[
+        str, typer.Option(help="For translators: language codes, comma-separated (en,ru).")
+    ] = "",
+    name: Annotated[str, typer.Option(help="Display name (default: from the e-mail).")] = "",
+) -> None:
+    """Create a user; the password is read from standard input (never an argument)."""
+    import sys
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < 10:
+        typer.echo("the password (on stdin) must have at least 10 characters", err=True)
+        raise typer.Exit(2)
+    codes = [c.strip() for c in languages.split(",") if c.strip()]
+
+    async def work(session: AsyncSession) -> str:
+        from app.languages import service as language_service
+
+        await language_service.require(session, codes, loc=("languages",))
+        user = await auth.create_user(
+            session, email=email, password=password, role=role, display_name=name,
+            languages=codes,
+        )  # fmt: skip
+        return str(user.id)
 
     typer.echo(_in_transaction(work))
 

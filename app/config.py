@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     cors_origins: list[str] = []
     cache_control: str = "public, max-age=30, stale-while-revalidate=300"
     max_body_bytes: int = 1024 * 1024
+    token_ttl_minutes: int = 12 * 60
     log_level: str = "info"
 
 

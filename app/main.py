@@ -77,6 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "authors", "description": "Manage authors."},
             {"name": "media", "description": "Manage images."},
             {"name": "api-keys", "description": "Manage API keys."},
+            {"name": "users", "description": "Manage users and their roles."},
+            {"name": "auth", "description": "Log in and out."},
             {"name": "operations", "description": "Health and readiness."},
         ],
     )

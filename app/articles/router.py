@@ -20,7 +20,7 @@ from app.articles.schemas import (
     TranslationRead,
 )
 from app.articles.views import article_etag, article_read, translation_etag, translation_read
-from app.auth.deps import AdminDep
+from app.auth.deps import EditorDep
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.kit.clock import NowDep
@@ -69,7 +69,7 @@ ETAG_HEADER = {
     },
 )
 async def create_article(
-    body: ArticleCreate, response: Response, session: SessionDep, now: NowDep, who: AdminDep
+    body: ArticleCreate, response: Response, session: SessionDep, now: NowDep, who: EditorDep
 ) -> ArticleRead:
     """Create an article with its first translation(s), all drafts."""
     article = await service.create(session, body, actor=who.actor)
@@ -82,7 +82,7 @@ async def create_article(
 async def list_admin_articles(
     session: SessionDep,
     now: NowDep,
-    _: AdminDep,
+    _: EditorDep,
     status_: Annotated[
         Status | None,
         Query(alias="status", description="Articles with a translation in this status."),
@@ -122,7 +122,7 @@ async def list_admin_articles(
     responses={200: {"headers": ETAG_HEADER}, **problem_responses(404)},
 )
 async def get_admin_article(
-    article: ArticleDep, response: Response, session: SessionDep, now: NowDep, _: AdminDep
+    article: ArticleDep, response: Response, session: SessionDep, now: NowDep, _: EditorDep
 ) -> ArticleRead:
     """One article with all its translations, in every state."""
     response.headers["ETag"] = article_etag(article)
@@ -142,7 +142,7 @@ async def update_article(
     response: Response,
     session: SessionDep,
     now: NowDep,
-    who: AdminDep,
+    who: EditorDep,
 ) -> ArticleRead:
     """Change the article's metadata (byline, category, tags, cover, sources)."""
     check_if_match(if_match, article_etag(article), article.version, required=True)
@@ -158,7 +158,7 @@ async def update_article(
     responses=problem_responses(404, 412, 428),
 )
 async def delete_article(
-    article: ArticleDep, if_match: IfMatch, session: SessionDep, _: AdminDep
+    article: ArticleDep, if_match: IfMatch, session: SessionDep, _: EditorDep
 ) -> Response:
     """Delete an article and all its translations."""
     check_if_match(if_match, article_etag(article), article.version, required=True)
@@ -187,7 +187,7 @@ async def put_translation(
     response: Response,
     session: SessionDep,
     now: NowDep,
-    who: AdminDep,
+    who: EditorDep,
 ) -> TranslationRead:
     """Add this language version (201), or replace its content (200, needs If-Match)."""
     existing = service.translation_of(article, lang)
@@ -215,7 +215,7 @@ async def get_translation(
     response: Response,
     session: SessionDep,
     now: NowDep,
-    _: AdminDep,
+    _: EditorDep,
 ) -> TranslationRead:
     """One language version, in any state."""
     response.headers["ETag"] = translation_etag(translation)
@@ -233,7 +233,7 @@ async def delete_translation(
     translation: TranslationDep,
     if_match: IfMatch,
     session: SessionDep,
-    who: AdminDep,
+    who: EditorDep,
 ) -> Response:
     """Delete one language version (not the original's)."""
     check_if_match(if_match, translation_etag(translation), translation.version, required=True)
@@ -259,7 +259,7 @@ async def publish_translation(
     response: Response,
     session: SessionDep,
     now: NowDep,
-    who: AdminDep,
+    who: EditorDep,
     body: PublishIn | None = None,
 ) -> TranslationRead:
     """Publish now, or schedule for `publish_at`."""
@@ -279,7 +279,7 @@ def _transition(name: str, operation_id: str, action: service.Transition, doc: s
         response: Response,
         session: SessionDep,
         now: NowDep,
-        who: AdminDep,
+        who: EditorDep,
     ) -> TranslationRead:
         check_if_match(if_match, translation_etag(translation), translation.version, required=False)
         await action(session, translation, now=now, actor=who.actor)
@@ -313,7 +313,7 @@ _transition("submit", "submitTranslation", service.submit, "Submit a draft for r
     response_model=RevisionList,
     responses=problem_responses(404),
 )
-async def list_revisions(article: ArticleDep, session: SessionDep, _: AdminDep) -> RevisionList:
+async def list_revisions(article: ArticleDep, session: SessionDep, _: EditorDep) -> RevisionList:
     """Every change of the article and its translations, oldest first."""
     rows = await revisions.list_for(session, article.id)
     return RevisionList(items=[RevisionSummary.model_validate(r) for r in rows])
@@ -336,7 +336,7 @@ RevisionNumber = Annotated[int, Path(ge=1, le=2**31 - 1, description="The revisi
     responses=problem_responses(404),
 )
 async def get_revision(
-    article: ArticleDep, number: RevisionNumber, session: SessionDep, _: AdminDep
+    article: ArticleDep, number: RevisionNumber, session: SessionDep, _: EditorDep
 ) -> RevisionRead:
     """One revision with the state it left (its snapshot)."""
     return RevisionRead.model_validate(await _revision(session, article, number))
@@ -355,7 +355,7 @@ async def restore_revision(
     response: Response,
     session: SessionDep,
     now: NowDep,
-    who: AdminDep,
+    who: EditorDep,
 ) -> ArticleRead:
     """Restore a revision's content (text or metadata); this makes a new revision."""
     revision = await _revision(session, article, number)

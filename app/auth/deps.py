@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from fastapi import Depends
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2PasswordBearer
 
 from app.auth import service
 from app.auth.service import Principal, Role
@@ -14,12 +14,19 @@ bearer = HTTPBearer(
     auto_error=False,
     description="An API key (`newsdesk create-api-key`) as `Authorization: Bearer <key>`.",
 )
+# The same header, described as OAuth2 password flow so that Swagger UI's Authorize logs in.
+oauth2 = OAuth2PasswordBearer(
+    tokenUrl="/v1/auth/token",
+    auto_error=False,
+    description="A user's token from `POST /v1/auth/token` (e-mail and password).",
+)
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="newsdesk"'}
 
 
 async def get_principal(
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    _token: Annotated[str | None, Depends(oauth2)],
 ) -> Principal:
     if credentials is None:
         raise Unauthorized("This endpoint needs a bearer credential.", headers=CHALLENGE)
@@ -42,3 +49,17 @@ async def require_admin(principal: PrincipalDep) -> Principal:
 
 
 AdminDep = Annotated[Principal, Depends(require_admin)]
+
+
+async def require_editor(principal: PrincipalDep) -> Principal:
+    """Content management and publishing: editors and administrators.
+
+    Authors and translators get their own, narrower, object-level rules; until those
+    land they are refused here rather than trusted.
+    """
+    if principal.role not in (Role.admin, Role.editor):
+        raise Forbidden("This endpoint is for editors and administrators.")
+    return principal
+
+
+EditorDep = Annotated[Principal, Depends(require_editor)]

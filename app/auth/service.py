@@ -1,21 +1,31 @@
-"""Credentials: API keys are random, shown once, and stored only as a SHA-256 hash.
+"""Credentials: API keys for machines, users with passwords and bearer tokens for people.
 
-A key carries 256 bits of randomness, so a fast hash is enough (no password stretching):
-a lookup by hash is one indexed query.
+Keys and tokens carry 256 bits of randomness and are stored only as a SHA-256 hash (a
+fast hash is enough for random secrets: a lookup is one indexed query). Passwords are
+hashed with Argon2id, off the event loop. Every request re-reads the credential and its
+user, so a revoked token, a deactivated user or a changed role takes effect at once.
 """
 
 import enum
 import hashlib
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
+import anyio
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import ApiKey, utcnow
+from app.models import AccessToken, ApiKey, User, utcnow
 
 KEY_PREFIX = "nd_"
+TOKEN_PREFIX = "ndu_"  # noqa: S105 - a prefix, not a secret
+_hasher = PasswordHasher()  # Argon2id with the library's (RFC 9106) defaults
+# Verified against when the e-mail is unknown, so both failures cost the same time.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 class Role(enum.StrEnum):
@@ -33,6 +43,8 @@ class Principal:
     kind: str
     name: str
     role: Role
+    languages: frozenset[str] = field(default_factory=frozenset)
+    user_id: uuid.UUID | None = None
 
     @property
     def actor(self) -> str:
@@ -63,9 +75,98 @@ async def revoke_api_key(session: AsyncSession, key: ApiKey) -> None:
 
 
 async def authenticate(session: AsyncSession, token: str) -> Principal | None:
+    now = utcnow()
+    if token.startswith(TOKEN_PREFIX):
+        row = (
+            await session.execute(
+                select(AccessToken, User)
+                .join(User, User.id == AccessToken.user_id)
+                .where(AccessToken.token_hash == hash_secret(token))
+            )
+        ).first()
+        if row is None:
+            return None
+        access, user = row
+        if access.revoked_at is not None or access.expires_at <= now or not user.active:
+            return None
+        return Principal(
+            id=access.id,
+            kind="user",
+            name=user.email,
+            role=Role(user.role),
+            languages=frozenset(user.languages),
+            user_id=user.id,
+        )
     if not token.startswith(KEY_PREFIX):
         return None
     key = await session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_secret(token)))
     if key is None or key.revoked_at is not None:
         return None
+    if key.expires_at is not None and key.expires_at <= now:
+        return None
     return Principal(id=key.id, kind="api_key", name=key.name, role=Role(key.role))
+
+
+# Users and passwords ---------------------------------------------------------------------
+
+
+async def hash_password(password: str) -> str:
+    return await anyio.to_thread.run_sync(_hasher.hash, password)
+
+
+async def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return await anyio.to_thread.run_sync(_hasher.verify, password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def create_user(
+    session: AsyncSession,
+    *,
+    email: str,
+    password: str,
+    role: Role,
+    display_name: str = "",
+    languages: list[str] | None = None,
+) -> User:
+    user = User(
+        id=uuid.uuid4(),
+        email=email.strip().lower(),
+        display_name=display_name or email.split("@")[0],
+        role=role.value,
+        active=True,
+        languages=sorted(set(languages or [])),
+        password_hash=await hash_password(password),
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def login(
+    session: AsyncSession, *, email: str, password: str, ttl: timedelta
+) -> tuple[str, datetime] | None:
+    """A new bearer token for a valid, active user; None for any failure (all alike)."""
+    user = await session.scalar(select(User).where(User.email == email.strip().lower()))
+    valid = await _verify(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not valid or not user.active:
+        return None
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires_at = utcnow() + ttl
+    session.add(
+        AccessToken(
+            id=uuid.uuid4(), user_id=user.id, token_hash=hash_secret(secret), expires_at=expires_at
+        )
+    )
+    await session.flush()
+    return secret, expires_at
+
+
+async def revoke_token(session: AsyncSession, token: str) -> None:
+    access = await session.scalar(
+        select(AccessToken).where(AccessToken.token_hash == hash_secret(token))
+    )
+    if access is not None and access.revoked_at is None:
+        access.revoked_at = utcnow()
+        await session.flush()

@@ -2,7 +2,7 @@ import uuid
 
 from fastapi import APIRouter, Response, status
 
-from app.auth.deps import AdminDep
+from app.auth.deps import EditorDep
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.kit.idempotency import IDEMPOTENT
@@ -20,13 +20,13 @@ router = APIRouter(prefix="/v1/admin/media", tags=["media"], responses=problem_r
     response_model=MediaRead,
     responses=problem_responses(422),
 )
-async def create_media(body: MediaCreate, session: SessionDep, _: AdminDep) -> MediaRead:
+async def create_media(body: MediaCreate, session: SessionDep, _: EditorDep) -> MediaRead:
     """Register an image by URL with its size, credit, and caption/alt per language."""
     return service.read(await service.create(session, body))
 
 
 @router.get("", operation_id="listMedia", response_model=MediaList)
-async def list_media(session: SessionDep, _: AdminDep) -> MediaList:
+async def list_media(session: SessionDep, _: EditorDep) -> MediaList:
     """List media records."""
     return MediaList(items=[service.read(m) for m in await service.list_all(session)])
 
@@ -35,7 +35,7 @@ async def list_media(session: SessionDep, _: AdminDep) -> MediaList:
     "/{media_id}", operation_id="getMedia", response_model=MediaRead,
     responses=problem_responses(404),
 )  # fmt: skip
-async def get_media(media_id: uuid.UUID, session: SessionDep, _: AdminDep) -> MediaRead:
+async def get_media(media_id: uuid.UUID, session: SessionDep, _: EditorDep) -> MediaRead:
     """One media record."""
     return service.read(await service.get(session, media_id))
 
@@ -47,7 +47,7 @@ async def get_media(media_id: uuid.UUID, session: SessionDep, _: AdminDep) -> Me
     responses=problem_responses(404, 422),
 )
 async def update_media(
-    media_id: uuid.UUID, body: MediaUpdate, session: SessionDep, _: AdminDep
+    media_id: uuid.UUID, body: MediaUpdate, session: SessionDep, _: EditorDep
 ) -> MediaRead:
     """Change a media record's fields or its texts per language."""
     media = await service.get(session, media_id)
@@ -60,7 +60,7 @@ async def update_media(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404),
 )
-async def delete_media(media_id: uuid.UUID, session: SessionDep, _: AdminDep) -> Response:
+async def delete_media(media_id: uuid.UUID, session: SessionDep, _: EditorDep) -> Response:
     """Delete a media record; articles using it as cover lose their cover."""
     await service.delete(session, await service.get(session, media_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -18,9 +18,11 @@ from app.models.idempotency import IdempotencyKey
 from app.models.language import Language
 from app.models.media import Media, MediaTranslation
 from app.models.taxonomy import Category, CategoryTranslation, Tag, TagTranslation
+from app.models.user import AccessToken, User
 
 __all__ = [
     "LIVE_STATUSES",
+    "AccessToken",
     "ApiKey",
     "Article",
     "ArticleAuthor",
@@ -41,5 +43,6 @@ __all__ = [
     "Tag",
     "TagTranslation",
     "Translation",
+    "User",
     "utcnow",
 ]

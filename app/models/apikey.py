@@ -16,4 +16,5 @@ class ApiKey(IdMixin, Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]

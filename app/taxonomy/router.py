@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response, status
 
-from app.auth.deps import AdminDep
+from app.auth.deps import EditorDep
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.kit.clock import NowDep
@@ -53,12 +53,12 @@ def admin_routes(
         response_model=read_schema,
         responses=problem_responses(409, 422),
     )
-    async def create(body: create_schema, session: SessionDep, _: AdminDep) -> Any:
+    async def create(body: create_schema, session: SessionDep, _: EditorDep) -> Any:
         entity = await service.create(session, kind, _fields(body.translations))
         return read_schema.of(entity)
 
     @router.get("", operation_id=f"listAdmin{plural}", response_model=list_schema)
-    async def list_all(session: SessionDep, _: AdminDep) -> Any:
+    async def list_all(session: SessionDep, _: EditorDep) -> Any:
         return list_schema(items=[read_schema.of(e) for e in await service.list_all(session, kind)])
 
     @router.get(
@@ -67,7 +67,7 @@ def admin_routes(
         response_model=read_schema,
         responses=problem_responses(404),
     )
-    async def get_one(ident: Ident, session: SessionDep, _: AdminDep) -> Any:
+    async def get_one(ident: Ident, session: SessionDep, _: EditorDep) -> Any:
         return read_schema.of(await service.get(session, kind, ident))
 
     @router.patch(
@@ -80,7 +80,7 @@ def admin_routes(
         ident: Ident,
         body: update_schema,
         session: SessionDep,
-        _: AdminDep,
+        _: EditorDep,
     ) -> Any:
         entity = await service.get(session, kind, ident)
         await service.apply_translations(session, kind, entity, _fields(body.translations))
@@ -92,7 +92,7 @@ def admin_routes(
         status_code=status.HTTP_204_NO_CONTENT,
         responses=problem_responses(404, 409),
     )
-    async def delete(ident: Ident, session: SessionDep, _: AdminDep) -> Response:
+    async def delete(ident: Ident, session: SessionDep, _: EditorDep) -> Response:
         await service.delete(session, kind, await service.get(session, kind, ident))
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 

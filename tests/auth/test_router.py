@@ -52,3 +52,28 @@ async def test_key_roles_are_validated(client: httpx.AsyncClient, admin: Credent
         "/v1/admin/api-keys", json={"name": "x", "role": "superuser"}, headers=admin.headers
     )
     problem(r, 422)
+
+
+async def test_editors_manage_content_but_not_people(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential
+) -> None:
+    editor = await make_key(app, Role.editor)
+    r = await client.post(
+        "/v1/admin/articles",
+        json={"original_language": "en", "translations": {"en": {"title": "By an editor"}}},
+        headers=editor.headers,
+    )
+    assert r.status_code == 201
+    publish = f"/v1/admin/articles/{r.json()['id']}/translations/en/publish"
+    assert (await client.post(publish, headers=editor.headers)).status_code == 200
+    tag = await client.post(
+        "/v1/admin/tags", json={"translations": {"en": {"name": "X"}}}, headers=editor.headers
+    )
+    assert tag.status_code == 201
+    for method, path in (("GET", "/v1/admin/users"), ("GET", "/v1/admin/api-keys"),
+                         ("POST", "/v1/admin/languages")):  # fmt: skip
+        problem(await client.request(method, path, json={}, headers=editor.headers), 403)
+    # Authors and translators can never publish.
+    for role in (Role.author, Role.translator):
+        other = await make_key(app, role)
+        problem(await client.post(publish, headers=other.headers), 403)
