@@ -5,14 +5,20 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Path
 
-from app.articles import service
+from app.articles import permissions, service
+from app.auth.deps import PrincipalDep
 from app.db import SessionDep
 from app.languages.deps import LangCode
 from app.models import Article, Translation
 
 
-async def get_article(article_id: uuid.UUID, session: SessionDep) -> Article:
-    return await service.get(session, article_id)
+async def get_article(
+    article_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+) -> Article:
+    """The article, if this caller may see it at all (authors: only their own)."""
+    article = await service.get(session, article_id)
+    permissions.check_read(principal, article)
+    return article
 
 
 ArticleDep = Annotated[Article, Depends(get_article)]

@@ -45,10 +45,11 @@ async def admin_page(
     language: str | None,
     outdated: bool | None,
     author: uuid.UUID | None,
+    visible: ColumnElement[bool],
     limit: int,
     cursor: str | None,
 ) -> tuple[list[ArticleSummary], str | None]:
-    query = select(Article).options(selectinload(Article.translations))
+    query = select(Article).options(selectinload(Article.translations)).where(visible)
     conditions: list[ColumnElement[bool]] = []
     if status is not None:
         conditions.append(_status_is(status, now))

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.articles import service
+from app.articles import permissions, service
 from app.articles.deps import ArticleDep, IfMatch, TranslationDep
 from app.articles.listing import admin_page
 from app.articles.schemas import (
@@ -20,7 +20,7 @@ from app.articles.schemas import (
     TranslationRead,
 )
 from app.articles.views import article_etag, article_read, translation_etag, translation_read
-from app.auth.deps import EditorDep
+from app.auth.deps import PrincipalDep
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.kit.clock import NowDep
@@ -69,10 +69,11 @@ ETAG_HEADER = {
     },
 )
 async def create_article(
-    body: ArticleCreate, response: Response, session: SessionDep, now: NowDep, who: EditorDep
+    body: ArticleCreate, response: Response, session: SessionDep, now: NowDep, who: PrincipalDep
 ) -> ArticleRead:
     """Create an article with its first translation(s), all drafts."""
-    article = await service.create(session, body, actor=who.actor)
+    permissions.check_create(who)
+    article = await service.create(session, body, actor=who.actor, owner=who.owner)
     response.headers["Location"] = f"/v1/admin/articles/{article.id}"
     response.headers["ETag"] = article_etag(article)
     return await _article_view(session, article, now)
@@ -82,7 +83,7 @@ async def create_article(
 async def list_admin_articles(
     session: SessionDep,
     now: NowDep,
-    _: EditorDep,
+    who: PrincipalDep,
     status_: Annotated[
         Status | None,
         Query(alias="status", description="Articles with a translation in this status."),
@@ -109,6 +110,7 @@ async def list_admin_articles(
         language=language,
         outdated=outdated,
         author=author,
+        visible=permissions.visible_to(who),
         limit=limit,
         cursor=cursor,
     )
@@ -122,7 +124,7 @@ async def list_admin_articles(
     responses={200: {"headers": ETAG_HEADER}, **problem_responses(404)},
 )
 async def get_admin_article(
-    article: ArticleDep, response: Response, session: SessionDep, now: NowDep, _: EditorDep
+    article: ArticleDep, response: Response, session: SessionDep, now: NowDep, _: PrincipalDep
 ) -> ArticleRead:
     """One article with all its translations, in every state."""
     response.headers["ETag"] = article_etag(article)
@@ -142,9 +144,10 @@ async def update_article(
     response: Response,
     session: SessionDep,
     now: NowDep,
-    who: EditorDep,
+    who: PrincipalDep,
 ) -> ArticleRead:
     """Change the article's metadata (byline, category, tags, cover, sources)."""
+    permissions.check_metadata(who, article)
     check_if_match(if_match, article_etag(article), article.version, required=True)
     await service.update(session, article, body, actor=who.actor)
     response.headers["ETag"] = article_etag(article)
@@ -158,9 +161,10 @@ async def update_article(
     responses=problem_responses(404, 412, 428),
 )
 async def delete_article(
-    article: ArticleDep, if_match: IfMatch, session: SessionDep, _: EditorDep
+    article: ArticleDep, if_match: IfMatch, session: SessionDep, who: PrincipalDep
 ) -> Response:
     """Delete an article and all its translations."""
+    permissions.check_delete(who)
     check_if_match(if_match, article_etag(article), article.version, required=True)
     await service.delete(session, article)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -187,9 +191,10 @@ async def put_translation(
     response: Response,
     session: SessionDep,
     now: NowDep,
-    who: EditorDep,
+    who: PrincipalDep,
 ) -> TranslationRead:
     """Add this language version (201), or replace its content (200, needs If-Match)."""
+    permissions.check_translation(who, article, lang)
     existing = service.translation_of(article, lang)
     if existing is not None:
         check_if_match(if_match, translation_etag(existing), existing.version, required=True)
@@ -215,7 +220,7 @@ async def get_translation(
     response: Response,
     session: SessionDep,
     now: NowDep,
-    _: EditorDep,
+    _: PrincipalDep,
 ) -> TranslationRead:
     """One language version, in any state."""
     response.headers["ETag"] = translation_etag(translation)
@@ -233,9 +238,10 @@ async def delete_translation(
     translation: TranslationDep,
     if_match: IfMatch,
     session: SessionDep,
-    who: EditorDep,
+    who: PrincipalDep,
 ) -> Response:
     """Delete one language version (not the original's)."""
+    permissions.check_translation(who, article, translation.language)
     check_if_match(if_match, translation_etag(translation), translation.version, required=True)
     await service.delete_translation(session, article, translation, actor=who.actor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -259,10 +265,11 @@ async def publish_translation(
     response: Response,
     session: SessionDep,
     now: NowDep,
-    who: EditorDep,
+    who: PrincipalDep,
     body: PublishIn | None = None,
 ) -> TranslationRead:
     """Publish now, or schedule for `publish_at`."""
+    permissions.check_publishing(who)
     check_if_match(if_match, translation_etag(translation), translation.version, required=False)
     await service.publish(
         session, translation, at=body.publish_at if body else None, now=now, actor=who.actor
@@ -279,8 +286,12 @@ def _transition(name: str, operation_id: str, action: service.Transition, doc: s
         response: Response,
         session: SessionDep,
         now: NowDep,
-        who: EditorDep,
+        who: PrincipalDep,
     ) -> TranslationRead:
+        if name == "submit":
+            permissions.check_translation(who, article, translation.language)
+        else:
+            permissions.check_publishing(who)
         check_if_match(if_match, translation_etag(translation), translation.version, required=False)
         await action(session, translation, now=now, actor=who.actor)
         response.headers["ETag"] = translation_etag(translation)
@@ -313,7 +324,7 @@ _transition("submit", "submitTranslation", service.submit, "Submit a draft for r
     response_model=RevisionList,
     responses=problem_responses(404),
 )
-async def list_revisions(article: ArticleDep, session: SessionDep, _: EditorDep) -> RevisionList:
+async def list_revisions(article: ArticleDep, session: SessionDep, _: PrincipalDep) -> RevisionList:
     """Every change of the article and its translations, oldest first."""
     rows = await revisions.list_for(session, article.id)
     return RevisionList(items=[RevisionSummary.model_validate(r) for r in rows])
@@ -336,7 +347,7 @@ RevisionNumber = Annotated[int, Path(ge=1, le=2**31 - 1, description="The revisi
     responses=problem_responses(404),
 )
 async def get_revision(
-    article: ArticleDep, number: RevisionNumber, session: SessionDep, _: EditorDep
+    article: ArticleDep, number: RevisionNumber, session: SessionDep, _: PrincipalDep
 ) -> RevisionRead:
     """One revision with the state it left (its snapshot)."""
     return RevisionRead.model_validate(await _revision(session, article, number))
@@ -355,10 +366,14 @@ async def restore_revision(
     response: Response,
     session: SessionDep,
     now: NowDep,
-    who: EditorDep,
+    who: PrincipalDep,
 ) -> ArticleRead:
     """Restore a revision's content (text or metadata); this makes a new revision."""
     revision = await _revision(session, article, number)
+    if revision.language is None:
+        permissions.check_metadata(who, article)
+    else:
+        permissions.check_translation(who, article, revision.language)
     # If-Match names what the restore overwrites: the translation, or the article.
     current = service.translation_of(article, revision.language) if revision.language else None
     if current is not None:

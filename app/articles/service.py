@@ -129,7 +129,9 @@ def _source(source: Source, position: int) -> ArticleSource:
 # Articles -------------------------------------------------------------------------------
 
 
-async def create(session: AsyncSession, data: ArticleCreate, *, actor: str) -> Article:
+async def create(
+    session: AsyncSession, data: ArticleCreate, *, actor: str, owner: str | None = None
+) -> Article:
     await languages.require(session, [data.original_language], loc=("body",))
     if data.original_language not in data.translations:
         raise Unprocessable(
@@ -149,6 +151,7 @@ async def create(session: AsyncSession, data: ArticleCreate, *, actor: str) -> A
         created_at=now,
         updated_at=now,
         last_revision=0,
+        created_by=owner,
         authors=[],
         tags=[],
         sources=[],

@@ -47,6 +47,11 @@ class Principal:
     user_id: uuid.UUID | None = None
 
     @property
+    def owner(self) -> str:
+        """The stable identity recorded as an article's creator."""
+        return f"user:{self.user_id}" if self.user_id else f"{self.kind}:{self.id}"
+
+    @property
     def actor(self) -> str:
         """How revisions name who made a change."""
         return f"{self.kind}:{self.name}"

@@ -2,7 +2,7 @@ import uuid
 
 from fastapi import APIRouter, Response, status
 
-from app.auth.deps import EditorDep
+from app.auth.deps import EditorDep, PrincipalDep
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.kit.idempotency import IDEMPOTENT
@@ -26,7 +26,7 @@ async def create_media(body: MediaCreate, session: SessionDep, _: EditorDep) -> 
 
 
 @router.get("", operation_id="listMedia", response_model=MediaList)
-async def list_media(session: SessionDep, _: EditorDep) -> MediaList:
+async def list_media(session: SessionDep, _: PrincipalDep) -> MediaList:
     """List media records."""
     return MediaList(items=[service.read(m) for m in await service.list_all(session)])
 
@@ -35,7 +35,7 @@ async def list_media(session: SessionDep, _: EditorDep) -> MediaList:
     "/{media_id}", operation_id="getMedia", response_model=MediaRead,
     responses=problem_responses(404),
 )  # fmt: skip
-async def get_media(media_id: uuid.UUID, session: SessionDep, _: EditorDep) -> MediaRead:
+async def get_media(media_id: uuid.UUID, session: SessionDep, _: PrincipalDep) -> MediaRead:
     """One media record."""
     return service.read(await service.get(session, media_id))
 

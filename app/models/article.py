@@ -46,6 +46,8 @@ class Article(IdMixin, TimestampMixin, Base):
     # The last revision number handed out; bumped with a plain UPDATE (not the ORM), so
     # recording a revision never conflicts with the article's own version.
     last_revision: Mapped[int] = mapped_column(Integer, default=0)
+    # Who created it ("user:<id>" or "api_key:<id>"): authors may edit only their own.
+    created_by: Mapped[str | None] = mapped_column(String(64), index=True)
 
     authors: Mapped[list["ArticleAuthor"]] = relationship(
         lazy="raise", cascade="all, delete-orphan", order_by="ArticleAuthor.position"

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response, status
 
-from app.auth.deps import EditorDep
+from app.auth.deps import EditorDep, PrincipalDep
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.kit.clock import NowDep
@@ -58,7 +58,7 @@ def admin_routes(
         return read_schema.of(entity)
 
     @router.get("", operation_id=f"listAdmin{plural}", response_model=list_schema)
-    async def list_all(session: SessionDep, _: EditorDep) -> Any:
+    async def list_all(session: SessionDep, _: PrincipalDep) -> Any:
         return list_schema(items=[read_schema.of(e) for e in await service.list_all(session, kind)])
 
     @router.get(
@@ -67,7 +67,7 @@ def admin_routes(
         response_model=read_schema,
         responses=problem_responses(404),
     )
-    async def get_one(ident: Ident, session: SessionDep, _: EditorDep) -> Any:
+    async def get_one(ident: Ident, session: SessionDep, _: PrincipalDep) -> Any:
         return read_schema.of(await service.get(session, kind, ident))
 
     @router.patch(

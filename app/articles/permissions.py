@@ -1,0 +1,62 @@
+"""Who may do what to an article — checked on the object, on every path.
+
+admin, editor: everything.  author: creates articles; reads, edits and submits the ones
+they created; never publishes; others' articles do not exist for them (404, in lists
+too).  translator: reads articles; writes and submits translations in their languages
+only; never publishes, never changes article metadata.
+"""
+
+from sqlalchemy import ColumnElement, true
+
+from app.auth.service import Principal, Role
+from app.errors import Forbidden, NotFound
+from app.models import Article
+
+STAFF = (Role.admin, Role.editor)
+
+
+def visible_to(principal: Principal) -> ColumnElement[bool]:
+    """The admin list's filter: authors see only their own articles."""
+    if principal.role is Role.author:
+        return Article.created_by == principal.owner
+    return true()
+
+
+def check_read(principal: Principal, article: Article) -> None:
+    if principal.role is Role.author and article.created_by != principal.owner:
+        raise NotFound(f"No article {article.id}.")
+
+
+def check_create(principal: Principal) -> None:
+    if principal.role is Role.translator:
+        raise Forbidden("Translators cannot create articles.")
+
+
+def check_metadata(principal: Principal, article: Article) -> None:
+    """Article fields, deletion and metadata restores."""
+    if principal.role in STAFF:
+        return
+    if principal.role is Role.author and article.created_by == principal.owner:
+        return
+    raise Forbidden("Only editors (or the article's author) can change the article itself.")
+
+
+def check_delete(principal: Principal) -> None:
+    if principal.role not in STAFF:
+        raise Forbidden("Only editors can delete articles.")
+
+
+def check_translation(principal: Principal, article: Article, language: str) -> None:
+    """Writing one language version: its text, its deletion, submitting it."""
+    if principal.role in STAFF:
+        return
+    if principal.role is Role.author and article.created_by == principal.owner:
+        return
+    if principal.role is Role.translator and language in principal.languages:
+        return
+    raise Forbidden(f"You may not edit the '{language}' version of this article.")
+
+
+def check_publishing(principal: Principal) -> None:
+    if principal.role not in STAFF:
+        raise Forbidden("Only editors can publish, unpublish or archive.")
