@@ -1,13 +1,13 @@
 """Management API of articles and translations (`/v1/admin/articles/...`)."""
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.articles import permissions, service
+from app.articles import permissions, preview, service
 from app.articles.deps import ArticleDep, IfMatch, TranslationDep
 from app.articles.listing import admin_page
 from app.articles.schemas import (
@@ -15,6 +15,8 @@ from app.articles.schemas import (
     ArticleList,
     ArticleRead,
     ArticleUpdate,
+    PreviewIn,
+    PreviewRead,
     PublishIn,
     TranslationIn,
     TranslationRead,
@@ -383,3 +385,28 @@ async def restore_revision(
     await service.restore(session, article, revision, actor=who.actor)
     response.headers["ETag"] = article_etag(article)
     return await _article_view(session, article, now)
+
+
+@router.post(
+    "/{article_id}/translations/{lang}/preview",
+    operation_id="createPreview",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PreviewRead,
+    responses=problem_responses(404, 422),
+)
+async def create_preview(
+    article: ArticleDep,
+    translation: TranslationDep,
+    session: SessionDep,
+    now: NowDep,
+    who: PrincipalDep,
+    body: PreviewIn | None = None,
+) -> PreviewRead:
+    """A signed, expiring, read-only link to this translation's current draft."""
+    ttl = timedelta(minutes=(body or PreviewIn()).ttl_minutes)
+    token, expires_at = await preview.create(
+        session, translation, actor=who.actor, now=now, ttl=ttl
+    )
+    return PreviewRead(
+        token=token, expires_at=expires_at, path=f"/v1/{translation.language}/preview/{token}"
+    )

@@ -146,3 +146,15 @@ class ArticleSummary(ReadSchema):
 class ArticleList(ReadSchema):
     items: list[ArticleSummary]
     next_cursor: str | None
+
+
+class PreviewIn(Schema):
+    ttl_minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60)] = Field(
+        default=24 * 60, description="How long the link works (default 24 hours, at most 7 days)."
+    )
+
+
+class PreviewRead(ReadSchema):
+    token: str = Field(description="Read-only access to this one translation's current text.")
+    expires_at: datetime
+    path: str = Field(examples=["/v1/en/preview/ndp_…"])

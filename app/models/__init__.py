@@ -17,6 +17,7 @@ from app.models.base import Base, utcnow
 from app.models.idempotency import IdempotencyKey
 from app.models.language import Language
 from app.models.media import Media, MediaTranslation
+from app.models.preview import PreviewToken
 from app.models.taxonomy import Category, CategoryTranslation, Tag, TagTranslation
 from app.models.user import AccessToken, User
 
@@ -37,6 +38,7 @@ __all__ = [
     "Language",
     "Media",
     "MediaTranslation",
+    "PreviewToken",
     "Revision",
     "SlugRedirect",
     "Status",

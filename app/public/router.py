@@ -3,12 +3,13 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import AwareDatetime
 
+from app.articles import preview
 from app.db import SessionDep
-from app.errors import problem_responses
+from app.errors import NotFound, problem_responses
 from app.kit.clock import NowDep
 from app.kit.schema import Slug
 from app.languages.deps import LanguageDep
@@ -142,3 +143,28 @@ async def negotiate_article(
             "Cache-Control": request.app.state.settings.cache_control,
         },
     )
+
+
+@router.get(
+    "/v1/{lang}/preview/{token}",
+    operation_id="getPreview",
+    response_model=PublicArticle,
+    responses={200: {"headers": {"Content-Language": CONTENT_LANGUAGE}}},
+)
+async def get_preview(
+    token: Annotated[str, Path(max_length=100)],
+    language: LanguageDep,
+    response: Response,
+    session: SessionDep,
+    now: NowDep,
+) -> PublicArticle:
+    """A draft as it will look when published, by a preview token (never cached)."""
+    translation_id = await preview.resolve(session, token, now=now)
+    if translation_id is None:
+        raise NotFound("This preview link is unknown or has expired.")
+    article = await service.get_preview(
+        session, translation_id=translation_id, language=language.code, now=now
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return article

@@ -235,6 +235,28 @@ async def get_article(
     if row is None:
         await _explain_missing(session, language=language, slug=slug, now=now)
     assert row is not None
+    return await _render(session, row, language=language, now=now)
+
+
+async def get_preview(
+    session: AsyncSession, *, translation_id: uuid.UUID, language: str, now: datetime
+) -> PublicArticle:
+    """One translation as the public would see it, whatever its status (for previews)."""
+    row = (
+        await session.execute(
+            select(*_ARTICLE_COLUMNS)
+            .join(Article, Article.id == Translation.article_id)
+            .where(Translation.id == translation_id, Translation.language == language)
+        )
+    ).first()
+    if row is None:
+        raise NotFound("This preview link is unknown or has expired.")
+    return await _render(session, row, language=language, now=now)
+
+
+async def _render(
+    session: AsyncSession, row: Any, *, language: str, now: datetime
+) -> PublicArticle:
     related = await _Related.load(session, language, [row])
     sources = await session.execute(
         select(ArticleSource.name, ArticleSource.url)
@@ -252,7 +274,7 @@ async def get_article(
         .order_by(Language.position, Language.code)
     )
     return PublicArticle(
-        **related.card_fields(row),
+        **{**related.card_fields(row), "published_at": row.published_at or now},
         body_html=row.body_html,
         seo_title=row.seo_title,
         seo_description=row.seo_description,
