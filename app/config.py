@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     cache_control: str = "public, max-age=30, stale-while-revalidate=300"
     max_body_bytes: int = 1024 * 1024
     token_ttl_minutes: int = 12 * 60
+    # Rate limits, as "N/second|minute|hour|day"; unset (empty) = off.
+    rate_limit_public: str | None = None  # per client address
+    rate_limit_admin: str | None = "1200/minute"  # per credential
+    rate_limit_login: str | None = "10/minute"  # per client address and per account
     log_level: str = "info"
 
 

@@ -91,6 +91,10 @@ class Forbidden(AppError):
     status, code, title = 403, "forbidden", "Forbidden"
 
 
+class TooManyRequests(AppError):
+    status, code, title = 429, "rate-limited", "Too many requests"
+
+
 class PayloadTooLarge(AppError):
     status, code, title = 413, "payload-too-large", "Payload too large"
 

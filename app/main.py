@@ -17,6 +17,7 @@ from app.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from app.kit.idempotency import IdempotencyMiddleware
 from app.kit.middleware import BodyLimitMiddleware, HeadAsGetMiddleware, RequestIdMiddleware
 from app.kit.query import forbid_unknown_query
+from app.kit.ratelimit import RateLimitMiddleware, RateLimits
 
 API_VERSION = "0.1.0"
 log = logging.getLogger("newsdesk")
@@ -55,9 +56,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.db = Database(settings.database_url, pool_size=settings.database_pool_size)
+        app.state.rate_limits = RateLimits(settings)
         try:
             yield
         finally:
+            app.state.rate_limits.close()
             await app.state.db.dispose()
 
     app = FastAPI(
@@ -108,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ],
     )
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(RateLimitMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(RequestIdMiddleware)

@@ -10,8 +10,9 @@ from fastapi.security import OAuth2PasswordRequestForm
 from app.auth import service as auth
 from app.auth.deps import CHALLENGE, AdminDep, PrincipalDep, bearer
 from app.db import SessionDep
-from app.errors import Unauthorized, problem_responses
+from app.errors import TooManyRequests, Unauthorized, problem_responses
 from app.kit.idempotency import IDEMPOTENT
+from app.kit.ratelimit import RateLimits
 from app.models import User
 from app.users import service
 from app.users.schemas import TokenRead, UserCreate, UserList, UserRead, UserUpdate
@@ -32,6 +33,14 @@ async def create_token(
     session: SessionDep,
 ) -> TokenRead:
     """Log in with e-mail (`username`) and password; returns a bearer token."""
+    limits: RateLimits = request.app.state.rate_limits
+    client = request.client.host if request.client else "-"
+    for key in (f"address:{client}", f"account:{form.username.strip().lower()}"):
+        retry = await limits.hit(limits.login, "login", key)
+        if retry is not None:
+            raise TooManyRequests(
+                "Too many login attempts; retry later.", headers={"Retry-After": str(retry)}
+            )
     ttl = timedelta(minutes=request.app.state.settings.token_ttl_minutes)
     issued = await auth.login(session, email=form.username, password=form.password, ttl=ttl)
     if issued is None:
