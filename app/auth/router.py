@@ -27,7 +27,9 @@ router = APIRouter(
 )
 async def create_api_key(body: ApiKeyCreate, session: SessionDep, _: AdminDep) -> ApiKeyCreated:
     """Create an API key; the response holds the key, shown only this once."""
-    key, secret = await service.create_api_key(session, name=body.name, role=body.role)
+    key, secret = await service.create_api_key(
+        session, name=body.name, role=body.role, expires_at=body.expires_at
+    )
     return ApiKeyCreated(**ApiKeyRead.model_validate(key).model_dump(), key=secret)
 
 

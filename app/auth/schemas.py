@@ -1,7 +1,7 @@
 import uuid
 from datetime import datetime
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from app.auth.service import Role
 from app.kit.schema import Name, ReadSchema, Schema
@@ -10,6 +10,9 @@ from app.kit.schema import Name, ReadSchema, Schema
 class ApiKeyCreate(Schema):
     name: Name = Field(examples=["partner-site"])
     role: Role = Field(examples=["admin"])
+    expires_at: AwareDatetime | None = Field(
+        default=None, description="After this moment the key is refused; null = never."
+    )
 
 
 class ApiKeyRead(ReadSchema):
@@ -18,6 +21,7 @@ class ApiKeyRead(ReadSchema):
     role: Role
     prefix: str = Field(description="The first characters of the key, to recognise it.")
     created_at: datetime
+    expires_at: datetime | None
     revoked_at: datetime | None
 
 

@@ -61,9 +61,17 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-async def create_api_key(session: AsyncSession, *, name: str, role: Role) -> tuple[ApiKey, str]:
+async def create_api_key(
+    session: AsyncSession, *, name: str, role: Role, expires_at: datetime | None = None
+) -> tuple[ApiKey, str]:
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
-    key = ApiKey(name=name, role=role.value, key_hash=hash_secret(secret), prefix=secret[:10])
+    key = ApiKey(
+        name=name,
+        role=role.value,
+        key_hash=hash_secret(secret),
+        prefix=secret[:10],
+        expires_at=expires_at,
+    )
     session.add(key)
     await session.flush()
     return key, secret

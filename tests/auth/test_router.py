@@ -1,5 +1,8 @@
 """Bearer API keys: required on admin paths, stored hashed, revocable at once."""
 
+from datetime import UTC, datetime, timedelta
+
+import anyio
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
@@ -76,3 +79,17 @@ async def test_editors_manage_content_but_not_people(
     # A translator can read the article but never publish it.
     translator = await make_key(app, Role.translator)
     problem(await client.post(publish, headers=translator.headers), 403)
+
+
+async def test_expired_keys_are_refused(client: httpx.AsyncClient, admin: Credential) -> None:
+    soon = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
+    r = await client.post(
+        "/v1/admin/api-keys",
+        json={"name": "temp", "role": "editor", "expires_at": soon},
+        headers=admin.headers,
+    )
+    assert r.status_code == 201, r.text
+    temp = {"Authorization": f"Bearer {r.json()['key']}"}
+    assert (await client.get("/v1/admin/tags", headers=temp)).status_code == 200
+    await anyio.sleep(1.2)
+    problem(await client.get("/v1/admin/tags", headers=temp), 401)
