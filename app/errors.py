@@ -82,6 +82,11 @@ class PreconditionRequired(AppError):
 class Unprocessable(AppError):
     status, code, title = 422, "validation-error", "Invalid request"
 
+    @classmethod
+    def at(cls, loc: list[str | int], detail: str, *, msg: str, type: str) -> "Unprocessable":
+        """A validation problem about one field, shaped like FastAPI's own field errors."""
+        return cls(detail, errors=[{"loc": loc, "msg": msg, "type": type}])
+
 
 class Unauthorized(AppError):
     status, code, title = 401, "unauthorized", "Unauthorized"

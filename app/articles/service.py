@@ -71,24 +71,23 @@ async def _check_ids(
     ids: Sequence[uuid.UUID],
     field: str,
 ) -> None:
+    """Every id names an existing row; list fields report the index of each bad one."""
     if len(set(ids)) != len(ids):
-        raise Unprocessable(
-            f"{field} lists an id twice.",
-            errors=[{"loc": ["body", field], "msg": "Duplicate id", "type": "unique"}],
+        raise Unprocessable.at(
+            ["body", field], f"{field} lists an id twice.", msg="Duplicate id", type="unique"
         )
     if not ids:
         return
     found = set(await session.scalars(select(model.id).where(model.id.in_(ids))))
     missing = [i for i, ident in enumerate(ids) if ident not in found]
     if missing:
+        is_list = field.endswith("_ids")
         raise Unprocessable(
             f"{field} names something that does not exist.",
             errors=[
                 {
-                    "loc": ["body", field, i]
-                    if len(ids) > 1 or field.endswith("ids")
-                    else ["body", field],
-                    "msg": f"No such {model.__tablename__[:-1] if model is not Media else 'media'}",
+                    "loc": ["body", field, i] if is_list else ["body", field],
+                    "msg": f"No such {model.__name__.lower()}",
                     "type": "reference",
                 }
                 for i in missing
@@ -134,15 +133,11 @@ async def create(
 ) -> Article:
     await languages.require(session, [data.original_language], loc=("body",))
     if data.original_language not in data.translations:
-        raise Unprocessable(
+        raise Unprocessable.at(
+            ["body", "translations", data.original_language],
             "The original language's translation is required when creating an article.",
-            errors=[
-                {
-                    "loc": ["body", "translations", data.original_language],
-                    "msg": "Missing the original language's translation",
-                    "type": "missing",
-                }
-            ],
+            msg="Missing the original language's translation",
+            type="missing",
         )
     now = utcnow()
     article = Article(
@@ -182,15 +177,11 @@ async def update(
     before = revisions.article_snapshot(article)
     if data.original_language is not None and data.original_language != article.original_language:
         if translation_of(article, data.original_language) is None:
-            raise Unprocessable(
+            raise Unprocessable.at(
+                ["body", "original_language"],
                 "The original language must be one the article has a translation in.",
-                errors=[
-                    {
-                        "loc": ["body", "original_language"],
-                        "msg": "No such translation",
-                        "type": "reference",
-                    }
-                ],
+                msg="No such translation",
+                type="reference",
             )
         article.original_language = data.original_language
     await _set_references(session, article, data)

@@ -29,7 +29,9 @@ class Cursor:
                 raise ValueError("naive")
             return cls(at=parsed, id=uuid.UUID(hex=ident))
         except (ValueError, TypeError, UnicodeError, binascii.Error) as exc:
-            raise Unprocessable(
+            raise Unprocessable.at(
+                ["query", "cursor"],
                 "The cursor is not one this API gave out.",
-                errors=[{"loc": ["query", "cursor"], "msg": "Invalid cursor", "type": "cursor"}],
+                msg="Invalid cursor",
+                type="cursor",
             ) from exc

@@ -48,9 +48,11 @@ async def require(
 
 async def _check_fallbacks(session: AsyncSession, code: str, fallbacks: list[str]) -> None:
     if code in fallbacks or len(set(fallbacks)) != len(fallbacks):
-        raise Unprocessable(
+        raise Unprocessable.at(
+            ["body", "fallbacks"],
             "Fallbacks must be other languages, each named once.",
-            errors=[{"loc": ["body", "fallbacks"], "msg": "Invalid fallbacks", "type": "value"}],
+            msg="Invalid fallbacks",
+            type="value",
         )
     await require(session, fallbacks, loc=("body", "fallbacks"))
 

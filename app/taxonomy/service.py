@@ -31,11 +31,8 @@ from app.models import (
     utcnow,
 )
 
-# The three kinds share their shape but no base class, so entities are typed loosely here.
-E = Any
-T = Any
 
-
+# The three kinds share their shape but no base class, so entities are typed as Any here.
 @dataclass(frozen=True)
 class Kind:
     entity: type[Tag] | type[Category] | type[Author]
@@ -67,7 +64,7 @@ AUTHORS: Kind = Kind(
 )
 
 
-async def get(session: AsyncSession, kind: Kind, ident: uuid.UUID) -> E:
+async def get(session: AsyncSession, kind: Kind, ident: uuid.UUID) -> Any:
     entity = await session.scalar(
         select(kind.entity)
         .options(selectinload(kind.entity.translations))
@@ -78,7 +75,7 @@ async def get(session: AsyncSession, kind: Kind, ident: uuid.UUID) -> E:
     return entity
 
 
-async def list_all(session: AsyncSession, kind: Kind) -> list[E]:
+async def list_all(session: AsyncSession, kind: Kind) -> list[Any]:
     rows = await session.scalars(
         select(kind.entity)
         .options(selectinload(kind.entity.translations))
@@ -126,7 +123,7 @@ async def _slug_for(
 async def apply_translations(
     session: AsyncSession,
     kind: Kind,
-    entity: E,
+    entity: Any,
     changes: Mapping[str, Mapping[str, Any] | None],
 ) -> None:
     """Create, change (`{...}`) or remove (`None`) the entity's per-language fields.
@@ -166,14 +163,14 @@ async def apply_translations(
 
 async def create(
     session: AsyncSession, kind: Kind, translations: Mapping[str, Mapping[str, Any] | None]
-) -> E:
+) -> Any:
     entity = kind.entity(id=uuid.uuid4(), translations=[])
     session.add(entity)
     await apply_translations(session, kind, entity, translations)
     return entity
 
 
-async def delete(session: AsyncSession, kind: Kind, entity: E) -> None:
+async def delete(session: AsyncSession, kind: Kind, entity: Any) -> None:
     await session.delete(entity)
     await session.flush()
 
@@ -185,7 +182,7 @@ async def localized(
     language: str,
     now: datetime,
     slug: str | None = None,
-) -> list[tuple[uuid.UUID, T, int]]:
+) -> list[tuple[uuid.UUID, Any, int]]:
     """The kind's entries named in `language`, each with its count of public articles."""
     link_col = kind.link.label("entity_id")
     counts = (
