@@ -122,6 +122,35 @@ def demo_data() -> None:
     )
 
 
+@cli.command("search-reindex")
+def search_reindex(
+    language: Annotated[
+        str | None, typer.Option(help="Only this language's translations (default: all).")
+    ] = None,
+) -> None:
+    """Rebuild the search index (after an analyser or a language's text_search changed)."""
+    from rich.progress import Progress
+
+    from app.search.index import rebuild
+
+    async def work(session: AsyncSession) -> int:
+        from app.languages import service as language_service
+
+        if language is not None:
+            await language_service.require(session, [language], loc=("language",))
+        connection = await session.connection()
+        with Progress(transient=True) as progress:
+            task = progress.add_task("indexing", total=None)
+            return await connection.run_sync(
+                lambda sync: rebuild(
+                    sync, language=language, progress=lambda n: progress.update(task, completed=n)
+                )
+            )
+
+    count = _in_transaction(work)
+    typer.echo(f"indexed {count} translations", err=True)
+
+
 def main() -> None:
     cli()
 

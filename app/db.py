@@ -54,6 +54,8 @@ class Database:
     """The engine and the two session factories of one running app."""
 
     def __init__(self, url: str, *, pool_size: int = 20) -> None:
+        from app.search import index  # noqa: F401  (keeps the search index in step)
+
         self.url = url
         self.engine = create_engine(url, pool_size=pool_size)
         self.reader = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)

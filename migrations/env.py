@@ -8,6 +8,7 @@ from sqlalchemy.engine import Connection
 from app.config import get_settings
 from app.db import create_engine, is_sqlite
 from app.models import Base
+from app.models.search import include_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -23,6 +24,7 @@ def _configure(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

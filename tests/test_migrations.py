@@ -11,10 +11,13 @@ from sqlalchemy.engine import Connection
 from app import migrate
 from app.db import create_engine
 from app.models import Base
+from app.models.search import include_object
 
 
 def _diff(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_object": include_object}
+    )
     return list(compare_metadata(context, Base.metadata))
 
 

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, exists, func, select, tuple_
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -11,8 +11,18 @@ from app.articles.schemas import ArticleSummary
 from app.articles.views import article_summary
 from app.articles.visibility import is_public
 from app.kit.pagination import Cursor
-from app.models import LIVE_STATUSES, Article, ArticleAuthor, Revision, Status, Translation
+from app.models import (
+    LIVE_STATUSES,
+    Article,
+    ArticleAuthor,
+    Language,
+    Revision,
+    Status,
+    Translation,
+)
 from app.revisions import service as revisions
+from app.search import query as search
+from app.search.analysis import analyzer_for
 
 
 def _status_is(status: Status, now: datetime) -> ColumnElement[bool]:
@@ -37,6 +47,24 @@ def _outdated() -> ColumnElement[bool]:
     )
 
 
+async def _matches(session: AsyncSession, q: str, language: str | None) -> ColumnElement[bool]:
+    """The translation matches `q`, analysed by its own language's rules."""
+    languages = select(Language.code, Language.text_search)
+    if language is not None:
+        languages = languages.where(Language.code == language)
+    dialect = session.get_bind().dialect.name
+    matches = [
+        and_(
+            Translation.language == code,
+            Translation.id.in_(
+                search.matching_ids(search.parse(q, analyzer_for(text_search)), dialect)
+            ),
+        )
+        for code, text_search in (await session.execute(languages)).all()
+    ]
+    return or_(false(), *matches)
+
+
 async def admin_page(
     session: AsyncSession,
     *,
@@ -45,6 +73,7 @@ async def admin_page(
     language: str | None,
     outdated: bool | None,
     author: uuid.UUID | None,
+    q: str | None = None,
     visible: ColumnElement[bool],
     limit: int,
     cursor: str | None,
@@ -61,6 +90,8 @@ async def admin_page(
             if outdated
             else and_(Translation.language != Article.original_language, ~_outdated())
         )
+    if q is not None:
+        conditions.append(await _matches(session, q, language))
     if conditions:
         query = query.where(exists().where(Translation.article_id == Article.id, *conditions))
     if author is not None:
@@ -71,6 +102,8 @@ async def admin_page(
         )
     if cursor is not None:
         after = Cursor.decode(cursor)
+        if after.rank is not None:
+            raise Cursor.invalid()
         query = query.where(tuple_(Article.created_at, Article.id) < (after.at, after.id))
     query = query.order_by(Article.created_at.desc(), Article.id.desc()).limit(limit + 1)
     articles = list(await session.scalars(query))

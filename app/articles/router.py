@@ -33,6 +33,7 @@ from app.languages.deps import LangCode
 from app.models import Article, Revision, Status, Translation
 from app.revisions import service as revisions
 from app.revisions.schemas import RevisionList, RevisionRead, RevisionSummary
+from app.search import query as search
 
 
 async def _article_view(session: AsyncSession, article: Article, now: datetime) -> ArticleRead:
@@ -101,6 +102,16 @@ async def list_admin_articles(
         ),
     ] = None,
     author: Annotated[uuid.UUID | None, Query(description="Articles by this author (id).")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=search.MAX_LENGTH,
+            description="Full-text search, every state: articles with a translation "
+            "matching (analysed by that translation's language; with `language`, only "
+            "that one). Same syntax as the public `q`; newest first.",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> ArticleList:
@@ -112,6 +123,7 @@ async def list_admin_articles(
         language=language,
         outdated=outdated,
         author=author,
+        q=q,
         visible=permissions.visible_to(who),
         limit=limit,
         cursor=cursor,

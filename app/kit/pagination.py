@@ -14,24 +14,36 @@ from app.errors import Unprocessable
 class Cursor:
     at: datetime
     id: uuid.UUID
+    # Search results are ordered by rank first (title, lead, body hits).
+    rank: int | None = None
 
     def encode(self) -> str:
-        raw = json.dumps([self.at.isoformat(), self.id.hex], separators=(",", ":"))
+        position: list[object] = [self.at.isoformat(), self.id.hex]
+        if self.rank is not None:
+            position.append(self.rank)
+        raw = json.dumps(position, separators=(",", ":"))
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
     @classmethod
     def decode(cls, token: str) -> "Cursor":
         try:
             padded = token + "=" * (-len(token) % 4)
-            at, ident = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+            at, ident, *rest = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
             parsed = datetime.fromisoformat(at)
             if parsed.tzinfo is None:
                 raise ValueError("naive")
-            return cls(at=parsed, id=uuid.UUID(hex=ident))
-        except (ValueError, TypeError, UnicodeError, binascii.Error) as exc:
-            raise Unprocessable.at(
-                ["query", "cursor"],
-                "The cursor is not one this API gave out.",
-                msg="Invalid cursor",
-                type="cursor",
-            ) from exc
+            rank = rest[0] if rest else None
+            if len(rest) > 1 or not (rank is None or (type(rank) is int and 0 <= rank < 10)):
+                raise ValueError("rank")
+            return cls(at=parsed, id=uuid.UUID(hex=ident), rank=rank)
+        except (ValueError, TypeError, AttributeError, UnicodeError, binascii.Error) as exc:
+            raise cls.invalid() from exc
+
+    @staticmethod
+    def invalid() -> Unprocessable:
+        return Unprocessable.at(
+            ["query", "cursor"],
+            "The cursor is not one this API gave out (for this query).",
+            msg="Invalid cursor",
+            type="cursor",
+        )

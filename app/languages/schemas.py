@@ -1,8 +1,27 @@
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 from app.kit.schema import Name, ReadSchema, Schema
+from app.search.analysis import ANALYSERS
+
+
+def _known_analyser(name: str) -> str:
+    if name not in ANALYSERS:
+        raise ValueError(f"unknown text_search '{name}'; one of: {', '.join(ANALYSERS)}")
+    return name
+
+
+TextSearch = Annotated[
+    str,
+    AfterValidator(_known_analyser),
+    Field(
+        json_schema_extra={"enum": list(ANALYSERS)},
+        description="How search analyses this language: `ukrainian` and `russian` "
+        "(dictionary lemmatization), a Snowball stemmer (`english`, `polish`, `german`, "
+        "...), or `simple` (case folding only). Changing it re-indexes the language.",
+    ),
+]
 
 
 class LanguageRead(ReadSchema):
@@ -36,11 +55,7 @@ class LanguageCreate(Schema):
     fallbacks: Annotated[list[str], Field(max_length=10)] = Field(
         default_factory=list, examples=[["en"]]
     )
-    text_search: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,32}$")] = Field(
-        default="simple",
-        description="Text-search configuration name (PostgreSQL), e.g. `english`; "
-        "`simple` for languages without one.",
-    )
+    text_search: TextSearch = "simple"
 
 
 class LanguageUpdate(Schema):
@@ -48,4 +63,4 @@ class LanguageUpdate(Schema):
     name: Name | None = None
     native_name: Name | None = None
     fallbacks: Annotated[list[str], Field(max_length=10)] | None = None
-    text_search: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,32}$")] | None = None
+    text_search: TextSearch | None = None

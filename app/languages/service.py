@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.errors import Conflict, Unprocessable
 from app.languages.schemas import LanguageCreate, LanguageUpdate
 from app.models import Base, Language
+from app.search.index import rebuild
 
 
 async def list_all(session: AsyncSession) -> list[Language]:
@@ -81,9 +82,13 @@ async def update(session: AsyncSession, language: Language, data: LanguageUpdate
         await _check_bcp47_free(session, changes["bcp47"], language.code)
     if "fallbacks" in changes:
         await _check_fallbacks(session, language.code, changes["fallbacks"])
+    reindex = changes.get("text_search", language.text_search) != language.text_search
     for key, value in changes.items():
         setattr(language, key, value)
     await session.flush()
+    if reindex:
+        connection = await session.connection()
+        await connection.run_sync(lambda sync: rebuild(sync, language=language.code))
     return language
 
 

@@ -18,6 +18,7 @@ from app.models.idempotency import IdempotencyKey
 from app.models.language import Language
 from app.models.media import Media, MediaTranslation
 from app.models.preview import PreviewToken
+from app.models.search import SearchDocument
 from app.models.taxonomy import Category, CategoryTranslation, Tag, TagTranslation
 from app.models.user import AccessToken, User
 
@@ -40,6 +41,7 @@ __all__ = [
     "MediaTranslation",
     "PreviewToken",
     "Revision",
+    "SearchDocument",
     "SlugRedirect",
     "Status",
     "Tag",

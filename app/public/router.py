@@ -15,6 +15,8 @@ from app.kit.schema import Slug
 from app.languages.deps import LanguageDep
 from app.public import service
 from app.public.schemas import ArticlePage, PublicArticle
+from app.search import query as search
+from app.search.analysis import analyzer_for
 
 router = APIRouter(
     tags=["public"],
@@ -58,8 +60,20 @@ async def list_articles(
     published_before: Annotated[
         AwareDatetime | None, Query(description="First published before this time.")
     ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=search.MAX_LENGTH,
+            description="Full-text search in this language's title, lead and body: every "
+            'word must occur, in any grammatical form; `"quoted words"` must occur as a '
+            "phrase. Title hits rank first, then lead hits, then the rest, newest first "
+            "within each; each hit has a `snippet`.",
+            examples=["удар по Києву"],
+        ),
+    ] = None,
 ) -> ArticlePage:
-    """Public articles in this language, newest first, by cursor."""
+    """Public articles in this language, newest first, by cursor; or search them (`q`)."""
     filters = service.Filters(
         tag=tag,
         category=category,
@@ -68,7 +82,13 @@ async def list_articles(
         published_before=published_before,
     )
     items, next_cursor = await service.list_articles(
-        session, language=language.code, now=now, filters=filters, limit=limit, cursor=cursor
+        session,
+        language=language.code,
+        now=now,
+        filters=filters,
+        limit=limit,
+        cursor=cursor,
+        search=None if q is None else search.parse(q, analyzer_for(language.text_search)),
     )
     if next_cursor is not None:
         next_url = request.url.include_query_params(cursor=next_cursor)

@@ -37,9 +37,7 @@ class Alternate(BaseModel):
     path: str = Field(examples=["/v1/en/articles/kyiv-metro-reopens"])
 
 
-class ArticleCard(BaseModel):
-    """An article in a list: everything but the body."""
-
+class _ArticleFields(BaseModel):
     id: uuid.UUID
     language: str = Field(examples=["ua"])
     slug: str
@@ -56,7 +54,18 @@ class ArticleCard(BaseModel):
     original_language: str
 
 
-class PublicArticle(ArticleCard):
+class ArticleCard(_ArticleFields):
+    """An article in a list: everything but the body."""
+
+    snippet: str | None = Field(
+        default=None,
+        description="Search results only (`q`): a short plain-text excerpt of the lead and "
+        "body, HTML-escaped, with the matched words in `<mark>`; `…` marks a cut.",
+        examples=["… після <mark>удару</mark> по енергетичній інфраструктурі …"],
+    )
+
+
+class PublicArticle(_ArticleFields):
     """One article in one language, with its public alternates in other languages."""
 
     body_html: str

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, exists, select, tuple_
+from sqlalchemy import Row, Select, and_, exists, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.articles.visibility import is_public
@@ -41,6 +41,9 @@ from app.public.schemas import (
     SourceRef,
     TermRef,
 )
+from app.search import query as matching
+from app.search.query import Query
+from app.search.snippets import highlight
 
 _CARD_COLUMNS = (
     Translation.article_id,
@@ -63,6 +66,9 @@ _ARTICLE_COLUMNS = (
     Translation.seo_description,
     Translation.word_count,
 )
+
+
+Rows = Select[*tuple[Any, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,12 +179,59 @@ async def list_articles(
     filters: Filters,
     limit: int,
     cursor: str | None,
+    search: Query | None = None,
 ) -> tuple[list[ArticleCard], str | None]:
-    query = (
+    """Newest first; with `search`, title hits first, then lead hits, then the rest."""
+    query: Rows = (
         select(*_CARD_COLUMNS)
         .join(Article, Article.id == Translation.article_id)
         .where(Translation.language == language, is_public(now))
     )
+    query = _filtered(query, language, filters)
+    after = Cursor.decode(cursor) if cursor is not None else None
+    if after is not None and (after.rank is None) != (search is None):
+        raise Cursor.invalid()
+    if search is None:
+        if after is not None:
+            query = query.where(
+                tuple_(Translation.published_at, Translation.id) < (after.at, after.id)
+            )
+        query = query.order_by(Translation.published_at.desc(), Translation.id.desc())
+        rows = list(await session.execute(query.limit(limit + 1)))
+    else:
+        dialect = session.get_bind().dialect.name
+        hits = (
+            matching.restrict(query, search, dialect)
+            .add_columns(matching.tier(search, dialect).label("rank"))
+            .subquery()
+        )
+        page = select(hits)
+        if after is not None:
+            page = page.where(
+                or_(
+                    hits.c.rank > after.rank,
+                    and_(
+                        hits.c.rank == after.rank,
+                        tuple_(hits.c.published_at, hits.c.id) < (after.at, after.id),
+                    ),
+                )
+            )
+        page = page.order_by(hits.c.rank, hits.c.published_at.desc(), hits.c.id.desc())
+        rows = list(await session.execute(page.limit(limit + 1)))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        rank = last.rank if search is not None else None
+        next_cursor = Cursor(at=last.published_at, id=last.id, rank=rank).encode()
+    related = await _Related.load(session, language, rows)
+    snippets = await _snippets(session, rows, search) if search is not None else {}
+    return [
+        ArticleCard(**related.card_fields(row), snippet=snippets.get(row.id)) for row in rows
+    ], next_cursor
+
+
+def _filtered(query: Rows, language: str, filters: Filters) -> Rows:
     if filters.tag is not None:
         query = query.where(
             exists().where(
@@ -209,17 +262,25 @@ async def list_articles(
         query = query.where(Translation.published_at >= filters.published_after)
     if filters.published_before is not None:
         query = query.where(Translation.published_at < filters.published_before)
-    if cursor is not None:
-        after = Cursor.decode(cursor)
-        query = query.where(tuple_(Translation.published_at, Translation.id) < (after.at, after.id))
-    query = query.order_by(Translation.published_at.desc(), Translation.id.desc()).limit(limit + 1)
-    rows = list(await session.execute(query))
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = Cursor(at=rows[-1].published_at, id=rows[-1].id).encode()
-    related = await _Related.load(session, language, rows)
-    return [ArticleCard(**related.card_fields(row)) for row in rows], next_cursor
+    return query
+
+
+async def _snippets(
+    session: AsyncSession, rows: Sequence[Any], search: Query
+) -> dict[uuid.UUID, str]:
+    """A highlighted excerpt of each hit's lead and body (one query for the page)."""
+    if not rows:
+        return {}
+    bodies = dict(
+        (
+            await session.execute(
+                select(Translation.id, Translation.body_html).where(
+                    Translation.id.in_([row.id for row in rows])
+                )
+            )
+        ).all()
+    )
+    return {row.id: highlight(search, row.lead, bodies.get(row.id, "")) for row in rows}
 
 
 async def get_article(

@@ -1,0 +1,32 @@
+"""The search index: one document per translation, kept in step by `app.search.index`."""
+
+import uuid
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, Text
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base
+
+# SQLite keeps the terms in this FTS5 table (rowid = search_documents.id), made by the
+# migration; SQLAlchemy's metadata does not describe virtual tables.
+FTS_TABLE = "search_fts"
+
+
+class SearchDocument(Base):
+    __tablename__ = "search_documents"
+    __table_args__ = (Index("ix_search_documents_vector", "vector", postgresql_using="gin"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    translation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("translations.id", ondelete="CASCADE"), unique=True
+    )
+    # PostgreSQL: the weighted terms (title A, lead B, body C), GIN-indexed. SQLite
+    # leaves it NULL and keeps the terms in FTS_TABLE.
+    vector: Mapped[str | None] = mapped_column(Text().with_variant(TSVECTOR(), "postgresql"))
+
+
+def include_object(_obj: Any, name: str | None, type_: str, _reflected: bool, _other: Any) -> bool:
+    """For Alembic's comparisons: FTS5's own tables are not the models' business."""
+    return not (type_ == "table" and name is not None and name.startswith(FTS_TABLE))

@@ -1,0 +1,132 @@
+"""Text analysis for search: words to index terms, by each language's own rules.
+
+The analysis runs in Python, the same code for PostgreSQL and SQLite, so both databases
+index and match exactly the same terms and nothing has to be installed into the database
+server (managed PostgreSQL allows no dictionary files).
+
+A language's `text_search` names its analyser:
+
+- `ukrainian`, `russian`: pymorphy3 dictionary lemmatization (OpenCorpora / VESUM
+  dictionaries shipped as wheels); words it does not know get lemmas from its suffix
+  predictor, so names and new words (кібератака) still conflate.
+- any Snowball algorithm (`english`, `german`, `polish`, ...): PyStemmer.
+- `simple` (the default for languages added later): case folding only.
+
+Every analyser folds case, `ё` to `е` and the apostrophe variants (`'`, `’`, `ʼ`). A word
+can be ambiguous (Києві: the city Київ or the name Кий); `lemmas()` returns its primary
+lemma first and up to three alternatives, and a query word matches a text word when their
+lemma sets meet.
+"""
+
+import re
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import Stemmer
+
+# A word: letters and digits, possibly joined by apostrophes (пам'ять, O'Brien, don't).
+# Hyphens and every other punctuation split words.
+WORD = re.compile(r"[^\W_]+(?:['’ʼ‘`][^\W_]+)*")
+_APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "‘": "'", "`": "'"})
+_NOT_TERM = re.compile(r"[\W_]+")
+MAX_LEMMAS = 4
+MORPHOLOGY = {"ukrainian": "uk", "russian": "ru"}
+SNOWBALL = frozenset(Stemmer.algorithms()) - {"porter"}
+ANALYSERS = ("simple", *sorted(MORPHOLOGY), *sorted(SNOWBALL - set(MORPHOLOGY)))
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One word of a text: where it is and its lemmas (primary first)."""
+
+    start: int
+    end: int
+    lemmas: tuple[str, ...]
+
+
+def fold(word: str) -> str:
+    """Lowercase, ё→е, one apostrophe: what every analyser sees first."""
+    return word.lower().replace("ё", "е").translate(_APOSTROPHES)
+
+
+def _term(lemma: str) -> str:
+    """An index term: folded, no apostrophes or other non-word characters."""
+    return _NOT_TERM.sub("", fold(lemma))
+
+
+class Analyzer:
+    """Turns words into lemmas for one `text_search` setting. Thread-safe, cached."""
+
+    def __init__(self, name: str, lemmatize: Callable[[str], list[str]]) -> None:
+        self.name = name
+        self._lemmatize = lemmatize
+        self.lemmas: Callable[[str], tuple[str, ...]] = lru_cache(maxsize=200_000)(self._lemmas)
+
+    def _lemmas(self, folded: str) -> tuple[str, ...]:
+        found: list[str] = []
+        for lemma in self._lemmatize(folded):
+            term = _term(lemma)
+            if term and term not in found:
+                found.append(term)
+                if len(found) == MAX_LEMMAS:
+                    break
+        return tuple(found) or (_term(folded),)
+
+    def words(self, text: str) -> Iterator[Word]:
+        for match in WORD.finditer(text):
+            lemmas = self.lemmas(fold(match.group()))
+            if lemmas[0]:
+                yield Word(match.start(), match.end(), lemmas)
+
+
+def _morphology(language: str) -> Callable[[str], list[str]]:
+    import pymorphy3
+
+    morph: Any = pymorphy3.MorphAnalyzer(lang=language)
+
+    def lemmatize(word: str) -> list[str]:
+        return [parse.normal_form for parse in morph.parse(word)]
+
+    return lemmatize
+
+
+def _snowball(algorithm: str) -> Callable[[str], list[str]]:
+    stemmers = threading.local()
+
+    def lemmatize(word: str) -> list[str]:
+        # PyStemmer objects are not thread-safe; one per thread.
+        stemmer = getattr(stemmers, "stemmer", None)
+        if stemmer is None:
+            stemmer = stemmers.stemmer = Stemmer.Stemmer(algorithm)
+        return [stemmer.stemWord(word)]
+
+    return lemmatize
+
+
+def _identity(word: str) -> list[str]:
+    return [word]
+
+
+_lock = threading.Lock()
+_analyzers: dict[str, Analyzer] = {}
+
+
+def analyzer_for(text_search: str) -> Analyzer:
+    """The analyser a language's `text_search` names (`simple` for unknown names)."""
+    name = text_search if text_search in ANALYSERS else "simple"
+    analyzer = _analyzers.get(name)
+    if analyzer is None:
+        with _lock:
+            analyzer = _analyzers.get(name)
+            if analyzer is None:
+                if name in MORPHOLOGY:
+                    lemmatize = _morphology(MORPHOLOGY[name])
+                elif name in SNOWBALL:
+                    lemmatize = _snowball(name)
+                else:
+                    lemmatize = _identity
+                analyzer = _analyzers[name] = Analyzer(name, lemmatize)
+    return analyzer

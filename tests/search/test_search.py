@@ -1,0 +1,320 @@
+"""Search through HTTP: analysis, index upkeep on every write, ranking, filters, safety."""
+
+import sys
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from app.auth.service import Role
+from tests.builders import create_article, create_term, problem, publish, text
+from tests.conftest import Credential, make_key
+
+
+async def search(client: httpx.AsyncClient, lang: str, q: str, **params: Any) -> list[str]:
+    response = await client.get(f"/v1/{lang}/articles", params={"q": q, **params})
+    assert response.status_code == 200, response.text
+    return [item["slug"] for item in response.json()["items"]]
+
+
+async def article(
+    client: httpx.AsyncClient,
+    admin: Credential,
+    lang: str,
+    title: str,
+    lead: str = "",
+    body: str = "",
+    *,
+    live: bool = True,
+    **fields: Any,
+) -> dict[str, Any]:
+    created = await create_article(
+        client,
+        admin,
+        original=lang,
+        translations={lang: text(title, lead or "Коротко.", body or "<p>Текст.</p>")},
+        **fields,
+    )
+    if live:
+        await publish(client, admin, created["id"], lang)
+    return created
+
+
+def slug_of(created: dict[str, Any], lang: str) -> str:
+    return str(created["translations"][lang]["slug"])
+
+
+async def test_words_match_in_any_grammatical_form(
+    client: httpx.AsyncClient, admin: Credential
+) -> None:
+    strike = await article(
+        client,
+        admin,
+        "ua",
+        "Наслідки превентивного удару",
+        body="<p>Масштабних кібератак у Києві не було.</p>",
+    )
+    await article(client, admin, "ua", "Погода на вихідні", body="<p>Сонячно і тепло.</p>")
+    exercise = await article(client, admin, "ru", "Учения на севере", body="<p>Учёные и ёлки.</p>")
+    cables = await article(client, admin, "en", "Undersea cables cut", body="<p>Repairs start.</p>")
+
+    assert await search(client, "ua", "удар") == [slug_of(strike, "ua")]
+    assert await search(client, "ua", "кібератака") == [slug_of(strike, "ua")]
+    assert await search(client, "ua", "Київ") == [slug_of(strike, "ua")]
+    assert await search(client, "ru", "учение") == [slug_of(exercise, "ru")]
+    assert await search(client, "ru", "ученые елка") == [slug_of(exercise, "ru")]
+    assert await search(client, "en", "cable") == [slug_of(cables, "en")]
+    # Only the query's language is searched.
+    assert await search(client, "en", "удар") == []
+
+
+async def test_all_words_must_match_and_phrases_are_phrases(
+    client: httpx.AsyncClient, admin: Credential
+) -> None:
+    adjacent = await article(client, admin, "en", "Power grid attacked overnight")
+    apart = await article(client, admin, "en", "The grid held while power stations were attacked")
+    await article(client, admin, "en", "Power cuts announced")
+
+    assert set(await search(client, "en", "grid power attack")) == {
+        slug_of(adjacent, "en"),
+        slug_of(apart, "en"),
+    }
+    assert await search(client, "en", '"power grid"') == [slug_of(adjacent, "en")]
+    assert await search(client, "en", '"power grids" attacks') == [slug_of(adjacent, "en")]
+
+
+async def test_title_hits_rank_above_lead_above_body_newest_first_within(
+    client: httpx.AsyncClient, admin: Credential
+) -> None:
+    # Published in this order: each one newer than the one before.
+    body_1 = await article(client, admin, "ua", "Новини ранку", body="<p>Дрони над Одесою.</p>")
+    lead_2 = await article(client, admin, "ua", "Нічна атака", lead="Дрон збили над морем.")
+    title_3 = await article(client, admin, "ua", "Дрони над Дніпром")
+    title_4 = await article(client, admin, "ua", "Збито дронів")
+    lead_5 = await article(client, admin, "ua", "Тривога", lead="Дронами атакували місто.")
+    body_6 = await article(client, admin, "ua", "Підсумки", body="<p>Уламки дрона впали.</p>")
+
+    assert await search(client, "ua", "дрон") == [
+        slug_of(a, "ua") for a in (title_4, title_3, lead_5, lead_2, body_6, body_1)
+    ]
+
+
+async def test_cursor_pages_through_ranked_results(
+    client: httpx.AsyncClient, admin: Credential
+) -> None:
+    for i in range(3):
+        await article(client, admin, "en", f"Flood warning {i}")
+        await article(client, admin, "en", f"Storm report {i}", lead="A flood is expected.")
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"q": "floods", "limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = (await client.get("/v1/en/articles", params=params)).json()
+        seen += [item["slug"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == await search(client, "en", "floods", limit=100)
+    assert len(seen) == 6 and all(s.startswith("flood-warning") for s in seen[:3])
+    # A list cursor is no search cursor, and the other way round.
+    listing = (await client.get("/v1/en/articles", params={"limit": 1})).json()
+    problem(
+        await client.get(
+            "/v1/en/articles", params={"q": "flood", "cursor": listing["next_cursor"]}
+        ),
+        422,
+    )
+    first = (await client.get("/v1/en/articles", params={"q": "flood", "limit": 1})).json()
+    problem(await client.get("/v1/en/articles", params={"cursor": first["next_cursor"]}), 422)
+
+
+async def test_search_combines_with_every_filter(
+    client: httpx.AsyncClient, admin: Credential
+) -> None:
+    tag = await create_term(client, admin, "tags", ua="Енергетика")
+    category = await create_term(client, admin, "categories", ua="Україна")
+    author = await create_term(client, admin, "authors", ua="Олена Петренко")
+    tagged = await article(
+        client,
+        admin,
+        "ua",
+        "Блекаут у Харкові",
+        tag_ids=[tag["id"]],
+        category_id=category["id"],
+        author_ids=[author["id"]],
+    )
+    await article(client, admin, "ua", "Блекаути в Одесі")
+    q = "блекаут"
+    assert len(await search(client, "ua", q)) == 2
+    for name, value in (
+        ("tag", tag["translations"]["ua"]["slug"]),
+        ("category", category["translations"]["ua"]["slug"]),
+        ("author", author["translations"]["ua"]["slug"]),
+    ):
+        assert await search(client, "ua", q, **{name: value}) == [slug_of(tagged, "ua")]
+    future = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    past = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    assert await search(client, "ua", q, published_after=future) == []
+    assert len(await search(client, "ua", q, published_after=past)) == 2
+    assert await search(client, "ua", q, published_before=past) == []
+
+
+async def test_hits_carry_a_highlighted_snippet(
+    client: httpx.AsyncClient, admin: Credential
+) -> None:
+    await article(
+        client,
+        admin,
+        "ua",
+        "Ніч у столиці",
+        lead="Ппо працювала до ранку.",
+        body="<p>Після <strong>удару</strong> по енергетиці &amp; мережах світло повернули.</p>",
+    )
+    page = (await client.get("/v1/ua/articles", params={"q": "удар"})).json()
+    snippet = page["items"][0]["snippet"]
+    assert "<mark>удару</mark>" in snippet
+    assert "&amp; мережах" in snippet and "<strong>" not in snippet
+    plain = (await client.get("/v1/ua/articles")).json()
+    assert plain["items"][0]["snippet"] is None
+
+
+async def test_index_follows_every_write(client: httpx.AsyncClient, admin: Credential) -> None:
+    created = await create_article(
+        client,
+        admin,
+        original="ua",
+        translations={"ua": text("Перемир'я"), "en": text("Ceasefire talks resume")},
+    )
+    article_id = created["id"]
+    slug = slug_of(created, "en")
+    assert await search(client, "en", "ceasefire") == []  # a draft never shows
+    await publish(client, admin, article_id, "en")
+    assert await search(client, "en", "ceasefire") == [slug]
+
+    base = f"/v1/admin/articles/{article_id}/translations/en"
+    current = await client.get(base, headers=admin.headers)
+    edited = await client.put(
+        base,
+        json=text("Truce talks resume", "Envoys meet.", "<p>Negotiators return.</p>"),
+        headers={**admin.headers, "If-Match": current.headers["ETag"]},
+    )
+    assert edited.status_code == 200, edited.text
+    assert await search(client, "en", "ceasefire") == []
+    assert await search(client, "en", "truce negotiator") == [slug]
+
+    for action, visible in (("unpublish", False), ("publish", True), ("archive", False)):
+        r = await client.post(f"{base}/{action}", json={}, headers=admin.headers)
+        assert r.status_code == 200, r.text
+        assert await search(client, "en", "truce") == ([slug] if visible else [])
+
+    await publish(client, admin, article_id, "en")
+    assert await search(client, "en", "truce") == [slug]
+    current = await client.get(base, headers=admin.headers)
+    r = await client.delete(base, headers={**admin.headers, "If-Match": current.headers["ETag"]})
+    assert r.status_code == 204, r.text
+    assert await search(client, "en", "truce") == []
+
+    await publish(client, admin, article_id, "ua")
+    assert len(await search(client, "ua", "перемирʼя")) == 1
+    whole = f"/v1/admin/articles/{article_id}"
+    current = await client.get(whole, headers=admin.headers)
+    r = await client.delete(whole, headers={**admin.headers, "If-Match": current.headers["ETag"]})
+    assert r.status_code == 204, r.text
+    assert await search(client, "ua", "перемирʼя") == []
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "удар AND NOT",
+        '"незакрита лапка',
+        "'; DROP TABLE translations; --",
+        "title:удар",
+        "удар*",
+        "NEAR(удар київ)",
+        "(удар) OR (київ)",
+        "{title}: удар",
+        "удар -київ +харків",
+        "удар \\ / ^ ~ & | ! <-> :*",
+        "«удар по Києву»",
+        "a" * 200,
+        "😀 удар",
+    ],
+)
+async def test_hostile_queries_answer_results_never_500(
+    client: httpx.AsyncClient, admin: Credential, q: str
+) -> None:
+    await article(client, admin, "ua", "Удар по Києву", body="<p>Title: удар.</p>")
+    response = await client.get("/v1/ua/articles", params={"q": q})
+    assert response.status_code == 200, response.text
+    assert isinstance(response.json()["items"], list)
+
+
+@pytest.mark.parametrize(
+    "q", ["", "   ", "!!! ??? ---", "a" * 201, " ".join(f"w{i}" for i in range(13))]
+)
+async def test_empty_or_oversized_queries_are_422(client: httpx.AsyncClient, q: str) -> None:
+    body = problem(await client.get("/v1/ua/articles", params={"q": q}), 422)
+    assert any(error["loc"] == ["query", "q"] for error in body["errors"])
+
+
+async def test_admin_search_covers_every_state_and_respects_roles(
+    client: httpx.AsyncClient, admin: Credential, app: FastAPI
+) -> None:
+    draft = await article(client, admin, "ua", "Чернетка про мобілізацію", live=False)
+    live = await article(client, admin, "ua", "Закон про мобілізацію ухвалено")
+    english = await article(client, admin, "en", "Mobilization law passed")
+    await article(client, admin, "ua", "Інша тема", live=False)
+
+    async def admin_search(who: Credential, **params: Any) -> set[str]:
+        r = await client.get("/v1/admin/articles", params=params, headers=who.headers)
+        assert r.status_code == 200, r.text
+        return {item["id"] for item in r.json()["items"]}
+
+    assert await admin_search(admin, q="мобілізація") == {draft["id"], live["id"]}
+    assert await admin_search(admin, q="mobilizations") == {english["id"]}
+    assert await admin_search(admin, q="мобілізації", status="draft") == {draft["id"]}
+    assert await admin_search(admin, q="мобілізація", language="en") == set()
+    # An author sees only their own articles, searched or not.
+    author = await make_key(app, Role.author)
+    own = await article(client, author, "ua", "Моя чернетка про мобілізацію", live=False)
+    assert await admin_search(author, q="мобілізація") == {own["id"]}
+    problem(await client.get("/v1/admin/articles", params={"q": "!!!"}, headers=admin.headers), 422)
+
+
+async def test_changing_a_languages_analyser_reindexes_it(
+    client: httpx.AsyncClient, admin: Credential
+) -> None:
+    created = await article(client, admin, "en", "Cables cut")
+    assert await search(client, "en", "cable") == [slug_of(created, "en")]
+    r = await client.patch(
+        "/v1/admin/languages/en", json={"text_search": "simple"}, headers=admin.headers
+    )
+    assert r.status_code == 200, r.text
+    assert await search(client, "en", "cable") == []
+    assert await search(client, "en", "CABLES") == [slug_of(created, "en")]
+    problem(
+        await client.patch(
+            "/v1/admin/languages/en", json={"text_search": "klingon"}, headers=admin.headers
+        ),
+        422,
+    )
+
+
+async def test_cli_rebuilds_the_index(
+    client: httpx.AsyncClient, admin: Credential, settings: Any
+) -> None:
+    import asyncio
+
+    created = await article(client, admin, "ru", "Новые учения флота")
+    env = {"NEWSDESK_DATABASE_URL": settings.database_url, "PATH": "/usr/bin:/bin"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "app.cli", "search-reindex", env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, err = await proc.communicate()
+    assert proc.returncode == 0, err.decode()
+    assert "indexed 1 translations" in err.decode()
+    assert await search(client, "ru", "учение") == [slug_of(created, "ru")]
