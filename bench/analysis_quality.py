@@ -473,7 +473,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--languages", nargs="+", choices=list(LANGUAGES), default=list(LANGUAGES))
     parser.add_argument("--min-calls", type=int, default=50_000, help="timed calls per analyser")
-    parser.add_argument("--repeat", type=int, default=3, help="timed runs; the best counts")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs; the best counts")
     parser.add_argument("--data", type=Path, default=DATA, help="the inflections JSON")
     parser.add_argument("--output", type=Path, default=REPORT, help="the Markdown report")
     parser.add_argument("--no-write", action="store_true", help="print the table only")

@@ -6,10 +6,12 @@ server (managed PostgreSQL allows no dictionary files).
 
 A language's `text_search` names its analyser:
 
-- `ukrainian`, `russian`: pymorphy3 dictionary lemmatization (OpenCorpora / VESUM
+- `ukrainian`, `russian`: pymorphy3 dictionary lemmatization (VESUM / OpenCorpora
   dictionaries shipped as wheels); words it does not know get lemmas from its suffix
   predictor, so names and new words (кібератака) still conflate.
-- any Snowball algorithm (`english`, `german`, `polish`, ...): PyStemmer.
+- `english`: simplemma dictionary lemmatization (irregular forms: ran → run, mice →
+  mouse), which measured better than the Snowball stemmer (bench/ANALYSIS.md).
+- any other Snowball algorithm (`german`, `polish`, ...): PyStemmer.
 - `simple` (the default for languages added later): case folding only.
 
 Every analyser folds case, `ё` to `е` and the apostrophe variants (`'`, `’`, `ʼ`). A word
@@ -34,8 +36,9 @@ _APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "‘": "'", "`": "'"})
 _NOT_TERM = re.compile(r"[\W_]+")
 MAX_LEMMAS = 4
 MORPHOLOGY = {"ukrainian": "uk", "russian": "ru"}
-SNOWBALL = frozenset(Stemmer.algorithms()) - {"porter"}
-ANALYSERS = ("simple", *sorted(MORPHOLOGY), *sorted(SNOWBALL - set(MORPHOLOGY)))
+LEMMA_LISTS = {"english": "en"}
+SNOWBALL = frozenset(Stemmer.algorithms()) - {"porter"} - set(MORPHOLOGY) - set(LEMMA_LISTS)
+ANALYSERS = ("simple", *sorted({*MORPHOLOGY, *LEMMA_LISTS}), *sorted(SNOWBALL))
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +96,15 @@ def _morphology(language: str) -> Callable[[str], list[str]]:
     return lemmatize
 
 
+def _lemma_list(language: str) -> Callable[[str], list[str]]:
+    import simplemma
+
+    def lemmatize(word: str) -> list[str]:
+        return [simplemma.lemmatize(word, lang=language)]
+
+    return lemmatize
+
+
 def _snowball(algorithm: str) -> Callable[[str], list[str]]:
     stemmers = threading.local()
 
@@ -124,6 +136,8 @@ def analyzer_for(text_search: str) -> Analyzer:
             if analyzer is None:
                 if name in MORPHOLOGY:
                     lemmatize = _morphology(MORPHOLOGY[name])
+                elif name in LEMMA_LISTS:
+                    lemmatize = _lemma_list(LEMMA_LISTS[name])
                 elif name in SNOWBALL:
                     lemmatize = _snowball(name)
                 else:
