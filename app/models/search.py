@@ -12,11 +12,15 @@ from app.models.base import Base
 # SQLite keeps the terms in this FTS5 table (rowid = search_documents.id), made by the
 # migration; SQLAlchemy's metadata does not describe virtual tables.
 FTS_TABLE = "search_fts"
+TSVECTOR_OR_NULL = Text().with_variant(TSVECTOR(), "postgresql")
 
 
 class SearchDocument(Base):
     __tablename__ = "search_documents"
-    __table_args__ = (Index("ix_search_documents_vector", "vector", postgresql_using="gin"),)
+    __table_args__ = (
+        Index("ix_search_documents_vector", "vector", postgresql_using="gin"),
+        Index("ix_search_documents_head", "head", postgresql_using="gin"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     translation_id: Mapped[uuid.UUID] = mapped_column(
@@ -24,7 +28,9 @@ class SearchDocument(Base):
     )
     # PostgreSQL: the weighted terms (title A, lead B, body C), GIN-indexed. SQLite
     # leaves it NULL and keeps the terms in FTS_TABLE.
-    vector: Mapped[str | None] = mapped_column(Text().with_variant(TSVECTOR(), "postgresql"))
+    vector: Mapped[str | None] = mapped_column(TSVECTOR_OR_NULL)
+    # PostgreSQL: the title and lead terms alone (weights A, B), to rank by field cheaply.
+    head: Mapped[str | None] = mapped_column(TSVECTOR_OR_NULL)
 
 
 def include_object(_obj: Any, name: str | None, type_: str, _reflected: bool, _other: Any) -> bool:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, exists, or_, select, tuple_
+from sqlalchemy import Row, Select, exists, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.articles.visibility import is_public
@@ -191,39 +191,31 @@ async def list_articles(
     after = Cursor.decode(cursor) if cursor is not None else None
     if after is not None and (after.rank is None) != (search is None):
         raise Cursor.invalid()
-    if search is None:
-        if after is not None:
-            query = query.where(
+    # Pages are read tier by tier (search: title hits, lead hits, the rest; a plain list
+    # is one tier), newest first within each, resuming after the cursor's position.
+    dialect = session.get_bind().dialect.name
+    tiers = [true()] if search is None else matching.tiers(search, dialect)
+    rows: list[Any] = []
+    ranks: list[int] = []
+    first = (after.rank or 0) if after is not None else 0
+    for rank in range(first, len(tiers)):
+        page = query.where(tiers[rank])
+        if after is not None and rank == first:
+            page = page.where(
                 tuple_(Translation.published_at, Translation.id) < (after.at, after.id)
             )
-        query = query.order_by(Translation.published_at.desc(), Translation.id.desc())
-        rows = list(await session.execute(query.limit(limit + 1)))
-    else:
-        dialect = session.get_bind().dialect.name
-        hits = (
-            matching.restrict(query, search, dialect)
-            .add_columns(matching.tier(search, dialect).label("rank"))
-            .subquery()
-        )
-        page = select(hits)
-        if after is not None:
-            page = page.where(
-                or_(
-                    hits.c.rank > after.rank,
-                    and_(
-                        hits.c.rank == after.rank,
-                        tuple_(hits.c.published_at, hits.c.id) < (after.at, after.id),
-                    ),
-                )
-            )
-        page = page.order_by(hits.c.rank, hits.c.published_at.desc(), hits.c.id.desc())
-        rows = list(await session.execute(page.limit(limit + 1)))
+        page = page.order_by(Translation.published_at.desc(), Translation.id.desc())
+        found = list(await session.execute(page.limit(limit + 1 - len(rows))))
+        rows += found
+        ranks += [rank] * len(found)
+        if len(rows) > limit:
+            break
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        rank = last.rank if search is not None else None
-        next_cursor = Cursor(at=last.published_at, id=last.id, rank=rank).encode()
+        last_rank = ranks[limit - 1] if search is not None else None
+        next_cursor = Cursor(at=last.published_at, id=last.id, rank=last_rank).encode()
     related = await _Related.load(session, language, rows)
     snippets = await _snippets(session, rows, search) if search is not None else {}
     return [

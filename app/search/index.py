@@ -7,7 +7,9 @@ match as phrases, and the word's other possible lemmas beside it.
 - PostgreSQL: `search_documents.vector`, a `tsvector` written as a literal (no text
   search configuration involved): primary lemmas at their positions, the alternatives as
   `~lemma` at the same positions; weights A (title), B (lead), C (body); fields are a
-  position apart so a phrase never runs from one into the next. GIN-indexed.
+  position apart so a phrase never runs from one into the next. `head` is the same for
+  title and lead only: small, so ranking by field never reads a whole body. Both
+  GIN-indexed.
 - SQLite: FTS5 table `search_fts` (rowid = `search_documents.id`) with the primary
   lemmas of each field in `title`/`lead`/`body` and the alternatives in `*_alt`.
 
@@ -63,10 +65,11 @@ class Document:
             fields.append(words)
         return cls((fields[0], fields[1], fields[2]))
 
-    def tsvector(self) -> str:
+    def tsvector(self, fields: int = 3) -> str:
+        """The first `fields` fields (3: all; 2: title and lead) as a tsvector literal."""
         positions: dict[str, list[str]] = defaultdict(list)
         position = 0
-        for words, weight in zip(self.fields, WEIGHTS, strict=True):
+        for words, weight in zip(self.fields[:fields], WEIGHTS[:fields], strict=True):
             for lemmas in words:
                 position += 1
                 for i, lemma in enumerate(lemmas):
@@ -104,9 +107,12 @@ def index_rows(connection: Connection, rows: Iterable[Any]) -> int:
         connection.execute(
             insert.on_conflict_do_update(
                 index_elements=[SearchDocument.translation_id],
-                set_={"vector": insert.excluded.vector},
+                set_={"vector": insert.excluded.vector, "head": insert.excluded.head},
             ),
-            [{"translation_id": ident, "vector": doc.tsvector()} for ident, doc in documents],
+            [
+                {"translation_id": ident, "vector": doc.tsvector(), "head": doc.tsvector(2)}
+                for ident, doc in documents
+            ],
         )
         return len(documents)
     connection.execute(

@@ -11,12 +11,11 @@ import itertools
 import re
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Select,
-    case,
+    and_,
     cast,
     column,
     literal,
@@ -35,7 +34,6 @@ MAX_LENGTH = 200
 MAX_CLAUSES = 12
 MAX_PHRASE_VARIANTS = 16
 _QUOTED = re.compile(r"[\"«“„](.*?)(?:[\"»”“]|$)", re.S)
-TIERS = 3  # title, lead, the rest
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,42 +165,31 @@ def fts_query(query: Query, weight: str = "") -> str:
     return " AND ".join(_fts_clause(clause, weight) for clause in query.clauses)
 
 
-# --- Both: which translations match, and how well ----------------------------------------
+# --- Both: which translations match, by tier ----------------------------------------------
 
 _fts = table("search_fts", column("rowid"))
 
 
-def _fts_match(query: Query, weight: str = "") -> ColumnElement[bool]:
-    return literal_column("search_fts").op("MATCH")(literal(fts_query(query, weight)))
-
-
-def _pg_match(query: Query, weight: str = "") -> ColumnElement[bool]:
-    return SearchDocument.vector.op("@@")(cast(literal(tsquery(query, weight)), TSQUERY))
-
-
-def restrict(
-    statement: Select[*tuple[Any, ...]], query: Query, dialect: str
-) -> Select[*tuple[Any, ...]]:
-    """`statement` (over `Translation`) narrowed to the translations that match."""
-    statement = statement.join(SearchDocument, SearchDocument.translation_id == Translation.id)
+def _ids(query: Query, dialect: str, field: str = "") -> Select[uuid.UUID]:
+    """Translations whose `field` ("A": title, "B": lead, "": any) has every clause."""
+    ids = select(SearchDocument.translation_id)
     if dialect == "postgresql":
-        return statement.where(_pg_match(query))
-    return statement.join(_fts, _fts.c.rowid == SearchDocument.id).where(_fts_match(query))
+        vector = SearchDocument.head if field else SearchDocument.vector
+        return ids.where(vector.op("@@")(cast(literal(tsquery(query, field)), TSQUERY)))
+    match = literal_column("search_fts").op("MATCH")(literal(fts_query(query, field)))
+    return ids.join(_fts, _fts.c.rowid == SearchDocument.id).where(match)
 
 
 def matching_ids(query: Query, dialect: str) -> Select[uuid.UUID]:
     """The ids of the translations that match, for `IN` conditions."""
-    return restrict(select(Translation.id), query, dialect)
+    return _ids(query, dialect)
 
 
-def tier(query: Query, dialect: str) -> ColumnElement[int]:
-    """0 when every word is in the title, 1 when in the lead, else 2 (for a `restrict`ed
-    statement)."""
-
-    def hit(weight: str) -> ColumnElement[bool]:
-        if dialect == "postgresql":
-            return _pg_match(query, weight)
-        ids = select(_fts.c.rowid).where(_fts_match(query, weight))
-        return SearchDocument.id.in_(ids)
-
-    return case((hit("A"), 0), (hit("B"), 1), else_=2)
+def tiers(query: Query, dialect: str) -> list[ColumnElement[bool]]:
+    """Conditions on `Translation` for each rank, best first: every clause in the title;
+    in the lead; anywhere else. Each page is read tier by tier, newest first within
+    one, so a query never has to sort all its hits."""
+    title = Translation.id.in_(_ids(query, dialect, "A"))
+    lead = Translation.id.in_(_ids(query, dialect, "B"))
+    anywhere = Translation.id.in_(_ids(query, dialect))
+    return [title, and_(lead, ~title), and_(anywhere, ~title, ~lead)]

@@ -51,18 +51,15 @@ def upgrade() -> None:
             "CREATE TRIGGER search_documents_delete AFTER DELETE ON search_documents "
             "BEGIN DELETE FROM search_fts WHERE rowid = old.id; END"
         )
-    # Ukrainian gets its own analyser (it used to share `simple`).
+    # Ukrainian gets its own analyser (it used to share `simple`). Existing translations
+    # are indexed by the next migration.
     op.execute("UPDATE languages SET text_search = 'ukrainian' WHERE code = 'ua'")
-
-    from app.search.index import rebuild
-
-    rebuild(op.get_bind())
 
 
 def downgrade() -> None:
     op.execute("UPDATE languages SET text_search = 'simple' WHERE text_search = 'ukrainian'")
     if op.get_bind().dialect.name == "sqlite":
-        op.execute("DROP TRIGGER search_documents_delete")
+        op.execute("DROP TRIGGER IF EXISTS search_documents_delete")
         op.execute("DROP TABLE search_fts")
     op.drop_index("ix_search_documents_vector", table_name="search_documents")
     op.drop_table("search_documents")
