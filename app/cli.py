@@ -151,6 +151,51 @@ def search_reindex(
     typer.echo(f"indexed {count} translations", err=True)
 
 
+@cli.command("bench-data")
+def bench_data(
+    articles: Annotated[
+        int, typer.Option(min=1, max=2_000_000, help="How many articles to generate.")
+    ],
+    seed: Annotated[int, typer.Option(help="The same seed writes the same archive.")] = 1,
+    append: Annotated[
+        bool, typer.Option("--append", help="Add to a database that has articles already.")
+    ] = False,
+) -> None:
+    """Generate a synthetic news archive in ua/en/ru for benchmarks (run `migrate` first)."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from app.benchdata.load import Refused, generate
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn(), TimeRemainingColumn())  # fmt: skip
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("articles", total=articles)
+        try:
+            report = asyncio.run(
+                generate(
+                    get_settings().database_url,
+                    articles=articles,
+                    seed=seed,
+                    append=append,
+                    progress=lambda done: progress.update(task, completed=done),
+                )
+            )
+        except Refused as exc:
+            progress.stop()
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
+    typer.echo(report.timings(), err=True)
+    typer.echo(report.summary(), err=True)
+
+
 def main() -> None:
     cli()
 

@@ -113,8 +113,12 @@ class Translation(IdMixin, Base):
             "status IN ('draft', 'in_review', 'scheduled', 'published', 'archived')",
             name="status",
         ),
-        # The public list: one language, newest first, keyset on (published_at, id).
-        Index("ix_translations_public_list", "language", "published_at", "id"),
+        # The public list: one language, newest first, keyset on (published_at, id); the
+        # visibility columns ride along so the rule is checked in the index, without
+        # reading rows (scheduled rows sort first and a row carries its whole body).
+        Index(
+            "ix_translations_public_list", "language", "published_at", "id", "status", "publish_at"
+        ),
     )
 
     article_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))

@@ -42,7 +42,7 @@ from app.public.schemas import (
     TermRef,
 )
 from app.search import query as matching
-from app.search.query import Query
+from app.search.query import Query, Tier
 from app.search.snippets import highlight
 
 _CARD_COLUMNS = (
@@ -182,24 +182,28 @@ async def list_articles(
     search: Query | None = None,
 ) -> tuple[list[ArticleCard], str | None]:
     """Newest first; with `search`, title hits first, then lead hits, then the rest."""
-    query: Rows = (
-        select(*_CARD_COLUMNS)
-        .join(Article, Article.id == Translation.article_id)
-        .where(Translation.language == language, is_public(now))
-    )
-    query = _filtered(query, language, filters)
     after = Cursor.decode(cursor) if cursor is not None else None
     if after is not None and (after.rank is None) != (search is None):
         raise Cursor.invalid()
     # Pages are read tier by tier (search: title hits, lead hits, the rest; a plain list
     # is one tier), newest first within each, resuming after the cursor's position.
-    dialect = session.get_bind().dialect.name
-    tiers = [true()] if search is None else matching.tiers(search, dialect)
+    tiers = [Tier(true())] if search is None else await matching.tiers(session, search)
     rows: list[Any] = []
     ranks: list[int] = []
     first = (after.rank or 0) if after is not None else 0
     for rank in range(first, len(tiers)):
-        page = query.where(tiers[rank])
+        tier = tiers[rank]
+        # `language || ''` is no column to SQLite: it starts from the hits, not the index.
+        in_language = (
+            Translation.language.concat("") if tier.drive else Translation.language
+        ) == language
+        page = _filtered(
+            select(*_CARD_COLUMNS)
+            .join(Article, Article.id == Translation.article_id)
+            .where(in_language, is_public(now), tier.condition),
+            language,
+            filters,
+        )
         if after is not None and rank == first:
             page = page.where(
                 tuple_(Translation.published_at, Translation.id) < (after.at, after.id)

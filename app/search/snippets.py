@@ -3,50 +3,77 @@
 Made in Python from the same analysis as the index, so a reader sees «удару» marked for
 the query «удар», identically on both databases. The excerpt is plain text, HTML-escaped,
 with `<mark>` around matched words and `…` where it was cut.
+
+The text is analysed lazily, word by word, and the scan stops at the first window that
+shows every word of the query (or after SCAN_LIMIT words): a page of hits costs a few
+hundred words of analysis per hit, not whole bodies.
 """
 
 import html
+from itertools import islice
 
 from app.kit.html import text_of
-from app.search.query import Query
+from app.search.analysis import Word
+from app.search.query import Phrase, Query
 
-WINDOW = 30  # words
+WINDOW = 30  # words shown
 LEAD_IN = 6  # words shown before the first hit of the window
+SCAN_LIMIT = 3_000
+
+
+def _clause_lemmas(query: Query) -> list[frozenset[str]]:
+    wanted = []
+    for clause in query.clauses:
+        if isinstance(clause, Phrase):
+            wanted.append(frozenset(lemma for v in clause.variants for lemma in v))
+        else:
+            wanted.append(frozenset(clause.lemmas))
+    return wanted
+
+
+def _best_window(words: list[Word], hits: list[int], clauses: list[frozenset[str]]) -> int:
+    """The first word of the window showing the most query clauses, earliest on ties."""
+    best, start = -1, 0
+    for first in hits:
+        lemmas = {lemma for word in words[first : first + WINDOW] for lemma in word.lemmas}
+        covered = sum(1 for clause in clauses if clause & lemmas)
+        if covered > best:
+            best, start = covered, first
+            if covered == len(clauses):
+                break
+    return start
 
 
 def highlight(query: Query, lead: str, body_html: str) -> str:
     text = " ".join(part for part in (lead.strip(), " ".join(text_of(body_html).split())) if part)
     wanted = query.lemmas
-    words = list(query.analyzer.words(text))
+    clauses = _clause_lemmas(query)
+    words: list[Word] = []
+    hits: list[int] = []
+    for i, word in enumerate(islice(query.analyzer.words(text), SCAN_LIMIT)):
+        words.append(word)
+        if wanted.intersection(word.lemmas):
+            hits.append(i)
+        # Stop once the window from the first hit is complete if it shows every clause.
+        if hits and i == hits[0] + WINDOW:
+            seen = {lemma for w in words[hits[0] : i] for lemma in w.lemmas}
+            if all(clause & seen for clause in clauses):
+                break
     if not words:
         return ""
-    hits = [i for i, word in enumerate(words) if wanted.intersection(word.lemmas)]
-    start = 0
-    if hits:
-        # The window that covers the most different query lemmas, earliest on ties.
-        best = -1
-        for first in hits:
-            covered = {
-                lemma
-                for word in words[first : first + WINDOW]
-                for lemma in word.lemmas
-                if lemma in wanted
-            }
-            if len(covered) > best:
-                best, start = len(covered), first
-        start = max(0, start - LEAD_IN)
+    start = max(0, _best_window(words, hits, clauses) - LEAD_IN) if hits else 0
     end = min(len(words), start + WINDOW)
     marked = set(hits)
     out: list[str] = ["… " if start > 0 else ""]
-    cursor = words[start].start
+    position = words[start].start
     for i in range(start, end):
         word = words[i]
-        out.append(html.escape(text[cursor : word.start]))
+        out.append(html.escape(text[position : word.start]))
         piece = html.escape(text[word.start : word.end])
         out.append(f"<mark>{piece}</mark>" if i in marked else piece)
-        cursor = word.end
-    if end < len(words):
+        position = word.end
+    if end < len(words) or len(words) == SCAN_LIMIT:
         out.append(" …")
     else:
-        out.append(html.escape(text[cursor:]))
+        out.append(html.escape(text[position:]))
     return "".join(out).strip()
