@@ -318,3 +318,32 @@ async def test_cli_rebuilds_the_index(
     assert proc.returncode == 0, err.decode()
     assert "indexed 1 translations" in err.decode()
     assert await search(client, "ru", "учение") == [slug_of(created, "ru")]
+
+
+async def test_both_sqlite_plans_give_the_same_pages(
+    client: httpx.AsyncClient, admin: Credential, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite reads rare terms' hits and sorts them, but walks the newest-first index for
+    frequent ones: the answer must not depend on which (PostgreSQL plans on its own)."""
+    from app.search import query
+
+    await article(client, admin, "en", "Storm hits the coast", lead="Storms again.")
+    await article(client, admin, "en", "Coast guard report", lead="A storm is coming.")
+    await article(client, admin, "en", "Harbour news", body="<p>After the storm, calm.</p>")
+    await article(client, admin, "en", "Storm warning for the coast")
+    await article(client, admin, "en", "Weather", body="<p>No storm today.</p>", live=False)
+
+    async def pages(q: str) -> list[list[str]]:
+        out, cursor = [], None
+        while True:
+            params = {"q": q, "limit": 2, **({"cursor": cursor} if cursor else {})}
+            page = (await client.get("/v1/en/articles", params=params)).json()
+            out.append([item["slug"] for item in page["items"]])
+            if (cursor := page["next_cursor"]) is None:
+                return out
+
+    rare = {q: await pages(q) for q in ("storm", "storm coast", '"storm warning"')}
+    monkeypatch.setattr(query, "FREQUENT", 1)
+    frequent = {q: await pages(q) for q in rare}
+    assert frequent == rare
+    assert sum(len(page) for page in rare["storm"]) == 4
