@@ -2,8 +2,9 @@
 
 Runs in worker processes (or in-process for small runs): `start` sets up a process
 once (the vocabularies, the taxonomy's ids, the lemma of every word form), then
-`batch(number)` makes one batch. A batch depends only on the seed and its number, so the
-archive is the same however many workers make it.
+`batch(number)` makes one batch. A batch depends only on the seed, the run's size and its
+number, so the archive is the same however many workers make it (ids too, except with
+--append, where they are random: the seed's might be taken).
 
 Per article: an original language (ua 50%, en 30%, ru 20%) and each other language with
 probability 0.7; per translation a status (published 90%, draft 5%, scheduled in the

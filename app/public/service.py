@@ -187,12 +187,12 @@ async def list_articles(
         raise Cursor.invalid()
     # Pages are read tier by tier (search: title hits, lead hits, the rest; a plain list
     # is one tier), newest first within each, resuming after the cursor's position.
-    tiers = [Tier(true())] if search is None else await matching.tiers(session, search)
+    tiers = None if search is None else matching.Tiers(session, search)
     rows: list[Any] = []
     ranks: list[int] = []
     first = (after.rank or 0) if after is not None else 0
-    for rank in range(first, len(tiers)):
-        tier = tiers[rank]
+    for rank in range(first, 1 if tiers is None else tiers.COUNT):
+        tier = Tier(true()) if tiers is None else await tiers.tier(rank)
         # `language || ''` is no column to SQLite: it starts from the hits, not the index.
         in_language = (
             Translation.language.concat("") if tier.drive else Translation.language

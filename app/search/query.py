@@ -8,9 +8,11 @@ module writes.
 """
 
 import itertools
+import json
 import re
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -18,7 +20,7 @@ from sqlalchemy import (
     and_,
     cast,
     column,
-    func,
+    false,
     literal,
     literal_column,
     select,
@@ -197,55 +199,61 @@ class Tier:
     drive: bool = False
 
 
-# SQLite: a search term with at least this many documents is tested row by row while
-# walking the newest-first index (stopping at a page); rarer ones are read from the
-# index and sorted. Both cost about the same here; far from it, the right one is ~100×
-# faster (bench/search-latency).
+# A tier with fewer hits than this is read by id from the search index and sorted; a
+# tier with more is left to walk the language's newest-first index, testing each row,
+# until a page is full. Around the threshold both cost about the same; far from it the
+# right one is ~100× faster (bench/search-latency). Neither database can tell on its own:
+# SQLite knows nothing of FTS5 selectivity, PostgreSQL guesses rare terms far too common.
 FREQUENT = 3_000
 
 
-def _probe(query: Query, field: str) -> ColumnElement[bool]:
-    """SQLite: this translation's document matches (an FTS5 lookup by rowid)."""
-    match = literal_column("search_fts").op("MATCH")(literal(fts_query(query, field)))
-    return (
+def _probe(query: Query, dialect: str, field: str) -> ColumnElement[bool]:
+    """This translation's document matches in `field` (a lookup by translation id)."""
+    probe = (
         select(literal(1))
         .select_from(SearchDocument)
-        .join(_fts, _fts.c.rowid == SearchDocument.id)
-        .where(SearchDocument.translation_id == Translation.id, match)
-        .exists()
+        .where(SearchDocument.translation_id == Translation.id)
     )
-
-
-async def _frequent(session: AsyncSession, query: Query, field: str) -> bool:
-    """SQLite: does `field` match at least FREQUENT documents? (Reads at most that many.)"""
-    match = literal_column("search_fts").op("MATCH")(literal(fts_query(query, field)))
-    some = select(literal(1)).select_from(_fts).where(match).limit(FREQUENT).subquery()
-    return (await session.scalar(select(func.count()).select_from(some)) or 0) >= FREQUENT
-
-
-async def tiers(session: AsyncSession, query: Query) -> list[Tier]:
-    """The ranks, best first: every clause in the title; in the lead; anywhere else.
-
-    Pages are read tier by tier, newest first within each, so no query sorts all its
-    hits. PostgreSQL's planner picks between the GIN index and the newest-first index
-    from its statistics; SQLite knows nothing of FTS5 selectivity, so it is told.
-    """
-    dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        in_title = Translation.id.in_(_ids(query, dialect, "A"))
-        in_lead = Translation.id.in_(_ids(query, dialect, "B"))
-        anywhere = Translation.id.in_(_ids(query, dialect))
-        return [
-            Tier(in_title),
-            Tier(and_(in_lead, ~in_title)),
-            Tier(and_(anywhere, ~in_title, ~in_lead)),
-        ]
-    title, lead = _probe(query, "A"), _probe(query, "B")
-    ranked = []
-    for field, others in (("A", []), ("B", [title]), ("", [title, lead])):
-        if await _frequent(session, query, field):
-            ranked.append(Tier(and_(_probe(query, field), *(~o for o in others))))
-        else:
-            hits = Translation.id.in_(_ids(query, dialect, field))
-            ranked.append(Tier(and_(hits, *(~o for o in others)), drive=True))
-    return ranked
+        vector = SearchDocument.head if field else SearchDocument.vector
+        match = vector.op("@@")(cast(literal(tsquery(query, field)), TSQUERY))
+        return probe.where(match).exists()
+    match = literal_column("search_fts").op("MATCH")(literal(fts_query(query, field)))
+    return probe.join(_fts, _fts.c.rowid == SearchDocument.id).where(match).exists()
+
+
+async def _estimate(session: AsyncSession, ids: Select[uuid.UUID]) -> float:
+    """PostgreSQL's own row estimate for `ids` (planning only, about a millisecond)."""
+    sql = ids.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
+    connection = await session.connection()
+    plan: Any = (await connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {sql}")).scalar()
+    document = json.loads(plan) if isinstance(plan, str) else plan
+    return float(document[0]["Plan"]["Plan Rows"])
+
+
+class Tiers:
+    """The ranks of a search, best first: every clause in the title; in the lead;
+    anywhere else. Pages are read tier by tier, newest first within each, so no query
+    sorts all its hits; each tier is planned when a page first reaches it."""
+
+    COUNT = 3
+
+    def __init__(self, session: AsyncSession, query: Query) -> None:
+        self.session = session
+        self.query = query
+        self.dialect = session.get_bind().dialect.name
+        self._better = [_probe(query, self.dialect, "A"), _probe(query, self.dialect, "B")]
+
+    async def tier(self, rank: int) -> Tier:
+        field = ("A", "B", "")[rank]
+        exclude = [~condition for condition in self._better[:rank]]
+        ids = _ids(self.query, self.dialect, field)
+        walk = Tier(and_(_probe(self.query, self.dialect, field), *exclude))
+        if self.dialect == "postgresql" and await _estimate(self.session, ids) >= FREQUENT:
+            return walk
+        found = list(await self.session.scalars(ids.limit(FREQUENT)))
+        if len(found) >= FREQUENT:
+            return walk
+        if not found:
+            return Tier(false(), drive=True)
+        return Tier(and_(Translation.id.in_(found), *exclude), drive=True)
