@@ -32,6 +32,10 @@ class LanguageRead(ReadSchema):
     fallbacks: list[str] = Field(
         description="Language codes to try, in order, when negotiating.", examples=[["en"]]
     )
+    text_search: str = Field(
+        description="How search analyses this language (see `LanguageCreate`).",
+        examples=["ukrainian"],
+    )
 
 
 class LanguageList(ReadSchema):
@@ -55,7 +59,11 @@ class LanguageCreate(Schema):
     fallbacks: Annotated[list[str], Field(max_length=10)] = Field(
         default_factory=list, examples=[["en"]]
     )
-    text_search: TextSearch = "simple"
+    text_search: TextSearch | None = Field(
+        default=None,
+        description="Default: the analyser of the BCP 47 tag's language when there is "
+        "one (`pl` → `polish`), else `simple`.",
+    )
 
 
 class LanguageUpdate(Schema):

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.errors import Conflict, Unprocessable
 from app.languages.schemas import LanguageCreate, LanguageUpdate
 from app.models import Base, Language
+from app.search.analysis import default_analyser
 from app.search.index import rebuild
 
 
@@ -70,7 +71,11 @@ async def create(session: AsyncSession, data: LanguageCreate) -> Language:
     await _check_bcp47_free(session, data.bcp47, data.code)
     await _check_fallbacks(session, data.code, data.fallbacks)
     position = await session.scalar(select(func.coalesce(func.max(Language.position), 0)))
-    language = Language(**data.model_dump(), position=(position or 0) + 1)
+    language = Language(
+        **data.model_dump(exclude={"text_search"}),
+        text_search=data.text_search or default_analyser(data.bcp47),
+        position=(position or 0) + 1,
+    )
     session.add(language)
     await session.flush()
     return language

@@ -41,6 +41,24 @@ SNOWBALL = frozenset(Stemmer.algorithms()) - {"porter"} - set(MORPHOLOGY) - set(
 ANALYSERS = ("simple", *sorted({*MORPHOLOGY, *LEMMA_LISTS}), *sorted(SNOWBALL))
 
 
+# The analyser a new language gets by its BCP 47 primary subtag when none is named.
+BY_LANGUAGE = {
+    "uk": "ukrainian", "ru": "russian", "en": "english", "ar": "arabic", "hy": "armenian",
+    "eu": "basque", "ca": "catalan", "cs": "czech", "da": "danish", "nl": "dutch",
+    "eo": "esperanto", "et": "estonian", "fi": "finnish", "fr": "french", "de": "german",
+    "el": "greek", "hi": "hindi", "hu": "hungarian", "id": "indonesian", "ga": "irish",
+    "it": "italian", "lt": "lithuanian", "ne": "nepali", "no": "norwegian",
+    "nb": "norwegian", "nn": "norwegian", "fa": "persian", "pl": "polish",
+    "pt": "portuguese", "ro": "romanian", "sr": "serbian", "st": "sesotho", "es": "spanish",
+    "sv": "swedish", "ta": "tamil", "tr": "turkish", "yi": "yiddish",
+}  # fmt: skip
+
+
+def default_analyser(bcp47: str) -> str:
+    """`polish` for `pl`, `simple` for a language no analyser knows."""
+    return BY_LANGUAGE.get(bcp47.split("-")[0].lower(), "simple")
+
+
 @dataclass(frozen=True, slots=True)
 class Word:
     """One word of a text: where it is and its lemmas (primary first)."""

@@ -19,6 +19,7 @@ async def test_seeded_languages(client: httpx.AsyncClient) -> None:
 async def test_a_new_language_works_at_once(client: httpx.AsyncClient, admin: Credential) -> None:
     r = await client.post("/v1/admin/languages", json=POLISH, headers=admin.headers)
     assert r.status_code == 201, r.text
+    assert r.json()["text_search"] == "polish"  # from the BCP 47 tag
     assert [i["code"] for i in (await client.get("/v1/languages")).json()["items"]][-1] == "pl"
     assert (await client.get("/v1/pl/articles")).json()["items"] == []
     article = await create_article(client, admin, original="en", translations={"en": text("Hi")})
@@ -33,6 +34,9 @@ async def test_a_new_language_works_at_once(client: httpx.AsyncClient, admin: Cr
     page = await client.get("/v1/pl/articles")
     assert page.headers["content-language"] == "pl"
     assert [a["slug"] for a in page.json()["items"]] == ["zolta-lodz-w-gdansku"]
+    # Searchable at once, stemmed by the Polish Snowball stemmer (łodzi → łódź).
+    found = await client.get("/v1/pl/articles", params={"q": "Gdańsk żółtej"})
+    assert [a["slug"] for a in found.json()["items"]] == ["zolta-lodz-w-gdansku"]
     # The language has content now: it cannot be deleted.
     problem(await client.delete("/v1/admin/languages/pl", headers=admin.headers), 409)
 
