@@ -234,7 +234,11 @@ async def _estimate(session: AsyncSession, ids: Select[uuid.UUID]) -> float:
 class Tiers:
     """The ranks of a search, best first: every clause in the title; in the lead;
     anywhere else. Pages are read tier by tier, newest first within each, so no query
-    sorts all its hits; each tier is planned when a page first reaches it."""
+    sorts all its hits; each tier is planned when a page first reaches it.
+
+    A tier with many hits walks the newest-first index and tests each row: on PostgreSQL
+    by looking its document up, on SQLite against the tier's hits read once into a
+    temporary list (an FTS5 lookup per row costs milliseconds)."""
 
     COUNT = 3
 
@@ -242,13 +246,17 @@ class Tiers:
         self.session = session
         self.query = query
         self.dialect = session.get_bind().dialect.name
-        self._better = [_probe(query, self.dialect, "A"), _probe(query, self.dialect, "B")]
+
+    def _matches(self, field: str) -> ColumnElement[bool]:
+        if self.dialect == "postgresql":
+            return _probe(self.query, self.dialect, field)
+        return Translation.id.in_(_ids(self.query, self.dialect, field))
 
     async def tier(self, rank: int) -> Tier:
         field = ("A", "B", "")[rank]
-        exclude = [~condition for condition in self._better[:rank]]
+        exclude = [~self._matches(better) for better in ("A", "B")[:rank]]
         ids = _ids(self.query, self.dialect, field)
-        walk = Tier(and_(_probe(self.query, self.dialect, field), *exclude))
+        walk = Tier(and_(self._matches(field), *exclude))
         if self.dialect == "postgresql" and await _estimate(self.session, ids) >= FREQUENT:
             return walk
         found = list(await self.session.scalars(ids.limit(FREQUENT)))
