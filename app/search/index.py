@@ -178,6 +178,9 @@ def rebuild(
         total += index_translations(connection, ids[start : start + BATCH])
         if progress is not None:
             progress(total)
+    if connection.dialect.name == "postgresql":
+        # Every row was rewritten: the planner's term statistics must follow at once.
+        connection.execute(text("ANALYZE search_documents"))
     return total
 
 
