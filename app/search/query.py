@@ -207,19 +207,17 @@ class Tier:
 FREQUENT = 3_000
 
 
-def _probe(query: Query, dialect: str, field: str) -> ColumnElement[bool]:
-    """This translation's document matches in `field` (a lookup by translation id)."""
-    probe = (
+def _pg_probe(query: Query, field: str) -> ColumnElement[bool]:
+    """PostgreSQL: this translation's document matches in `field` (looked up by id)."""
+    vector = SearchDocument.head if field else SearchDocument.vector
+    return (
         select(literal(1))
-        .select_from(SearchDocument)
-        .where(SearchDocument.translation_id == Translation.id)
+        .where(
+            SearchDocument.translation_id == Translation.id,
+            vector.op("@@")(cast(literal(tsquery(query, field)), TSQUERY)),
+        )
+        .exists()
     )
-    if dialect == "postgresql":
-        vector = SearchDocument.head if field else SearchDocument.vector
-        match = vector.op("@@")(cast(literal(tsquery(query, field)), TSQUERY))
-        return probe.where(match).exists()
-    match = literal_column("search_fts").op("MATCH")(literal(fts_query(query, field)))
-    return probe.join(_fts, _fts.c.rowid == SearchDocument.id).where(match).exists()
 
 
 async def _estimate(session: AsyncSession, ids: Select[uuid.UUID]) -> float:
@@ -249,7 +247,7 @@ class Tiers:
 
     def _matches(self, field: str) -> ColumnElement[bool]:
         if self.dialect == "postgresql":
-            return _probe(self.query, self.dialect, field)
+            return _pg_probe(self.query, field)
         return Translation.id.in_(_ids(self.query, self.dialect, field))
 
     async def tier(self, rank: int) -> Tier:
