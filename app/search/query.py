@@ -9,9 +9,10 @@ module writes.
 
 import itertools
 import json
+import math
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
@@ -53,6 +54,10 @@ class Phrase:
 
     variants: tuple[tuple[str, ...], ...]
 
+    @property
+    def lemmas(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(lemma for variant in self.variants for lemma in variant))
+
 
 Clause = Term | Phrase
 
@@ -61,18 +66,14 @@ Clause = Term | Phrase
 class Query:
     clauses: tuple[Clause, ...]
     analyzer: Analyzer
+    # For snippets, worked out once per query: each clause's lemmas, and all of them.
+    clause_lemmas: tuple[frozenset[str], ...] = field(init=False, compare=False)
+    lemmas: frozenset[str] = field(init=False, compare=False)
 
-    @property
-    def lemmas(self) -> frozenset[str]:
-        """Every lemma the query looks for (to highlight snippets)."""
-        found: set[str] = set()
-        for clause in self.clauses:
-            if isinstance(clause, Term):
-                found.update(clause.lemmas)
-            else:
-                for variant in clause.variants:
-                    found.update(variant)
-        return frozenset(found)
+    def __post_init__(self) -> None:
+        per_clause = tuple(frozenset(clause.lemmas) for clause in self.clauses)
+        object.__setattr__(self, "clause_lemmas", per_clause)
+        object.__setattr__(self, "lemmas", frozenset().union(*per_clause))
 
 
 def _invalid(detail: str) -> Unprocessable:
@@ -111,17 +112,10 @@ def parse(q: str, analyzer: Analyzer) -> Query:
 def _variants(words: list[tuple[str, ...]]) -> tuple[tuple[str, ...], ...]:
     """Every reading of a phrase's words, fewest alternatives first, at most 16."""
     options = [list(lemmas) for lemmas in words]
-    while _count(options) > MAX_PHRASE_VARIANTS:
+    while math.prod(len(lemmas) for lemmas in options) > MAX_PHRASE_VARIANTS:
         widest = max(range(len(options)), key=lambda i: (len(options[i]), -i))
         options[widest].pop()
     return tuple(itertools.product(*options))
-
-
-def _count(options: list[list[str]]) -> int:
-    total = 1
-    for lemmas in options:
-        total *= len(lemmas)
-    return total
 
 
 # --- PostgreSQL: a tsquery literal over the weighted tsvector --------------------------

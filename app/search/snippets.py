@@ -14,24 +14,14 @@ from itertools import islice
 
 from app.kit.html import text_of
 from app.search.analysis import Word
-from app.search.query import Phrase, Query
+from app.search.query import Query
 
 WINDOW = 30  # words shown
 LEAD_IN = 6  # words shown before the first hit of the window
 SCAN_LIMIT = 3_000
 
 
-def _clause_lemmas(query: Query) -> list[frozenset[str]]:
-    wanted = []
-    for clause in query.clauses:
-        if isinstance(clause, Phrase):
-            wanted.append(frozenset(lemma for v in clause.variants for lemma in v))
-        else:
-            wanted.append(frozenset(clause.lemmas))
-    return wanted
-
-
-def _best_window(words: list[Word], hits: list[int], clauses: list[frozenset[str]]) -> int:
+def _best_window(words: list[Word], hits: list[int], clauses: tuple[frozenset[str], ...]) -> int:
     """The first word of the window showing the most query clauses, earliest on ties."""
     best, start = -1, 0
     for first in hits:
@@ -47,7 +37,7 @@ def _best_window(words: list[Word], hits: list[int], clauses: list[frozenset[str
 def highlight(query: Query, lead: str, body_html: str) -> str:
     text = " ".join(part for part in (lead.strip(), " ".join(text_of(body_html).split())) if part)
     wanted = query.lemmas
-    clauses = _clause_lemmas(query)
+    clauses = query.clause_lemmas
     words: list[Word] = []
     hits: list[int] = []
     for i, word in enumerate(islice(query.analyzer.words(text), SCAN_LIMIT)):
