@@ -13,9 +13,10 @@ from app import __doc__ as app_doc
 from app.api import router
 from app.config import Settings, get_settings
 from app.db import Database
-from app.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
+from app.errors import install_error_handlers
 from app.kit.idempotency import IdempotencyMiddleware
 from app.kit.middleware import BodyLimitMiddleware, HeadAsGetMiddleware, RequestIdMiddleware
+from app.kit.openapi import finish
 from app.kit.query import forbid_unknown_query
 from app.kit.ratelimit import RateLimitMiddleware, RateLimits
 
@@ -23,30 +24,27 @@ API_VERSION = "0.1.0"
 log = logging.getLogger("newsdesk")
 
 
-def _problem_only_openapi(app: FastAPI) -> dict[str, Any]:
-    """OpenAPI with every 4xx/5xx described once, as application/problem+json."""
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The contract: FastAPI's document finished by `app.kit.openapi` (built once)."""
     if app.openapi_schema:
         return app.openapi_schema
     schema = get_openapi(
         title=app.title,
         version=app.version,
+        summary="The content API of a trilingual (ua/en/ru) news site.",
         description=app.description,
         routes=app.routes,
         tags=app.openapi_tags,
+        servers=[{"url": "/", "description": "The server this document was read from."}],
+        contact={
+            "name": "Newsdesk",
+            "url": "https://github.com/newsdesk/newsdesk",
+            "email": "api@newsdesk.example",
+        },
+        license_info={"name": "MIT", "url": "https://opensource.org/license/mit"},
     )
-    problem_ref = {"$ref": "#/components/schemas/Problem"}
-    for path_item in schema.get("paths", {}).values():
-        for operation in path_item.values():
-            for code, response in operation.get("responses", {}).items():
-                if code[0] in "45":
-                    response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": problem_ref}}
-                    if code == "422":
-                        response["description"] = "Validation error"
-    components = schema.get("components", {}).get("schemas", {})
-    for name in ("HTTPValidationError", "ValidationError"):
-        components.pop(name, None)
-    app.openapi_schema = schema
-    return schema
+    app.openapi_schema = finish(schema)
+    return app.openapi_schema
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -115,7 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(RequestIdMiddleware)
-    app.openapi = lambda: _problem_only_openapi(app)  # type: ignore[method-assign]
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
 

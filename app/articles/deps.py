@@ -13,7 +13,9 @@ from app.models import Article, Translation
 
 
 async def get_article(
-    article_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+    article_id: Annotated[uuid.UUID, Path(description="The article's id.")],
+    session: SessionDep,
+    principal: PrincipalDep,
 ) -> Article:
     """The article, if this caller may see it at all (authors: only their own)."""
     article = await service.get(session, article_id)
@@ -35,6 +37,7 @@ def if_match_header(
     if_match: Annotated[
         str | None,
         Header(
+            max_length=1000,
             description="The ETag of the version this write is based on. Required to change "
             "an existing resource: missing → 428, stale → 412.",
             examples=['"translation-6f1c…-v3"'],

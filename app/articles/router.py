@@ -28,6 +28,7 @@ from app.errors import NotFound, problem_responses
 from app.kit.clock import NowDep
 from app.kit.etags import check_if_match
 from app.kit.idempotency import IDEMPOTENT
+from app.kit.openapi import created, headers
 from app.kit.schema import LanguageKey
 from app.languages.deps import LangCode
 from app.models import Article, Revision, Status, Translation
@@ -50,24 +51,18 @@ router = APIRouter(
     prefix="/v1/admin/articles", tags=["articles"], responses=problem_responses(401, 403)
 )
 
-ETAG_HEADER = {
-    "ETag": {"description": "The version of the returned resource.", "schema": {"type": "string"}}
-}
+ETAG_HEADER = headers("ETag")
 
 
 @router.post(
     "",
     operation_id="createArticle",
+    summary="Create an article",
     dependencies=[IDEMPOTENT],
     status_code=status.HTTP_201_CREATED,
     response_model=ArticleRead,
     responses={
-        201: {
-            "headers": {
-                **ETAG_HEADER,
-                "Location": {"description": "The new article.", "schema": {"type": "string"}},
-            }
-        },
+        201: {"headers": headers("ETag", "Location")},
         **problem_responses(409, 422),
     },
 )
@@ -82,7 +77,12 @@ async def create_article(
     return await _article_view(session, article, now)
 
 
-@router.get("", operation_id="listAdminArticles", response_model=ArticleList)
+@router.get(
+    "",
+    operation_id="listAdminArticles",
+    summary="List articles in every state",
+    response_model=ArticleList,
+)
 async def list_admin_articles(
     session: SessionDep,
     now: NowDep,
@@ -112,8 +112,8 @@ async def list_admin_articles(
             "that one). Same syntax as the public `q`; newest first.",
         ),
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100, description="Page size.")] = 20,
+    cursor: Annotated[str | None, Query(max_length=200, description="From `next_cursor`.")] = None,
 ) -> ArticleList:
     """Every article in every state, newest first; status and language filters combine."""
     items, next_cursor = await admin_page(
@@ -134,6 +134,7 @@ async def list_admin_articles(
 @router.get(
     "/{article_id}",
     operation_id="getAdminArticle",
+    summary="Get an article with all its translations",
     response_model=ArticleRead,
     responses={200: {"headers": ETAG_HEADER}, **problem_responses(404)},
 )
@@ -148,6 +149,7 @@ async def get_admin_article(
 @router.patch(
     "/{article_id}",
     operation_id="updateArticle",
+    summary="Update an article's metadata",
     response_model=ArticleRead,
     responses={200: {"headers": ETAG_HEADER}, **problem_responses(404, 409, 412, 422, 428)},
 )
@@ -171,6 +173,7 @@ async def update_article(
 @router.delete(
     "/{article_id}",
     operation_id="deleteArticle",
+    summary="Delete an article",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404, 412, 428),
 )
@@ -190,10 +193,15 @@ async def delete_article(
 @router.put(
     "/{article_id}/translations/{lang}",
     operation_id="putTranslation",
+    summary="Create or replace a translation",
     response_model=TranslationRead,
     responses={
         200: {"description": "Replaced.", "headers": ETAG_HEADER},
-        201: {"description": "Created.", "model": TranslationRead, "headers": ETAG_HEADER},
+        201: {
+            "description": "Created.",
+            "model": TranslationRead,
+            "headers": headers("ETag", "Location"),
+        },
         **problem_responses(404, 409, 412, 422, 428),
     },
 )
@@ -225,6 +233,7 @@ async def put_translation(
 @router.get(
     "/{article_id}/translations/{lang}",
     operation_id="getTranslation",
+    summary="Get a translation",
     response_model=TranslationRead,
     responses={200: {"headers": ETAG_HEADER}, **problem_responses(404)},
 )
@@ -244,6 +253,7 @@ async def get_translation(
 @router.delete(
     "/{article_id}/translations/{lang}",
     operation_id="deleteTranslation",
+    summary="Delete a translation",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404, 409, 412, 428),
 )
@@ -269,6 +279,7 @@ TRANSITION_RESPONSES = {200: {"headers": ETAG_HEADER}, **problem_responses(404, 
 @router.post(
     "/{article_id}/translations/{lang}/publish",
     operation_id="publishTranslation",
+    summary="Publish or schedule a translation",
     response_model=TranslationRead,
     responses=TRANSITION_RESPONSES,
 )
@@ -292,7 +303,9 @@ async def publish_translation(
     return await _translation_view(session, article, translation, now)
 
 
-def _transition(name: str, operation_id: str, action: service.Transition, doc: str) -> None:
+def _transition(
+    name: str, operation_id: str, summary: str, action: service.Transition, doc: str
+) -> None:
     async def endpoint(
         article: ArticleDep,
         translation: TranslationDep,
@@ -317,16 +330,33 @@ def _transition(name: str, operation_id: str, action: service.Transition, doc: s
         endpoint,
         methods=["POST"],
         operation_id=operation_id,
+        summary=summary,
         response_model=TranslationRead,
         responses=TRANSITION_RESPONSES,
     )
 
 
-_transition("unpublish", "unpublishTranslation", service.unpublish, "Take down: back to draft.")
 _transition(
-    "archive", "archiveTranslation", service.archive, "Archive: the public URL answers 410 Gone."
+    "unpublish",
+    "unpublishTranslation",
+    "Unpublish a translation",
+    service.unpublish,
+    "Take down: back to draft.",
 )
-_transition("submit", "submitTranslation", service.submit, "Submit a draft for review.")
+_transition(
+    "archive",
+    "archiveTranslation",
+    "Archive a translation",
+    service.archive,
+    "Archive: the public URL answers 410 Gone.",
+)
+_transition(
+    "submit",
+    "submitTranslation",
+    "Submit a translation for review",
+    service.submit,
+    "Submit a draft for review.",
+)
 
 
 # Revisions ------------------------------------------------------------------------------
@@ -335,6 +365,7 @@ _transition("submit", "submitTranslation", service.submit, "Submit a draft for r
 @router.get(
     "/{article_id}/revisions",
     operation_id="listRevisions",
+    summary="List an article's revisions",
     response_model=RevisionList,
     responses=problem_responses(404),
 )
@@ -357,6 +388,7 @@ RevisionNumber = Annotated[int, Path(ge=1, le=2**31 - 1, description="The revisi
 @router.get(
     "/{article_id}/revisions/{number}",
     operation_id="getRevision",
+    summary="Get a revision",
     response_model=RevisionRead,
     responses=problem_responses(404),
 )
@@ -370,6 +402,7 @@ async def get_revision(
 @router.post(
     "/{article_id}/revisions/{number}/restore",
     operation_id="restoreRevision",
+    summary="Restore a revision",
     response_model=ArticleRead,
     responses={200: {"headers": ETAG_HEADER}, **problem_responses(404, 409, 412, 422)},
 )
@@ -402,13 +435,15 @@ async def restore_revision(
 @router.post(
     "/{article_id}/translations/{lang}/preview",
     operation_id="createPreview",
+    summary="Create a preview link",
     status_code=status.HTTP_201_CREATED,
     response_model=PreviewRead,
-    responses=problem_responses(404, 422),
+    responses={**created(), **problem_responses(404, 422)},
 )
 async def create_preview(
     article: ArticleDep,
     translation: TranslationDep,
+    response: Response,
     session: SessionDep,
     now: NowDep,
     who: PrincipalDep,
@@ -419,6 +454,6 @@ async def create_preview(
     token, expires_at = await preview.create(
         session, translation, actor=who.actor, now=now, ttl=ttl
     )
-    return PreviewRead(
-        token=token, expires_at=expires_at, path=f"/v1/{translation.language}/preview/{token}"
-    )
+    path = f"/v1/{translation.language}/preview/{token}"
+    response.headers["Location"] = path
+    return PreviewRead(token=token, expires_at=expires_at, path=path)

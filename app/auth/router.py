@@ -1,6 +1,7 @@
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Path, Response, status
 
 from app.auth import service
 from app.auth.deps import AdminDep
@@ -15,11 +16,13 @@ router = APIRouter(
     tags=["api-keys"],
     responses=problem_responses(401, 403),
 )
+KeyId = Annotated[uuid.UUID, Path(description="The key's id (not the key).")]
 
 
 @router.post(
     "",
     operation_id="createApiKey",
+    summary="Create an API key",
     dependencies=[IDEMPOTENT],
     status_code=status.HTTP_201_CREATED,
     response_model=ApiKeyCreated,
@@ -33,7 +36,7 @@ async def create_api_key(body: ApiKeyCreate, session: SessionDep, _: AdminDep) -
     return ApiKeyCreated(**ApiKeyRead.model_validate(key).model_dump(), key=secret)
 
 
-@router.get("", operation_id="listApiKeys", response_model=ApiKeyList)
+@router.get("", operation_id="listApiKeys", summary="List API keys", response_model=ApiKeyList)
 async def list_api_keys(session: SessionDep, _: AdminDep) -> ApiKeyList:
     """List API keys (never the keys themselves)."""
     keys = await service.list_api_keys(session)
@@ -43,10 +46,15 @@ async def list_api_keys(session: SessionDep, _: AdminDep) -> ApiKeyList:
 @router.delete(
     "/{key_id}",
     operation_id="revokeApiKey",
+    summary="Revoke an API key",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404),
 )
-async def revoke_api_key(key_id: uuid.UUID, session: SessionDep, _: AdminDep) -> Response:
+async def revoke_api_key(
+    key_id: KeyId,
+    session: SessionDep,
+    _: AdminDep,
+) -> Response:
     """Revoke an API key; it is refused from the next request on."""
     key = await session.get(ApiKey, key_id)
     if key is None:

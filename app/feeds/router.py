@@ -18,18 +18,13 @@ RSS = "application/rss+xml"
 XML = "application/xml"
 
 FilterSlug = Annotated[str | None, Query(max_length=MAX_SLUG_LENGTH, pattern=SLUG_PATTERN)]
-CONTENT_LANGUAGE = {
-    "description": "BCP 47 tag of the feed's language.",
-    "schema": {"type": "string"},
-}
 
 
-def _document(
-    media_type: str, description: str, headers: dict[str, Any] | None = None
-) -> dict[int | str, Any]:
+def _document(media_type: str, description: str) -> dict[int | str, Any]:
     """The OpenAPI 200 of an XML document."""
-    ok = {"description": description, "content": {media_type: {"schema": {"type": "string"}}}}
-    return {200: {**ok, "headers": headers} if headers else ok}
+    return {
+        200: {"description": description, "content": {media_type: {"schema": {"type": "string"}}}}
+    }
 
 
 def _answer(
@@ -47,9 +42,10 @@ def _answer(
 @router.get(
     "/v1/{lang}/feed.rss",
     operation_id="getFeed",
+    summary="Get the RSS feed of a language",
     response_class=Response,
     responses={
-        **_document(RSS, "RSS 2.0 feed.", {"Content-Language": CONTENT_LANGUAGE}),
+        **_document(RSS, "RSS 2.0 feed."),
         **problem_responses(404, 422),
     },
 )
@@ -77,6 +73,7 @@ async def get_feed(
 @router.get(
     "/v1/sitemap.xml",
     operation_id="getSitemap",
+    summary="Get the sitemap",
     response_class=Response,
     responses={**_document(XML, "Sitemap with hreflang alternates."), **problem_responses(422)},
 )
@@ -89,6 +86,7 @@ async def get_sitemap(request: Request, session: SessionDep, now: NowDep) -> Res
 @router.get(
     "/v1/news-sitemap.xml",
     operation_id="getNewsSitemap",
+    summary="Get the Google News sitemap",
     response_class=Response,
     responses={**_document(XML, "Google News sitemap."), **problem_responses(422)},
 )

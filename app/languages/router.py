@@ -14,16 +14,19 @@ from app.models import Language
 router = APIRouter(tags=["languages"])
 
 
-@router.get("/v1/languages", operation_id="listLanguages", response_model=LanguageList)
+@router.get(
+    "/v1/languages",
+    operation_id="listLanguages",
+    summary="List languages",
+    response_model=LanguageList,
+)
 async def list_languages(session: SessionDep) -> LanguageList:
     """The languages content is published in, with their BCP 47 tags and fallbacks."""
     languages = await service.list_all(session)
     return LanguageList(items=[LanguageRead.model_validate(lang) for lang in languages])
 
 
-admin = APIRouter(
-    prefix="/v1/admin/languages", tags=["languages"], responses=problem_responses(401, 403)
-)
+admin = APIRouter(prefix="/v1/admin/languages", responses=problem_responses(401, 403))
 CodePath = Annotated[str, Path(max_length=16, description="The language's URL code.")]
 
 
@@ -37,6 +40,7 @@ async def _language(session: AsyncSession, code: str) -> Language:
 @admin.post(
     "",
     operation_id="createLanguage",
+    summary="Add a language",
     dependencies=[IDEMPOTENT],
     status_code=status.HTTP_201_CREATED,
     response_model=LanguageRead,
@@ -50,6 +54,7 @@ async def create_language(body: LanguageCreate, session: SessionDep, _: AdminDep
 @admin.patch(
     "/{code}",
     operation_id="updateLanguage",
+    summary="Update a language",
     response_model=LanguageRead,
     responses=problem_responses(404, 409, 422),
 )
@@ -63,6 +68,7 @@ async def update_language(
 @admin.delete(
     "/{code}",
     operation_id="deleteLanguage",
+    summary="Delete a language",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404, 409),
 )

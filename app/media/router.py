@@ -1,41 +1,53 @@
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Path, Response, status
 
 from app.auth.deps import EditorDep, PrincipalDep
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.kit.idempotency import IDEMPOTENT
+from app.kit.openapi import created
 from app.media import service
 from app.media.schemas import MediaCreate, MediaList, MediaRead, MediaUpdate
 
 router = APIRouter(prefix="/v1/admin/media", tags=["media"], responses=problem_responses(401, 403))
+MediaId = Annotated[uuid.UUID, Path(description="The media record's id.")]
 
 
 @router.post(
     "",
     operation_id="createMedia",
+    summary="Register an image",
     dependencies=[IDEMPOTENT],
     status_code=status.HTTP_201_CREATED,
     response_model=MediaRead,
-    responses=problem_responses(422),
+    responses={**created(), **problem_responses(422)},
 )
-async def create_media(body: MediaCreate, session: SessionDep, _: EditorDep) -> MediaRead:
+async def create_media(
+    body: MediaCreate, response: Response, session: SessionDep, _: EditorDep
+) -> MediaRead:
     """Register an image by URL with its size, credit, and caption/alt per language."""
-    return service.read(await service.create(session, body))
+    media = service.read(await service.create(session, body))
+    response.headers["Location"] = f"/v1/admin/media/{media.id}"
+    return media
 
 
-@router.get("", operation_id="listMedia", response_model=MediaList)
+@router.get("", operation_id="listMedia", summary="List images", response_model=MediaList)
 async def list_media(session: SessionDep, _: PrincipalDep) -> MediaList:
     """List media records."""
     return MediaList(items=[service.read(m) for m in await service.list_all(session)])
 
 
 @router.get(
-    "/{media_id}", operation_id="getMedia", response_model=MediaRead,
+    "/{media_id}", operation_id="getMedia", summary="Get an image", response_model=MediaRead,
     responses=problem_responses(404),
 )  # fmt: skip
-async def get_media(media_id: uuid.UUID, session: SessionDep, _: PrincipalDep) -> MediaRead:
+async def get_media(
+    media_id: MediaId,
+    session: SessionDep,
+    _: PrincipalDep,
+) -> MediaRead:
     """One media record."""
     return service.read(await service.get(session, media_id))
 
@@ -43,11 +55,15 @@ async def get_media(media_id: uuid.UUID, session: SessionDep, _: PrincipalDep) -
 @router.patch(
     "/{media_id}",
     operation_id="updateMedia",
+    summary="Update an image",
     response_model=MediaRead,
     responses=problem_responses(404, 422),
 )
 async def update_media(
-    media_id: uuid.UUID, body: MediaUpdate, session: SessionDep, _: EditorDep
+    media_id: MediaId,
+    body: MediaUpdate,
+    session: SessionDep,
+    _: EditorDep,
 ) -> MediaRead:
     """Change a media record's fields or its texts per language."""
     media = await service.get(session, media_id)
@@ -57,10 +73,15 @@ async def update_media(
 @router.delete(
     "/{media_id}",
     operation_id="deleteMedia",
+    summary="Delete an image",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404),
 )
-async def delete_media(media_id: uuid.UUID, session: SessionDep, _: EditorDep) -> Response:
+async def delete_media(
+    media_id: MediaId,
+    session: SessionDep,
+    _: EditorDep,
+) -> Response:
     """Delete a media record; articles using it as cover lose their cover."""
     await service.delete(session, await service.get(session, media_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

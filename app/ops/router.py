@@ -1,36 +1,50 @@
 """Liveness and readiness probes."""
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from typing import Literal
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import text
 
 from app.db import Database
+from app.errors import problem_response, problem_responses
 from app.migrate import head_revision
 
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz", operation_id="healthz", response_model=dict[str, str])
-async def healthz() -> dict[str, str]:
+class Health(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok"}]})
+
+    status: Literal["ok"]
+
+
+@router.get("/healthz", operation_id="healthz", summary="Liveness check", response_model=Health)
+async def healthz() -> Health:
     """The process is alive."""
-    return {"status": "ok"}
+    return Health(status="ok")
 
 
 @router.get(
     "/readyz",
     operation_id="readyz",
-    response_model=dict[str, str],
-    responses={503: {"description": "Not ready", "model": dict[str, str]}},
+    summary="Readiness check",
+    response_model=Health,
+    responses=problem_responses(503),
 )
-async def readyz(request: Request) -> JSONResponse:
+async def readyz(request: Request) -> Health | Response:
     """The database answers and its schema is at the migrations' head."""
     db: Database = request.app.state.db
     try:
         async with db.engine.connect() as conn:
             current = await conn.scalar(text("SELECT version_num FROM alembic_version"))
     except Exception as exc:  # any failure to reach or read the database means not ready
-        return JSONResponse({"status": "unavailable", "detail": type(exc).__name__}, 503)
+        return problem_response(
+            503, "not-ready", "Not ready", f"The database is unavailable ({type(exc).__name__})."
+        )
     head = head_revision()
     if current != head:
-        return JSONResponse({"status": "migrations pending", "detail": f"{current} != {head}"}, 503)
-    return JSONResponse({"status": "ok"})
+        return problem_response(
+            503, "not-ready", "Not ready", f"Migrations pending: at {current}, head is {head}."
+        )
+    return Health(status="ok")

@@ -11,6 +11,7 @@ from app.articles import preview
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.kit.clock import NowDep
+from app.kit.openapi import headers
 from app.kit.schema import Slug
 from app.languages.deps import LanguageDep
 from app.public import service
@@ -23,16 +24,6 @@ router = APIRouter(
     responses=problem_responses(404, 422),
 )
 
-CONTENT_LANGUAGE = {
-    "description": "BCP 47 tag of the response's language.",
-    "schema": {"type": "string"},
-}
-LOCATION = {"description": "Where the article is.", "schema": {"type": "string"}}
-VARY = {"description": "Accept-Language: the answer depends on it.", "schema": {"type": "string"}}
-LINK = {
-    "description": 'Pagination (`rel="next"`) or hreflang alternates.',
-    "schema": {"type": "string"},
-}
 
 FilterSlug = Annotated[str | None, Query(max_length=120, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 
@@ -40,8 +31,9 @@ FilterSlug = Annotated[str | None, Query(max_length=120, pattern=r"^[a-z0-9]+(-[
 @router.get(
     "/v1/{lang}/articles",
     operation_id="listArticles",
+    summary="List or search public articles",
     response_model=ArticlePage,
-    responses={200: {"headers": {"Content-Language": CONTENT_LANGUAGE, "Link": LINK}}},
+    responses={200: {"headers": headers("Link")}},
 )
 async def list_articles(
     language: LanguageDep,
@@ -99,13 +91,14 @@ async def list_articles(
 @router.get(
     "/v1/{lang}/articles/{slug}",
     operation_id="getArticle",
+    summary="Get a public article",
     response_model=PublicArticle,
     responses={
-        200: {"headers": {"Content-Language": CONTENT_LANGUAGE, "Link": LINK}},
+        200: {"headers": headers("Link")},
         301: {
             "description": "A former slug of the article, or its slug in another language: "
             "moved to its public URL in this language.",
-            "headers": {"Location": LOCATION},
+            "headers": headers("Location"),
         },
         **problem_responses(410),
     },
@@ -128,17 +121,18 @@ async def get_article(
 @router.get(
     "/v1/articles/{article_id}",
     operation_id="negotiateArticle",
+    summary="Redirect to the reader's language",
     status_code=307,
     response_class=RedirectResponse,
     responses={
         307: {
             "description": "To the best public language version for Accept-Language.",
-            "headers": {"Location": LOCATION, "Vary": VARY},
+            "headers": headers("Location", "Vary"),
         }
     },
 )
 async def negotiate_article(
-    article_id: uuid.UUID,
+    article_id: Annotated[uuid.UUID, Path(description="The article's id.")],
     request: Request,
     session: SessionDep,
     now: NowDep,
@@ -168,11 +162,13 @@ async def negotiate_article(
 @router.get(
     "/v1/{lang}/preview/{token}",
     operation_id="getPreview",
+    summary="Read a draft by preview token",
     response_model=PublicArticle,
-    responses={200: {"headers": {"Content-Language": CONTENT_LANGUAGE}}},
 )
 async def get_preview(
-    token: Annotated[str, Path(max_length=100)],
+    token: Annotated[
+        str, Path(max_length=100, description="The token from createPreview's `url`.")
+    ],
     language: LanguageDep,
     response: Response,
     session: SessionDep,

@@ -14,6 +14,7 @@ from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.kit.clock import NowDep
 from app.kit.idempotency import IDEMPOTENT
+from app.kit.openapi import created
 from app.kit.schema import Slug
 from app.languages.deps import LanguageDep
 from app.taxonomy import service
@@ -26,6 +27,11 @@ from app.taxonomy.schemas import (
     TermUpdate,
 )
 from app.taxonomy.service import CATEGORIES, TAGS, Kind
+
+
+def _a(noun: str) -> str:
+    """The noun with its indefinite article: "a tag", "an author"."""
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
 
 
 def admin_routes(
@@ -48,22 +54,32 @@ def admin_routes(
     @router.post(
         "",
         operation_id=f"create{singular}",
+        summary=f"Create {_a(kind.label)}",
         dependencies=[IDEMPOTENT],
         status_code=status.HTTP_201_CREATED,
         response_model=read_schema,
-        responses=problem_responses(409, 422),
+        responses={**created(), **problem_responses(409, 422)},
     )
-    async def create(body: create_schema, session: SessionDep, _: EditorDep) -> Any:
+    async def create(
+        body: create_schema, response: Response, session: SessionDep, _: EditorDep
+    ) -> Any:
         entity = await service.create(session, kind, _fields(body.translations))
+        response.headers["Location"] = f"/v1/admin/{path}/{entity.id}"
         return read_schema.of(entity)
 
-    @router.get("", operation_id=f"listAdmin{plural}", response_model=list_schema)
+    @router.get(
+        "",
+        operation_id=f"listAdmin{plural}",
+        summary=f"List all {plural.lower()} with every language",
+        response_model=list_schema,
+    )
     async def list_all(session: SessionDep, _: PrincipalDep) -> Any:
         return list_schema(items=[read_schema.of(e) for e in await service.list_all(session, kind)])
 
     @router.get(
         f"/{{{id_name}}}",
         operation_id=f"getAdmin{singular}",
+        summary=f"Get {_a(kind.label)} with every language",
         response_model=read_schema,
         responses=problem_responses(404),
     )
@@ -73,6 +89,7 @@ def admin_routes(
     @router.patch(
         f"/{{{id_name}}}",
         operation_id=f"update{singular}",
+        summary=f"Update {_a(kind.label)}",
         response_model=read_schema,
         responses=problem_responses(404, 409, 422),
     )
@@ -89,6 +106,7 @@ def admin_routes(
     @router.delete(
         f"/{{{id_name}}}",
         operation_id=f"delete{singular}",
+        summary=f"Delete {_a(kind.label)}",
         status_code=status.HTTP_204_NO_CONTENT,
         responses=problem_responses(404, 409),
     )
@@ -96,11 +114,11 @@ def admin_routes(
         await service.delete(session, kind, await service.get(session, kind, ident))
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
-    create.__doc__ = f"Create a {kind.label} with its names per language."
+    create.__doc__ = f"Create {_a(kind.label)} with its names per language."
     list_all.__doc__ = f"List every {kind.label} with all its languages."
     get_one.__doc__ = f"One {kind.label} with all its languages."
-    update.__doc__ = f"Add, change or remove a {kind.label}'s names per language."
-    delete.__doc__ = f"Delete a {kind.label}."
+    update.__doc__ = f"Add, change or remove {_a(kind.label)}'s names per language."
+    delete.__doc__ = f"Delete {_a(kind.label)}."
     return router
 
 
@@ -122,13 +140,21 @@ def public_routes(
 ) -> APIRouter:
     router = APIRouter(tags=["public"], responses=problem_responses(404))
 
-    @router.get(f"/v1/{{lang}}/{path}", operation_id=f"list{plural}", response_model=list_schema)
+    @router.get(
+        f"/v1/{{lang}}/{path}",
+        operation_id=f"list{plural}",
+        summary=f"List {plural.lower()} in a language",
+        response_model=list_schema,
+    )
     async def list_localized(language: LanguageDep, session: SessionDep, now: NowDep) -> Any:
         rows = await service.localized(session, kind, language=language.code, now=now)
         return list_schema(items=[_localized(item_schema, *row) for row in rows])
 
     @router.get(
-        f"/v1/{{lang}}/{path}/{{slug}}", operation_id=f"get{singular}", response_model=item_schema
+        f"/v1/{{lang}}/{path}/{{slug}}",
+        operation_id=f"get{singular}",
+        summary=f"Get {_a(kind.label)} by its slug in a language",
+        response_model=item_schema,
     )
     async def get_localized(
         slug: Slug, language: LanguageDep, session: SessionDep, now: NowDep

@@ -4,7 +4,7 @@ import uuid
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.auth import service as auth
@@ -12,6 +12,7 @@ from app.auth.deps import CHALLENGE, AdminDep, PrincipalDep, bearer
 from app.db import SessionDep
 from app.errors import TooManyRequests, Unauthorized, problem_responses
 from app.kit.idempotency import IDEMPOTENT
+from app.kit.openapi import created
 from app.kit.ratelimit import RateLimits
 from app.models import User
 from app.users import service
@@ -19,11 +20,13 @@ from app.users.schemas import TokenRead, UserCreate, UserList, UserRead, UserUpd
 
 auth_router = APIRouter(prefix="/v1/auth", tags=["auth"])
 router = APIRouter(prefix="/v1/admin/users", tags=["users"], responses=problem_responses(401, 403))
+UserId = Annotated[uuid.UUID, Path(description="The user's id.")]
 
 
 @auth_router.post(
     "/token",
     operation_id="createToken",
+    summary="Log in",
     response_model=TokenRead,
     responses=problem_responses(401, 422, 429),
 )
@@ -57,6 +60,7 @@ async def create_token(
 @auth_router.delete(
     "/token",
     operation_id="revokeToken",
+    summary="Log out",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(401),
 )
@@ -71,27 +75,36 @@ async def revoke_token(principal: PrincipalDep, session: SessionDep, request: Re
 @router.post(
     "",
     operation_id="createUser",
+    summary="Create a user",
     dependencies=[IDEMPOTENT],
     status_code=status.HTTP_201_CREATED,
     response_model=UserRead,
-    responses=problem_responses(409, 422),
+    responses={**created(), **problem_responses(409, 422)},
 )
-async def create_user(body: UserCreate, session: SessionDep, _: AdminDep) -> User:
+async def create_user(
+    body: UserCreate, response: Response, session: SessionDep, _: AdminDep
+) -> User:
     """Create a user with a role (and, for translators, their languages)."""
-    return await service.create(session, body)
+    user = await service.create(session, body)
+    response.headers["Location"] = f"/v1/admin/users/{user.id}"
+    return user
 
 
-@router.get("", operation_id="listUsers", response_model=UserList)
+@router.get("", operation_id="listUsers", summary="List users", response_model=UserList)
 async def list_users(session: SessionDep, _: AdminDep) -> UserList:
     """List users."""
     return UserList(items=[UserRead.model_validate(u) for u in await service.list_all(session)])
 
 
 @router.get(
-    "/{user_id}", operation_id="getUser", response_model=UserRead,
+    "/{user_id}", operation_id="getUser", summary="Get a user", response_model=UserRead,
     responses=problem_responses(404),
 )  # fmt: skip
-async def get_user(user_id: uuid.UUID, session: SessionDep, _: AdminDep) -> User:
+async def get_user(
+    user_id: UserId,
+    session: SessionDep,
+    _: AdminDep,
+) -> User:
     """One user."""
     return await service.get(session, user_id)
 
@@ -99,11 +112,15 @@ async def get_user(user_id: uuid.UUID, session: SessionDep, _: AdminDep) -> User
 @router.patch(
     "/{user_id}",
     operation_id="updateUser",
+    summary="Update a user",
     response_model=UserRead,
     responses=problem_responses(404, 422),
 )
 async def update_user(
-    user_id: uuid.UUID, body: UserUpdate, session: SessionDep, _: AdminDep
+    user_id: UserId,
+    body: UserUpdate,
+    session: SessionDep,
+    _: AdminDep,
 ) -> User:
     """Change a user's name, role, languages, password, or deactivate them (at once)."""
     return await service.update(session, await service.get(session, user_id), body)

@@ -1,0 +1,154 @@
+"""The OpenAPI contract as served and committed: FastAPI's document, finished.
+
+FastAPI describes what each route declares. What the middleware adds to every response
+(request ids, rate limits, body limits, idempotent replays, the problem format) is written
+here once, by rule, so that no operation can forget it:
+
+- every 4xx/5xx is `application/problem+json` with the one `Problem` schema;
+- every response declares `X-Request-ID`;
+- `/v1/` operations can answer 429 with `Retry-After` (the rate limits);
+- operations with a request body can answer 413 (the body limit);
+- creates that take an `Idempotency-Key` can answer 409 (the same key still in flight)
+  and mark replays with `Idempotent-Replayed`;
+- a 412 may carry the resource's current `ETag`;
+- public responses of a language (`/v1/{lang}/...`) declare `Content-Language` and
+  `Cache-Control`.
+
+Routers name the other headers they set with `headers(...)`.
+"""
+
+from http import HTTPStatus
+from typing import Any
+
+from app.errors import PROBLEM_MEDIA_TYPE
+
+_PROBLEM = {"$ref": "#/components/schemas/Problem"}
+
+HEADERS: dict[str, dict[str, Any]] = {
+    "ETag": {
+        "description": "The version of the returned resource (a strong entity tag). Send it "
+        "back in `If-Match` to change the resource only if nobody else has.",
+        "schema": {"type": "string", "examples": ['"article-6f1c…-v3"']},
+        "required": True,
+    },
+    "Link": {
+        "description": 'RFC 8288 links: the next page (`rel="next"`), or the other language '
+        'versions of an article (`rel="alternate"; hreflang="…"`).',
+        "schema": {"type": "string"},
+    },
+    "Location": {
+        "description": "The URL of the created resource (201) or of the target (3xx).",
+        "schema": {"type": "string", "format": "uri-reference"},
+        "required": True,
+    },
+    "Retry-After": {
+        "description": "Seconds to wait before retrying.",
+        "schema": {"type": "integer", "minimum": 1},
+        "required": True,
+    },
+    "Content-Language": {
+        "description": "BCP 47 tag of the response's language.",
+        "schema": {"type": "string", "examples": ["uk-UA"]},
+        "required": True,
+    },
+    "Cache-Control": {
+        "description": "How long shared caches may keep the response "
+        "(`NEWSDESK_CACHE_CONTROL`; `private, no-store` for previews).",
+        "schema": {"type": "string"},
+        "required": True,
+    },
+    "Vary": {
+        "description": "The request headers the response depends on.",
+        "schema": {"type": "string"},
+        "required": True,
+    },
+    "X-Request-ID": {
+        "description": "The request's id, as sent by the client or made up by the server; "
+        "it is in the server's logs.",
+        "schema": {"type": "string"},
+        "required": True,
+    },
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the stored response of an earlier request with "
+        "the same `Idempotency-Key`.",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+}
+
+
+def headers(*names: str) -> dict[str, dict[str, Any]]:
+    """OpenAPI `headers` entries that point at the shared header components."""
+    for name in names:
+        if name not in HEADERS:
+            raise KeyError(f"no header component {name!r}")
+    return {name: {"$ref": f"#/components/headers/{name}"} for name in names}
+
+
+def optional_header(name: str) -> dict[str, dict[str, Any]]:
+    """A header that is usually always sent, where it may be missing."""
+    return {name: {k: v for k, v in HEADERS[name].items() if k != "required"}}
+
+
+def created() -> dict[int | str, dict[str, Any]]:
+    """The 201 of a create: where the new resource is."""
+    return {201: {"headers": headers("Location")}}
+
+
+def problem(status: int, description: str | None = None) -> dict[str, Any]:
+    return {
+        "description": description or HTTPStatus(status).phrase,
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": dict(_PROBLEM)}},
+    }
+
+
+def _operations(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (path, operation)
+        for path, item in schema.get("paths", {}).items()
+        for operation in item.values()
+    ]
+
+
+def _is_idempotent_create(operation: dict[str, Any]) -> bool:
+    return any(
+        p.get("in") == "header" and p.get("name", "").lower() == "idempotency-key"
+        for p in operation.get("parameters", [])
+    )
+
+
+def finish(schema: dict[str, Any]) -> dict[str, Any]:
+    """Apply the cross-cutting rules above to FastAPI's document, in place."""
+    components = schema.setdefault("components", {})
+    components["headers"] = {name: dict(spec) for name, spec in HEADERS.items()}
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.get("schemas", {}).pop(name, None)
+
+    for path, operation in _operations(schema):
+        responses: dict[str, Any] = operation.setdefault("responses", {})
+        if path.startswith("/v1/") and (not path.startswith("/v1/auth/") or "429" in responses):
+            responses["429"] = problem(429, "Too many requests: over the rate limit.")
+            responses["429"]["headers"] = headers("Retry-After")
+        if "requestBody" in operation:
+            responses["413"] = problem(413, "The request body is over the size limit.")
+        if _is_idempotent_create(operation):
+            responses.setdefault(
+                "409", problem(409, "Conflict (or the same `Idempotency-Key` is in flight).")
+            )
+        for code, response in responses.items():
+            if code[0] in "45":
+                response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": dict(_PROBLEM)}}
+                response.pop("model", None)
+                if code == "422":
+                    response["description"] = "Validation error: the problem lists each field."
+            declared = response.setdefault("headers", {})
+            if code == "412":
+                declared.update(optional_header("ETag"))
+            if code[0] == "2":
+                if path.startswith("/v1/{lang}/"):
+                    declared.update(headers("Content-Language"))
+                    declared.update(headers("Cache-Control"))
+                if _is_idempotent_create(operation):
+                    declared.update(headers("Idempotent-Replayed"))
+            declared.update(headers("X-Request-ID"))
+        operation["responses"] = dict(sorted(responses.items()))
+    return schema
