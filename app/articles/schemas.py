@@ -4,8 +4,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic.config import JsonDict
 
+from app.kit import examples as ex
 from app.kit.schema import (
     Html,
     HttpUrl,
@@ -21,12 +23,98 @@ from app.kit.schema import (
 from app.models import Status
 
 
+def _translation_read(
+    language: str,
+    *,
+    status: str,
+    publish_at: str | None,
+    created_at: str,
+    updated_at: str,
+    version: int,
+    source_revision: int | None = None,
+    outdated_fields: list[str] | None = None,
+    seo: tuple[str | None, str | None] = (None, None),
+) -> JsonDict:
+    stale: list[str] = outdated_fields or []
+    return {
+        "language": language,
+        "slug": ex.SLUG[language],
+        "title": ex.TITLE[language],
+        "lead": ex.LEAD[language],
+        "body_html": ex.BODY_HTML[language],
+        "seo_title": seo[0],
+        "seo_description": seo[1],
+        "status": status,
+        "public": publish_at is not None,
+        "path": ex.path(language, ex.SLUG[language]),
+        "publish_at": publish_at,
+        "published_at": publish_at,
+        "created_at": created_at,
+        "updated_at": updated_at,
+        "version": version,
+        "word_count": ex.WORD_COUNT[language],
+        "reading_time_minutes": 1,
+        "source_revision": source_revision,
+        "outdated": bool(stale),
+        "outdated_fields": [*stale],
+    }
+
+
+_SEO_EN = (
+    "Kyiv metro reopens after overnight power cut",
+    "All three metro lines are running again; at peak hours trains come every four minutes.",
+)
+# Revision 2 made the original; 6 corrected its body: the Russian draft predates that.
+_READ_UA = _translation_read(
+    "ua", status="published", publish_at=ex.UA_PUBLISHED_AT, created_at=ex.CREATED_AT,
+    updated_at=ex.UA_CORRECTED_AT, version=4,
+)  # fmt: skip
+_READ_EN = _translation_read(
+    "en", status="published", publish_at=ex.EN_PUBLISHED_AT, created_at=ex.EN_CREATED_AT,
+    updated_at=ex.EN_PUBLISHED_AT, version=2, source_revision=6, seo=_SEO_EN,
+)  # fmt: skip
+_READ_RU = _translation_read(
+    "ru", status="draft", publish_at=None, created_at=ex.RU_CREATED_AT,
+    updated_at=ex.RU_CREATED_AT, version=1, source_revision=2, outdated_fields=["body_html"],
+)  # fmt: skip
+_READS = {"ua": _READ_UA, "en": _READ_EN, "ru": _READ_RU}
+_SUMMARY_FIELDS = (
+    "slug", "title", "status", "public", "outdated", "publish_at", "published_at", "updated_at",
+    "version",
+)  # fmt: skip
+_ARTICLE: JsonDict = {
+    "id": ex.ARTICLE_ID,
+    "original_language": ex.ORIGINAL,
+    "author_ids": [ex.AUTHOR_ID],
+    "category_id": ex.CATEGORY_ID,
+    "tag_ids": [ex.TAG_TRANSPORT_ID, ex.TAG_KYIV_ID],
+    "cover_media_id": ex.MEDIA_ID,
+    "sources": [ex.SOURCE],
+    "created_at": ex.CREATED_AT,
+    "updated_at": ex.CREATED_AT,
+    "version": 1,
+}
+_PREVIEW_TOKEN = "ndp__emxa1zO33tUFm5e77o580j3gDZMNHQh91UEt0gObhY"  # noqa: S105 - an example
+
+
 class Source(Schema):
     name: Name = Field(examples=["Financial Times"])
     url: HttpUrl | None = Field(default=None, examples=["https://www.ft.com/"])
 
 
 class TranslationIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra=ex.examples(
+            {
+                "title": ex.TITLE["en"],
+                "lead": ex.LEAD["en"],
+                "body_html": ex.BODY_HTML["en"],
+                "seo_title": _SEO_EN[0],
+                "seo_description": _SEO_EN[1],
+            }
+        )
+    )
+
     title: Title = Field(examples=["Kyiv reopens the Podilskyi bridge metro line"])
     lead: Paragraph = ""
     body_html: Html = Field(
@@ -47,6 +135,26 @@ Sources = Annotated[list[Source], Field(max_length=20)]
 
 
 class ArticleCreate(Schema):
+    model_config = ConfigDict(
+        json_schema_extra=ex.examples(
+            {
+                "original_language": ex.ORIGINAL,
+                "author_ids": [ex.AUTHOR_ID],
+                "category_id": ex.CATEGORY_ID,
+                "tag_ids": [ex.TAG_TRANSPORT_ID, ex.TAG_KYIV_ID],
+                "cover_media_id": ex.MEDIA_ID,
+                "sources": [ex.SOURCE],
+                "translations": {
+                    "ua": {
+                        "title": ex.TITLE["ua"],
+                        "lead": ex.LEAD["ua"],
+                        "body_html": ex.FIRST_BODY_HTML_UA,
+                    }
+                },
+            }
+        )
+    )
+
     original_language: LanguageKey = Field(examples=["ua"])
     author_ids: AuthorIds = Field(default_factory=list, description="Ordered byline.")
     category_id: uuid.UUID | None = None
@@ -60,6 +168,10 @@ class ArticleCreate(Schema):
 
 
 class ArticleUpdate(Schema):
+    model_config = ConfigDict(
+        json_schema_extra=ex.examples({"author_ids": [ex.AUTHOR_ID, ex.EARLIER_AUTHOR_ID]})
+    )
+
     original_language: LanguageKey | None = None
     author_ids: AuthorIds | None = None
     category_id: uuid.UUID | None = None
@@ -69,6 +181,10 @@ class ArticleUpdate(Schema):
 
 
 class PublishIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra=ex.examples({"publish_at": "2026-11-26T09:00:00+02:00"}, {})
+    )
+
     publish_at: AwareDatetime | None = Field(
         default=None,
         description="When the translation becomes public; omitted = now. A future time "
@@ -78,6 +194,8 @@ class PublishIn(Schema):
 
 
 class TranslationRead(ReadSchema):
+    model_config = ConfigDict(json_schema_extra=ex.examples(_READ_EN, _READ_RU))
+
     language: str
     slug: str
     title: str
@@ -109,6 +227,10 @@ class TranslationRead(ReadSchema):
 
 
 class ArticleRead(ReadSchema):
+    model_config = ConfigDict(
+        json_schema_extra=ex.examples({**_ARTICLE, "translations": {**_READS}})
+    )
+
     id: uuid.UUID
     original_language: str
     author_ids: list[uuid.UUID]
@@ -144,17 +266,46 @@ class ArticleSummary(ReadSchema):
 
 
 class ArticleList(ReadSchema):
+    model_config = ConfigDict(
+        json_schema_extra=ex.examples(
+            {
+                "items": [
+                    {
+                        **{k: _ARTICLE[k] for k in ArticleSummary.model_fields if k in _ARTICLE},
+                        "translations": {
+                            lang: {k: read[k] for k in _SUMMARY_FIELDS}
+                            for lang, read in _READS.items()
+                        },
+                    }
+                ],
+                "next_cursor": None,
+            }
+        )
+    )
+
     items: list[ArticleSummary]
     next_cursor: str | None
 
 
 class PreviewIn(Schema):
+    model_config = ConfigDict(json_schema_extra=ex.examples({"ttl_minutes": 2880}))
+
     ttl_minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60)] = Field(
         default=24 * 60, description="How long the link works (default 24 hours, at most 7 days)."
     )
 
 
 class PreviewRead(ReadSchema):
+    model_config = ConfigDict(
+        json_schema_extra=ex.examples(
+            {
+                "token": _PREVIEW_TOKEN,
+                "expires_at": "2026-11-28T07:41:03.559871Z",
+                "path": f"/v1/ru/preview/{_PREVIEW_TOKEN}",
+            }
+        )
+    )
+
     token: str = Field(description="Read-only access to this one translation's current text.")
     expires_at: datetime
     path: str = Field(examples=["/v1/en/preview/ndp_…"])

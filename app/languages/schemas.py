@@ -1,7 +1,9 @@
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
+from pydantic.config import JsonDict
 
+from app.kit.examples import examples
 from app.kit.schema import Name, ReadSchema, Schema
 from app.search.analysis import ANALYSERS
 
@@ -24,7 +26,25 @@ TextSearch = Annotated[
 ]
 
 
+# The three languages as the migrations seed them, and a fourth added at run time.
+_SEEDED: list[JsonDict] = [
+    {"code": "ua", "bcp47": "uk", "name": "Ukrainian", "native_name": "Українська",
+     "fallbacks": ["en"], "text_search": "ukrainian"},
+    {"code": "en", "bcp47": "en", "name": "English", "native_name": "English",
+     "fallbacks": [], "text_search": "english"},
+    {"code": "ru", "bcp47": "ru", "name": "Russian", "native_name": "Русский",
+     "fallbacks": ["ua", "en"], "text_search": "russian"},
+]  # fmt: skip
+_POLISH: JsonDict = {
+    "code": "pl", "bcp47": "pl", "name": "Polish", "native_name": "Polski", "fallbacks": ["en"],
+}  # fmt: skip
+
+
 class LanguageRead(ReadSchema):
+    model_config = ConfigDict(
+        json_schema_extra=examples(_SEEDED[0], {**_POLISH, "text_search": "polish"})
+    )
+
     code: str = Field(description="The code in URLs.", examples=["ua"])
     bcp47: str = Field(description="BCP 47 tag for browsers and crawlers.", examples=["uk"])
     name: str = Field(examples=["Ukrainian"])
@@ -39,6 +59,8 @@ class LanguageRead(ReadSchema):
 
 
 class LanguageList(ReadSchema):
+    model_config = ConfigDict(json_schema_extra=examples({"items": [*_SEEDED]}))
+
     items: list[LanguageRead]
 
 
@@ -47,6 +69,8 @@ BCP47_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 
 
 class LanguageCreate(Schema):
+    model_config = ConfigDict(json_schema_extra=examples(_POLISH))
+
     code: Annotated[str, StringConstraints(pattern=LANGUAGE_CODE)] = Field(
         description="The code in URLs (2–3 lower-case letters, optional -subtag).",
         examples=["pl"],
@@ -67,6 +91,8 @@ class LanguageCreate(Schema):
 
 
 class LanguageUpdate(Schema):
+    model_config = ConfigDict(json_schema_extra=examples({"fallbacks": ["en", "ua"]}))
+
     bcp47: Annotated[str, StringConstraints(pattern=BCP47_TAG, max_length=35)] | None = None
     name: Name | None = None
     native_name: Name | None = None

@@ -4,9 +4,29 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
+from pydantic.config import JsonDict
 
+from app.kit import examples as ex
 from app.kit.schema import HttpUrl, LanguageKey, LongLine, Name, Paragraph, ReadSchema, Schema
+
+
+def _texts(*languages: str) -> JsonDict:
+    return {
+        lang: {"caption": ex.COVER_CAPTION[lang], "alt": ex.COVER_ALT[lang]} for lang in languages
+    }
+
+
+_MEDIA: JsonDict = {
+    "id": ex.MEDIA_ID,
+    "url": ex.COVER_URL,
+    "width": ex.COVER_WIDTH,
+    "height": ex.COVER_HEIGHT,
+    "credit": ex.COVER_CREDIT,
+    "translations": _texts("ua", "en", "ru"),
+    "created_at": "2026-11-26T06:31:50.218466Z",
+    "updated_at": "2026-11-26T07:38:12.650021Z",
+}
 
 
 class MediaTranslationIn(Schema):
@@ -15,6 +35,18 @@ class MediaTranslationIn(Schema):
 
 
 class MediaCreate(Schema):
+    model_config = ConfigDict(
+        json_schema_extra=ex.examples(
+            {
+                "url": ex.COVER_URL,
+                "width": ex.COVER_WIDTH,
+                "height": ex.COVER_HEIGHT,
+                "credit": ex.COVER_CREDIT,
+                "translations": _texts("ua", "en"),
+            }
+        )
+    )
+
     url: HttpUrl = Field(examples=["https://images.example.com/2026/11/summit.jpg"])
     width: Annotated[int, Field(ge=1, le=100_000)] = Field(examples=[1600])
     height: Annotated[int, Field(ge=1, le=100_000)] = Field(examples=[900])
@@ -28,6 +60,8 @@ class MediaCreate(Schema):
 
 
 class MediaUpdate(Schema):
+    model_config = ConfigDict(json_schema_extra=ex.examples({"translations": _texts("ru")}))
+
     url: HttpUrl | None = None
     width: Annotated[int, Field(ge=1, le=100_000)] | None = None
     height: Annotated[int, Field(ge=1, le=100_000)] | None = None
@@ -44,6 +78,8 @@ class MediaTranslationRead(ReadSchema):
 
 
 class MediaRead(ReadSchema):
+    model_config = ConfigDict(json_schema_extra=ex.examples(_MEDIA))
+
     id: uuid.UUID
     url: str
     width: int
@@ -55,4 +91,6 @@ class MediaRead(ReadSchema):
 
 
 class MediaList(ReadSchema):
+    model_config = ConfigDict(json_schema_extra=ex.examples({"items": [_MEDIA]}))
+
     items: list[MediaRead]

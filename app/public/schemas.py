@@ -3,7 +3,54 @@
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
+
+from app.kit import examples as ex
+
+_METRO_CARD: JsonDict = {
+    "id": ex.ARTICLE_ID,
+    "language": "ua",
+    "slug": ex.SLUG["ua"],
+    "path": ex.path("ua", ex.SLUG["ua"]),
+    "title": ex.TITLE["ua"],
+    "lead": ex.LEAD["ua"],
+    "cover": {
+        "url": ex.COVER_URL,
+        "width": ex.COVER_WIDTH,
+        "height": ex.COVER_HEIGHT,
+        "credit": ex.COVER_CREDIT,
+        "caption": ex.COVER_CAPTION["ua"],
+        "alt": ex.COVER_ALT["ua"],
+    },
+    "authors": [ex.ref(ex.AUTHOR_ID, ex.AUTHOR_NAME, ex.AUTHOR_SLUG, "ua")],
+    "category": ex.ref(ex.CATEGORY_ID, ex.CATEGORY_NAME, ex.CATEGORY_SLUG, "ua"),
+    "tags": [
+        ex.ref(ex.TAG_TRANSPORT_ID, ex.TAG_TRANSPORT_NAME, ex.TAG_TRANSPORT_SLUG, "ua"),
+        ex.ref(ex.TAG_KYIV_ID, ex.TAG_KYIV_NAME, ex.TAG_KYIV_SLUG, "ua"),
+    ],
+    "published_at": ex.UA_PUBLISHED_AT,
+    "updated_at": ex.UA_CORRECTED_AT,
+    "reading_time_minutes": 1,
+    "original_language": ex.ORIGINAL,
+}
+_EARLIER_SLUG = "ukrzaliznytsia-pryznachyla-dodatkovi-potiahy-do-lvova"
+_EARLIER_CARD: JsonDict = {
+    "id": ex.EARLIER_ARTICLE_ID,
+    "language": "ua",
+    "slug": _EARLIER_SLUG,
+    "path": ex.path("ua", _EARLIER_SLUG),
+    "title": "Укрзалізниця призначила додаткові потяги до Львова",
+    "lead": "На новорічні свята зі столиці курсуватимуть ще чотири нічні потяги.",
+    "cover": None,
+    "authors": [ex.ref(ex.EARLIER_AUTHOR_ID, ex.EARLIER_AUTHOR_NAME, ex.EARLIER_AUTHOR_SLUG, "ua")],
+    "category": ex.ref(ex.CATEGORY_ID, ex.CATEGORY_NAME, ex.CATEGORY_SLUG, "ua"),
+    "tags": [ex.ref(ex.TAG_TRANSPORT_ID, ex.TAG_TRANSPORT_NAME, ex.TAG_TRANSPORT_SLUG, "ua")],
+    "published_at": "2026-11-25T16:45:00Z",
+    "updated_at": "2026-11-25T16:41:27.093518Z",
+    "reading_time_minutes": 2,
+    "original_language": "ua",
+}
 
 
 class Cover(BaseModel):
@@ -68,6 +115,27 @@ class ArticleCard(_ArticleFields):
 class PublicArticle(_ArticleFields):
     """One article in one language, with its public alternates in other languages."""
 
+    model_config = ConfigDict(
+        json_schema_extra=ex.examples(
+            {
+                **_METRO_CARD,
+                "body_html": ex.BODY_HTML["ua"],
+                "seo_title": None,
+                "seo_description": None,
+                "word_count": ex.WORD_COUNT["ua"],
+                "sources": [ex.SOURCE],
+                "alternates": [
+                    {
+                        "language": "en",
+                        "bcp47": "en",
+                        "slug": ex.SLUG["en"],
+                        "path": ex.path("en", ex.SLUG["en"]),
+                    }
+                ],
+            }
+        )
+    )
+
     body_html: str
     seo_title: str | None
     seo_description: str | None
@@ -79,6 +147,17 @@ class PublicArticle(_ArticleFields):
 
 
 class ArticlePage(BaseModel):
+    # The first page of `?limit=2`: more follow.
+    model_config = ConfigDict(
+        json_schema_extra=ex.examples(
+            {
+                "items": [_METRO_CARD, _EARLIER_CARD],
+                "next_cursor": "WyIyMDI2LTExLTI1VDE2OjQ1OjAwKzAwOjAwIiwiNTBmMDcxOWY4OWU1NDk5"
+                "NDgxMWJhNmU5ZmEwMDE0YTEiXQ",
+            }
+        )
+    )
+
     items: list[ArticleCard]
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next page; null on the last page."

@@ -4,9 +4,42 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
+from pydantic.config import JsonDict
 
+from app.kit import examples as ex
 from app.kit.schema import LanguageKey, Name, Paragraph, ReadSchema, Schema, Slug
+
+_TAG: JsonDict = {
+    "id": ex.TAG_TRANSPORT_ID,
+    "translations": ex.names(ex.TAG_TRANSPORT_NAME, ex.TAG_TRANSPORT_SLUG),
+    "created_at": ex.TAXONOMY_CREATED_AT,
+    "updated_at": ex.TAXONOMY_CREATED_AT,
+}
+_CATEGORY: JsonDict = {
+    "id": ex.CATEGORY_ID,
+    "translations": ex.names(ex.CATEGORY_NAME, ex.CATEGORY_SLUG),
+    "created_at": "2026-01-15T10:02:44.615092Z",
+    "updated_at": "2026-01-15T10:02:44.615092Z",
+}
+_AUTHOR: JsonDict = {
+    "id": ex.AUTHOR_ID,
+    "translations": {
+        lang: {"name": ex.AUTHOR_NAME[lang], "slug": ex.AUTHOR_SLUG[lang], "bio": bio}
+        for lang, bio in ex.AUTHOR_BIO.items()
+    },
+    "created_at": "2026-02-09T12:30:18.004571Z",
+    "updated_at": "2026-05-21T07:48:51.339860Z",
+}
+_EARLIER_AUTHOR: JsonDict = {
+    "id": ex.EARLIER_AUTHOR_ID,
+    "translations": {
+        lang: {"name": name, "slug": ex.EARLIER_AUTHOR_SLUG[lang], "bio": ""}
+        for lang, name in ex.EARLIER_AUTHOR_NAME.items()
+    },
+    "created_at": "2026-02-09T12:31:02.177346Z",
+    "updated_at": "2026-02-09T12:31:02.177346Z",
+}
 
 
 class TermTranslationIn(Schema):
@@ -21,12 +54,24 @@ class AuthorTranslationIn(TermTranslationIn):
 
 
 class TermCreate(Schema):
+    model_config = ConfigDict(
+        json_schema_extra=ex.examples(
+            {"translations": {lang: {"name": n} for lang, n in ex.TAG_TRANSPORT_NAME.items()}}
+        )
+    )
+
     translations: Annotated[dict[LanguageKey, TermTranslationIn], Field(min_length=1)] = Field(
         examples=[{"ua": {"name": "НАТО"}, "en": {"name": "NATO"}}]
     )
 
 
 class TermUpdate(Schema):
+    model_config = ConfigDict(
+        json_schema_extra=ex.examples(
+            {"translations": {"en": {"name": "Public transport", "slug": "public-transport"}}}
+        )
+    )
+
     translations: dict[LanguageKey, TermTranslationIn | None] = Field(
         description="Languages to add or change; `null` removes that language's name.",
         examples=[{"en": {"name": "NATO", "slug": "nato"}, "ru": None}],
@@ -34,12 +79,29 @@ class TermUpdate(Schema):
 
 
 class AuthorCreate(Schema):
+    model_config = ConfigDict(
+        json_schema_extra=ex.examples(
+            {
+                "translations": {
+                    lang: {"name": ex.AUTHOR_NAME[lang], "bio": ex.AUTHOR_BIO[lang]}
+                    for lang in ("ua", "en")
+                }
+            }
+        )
+    )
+
     translations: Annotated[dict[LanguageKey, AuthorTranslationIn], Field(min_length=1)] = Field(
         examples=[{"en": {"name": "Jane Doe", "bio": "Covers security and defence."}}]
     )
 
 
 class AuthorUpdate(Schema):
+    model_config = ConfigDict(
+        json_schema_extra=ex.examples(
+            {"translations": {"ru": {"name": ex.AUTHOR_NAME["ru"], "bio": ex.AUTHOR_BIO["ru"]}}}
+        )
+    )
+
     translations: dict[LanguageKey, AuthorTranslationIn | None]
 
 
@@ -53,6 +115,8 @@ class AuthorTranslationRead(TermTranslationRead):
 
 
 class TermRead(ReadSchema):
+    model_config = ConfigDict(json_schema_extra=ex.examples(_TAG, _CATEGORY))
+
     id: uuid.UUID
     translations: dict[str, TermTranslationRead]
     created_at: datetime
@@ -71,14 +135,34 @@ class TermRead(ReadSchema):
 
 
 class AuthorRead(TermRead):
+    model_config = ConfigDict(json_schema_extra=ex.examples(_AUTHOR))
+
     translations: dict[str, AuthorTranslationRead]  # type: ignore[assignment]
 
 
 class TermList(ReadSchema):
+    model_config = ConfigDict(
+        json_schema_extra=ex.examples(
+            {
+                "items": [
+                    {
+                        "id": ex.TAG_KYIV_ID,
+                        "translations": ex.names(ex.TAG_KYIV_NAME, ex.TAG_KYIV_SLUG),
+                        "created_at": "2026-01-15T10:05:31.882903Z",
+                        "updated_at": "2026-01-15T10:05:31.882903Z",
+                    },
+                    _TAG,
+                ]
+            }
+        )
+    )
+
     items: list[TermRead]
 
 
 class AuthorList(ReadSchema):
+    model_config = ConfigDict(json_schema_extra=ex.examples({"items": [_AUTHOR, _EARLIER_AUTHOR]}))
+
     items: list[AuthorRead]
 
 
@@ -86,6 +170,15 @@ class AuthorList(ReadSchema):
 
 
 class LocalizedTerm(ReadSchema):
+    model_config = ConfigDict(
+        json_schema_extra=ex.examples(
+            {
+                **ex.ref(ex.TAG_TRANSPORT_ID, ex.TAG_TRANSPORT_NAME, ex.TAG_TRANSPORT_SLUG, "ua"),
+                "article_count": 87,
+            }
+        )
+    )
+
     id: uuid.UUID
     name: str
     slug: str
@@ -93,12 +186,65 @@ class LocalizedTerm(ReadSchema):
 
 
 class LocalizedAuthor(LocalizedTerm):
+    model_config = ConfigDict(
+        json_schema_extra=ex.examples(
+            {
+                **ex.ref(ex.AUTHOR_ID, ex.AUTHOR_NAME, ex.AUTHOR_SLUG, "ua"),
+                "article_count": 132,
+                "bio": ex.AUTHOR_BIO["ua"],
+            }
+        )
+    )
+
     bio: str
 
 
 class LocalizedTermList(ReadSchema):
+    model_config = ConfigDict(
+        json_schema_extra=ex.examples(
+            {
+                "items": [
+                    {
+                        **ex.ref(ex.TAG_KYIV_ID, ex.TAG_KYIV_NAME, ex.TAG_KYIV_SLUG, "ua"),
+                        "article_count": 214,
+                    },
+                    {
+                        **ex.ref(
+                            ex.TAG_TRANSPORT_ID, ex.TAG_TRANSPORT_NAME, ex.TAG_TRANSPORT_SLUG, "ua"
+                        ),
+                        "article_count": 87,
+                    },
+                ]
+            }
+        )
+    )
+
     items: list[LocalizedTerm]
 
 
 class LocalizedAuthorList(ReadSchema):
+    model_config = ConfigDict(
+        json_schema_extra=ex.examples(
+            {
+                "items": [
+                    {
+                        **ex.ref(ex.AUTHOR_ID, ex.AUTHOR_NAME, ex.AUTHOR_SLUG, "ua"),
+                        "article_count": 132,
+                        "bio": ex.AUTHOR_BIO["ua"],
+                    },
+                    {
+                        **ex.ref(
+                            ex.EARLIER_AUTHOR_ID,
+                            ex.EARLIER_AUTHOR_NAME,
+                            ex.EARLIER_AUTHOR_SLUG,
+                            "ua",
+                        ),
+                        "article_count": 58,
+                        "bio": "",
+                    },
+                ]
+            }
+        )
+    )
+
     items: list[LocalizedAuthor]

@@ -2,15 +2,46 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import EmailStr, Field, StringConstraints
+from pydantic import ConfigDict, EmailStr, Field, StringConstraints
+from pydantic.config import JsonDict
 
 from app.auth.service import Role
+from app.kit import examples as ex
 from app.kit.schema import LanguageKey, Name, ReadSchema, Schema
 
 Password = Annotated[str, StringConstraints(min_length=10, max_length=1024)]
 
 
+_TRANSLATOR: JsonDict = {
+    "email": ex.TRANSLATOR_EMAIL,
+    "display_name": "Mariia Bondar",
+    "role": "translator",
+    "languages": ["en", "ru"],
+}
+_TRANSLATOR_READ: JsonDict = {
+    "id": "6a493d17-999b-4e86-8d9b-29aeb12fc2e5",
+    **_TRANSLATOR,
+    "active": True,
+    "created_at": "2026-09-01T08:00:14.402219Z",
+    "updated_at": "2026-09-01T08:00:14.402219Z",
+}
+_AUTHOR_READ: JsonDict = {
+    "id": "7037a1e2-f267-478b-a5cf-3892aa38526a",
+    "email": ex.AUTHOR_EMAIL,
+    "display_name": ex.AUTHOR_NAME["en"],
+    "role": "author",
+    "active": True,
+    "languages": [],
+    "created_at": "2026-02-09T12:29:55.731840Z",
+    "updated_at": "2026-02-09T12:29:55.731840Z",
+}
+
+
 class UserCreate(Schema):
+    model_config = ConfigDict(
+        json_schema_extra=ex.examples({**_TRANSLATOR, "password": "correct horse battery staple"})
+    )
+
     email: EmailStr = Field(examples=["olena@newsroom.example"])
     display_name: Name = Field(examples=["Olena Kovalenko"])
     role: Role
@@ -21,6 +52,10 @@ class UserCreate(Schema):
 
 
 class UserUpdate(Schema):
+    model_config = ConfigDict(
+        json_schema_extra=ex.examples({"role": "editor", "languages": []}, {"active": False})
+    )
+
     display_name: Name | None = None
     role: Role | None = None
     active: bool | None = Field(default=None, description="false: every token stops at once.")
@@ -29,6 +64,8 @@ class UserUpdate(Schema):
 
 
 class UserRead(ReadSchema):
+    model_config = ConfigDict(json_schema_extra=ex.examples(_TRANSLATOR_READ))
+
     id: uuid.UUID
     email: str
     display_name: str
@@ -40,10 +77,24 @@ class UserRead(ReadSchema):
 
 
 class UserList(ReadSchema):
+    model_config = ConfigDict(
+        json_schema_extra=ex.examples({"items": [_AUTHOR_READ, _TRANSLATOR_READ]})
+    )
+
     items: list[UserRead]
 
 
 class TokenRead(ReadSchema):
+    model_config = ConfigDict(
+        json_schema_extra=ex.examples(
+            {
+                "access_token": "ndu_JGnUgiffl28MqSctWzNDB06XIhgYUv2fXMk4-nTl5Yk",
+                "token_type": "bearer",
+                "expires_in": 43200,
+            }
+        )
+    )
+
     access_token: str
     token_type: str = Field(examples=["bearer"])
     expires_in: int = Field(description="Seconds until the token expires.")

@@ -1,0 +1,140 @@
+"""One newsroom story for the OpenAPI examples: the ids, times and texts schemas share.
+
+Thursday 26 November 2026: after a power cut in the night, "Київ відновлює рух метро".
+Olena Kovalenko's Ukrainian original is scheduled for 09:00 Kyiv time (07:00 UTC) and its
+body corrected at 10:05; the Russian draft was translated before that correction (so it is
+`outdated`), the English translation after it, published at 11:30. Response examples show
+times the way the API sends them (UTC, `Z`); request examples may use any RFC 3339 offset.
+"""
+
+import copy
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.config import JsonDict
+
+
+def examples(*items: JsonDict) -> JsonDict:
+    """The `json_schema_extra` that gives a model's schema these `examples`."""
+    return {"examples": [*items]}
+
+
+def restore_null_examples(document: dict[str, Any]) -> None:
+    """Put the models' own `examples` back into an OpenAPI document made by FastAPI.
+
+    `get_openapi()` encodes the document with `exclude_none=True`, which also drops every
+    null inside an example (fastapi/fastapi#5559): a required nullable field goes missing
+    and the example no longer matches its own schema.
+    """
+    models: dict[str, type[BaseModel]] = {}
+    pending: list[type[BaseModel]] = [BaseModel]
+    while pending:
+        for model in pending.pop().__subclasses__():
+            pending.append(model)
+            if model.__module__.startswith("app."):
+                models[model.__name__] = model
+    for name, schema in document.get("components", {}).get("schemas", {}).items():
+        extra = models[name].model_config.get("json_schema_extra") if name in models else None
+        if "examples" in schema and isinstance(extra, dict) and "examples" in extra:
+            schema["examples"] = copy.deepcopy(extra["examples"])
+
+
+def path(language: str, slug: str) -> str:
+    return f"/v1/{language}/articles/{slug}"
+
+
+ARTICLE_ID = "03ba464b-66e2-4ea8-858a-ba080df7fe84"
+AUTHOR_ID = "f6da450a-ddfe-4f5b-bb1c-6b9a8b60a6a0"
+CATEGORY_ID = "c2b57155-2f3f-4a09-8383-9239728f70af"
+TAG_TRANSPORT_ID = "e767972c-9dba-4278-8190-6058f8036abe"
+TAG_KYIV_ID = "638158ab-43e6-4909-a491-2264d4bf5b42"
+MEDIA_ID = "bf7ea0c3-d627-4182-8fed-84a7ca30a45c"
+# The day before's article, next on a newest-first page, and its author.
+EARLIER_ARTICLE_ID = "6b65dded-0b4f-44fa-a368-fb49e01ca57f"
+EARLIER_AUTHOR_ID = "5c67b1c1-4031-4502-ae69-7ba5d1fbe700"
+
+AUTHOR_EMAIL = "olena.kovalenko@newsdesk.example"
+EDITOR_EMAIL = "iryna.melnyk@newsdesk.example"
+TRANSLATOR_EMAIL = "mariia.bondar@newsdesk.example"
+
+ORIGINAL = "ua"
+TITLE = {
+    "ua": "Київ відновлює рух метро",
+    "en": "Kyiv metro reopens",
+    "ru": "Киев возобновляет движение метро",
+}
+SLUG = {
+    "ua": "kyiv-vidnovliuie-rukh-metro",
+    "en": "kyiv-metro-reopens",
+    "ru": "kiev-vozobnovliaet-dvizhenie-metro",
+}
+LEAD = {
+    "ua": "Усі три лінії столичного метрополітену знову працюють після аварійного "
+    "знеструмлення в ніч на четвер.",
+    "en": "All three lines of the capital’s metro are running again after an emergency "
+    "power cut on Wednesday night.",
+    "ru": "Все три линии столичного метрополитена снова работают после аварийного "
+    "обесточивания в ночь на четверг.",
+}
+# As sanitized and stored; the Ukrainian text after its 10:05 correction ("п’яти" before).
+BODY_HTML = {
+    "ua": "<h2>Що відомо</h2><p>Перші потяги вийшли на лінії о 06:00, повідомили в КМДА.</p>"
+    "<p>Інтервал руху в години пік — до чотирьох хвилин.</p>",
+    "en": "<h2>What we know</h2><p>The first trains left at 06:00, the Kyiv City State "
+    "Administration said.</p><p>At peak hours trains run every four minutes.</p>",
+    "ru": "<h2>Что известно</h2><p>Первые поезда вышли на линии в 06:00, сообщили в КГГА.</p>"
+    "<p>Интервал движения в часы пик — до пяти минут.</p>",
+}
+FIRST_BODY_HTML_UA = BODY_HTML["ua"].replace("чотирьох", "п’яти")
+WORD_COUNT = {"ua": 39, "en": 45, "ru": 39}
+SOURCE: JsonDict = {"name": "Kyiv City State Administration", "url": "https://kyivcity.gov.ua/"}
+
+# Server-made times carry microseconds; publication times are the ones editors chose.
+CREATED_AT = "2026-11-26T06:40:12.318204Z"  # the article and its Ukrainian original
+UA_SCHEDULED_AT = "2026-11-26T06:58:40.771935Z"
+UA_PUBLISHED_AT = "2026-11-26T07:00:00Z"
+RU_CREATED_AT = "2026-11-26T07:35:56.482310Z"
+UA_CORRECTED_AT = "2026-11-26T08:05:27.904417Z"
+EN_CREATED_AT = "2026-11-26T08:15:47.120583Z"
+EN_PUBLISHED_AT = "2026-11-26T09:30:02.417736Z"
+TAXONOMY_CREATED_AT = "2026-03-02T08:11:09.250117Z"
+
+AUTHOR_NAME = {"ua": "Олена Коваленко", "en": "Olena Kovalenko", "ru": "Елена Коваленко"}
+AUTHOR_SLUG = {"ua": "olena-kovalenko", "en": "olena-kovalenko", "ru": "elena-kovalenko"}
+AUTHOR_BIO = {
+    "ua": "Кореспондентка відділу «Київ»: міський транспорт та інфраструктура.",
+    "en": "Kyiv desk correspondent covering city transport and infrastructure.",
+    "ru": "Корреспондент отдела «Киев»: городской транспорт и инфраструктура.",
+}
+EARLIER_AUTHOR_NAME = {"ua": "Андрій Шевчук", "en": "Andrii Shevchuk", "ru": "Андрей Шевчук"}
+EARLIER_AUTHOR_SLUG = {"ua": "andrii-shevchuk", "en": "andrii-shevchuk", "ru": "andrei-shevchuk"}
+CATEGORY_NAME = {"ua": "Україна", "en": "Ukraine", "ru": "Украина"}
+CATEGORY_SLUG = {"ua": "ukraina", "en": "ukraine", "ru": "ukraina"}
+TAG_TRANSPORT_NAME = {"ua": "Транспорт", "en": "Transport", "ru": "Транспорт"}
+TAG_TRANSPORT_SLUG = {"ua": "transport", "en": "transport", "ru": "transport"}
+TAG_KYIV_NAME = {"ua": "Київ", "en": "Kyiv", "ru": "Киев"}
+TAG_KYIV_SLUG = {"ua": "kyiv", "en": "kyiv", "ru": "kiev"}
+
+COVER_URL = "https://cdn.newsdesk.example/media/2026/11/kyiv-metro-khreshchatyk.jpg"
+COVER_WIDTH, COVER_HEIGHT = 1920, 1280
+COVER_CREDIT = "Getty Images"
+COVER_CAPTION = {
+    "ua": "Потяг прибуває на станцію «Хрещатик» у четвер вранці",
+    "en": "A train pulls into Khreshchatyk station on Thursday morning",
+    "ru": "Поезд прибывает на станцию «Крещатик» в четверг утром",
+}
+COVER_ALT = {
+    "ua": "Потяг метро біля заповненої людьми платформи",
+    "en": "A metro train beside a crowded platform",
+    "ru": "Поезд метро у заполненной людьми платформы",
+}
+
+
+def names(name: dict[str, str], slug: dict[str, str]) -> JsonDict:
+    """A term's or author's `translations` as the admin API shows them."""
+    return {lang: {"name": name[lang], "slug": slug[lang]} for lang in name}
+
+
+def ref(ident: str, name: dict[str, str], slug: dict[str, str], language: str) -> JsonDict:
+    """A term or author as a public article names it in `language`."""
+    return {"id": ident, "name": name[language], "slug": slug[language]}
