@@ -14,6 +14,7 @@ from app.api import router
 from app.config import Settings, get_settings
 from app.db import Database
 from app.errors import install_error_handlers
+from app.kit.examples import restore_null_examples
 from app.kit.idempotency import IdempotencyMiddleware
 from app.kit.middleware import BodyLimitMiddleware, HeadAsGetMiddleware, RequestIdMiddleware
 from app.kit.openapi import finish
@@ -43,6 +44,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         },
         license_info={"name": "MIT", "url": "https://opensource.org/license/mit"},
     )
+    restore_null_examples(schema)
     app.openapi_schema = finish(schema)
     return app.openapi_schema
 

@@ -51,6 +51,10 @@ router = APIRouter(
     prefix="/v1/admin/articles", tags=["articles"], responses=problem_responses(401, 403)
 )
 
+# The bodies that may be left out: publish now; a preview link of the default lifetime.
+NOW = PublishIn()
+DEFAULT_PREVIEW = PreviewIn()
+
 ETAG_HEADER = headers("ETag")
 
 
@@ -291,14 +295,12 @@ async def publish_translation(
     session: SessionDep,
     now: NowDep,
     who: PrincipalDep,
-    body: PublishIn | None = None,
+    body: PublishIn = NOW,
 ) -> TranslationRead:
     """Publish now, or schedule for `publish_at`."""
     permissions.check_publishing(who)
     check_if_match(if_match, translation_etag(translation), translation.version, required=False)
-    await service.publish(
-        session, translation, at=body.publish_at if body else None, now=now, actor=who.actor
-    )
+    await service.publish(session, translation, at=body.publish_at, now=now, actor=who.actor)
     response.headers["ETag"] = translation_etag(translation)
     return await _translation_view(session, article, translation, now)
 
@@ -447,10 +449,10 @@ async def create_preview(
     session: SessionDep,
     now: NowDep,
     who: PrincipalDep,
-    body: PreviewIn | None = None,
+    body: PreviewIn = DEFAULT_PREVIEW,
 ) -> PreviewRead:
     """A signed, expiring, read-only link to this translation's current draft."""
-    ttl = timedelta(minutes=(body or PreviewIn()).ttl_minutes)
+    ttl = timedelta(minutes=body.ttl_minutes)
     token, expires_at = await preview.create(
         session, translation, actor=who.actor, now=now, ttl=ttl
     )

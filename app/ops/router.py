@@ -1,22 +1,14 @@
 """Liveness and readiness probes."""
 
-from typing import Literal
-
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import text
 
 from app.db import Database
 from app.errors import problem_response, problem_responses
 from app.migrate import head_revision
+from app.ops.schemas import Health
 
 router = APIRouter(tags=["operations"])
-
-
-class Health(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok"}]})
-
-    status: Literal["ok"]
 
 
 @router.get("/healthz", operation_id="healthz", summary="Liveness check", response_model=Health)
