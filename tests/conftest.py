@@ -2,13 +2,19 @@
 
 SQLite always; PostgreSQL too when NEWSDESK_TEST_POSTGRES_URL is set (then an
 unreachable server is an error, never a skip). Each test gets a freshly emptied database
-(the migrated schema with its seeded languages) and an httpx client on the ASGI app.
+(the migrated schema with its seeded languages) and an httpx client on the ASGI app;
+tests of the real process run the `newsdesk` CLI and a live uvicorn (`live_server`).
 """
 
 import asyncio
 import os
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +35,7 @@ from app.models import Base, Language
 
 POSTGRES_URL = os.environ.get("NEWSDESK_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", *(["postgres"] if POSTGRES_URL else [])]
+NEWSDESK = [sys.executable, "-m", "app.cli"]
 
 
 @pytest.fixture(scope="session")
@@ -99,9 +106,8 @@ async def _reset(app: FastAPI, languages: list[dict[str, Any]]) -> None:
         await conn.execute(Language.__table__.insert(), languages)
 
 
-@pytest.fixture
-def empty_database(database_url: str, seeded_languages: list[dict[str, Any]]) -> str:
-    """For tests without an app in-process: the database emptied, its URL returned."""
+def reset_database(database_url: str, seeded_languages: list[dict[str, Any]]) -> None:
+    """Empty the database (back to the migrated schema and its seeded languages)."""
 
     async def reset() -> None:
         application = create_app(Settings(database_url=database_url))
@@ -109,7 +115,75 @@ def empty_database(database_url: str, seeded_languages: list[dict[str, Any]]) ->
             await _reset(application, seeded_languages)
 
     asyncio.run(reset())
+
+
+@pytest.fixture
+def empty_database(database_url: str, seeded_languages: list[dict[str, Any]]) -> str:
+    """For tests without an app in-process: the database emptied, its URL returned."""
+    reset_database(database_url, seeded_languages)
     return database_url
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def run_cli(env: dict[str, str], *args: str) -> str:
+    """Run `newsdesk ARGS` with this environment; its stdout (it must succeed)."""
+    done = subprocess.run(
+        [*NEWSDESK, *args], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@contextmanager
+def live_server(env: dict[str, str]) -> Iterator[str]:
+    """`newsdesk serve` on a free port, as a real process: its base URL once it is healthy."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [*NEWSDESK, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("the server did not start")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture
+def cli_env(empty_database: str, tmp_path: Path) -> dict[str, str]:
+    """The environment of a `newsdesk` process on the emptied test database."""
+    return {
+        **os.environ,
+        "NEWSDESK_DATABASE_URL": empty_database,
+        "NEWSDESK_MEDIA_DIR": str(tmp_path),
+    }
+
+
+@pytest.fixture
+def server(cli_env: dict[str, str]) -> Iterator[str]:
+    """The CLI migrates and loads the demo newsroom; then a live uvicorn serves it."""
+    run_cli(cli_env, "migrate")
+    run_cli(cli_env, "demo-data")
+    with live_server(cli_env) as base:
+        yield base
 
 
 @pytest.fixture
