@@ -11,6 +11,7 @@ here once, by rule, so that no operation can forget it:
 - creates that take an `Idempotency-Key` can answer 409 (the same key still in flight)
   and mark replays with `Idempotent-Replayed`;
 - a 412 may carry the resource's current `ETag`;
+- maps keyed by language code are typed maps (`additionalProperties`);
 - public responses of a language (`/v1/{lang}/...`) declare `Content-Language` and
   `Cache-Control`.
 
@@ -116,8 +117,26 @@ def _is_idempotent_create(operation: dict[str, Any]) -> bool:
     )
 
 
+def _keyed_maps(node: Any) -> None:
+    """`{lang: value}` maps as `additionalProperties` + `propertyNames`, not Pydantic's
+    `patternProperties`: the same rule, and generators type the values (`dict[str, X]`)."""
+    if isinstance(node, dict):
+        patterns = node.get("patternProperties")
+        if isinstance(patterns, dict) and len(patterns) == 1 and "additionalProperties" not in node:
+            ((pattern, value),) = patterns.items()
+            del node["patternProperties"]
+            node["additionalProperties"] = value
+            node["propertyNames"] = {"pattern": pattern}
+        for child in node.values():
+            _keyed_maps(child)
+    elif isinstance(node, list):
+        for child in node:
+            _keyed_maps(child)
+
+
 def finish(schema: dict[str, Any]) -> dict[str, Any]:
     """Apply the cross-cutting rules above to FastAPI's document, in place."""
+    _keyed_maps(schema)
     components = schema.setdefault("components", {})
     components["headers"] = {name: dict(spec) for name, spec in HEADERS.items()}
     for name in ("HTTPValidationError", "ValidationError"):

@@ -4,8 +4,7 @@ import uuid
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Form, Path, Request, Response, status
 
 from app.auth import service as auth
 from app.auth.deps import CHALLENGE, AdminDep, PrincipalDep, bearer
@@ -16,7 +15,7 @@ from app.kit.openapi import created
 from app.kit.ratelimit import RateLimits
 from app.models import User
 from app.users import service
-from app.users.schemas import TokenRead, UserCreate, UserList, UserRead, UserUpdate
+from app.users.schemas import TokenRead, TokenRequest, UserCreate, UserList, UserRead, UserUpdate
 
 auth_router = APIRouter(prefix="/v1/auth", tags=["auth"])
 router = APIRouter(prefix="/v1/admin/users", tags=["users"], responses=problem_responses(401, 403))
@@ -31,7 +30,7 @@ UserId = Annotated[uuid.UUID, Path(description="The user's id.")]
     responses=problem_responses(401, 422, 429),
 )
 async def create_token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[TokenRequest, Form()],
     request: Request,
     session: SessionDep,
 ) -> TokenRead:

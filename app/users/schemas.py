@@ -1,8 +1,8 @@
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 from pydantic.config import JsonDict
 
 from app.auth.service import Role
@@ -98,3 +98,22 @@ class TokenRead(ReadSchema):
     access_token: str
     token_type: str = Field(examples=["bearer"])
     expires_in: int = Field(description="Seconds until the token expires.")
+
+
+class TokenRequest(BaseModel):
+    """The OAuth2 password grant (RFC 6749 §4.3), as a form: the e-mail goes in `username`."""
+
+    model_config = ConfigDict(
+        json_schema_extra=ex.examples(
+            {"grant_type": "password", "username": ex.EDITOR_EMAIL, "password": "correct horse"}
+        )
+    )
+
+    grant_type: Literal["password"] | None = Field(
+        default=None, description="`password`, when sent."
+    )
+    username: str = Field(max_length=320, description="The user's e-mail address.")
+    password: str = Field(max_length=1024)
+    scope: str = Field(default="", max_length=1000, description="Ignored: roles decide.")
+    client_id: str | None = Field(default=None, max_length=200, description="Ignored.")
+    client_secret: str | None = Field(default=None, max_length=200, description="Ignored.")

@@ -30,7 +30,7 @@ from newsdesk_client.models import (
     TranslationIn,
     TranslationRead,
 )
-from newsdesk_client.types import Response
+from newsdesk_client.types import UNSET, Response, Unset
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -124,15 +124,12 @@ def create_and_publish(admin: AuthenticatedClient, public: Client) -> None:
         lead="Рух поїздів відновлено.",
         body_html="<p>Рух поїздів мостом відновлено після ремонту.</p>",
     )
+    translations = ArticleCreateTranslations()
+    translations["ua"] = original  # a typed map: language code -> TranslationIn
     created = parsed(
         create_article.sync_detailed(
             client=admin,
-            body=ArticleCreate(
-                original_language="ua",
-                # `translations` is untyped in the generated model (patternProperties):
-                # its values must be plain dicts.
-                translations=ArticleCreateTranslations.from_dict({"ua": original.to_dict()}),
-            ),
+            body=ArticleCreate(original_language="ua", translations=translations),
         ),
         ArticleRead,
         201,
@@ -154,10 +151,10 @@ def create_and_publish(admin: AuthenticatedClient, public: Client) -> None:
     draft = get_article.sync_detailed("ua", ua_slug, client=public)
     expect(draft.status_code == 404, f"a draft is public: {draft.status_code}")
 
-    for lang in ("ua", "en"):
+    bodies: tuple[tuple[str, PublishIn | Unset], ...] = (("ua", PublishIn()), ("en", UNSET))
+    for lang, body in bodies:  # the body may be left out (publish now)
         published = parsed(
-            # An explicit (empty) body: the generated function cannot send an unset one.
-            publish_translation.sync_detailed(created.id, lang, client=admin, body=PublishIn()),
+            publish_translation.sync_detailed(created.id, lang, client=admin, body=body),
             TranslationRead,
             200,
             f"publishTranslation {lang}",
