@@ -1,16 +1,19 @@
 import uuid
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import AwareDatetime, Field
+from fastapi import Form
+from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import Field
 
 from app.auth.service import Role
-from app.kit.schema import Name, ReadSchema, Schema
+from app.kit.schema import Name, ReadSchema, Schema, Timestamp
 
 
 class ApiKeyCreate(Schema):
     name: Name = Field(examples=["partner-site"])
     role: Role = Field(examples=["admin"])
-    expires_at: AwareDatetime | None = Field(
+    expires_at: Timestamp | None = Field(
         default=None, description="After this moment the key is refused; null = never."
     )
 
@@ -31,3 +34,30 @@ class ApiKeyCreated(ApiKeyRead):
 
 class ApiKeyList(ReadSchema):
     items: list[ApiKeyRead]
+
+
+class LoginForm(OAuth2PasswordRequestForm):
+    """The OAuth2 password form (Swagger UI's Authorize sends it); `username` is the e-mail.
+
+    FastAPI's own form reads an empty `username` or `password` as missing (422) while its
+    schema allows "": here the contract says they must not be empty.
+    """
+
+    def __init__(
+        self,
+        *,
+        grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
+        username: Annotated[str, Form(min_length=1)],
+        password: Annotated[str, Form(min_length=1, json_schema_extra={"format": "password"})],
+        scope: Annotated[str, Form()] = "",
+        client_id: Annotated[str | None, Form()] = None,
+        client_secret: Annotated[str | None, Form(json_schema_extra={"format": "password"})] = None,
+    ) -> None:
+        super().__init__(
+            grant_type=grant_type,
+            username=username,
+            password=password,
+            scope=scope,
+            client_id=client_id,
+            client_secret=client_secret,
+        )

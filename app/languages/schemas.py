@@ -2,7 +2,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from app.kit.schema import Name, ReadSchema, Schema
+from app.kit.schema import InContract, Name, ReadSchema, Schema
 from app.search.analysis import ANALYSERS
 
 
@@ -42,6 +42,10 @@ class LanguageList(ReadSchema):
     items: list[LanguageRead]
 
 
+# Each fallback may be named once (422 otherwise), and the contract says so.
+_UNIQUE = InContract((("uniqueItems", True),))
+# The languages table keeps names in 64 characters.
+LanguageName = Annotated[Name, Field(max_length=64)]
 LANGUAGE_CODE = r"^[a-z]{2,3}(-[a-z0-9]{2,4})?$"
 BCP47_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 
@@ -54,9 +58,9 @@ class LanguageCreate(Schema):
     bcp47: Annotated[str, StringConstraints(pattern=BCP47_TAG, max_length=35)] = Field(
         examples=["pl"]
     )
-    name: Name = Field(examples=["Polish"])
-    native_name: Name = Field(examples=["Polski"])
-    fallbacks: Annotated[list[str], Field(max_length=10)] = Field(
+    name: LanguageName = Field(examples=["Polish"])
+    native_name: LanguageName = Field(examples=["Polski"])
+    fallbacks: Annotated[list[str], Field(max_length=10), _UNIQUE] = Field(
         default_factory=list, examples=[["en"]]
     )
     text_search: TextSearch | None = Field(
@@ -68,7 +72,7 @@ class LanguageCreate(Schema):
 
 class LanguageUpdate(Schema):
     bcp47: Annotated[str, StringConstraints(pattern=BCP47_TAG, max_length=35)] | None = None
-    name: Name | None = None
-    native_name: Name | None = None
-    fallbacks: Annotated[list[str], Field(max_length=10)] | None = None
+    name: LanguageName | None = None
+    native_name: LanguageName | None = None
+    fallbacks: Annotated[list[str], Field(max_length=10), _UNIQUE] | None = None
     text_search: TextSearch | None = None

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from app.kit.schema import HttpUrl, LanguageKey, LongLine, Name, Paragraph, ReadSchema, Schema
+from app.kit.schema import HttpUrl, LanguageMap, LongLine, Name, Paragraph, ReadSchema, Schema
 
 
 class MediaTranslationIn(Schema):
@@ -21,7 +21,7 @@ class MediaCreate(Schema):
     credit: Annotated[Name, Field(max_length=200)] | None = Field(
         default=None, examples=["Getty Images"]
     )
-    translations: dict[LanguageKey, MediaTranslationIn] = Field(
+    translations: LanguageMap[MediaTranslationIn] = Field(
         default_factory=dict,
         examples=[{"en": {"caption": "Leaders at the summit", "alt": "Leaders on a stage"}}],
     )
@@ -32,7 +32,7 @@ class MediaUpdate(Schema):
     width: Annotated[int, Field(ge=1, le=100_000)] | None = None
     height: Annotated[int, Field(ge=1, le=100_000)] | None = None
     credit: Name | None = None
-    translations: dict[LanguageKey, MediaTranslationIn | None] = Field(
+    translations: LanguageMap[MediaTranslationIn | None] = Field(
         default_factory=dict,
         description="Languages to add or change; `null` removes that language's texts.",
     )

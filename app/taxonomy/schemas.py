@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from app.kit.schema import LanguageKey, Name, Paragraph, ReadSchema, Schema, Slug
+from app.kit.schema import LanguageMap, Name, Paragraph, ReadSchema, Schema, Slug
 
 
 class TermTranslationIn(Schema):
@@ -21,26 +21,26 @@ class AuthorTranslationIn(TermTranslationIn):
 
 
 class TermCreate(Schema):
-    translations: Annotated[dict[LanguageKey, TermTranslationIn], Field(min_length=1)] = Field(
+    translations: Annotated[LanguageMap[TermTranslationIn], Field(min_length=1)] = Field(
         examples=[{"ua": {"name": "НАТО"}, "en": {"name": "NATO"}}]
     )
 
 
 class TermUpdate(Schema):
-    translations: dict[LanguageKey, TermTranslationIn | None] = Field(
+    translations: LanguageMap[TermTranslationIn | None] = Field(
         description="Languages to add or change; `null` removes that language's name.",
         examples=[{"en": {"name": "NATO", "slug": "nato"}, "ru": None}],
     )
 
 
 class AuthorCreate(Schema):
-    translations: Annotated[dict[LanguageKey, AuthorTranslationIn], Field(min_length=1)] = Field(
+    translations: Annotated[LanguageMap[AuthorTranslationIn], Field(min_length=1)] = Field(
         examples=[{"en": {"name": "Jane Doe", "bio": "Covers security and defence."}}]
     )
 
 
 class AuthorUpdate(Schema):
-    translations: dict[LanguageKey, AuthorTranslationIn | None]
+    translations: LanguageMap[AuthorTranslationIn | None]
 
 
 class TermTranslationRead(ReadSchema):

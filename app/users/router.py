@@ -5,10 +5,10 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
-from fastapi.security import OAuth2PasswordRequestForm
 
 from app.auth import service as auth
 from app.auth.deps import CHALLENGE, AdminDep, PrincipalDep, bearer
+from app.auth.schemas import LoginForm
 from app.db import SessionDep
 from app.errors import TooManyRequests, Unauthorized, problem_responses
 from app.kit.idempotency import IDEMPOTENT
@@ -28,7 +28,7 @@ router = APIRouter(prefix="/v1/admin/users", tags=["users"], responses=problem_r
     responses=problem_responses(401, 422, 429),
 )
 async def create_token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[LoginForm, Depends()],
     request: Request,
     session: SessionDep,
 ) -> TokenRead:
