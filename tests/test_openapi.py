@@ -6,6 +6,7 @@ from pathlib import Path
 
 import httpx
 
+from app.kit.openapi_links import add_links
 from tests.builders import create_term, problem
 from tests.conftest import Credential
 
@@ -87,3 +88,18 @@ async def test_language_maps_and_id_lists_say_what_they_refuse(
         "translations": {"en": {"title": "Twice"}},
     }
     problem(await client.post("/v1/admin/articles", json=article, headers=h), 422)
+
+
+async def test_links_name_real_operations_and_parameters(client: httpx.AsyncClient) -> None:
+    spec = add_links((await client.get("/openapi.json")).json())
+    operations = {op["operationId"]: op for item in spec["paths"].values() for op in item.values()}
+    linked = 0
+    for op in operations.values():
+        for response in op["responses"].values():
+            for link in response.get("links", {}).values():
+                target = operations[link["operationId"]]
+                names = {p["name"] for p in target.get("parameters", [])}
+                assert set(link.get("parameters", {})) <= names, link
+                assert "parameters" in link or "requestBody" in target, link
+                linked += 1
+    assert linked >= 40
