@@ -295,13 +295,17 @@ def test_stateful(target: CurrentApp) -> None:
             CASES[(target.backend, "stateful")] += 1
 
         def validate_response(
-            self, response: schemathesis.Response, case: schemathesis.Case, **kwargs: Any
+            self,
+            response: schemathesis.Response,
+            case: schemathesis.Case,
+            additional_checks: list[schemathesis.CheckFunction] | None = None,
+            **kwargs: Any,
         ) -> None:
             case.validate_response(
                 response,
                 excluded_checks=[checks.positive_data_acceptance],
-                additional_checks=[positive_data_acceptance],
-                transport_kwargs=kwargs.get("transport_kwargs") or None,
+                additional_checks=[positive_data_acceptance, *(additional_checks or [])],
+                transport_kwargs=kwargs or None,
                 recorder=self.recorder,
             )
 
