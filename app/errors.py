@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
 
 log = logging.getLogger("newsdesk.errors")
 
@@ -143,8 +144,40 @@ async def _app_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+_METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method served at this path: Starlette's 405 names only the first route's."""
+    routes = request.app.router.routes
+    allowed = [
+        method
+        for method in _METHODS
+        if any(
+            isinstance(route, BaseRoute)
+            and route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in routes
+        )
+    ]
+    if "GET" in allowed:
+        allowed.insert(allowed.index("GET") + 1, "HEAD")  # HeadAsGetMiddleware answers it
+    return ", ".join(allowed)
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.__cause__ is not None:
+        # FastAPI could not read the body (invalid UTF-8, nesting too deep): bad input, 422.
+        return problem_response(
+            422,
+            "validation-error",
+            "Invalid request",
+            "The request body is not valid JSON in UTF-8.",
+            request=request,
+            errors=[{"loc": ["body"], "msg": "Invalid JSON body", "type": "json_invalid"}],
+        )
+    if exc.status_code == 405:
+        exc.headers = {**(exc.headers or {}), "Allow": _allowed_methods(request)}
     phrase = HTTPStatus(exc.status_code).phrase
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else None
     if exc.status_code == 404 and detail is None:

@@ -18,10 +18,11 @@ from app.kit.examples import restore_null_examples
 from app.kit.idempotency import IdempotencyMiddleware
 from app.kit.middleware import BodyLimitMiddleware, HeadAsGetMiddleware, RequestIdMiddleware
 from app.kit.openapi import finish
+from app.kit.openapi_links import add_links
 from app.kit.query import forbid_unknown_query
 from app.kit.ratelimit import RateLimitMiddleware, RateLimits
 
-API_VERSION = "0.1.0"
+API_VERSION = "1.0.0"
 log = logging.getLogger("newsdesk")
 
 
@@ -45,7 +46,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         license_info={"name": "MIT", "url": "https://opensource.org/license/mit"},
     )
     restore_null_examples(schema)
-    app.openapi_schema = finish(schema)
+    app.openapi_schema = add_links(finish(schema))
     return app.openapi_schema
 
 

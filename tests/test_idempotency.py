@@ -1,5 +1,6 @@
 """Idempotency-Key on creating POSTs: a retry gets the first response, nothing twice."""
 
+import re
 from collections.abc import AsyncIterator
 
 import anyio
@@ -98,3 +99,22 @@ async def test_bad_keys_and_big_bodies(client: httpx.AsyncClient, admin: Credent
     )
     problem(r, 413)
     assert await _count(client, admin) == 0
+
+
+async def test_the_contract_says_which_keys_are_taken(
+    client: httpx.AsyncClient, admin: Credential
+) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    header = next(
+        p
+        for p in spec["paths"]["/v1/admin/articles"]["post"]["parameters"]
+        if p["name"] == "idempotency-key"
+    )
+    pattern = re.compile(next(s for s in header["schema"]["anyOf"] if "pattern" in s)["pattern"])
+    for key, status in ((b"\xa0key", 422), (b"key\xad", 422), (b"k\xe9y-1", 201)):
+        assert bool(pattern.search(key.decode("latin-1"))) is (status == 201), key
+        r = await client.post(
+            "/v1/admin/articles", json=ARTICLE, headers={**admin.headers, "Idempotency-Key": key}
+        )
+        assert r.status_code == status, r.text
+    assert await _count(client, admin) == 1

@@ -1,14 +1,16 @@
 """The committed contract is exactly what the app serves."""
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import httpx
 import sqlalchemy as sa
 
+from app.kit.openapi_links import add_links
 from app.migrate import head_revision
-from tests.builders import problem, text
+from tests.builders import create_term, problem, text
 from tests.conftest import Credential
 
 CONTRACT = Path(__file__).resolve().parents[1] / "openapi" / "openapi.json"
@@ -121,3 +123,75 @@ async def test_a_database_that_is_behind_is_not_ready(client: httpx.AsyncClient,
         async with app.state.db.engine.begin() as conn:
             await conn.execute(sa.text("UPDATE alembic_version SET version_num = :v"),
                                {"v": head_revision()})  # fmt: skip
+
+
+async def test_header_examples_can_be_sent(client: httpx.AsyncClient) -> None:
+    # An If-Match example with "…" could not be sent at all: header values are latin-1.
+    spec = (await client.get("/openapi.json")).json()
+    for item in spec["paths"].values():
+        for op in item.values():
+            for parameter in op.get("parameters", []):
+                if parameter["in"] == "header":
+                    for example in parameter["schema"].get("examples", []):
+                        example.encode("latin-1")
+
+
+async def test_text_patterns_refuse_what_the_api_refuses(
+    client: httpx.AsyncClient, admin: Credential
+) -> None:
+    # Control characters and blank names were refused (422) while the contract allowed them.
+    schemas = (await client.get("/openapi.json")).json()["components"]["schemas"]
+    line = re.compile(schemas["AuthorTranslationIn"]["properties"]["name"]["pattern"])
+    text = re.compile(schemas["AuthorTranslationIn"]["properties"]["bio"]["pattern"])
+    cases = [
+        ("Olena", "Covers\tsecurity.\nAnd defence.", 201),
+        ("  Olena ", "", 201),
+        ("   ", "", 422),
+        ("\u3000", "", 422),
+        ("Ole\x13na", "", 422),
+        ("Ole\x85na", "", 422),
+        ("Olena", "Bio\x0b", 422),
+    ]
+    for name, bio, status in cases:
+        assert bool(line.search(name) and text.search(bio)) is (status == 201), (name, bio)
+        r = await client.post(
+            "/v1/admin/authors",
+            json={"translations": {"en": {"name": name, "bio": bio}}},
+            headers=admin.headers,
+        )
+        assert r.status_code == status, r.text
+
+
+async def test_language_maps_and_id_lists_say_what_they_refuse(
+    client: httpx.AsyncClient, admin: Credential
+) -> None:
+    schemas = (await client.get("/openapi.json")).json()["components"]["schemas"]
+    translations = schemas["TermUpdate"]["properties"]["translations"]
+    assert translations["propertyNames"] == {"pattern": "^[a-z][a-z0-9-]{1,7}$"}
+    assert translations["additionalProperties"]["anyOf"][0]["$ref"].endswith("TermTranslationIn")
+    assert schemas["ArticleCreate"]["properties"]["author_ids"]["uniqueItems"] is True
+    h = admin.headers
+    body = {"translations": {"Not a language": {"name": "NATO"}}}
+    problem(await client.post("/v1/admin/tags", json=body, headers=h), 422)
+    author = await create_term(client, admin, "authors", en="Olena")
+    article = {
+        "original_language": "en",
+        "author_ids": [author["id"], author["id"]],
+        "translations": {"en": {"title": "Twice"}},
+    }
+    problem(await client.post("/v1/admin/articles", json=article, headers=h), 422)
+
+
+async def test_links_name_real_operations_and_parameters(client: httpx.AsyncClient) -> None:
+    spec = add_links((await client.get("/openapi.json")).json())
+    operations = {op["operationId"]: op for item in spec["paths"].values() for op in item.values()}
+    linked = 0
+    for op in operations.values():
+        for response in op["responses"].values():
+            for link in response.get("links", {}).values():
+                target = operations[link["operationId"]]
+                names = {p["name"] for p in target.get("parameters", [])}
+                assert set(link.get("parameters", {})) <= names, link
+                assert "parameters" in link or "requestBody" in target, link
+                linked += 1
+    assert linked >= 40

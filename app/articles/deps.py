@@ -40,7 +40,7 @@ def if_match_header(
             max_length=1000,
             description="The ETag of the version this write is based on. Required to change "
             "an existing resource: missing → 428, stale → 412.",
-            examples=['"translation-6f1c…-v3"'],
+            examples=['"translation-6f1c2d8e-0b4a-4c1e-9a57-3f2b8c9d0e1f-v3"'],
         ),
     ] = None,
 ) -> str | None:

@@ -4,20 +4,23 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from pydantic.config import JsonDict
 
 from app.kit import examples as ex
 from app.kit.schema import (
     Html,
     HttpUrl,
+    InContract,
     LanguageKey,
+    LanguageMap,
     LongLine,
     Name,
     Paragraph,
     ReadSchema,
     Schema,
     Slug,
+    Timestamp,
     Title,
 )
 from app.models import Status
@@ -129,8 +132,10 @@ class TranslationIn(Schema):
     seo_description: LongLine | None = None
 
 
-AuthorIds = Annotated[list[uuid.UUID], Field(max_length=20)]
-TagIds = Annotated[list[uuid.UUID], Field(max_length=50)]
+# An id named twice is refused (422), and the contract says so.
+_UNIQUE = InContract((("uniqueItems", True),))
+AuthorIds = Annotated[list[uuid.UUID], Field(max_length=20), _UNIQUE]
+TagIds = Annotated[list[uuid.UUID], Field(max_length=50), _UNIQUE]
 Sources = Annotated[list[Source], Field(max_length=20)]
 
 
@@ -161,7 +166,7 @@ class ArticleCreate(Schema):
     tag_ids: TagIds = Field(default_factory=list)
     cover_media_id: uuid.UUID | None = None
     sources: Sources = Field(default_factory=list)
-    translations: Annotated[dict[LanguageKey, TranslationIn], Field(min_length=1)] = Field(
+    translations: Annotated[LanguageMap[TranslationIn], Field(min_length=1)] = Field(
         description="The first language versions; the original language's is required. "
         "Every translation starts as a draft."
     )
@@ -185,7 +190,7 @@ class PublishIn(Schema):
         json_schema_extra=ex.examples({"publish_at": "2026-11-26T09:00:00+02:00"}, {})
     )
 
-    publish_at: AwareDatetime | None = Field(
+    publish_at: Timestamp | None = Field(
         default=None,
         description="When the translation becomes public; omitted = now. A future time "
         "schedules it: it appears at that moment with no further action.",

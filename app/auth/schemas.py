@@ -1,12 +1,12 @@
 import uuid
 from datetime import datetime
 
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from pydantic.config import JsonDict
 
 from app.auth.service import Role
 from app.kit.examples import examples
-from app.kit.schema import Name, ReadSchema, Schema
+from app.kit.schema import Name, ReadSchema, Schema, Timestamp
 
 # A key for the newswire importer (an author: it files drafts, an editor publishes them).
 _KEY = "nd_YnYJevszWw5J4vNaWRPz5TN7hFcm99GolIZ6S5rLFZQ"
@@ -39,7 +39,7 @@ class ApiKeyCreate(Schema):
 
     name: Name = Field(examples=["partner-site"])
     role: Role = Field(examples=["admin"])
-    expires_at: AwareDatetime | None = Field(
+    expires_at: Timestamp | None = Field(
         default=None, description="After this moment the key is refused; null = never."
     )
 

@@ -53,8 +53,8 @@ class Principal:
 
     @property
     def actor(self) -> str:
-        """How revisions name who made a change."""
-        return f"{self.kind}:{self.name}"
+        """How revisions name who made a change (cut to the 200 characters they keep)."""
+        return f"{self.kind}:{self.name}"[:200]
 
 
 def hash_secret(secret: str) -> str:

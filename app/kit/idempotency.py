@@ -187,7 +187,10 @@ def idempotency_key_header(
     idempotency_key: Annotated[
         str | None,
         Header(
+            min_length=1,
             max_length=255,
+            # What the middleware takes: printable characters (`str.isprintable`, latin-1).
+            pattern=r"^[\x20-\x7e\xa1-\xac\xae-\xff]+$",
             description="Makes this create safe to retry: a retry with the same key and body "
             "gets the first response (`Idempotent-Replayed: true`); another body → 422. "
             "Keys are per credential and kept 48 hours.",

@@ -119,10 +119,12 @@ def _is_idempotent_create(operation: dict[str, Any]) -> bool:
 
 def _keyed_maps(node: Any) -> None:
     """`{lang: value}` maps as `additionalProperties` + `propertyNames`, not Pydantic's
-    `patternProperties`: the same rule, and generators type the values (`dict[str, X]`)."""
+    `patternProperties` (with `additionalProperties: false`): the same rule, and
+    generators type the values (`dict[str, X]`)."""
     if isinstance(node, dict):
         patterns = node.get("patternProperties")
-        if isinstance(patterns, dict) and len(patterns) == 1 and "additionalProperties" not in node:
+        others = node.get("additionalProperties", False)
+        if isinstance(patterns, dict) and len(patterns) == 1 and others is False:
             ((pattern, value),) = patterns.items()
             del node["patternProperties"]
             node["additionalProperties"] = value

@@ -1,9 +1,23 @@
 """Pydantic building blocks: the input base class and the text types every write uses."""
 
+import re
 import unicodedata
-from typing import Annotated
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    StringConstraints,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from app.kit.slugs import MAX_SLUG_LENGTH, SLUG_PATTERN
 
@@ -38,10 +52,41 @@ class ReadSchema(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+@dataclass(frozen=True)
+class InContract:
+    """Adds JSON Schema keywords that a validator enforces in code, so the contract says it."""
+
+    keywords: tuple[tuple[str, Any], ...]
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema.update(self.keywords)
+        return schema
+
+
+# What `_clean` and the stripping refuse, as patterns: control characters, and a line with
+# nothing but spaces where a value is required.
+_CONTROL = "\\u0000-\\u001f\\u007f-\\u009f"
+_SPACE = " \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+LINE_PATTERN = f"^[^{_CONTROL}]*$"
+NONBLANK_LINE_PATTERN = f"^[^{_CONTROL}]*[^{_CONTROL}{_SPACE}][^{_CONTROL}]*$"
+TEXT_PATTERN = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+
+
+def _line_first(value: object) -> object:
+    # Normalized before the lengths are checked: NFC can lengthen text (U+0958 is two
+    # characters in NFC), and what is stored must fit its column.
+    return _line(value) if isinstance(value, str) else value
+
+
 def _bounded_line(max_length: int, min_length: int = 1) -> list[object]:
+    pattern = NONBLANK_LINE_PATTERN if min_length else LINE_PATTERN
     return [
         StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
-        AfterValidator(_line),
+        BeforeValidator(_line_first),
+        InContract((("pattern", pattern),)),
     ]
 
 
@@ -50,12 +95,15 @@ Name = Annotated[str, *_bounded_line(200)]
 Title = Annotated[str, *_bounded_line(300)]
 LongLine = Annotated[str, *_bounded_line(500, min_length=0)]
 # Running text: NFC, no control characters but line breaks and tabs.
-Paragraph = Annotated[str, StringConstraints(max_length=5_000), AfterValidator(_text)]
-Html = Annotated[str, StringConstraints(max_length=500_000), AfterValidator(_text)]
+_TEXT = InContract((("pattern", TEXT_PATTERN),))
+Paragraph = Annotated[str, StringConstraints(max_length=5_000), AfterValidator(_text), _TEXT]
+Html = Annotated[str, StringConstraints(max_length=500_000), AfterValidator(_text), _TEXT]
 HttpUrl = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True, max_length=2048, pattern=r"^(https?://[^\s]+|/[^\s]*)$"
+        strip_whitespace=True,
+        max_length=2048,
+        pattern=r"^(https?://[^\s\x00-\x1f\x7f-\x9f]+|/[^\s\x00-\x1f\x7f-\x9f]*)$",
     ),
     AfterValidator(_line),
 ]
@@ -64,6 +112,25 @@ LanguageKey = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,7}$"),
 ]
+
+V = TypeVar("V")
+# Keys that are not language codes are refused; `additionalProperties` says so in the contract
+# (a pattern-keyed dict alone only describes the keys that match).
+LanguageMap = Annotated[dict[LanguageKey, V], InContract((("additionalProperties", False),))]
+
+_RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)")
+
+
+def _rfc3339(value: object) -> object:
+    # Pydantic alone also takes Unix times (`0.5`) and a space for the `T`: not what the
+    # contract's `format: date-time` promises, and not what a client should come to rely on.
+    if isinstance(value, datetime) or (isinstance(value, str) and _RFC3339.fullmatch(value)):
+        return value
+    raise ValueError("expected an RFC 3339 date-time with its offset, e.g. 2026-12-01T09:00:00Z")
+
+
+# A moment in time, as RFC 3339 text with an offset.
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
 
 Slug = Annotated[
     str,

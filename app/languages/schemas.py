@@ -4,7 +4,7 @@ from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 from pydantic.config import JsonDict
 
 from app.kit.examples import examples
-from app.kit.schema import Name, ReadSchema, Schema
+from app.kit.schema import InContract, LanguageKey, Name, ReadSchema, Schema
 from app.search.analysis import ANALYSERS
 
 
@@ -64,6 +64,10 @@ class LanguageList(ReadSchema):
     items: list[LanguageRead]
 
 
+# Each fallback may be named once (422 otherwise), and the contract says so.
+_UNIQUE = InContract((("uniqueItems", True),))
+# The languages table keeps names in 64 characters.
+LanguageName = Annotated[Name, Field(max_length=64)]
 LANGUAGE_CODE = r"^[a-z]{2,3}(-[a-z0-9]{2,4})?$"
 BCP47_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 
@@ -78,9 +82,9 @@ class LanguageCreate(Schema):
     bcp47: Annotated[str, StringConstraints(pattern=BCP47_TAG, max_length=35)] = Field(
         examples=["pl"]
     )
-    name: Name = Field(examples=["Polish"])
-    native_name: Name = Field(examples=["Polski"])
-    fallbacks: Annotated[list[str], Field(max_length=10)] = Field(
+    name: LanguageName = Field(examples=["Polish"])
+    native_name: LanguageName = Field(examples=["Polski"])
+    fallbacks: Annotated[list[LanguageKey], Field(max_length=10), _UNIQUE] = Field(
         default_factory=list, examples=[["en"]]
     )
     text_search: TextSearch | None = Field(
@@ -94,7 +98,7 @@ class LanguageUpdate(Schema):
     model_config = ConfigDict(json_schema_extra=examples({"fallbacks": ["en", "ua"]}))
 
     bcp47: Annotated[str, StringConstraints(pattern=BCP47_TAG, max_length=35)] | None = None
-    name: Name | None = None
-    native_name: Name | None = None
-    fallbacks: Annotated[list[str], Field(max_length=10)] | None = None
+    name: LanguageName | None = None
+    native_name: LanguageName | None = None
+    fallbacks: Annotated[list[LanguageKey], Field(max_length=10), _UNIQUE] | None = None
     text_search: TextSearch | None = None

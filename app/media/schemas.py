@@ -8,7 +8,7 @@ from pydantic import ConfigDict, Field
 from pydantic.config import JsonDict
 
 from app.kit import examples as ex
-from app.kit.schema import HttpUrl, LanguageKey, LongLine, Name, Paragraph, ReadSchema, Schema
+from app.kit.schema import HttpUrl, LanguageMap, LongLine, Name, Paragraph, ReadSchema, Schema
 
 
 def _texts(*languages: str) -> JsonDict:
@@ -53,7 +53,7 @@ class MediaCreate(Schema):
     credit: Annotated[Name, Field(max_length=200)] | None = Field(
         default=None, examples=["Getty Images"]
     )
-    translations: dict[LanguageKey, MediaTranslationIn] = Field(
+    translations: LanguageMap[MediaTranslationIn] = Field(
         default_factory=dict,
         examples=[{"en": {"caption": "Leaders at the summit", "alt": "Leaders on a stage"}}],
     )
@@ -66,7 +66,7 @@ class MediaUpdate(Schema):
     width: Annotated[int, Field(ge=1, le=100_000)] | None = None
     height: Annotated[int, Field(ge=1, le=100_000)] | None = None
     credit: Name | None = None
-    translations: dict[LanguageKey, MediaTranslationIn | None] = Field(
+    translations: LanguageMap[MediaTranslationIn | None] = Field(
         default_factory=dict,
         description="Languages to add or change; `null` removes that language's texts.",
     )

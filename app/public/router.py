@@ -5,14 +5,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
-from pydantic import AwareDatetime
 
 from app.articles import preview
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.kit.clock import NowDep
 from app.kit.openapi import headers
-from app.kit.schema import Slug
+from app.kit.schema import Slug, Timestamp
 from app.languages.deps import LanguageDep
 from app.public import service
 from app.public.schemas import ArticlePage, PublicArticle
@@ -47,10 +46,10 @@ async def list_articles(
     category: Annotated[FilterSlug, Query(description="Category slug in this language.")] = None,
     author: Annotated[FilterSlug, Query(description="Author slug in this language.")] = None,
     published_after: Annotated[
-        AwareDatetime | None, Query(description="First published at or after this time.")
+        Timestamp | None, Query(description="First published at or after this time.")
     ] = None,
     published_before: Annotated[
-        AwareDatetime | None, Query(description="First published before this time.")
+        Timestamp | None, Query(description="First published before this time.")
     ] = None,
     q: Annotated[
         str | None,

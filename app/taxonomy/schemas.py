@@ -8,7 +8,7 @@ from pydantic import ConfigDict, Field
 from pydantic.config import JsonDict
 
 from app.kit import examples as ex
-from app.kit.schema import LanguageKey, Name, Paragraph, ReadSchema, Schema, Slug
+from app.kit.schema import LanguageMap, Name, Paragraph, ReadSchema, Schema, Slug
 
 _TAG: JsonDict = {
     "id": ex.TAG_TRANSPORT_ID,
@@ -60,7 +60,7 @@ class TermCreate(Schema):
         )
     )
 
-    translations: Annotated[dict[LanguageKey, TermTranslationIn], Field(min_length=1)] = Field(
+    translations: Annotated[LanguageMap[TermTranslationIn], Field(min_length=1)] = Field(
         examples=[{"ua": {"name": "НАТО"}, "en": {"name": "NATO"}}]
     )
 
@@ -72,7 +72,7 @@ class TermUpdate(Schema):
         )
     )
 
-    translations: dict[LanguageKey, TermTranslationIn | None] = Field(
+    translations: LanguageMap[TermTranslationIn | None] = Field(
         description="Languages to add or change; `null` removes that language's name.",
         examples=[{"en": {"name": "NATO", "slug": "nato"}, "ru": None}],
     )
@@ -90,7 +90,7 @@ class AuthorCreate(Schema):
         )
     )
 
-    translations: Annotated[dict[LanguageKey, AuthorTranslationIn], Field(min_length=1)] = Field(
+    translations: Annotated[LanguageMap[AuthorTranslationIn], Field(min_length=1)] = Field(
         examples=[{"en": {"name": "Jane Doe", "bio": "Covers security and defence."}}]
     )
 
@@ -102,7 +102,7 @@ class AuthorUpdate(Schema):
         )
     )
 
-    translations: dict[LanguageKey, AuthorTranslationIn | None]
+    translations: LanguageMap[AuthorTranslationIn | None]
 
 
 class TermTranslationRead(ReadSchema):

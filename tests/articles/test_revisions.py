@@ -74,3 +74,20 @@ async def test_restore_makes_a_new_revision(client: httpx.AsyncClient, admin: Cr
     assert (await client.get(f"{base}/translations/ua", headers=admin.headers)).json()[
         "title"
     ] == "Перша версія"
+
+
+async def test_a_long_credential_name_still_records_who(
+    client: httpx.AsyncClient, admin: Credential
+) -> None:
+    # A key's name may be 200 characters; "api_key:" + name used to overflow the revision's
+    # 200-character actor column (a 500 on PostgreSQL).
+    created = await client.post(
+        "/v1/admin/api-keys", json={"name": "k" * 200, "role": "editor"}, headers=admin.headers
+    )
+    assert created.status_code == 201, created.text
+    editor = Credential(created.json()["key"])
+    article = await create_article(client, editor, translations={"ua": text("Довге ім'я")})
+    items = (
+        await client.get(f"/v1/admin/articles/{article['id']}/revisions", headers=editor.headers)
+    ).json()["items"]
+    assert items and all(r["actor"] == ("api_key:" + "k" * 200)[:200] for r in items)

@@ -320,3 +320,17 @@ async def test_delete_article(client: httpx.AsyncClient, admin: Credential) -> N
     ).status_code == 204
     problem(await client.get(path, headers=admin.headers), 404)
     problem(await client.get("/v1/admin/articles/not-a-uuid", headers=admin.headers), 422)
+
+
+async def test_publish_at_is_an_rfc_3339_string(
+    client: httpx.AsyncClient, admin: Credential
+) -> None:
+    article = await create_article(client, admin, translations={"ua": text("Коли")})
+    path = f"/v1/admin/articles/{article['id']}/translations/ua/publish"
+    for bad in (0.5, 1_900_000_000, "2026-12-01 09:00:00Z"):
+        r = await client.post(path, json={"publish_at": bad}, headers=admin.headers)
+        problem(r, 422)
+    got = await client.get(f"/v1/admin/articles/{article['id']}", headers=admin.headers)
+    assert got.json()["translations"]["ua"]["status"] == "draft"
+    r = await client.post(path, json={"publish_at": "2026-12-01T09:00:00Z"}, headers=admin.headers)
+    assert r.status_code == 200, r.text

@@ -103,3 +103,37 @@ async def test_negotiation_picks_the_best_public_version(
     problem(await client.get("/v1/articles/6f1c6d0e-0000-4000-8000-000000000000"), 404)
     draft_only = await create_article(client, admin)
     problem(await client.get(f"/v1/articles/{draft_only['id']}"), 404)
+
+
+async def test_names_fit_the_languages_table(client: httpx.AsyncClient, admin: Credential) -> None:
+    # Names up to 200 characters passed validation into a 64-character column: a 500 on
+    # PostgreSQL, silently stored on SQLite.
+    h = admin.headers
+    problem(
+        await client.post("/v1/admin/languages", json={**POLISH, "name": "P" * 65}, headers=h), 422
+    )
+    r = await client.post("/v1/admin/languages", json={**POLISH, "name": "P" * 64}, headers=h)
+    assert r.status_code == 201, r.text
+    problem(
+        await client.patch("/v1/admin/languages/pl", json={"native_name": "P" * 65}, headers=h),
+        422,
+    )
+    got = {lang["code"]: lang for lang in (await client.get("/v1/languages")).json()["items"]}
+    assert got["pl"]["name"] == "P" * 64 and got["pl"]["native_name"] == "Polski"
+
+
+async def test_fallbacks_are_language_codes(client: httpx.AsyncClient, admin: Credential) -> None:
+    # Found by schemathesis: a fallback with a NUL reached a query (500 on PostgreSQL).
+    h = admin.headers
+    base = {"code": "pl", "bcp47": "pl", "name": "Polish", "native_name": "Polski"}
+    for fallbacks in (["e\x00n"], ["EN"], [""], ["en", "en"]):
+        body = {**base, "fallbacks": fallbacks}
+        problem(await client.post("/v1/admin/languages", json=body, headers=h), 422)
+    problem(await client.patch("/v1/admin/languages/ua", json={"fallbacks": ["\x00"]},
+                               headers=h), 422)  # fmt: skip
+    assert [lang["code"] for lang in (await client.get("/v1/languages")).json()["items"]] == [
+        "ua", "en", "ru",
+    ]  # fmt: skip
+    created = await client.post("/v1/admin/languages", json={**base, "fallbacks": ["en"]},
+                                headers=h)  # fmt: skip
+    assert created.status_code == 201 and created.json()["fallbacks"] == ["en"]

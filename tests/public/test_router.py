@@ -149,3 +149,13 @@ async def test_taxonomy_pages_are_localized_and_count_only_public(
     assert (await client.get("/v1/ua/categories/svit")).status_code == 200
     problem(await client.get("/v1/ua/authors/nobody"), 404)
     assert (await client.get("/v1/ua/authors")).json()["items"] == []
+
+
+async def test_dates_in_the_query_are_rfc_3339_only(client: httpx.AsyncClient) -> None:
+    # Pydantic also read `0.5` as a Unix time and a space for the `T` (schemathesis found
+    # `published_before=0.5` answered 200 although the contract says `format: date-time`).
+    for bad in ("0.5", "1700000000", "2026-01-01 10:00:00Z", "2026-01-01T10:00:00"):
+        body = problem(await client.get("/v1/ua/articles", params={"published_before": bad}), 422)
+        assert body["errors"][0]["loc"] == ["query", "published_before"]
+    r = await client.get("/v1/ua/articles", params={"published_after": "2026-01-01T10:00:00+02:00"})
+    assert r.status_code == 200, r.text

@@ -102,3 +102,17 @@ async def test_deleting_a_tag_removes_it_from_articles(
     ).status_code == 204
     body = (await client.get(f"/v1/ua/articles/{article['translations']['ua']['slug']}")).json()
     assert body["tags"] == []
+
+
+async def test_lengths_count_the_stored_nfc_text(
+    client: httpx.AsyncClient, admin: Credential
+) -> None:
+    # U+0958 is two characters in NFC: 150 of them passed the 200-character limit and then
+    # overflowed the 200-character column (a 500 on PostgreSQL).
+    h = admin.headers
+    body = {"translations": {"en": {"name": "\u0958" * 150}}}
+    problem(await client.post("/v1/admin/tags", json=body, headers=h), 422)
+    body = {"translations": {"en": {"name": "\u0958" * 100}}}
+    r = await client.post("/v1/admin/tags", json=body, headers=h)
+    assert r.status_code == 201, r.text
+    assert r.json()["translations"]["en"]["name"] == "\u0915\u093c" * 100

@@ -1,5 +1,6 @@
 """Users, login and tokens: Argon2id, one answer for every failure, changes take effect at once."""
 
+import re
 import subprocess
 import sys
 
@@ -118,3 +119,24 @@ def test_cli_create_user_reads_the_password_from_stdin(empty_database: str) -> N
         input="short\n", env=env, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert short.returncode == 2
+
+
+async def test_the_contract_says_which_logins_and_emails_are_refused(
+    client: httpx.AsyncClient, admin: Credential
+) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    schemas = spec["components"]["schemas"]
+    form = schemas["TokenRequest"]["properties"]
+    # An empty username or password was refused as missing while the contract allowed "".
+    assert form["username"]["minLength"] == form["password"]["minLength"] == 1
+    problem(await _login(client, "", PASSWORD), 422)
+    problem(await _login(client, "olena@newsroom.example", ""), 422)
+    # email-validator refuses special-use domains (.test, .local, ...): the contract says so.
+    email = re.compile(schemas["UserCreate"]["properties"]["email"]["pattern"])
+    base = {"display_name": "A", "role": "translator", "password": PASSWORD}
+    for address, status in (("x@newsroom.local", 422), ("x@b.TEST", 422), ("x@b.example", 201)):
+        assert bool(email.search(address)) is (status == 201), address
+        r = await client.post(
+            "/v1/admin/users", json={**base, "email": address}, headers=admin.headers
+        )
+        assert r.status_code == status, r.text
