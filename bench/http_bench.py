@@ -653,6 +653,26 @@ def bench_server(
     return run
 
 
+def touch_languages(base: str, workers: int) -> list[str]:
+    """A search and a list page in every language, several at once so that each worker
+    gets some: a worker's memory counts what serving all languages loads (each search
+    analyser has its dictionaries). The languages touched."""
+    with httpx.Client(base_url=base, timeout=120) as client:
+        codes = [item["code"] for item in client.get("/v1/languages").json()["items"]]
+        paths = []
+        for code in codes:
+            items = client.get(f"/v1/{code}/articles?limit=1").json()["items"]
+            words = WORD.findall(items[0]["title"]) if items else []
+            paths += [f"/v1/{code}/articles", search_path(code, words[0] if words else "news")]
+
+    async def burst() -> None:
+        async with httpx.AsyncClient(base_url=base, timeout=120) as client:
+            await asyncio.gather(*(client.get(p) for p in paths * 4 * workers))
+
+    asyncio.run(burst())
+    return codes
+
+
 def slow_note(results: list[CaseResult], duration_s: int) -> str | None:
     """Cases whose app latency is long against the run (each run starts cold)."""
     slow = [r for r in results if r.app_p50_ms * 3 > duration_s * 1000]
@@ -699,6 +719,8 @@ def measure_mode(
             plan.created.clear()
             if failures:
                 run.notes.append(f"could not delete bench articles: {', '.join(failures[:5])}")
+    languages = touch_languages(app.base, app.workers)
+    run.facts["memory measured"] = f"after the load and searches in {', '.join(languages)}"
     rss = run.rss_mb[f"app, cache {mode}"] = app.worker_rss_mb()
     log(f"    RSS per worker: {', '.join(f'{mb:.0f} MB' for mb in rss)}")
 
