@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,12 @@ class Settings(BaseSettings):
     media_dir: Path = Path("media")
     cors_origins: list[str] = []
     cache_control: str = "public, max-age=30, stale-while-revalidate=300"
+    # The in-process response cache of public GETs (`off` for measurement), its memory
+    # bound per worker, and how long an entry lives at most (purges are what keep it
+    # fresh; this only limits the damage of a purge lost in transit).
+    cache: Literal["on", "off"] = "on"
+    cache_max_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
+    cache_ttl_seconds: float = Field(default=300.0, gt=0)
     max_body_bytes: int = 1024 * 1024
     token_ttl_minutes: int = 12 * 60
     # Rate limits, as "N/second|minute|hour|day"; unset (empty) = off.

@@ -5,7 +5,7 @@ after the endpoint returns and before the response is sent, and rolls back on er
 """
 
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import event
@@ -16,6 +16,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+if TYPE_CHECKING:
+    from app.cache.cache import ResponseCache
 
 
 def is_sqlite(url: str) -> bool:
@@ -54,6 +57,7 @@ class Database:
     """The engine and the two session factories of one running app."""
 
     def __init__(self, url: str, *, pool_size: int = 20) -> None:
+        from app.cache import keys  # noqa: F401  (collects what each write purges)
         from app.search import index  # noqa: F401  (keeps the search index in step)
 
         self.url = url
@@ -73,15 +77,26 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's session; a write's cache purges ride on its commit (`app.cache`)."""
+    from app.cache.keys import take
+
     db: Database = request.app.state.db
+    cache: ResponseCache | None = getattr(request.app.state, "response_cache", None)
     factory = db.reader if request.method in SAFE_METHODS else db.writer
     async with factory() as session:
         try:
             yield session
+            await session.flush()
+            purged = take(session.sync_session)
+            if purged and cache is not None:
+                await cache.bus.stage(session, purged)
             await session.commit()
         except BaseException:
             await session.rollback()
             raise
+    if purged and cache is not None:
+        cache.purge(purged)
+        await cache.bus.published(purged)
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

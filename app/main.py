@@ -11,6 +11,9 @@ from fastapi.openapi.utils import get_openapi
 
 from app import __doc__ as app_doc
 from app.api import router
+from app.cache.bus import bus_for
+from app.cache.cache import ResponseCache
+from app.cache.middleware import ResponseCacheMiddleware
 from app.config import Settings, get_settings
 from app.db import Database
 from app.errors import install_error_handlers
@@ -58,9 +61,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.db = Database(settings.database_url, pool_size=settings.database_pool_size)
         app.state.rate_limits = RateLimits(settings)
+        app.state.response_cache = None
+        if settings.cache == "on":
+            app.state.response_cache = ResponseCache(
+                app.state.db.engine,
+                bus_for(settings.database_url, settings.redis_url, app.state.db.engine),
+                max_bytes=settings.cache_max_bytes,
+                ttl=settings.cache_ttl_seconds,
+            )
+            await app.state.response_cache.start()
         try:
             yield
         finally:
+            if app.state.response_cache is not None:
+                await app.state.response_cache.stop()
             app.state.rate_limits.close()
             await app.state.db.dispose()
 
@@ -89,6 +103,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(router)
+    # Innermost: answers cached public GETs before routing; CORS (outside it) still
+    # adds its headers per request.
+    app.add_middleware(ResponseCacheMiddleware)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -103,6 +103,7 @@ async def test_trilingual_article_end_to_end(client: httpx.AsyncClient, admin: C
     # OSINT has no Ukrainian name, so it is not shown on Ukrainian pages.
     assert [t["name"] for t in body["tags"]] == ["НАТО", "Кібербезпека"]
     assert body["cover"] == {
+        "id": photo["id"],
         "url": photo["url"],
         "width": 1600,
         "height": 900,

@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
+from app.cache import keys
 from app.config import Settings
 from app.db import SessionDep
 from app.errors import problem_responses
@@ -67,7 +68,10 @@ async def get_feed(
         category=category,
         self_link=str(request.url),
     )
-    return _answer(request, xml.rss(feed), RSS, {"Content-Language": language.bcp47})
+    # Items show their terms' names: a rename of any term purges the feeds.
+    purged_by = {keys.LISTS, keys.listing(language.code), "tags", "categories", "authors"}
+    headers = {"Content-Language": language.bcp47, "Surrogate-Key": keys.header(purged_by)}
+    return _answer(request, xml.rss(feed), RSS, headers)
 
 
 @router.get(
@@ -80,7 +84,7 @@ async def get_feed(
 async def get_sitemap(request: Request, session: SessionDep, now: NowDep) -> Response:
     """Every public article version with its hreflang alternates; newest 50,000 URLs at most."""
     urls = await service.sitemap(session, now=now, settings=request.app.state.settings)
-    return _answer(request, xml.sitemap(urls), XML)
+    return _answer(request, xml.sitemap(urls), XML, {"Surrogate-Key": "sitemap"})
 
 
 @router.get(
@@ -93,4 +97,4 @@ async def get_sitemap(request: Request, session: SessionDep, now: NowDep) -> Res
 async def get_news_sitemap(request: Request, session: SessionDep, now: NowDep) -> Response:
     """Google News sitemap: public versions first published in the last 48 hours (1,000 max)."""
     urls = await service.news(session, now=now, settings=request.app.state.settings)
-    return _answer(request, xml.news_sitemap(urls), XML)
+    return _answer(request, xml.news_sitemap(urls), XML, {"Surrogate-Key": "sitemap"})

@@ -12,6 +12,8 @@ here once, by rule, so that no operation can forget it:
   and mark replays with `Idempotent-Replayed`;
 - a 412 may carry the resource's current `ETag`;
 - maps keyed by language code are typed maps (`additionalProperties`);
+- public GETs (cached, see `app.cache`) declare `If-None-Match`, 304, `ETag`,
+  `Cache-Control` and `Surrogate-Key`;
 - public responses of a language (`/v1/{lang}/...`) declare `Content-Language` and
   `Cache-Control`.
 
@@ -21,6 +23,7 @@ Routers name the other headers they set with `headers(...)`.
 from http import HTTPStatus
 from typing import Any
 
+from app.cache.middleware import MAX_IF_NONE_MATCH
 from app.errors import PROBLEM_MEDIA_TYPE
 
 _PROBLEM = {"$ref": "#/components/schemas/Problem"}
@@ -69,6 +72,13 @@ HEADERS: dict[str, dict[str, Any]] = {
         "schema": {"type": "string"},
         "required": True,
     },
+    "Surrogate-Key": {
+        "description": "Space-separated names of what the response shows (the article, its "
+        "language version, its terms, its cover, the lists of its language), for purging a "
+        "CDN exactly: a write purges the keys it changed.",
+        "schema": {"type": "string", "examples": ["article-03ba464b-… list-ua lists"]},
+        "required": True,
+    },
     "Idempotent-Replayed": {
         "description": "`true` when this is the stored response of an earlier request with "
         "the same `Idempotency-Key`.",
@@ -102,12 +112,32 @@ def problem(status: int, description: str | None = None) -> dict[str, Any]:
     }
 
 
-def _operations(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+def _operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     return [
-        (path, operation)
+        (path, method, operation)
         for path, item in schema.get("paths", {}).items()
-        for operation in item.values()
+        for method, operation in item.items()
     ]
+
+
+def _is_cached_read(path: str, method: str, operation: dict[str, Any]) -> bool:
+    """A public GET that answers 200 with `public` caching (not a preview)."""
+    return (
+        method == "get"
+        and path.startswith("/v1/")
+        and not path.startswith(("/v1/admin/", "/v1/auth/"))
+        and "/preview/" not in path
+        and "200" in operation.get("responses", {})
+    )
+
+
+IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "ETags the client holds: 304 Not Modified when the current one is among them.",
+    "schema": {"type": "string", "maxLength": MAX_IF_NONE_MATCH},
+}
 
 
 def _is_idempotent_create(operation: dict[str, Any]) -> bool:
@@ -144,8 +174,16 @@ def finish(schema: dict[str, Any]) -> dict[str, Any]:
     for name in ("HTTPValidationError", "ValidationError"):
         components.get("schemas", {}).pop(name, None)
 
-    for path, operation in _operations(schema):
+    for path, method, operation in _operations(schema):
         responses: dict[str, Any] = operation.setdefault("responses", {})
+        cached = _is_cached_read(path, method, operation)
+        if cached:
+            operation.setdefault("parameters", []).append(dict(IF_NONE_MATCH))
+            responses["304"] = {
+                "description": "Not modified: the `If-None-Match` ETag is current.",
+                "headers": headers("ETag", "Cache-Control"),
+            }
+            responses.setdefault("422", problem(422))
         if path.startswith("/v1/") and (not path.startswith("/v1/auth/") or "429" in responses):
             responses["429"] = problem(429, "Too many requests: over the rate limit.")
             responses["429"]["headers"] = headers("Retry-After")
@@ -164,6 +202,8 @@ def finish(schema: dict[str, Any]) -> dict[str, Any]:
             declared = response.setdefault("headers", {})
             if code == "412":
                 declared.update(optional_header("ETag"))
+            if code == "200" and cached:
+                declared.update(headers("ETag", "Cache-Control", "Surrogate-Key"))
             if code[0] == "2":
                 if path.startswith("/v1/{lang}/"):
                     declared.update(headers("Content-Language"))

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Path, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.deps import AdminDep
@@ -20,9 +20,11 @@ router = APIRouter(tags=["languages"])
     summary="List languages",
     response_model=LanguageList,
 )
-async def list_languages(session: SessionDep) -> LanguageList:
+async def list_languages(request: Request, response: Response, session: SessionDep) -> LanguageList:
     """The languages content is published in, with their BCP 47 tags and fallbacks."""
     languages = await service.list_all(session)
+    response.headers["Cache-Control"] = request.app.state.settings.cache_control
+    response.headers["Surrogate-Key"] = "languages"
     return LanguageList(items=[LanguageRead.model_validate(lang) for lang in languages])
 
 

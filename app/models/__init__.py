@@ -14,6 +14,7 @@ from app.models.article import (
 )
 from app.models.author import Author, AuthorTranslation
 from app.models.base import Base, utcnow
+from app.models.cache import CacheInvalidation
 from app.models.idempotency import IdempotencyKey
 from app.models.language import Language
 from app.models.media import Media, MediaTranslation
@@ -33,6 +34,7 @@ __all__ = [
     "Author",
     "AuthorTranslation",
     "Base",
+    "CacheInvalidation",
     "Category",
     "CategoryTranslation",
     "IdempotencyKey",

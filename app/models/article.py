@@ -119,6 +119,8 @@ class Translation(IdMixin, Base):
         Index(
             "ix_translations_public_list", "language", "published_at", "id", "status", "publish_at"
         ),
+        # When the next scheduled version goes public (the response cache's horizon).
+        Index("ix_translations_schedule", "status", "publish_at"),
     )
 
     article_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from app.articles import preview
+from app.cache import keys
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.kit.clock import NowDep
@@ -84,6 +85,7 @@ async def list_articles(
     if next_cursor is not None:
         next_url = request.url.include_query_params(cursor=next_cursor)
         response.headers["Link"] = f'<{next_url.path}?{next_url.query}>; rel="next"'
+    response.headers["Surrogate-Key"] = keys.of_list(language.code, items)
     return ArticlePage(items=items, next_cursor=next_cursor)
 
 
@@ -114,6 +116,9 @@ async def get_article(
     links = [f'<{a.path}>; rel="alternate"; hreflang="{a.bcp47}"' for a in article.alternates]
     if links:
         response.headers["Link"] = ", ".join(links)
+    response.headers["Surrogate-Key"] = keys.header(
+        {*keys.of_article(article), keys.article(article.id, language.code)}
+    )
     return article
 
 

@@ -16,6 +16,7 @@ _METRO_CARD: JsonDict = {
     "title": ex.TITLE["ua"],
     "lead": ex.LEAD["ua"],
     "cover": {
+        "id": ex.MEDIA_ID,
         "url": ex.COVER_URL,
         "width": ex.COVER_WIDTH,
         "height": ex.COVER_HEIGHT,
@@ -54,6 +55,7 @@ _EARLIER_CARD: JsonDict = {
 
 
 class Cover(BaseModel):
+    id: uuid.UUID = Field(description="The media record's id.")
     url: str
     width: int
     height: int

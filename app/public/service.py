@@ -143,6 +143,7 @@ class _Related:
             ):
                 media = m[0]
                 related.covers[media.id] = Cover(
+                    id=media.id,
                     url=media.url,
                     width=media.width,
                     height=media.height,

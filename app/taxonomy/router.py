@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Response, status
 
 from app.auth.deps import EditorDep, PrincipalDep
+from app.cache import keys
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.kit.clock import NowDep
@@ -146,8 +147,13 @@ def public_routes(
         summary=f"List {plural.lower()} in a language",
         response_model=list_schema,
     )
-    async def list_localized(language: LanguageDep, session: SessionDep, now: NowDep) -> Any:
+    async def list_localized(
+        language: LanguageDep, response: Response, session: SessionDep, now: NowDep
+    ) -> Any:
         rows = await service.localized(session, kind, language=language.code, now=now)
+        response.headers["Surrogate-Key"] = keys.header(
+            {path, keys.LISTS, keys.listing(language.code)}
+        )
         return list_schema(items=[_localized(item_schema, *row) for row in rows])
 
     @router.get(
@@ -157,11 +163,15 @@ def public_routes(
         response_model=item_schema,
     )
     async def get_localized(
-        slug: Slug, language: LanguageDep, session: SessionDep, now: NowDep
+        slug: Slug, language: LanguageDep, response: Response, session: SessionDep, now: NowDep
     ) -> Any:
         rows = await service.localized(session, kind, language=language.code, now=now, slug=slug)
         if not rows:
             raise NotFound(f"No {kind.label} '{slug}' in language '{language.code}'.")
+        ident = rows[0][0]
+        response.headers["Surrogate-Key"] = keys.header(
+            {f"{kind.label}-{ident}", keys.LISTS, keys.listing(language.code)}
+        )
         return _localized(item_schema, *rows[0])
 
     list_localized.__doc__ = (

@@ -1,0 +1,114 @@
+"""One worker's response cache: the store, the purges that reach it, and the horizon of
+scheduled publications.
+
+A scheduled version goes public at its time with no write to announce it, so no entry
+outlives the next scheduled publication: `horizon` is that time, entries expire by it,
+and passing it empties the cache. The horizon is read again after every purge (a write
+may have scheduled something) before anything new is stored.
+
+A response is stored only if no purge happened while it was being made (`generation`):
+otherwise it may hold what the purge was about.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.cache.bus import Bus
+from app.cache.store import ALL, Entry, ResponseStore
+from app.models import Status, Translation
+
+log = logging.getLogger("newsdesk.cache")
+CONNECT = 10.0  # seconds a starting worker waits for the invalidation bus
+
+
+class ResponseCache:
+    def __init__(self, engine: AsyncEngine, bus: Bus, *, max_bytes: int, ttl: float) -> None:
+        self.engine = engine
+        self.bus = bus
+        self.store = ResponseStore(max_bytes)
+        self.ttl = ttl
+        self.generation = 0
+        self.horizon: float | None = None  # Unix time of the next scheduled publication
+        self.horizon_known = False
+        self.ready = asyncio.Event()  # the bus listener is connected
+        self._listener: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Start listening for purges; wait (up to `CONNECT`) until the bus is connected.
+        While it is not, nothing is served from or stored in the cache."""
+        self._listener = asyncio.create_task(self.bus.listen(self.purge, self.ready))
+        try:
+            async with asyncio.timeout(CONNECT):
+                await self.ready.wait()
+        except TimeoutError:
+            log.warning("the cache invalidation bus is not connected: cache bypassed until it is")
+
+    async def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+        await self.bus.close()
+
+    def purge(self, keys: set[str]) -> None:
+        """Drop what these surrogate keys name (from this worker's writes or the bus)."""
+        self.generation += 1
+        self.horizon_known = False
+        if keys:
+            self.store.purge(keys)
+
+    def lookup(self, key: str) -> Entry | None:
+        if not self.ready.is_set():
+            return None
+        if self.horizon is not None and time.time() >= self.horizon:
+            log.debug("a scheduled publication is due: cache emptied")
+            self.purge({ALL})
+        return self.store.get(key)
+
+    async def save(
+        self,
+        key: str,
+        generation: int,
+        *,
+        status: int,
+        headers: tuple[tuple[bytes, bytes], ...],
+        body: bytes,
+        etag: bytes,
+        keys: frozenset[str],
+    ) -> None:
+        """Store a response made while the cache was at `generation`, if still current."""
+        if not self.horizon_known:
+            await self._read_horizon()
+        if generation != self.generation or not self.horizon_known or not self.ready.is_set():
+            return
+        lifetime = self.ttl if self.horizon is None else min(self.ttl, self.horizon - time.time())
+        if lifetime > 0:
+            expires = time.monotonic() + lifetime
+            self.store.put(key, Entry(status, headers, body, etag, keys, expires))
+
+    async def _read_horizon(self) -> None:
+        generation = self.generation
+        now = datetime.now(UTC)
+        try:
+            async with self.engine.connect() as conn:
+                at = await conn.scalar(
+                    select(func.min(Translation.publish_at)).where(
+                        Translation.status == Status.scheduled.value,
+                        Translation.publish_at > now,
+                    )
+                )
+        except Exception:
+            log.exception("could not read the next scheduled publication")
+            return
+        if generation != self.generation:
+            return  # purged meanwhile: read again next time
+        if at is not None and at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)
+        self.horizon = at.timestamp() if at is not None else None
+        self.horizon_known = True

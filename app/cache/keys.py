@@ -1,0 +1,140 @@
+"""Surrogate keys: the names a public response carries (`Surrogate-Key`) and a write
+purges, for the response cache and for a CDN alike.
+
+- `article-{id}`: the article's pages, and every list page that shows it; purged by any
+  change to the article or to one of its versions.
+- `article-{id}-{lang}`: the page of that language version; purged when it changes.
+- `list-{lang}`: every list of a language (articles, search, feeds, tags, categories and
+  authors with their counts); purged when a version in that language changes.
+- `lists`: every list of every language; purged when an article's tags, authors or
+  category change (the filtered lists gain or lose it).
+- `sitemap`: both sitemaps; purged when any version changes.
+- `tag-{id}`, `category-{id}`, `author-{id}`: the pages that show it and the lists filtered
+  by it; purged when it changes, or an article's link to it does.
+- `tags`, `categories`, `authors`: the public listings of that kind; purged when one of
+  that kind changes.
+- `media-{id}`: the pages that show it as a cover; purged when it changes.
+- A change to a language purges everything (`*`).
+
+The flush hook below collects, in `session.info`, the keys each flush's changes purge;
+`app.db.get_session` hands them to the invalidation bus when the transaction commits.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from app.cache.store import ALL
+from app.models import (
+    Article,
+    ArticleAuthor,
+    ArticleSource,
+    ArticleTag,
+    Author,
+    AuthorTranslation,
+    Category,
+    CategoryTranslation,
+    Language,
+    Media,
+    MediaTranslation,
+    Tag,
+    TagTranslation,
+    Translation,
+)
+
+PURGE = "newsdesk.purge"
+
+
+def article(article_id: object, language: str | None = None) -> str:
+    return f"article-{article_id}" if language is None else f"article-{article_id}-{language}"
+
+
+def listing(language: str) -> str:
+    return f"list-{language}"
+
+
+LISTS = "lists"  # every list of every language
+
+
+def header(keys: Iterable[str]) -> str:
+    """The `Surrogate-Key` value: space-separated, in a stable order."""
+    return " ".join(sorted(set(keys)))
+
+
+def of_article(item: Any) -> set[str]:
+    """What a card or an article page shows: the article, its terms and its cover."""
+    keys = {article(item.id)}
+    keys.update(f"tag-{tag.id}" for tag in item.tags)
+    keys.update(f"author-{author.id}" for author in item.authors)
+    if item.category is not None:
+        keys.add(f"category-{item.category.id}")
+    if item.cover is not None:
+        keys.add(f"media-{item.cover.id}")
+    return keys
+
+
+def of_list(language: str, items: Iterable[Any]) -> str:
+    keys = {LISTS, listing(language)}
+    for item in items:
+        keys |= of_article(item)
+    return header(keys)
+
+
+def _keys_of(obj: Any) -> set[str]:
+    match obj:
+        case Translation():
+            return {
+                article(obj.article_id),
+                article(obj.article_id, obj.language),
+                listing(obj.language),
+                "sitemap",
+            }
+        case Article():
+            return {article(obj.id)}
+        case ArticleTag():  # the lists filtered by the tag gain or lose the article
+            return {article(obj.article_id), f"tag-{obj.tag_id}", LISTS}
+        case ArticleAuthor():
+            return {article(obj.article_id), f"author-{obj.author_id}", LISTS}
+        case ArticleSource():
+            return {article(obj.article_id)}
+        case Tag() | TagTranslation():
+            return {f"tag-{obj.id if isinstance(obj, Tag) else obj.tag_id}", "tags"}
+        case Category() | CategoryTranslation():
+            ident = obj.id if isinstance(obj, Category) else obj.category_id
+            return {f"category-{ident}", "categories"}
+        case Author() | AuthorTranslation():
+            ident = obj.id if isinstance(obj, Author) else obj.author_id
+            return {f"author-{ident}", "authors"}
+        case Media() | MediaTranslation():
+            return {f"media-{obj.id if isinstance(obj, Media) else obj.media_id}"}
+        case Language():
+            return {ALL}
+    return set()
+
+
+def _category_change(obj: Any) -> set[str]:
+    """An article moved between categories: both categories' filtered lists change."""
+    if not isinstance(obj, Article):
+        return set()
+    history = inspect(obj).attrs.category_id.history
+    if not history.has_changes():
+        return set()
+    return {LISTS, *(f"category-{c}" for c in (*history.added, *history.deleted) if c)}
+
+
+@event.listens_for(Session, "after_flush")
+def _collect(session: Session, _context: Any) -> None:
+    keys: set[str] = session.info.setdefault(PURGE, set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if obj in session.dirty and not session.is_modified(obj, include_collections=False):
+            continue
+        keys |= _keys_of(obj)
+        keys |= _category_change(obj)
+
+
+def take(session: Session) -> set[str]:
+    """The keys the session's writes purge, once (the set is emptied)."""
+    keys: set[str] = session.info.pop(PURGE, set())
+    return keys

@@ -1,0 +1,146 @@
+"""HTTP caching for public GETs, in front of the framework.
+
+Every public GET that answers 200 with a `public` Cache-Control gets a strong ETag (a hash
+of its bytes) and answers `If-None-Match` with 304 — with the cache on or off. With the
+cache on (`NEWSDESK_CACHE=on`, the default), the serialized response is kept, keyed by
+path and query, with the surrogate keys of its `Surrogate-Key` header, and the next
+request for it is answered here, before routing, dependencies and the database.
+
+Errors, previews (`private, no-store`) and the management API are never stored, never
+get `public`, and pass through untouched.
+"""
+
+import hashlib
+from urllib.parse import parse_qsl, urlencode
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.cache.cache import ResponseCache
+from app.errors import problem_response
+
+MAX_IF_NONE_MATCH = 2000  # characters; the contract says so
+
+# Headers a 304 repeats (RFC 9110 §15.4.5, and what a CDN purges and negotiates by).
+_NOT_MODIFIED_HEADERS = frozenset(
+    {b"etag", b"cache-control", b"vary", b"content-language", b"surrogate-key", b"expires"}
+)
+_SKIPPED_PREFIXES = ("/v1/admin/", "/v1/auth/")
+
+
+def cache_key(scope: Scope) -> str:
+    """Path and query, the query's parameters in a fixed order."""
+    query: bytes = scope.get("query_string", b"")
+    if not query:
+        return str(scope["path"])
+    pairs = sorted(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
+    return f"{scope['path']}?{urlencode(pairs)}"
+
+
+def strong_etag(body: bytes) -> bytes:
+    return b'"' + hashlib.blake2b(body, digest_size=16).hexdigest().encode() + b'"'
+
+
+def _matches(if_none_match: bytes | None, etag: bytes) -> bool:
+    """RFC 9110 §13.1.2: weak comparison; `*` matches any current representation."""
+    if if_none_match is None:
+        return False
+    for candidate in if_none_match.split(b","):
+        tag = candidate.strip()
+        if tag == b"*" or tag.removeprefix(b"W/") == etag:
+            return True
+    return False
+
+
+def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> bytes | None:
+    for key, value in headers:
+        if key.lower() == name:
+            return value
+    return None
+
+
+async def _answer(
+    send: Send,
+    status: int,
+    headers: tuple[tuple[bytes, bytes], ...] | list[tuple[bytes, bytes]],
+    body: bytes,
+    etag: bytes,
+    if_none_match: bytes | None,
+) -> None:
+    if _matches(if_none_match, etag):
+        kept = [(k, v) for k, v in headers if k.lower() in _NOT_MODIFIED_HEADERS]
+        await send({"type": "http.response.start", "status": 304, "headers": kept})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    await send({"type": "http.response.start", "status": status, "headers": list(headers)})
+    await send({"type": "http.response.body", "body": body})
+
+
+class ResponseCacheMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "GET"
+            or scope["path"].startswith(_SKIPPED_PREFIXES)
+        ):
+            await self.app(scope, receive, send)
+            return
+        cache: ResponseCache | None = getattr(scope["app"].state, "response_cache", None)
+        if_none_match = _header(scope["headers"], b"if-none-match")
+        if if_none_match is not None and len(if_none_match) > MAX_IF_NONE_MATCH:
+            too_long = problem_response(
+                422, "validation-error", "Invalid request",
+                f"If-None-Match is over {MAX_IF_NONE_MATCH} characters.",
+            )  # fmt: skip
+            await too_long(scope, receive, send)
+            return
+        key = cache_key(scope)
+        if cache is not None:
+            entry = cache.lookup(key)
+            if entry is not None:
+                await _answer(send, entry.status, entry.headers, entry.body, entry.etag,
+                              if_none_match)  # fmt: skip
+                return
+            generation = cache.generation
+
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+                return
+            if message["type"] != "http.response.body":
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, capture)
+        if start is None:
+            return
+        body = b"".join(chunks)
+        status: int = start["status"]
+        headers: list[tuple[bytes, bytes]] = list(start.get("headers", []))
+        cache_control = _header(headers, b"cache-control") or b""
+        if status != 200 or not cache_control.startswith(b"public"):
+            await send(start)
+            await send({"type": "http.response.body", "body": body})
+            return
+        etag = strong_etag(body)
+        headers.append((b"etag", etag))
+        if cache is not None:
+            surrogate = _header(headers, b"surrogate-key")
+            if surrogate:
+                await cache.save(
+                    key,
+                    generation,
+                    status=status,
+                    headers=tuple(headers),
+                    body=body,
+                    etag=etag,
+                    keys=frozenset(surrogate.decode("latin-1").split()),
+                )
+        await _answer(send, status, headers, body, etag, if_none_match)

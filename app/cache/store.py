@@ -1,0 +1,106 @@
+"""The response cache's store: serialized public responses in a memory-bounded LRU, with
+an index from surrogate keys to the entries that carry them, so a write purges exactly
+the responses it changed."""
+
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from cachetools import LRUCache
+
+# Bookkeeping per entry beyond its body and headers (key strings, the index, the LRU).
+ENTRY_OVERHEAD = 512
+ALL = "*"  # the surrogate key that purges everything
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One response as the framework answered it, ready to send again."""
+
+    status: int
+    headers: tuple[tuple[bytes, bytes], ...]
+    body: bytes
+    etag: bytes
+    keys: frozenset[str]
+    expires: float  # time.monotonic() after which the entry is not served
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + sum(len(k) + len(v) for k, v in self.headers) + ENTRY_OVERHEAD
+
+
+class _Lru(LRUCache[str, Entry]):
+    """cachetools' LRU, telling the store what it evicts."""
+
+    def __init__(self, max_bytes: int, store: "ResponseStore") -> None:
+        super().__init__(maxsize=max_bytes, getsizeof=lambda entry: entry.size)
+        self._store = store
+
+    def popitem(self) -> tuple[str, Entry]:
+        key, entry = super().popitem()
+        self._store._unindex(key, entry)
+        return key, entry
+
+
+class ResponseStore:
+    def __init__(self, max_bytes: int) -> None:
+        self._lru = _Lru(max_bytes, self)
+        self._by_key: defaultdict[str, set[str]] = defaultdict(set)
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._lru)
+
+    @property
+    def bytes(self) -> int:
+        return int(self._lru.currsize)
+
+    def get(self, key: str) -> Entry | None:
+        entry = self._lru.get(key)
+        if entry is not None and entry.expires <= time.monotonic():
+            self._drop(key)
+            entry = None
+        if entry is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return entry
+
+    def put(self, key: str, entry: Entry) -> None:
+        if entry.size > self._lru.maxsize:
+            return
+        self._drop(key)
+        self._lru[key] = entry
+        for surrogate in entry.keys:
+            self._by_key[surrogate].add(key)
+
+    def purge(self, surrogate_keys: Iterable[str]) -> int:
+        """Drop every entry that carries one of these keys (`*`: all); how many went."""
+        wanted = set(surrogate_keys)
+        if ALL in wanted:
+            count = len(self._lru)
+            self.clear()
+            return count
+        doomed = set().union(*(self._by_key.get(k, set()) for k in wanted)) if wanted else set()
+        for key in doomed:
+            self._drop(key)
+        return len(doomed)
+
+    def clear(self) -> None:
+        self._lru.clear()
+        self._by_key.clear()
+
+    def _drop(self, key: str) -> None:
+        entry = self._lru.pop(key, None)
+        if entry is not None:
+            self._unindex(key, entry)
+
+    def _unindex(self, key: str, entry: Entry) -> None:
+        for surrogate in entry.keys:
+            holders = self._by_key.get(surrogate)
+            if holders is not None:
+                holders.discard(key)
+                if not holders:
+                    del self._by_key[surrogate]

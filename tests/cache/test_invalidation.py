@@ -1,0 +1,197 @@
+"""Every write that changes what a reader sees purges exactly the cached responses that
+showed it: on the worker that wrote at once, on every other worker within a second (through
+Redis pub/sub, PostgreSQL LISTEN/NOTIFY or SQLite's table), and a takedown is never served
+from the cache afterwards."""
+
+import asyncio
+import os
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from app.cache.cache import ResponseCache
+from app.config import Settings
+from app.main import create_app
+from tests.builders import create_media, create_term, publish, published_article, text
+from tests.conftest import Credential, _reset, make_key
+
+REDIS_URL = os.environ.get("NEWSDESK_TEST_REDIS_URL")
+WITHIN = 1.0  # seconds: the promise for other workers
+
+
+@asynccontextmanager
+async def _worker(settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield application, client
+
+
+@asynccontextmanager
+async def _workers(
+    settings: Settings, languages: list[dict[str, Any]], count: int
+) -> AsyncIterator[tuple[list[httpx.AsyncClient], Credential]]:
+    async with AsyncExitStack() as stack:
+        first_app, first = await stack.enter_async_context(_worker(settings))
+        await _reset(first_app, languages)
+        clients = [first]
+        for _ in range(count - 1):
+            _, client = await stack.enter_async_context(_worker(settings))
+            clients.append(client)
+        yield clients, await make_key(first_app)
+
+
+async def _eventually(
+    read: Callable[[], Awaitable[httpx.Response]], check: Callable[[httpx.Response], bool]
+) -> float:
+    """Seconds until `check` holds for a fresh read; fails after WITHIN."""
+    start = time.monotonic()
+    while True:
+        response = await read()
+        if check(response):
+            return time.monotonic() - start
+        if time.monotonic() - start > WITHIN:
+            pytest.fail(f"not within {WITHIN}s: {response.status_code} {response.text[:300]}")
+        await asyncio.sleep(0.02)
+
+
+def _titles(response: httpx.Response) -> list[str]:
+    return [item["title"] for item in response.json()["items"]]
+
+
+async def _slug(client: httpx.AsyncClient, title: str) -> str:
+    items = (await client.get("/v1/ua/articles")).json()["items"]
+    return next(item["slug"] for item in items if item["title"] == title)
+
+
+@pytest.fixture(params=["database", *(["redis"] if REDIS_URL else [])])
+def bus_settings(request: pytest.FixtureRequest, settings: Settings) -> Settings:
+    """The default bus of the database (SQLite table, PostgreSQL NOTIFY), or Redis."""
+    if request.param == "redis":
+        return settings.model_copy(update={"redis_url": REDIS_URL})
+    return settings
+
+
+async def test_every_kind_of_write_reaches_every_worker(
+    bus_settings: Settings, seeded_languages: list[dict[str, Any]]
+) -> None:
+    async with _workers(bus_settings, seeded_languages, 2) as ([writer, reader], admin):
+        h = admin.headers
+        tag = await create_term(writer, admin, "tags", ua="Метро")
+        author = await create_term(writer, admin, "authors", ua="Олена Коваленко")
+        category = await create_term(writer, admin, "categories", ua="Місто")
+        cover = await create_media(writer, admin)
+        article = await published_article(
+            writer, admin, "Київ відновлює рух метро", tag_ids=[tag["id"]],
+            author_ids=[author["id"]], category_id=category["id"], cover_media_id=cover["id"],
+        )  # fmt: skip
+        ident = article["id"]
+        await _eventually(lambda: reader.get("/v1/ua/articles"),
+                          lambda r: _titles(r) == ["Київ відновлює рух метро"])  # fmt: skip
+        slug = await _slug(reader, "Київ відновлює рух метро")
+        page = f"/v1/ua/articles/{slug}"
+
+        async def warm() -> None:  # both workers hold every page in their caches
+            for client in (writer, reader):
+                for url in (page, "/v1/ua/articles", "/v1/ua/feed.rss", "/v1/sitemap.xml",
+                            "/v1/ua/tags"):  # fmt: skip
+                    assert (await client.get(url)).status_code == 200
+
+        # An edit of the public version's text.
+        await warm()
+        current = await writer.get(f"/v1/admin/articles/{ident}/translations/ua", headers=h)
+        edited = await writer.put(
+            f"/v1/admin/articles/{ident}/translations/ua",
+            json={**text("Київ відновив рух метро"), "slug": slug},
+            headers={**h, "If-Match": current.headers["etag"]},
+        )
+        assert edited.status_code == 200, edited.text
+        for client in (writer, reader):
+            await _eventually(lambda c=client: c.get(page),
+                              lambda r: r.json()["title"] == "Київ відновив рух метро")  # fmt: skip
+            await _eventually(lambda c=client: c.get("/v1/ua/feed.rss"),
+                              lambda r: "Київ відновив рух метро" in r.text)  # fmt: skip
+
+        # Renames of the article's tag, author and category, and a new cover caption.
+        renames = [
+            (f"/v1/admin/tags/{tag['id']}", {"translations": {"ua": {"name": "Підземка"}}},
+             lambda a: [t["name"] for t in a["tags"]] == ["Підземка"]),
+            (f"/v1/admin/authors/{author['id']}", {"translations": {"ua": {"name": "О. К."}}},
+             lambda a: [x["name"] for x in a["authors"]] == ["О. К."]),
+            (f"/v1/admin/categories/{category['id']}", {"translations": {"ua": {"name": "Київ"}}},
+             lambda a: a["category"]["name"] == "Київ"),
+            (f"/v1/admin/media/{cover['id']}",
+             {"translations": {"ua": {"caption": "Новий підпис", "alt": "Потяг"}}},
+             lambda a: a["cover"]["caption"] == "Новий підпис"),
+        ]  # fmt: skip
+        for url, body, shows in renames:
+            await warm()
+            assert (await writer.patch(url, json=body, headers=h)).status_code == 200
+            for client in (writer, reader):
+                await _eventually(lambda c=client: c.get(page), lambda r, s=shows: s(r.json()))
+                await _eventually(lambda c=client: c.get("/v1/ua/articles"),
+                                  lambda r, s=shows: s(_card(r, ident)))  # fmt: skip
+
+        # Takedown: unpublish; then publish again; then archive.
+        await warm()
+        taken = await writer.post(f"/v1/admin/articles/{ident}/translations/ua/unpublish",
+                                  headers=h)  # fmt: skip
+        assert taken.status_code == 200
+        assert (await writer.get(page)).status_code == 404  # the writer: at once
+        for client in (writer, reader):
+            await _eventually(lambda c=client: c.get(page), lambda r: r.status_code == 404)
+            await _eventually(lambda c=client: c.get("/v1/ua/articles"),
+                              lambda r: _titles(r) == [])  # fmt: skip
+            await _eventually(lambda c=client: c.get("/v1/sitemap.xml"),
+                              lambda r: slug not in r.text)  # fmt: skip
+        await publish(writer, admin, ident, "ua")
+        await warm()
+        archived = await writer.post(f"/v1/admin/articles/{ident}/translations/ua/archive",
+                                     headers=h)  # fmt: skip
+        assert archived.status_code == 200
+        for client in (writer, reader):
+            await _eventually(lambda c=client: c.get(page), lambda r: r.status_code == 410)
+
+
+def _card(response: httpx.Response, ident: str) -> dict[str, Any]:
+    card: dict[str, Any] = next(i for i in response.json()["items"] if i["id"] == ident)
+    return card
+
+
+async def test_a_takedown_is_never_served_from_the_cache(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential
+) -> None:
+    article = await published_article(client, admin, "Стаття")
+    slug = await _slug(client, "Стаття")
+    for _ in range(3):
+        assert (await client.get(f"/v1/ua/articles/{slug}")).status_code == 200
+    cache: ResponseCache = app.state.response_cache
+    assert cache.store.hits >= 2
+    await client.post(f"/v1/admin/articles/{article['id']}/translations/ua/unpublish",
+                      headers=admin.headers)  # fmt: skip
+    assert (await client.get(f"/v1/ua/articles/{slug}")).status_code == 404
+    assert (await client.get("/v1/ua/articles")).json()["items"] == []
+
+
+async def test_a_scheduled_version_appears_at_its_time_without_any_write(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential
+) -> None:
+    await published_article(client, admin, "Вже вийшла")
+    later = await published_article(client, admin, "Ще чернетка")
+    at = datetime.now(UTC) + timedelta(seconds=1.5)
+    # Unpublish, then schedule: the list is cached in between.
+    await client.post(f"/v1/admin/articles/{later['id']}/translations/ua/unpublish",
+                      headers=admin.headers)  # fmt: skip
+    assert _titles(await client.get("/v1/ua/articles")) == ["Вже вийшла"]
+    await publish(client, admin, later["id"], "ua", at=at)
+    assert _titles(await client.get("/v1/ua/articles")) == ["Вже вийшла"]
+    assert _titles(await client.get("/v1/ua/articles")) == ["Вже вийшла"]  # from the cache
+    await asyncio.sleep(max(0.0, (at - datetime.now(UTC)).total_seconds()) + 0.05)
+    assert _titles(await client.get("/v1/ua/articles")) == ["Ще чернетка", "Вже вийшла"]
