@@ -85,14 +85,18 @@ _SUMMARY_FIELDS = (
     "slug", "title", "status", "public", "outdated", "publish_at", "published_at", "updated_at",
     "version",
 )  # fmt: skip
-_ARTICLE: JsonDict = {
-    "id": ex.ARTICLE_ID,
+# The article's metadata, as written (ArticleCreate) and as read back (ArticleRead).
+_METADATA: JsonDict = {
     "original_language": ex.ORIGINAL,
     "author_ids": [ex.AUTHOR_ID],
     "category_id": ex.CATEGORY_ID,
     "tag_ids": [ex.TAG_TRANSPORT_ID, ex.TAG_KYIV_ID],
     "cover_media_id": ex.MEDIA_ID,
     "sources": [ex.SOURCE],
+}
+_ARTICLE: JsonDict = {
+    "id": ex.ARTICLE_ID,
+    **_METADATA,
     "created_at": ex.CREATED_AT,
     "updated_at": ex.CREATED_AT,
     "version": 1,
@@ -143,12 +147,7 @@ class ArticleCreate(Schema):
     model_config = ConfigDict(
         json_schema_extra=ex.examples(
             {
-                "original_language": ex.ORIGINAL,
-                "author_ids": [ex.AUTHOR_ID],
-                "category_id": ex.CATEGORY_ID,
-                "tag_ids": [ex.TAG_TRANSPORT_ID, ex.TAG_KYIV_ID],
-                "cover_media_id": ex.MEDIA_ID,
-                "sources": [ex.SOURCE],
+                **_METADATA,
                 "translations": {
                     "ua": {
                         "title": ex.TITLE["ua"],
