@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from app.cache.keys import take  # its ORM hook collects what each write purges
+
 if TYPE_CHECKING:
     from app.cache.cache import ResponseCache
 
@@ -57,7 +59,6 @@ class Database:
     """The engine and the two session factories of one running app."""
 
     def __init__(self, url: str, *, pool_size: int = 20) -> None:
-        from app.cache import keys  # noqa: F401  (collects what each write purges)
         from app.search import index  # noqa: F401  (keeps the search index in step)
 
         self.url = url
@@ -78,8 +79,6 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's session; a write's cache purges ride on its commit (`app.cache`)."""
-    from app.cache.keys import take
-
     db: Database = request.app.state.db
     cache: ResponseCache | None = getattr(request.app.state, "response_cache", None)
     factory = db.reader if request.method in SAFE_METHODS else db.writer

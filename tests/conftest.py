@@ -14,7 +14,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -197,6 +197,19 @@ async def app(settings: Settings, seeded_languages: list[dict[str, Any]]) -> Asy
     async with application.router.lifespan_context(application):
         await _reset(application, seeded_languages)
         yield application
+
+
+@asynccontextmanager
+async def running_app(
+    settings: Settings, **changes: Any
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """An app on these settings (with `changes`), its lifespan running, and a client on it;
+    the database is left as it is."""
+    application = create_app(settings.model_copy(update=changes))
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield application, client
 
 
 @pytest.fixture

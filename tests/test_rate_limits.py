@@ -1,36 +1,20 @@
 """Rate limits answer 429 with Retry-After; shared across workers through Redis."""
 
 import os
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 
 from app.auth.service import Role
 from app.config import Settings
-from app.main import create_app
 from tests.builders import problem
-from tests.conftest import make_key
+from tests.conftest import make_key, running_app
 
 REDIS_URL = os.environ.get("NEWSDESK_TEST_REDIS_URL")
 
 
-@asynccontextmanager
-async def _client(
-    settings: Settings, **changes: Any
-) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    app = create_app(settings.model_copy(update=changes))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield app, client
-
-
 async def test_public_limit_per_address(app: FastAPI, settings: Settings) -> None:
-    async with _client(settings, rate_limit_public="3/minute") as (_, client):
+    async with running_app(settings, rate_limit_public="3/minute") as (_, client):
         for _ in range(3):
             assert (await client.get("/v1/languages")).status_code == 200
         r = await client.get("/v1/ua/articles")
@@ -41,7 +25,7 @@ async def test_public_limit_per_address(app: FastAPI, settings: Settings) -> Non
 
 
 async def test_admin_limit_per_credential(app: FastAPI, settings: Settings) -> None:
-    async with _client(settings, rate_limit_admin="2/minute") as (other_app, client):
+    async with running_app(settings, rate_limit_admin="2/minute") as (other_app, client):
         first = await make_key(other_app, Role.admin)
         second = await make_key(other_app, Role.admin)
         for _ in range(2):
@@ -51,7 +35,7 @@ async def test_admin_limit_per_credential(app: FastAPI, settings: Settings) -> N
 
 
 async def test_login_limit_per_account(app: FastAPI, settings: Settings) -> None:
-    async with _client(settings, rate_limit_login="2/minute") as (other_app, client):
+    async with running_app(settings, rate_limit_login="2/minute") as (other_app, client):
         admin = await make_key(other_app, Role.admin)
         password = "correct horse battery staple"
         await client.post(
@@ -73,8 +57,8 @@ async def test_login_limit_per_account(app: FastAPI, settings: Settings) -> None
 async def test_limits_are_shared_through_redis(app: FastAPI, settings: Settings) -> None:
     redis = REDIS_URL
     async with (
-        _client(settings, rate_limit_admin="3/minute", redis_url=redis) as (one, first),
-        _client(settings, rate_limit_admin="3/minute", redis_url=redis) as (_, second),
+        running_app(settings, rate_limit_admin="3/minute", redis_url=redis) as (one, first),
+        running_app(settings, rate_limit_admin="3/minute", redis_url=redis) as (_, second),
     ):
         key = await make_key(one, Role.admin)  # both apps use the same database
         for client in (first, second, first):

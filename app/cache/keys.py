@@ -127,9 +127,8 @@ def _category_change(obj: Any) -> set[str]:
 @event.listens_for(Session, "after_flush")
 def _collect(session: Session, _context: Any) -> None:
     keys: set[str] = session.info.setdefault(PURGE, set())
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if obj in session.dirty and not session.is_modified(obj, include_collections=False):
-            continue
+    changed = [o for o in session.dirty if session.is_modified(o, include_collections=False)]
+    for obj in (*session.new, *changed, *session.deleted):
         keys |= _keys_of(obj)
         keys |= _category_change(obj)
 

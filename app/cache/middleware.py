@@ -24,7 +24,8 @@ MAX_IF_NONE_MATCH = 2000  # characters; the contract says so
 _NOT_MODIFIED_HEADERS = frozenset(
     {b"etag", b"cache-control", b"vary", b"content-language", b"surrogate-key", b"expires"}
 )
-_SKIPPED_PREFIXES = ("/v1/admin/", "/v1/auth/")
+# Never public: the management API and logins (the contract's rules read this too).
+PRIVATE_PREFIXES = ("/v1/admin/", "/v1/auth/")
 
 
 def cache_key(scope: Scope) -> str:
@@ -83,7 +84,7 @@ class ResponseCacheMiddleware:
         if (
             scope["type"] != "http"
             or scope["method"] != "GET"
-            or scope["path"].startswith(_SKIPPED_PREFIXES)
+            or scope["path"].startswith(PRIVATE_PREFIXES)
         ):
             await self.app(scope, receive, send)
             return
@@ -96,7 +97,7 @@ class ResponseCacheMiddleware:
             )  # fmt: skip
             await too_long(scope, receive, send)
             return
-        key = cache_key(scope)
+        key = cache_key(scope) if cache is not None else ""
         if cache is not None:
             entry = cache.lookup(key)
             if entry is not None:

@@ -23,7 +23,7 @@ Routers name the other headers they set with `headers(...)`.
 from http import HTTPStatus
 from typing import Any
 
-from app.cache.middleware import MAX_IF_NONE_MATCH
+from app.cache.middleware import MAX_IF_NONE_MATCH, PRIVATE_PREFIXES
 from app.errors import PROBLEM_MEDIA_TYPE
 
 _PROBLEM = {"$ref": "#/components/schemas/Problem"}
@@ -105,11 +105,9 @@ def created() -> dict[int | str, dict[str, Any]]:
     return {201: {"headers": headers("Location")}}
 
 
-def problem(status: int, description: str | None = None) -> dict[str, Any]:
-    return {
-        "description": description or HTTPStatus(status).phrase,
-        "content": {PROBLEM_MEDIA_TYPE: {"schema": dict(_PROBLEM)}},
-    }
+def _problem(status: int, description: str | None = None) -> dict[str, Any]:
+    """A problem response; `finish` gives every 4xx/5xx its content."""
+    return {"description": description or HTTPStatus(status).phrase}
 
 
 def _operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
@@ -125,7 +123,7 @@ def _is_cached_read(path: str, method: str, operation: dict[str, Any]) -> bool:
     return (
         method == "get"
         and path.startswith("/v1/")
-        and not path.startswith(("/v1/admin/", "/v1/auth/"))
+        and not path.startswith(PRIVATE_PREFIXES)
         and "/preview/" not in path
         and "200" in operation.get("responses", {})
     )
@@ -177,21 +175,22 @@ def finish(schema: dict[str, Any]) -> dict[str, Any]:
     for path, method, operation in _operations(schema):
         responses: dict[str, Any] = operation.setdefault("responses", {})
         cached = _is_cached_read(path, method, operation)
+        idempotent = _is_idempotent_create(operation)
         if cached:
             operation.setdefault("parameters", []).append(dict(IF_NONE_MATCH))
             responses["304"] = {
                 "description": "Not modified: the `If-None-Match` ETag is current.",
                 "headers": headers("ETag", "Cache-Control"),
             }
-            responses.setdefault("422", problem(422))
+            responses.setdefault("422", _problem(422))
         if path.startswith("/v1/") and (not path.startswith("/v1/auth/") or "429" in responses):
-            responses["429"] = problem(429, "Too many requests: over the rate limit.")
+            responses["429"] = _problem(429, "Too many requests: over the rate limit.")
             responses["429"]["headers"] = headers("Retry-After")
         if "requestBody" in operation:
-            responses["413"] = problem(413, "The request body is over the size limit.")
-        if _is_idempotent_create(operation):
+            responses["413"] = _problem(413, "The request body is over the size limit.")
+        if idempotent:
             responses.setdefault(
-                "409", problem(409, "Conflict (or the same `Idempotency-Key` is in flight).")
+                "409", _problem(409, "Conflict (or the same `Idempotency-Key` is in flight).")
             )
         for code, response in responses.items():
             if code[0] in "45":
@@ -206,9 +205,8 @@ def finish(schema: dict[str, Any]) -> dict[str, Any]:
                 declared.update(headers("ETag", "Cache-Control", "Surrogate-Key"))
             if code[0] == "2":
                 if path.startswith("/v1/{lang}/"):
-                    declared.update(headers("Content-Language"))
-                    declared.update(headers("Cache-Control"))
-                if _is_idempotent_create(operation):
+                    declared.update(headers("Content-Language", "Cache-Control"))
+                if idempotent:
                     declared.update(headers("Idempotent-Replayed"))
             declared.update(headers("X-Request-ID"))
         operation["responses"] = dict(sorted(responses.items()))

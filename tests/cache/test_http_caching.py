@@ -10,9 +10,8 @@ from fastapi import FastAPI
 
 from app.cache.cache import ResponseCache
 from app.config import Settings
-from app.main import create_app
 from tests.builders import create_media, create_term, published_article
-from tests.conftest import Credential, _reset, make_key
+from tests.conftest import Credential, _reset, make_key, running_app
 
 DEFAULT_CACHE_CONTROL = "public, max-age=30, stale-while-revalidate=300"
 
@@ -143,12 +142,9 @@ async def test_surrogate_keys_name_what_a_page_shows(
 async def _app_with(
     settings: Settings, languages: list[dict[str, Any]], **changes: Any
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient, Credential]]:
-    application = create_app(settings.model_copy(update=changes))
-    async with application.router.lifespan_context(application):
+    async with running_app(settings, **changes) as (application, client):
         await _reset(application, languages)
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield application, client, await make_key(application)
+        yield application, client, await make_key(application)
 
 
 async def test_with_the_cache_off_nothing_is_stored_but_etags_still_work(

@@ -17,21 +17,11 @@ from fastapi import FastAPI
 
 from app.cache.cache import ResponseCache
 from app.config import Settings
-from app.main import create_app
 from tests.builders import create_media, create_term, publish, published_article, text
-from tests.conftest import Credential, _reset, make_key
+from tests.conftest import Credential, _reset, make_key, running_app
 
 REDIS_URL = os.environ.get("NEWSDESK_TEST_REDIS_URL")
 WITHIN = 1.0  # seconds: the promise for other workers
-
-
-@asynccontextmanager
-async def _worker(settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield application, client
 
 
 @asynccontextmanager
@@ -39,11 +29,11 @@ async def _workers(
     settings: Settings, languages: list[dict[str, Any]], count: int
 ) -> AsyncIterator[tuple[list[httpx.AsyncClient], Credential]]:
     async with AsyncExitStack() as stack:
-        first_app, first = await stack.enter_async_context(_worker(settings))
+        first_app, first = await stack.enter_async_context(running_app(settings))
         await _reset(first_app, languages)
         clients = [first]
         for _ in range(count - 1):
-            _, client = await stack.enter_async_context(_worker(settings))
+            _, client = await stack.enter_async_context(running_app(settings))
             clients.append(client)
         yield clients, await make_key(first_app)
 
