@@ -24,6 +24,7 @@ from app.kit.openapi import finish
 from app.kit.openapi_links import add_links
 from app.kit.query import forbid_unknown_query
 from app.kit.ratelimit import RateLimitMiddleware, RateLimits
+from app.public.hot import HotPathMiddleware, HotReads
 
 API_VERSION = "1.0.0"
 log = logging.getLogger("newsdesk")
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.db = Database(settings.database_url, pool_size=settings.database_pool_size)
+        app.state.hot = HotReads(app.state.db.engine, pool_size=settings.database_pool_size)
         app.state.rate_limits = RateLimits(settings)
         app.state.response_cache = None
         if settings.cache == "on":
@@ -76,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if app.state.response_cache is not None:
                 await app.state.response_cache.stop()
             app.state.rate_limits.close()
+            await app.state.hot.close()
             await app.state.db.dispose()
 
     app = FastAPI(
@@ -105,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(router)
     # Innermost: answers cached public GETs before routing; CORS (outside it) still
     # adds its headers per request.
+    app.add_middleware(HotPathMiddleware)  # inside the cache: it stores what this answers
     app.add_middleware(ResponseCacheMiddleware)
     app.add_middleware(
         CORSMiddleware,

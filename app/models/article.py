@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -119,8 +120,15 @@ class Translation(IdMixin, Base):
         Index(
             "ix_translations_public_list", "language", "published_at", "id", "status", "publish_at"
         ),
-        # When the next scheduled version goes public (the response cache's horizon).
-        Index("ix_translations_schedule", "status", "publish_at"),
+        # When the next scheduled version goes public (the response cache's horizon). Partial:
+        # on (status, publish_at) the planners preferred it to the article's own rows for
+        # every `is_public` lookup by article (alternates), scanning all public versions.
+        Index(
+            "ix_translations_scheduled",
+            "publish_at",
+            sqlite_where=text("status = 'scheduled'"),
+            postgresql_where=text("status = 'scheduled'"),
+        ),
     )
 
     article_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))

@@ -14,7 +14,7 @@ from app.kit.clock import NowDep
 from app.kit.openapi import headers
 from app.kit.schema import Slug, Timestamp
 from app.languages.deps import LanguageDep
-from app.public import service
+from app.public import hot, service
 from app.public.schemas import ArticlePage, PublicArticle
 from app.search import query as search
 from app.search.analysis import analyzer_for
@@ -113,12 +113,9 @@ async def get_article(
 ) -> PublicArticle:
     """One public article in this language, with its alternates in other languages."""
     article = await service.get_article(session, language=language.code, slug=slug, now=now)
-    links = [f'<{a.path}>; rel="alternate"; hreflang="{a.bcp47}"' for a in article.alternates]
-    if links:
-        response.headers["Link"] = ", ".join(links)
-    response.headers["Surrogate-Key"] = keys.header(
-        {*keys.of_article(article), keys.article(article.id, language.code)}
-    )
+    if article.alternates:
+        response.headers["Link"] = hot.link_header(article)
+    response.headers["Surrogate-Key"] = hot.headers_of(article, language.code)
     return article
 
 

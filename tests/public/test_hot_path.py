@@ -1,0 +1,236 @@
+"""The hot read (`app.public.hot`) answers exactly what the ordinary path answers.
+
+The article page is one hand-written statement per dialect, run on the driver; these tests
+read every version both ways and compare, and check through HTTP that everything the
+statement does not find still gets the ordinary answer (301, 308, 404, 410, 422).
+"""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from app.kit.pagination import Cursor
+from app.public import service
+from app.public.schemas import ArticlePage
+from tests.builders import (
+    create_article,
+    create_media,
+    create_term,
+    problem,
+    publish,
+    published_article,
+    text,
+)
+from tests.conftest import Credential
+
+
+async def _newsroom(client: httpx.AsyncClient, admin: Credential) -> list[dict[str, Any]]:
+    """Articles with everything a page shows, in every combination that matters."""
+    tags = [
+        await create_term(client, admin, "tags", ua=f"Тег {n}", en=f"Tag {n}", ru=f"Тег {n} ру")
+        for n in range(3)
+    ]
+    only_ua_tag = await create_term(client, admin, "tags", ua="Лише український")
+    category = await create_term(client, admin, "categories", ua="Світ", en="World")
+    authors = [
+        await create_term(client, admin, "authors", ua=f"Автор {n}", en=f"Author {n}")
+        for n in range(3)
+    ]
+    cover = await create_media(client, admin)  # no Russian caption: empty in ru
+    full = await create_article(
+        client,
+        admin,
+        translations={
+            "ua": {**text("Повна стаття", "Лід", "<p>Текст</p>"), "seo_title": "SEO"},
+            "en": text("Full article", "Lead", "<p>Text</p>"),
+            "ru": text("Полная статья", "Лид", "<p>Текст ру</p>"),
+        },
+        author_ids=[authors[2]["id"], authors[0]["id"], authors[1]["id"]],
+        tag_ids=[tags[1]["id"], only_ua_tag["id"], tags[0]["id"], tags[2]["id"]],
+        category_id=category["id"],
+        cover_media_id=cover["id"],
+        sources=[
+            {"name": "Reuters", "url": "https://www.reuters.com/"},
+            {"name": "A witness", "url": None},
+            {"name": "AP", "url": "https://apnews.com/"},
+        ],
+    )
+    for lang in ("ua", "en", "ru"):
+        await publish(client, admin, full["id"], lang)
+    bare = await create_article(client, admin, translations={"en": text("Bare")}, original="en")
+    await publish(client, admin, bare["id"], "en")
+    # ua public; en scheduled for tomorrow (no alternate yet); ru a draft.
+    partly = await create_article(
+        client,
+        admin,
+        translations={"ua": text("Частково"), "en": text("Partly"), "ru": text("Частично")},
+        tag_ids=[tags[0]["id"]],
+    )
+    await publish(client, admin, partly["id"], "ua")
+    await publish(client, admin, partly["id"], "en", datetime.now(UTC) + timedelta(days=1))
+    return [full, bare, partly]
+
+
+async def test_the_statement_reads_what_the_ordinary_path_reads(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential
+) -> None:
+    articles = await _newsroom(client, admin)
+    now = datetime.now(UTC)
+    compared = 0
+    for article in articles:
+        detail = await client.get(f"/v1/admin/articles/{article['id']}", headers=admin.headers)
+        for lang, version in detail.json()["translations"].items():
+            hot = await app.state.hot.article(language=lang, slug=version["slug"], now=now)
+            if not version["public"]:
+                assert hot is None, (lang, version["slug"])
+                continue
+            assert hot is not None, (lang, version["slug"])
+            async with app.state.db.reader() as session:
+                ordinary = await service.get_article(
+                    session, language=lang, slug=version["slug"], now=now
+                )
+            page, bcp47 = hot
+            assert page == ordinary
+            assert page.model_dump_json() == ordinary.model_dump_json()
+            assert bcp47 == {"ua": "uk", "en": "en", "ru": "ru"}[lang]
+            compared += 1
+    assert compared == 5
+    ru_slug = (
+        await client.get(f"/v1/admin/articles/{articles[0]['id']}", headers=admin.headers)
+    ).json()["translations"]["ru"]["slug"]
+    full = await app.state.hot.article(language="ru", slug=ru_slug, now=now)
+    assert full is not None
+    page = full[0]
+    assert [a.name for a in page.authors] == []  # no Russian names: not in the byline
+    assert [t.name for t in page.tags] == ["Тег 1 ру", "Тег 0 ру", "Тег 2 ру"]
+    assert page.cover is not None and (page.cover.caption, page.cover.alt) == ("", "")
+    assert [s.name for s in page.sources] == ["Reuters", "A witness", "AP"]
+    assert [a.language for a in page.alternates] == ["ua", "en"]
+
+
+async def test_through_http_the_lane_answers_with_every_header(
+    client: httpx.AsyncClient, admin: Credential
+) -> None:
+    full, _, partly = await _newsroom(client, admin)
+    listing = (await client.get("/v1/ua/articles")).json()["items"]
+    slug = next(item["slug"] for item in listing if item["id"] == full["id"])
+    r = await client.get(f"/v1/ua/articles/{slug}")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/json"
+    assert r.headers["content-language"] == "uk"
+    assert r.headers["cache-control"].startswith("public, max-age=")
+    assert r.headers["link"].count('rel="alternate"') == 2
+    assert f"article-{full['id']}-ua" in r.headers["surrogate-key"].split()
+    assert r.headers["x-request-id"] and r.headers["etag"].startswith('"')
+    assert r.json()["authors"][0]["name"] == "Автор 2"
+    again = await client.get(
+        f"/v1/ua/articles/{slug}", headers={"If-None-Match": r.headers["etag"]}
+    )
+    assert again.status_code == 304 and again.content == b""
+    head = await client.head(f"/v1/ua/articles/{slug}")
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["etag"] == r.headers["etag"]
+    # The partly published article has no English alternate until tomorrow.
+    partly_slug = next(item["slug"] for item in listing if item["id"] == partly["id"])
+    page = (await client.get(f"/v1/ua/articles/{partly_slug}")).json()
+    assert page["alternates"] == []
+    assert "link" not in (await client.get(f"/v1/ua/articles/{partly_slug}")).headers
+
+
+async def test_what_the_lane_does_not_find_gets_the_ordinary_answer(
+    client: httpx.AsyncClient, admin: Credential
+) -> None:
+    _, bare, partly = await _newsroom(client, admin)
+    en = (await client.get(f"/v1/admin/articles/{bare['id']}", headers=admin.headers)).json()
+    en_slug = en["translations"]["en"]["slug"]
+    # A BCP 47 tag for a language code: 308 to the code's URL.
+    r = await client.get(f"/v1/uk/articles/{en_slug}")
+    assert r.status_code == 308 and r.headers["location"] == f"/v1/ua/articles/{en_slug}"
+    # Another language's slug: 301 to this language's version when it is public; else 404.
+    problem(await client.get(f"/v1/ua/articles/{en_slug}"), 404)
+    problem(await client.get("/v1/xx/articles/anything"), 404)
+    # A draft and a scheduled version are not revealed.
+    detail = (await client.get(f"/v1/admin/articles/{partly['id']}", headers=admin.headers)).json()
+    problem(await client.get(f"/v1/ru/articles/{detail['translations']['ru']['slug']}"), 404)
+    problem(await client.get(f"/v1/en/articles/{detail['translations']['en']['slug']}"), 404)
+    # Taken down after it was public: 410.
+    archived = await client.post(
+        f"/v1/admin/articles/{bare['id']}/translations/en/archive", headers=admin.headers
+    )
+    assert archived.status_code == 200
+    problem(await client.get(f"/v1/en/articles/{en_slug}"), 410)
+    # Unknown query parameters are still refused; the path's own limits still hold.
+    ua_slug = detail["translations"]["ua"]["slug"]
+    problem(await client.get(f"/v1/ua/articles/{ua_slug}?utm_source=x"), 422)
+    problem(await client.get(f"/v1/ua/articles/{'a' * 121}"), 422)
+    assert (await client.get(f"/v1/ua/articles/{ua_slug}")).status_code == 200
+
+
+async def test_list_pages_read_what_the_ordinary_path_reads(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential
+) -> None:
+    await _newsroom(client, admin)
+    for n in range(4):  # same second: the keyset's id decides
+        await published_article(client, admin, f"Ще одна {n}")
+    now = datetime.now(UTC)
+    for lang, expected in (("ua", 6), ("en", 2), ("ru", 1)):
+        after: Cursor | None = None
+        seen = 0
+        while True:
+            hot = await app.state.hot.page(language=lang, now=now, limit=2, after=after)
+            assert hot is not None
+            page, bcp47 = hot
+            async with app.state.db.reader() as session:
+                items, next_cursor = await service.list_articles(
+                    session,
+                    language=lang,
+                    now=now,
+                    filters=service.Filters(),
+                    limit=2,
+                    cursor=after.encode() if after else None,
+                )
+            assert page == ArticlePage(items=items, next_cursor=next_cursor)
+            assert bcp47 == {"ua": "uk", "en": "en", "ru": "ru"}[lang]
+            seen += len(page.items)
+            if page.next_cursor is None:
+                break
+            after = Cursor.decode(page.next_cursor)
+        assert seen == expected
+    assert await app.state.hot.page(language="xx", now=now, limit=2, after=None) is None
+    empty = await app.state.hot.page(
+        language="ru", now=now - timedelta(days=1), limit=2, after=None
+    )
+    assert empty is not None and empty[0].items == []
+
+
+async def test_list_pages_through_http(client: httpx.AsyncClient, admin: Credential) -> None:
+    await _newsroom(client, admin)
+    first = await client.get("/v1/ua/articles?limit=1")
+    assert first.status_code == 200
+    assert first.headers["content-language"] == "uk"
+    assert "list-ua" in first.headers["surrogate-key"].split()
+    cursor = first.json()["next_cursor"]
+    assert first.headers["link"] == f'</v1/ua/articles?limit=1&cursor={cursor}>; rel="next"'
+    second = await client.get(first.headers["link"][1 : first.headers["link"].index(">")])
+    assert second.status_code == 200 and second.json()["next_cursor"] is None
+    assert "link" not in second.headers
+    assert [i["id"] for i in first.json()["items"] + second.json()["items"]] == [
+        i["id"] for i in (await client.get("/v1/ua/articles")).json()["items"]
+    ]
+    etag = first.headers["etag"]
+    again = await client.get("/v1/ua/articles?limit=1", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    # What the lane leaves to the routes is answered as before.
+    problem(await client.get("/v1/ua/articles?limit=0"), 422)
+    repeated = await client.get("/v1/ua/articles?limit=1&limit=2")  # the routes take the last
+    assert repeated.status_code == 200 and len(repeated.json()["items"]) == 2
+    problem(await client.get("/v1/ua/articles?cursor=garbage"), 422)
+    problem(await client.get("/v1/ua/articles?utm=1"), 422)
+    problem(await client.get("/v1/xx/articles"), 404)
+    r = await client.get("/v1/uk/articles?limit=1")
+    assert r.status_code == 308 and r.headers["location"] == "/v1/ua/articles?limit=1"
+    search_cursor = (await client.get("/v1/ua/articles?q=стаття&limit=1")).json()["next_cursor"]
+    if search_cursor is not None:
+        problem(await client.get(f"/v1/ua/articles?cursor={search_cursor}"), 422)
