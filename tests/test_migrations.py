@@ -1,6 +1,8 @@
 """Migrations run up, down and up again on each database, and match the models."""
 
 import asyncio
+import subprocess
+import sys
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
@@ -53,3 +55,22 @@ async def _inspect_tables_only(url: str) -> tuple[None, set[str], None]:
             return None, tables, None
     finally:
         await engine.dispose()
+
+
+def test_the_head_read_off_the_files_is_alembics() -> None:
+    from alembic.script import ScriptDirectory
+
+    migrate.head_revision.cache_clear()
+    expected = ScriptDirectory.from_config(migrate.alembic_config()).get_current_head()
+    assert expected is not None
+    assert migrate.head_revision() == expected
+
+
+def test_a_serving_worker_does_not_load_alembic_or_redis_clients() -> None:
+    # Memory per worker: each weighs over 10 MB and the app needs neither to serve.
+    code = (
+        "import sys, app.main; "
+        "print(sorted(m for m in ('alembic', 'coredis', 'beartype') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

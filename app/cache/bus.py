@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import asyncpg
-import coredis
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -85,6 +84,8 @@ class Bus:
 class RedisBus(Bus):
     def __init__(self, url: str) -> None:
         super().__init__()
+        import coredis  # 13 MB with what it brings: only when Redis is configured
+
         self.client: coredis.Redis[bytes] = coredis.Redis.from_url(url)
 
     async def published(self, keys: set[str]) -> None:

@@ -61,6 +61,7 @@ async def get_feed(
     """RSS 2.0 feed of the latest 50 public articles in this language, newest first."""
     feed = await service.feed(
         session,
+        request.app.state.hot,
         language=language,
         now=now,
         settings=request.app.state.settings,

@@ -17,6 +17,7 @@ from app.config import Settings
 from app.feeds import xml
 from app.models import Article, Language, Translation
 from app.public import service as public_service
+from app.public.hot import HotReads
 
 FEED_SIZE = 50
 SITEMAP_MAX_URLS = 50_000  # the sitemap protocol's limit for one file
@@ -32,6 +33,7 @@ def article_url(settings: Settings, *, lang: str, bcp47: str, slug: str) -> str:
 
 async def feed(
     session: AsyncSession,
+    hot: HotReads,
     *,
     language: Language,
     now: datetime,
@@ -40,15 +42,20 @@ async def feed(
     category: str | None,
     self_link: str,
 ) -> xml.Feed:
-    # The public list already holds the filters and the localized bylines and terms.
-    cards, _ = await public_service.list_articles(
-        session,
-        language=language.code,
-        now=now,
-        filters=public_service.Filters(tag=tag, category=category),
-        limit=FEED_SIZE,
-        cursor=None,
-    )
+    # The public list already holds the filters and the localized bylines and terms; the
+    # plain feed is the hot statement's first page.
+    if tag is None and category is None:
+        page = await hot.page(language=language.code, now=now, limit=FEED_SIZE, after=None)
+        cards = page[0].items if page is not None else []
+    else:
+        cards, _ = await public_service.list_articles(
+            session,
+            language=language.code,
+            now=now,
+            filters=public_service.Filters(tag=tag, category=category),
+            limit=FEED_SIZE,
+            cursor=None,
+        )
     items = [
         xml.FeedItem(
             title=card.title,
