@@ -104,6 +104,7 @@ async def generate(
         report = Report()
         writer = _Writer(engine, setup, settings, report, progress)
         await writer.run(_workers(articles, workers))
+        await _analyze(engine)
     finally:
         await engine.dispose()
     report.seconds = time.perf_counter() - started
@@ -212,6 +213,19 @@ def _unique(base: str, taken: set[str]) -> str:
 
 
 # --- Batches --------------------------------------------------------------------------
+
+
+async def _analyze(engine: AsyncEngine) -> None:
+    """Fresh planner statistics after a bulk load, as a restore would take them.
+
+    Without them PostgreSQL guesses one row per table until autovacuum comes by: it then
+    sorted every public version of a language for a list page and read a language's
+    whole byline table per card (40 ms for a 1.8 ms page). SQLite's planner does without.
+    """
+    if engine.dialect.name == "postgresql":
+        async with engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text("ANALYZE"))
 
 
 async def _bulk_settings(engine: AsyncEngine) -> tuple[str, ...]:
