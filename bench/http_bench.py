@@ -152,14 +152,18 @@ def ensure_archive(url: str, articles: int, seed: int) -> float | None:
     return time.perf_counter() - start
 
 
-def archive_urls(sizes: list[int], backends: list[str], directory: Path, pg: str) -> list[str]:
+def archive_urls(
+    sizes: list[int], backends: list[str], directory: Path, pg: str
+) -> list[tuple[int, str]]:
+    """Each archive's size and database URL."""
     urls = []
     for size in sizes:
         for backend in backends:
             if backend == "sqlite":
-                urls.append(f"sqlite+aiosqlite:///{directory.resolve() / f'bench_{size}.db'}")
+                url = f"sqlite+aiosqlite:///{directory.resolve() / f'bench_{size}.db'}"
             else:
-                urls.append(make_url(pg).set(database=f"bench_{size}").render_as_string(False))
+                url = make_url(pg).set(database=f"bench_{size}").render_as_string(False)
+            urls.append((size, url))
     return urls
 
 
@@ -833,12 +837,11 @@ def main(argv: list[str] | None = None) -> None:
     urls = list(args.urls)
     if args.make_archives:
         made = archive_urls(args.make_archives, list(args.backends), args.archive_dir, args.pg_url)
-        for url in made:
-            size = next(s for s in args.make_archives if f"bench_{s}" in url)
+        for size, url in made:
             seconds = ensure_archive(url, size, args.seed)
             if seconds is not None:
                 archive_seconds[url] = seconds
-        urls += made
+        urls += [url for _, url in made]
     sizes = {}
     for url in urls:
         count = count_articles(url)

@@ -186,3 +186,19 @@ async def test_the_bare_app_replays_bytes_and_answers_304_to_the_recorded_etag(
         assert (await client.get("/v1/ua/articles?q=%D0%BA")).content == b"[]"
         assert (await client.post("/v1/admin/articles", json={"x": 1})).status_code == 201
         assert (await client.get("/v1/ua/articles/other")).status_code == 404
+
+
+def test_each_archive_keeps_its_own_size() -> None:
+    # bench_10000 is a prefix of bench_100000: sizes were once read back off the URL, and
+    # the 100,000-article archives were remade with 10,000.
+    from http_bench import archive_urls
+
+    made = archive_urls(
+        [10000, 100000], ["sqlite", "postgresql"], Path("archives"), "postgresql://h"
+    )
+    assert [(size, url.rsplit("/", 1)[1]) for size, url in made] == [
+        (10000, "bench_10000.db"),
+        (10000, "bench_10000"),
+        (100000, "bench_100000.db"),
+        (100000, "bench_100000"),
+    ]
