@@ -17,7 +17,6 @@ tests read every article both ways and compare.
 
 import asyncio
 import json
-import logging
 import re
 import sqlite3
 import uuid
@@ -36,8 +35,6 @@ from app.kit.pagination import Cursor
 from app.kit.slugs import MAX_SLUG_LENGTH
 from app.models import LIVE_STATUSES
 from app.public.schemas import ArticlePage, PublicArticle
-
-log = logging.getLogger(__name__)
 
 # {list}: an array of the subquery's rows, in its order ('[]' when none); {row}: an array;
 # {json}: JSON text from a subquery's column as JSON again (SQLite forgets that it was);
@@ -223,13 +220,15 @@ class HotReads:
         Not the engine's: its checkout pings each connection first (a transaction, a
         query and a rollback: three round trips for a one-round-trip read). asyncpg's pool
         knows a dead connection without asking, and these connections only ever run
-        single SELECTs outside a transaction, so there is no session state to reset.
+        single SELECTs outside a transaction, so there is no session state to reset. At
+        most 10 connections: each runs one short statement at a time, and a worker is one
+        core.
         """
         async with self._pool_lock:
             if self._pool is None:
                 _, kwargs = self.engine.dialect.create_connect_args(self.engine.url)
                 self._pool = await asyncpg.create_pool(
-                    min_size=1, max_size=self._pool_size, reset=_keep, **kwargs
+                    min_size=1, max_size=min(self._pool_size, 10), reset=_keep, **kwargs
                 )
         return self._pool
 
