@@ -208,21 +208,20 @@ async def delete(session: AsyncSession, article: Article) -> None:
 
 
 async def _slugs_in_use(
-    session: AsyncSession, *, language: str, owner: uuid.UUID, exact: str | None, prefix: str
+    session: AsyncSession, *, language: str, owner: uuid.UUID, slugs: list[str]
 ) -> set[str]:
-    """Slugs of other articles in `language`, current or former (both stay reserved)."""
+    """Which of `slugs` other articles use in `language`, current or former (both stay
+    reserved)."""
     current = select(Translation.slug).where(
-        Translation.language == language, Translation.article_id != owner
+        Translation.language == language,
+        Translation.article_id != owner,
+        Translation.slug.in_(slugs),
     )
     former = select(SlugRedirect.slug).where(
-        SlugRedirect.language == language, SlugRedirect.article_id != owner
+        SlugRedirect.language == language,
+        SlugRedirect.article_id != owner,
+        SlugRedirect.slug.in_(slugs),
     )
-    if exact is not None:
-        current = current.where(Translation.slug == exact)
-        former = former.where(SlugRedirect.slug == exact)
-    else:
-        current = current.where(Translation.slug.startswith(prefix))
-        former = former.where(SlugRedirect.slug.startswith(prefix))
     return set(await session.scalars(current.union(former)))
 
 
@@ -236,14 +235,12 @@ async def _slug(
     owner: uuid.UUID,
 ) -> str:
     if wanted is not None:
-        if await _slugs_in_use(session, language=language, owner=owner, exact=wanted, prefix=""):
+        if await _slugs_in_use(session, language=language, owner=owner, slugs=[wanted]):
             raise Conflict(f"The slug '{wanted}' is taken in '{language}' by another article.")
         return wanted
 
-    async def taken(prefix: str) -> set[str]:
-        return await _slugs_in_use(
-            session, language=language, owner=owner, exact=None, prefix=prefix
-        )
+    async def taken(candidates: list[str]) -> set[str]:
+        return await _slugs_in_use(session, language=language, owner=owner, slugs=candidates)
 
     return await unique_slug(slugify(title, bcp47), taken)
 

@@ -30,18 +30,25 @@ def slugify(text: str, bcp47: str) -> str:
     return _cut(_NON_ALNUM.sub("-", ascii_text).strip("-"), MAX_SLUG_LENGTH)
 
 
-async def unique_slug(base: str, taken: Callable[[str], Awaitable[set[str]]]) -> str:
+async def unique_slug(
+    base: str, taken: Callable[[list[str]], Awaitable[set[str]]], *, batch: int = 20
+) -> str:
     """`base`, or else `base-2`, `base-3`, ...: the first that `taken` does not list.
 
-    `taken(prefix)` returns the slugs in use that start with `prefix`; one call covers
-    the base and every numbered candidate.
+    `taken(candidates)` returns those of the candidates in use. It is asked about exact
+    slugs, a batch at a time (one query covers the base and the next numbers), so the
+    database answers from its (language, slug) index: a prefix search (`LIKE 'x%'`) could
+    not use it and read every version of the language (100 ms at 100,000 articles).
     """
     base = base or "untitled"
     stem = _cut(base, MAX_SLUG_LENGTH - 7)  # room for "-999999"
-    used = await taken(stem)
-    if base not in used:
-        return base
-    n = 2
-    while f"{stem}-{n}" in used:
-        n += 1
-    return f"{stem}-{n}"
+    first = 2
+    candidates = [base]
+    while True:
+        candidates += [f"{stem}-{n}" for n in range(first, first + batch)]
+        used = await taken(candidates)
+        for candidate in candidates:
+            if candidate not in used:
+                return candidate
+        first += batch
+        candidates = []

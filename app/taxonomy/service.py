@@ -107,11 +107,11 @@ async def _slug_for(
             raise Conflict(f"The {kind.label} slug '{wanted}' is taken in '{language}'.")
         return wanted
 
-    async def taken(prefix: str) -> set[str]:
+    async def taken(candidates: list[str]) -> set[str]:
         rows = await session.scalars(
             select(kind.translation.slug).where(
                 kind.translation.language == language,
-                kind.translation.slug.startswith(prefix),
+                kind.translation.slug.in_(candidates),
                 parent != owner,
             )
         )

@@ -251,14 +251,14 @@ def test_single_long_cyrillic_word_is_cut_at_120() -> None:
     assert is_valid_slug(slug)
 
 
-Taken = Callable[[str], Awaitable[set[str]]]
+Taken = Callable[[list[str]], Awaitable[set[str]]]
 
 
-def taken_from(existing: set[str], asked: list[str] | None = None) -> Taken:
-    async def taken(prefix: str) -> set[str]:
+def taken_from(existing: set[str], asked: list[list[str]] | None = None) -> Taken:
+    async def taken(candidates: list[str]) -> set[str]:
         if asked is not None:
-            asked.append(prefix)
-        return {s for s in existing if s.startswith(prefix)}
+            asked.append(candidates)
+        return existing & set(candidates)
 
     return taken
 
@@ -280,9 +280,18 @@ def taken_from(existing: set[str], asked: list[str] | None = None) -> Taken:
     ],
 )
 async def test_unique_slug(base: str, existing: set[str], expected: str) -> None:
-    asked: list[str] = []
+    asked: list[list[str]] = []
     assert await unique_slug(base, taken_from(existing, asked)) == expected
-    assert len(asked) == 1  # one query covers the base and every numbered candidate
+    assert len(asked) == 1  # one query covers the base and the first numbered candidates
+    assert asked[0][0] == (base or "untitled") and len(asked[0]) == 21
+
+
+async def test_unique_slug_asks_in_batches_of_exact_slugs() -> None:
+    existing = {"kyiv", *(f"kyiv-{n}" for n in range(2, 45))}
+    asked: list[list[str]] = []
+    assert await unique_slug("kyiv", taken_from(existing, asked), batch=20) == "kyiv-45"
+    assert [len(batch) for batch in asked] == [21, 20, 20]
+    assert asked[1][0] == "kyiv-22" and asked[2][-1] == "kyiv-61"
 
 
 LONG_BASES = [
@@ -296,15 +305,16 @@ LONG_BASES = [
 @pytest.mark.parametrize("base", LONG_BASES)
 async def test_unique_slug_of_a_long_base_stays_within_the_limit(base: str) -> None:
     assert is_valid_slug(base)
-    asked: list[str] = []
+    asked: list[list[str]] = []
     first = await unique_slug(base, taken_from({base}, asked))
     second = await unique_slug(base, taken_from({base, first}))
+    stem = asked[0][1].removesuffix("-2")
     for slug in (first, second):
         assert slug != base
         assert len(slug) <= MAX_SLUG_LENGTH
         assert is_valid_slug(slug)
-        assert slug.startswith(asked[0])
-        assert base.startswith(asked[0])
+        assert slug.startswith(stem)
+        assert base.startswith(stem)
     assert first.endswith("-2")
     assert second.endswith("-3")
     assert first != second
