@@ -32,9 +32,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app.cache import keys
 from app.errors import Unprocessable
 from app.kit.pagination import Cursor
-from app.kit.slugs import MAX_SLUG_LENGTH
+from app.kit.slugs import MAX_SLUG_LENGTH, SLUG_PATTERN
 from app.models import LIVE_STATUSES
 from app.public.schemas import ArticlePage, PublicArticle
+from app.public.service import article_path
 
 # {list}: an array of the subquery's rows, in its order ('[]' when none); {row}: an array;
 # {json}: JSON text from a subquery's column as JSON again (SQLite forgets that it was);
@@ -299,7 +300,7 @@ def _card(item: list[Any], language: str) -> dict[str, Any]:
         "id": article_id,
         "language": language,
         "slug": slug,
-        "path": f"/v1/{language}/articles/{slug}",
+        "path": article_path(language, slug),
         "title": title,
         "lead": lead,
         "cover": _cover(cover),
@@ -351,7 +352,7 @@ def _page(row: Any, *, now: datetime) -> PublicArticle:
             "id": article_id,
             "language": code,
             "slug": slug,
-            "path": f"/v1/{code}/articles/{slug}",
+            "path": article_path(code, slug),
             "title": title,
             "lead": lead,
             "cover": _cover(cover),
@@ -372,7 +373,7 @@ def _page(row: Any, *, now: datetime) -> PublicArticle:
                     "language": a[0],
                     "slug": a[1],
                     "bcp47": a[2],
-                    "path": f"/v1/{a[0]}/articles/{a[1]}",
+                    "path": article_path(a[0], a[1]),
                 }
                 for a in _json(alternates)
             ],
@@ -384,7 +385,7 @@ def _page(row: Any, *, now: datetime) -> PublicArticle:
 # plain list page (only `limit` and `cursor`). The language pattern is the path
 # parameter's; an unknown language falls through. Anything else goes to the routes.
 _ARTICLE_PATH = re.compile(
-    r"/v1/(?!admin/)([A-Za-z0-9-]{2,35})/articles/([a-z0-9]+(?:-[a-z0-9]+)*)"
+    r"/v1/(?!admin/)([A-Za-z0-9-]{2,35})/articles/(" + SLUG_PATTERN.strip("^$") + ")"
 )
 _LIST_PATH = re.compile(r"/v1/(?!admin/)([A-Za-z0-9-]{2,35})/articles")
 _LIMIT = re.compile(r"[1-9][0-9]?|100")
@@ -462,8 +463,8 @@ class HotPathMiddleware:
         page, bcp47 = found
         extra = [(b"surrogate-key", keys.of_list(language, page.items).encode("latin-1"))]
         if page.next_cursor is not None:
-            following = URL(scope=scope).include_query_params(cursor=page.next_cursor)
-            extra.append((b"link", f'<{following.path}?{following.query}>; rel="next"'.encode()))
+            link = next_page_link(URL(scope=scope), page.next_cursor)
+            extra.append((b"link", link.encode()))
         await _send(send, state, page.model_dump_json().encode(), bcp47, extra)
         return True
 
@@ -480,6 +481,12 @@ async def _send(
     ]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+def next_page_link(url: URL, cursor: str) -> str:
+    """`Link` to the next page: this URL with the next `cursor`."""
+    following = url.include_query_params(cursor=cursor)
+    return f'<{following.path}?{following.query}>; rel="next"'
 
 
 def link_header(article: PublicArticle) -> str:

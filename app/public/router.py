@@ -83,8 +83,7 @@ async def list_articles(
         search=None if q is None else search.parse(q, analyzer_for(language.text_search)),
     )
     if next_cursor is not None:
-        next_url = request.url.include_query_params(cursor=next_cursor)
-        response.headers["Link"] = f'<{next_url.path}?{next_url.query}>; rel="next"'
+        response.headers["Link"] = hot.next_page_link(request.url, next_cursor)
     response.headers["Surrogate-Key"] = keys.of_list(language.code, items)
     return ArticlePage(items=items, next_cursor=next_cursor)
 
