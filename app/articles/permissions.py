@@ -4,13 +4,17 @@ admin, editor: everything.  author: creates articles; reads, edits and submits t
 they created; never publishes; others' articles do not exist for them (404, in lists
 too).  translator: reads articles; writes and submits translations in their languages
 only; never publishes, never changes article metadata.
+
+Live content belongs to the roles that may publish: an author or translator cannot change,
+delete or restore a version that is published or scheduled, nor the metadata of an article
+that has one (403) — otherwise their save would reach readers unreviewed.
 """
 
 from sqlalchemy import ColumnElement, true
 
 from app.auth.service import Principal, Role
 from app.errors import Forbidden, NotFound
-from app.models import Article
+from app.models import LIVE_STATUSES, Article, Translation
 
 STAFF = (Role.admin, Role.editor)
 
@@ -55,6 +59,29 @@ def check_translation(principal: Principal, article: Article, language: str) -> 
     if principal.role is Role.translator and language in principal.languages:
         return
     raise Forbidden(f"You may not edit the '{language}' version of this article.")
+
+
+def may_publish(principal: Principal) -> bool:
+    return principal.role in STAFF
+
+
+def check_live_translation(principal: Principal, translation: Translation) -> None:
+    """Writing over a published or scheduled version needs the right to publish."""
+    if not may_publish(principal) and translation.status in LIVE_STATUSES:
+        raise Forbidden(
+            f"The '{translation.language}' version is {translation.status}: only editors "
+            "can change, delete or restore a live version."
+        )
+
+
+def check_live_article(principal: Principal, article: Article) -> None:
+    """Article metadata shows on every public version: changing it while one is live (or
+    scheduled) needs the right to publish."""
+    if not may_publish(principal) and any(t.status in LIVE_STATUSES for t in article.translations):
+        raise Forbidden(
+            "The article has a published or scheduled version: only editors can change "
+            "its metadata."
+        )
 
 
 def check_publishing(principal: Principal) -> None:

@@ -168,6 +168,7 @@ async def update_article(
 ) -> ArticleRead:
     """Change the article's metadata (byline, category, tags, cover, sources)."""
     permissions.check_metadata(who, article)
+    permissions.check_live_article(who, article)
     check_if_match(if_match, article_etag(article), article.version, required=True)
     await service.update(session, article, body, actor=who.actor)
     response.headers["ETag"] = article_etag(article)
@@ -223,6 +224,7 @@ async def put_translation(
     permissions.check_translation(who, article, lang)
     existing = service.translation_of(article, lang)
     if existing is not None:
+        permissions.check_live_translation(who, existing)
         check_if_match(if_match, translation_etag(existing), existing.version, required=True)
     translation, created = await service.put_translation(
         session, article, lang, body, actor=who.actor
@@ -270,6 +272,7 @@ async def delete_translation(
 ) -> Response:
     """Delete one language version (not the original's)."""
     permissions.check_translation(who, article, translation.language)
+    permissions.check_live_translation(who, translation)
     check_if_match(if_match, translation_etag(translation), translation.version, required=True)
     await service.delete_translation(session, article, translation, actor=who.actor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -421,10 +424,13 @@ async def restore_revision(
     revision = await _revision(session, article, number)
     if revision.language is None:
         permissions.check_metadata(who, article)
+        permissions.check_live_article(who, article)
     else:
         permissions.check_translation(who, article, revision.language)
     # If-Match names what the restore overwrites: the translation, or the article.
     current = service.translation_of(article, revision.language) if revision.language else None
+    if current is not None:
+        permissions.check_live_translation(who, current)
     if current is not None:
         check_if_match(if_match, translation_etag(current), current.version, required=False)
     elif revision.language is None:
