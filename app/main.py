@@ -26,7 +26,7 @@ from app.kit.query import forbid_unknown_query
 from app.kit.ratelimit import RateLimitMiddleware, RateLimits
 from app.public.hot import HotPathMiddleware, HotReads
 
-API_VERSION = "1.0.0"
+API_VERSION = "2.0.0"
 log = logging.getLogger("newsdesk")
 
 

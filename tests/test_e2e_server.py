@@ -32,7 +32,10 @@ def test_cli_and_live_server(server: str, cli_env: dict[str, str]) -> None:
         auth = {"Authorization": f"Bearer {key}"}
         created = http.post(
             "/v1/admin/articles",
-            json={"original_language": "en", "translations": {"en": {"title": "Live story"}}},
+            json={
+                "original_language": "en",
+                "translations": {"en": {"title": "Live story", "lead": "", "body_html": ""}},
+            },
             headers=auth,
         )
         assert created.status_code == 201, created.text

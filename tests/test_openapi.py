@@ -177,7 +177,7 @@ async def test_language_maps_and_id_lists_say_what_they_refuse(
     article = {
         "original_language": "en",
         "author_ids": [author["id"], author["id"]],
-        "translations": {"en": {"title": "Twice"}},
+        "translations": {"en": {"title": "Twice", "lead": "", "body_html": ""}},
     }
     problem(await client.post("/v1/admin/articles", json=article, headers=h), 422)
 

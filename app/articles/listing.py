@@ -36,15 +36,19 @@ def _status_is(status: Status, now: datetime) -> ColumnElement[bool]:
 
 def _outdated() -> ColumnElement[bool]:
     """The translation is not the original, and the original's text changed since."""
-    return and_(
-        Translation.language != Article.original_language,
-        exists().where(
+    # Correlated to the translation and article of the enclosing query, explicitly: left
+    # to itself, the inner query put `articles` in its own FROM and matched every article.
+    changed_since = (
+        select(Revision.id)
+        .where(
             Revision.article_id == Translation.article_id,
             Revision.language == Article.original_language,
             Revision.text_changed.is_(True),
             Revision.number > func.coalesce(Translation.source_revision, 0),
-        ),
+        )
+        .correlate_except(Revision)
     )
+    return and_(Translation.language != Article.original_language, changed_since.exists())
 
 
 async def _matches(session: AsyncSession, q: str, language: str | None) -> ColumnElement[bool]:

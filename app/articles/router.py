@@ -18,6 +18,7 @@ from app.articles.schemas import (
     PreviewIn,
     PreviewRead,
     PublishIn,
+    TransitionIn,
     TranslationIn,
     TranslationRead,
 )
@@ -53,6 +54,7 @@ router = APIRouter(
 
 # The bodies that may be left out: publish now; a preview link of the default lifetime.
 NOW = PublishIn()
+NO_OPTIONS = TransitionIn()
 DEFAULT_PREVIEW = PreviewIn()
 
 ETAG_HEADER = headers("ETag")
@@ -319,6 +321,7 @@ def _transition(
         session: SessionDep,
         now: NowDep,
         who: PrincipalDep,
+        body: TransitionIn = NO_OPTIONS,  # unknown fields are refused, not ignored
     ) -> TranslationRead:
         if name == "submit":
             permissions.check_translation(who, article, translation.language)

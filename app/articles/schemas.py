@@ -9,6 +9,7 @@ from pydantic.config import JsonDict
 
 from app.kit import examples as ex
 from app.kit.schema import (
+    Count,
     Html,
     HttpUrl,
     InContract,
@@ -122,10 +123,11 @@ class TranslationIn(Schema):
         )
     )
 
+    # All three are required: a write that leaves one out must not blank it (send "" for
+    # an empty lead or body).
     title: Title = Field(examples=["Kyiv reopens the Podilskyi bridge metro line"])
-    lead: Paragraph = ""
+    lead: Paragraph = Field(description='Plain text; may be empty ("").')
     body_html: Html = Field(
-        default="",
         description="HTML; sanitized on write to an allowlist of tags, attributes and schemes.",
     )
     slug: Slug | None = Field(
@@ -195,6 +197,12 @@ class PublishIn(Schema):
         "schedules it: it appears at that moment with no further action.",
         examples=["2026-12-01T09:00:00Z"],
     )
+
+
+class TransitionIn(Schema):
+    """The body of a state transition that takes no options (unpublish, archive, submit)."""
+
+    model_config = ConfigDict(json_schema_extra=ex.examples({}))
 
 
 class TranslationRead(ReadSchema):
@@ -294,7 +302,7 @@ class ArticleList(ReadSchema):
 class PreviewIn(Schema):
     model_config = ConfigDict(json_schema_extra=ex.examples({"ttl_minutes": 2880}))
 
-    ttl_minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60)] = Field(
+    ttl_minutes: Annotated[Count, Field(ge=1, le=7 * 24 * 60)] = Field(
         default=24 * 60, description="How long the link works (default 24 hours, at most 7 days)."
     )
 

@@ -14,6 +14,7 @@ from pydantic import (
     ConfigDict,
     Field,
     GetJsonSchemaHandler,
+    Strict,
     StringConstraints,
 )
 from pydantic.json_schema import JsonSchemaValue
@@ -107,6 +108,11 @@ HttpUrl = Annotated[
     ),
     AfterValidator(_line),
 ]
+
+# JSON's own types only: `0`, `1`, `"true"` are not booleans and `"5"` or `5.0` not counts
+# (Pydantic's lax mode takes them; a body saying `"active": 0` must not deactivate anyone).
+Flag = Annotated[bool, Strict()]
+Count = Annotated[int, Strict()]
 
 LanguageKey = Annotated[
     str,

@@ -8,7 +8,7 @@ from pydantic.config import JsonDict
 
 from app.auth.service import Role
 from app.kit import examples as ex
-from app.kit.schema import InContract, LanguageKey, Name, ReadSchema, Schema
+from app.kit.schema import Flag, InContract, LanguageKey, Name, ReadSchema, Schema
 
 
 def _any_case(word: str) -> str:
@@ -72,7 +72,7 @@ class UserUpdate(Schema):
 
     display_name: Name | None = None
     role: Role | None = None
-    active: bool | None = Field(default=None, description="false: every token stops at once.")
+    active: Flag | None = Field(default=None, description="false: every token stops at once.")
     languages: list[LanguageKey] | None = None
     password: Password | None = None
 

@@ -63,7 +63,10 @@ async def test_editors_manage_content_but_not_people(
     editor = await make_key(app, Role.editor)
     r = await client.post(
         "/v1/admin/articles",
-        json={"original_language": "en", "translations": {"en": {"title": "By an editor"}}},
+        json={
+            "original_language": "en",
+            "translations": {"en": {"title": "By an editor", "lead": "", "body_html": ""}},
+        },
         headers=editor.headers,
     )
     assert r.status_code == 201

@@ -141,7 +141,11 @@ def create_and_publish(admin: AuthenticatedClient, public: Client) -> None:
             created.id,
             "en",
             client=admin,
-            body=TranslationIn(title=f"Kyiv reopens the metro bridge {marker}"),
+            body=TranslationIn(
+                title=f"Kyiv reopens the metro bridge {marker}",
+                lead="Trains run again.",
+                body_html="<p>Trains cross the bridge again after repairs.</p>",
+            ),
         ),
         TranslationRead,
         201,

@@ -123,7 +123,11 @@ async function createAndPublish(): Promise<void> {
 
   const english = await admin.PUT("/v1/admin/articles/{article_id}/translations/{lang}", {
     params: { path: { article_id: article.id, lang: "en" } },
-    body: { title: `Kyiv reopens the metro bridge ${marker}` },
+    body: {
+      title: `Kyiv reopens the metro bridge ${marker}`,
+      lead: "Trains run again.",
+      body_html: "<p>Trains cross the bridge again after repairs.</p>",
+    },
   });
   expect(
     english.data !== undefined && english.response.status === 201,
