@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("newsdesk.errors")
 
@@ -37,6 +38,12 @@ class Problem(BaseModel):
     )
     current_version: int | None = Field(
         default=None, description="The current version, for 412 Precondition Failed."
+    )
+    request_id: str | None = Field(
+        default=None,
+        description="The request's id (the `X-Request-ID` header): quote it when reporting "
+        "a problem; the server's logs carry it.",
+        examples=["7f3c9a0e2b6d4c1f8e5a9b0c1d2e3f40"],
     )
 
 
@@ -105,6 +112,31 @@ class PayloadTooLarge(AppError):
     status, code, title = 413, "payload-too-large", "Payload too large"
 
 
+class ProblemResponse(JSONResponse):
+    """A problem+json response that names the request it answers: the id is read from the
+    scope when the response is sent (`RequestIdMiddleware` puts it there), so problems made
+    by middleware, handlers and routes all carry it."""
+
+    media_type = PROBLEM_MEDIA_TYPE
+
+    def __init__(
+        self, content: dict[str, Any], status_code: int, headers: dict[str, str] | None = None
+    ) -> None:
+        self.problem = content
+        super().__init__(content, status_code=status_code, headers=headers)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request_id = scope.get("state", {}).get("request_id")
+        if request_id and "request_id" not in self.problem:
+            self.problem = {**self.problem, "request_id": request_id}
+            self.body = self.render(self.problem)
+            self.raw_headers = [
+                (k, str(len(self.body)).encode() if k == b"content-length" else v)
+                for k, v in self.raw_headers
+            ]
+        await super().__call__(scope, receive, send)
+
+
 def problem_response(
     status: int,
     code: str,
@@ -124,7 +156,7 @@ def problem_response(
     if request is not None:
         body["instance"] = request.url.path
     body.update({k: v for k, v in extra.items() if v is not None})
-    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+    return ProblemResponse(body, status_code=status, headers=headers)
 
 
 def _status_code(status: int) -> str:
@@ -215,15 +247,48 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+def internal_error(path: str | None = None) -> JSONResponse:
     return problem_response(
         500,
         "internal-error",
         "Internal server error",
-        "Something went wrong on our side; the error was logged.",
-        request=request,
+        "Something went wrong on our side; the error was logged with the request id.",
+        instance=path,
     )
+
+
+class UnhandledErrorMiddleware:
+    """Any exception becomes a 500 problem *inside* the request-id, security-header and
+    CORS middlewares (Starlette's own handler sits outside all of them, so its 500 had
+    none of their headers). A response already started cannot be replaced: the error is
+    logged and the connection closed by the server."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception:
+            log.exception(
+                "unhandled error on %s %s (request %s)",
+                scope.get("method"),
+                scope.get("path"),
+                scope.get("state", {}).get("request_id"),
+            )
+            if started:
+                raise
+            await internal_error(scope.get("path"))(scope, receive, send)
 
 
 async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
@@ -255,7 +320,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(StaleDataError, _stale_data)
-    app.add_exception_handler(Exception, _unhandled)
+    # Exceptions nothing else handles: UnhandledErrorMiddleware (app.main).
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

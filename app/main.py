@@ -16,7 +16,7 @@ from app.cache.cache import ResponseCache
 from app.cache.middleware import ResponseCacheMiddleware
 from app.config import Settings, get_settings
 from app.db import Database
-from app.errors import install_error_handlers
+from app.errors import UnhandledErrorMiddleware, install_error_handlers
 from app.kit.examples import restore_null_examples
 from app.kit.idempotency import IdempotencyMiddleware
 from app.kit.middleware import BodyLimitMiddleware, HeadAsGetMiddleware, RequestIdMiddleware
@@ -108,8 +108,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(router)
     # Innermost: answers cached public GETs before routing; CORS (outside it) still
     # adds its headers per request.
+    # Added innermost first; the request passes them in reverse order: request id,
+    # CORS, errors, HEAD, body limit, rate limit, idempotency, cache, hot lane. Every
+    # answer made inside CORS (429, 413, 500 included) carries its headers, and every
+    # answer at all an X-Request-ID and the security headers.
     app.add_middleware(HotPathMiddleware)  # inside the cache: it stores what this answers
     app.add_middleware(ResponseCacheMiddleware)
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(RateLimitMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HeadAsGetMiddleware)
+    app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -132,10 +141,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "Content-Language",
         ],
     )
-    app.add_middleware(IdempotencyMiddleware)
-    app.add_middleware(RateLimitMiddleware)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

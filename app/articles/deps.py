@@ -49,4 +49,26 @@ def if_match_header(
 
 IfMatch = Annotated[str | None, Depends(if_match_header)]
 
+# The contract marks this header required (`app.kit.openapi` reads the mark); at run time a
+# missing one still answers 428 with the current version, not a 422.
+REQUIRED_IN_CONTRACT = "x-newsdesk-required"
+
+
+def if_match_required_header(
+    if_match: Annotated[
+        str | None,
+        Header(
+            max_length=1000,
+            description="The ETag of the version this write is based on: missing → 428, "
+            "stale → 412.",
+            examples=['"article-6f1c2d8e-0b4a-4c1e-9a57-3f2b8c9d0e1f-v3"'],
+            json_schema_extra={REQUIRED_IN_CONTRACT: True},
+        ),
+    ] = None,
+) -> str | None:
+    return if_match
+
+
+IfMatchRequired = Annotated[str | None, Depends(if_match_required_header)]
+
 ArticleIdPath = Annotated[uuid.UUID, Path(description="The article's id.")]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.articles import permissions, preview, service
-from app.articles.deps import ArticleDep, IfMatch, TranslationDep
+from app.articles.deps import ArticleDep, IfMatch, IfMatchRequired, TranslationDep
 from app.articles.listing import admin_page
 from app.articles.schemas import (
     ArticleCreate,
@@ -162,7 +162,7 @@ async def get_admin_article(
 async def update_article(
     article: ArticleDep,
     body: ArticleUpdate,
-    if_match: IfMatch,
+    if_match: IfMatchRequired,
     response: Response,
     session: SessionDep,
     now: NowDep,
@@ -185,7 +185,7 @@ async def update_article(
     responses=problem_responses(404, 412, 428),
 )
 async def delete_article(
-    article: ArticleDep, if_match: IfMatch, session: SessionDep, who: PrincipalDep
+    article: ArticleDep, if_match: IfMatchRequired, session: SessionDep, who: PrincipalDep
 ) -> Response:
     """Delete an article and all its translations."""
     permissions.check_delete(who)
@@ -268,7 +268,7 @@ async def get_translation(
 async def delete_translation(
     article: ArticleDep,
     translation: TranslationDep,
-    if_match: IfMatch,
+    if_match: IfMatchRequired,
     session: SessionDep,
     who: PrincipalDep,
 ) -> Response:

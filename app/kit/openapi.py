@@ -10,7 +10,10 @@ here once, by rule, so that no operation can forget it:
 - operations with a request body can answer 413 (the body limit);
 - creates that take an `Idempotency-Key` can answer 409 (the same key still in flight)
   and mark replays with `Idempotent-Replayed`;
-- a 412 may carry the resource's current `ETag`;
+- a 412 may carry the resource's current `ETag`; a 401 carries `WWW-Authenticate`;
+- every operation can answer 422 (unknown or repeated query parameters, `app.kit.query`);
+- parameters marked `x-newsdesk-required` are required (If-Match of writes that answer
+  428 themselves rather than 422);
 - maps keyed by language code are typed maps (`additionalProperties`);
 - public GETs (cached, see `app.cache`) declare `If-None-Match`, 304, `ETag`,
   `Cache-Control` and `Surrogate-Key`;
@@ -79,6 +82,13 @@ HEADERS: dict[str, dict[str, Any]] = {
         "schema": {"type": "string", "examples": ["article-03ba464b-… list-ua lists"]},
         "required": True,
     },
+    "WWW-Authenticate": {
+        "description": "The authentication scheme to use: `Bearer` (RFC 6750), with "
+        '`error="invalid_token"` when a credential was sent but is unknown, expired or '
+        "revoked.",
+        "schema": {"type": "string", "examples": ['Bearer realm="newsdesk"']},
+        "required": True,
+    },
     "Idempotent-Replayed": {
         "description": "`true` when this is the stored response of an earlier request with "
         "the same `Idempotency-Key`.",
@@ -145,6 +155,14 @@ def _is_idempotent_create(operation: dict[str, Any]) -> bool:
     )
 
 
+def _required_marks(operation: dict[str, Any]) -> None:
+    """Parameters a dependency checks itself (If-Match: 428, not 422) are still required
+    in the contract: `x-newsdesk-required` in their schema says so."""
+    for parameter in operation.get("parameters", []):
+        if parameter.get("schema", {}).pop("x-newsdesk-required", False):
+            parameter["required"] = True
+
+
 def _keyed_maps(node: Any) -> None:
     """`{lang: value}` maps as `additionalProperties` + `propertyNames`, not Pydantic's
     `patternProperties` (with `additionalProperties: false`): the same rule, and
@@ -176,13 +194,15 @@ def finish(schema: dict[str, Any]) -> dict[str, Any]:
         responses: dict[str, Any] = operation.setdefault("responses", {})
         cached = _is_cached_read(path, method, operation)
         idempotent = _is_idempotent_create(operation)
+        _required_marks(operation)
+        # Every route refuses unknown (and repeated) query parameters: `app.kit.query`.
+        responses.setdefault("422", _problem(422))
         if cached:
             operation.setdefault("parameters", []).append(dict(IF_NONE_MATCH))
             responses["304"] = {
                 "description": "Not modified: the `If-None-Match` ETag is current.",
                 "headers": headers("ETag", "Cache-Control"),
             }
-            responses.setdefault("422", _problem(422))
         if path.startswith("/v1/") and (not path.startswith("/v1/auth/") or "429" in responses):
             responses["429"] = _problem(429, "Too many requests: over the rate limit.")
             responses["429"]["headers"] = headers("Retry-After")
@@ -201,6 +221,8 @@ def finish(schema: dict[str, Any]) -> dict[str, Any]:
             declared = response.setdefault("headers", {})
             if code == "412":
                 declared.update(optional_header("ETag"))
+            if code == "401":
+                declared.update(headers("WWW-Authenticate"))
             if code == "200" and cached:
                 declared.update(headers("ETag", "Cache-Control", "Surrogate-Key"))
             if code[0] == "2":
