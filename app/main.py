@@ -11,6 +11,7 @@ from fastapi.openapi.utils import get_openapi
 
 from app import __doc__ as app_doc
 from app.api import router
+from app.articles.preview import redact_logs
 from app.cache.bus import bus_for
 from app.cache.cache import ResponseCache
 from app.cache.middleware import ResponseCacheMiddleware
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ],
     )
     app.state.settings = settings
+    redact_logs()  # preview tokens out of every log line, uvicorn's access log included
     install_error_handlers(app)
     app.include_router(router)
     # Innermost: answers cached public GETs before routing; CORS (outside it) still

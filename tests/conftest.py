@@ -141,14 +141,18 @@ def run_cli(env: dict[str, str], *args: str) -> str:
 
 
 @contextmanager
-def live_server(env: dict[str, str]) -> Iterator[str]:
-    """`newsdesk serve` on a free port, as a real process: its base URL once it is healthy."""
+def live_server(env: dict[str, str], *, output: Path | None = None) -> Iterator[str]:
+    """`newsdesk serve` on a free port, as a real process: its base URL once it is healthy.
+
+    With `output`, the server's stdout and stderr (its logs) are written to that file;
+    by default they are discarded."""
     port = free_port()
+    sink = open(output, "wb") if output is not None else None  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [*NEWSDESK, "serve", "--port", str(port)],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=sink or subprocess.DEVNULL,
+        stderr=sink or subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -165,6 +169,8 @@ def live_server(env: dict[str, str]) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        if sink is not None:
+            sink.close()
 
 
 @pytest.fixture

@@ -16,6 +16,8 @@ from app.articles.schemas import (
     ArticleRead,
     ArticleUpdate,
     PreviewIn,
+    PreviewLink,
+    PreviewList,
     PreviewRead,
     PublishIn,
     TransitionIn,
@@ -460,11 +462,56 @@ async def create_preview(
     who: PrincipalDep,
     body: PreviewIn = DEFAULT_PREVIEW,
 ) -> PreviewRead:
-    """A signed, expiring, read-only link to this translation's current draft."""
+    """An expiring, revocable, read-only link to this translation's current draft."""
     ttl = timedelta(minutes=body.ttl_minutes)
-    token, expires_at = await preview.create(
-        session, translation, actor=who.actor, now=now, ttl=ttl
-    )
+    link, token = await preview.create(session, translation, who=who, now=now, ttl=ttl)
     path = f"/v1/{translation.language}/preview/{token}"
     response.headers["Location"] = path
-    return PreviewRead(token=token, expires_at=expires_at, path=path)
+    return PreviewRead(id=link.id, token=token, expires_at=link.expires_at, path=path)
+
+
+@router.get(
+    "/{article_id}/translations/{lang}/previews",
+    operation_id="listPreviews",
+    summary="List preview links",
+    response_model=PreviewList,
+    responses=problem_responses(404),
+)
+async def list_previews(
+    translation: TranslationDep,
+    session: SessionDep,
+    now: NowDep,
+    _: PrincipalDep,
+) -> PreviewList:
+    """The preview links that open this translation now (never their tokens)."""
+    links = await preview.list_live(session, translation, now=now)
+    return PreviewList(items=[PreviewLink.model_validate(link) for link in links])
+
+
+PreviewId = Annotated[
+    uuid.UUID, Path(description="The link's id (from createPreview or listPreviews).")
+]
+
+
+@router.delete(
+    "/{article_id}/translations/{lang}/previews/{preview_id}",
+    operation_id="revokePreview",
+    summary="Revoke a preview link",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404),
+)
+async def revoke_preview(
+    article: ArticleDep,
+    translation: TranslationDep,
+    preview_id: PreviewId,
+    session: SessionDep,
+    who: PrincipalDep,
+) -> Response:
+    """Revoke a preview link at once (its maker, or anyone who may edit this translation)."""
+    link = await preview.get(session, translation, preview_id)
+    if link is None:
+        raise NotFound(f"No preview link {preview_id} of this translation.")
+    if not await preview.made_by(session, link, who):
+        permissions.check_translation(who, article, translation.language)
+    await preview.revoke(session, link)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -103,6 +103,7 @@ _ARTICLE: JsonDict = {
     "version": 1,
 }
 _PREVIEW_TOKEN = "ndp__emxa1zO33tUFm5e77o580j3gDZMNHQh91UEt0gObhY"  # noqa: S105 - an example
+_PREVIEW_ID = "0b7d4c1e-5a2f-4e8b-9c3d-6f1a2b3c4d5e"
 
 
 class Source(Schema):
@@ -311,6 +312,7 @@ class PreviewRead(ReadSchema):
     model_config = ConfigDict(
         json_schema_extra=ex.examples(
             {
+                "id": _PREVIEW_ID,
                 "token": _PREVIEW_TOKEN,
                 "expires_at": "2026-11-28T07:41:03.559871Z",
                 "path": f"/v1/ru/preview/{_PREVIEW_TOKEN}",
@@ -318,6 +320,38 @@ class PreviewRead(ReadSchema):
         )
     )
 
-    token: str = Field(description="Read-only access to this one translation's current text.")
-    expires_at: datetime
+    id: uuid.UUID = Field(description="The link's id, to list or revoke it (`revokePreview`).")
+    token: str = Field(
+        description="Read-only access to this one translation's current text. Shown this once."
+    )
+    expires_at: datetime = Field(
+        description="After `ttl_minutes`, or sooner when the credential that made the link "
+        "expires. The link also stops working when it is revoked, when that credential is "
+        "revoked, or when its user is deactivated."
+    )
     path: str = Field(examples=["/v1/en/preview/ndp_…"])
+
+
+_PREVIEW_LINK: JsonDict = {
+    "id": _PREVIEW_ID,
+    "created_by": "user:olena@newsroom.example",
+    "created_at": "2026-11-27T07:41:03.559871Z",
+    "expires_at": "2026-11-28T07:41:03.559871Z",
+}
+
+
+class PreviewLink(ReadSchema):
+    """A preview link that still works, without its token (which is never kept)."""
+
+    model_config = ConfigDict(json_schema_extra=ex.examples(_PREVIEW_LINK))
+
+    id: uuid.UUID
+    created_by: str = Field(description="Who made it (`user:<e-mail>` or `api_key:<name>`).")
+    created_at: datetime
+    expires_at: datetime
+
+
+class PreviewList(ReadSchema):
+    model_config = ConfigDict(json_schema_extra=ex.examples({"items": [_PREVIEW_LINK]}))
+
+    items: list[PreviewLink] = Field(description="Oldest first.")

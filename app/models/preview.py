@@ -1,4 +1,10 @@
-"""Preview tokens: read-only, expiring access to one translation's current draft."""
+"""Preview tokens: read-only, expiring access to one translation's current draft.
+
+A link is only as good as the credential that made it: exactly one of `api_key_id` and
+`access_token_id` names that credential, and the link opens nothing once it is revoked or
+expired, or its user deactivated (`app.articles.preview`). Links made before the
+credential was recorded have neither and open nothing.
+"""
 
 import uuid
 from datetime import datetime
@@ -19,3 +25,9 @@ class PreviewToken(IdMixin, Base):
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
+    api_key_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("api_keys.id", ondelete="CASCADE"), index=True
+    )
+    access_token_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("access_tokens.id", ondelete="CASCADE"), index=True
+    )

@@ -15,7 +15,7 @@ from app.kit.openapi import headers
 from app.kit.schema import Slug, Timestamp
 from app.languages.deps import LanguageDep
 from app.public import hot, service
-from app.public.schemas import ArticlePage, PublicArticle
+from app.public.schemas import ArticlePage, PreviewArticle, PublicArticle
 from app.search import query as search
 from app.search.analysis import analyzer_for
 
@@ -163,7 +163,7 @@ async def negotiate_article(
     "/v1/{lang}/preview/{token}",
     operation_id="getPreview",
     summary="Read a draft by preview token",
-    response_model=PublicArticle,
+    response_model=PreviewArticle,
 )
 async def get_preview(
     token: Annotated[
@@ -173,7 +173,7 @@ async def get_preview(
     response: Response,
     session: SessionDep,
     now: NowDep,
-) -> PublicArticle:
+) -> PreviewArticle:
     """A draft as it will look when published, by a preview token (never cached)."""
     translation_id = await preview.resolve(session, token, now=now)
     if translation_id is None:

@@ -148,6 +148,15 @@ class PublicArticle(_ArticleFields):
     )
 
 
+class PreviewArticle(PublicArticle):
+    """A translation by preview link, as it will look when published."""
+
+    published_at: datetime | None = Field(  # type: ignore[assignment]
+        description="First publication of this language version (for a scheduled one, when "
+        "it will be); null while it has never been published."
+    )
+
+
 class ArticlePage(BaseModel):
     # The first page of `?limit=2`: more follow.
     model_config = ConfigDict(

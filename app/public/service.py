@@ -37,6 +37,7 @@ from app.public.schemas import (
     ArticleCard,
     AuthorRef,
     Cover,
+    PreviewArticle,
     PublicArticle,
     SourceRef,
     TermRef,
@@ -293,13 +294,15 @@ async def get_article(
     if row is None:
         await _explain_missing(session, language=language, slug=slug, now=now)
     assert row is not None
-    return await _render(session, row, language=language, now=now)
+    fields = await _article_fields(session, row, language=language, now=now)
+    return PublicArticle(**{**fields, "published_at": row.published_at or now})
 
 
 async def get_preview(
     session: AsyncSession, *, translation_id: uuid.UUID, language: str, now: datetime
-) -> PublicArticle:
-    """One translation as the public would see it, whatever its status (for previews)."""
+) -> PreviewArticle:
+    """One translation as the public would see it, whatever its status (for previews);
+    `published_at` stays null until it is first published."""
     row = (
         await session.execute(
             select(*_ARTICLE_COLUMNS)
@@ -309,12 +312,12 @@ async def get_preview(
     ).first()
     if row is None:
         raise NotFound("This preview link is unknown or has expired.")
-    return await _render(session, row, language=language, now=now)
+    return PreviewArticle(**await _article_fields(session, row, language=language, now=now))
 
 
-async def _render(
+async def _article_fields(
     session: AsyncSession, row: Any, *, language: str, now: datetime
-) -> PublicArticle:
+) -> dict[str, Any]:
     related = await _Related.load(session, language, [row])
     sources = await session.execute(
         select(ArticleSource.name, ArticleSource.url)
@@ -331,14 +334,14 @@ async def _render(
         )
         .order_by(Language.position, Language.code)
     )
-    return PublicArticle(
-        **{**related.card_fields(row), "published_at": row.published_at or now},
-        body_html=row.body_html,
-        seo_title=row.seo_title,
-        seo_description=row.seo_description,
-        word_count=row.word_count,
-        sources=[SourceRef(name=s.name, url=s.url) for s in sources],
-        alternates=[
+    return {
+        **related.card_fields(row),
+        "body_html": row.body_html,
+        "seo_title": row.seo_title,
+        "seo_description": row.seo_description,
+        "word_count": row.word_count,
+        "sources": [SourceRef(name=s.name, url=s.url) for s in sources],
+        "alternates": [
             Alternate(
                 language=a.language,
                 bcp47=a.bcp47,
@@ -347,7 +350,7 @@ async def _render(
             )
             for a in alternates
         ],
-    )
+    }
 
 
 async def _explain_missing(
@@ -355,9 +358,11 @@ async def _explain_missing(
 ) -> None:
     """Why `slug` is not a public article in `language`, as the right answer.
 
-    410 for a version taken down after it was public; 301 for a former slug of an article
-    or a slug of its version in another language, when it is public in this language; 404
-    for everything else (a draft included: its existence is not revealed).
+    410 for a version taken down after it was public. 301 to this language's version, when
+    it is public, for a slug of a public version of the same article: a former slug of a
+    version (any language) while that version is public, or the slug of its version in
+    another language. 404 for everything else, alike: a draft's or a scheduled version's
+    slug, current or former, reveals nothing.
     """
     own = (
         await session.execute(
@@ -370,16 +375,20 @@ async def _explain_missing(
         if own.status == Status.archived and own.published_at and own.published_at <= now:
             raise Gone(f"The article '{slug}' in language '{language}' was taken down.")
         raise NotFound(f"No public article '{slug}' in language '{language}'.")
-    owners = (
-        select(SlugRedirect.article_id.label("article_id"), SlugRedirect.language)
-        .where(SlugRedirect.slug == slug)
-        .union_all(
-            select(Translation.article_id, Translation.language).where(
-                Translation.slug == slug, Translation.language != language
-            )
+    # The public versions this slug belongs to (each subquery reads its own `translations`).
+    former = (
+        select(Translation.article_id, Translation.language)
+        .join(
+            SlugRedirect,
+            (SlugRedirect.article_id == Translation.article_id)
+            & (SlugRedirect.language == Translation.language),
         )
-        .subquery()
+        .where(SlugRedirect.slug == slug, is_public(now))
     )
+    elsewhere = select(Translation.article_id, Translation.language).where(
+        Translation.slug == slug, Translation.language != language, is_public(now)
+    )
+    owners = former.union_all(elsewhere).subquery()
     # Prefer a former slug in this very language, then other languages in their order.
     target = await session.scalar(
         select(Translation.slug)
