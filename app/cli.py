@@ -57,10 +57,27 @@ def serve(
 
 
 @cli.command()
-def migrate() -> None:
-    """Apply the database migrations up to the latest one."""
-    migrations.upgrade(get_settings().database_url)
-    typer.echo("database at the latest migration", err=True)
+def migrate(
+    revision: Annotated[
+        str,
+        typer.Option(
+            "--revision",
+            help="Where to: a revision id, `head`, `base`, or relative (`-1`, `+1`).",
+        ),
+    ] = "head",
+) -> None:
+    """Move the database schema up or down to a migration (default: up to the latest)."""
+    try:
+        before, after = migrations.move(get_settings().database_url, revision)
+    except migrations.MigrationError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    head = " (the latest)" if after is not None and after == migrations.head_revision() else ""
+    where = f"{after or 'base'}{head}"
+    if before == after:
+        typer.echo(f"database already at {where}: nothing to do", err=True)
+    else:
+        typer.echo(f"database migrated from {before or 'base'} to {where}", err=True)
 
 
 @cli.command("create-api-key")

@@ -1,8 +1,14 @@
-"""Migrations run up, down and up again on each database, and match the models."""
+"""Migrations run up, down and up again on each database, keep the content, and match
+the models."""
 
 import asyncio
+import json
 import subprocess
 import sys
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
@@ -11,9 +17,37 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from app import migrate
+from app.auth import service as auth
+from app.auth.service import Role
+from app.config import Settings
 from app.db import create_engine
 from app.models import Base
 from app.models.search import include_object
+from tests import builders
+from tests.builders import create_media, create_term
+from tests.conftest import Credential, make_key, run_cli, running_app
+from tests.databases import cli_environment, fresh_database
+
+__all__ = ["fresh_database"]  # the fixture, imported for pytest
+
+# Columns a migration is meant to rewrite on its way down and back up: 7d1e0c5a9b31
+# gives Ukrainian its own analyser (`simple` -> `ukrainian`).
+REWRITES = {"7d1e0c5a9b31": frozenset({("languages", "text_search")})}
+# Tables a migration fills on its way up: 3b8f2d6e4a10 indexes every translation.
+FILLS = {"3b8f2d6e4a10": frozenset({("search_documents", "*"), ("search_fts", "*")})}
+SEARCH = ("search_documents", "search_fts")
+# Surrogate keys of derived rows: 3b8f2d6e4a10 rebuilds the search index on its way up.
+DERIVED_KEYS = {"search_documents": {"id"}}
+# Every kind of content the round trip must carry (each must have rows at the start).
+CONTENT = (
+    "articles", "translations", "article_authors", "article_tags", "article_sources",
+    "authors", "author_translations", "categories", "category_translations", "tags",
+    "tag_translations", "media", "media_translations", "revisions", "slug_redirects",
+    "users", "access_tokens", "api_keys", "preview_tokens", "idempotency_keys",
+    "search_documents",
+)  # fmt: skip
+STATES = {"draft", "in_review", "scheduled", "published", "archived"}
+PASSWORD = "correct horse battery staple"
 
 
 def _diff(connection: Connection) -> list[Any]:
@@ -55,6 +89,293 @@ async def _inspect_tables_only(url: str) -> tuple[None, set[str], None]:
             return None, tables, None
     finally:
         await engine.dispose()
+
+
+# --- The content round trip -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: frozenset[str]
+    rows: list[dict[str, Any]]
+
+    def content(self, columns: frozenset[str]) -> Counter[str]:
+        return Counter(
+            json.dumps({c: row[c] for c in columns}, sort_keys=True, default=str)
+            for row in self.rows
+        )
+
+
+Dump = dict[str, Table]
+
+
+async def _dump(url: str) -> Dump:
+    """Every row of every table (the search index by translation, not by rowid)."""
+    engine = create_engine(url, pool_size=1)
+    try:
+        async with engine.connect() as conn:
+            names = await conn.run_sync(lambda c: inspect(c).get_table_names())
+            queries = {
+                name: f'SELECT * FROM "{name}"'  # noqa: S608 (names from the inspector)
+                for name in names
+                if name != "alembic_version" and not name.startswith("search_fts")
+            }
+            if "search_fts" in names:  # SQLite's FTS5 table: its rowid is a document id
+                queries["search_fts"] = (
+                    "SELECT d.translation_id, f.* FROM search_fts f "
+                    "LEFT JOIN search_documents d ON d.id = f.rowid"
+                )
+            dump: Dump = {}
+            for name, query in queries.items():
+                result = await conn.execute(text(query))
+                columns = frozenset(result.keys()) - DERIVED_KEYS.get(name, set())
+                rows = [{c: row[c] for c in columns} for row in result.mappings()]
+                dump[name] = Table(columns, rows)
+            return dump
+    finally:
+        await engine.dispose()
+
+
+def _differences(
+    before: Dump,
+    after: Dump,
+    *,
+    ignore: frozenset[tuple[str, str]] = frozenset(),
+    within: Dump | None = None,
+) -> list[str]:
+    """What changed in the tables and columns both dumps have (and `within` has)."""
+    scope = within or before
+    problems = []
+    for name in sorted(before.keys() & after.keys() & scope.keys()):
+        columns = before[name].columns & after[name].columns & scope[name].columns
+        skipped = {column for table, column in ignore if table == name}
+        if "*" in skipped:
+            continue
+        columns -= skipped
+        old, new = before[name].content(columns), after[name].content(columns)
+        if old != new:
+            lost, gained = old - new, new - old
+            example = next(iter(lost or gained))[:300]
+            problems.append(
+                f"{name}: {lost.total()} of {old.total()} rows lost, "
+                f"{gained.total()} appeared; e.g. {example}"
+            )
+    return problems
+
+
+def _describe(connection: Connection) -> dict[str, Any]:
+    """The schema as the inspector sees it, in a comparable form."""
+    found = inspect(connection)
+
+    def norm(items: Any) -> list[str]:
+        return sorted(json.dumps(item, sort_keys=True, default=str) for item in items)
+
+    schema: dict[str, Any] = {}
+    for name in found.get_table_names():
+        if name.startswith("search_fts"):
+            continue
+        columns = found.get_columns(name)
+        schema[name] = {
+            "columns": norm(
+                (c["name"], str(c["type"]), c["nullable"], c["default"]) for c in columns
+            ),
+            "primary key": found.get_pk_constraint(name),
+            "foreign keys": norm(found.get_foreign_keys(name)),
+            "indexes": norm(found.get_indexes(name)),
+            "unique": norm(found.get_unique_constraints(name)),
+            "checks": norm(found.get_check_constraints(name)),
+        }
+    if connection.dialect.name == "sqlite":
+        triggers = connection.exec_driver_sql(
+            "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'"
+        )
+        schema["triggers"] = sorted(map(tuple, triggers))
+    return schema
+
+
+async def _schema(url: str) -> dict[str, Any]:
+    engine = create_engine(url, pool_size=1)
+    try:
+        async with engine.connect() as conn:
+            return await conn.run_sync(_describe)
+    finally:
+        await engine.dispose()
+
+
+POLISH = {"code": "pl", "bcp47": "pl", "name": "Polish", "native_name": "Polski",
+          "fallbacks": ["en"]}  # fmt: skip
+USERS = [
+    {"email": "olena@newsroom.example", "display_name": "Olena", "role": "editor",
+     "password": PASSWORD, "languages": []},
+    {"email": "tanya@newsroom.example", "display_name": "Tanya", "role": "translator",
+     "password": PASSWORD, "languages": ["en"]},
+]  # fmt: skip
+TITLES = {"ua": "Київ зустрічає зиму", "en": "Kyiv meets winter", "ru": "Киев встречает зиму",
+          "pl": "Kijów i zima"}  # fmt: skip
+SOURCES = [{"name": "Financial Times", "url": "https://www.ft.com/"}, {"name": "Reuters"}]
+
+
+async def _populate(settings: Settings) -> None:
+    """A newsroom's worth of everything, on top of the demo articles, through the API:
+    translations in every state, a changed slug, users and their tokens, keys (one
+    revoked), a preview link, an idempotent create, a fourth language."""
+    async with running_app(settings) as (app, client):
+        admin = await make_key(app)
+
+        async def call(method: str, path: str, status: int, **kw: Any) -> dict[str, Any]:
+            kw.setdefault("headers", admin.headers)
+            response = await client.request(method, path, **kw)
+            assert response.status_code == status, response.text
+            body: dict[str, Any] = response.json() if response.content else {}
+            return body
+
+        await call("POST", "/v1/admin/languages", 201, json=POLISH)
+        for user in USERS:
+            await call("POST", "/v1/admin/users", 201, json=user)
+        login = {"username": USERS[0]["email"], "password": PASSWORD}
+        token = (await call("POST", "/v1/auth/token", 200, headers={}, data=login))["access_token"]
+        editor = {"Authorization": f"Bearer {token}"}
+        await call("POST", "/v1/admin/api-keys", 201, json={"name": "partner", "role": "editor"})
+        old = await call("POST", "/v1/admin/api-keys", 201, json={"name": "old", "role": "author"})
+        await call("DELETE", f"/v1/admin/api-keys/{old['id']}", 204)
+
+        tag = await create_term(client, admin, "tags", ua="Кібербезпека", en="Cyber security")
+        category = await create_term(client, admin, "categories", ua="Світ", en="World")
+        author = await create_term(client, admin, "authors", ua="Олена Коваль", en="Olena Koval")
+        media = await create_media(client, admin)
+        article = {
+            "original_language": "ua",
+            "author_ids": [author["id"]],
+            "category_id": category["id"],
+            "tag_ids": [tag["id"]],
+            "cover_media_id": media["id"],
+            "sources": SOURCES,
+            "translations": {lang: builders.text(title) for lang, title in TITLES.items()},
+        }
+        created = await call(
+            "POST",
+            "/v1/admin/articles",
+            201,
+            headers={**editor, "Idempotency-Key": "k1"},
+            json=article,
+        )
+        base = f"/v1/admin/articles/{created['id']}/translations"
+        await call("POST", f"{base}/ua/publish", 200, headers=editor, json={})
+        renamed = {**builders.text(TITLES["ua"], body="<p>Нове.</p>"), "slug": "kyiv-i-zyma"}
+        await call("PUT", f"{base}/ua", 200, headers={**editor, "If-Match": "*"}, json=renamed)
+        await call("POST", f"{base}/en/submit", 200, headers=editor)
+        await call("POST", f"{base}/ru/publish", 200, json={})
+        await call("POST", f"{base}/ru/archive", 200)
+        await call("POST", f"{base}/pl/preview", 201)
+
+        later = {"original_language": "en", "translations": {"en": builders.text("Tomorrow")}}
+        later_id = (await call("POST", "/v1/admin/articles", 201, json=later))["id"]
+        tomorrow = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+        path = f"/v1/admin/articles/{later_id}/translations/en/publish"
+        await call("POST", path, 200, json={"publish_at": tomorrow})
+
+
+async def _public_pages(settings: Settings) -> dict[str, Any]:
+    async with running_app(settings) as (_, client):
+        pages = {}
+        for path in ("/v1/ua/articles?limit=100", "/v1/en/articles?limit=100",
+                     "/v1/ru/articles?limit=100", "/v1/en/tags", "/v1/ua/authors"):  # fmt: skip
+            response = await client.get(path)
+            assert response.status_code == 200, response.text
+            pages[path] = response.json()
+        return pages
+
+
+def _steps() -> list[tuple[str, str]]:
+    """(revision, the one below it), from the head down to the earliest revision."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(migrate.alembic_config())
+    steps = []
+    for revision in script.walk_revisions():
+        if isinstance(revision.down_revision, str):
+            steps.append((revision.revision, revision.down_revision))
+    return steps
+
+
+def test_every_step_down_and_back_up_keeps_the_content(fresh_database: str, tmp_path: Path) -> None:
+    url = fresh_database
+    env = cli_environment(url, tmp_path)
+    assert migrate.move(url) == (None, migrate.head_revision())
+    run_cli(env, "demo-data")
+    settings = Settings(database_url=url, media_dir=tmp_path / "media")
+    asyncio.run(_populate(settings))
+    pages, schema = asyncio.run(_public_pages(settings)), asyncio.run(_schema(url))
+    start = asyncio.run(_dump(url))
+    assert [name for name in CONTENT if not start[name].rows] == []
+    assert {row["status"] for row in start["translations"].rows} == STATES
+    assert len(start["translations"].rows) >= 20 and len(start["languages"].rows) == 4
+
+    # Down one migration at a time to the earliest: each keeps what it does not drop.
+    steps = _steps()
+    assert steps[0][0] == migrate.head_revision()
+    dump = start
+    for revision, below in steps:
+        assert migrate.move(url, below) == (revision, below)
+        lower = asyncio.run(_dump(url))
+        changed = _differences(dump, lower, ignore=REWRITES.get(revision, frozenset()))
+        assert changed == [], f"down from {revision} to {below}"
+        dump = lower
+    earliest = dump
+    assert len(earliest["translations"].rows) == len(start["translations"].rows)
+
+    # Back up one at a time: each keeps what it found.
+    for revision, below in reversed(steps):
+        assert migrate.move(url, "+1") == (below, revision)
+        higher = asyncio.run(_dump(url))
+        ignore = REWRITES.get(revision, frozenset()) | FILLS.get(revision, frozenset())
+        assert _differences(dump, higher, ignore=ignore) == [], f"up from {below} to {revision}"
+        dump = higher
+
+    # The core tables (all the earliest revision has) hold exactly what they held, the
+    # search index is the same, the schema is the one the migrations made, and the public
+    # API answers the same.
+    assert _differences(start, dump, within=earliest) == []
+    search = {name: start[name] for name in SEARCH if name in start}
+    assert _differences(start, dump, within=search) == []
+    assert asyncio.run(_schema(url)) == schema
+    assert asyncio.run(_public_pages(settings)) == pages
+
+
+async def _key_answers(settings: Settings, *keys: str) -> list[int]:
+    """The status of an admin read made with each key (200: it works, 401: it does not)."""
+    async with running_app(settings) as (_, client):
+        return [
+            (await client.get("/v1/admin/articles", headers=Credential(key).headers)).status_code
+            for key in keys
+        ]
+
+
+async def _keys(settings: Settings) -> tuple[str, str]:
+    """A working API key, and one that expired an hour ago."""
+    async with running_app(settings) as (app, _):
+        async with app.state.db.writer() as session, session.begin():
+            _, live = await auth.create_api_key(session, name="live", role=Role.admin)
+            _, expired = await auth.create_api_key(
+                session,
+                name="expired",
+                role=Role.admin,
+                expires_at=datetime.now(UTC) - timedelta(hours=1),
+            )
+        return live, expired
+
+
+def test_an_expired_api_key_stays_dead_below_the_revision_that_added_expiry(
+    fresh_database: str, tmp_path: Path
+) -> None:
+    url = fresh_database
+    migrate.upgrade(url)
+    settings = Settings(database_url=url, media_dir=tmp_path / "media")
+    live, expired = asyncio.run(_keys(settings))
+    assert asyncio.run(_key_answers(settings, live, expired)) == [200, 401]
+    migrate.move(url, "5f41607e028f")  # below fc95e7778993: no expiry column
+    migrate.move(url)
+    assert asyncio.run(_key_answers(settings, live, expired)) == [200, 401]
 
 
 def test_the_head_read_off_the_files_is_alembics() -> None:

@@ -6,9 +6,12 @@ Create Date: 2026-11-26 07:42:19.740669
 """
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
+
+from app.models.base import UTCDateTime
 
 revision: str = "fc95e7778993"
 down_revision: str | None = "5f41607e028f"
@@ -56,6 +59,19 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # The older schema cannot say when a key expires. A key already expired is revoked at
+    # its expiry, so it stays dead; a key due to expire later loses its expiry.
+    keys = sa.table(
+        "api_keys",
+        sa.column("expires_at", UTCDateTime()),
+        sa.column("revoked_at", UTCDateTime()),
+    )
+    now = sa.literal(datetime.now(UTC), UTCDateTime())
+    op.execute(
+        keys.update()
+        .where(keys.c.revoked_at.is_(None), keys.c.expires_at <= now)
+        .values(revoked_at=keys.c.expires_at)
+    )
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
         batch_op.drop_column("expires_at")
 
