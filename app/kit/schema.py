@@ -109,10 +109,19 @@ HttpUrl = Annotated[
     AfterValidator(_line),
 ]
 
-# JSON's own types only: `0`, `1`, `"true"` are not booleans and `"5"` or `5.0` not counts
+
+def _json_number(value: object) -> object:
+    # JSON Schema's `integer` is any number without a fraction (`5.0` too), never a string
+    # or a boolean — both of which Pydantic's lax mode would turn into an int.
+    if isinstance(value, str | bool):
+        raise ValueError("expected a JSON number")
+    return value
+
+
+# JSON's own types only: `0`, `1`, `"true"` are not booleans and `"5"` or `true` not counts
 # (Pydantic's lax mode takes them; a body saying `"active": 0` must not deactivate anyone).
 Flag = Annotated[bool, Strict()]
-Count = Annotated[int, Strict()]
+Count = Annotated[int, BeforeValidator(_json_number)]
 
 LanguageKey = Annotated[
     str,
