@@ -9,7 +9,7 @@ from pydantic.config import JsonDict
 
 from app.kit import examples as ex
 from app.kit.schema import (
-    Count,
+    JSON_NUMBER,
     Html,
     HttpUrl,
     InContract,
@@ -303,7 +303,7 @@ class ArticleList(ReadSchema):
 class PreviewIn(Schema):
     model_config = ConfigDict(json_schema_extra=ex.examples({"ttl_minutes": 2880}))
 
-    ttl_minutes: Annotated[Count, Field(ge=1, le=7 * 24 * 60)] = Field(
+    ttl_minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60), JSON_NUMBER] = Field(
         default=24 * 60, description="How long the link works (default 24 hours, at most 7 days)."
     )
 

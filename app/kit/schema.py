@@ -121,7 +121,9 @@ def _json_number(value: object) -> object:
 # JSON's own types only: `0`, `1`, `"true"` are not booleans and `"5"` or `true` not counts
 # (Pydantic's lax mode takes them; a body saying `"active": 0` must not deactivate anyone).
 Flag = Annotated[bool, Strict()]
-Count = Annotated[int, BeforeValidator(_json_number)]
+# Last in an `Annotated[int, Field(ge=..., le=...), JSON_NUMBER]`, so that the bounds stay
+# the contract's `minimum`/`maximum`.
+JSON_NUMBER = BeforeValidator(_json_number)
 
 LanguageKey = Annotated[
     str,

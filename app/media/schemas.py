@@ -9,7 +9,7 @@ from pydantic.config import JsonDict
 
 from app.kit import examples as ex
 from app.kit.schema import (
-    Count,
+    JSON_NUMBER,
     HttpUrl,
     LanguageMap,
     LongLine,
@@ -57,8 +57,8 @@ class MediaCreate(Schema):
     )
 
     url: HttpUrl = Field(examples=["https://images.example.com/2026/11/summit.jpg"])
-    width: Annotated[Count, Field(ge=1, le=100_000)] = Field(examples=[1600])
-    height: Annotated[Count, Field(ge=1, le=100_000)] = Field(examples=[900])
+    width: Annotated[int, Field(ge=1, le=100_000), JSON_NUMBER] = Field(examples=[1600])
+    height: Annotated[int, Field(ge=1, le=100_000), JSON_NUMBER] = Field(examples=[900])
     credit: Annotated[Name, Field(max_length=200)] | None = Field(
         default=None, examples=["Getty Images"]
     )
@@ -72,8 +72,8 @@ class MediaUpdate(Schema):
     model_config = ConfigDict(json_schema_extra=ex.examples({"translations": _texts("ru")}))
 
     url: HttpUrl | None = None
-    width: Annotated[Count, Field(ge=1, le=100_000)] | None = None
-    height: Annotated[Count, Field(ge=1, le=100_000)] | None = None
+    width: Annotated[int, Field(ge=1, le=100_000), JSON_NUMBER] | None = None
+    height: Annotated[int, Field(ge=1, le=100_000), JSON_NUMBER] | None = None
     credit: Name | None = None
     translations: LanguageMap[MediaTranslationIn | None] = Field(
         default_factory=dict,
