@@ -45,13 +45,33 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
     """Serve the API with uvicorn (run `newsdesk migrate` first)."""
+    from app.ops.protocol import GuardedHttpToolsProtocol
+
+    settings = get_settings()
+    limits = (settings.rate_limit_public, settings.rate_limit_admin, settings.rate_limit_login,
+              settings.rate_limit_login_address, settings.rate_limit_login_account,
+              settings.rate_limit_unauthenticated)  # fmt: skip
+    if workers > 1 and not settings.redis_url and any(limits):
+        typer.echo(
+            f"warning: without NEWSDESK_REDIS_URL each of the {workers} workers counts the "
+            f"rate limits alone: a client may get up to {workers} times each limit",
+            err=True,
+        )
+    trusted = settings.trusted_proxies
     uvicorn.run(
         "app.main:app",
         host=host,
         port=port,
         workers=workers,
-        log_level=get_settings().log_level,
-        proxy_headers=True,
+        log_level=settings.log_level,
+        http=GuardedHttpToolsProtocol,  # head/body timeouts and the head size limit
+        ws="none",  # no WebSocket routes: no upgrade to offer
+        # X-Forwarded-For is believed only from the proxies the settings name.
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
+        timeout_keep_alive=settings.server_keep_alive_timeout,
+        limit_concurrency=settings.server_limit_concurrency,
+        backlog=settings.server_backlog,
         timeout_graceful_shutdown=20,
     )
 

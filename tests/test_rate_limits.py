@@ -34,7 +34,8 @@ async def test_admin_limit_per_credential(app: FastAPI, settings: Settings) -> N
         assert (await client.get("/v1/admin/tags", headers=second.headers)).status_code == 200
 
 
-async def test_login_limit_per_account(app: FastAPI, settings: Settings) -> None:
+async def test_login_limit_per_account_from_one_address(app: FastAPI, settings: Settings) -> None:
+    # Other addresses are not held back: tests/auth/test_login_limits.py.
     async with running_app(settings, rate_limit_login="2/minute") as (other_app, client):
         admin = await make_key(other_app, Role.admin)
         password = "correct horse battery staple"
@@ -47,7 +48,7 @@ async def test_login_limit_per_account(app: FastAPI, settings: Settings) -> None
         form = {"username": "a@newsroom.example", "password": "wrong password!"}
         for _ in range(2):
             problem(await client.post("/v1/auth/token", data=form), 401)
-        # Even the right password is refused until the window passes.
+        # From this address, even the right password is refused until the window passes.
         r = await client.post("/v1/auth/token", data={**form, "password": password})
         problem(r, 429)
         assert int(r.headers["retry-after"]) >= 1

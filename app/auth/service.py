@@ -2,8 +2,11 @@
 
 Keys and tokens carry 256 bits of randomness and are stored only as a SHA-256 hash (a
 fast hash is enough for random secrets: a lookup is one indexed query). Passwords are
-hashed with Argon2id, off the event loop. Every request re-reads the credential and its
-user, so a revoked token, a deactivated user or a changed role takes effect at once.
+hashed with Argon2id, off the event loop, and rehashed at login when the policy has
+grown. Every request re-reads the credential and its user, so a revoked token, a
+deactivated user or a changed role takes effect at once. A token is valid only in the
+generation of its user it was issued in: `revoke_user_tokens` raises the generation, so
+every token of the user stops, also one that a login running at that moment is issuing.
 """
 
 import enum
@@ -16,7 +19,7 @@ from datetime import datetime, timedelta
 import anyio
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import AccessToken, ApiKey, User, utcnow
@@ -100,7 +103,12 @@ async def authenticate(session: AsyncSession, token: str) -> Principal | None:
         if row is None:
             return None
         access, user = row
-        if access.revoked_at is not None or access.expires_at <= now or not user.active:
+        if (
+            access.revoked_at is not None
+            or access.expires_at <= now
+            or not user.active
+            or access.generation != user.token_generation
+        ):
             return None
         return Principal(
             id=access.id,
@@ -158,22 +166,71 @@ async def create_user(
 
 
 async def login(
-    session: AsyncSession, *, email: str, password: str, ttl: timedelta
+    session: AsyncSession, *, email: str, password: str, ttl: timedelta, address: str
 ) -> tuple[str, datetime] | None:
     """A new bearer token for a valid, active user; None for any failure (all alike)."""
     user = await session.scalar(select(User).where(User.email == email.strip().lower()))
     valid = await _verify(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not valid or not user.active:
         return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        # Made under an older or cheaper policy: the password is at hand only now. Compare
+        # and set, so that a password changed meanwhile is never put back.
+        await session.execute(
+            update(User)
+            .where(User.id == user.id, User.password_hash == user.password_hash)
+            .values(password_hash=await hash_password(password))
+            .execution_options(synchronize_session=False)
+        )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires_at = utcnow() + ttl
     session.add(
         AccessToken(
-            id=uuid.uuid4(), user_id=user.id, token_hash=hash_secret(secret), expires_at=expires_at
+            id=uuid.uuid4(),
+            user_id=user.id,
+            token_hash=hash_secret(secret),
+            expires_at=expires_at,
+            generation=user.token_generation,
+            address_hash=hash_secret(address),
         )
     )
     await session.flush()
     return secret, expires_at
+
+
+async def logged_in_from(
+    session: AsyncSession, *, email: str, address: str, since: datetime
+) -> bool:
+    """Whether the account got a token at this address since `since`."""
+    found = await session.scalar(
+        select(AccessToken.id)
+        .join(User, User.id == AccessToken.user_id)
+        .where(
+            User.email == email.strip().lower(),
+            AccessToken.address_hash == hash_secret(address),
+            AccessToken.created_at >= since,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def revoke_user_tokens(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """Every token of the user stops working, including one a login is issuing now."""
+    await session.flush()
+    await session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(token_generation=User.token_generation + 1)
+        .execution_options(synchronize_session="fetch")
+    )
+    # The generation decides; the stamp keeps the table truthful (and survives a downgrade).
+    await session.execute(
+        update(AccessToken)
+        .where(AccessToken.user_id == user_id, AccessToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def revoke_token(session: AsyncSession, token: str) -> None:

@@ -8,7 +8,7 @@ def version_etag(kind: str, ident: object, version: int) -> str:
 
 
 def _tags(header: str) -> list[str]:
-    return [t.strip().removeprefix("W/") for t in header.split(",") if t.strip()]
+    return [t.strip() for t in header.split(",") if t.strip()]
 
 
 def check_if_match(if_match: str | None, current: str, version: int, *, required: bool) -> None:
@@ -20,11 +20,15 @@ def check_if_match(if_match: str | None, current: str, version: int, *, required
                 current_version=version,
             )
         return
+    # RFC 9110 §13.1.1: If-Match compares strongly, so a weak tag (W/"...") never matches.
     tags = _tags(if_match)
     if "*" in tags or current in tags:
         return
+    why = "The resource has changed"
+    if any(t.startswith("W/") for t in tags):
+        why = "If-Match needs the strong ETag (a weak W/ tag never matches)"
     raise PreconditionFailed(
-        f"The resource has changed: its current version is {version} (ETag {current}).",
+        f"{why}: its current version is {version} (ETag {current}).",
         current_version=version,
         headers={"ETag": current},
     )

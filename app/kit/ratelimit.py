@@ -17,6 +17,10 @@ from app.errors import problem_response
 log = logging.getLogger("newsdesk.ratelimit")
 
 
+def _item(limit: str | None) -> RateLimitItem | None:
+    return parse(limit) if limit else None
+
+
 class RateLimits:
     def __init__(self, settings: Settings) -> None:
         uri = "async+memory://"
@@ -25,7 +29,10 @@ class RateLimits:
         self.limiter = MovingWindowRateLimiter(storage_from_string(uri))
         self.public = parse(settings.rate_limit_public) if settings.rate_limit_public else None
         self.admin = parse(settings.rate_limit_admin) if settings.rate_limit_admin else None
-        self.login = parse(settings.rate_limit_login) if settings.rate_limit_login else None
+        self.login = _item(settings.rate_limit_login)
+        self.login_address = _item(settings.rate_limit_login_address)
+        self.login_account = _item(settings.rate_limit_login_account)
+        self.unauthenticated = _item(settings.rate_limit_unauthenticated)
 
     def close(self) -> None:
         """Drop the Redis connections (memory storage has none)."""
@@ -56,7 +63,13 @@ def too_many(retry_after: int, detail: str) -> object:
 
 
 class RateLimitMiddleware:
-    """Public paths per client address; the management API per credential."""
+    """Public paths per client address; the management API per credential, and per
+    address when a request carries none; every /v1/auth/ request per address.
+
+    The client address is the TCP peer, or what a trusted proxy says it forwarded for
+    (`NEWSDESK_TRUSTED_PROXIES`, applied by uvicorn before this runs). CORS preflights
+    (OPTIONS) carry no credential by design and are not counted as unauthenticated.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -67,15 +80,20 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
+        client = scope.get("client")
+        address = client[0] if client else "-"
         retry: int | None = None
-        if path.startswith("/v1/admin/"):
-            auth = dict(scope["headers"]).get(b"authorization")
+        if path.startswith(("/v1/admin/", "/v1/auth/")):
+            auth = None
+            if path.startswith("/v1/admin/"):
+                auth = dict(scope["headers"]).get(b"authorization")
             if auth:
                 credential = hashlib.sha256(auth).hexdigest()
                 retry = await limits.hit(limits.admin, "admin", credential)
-        elif path.startswith("/v1/") and not path.startswith("/v1/auth/"):
-            client = scope.get("client")
-            retry = await limits.hit(limits.public, "public", client[0] if client else "-")
+            elif scope["method"] != "OPTIONS":
+                retry = await limits.hit(limits.unauthenticated, "unauthenticated", address)
+        elif path.startswith("/v1/"):
+            retry = await limits.hit(limits.public, "public", address)
         if retry is not None:
             response = too_many(retry, "Rate limit reached; retry after the given seconds.")
             await response(scope, receive, send)  # type: ignore[operator]

@@ -19,6 +19,9 @@ class User(IdMixin, TimestampMixin, Base):
     # For translators: the language codes they may edit.
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     password_hash: Mapped[str] = mapped_column(String(200))
+    # Tokens carry the generation they were issued in; raising it revokes them all, also
+    # one a login in flight is issuing (it read the old generation with the old password).
+    token_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class AccessToken(IdMixin, Base):
@@ -31,3 +34,7 @@ class AccessToken(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # SHA-256 of the address the login came from: an address that logged in recently is
+    # not held back by the per-account login limit (pseudonymous, not anonymous).
+    address_hash: Mapped[str | None] = mapped_column(String(64))

@@ -42,17 +42,26 @@ async def create(session: AsyncSession, data: UserCreate) -> User:
 
 
 async def update(session: AsyncSession, user: User, data: UserUpdate) -> User:
+    """Apply the change; a new password, role or languages, or a deactivation, also ends
+    every session of the user (they log in again under the new terms)."""
+    ends_sessions = data.password is not None
     if data.languages is not None:
         await languages.require(session, data.languages, loc=("body", "languages"))
-        user.languages = sorted(set(data.languages))
+        chosen = sorted(set(data.languages))
+        ends_sessions |= chosen != sorted(user.languages)
+        user.languages = chosen
     if data.display_name is not None:
         user.display_name = data.display_name
     if data.role is not None:
+        ends_sessions |= data.role.value != user.role
         user.role = data.role.value
     if data.active is not None:
+        ends_sessions |= user.active and not data.active
         user.active = data.active
     if data.password is not None:
         user.password_hash = await auth.hash_password(data.password)
     user.updated_at = utcnow()
     await session.flush()
+    if ends_sessions:
+        await auth.revoke_user_tokens(session, user.id)
     return user

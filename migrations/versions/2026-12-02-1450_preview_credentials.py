@@ -5,7 +5,7 @@ deactivated. Links made before this revision name no credential and stop working
 live seven days at most); the rows are kept, so a downgrade gives them back.
 
 Revision ID: a8c3f1d7e250
-Revises: 7b1e5c93a2d4
+Revises: 3e8d1f6a9c20
 Create Date: 2026-12-02 14:50:00.000000
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "a8c3f1d7e250"
-down_revision: str | None = "7b1e5c93a2d4"
+down_revision: str | None = "3e8d1f6a9c20"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -263,10 +263,12 @@ def target(
     settings = Settings(
         database_url=database_url,
         media_dir=tmp_path_factory.mktemp("media"),
-        # Thousands of requests from one address and one key: the public and admin limits
-        # would answer 429 to most of them. The login limit stays, as the contract says.
+        # Thousands of requests from one address and one key: the public, admin and
+        # credential-less limits would answer 429 to most of them. The login limit stays,
+        # as the contract says.
         rate_limit_admin=None,
         rate_limit_public=None,
+        rate_limit_unauthenticated=None,
     )
     CURRENT.settings, CURRENT.languages = settings, seeded_languages
     CURRENT.prepare(content=True)

@@ -70,10 +70,14 @@ async def test_logout_deactivation_and_demotion_take_effect_at_once(
     token = (await _login(client, "olena@newsroom.example", PASSWORD)).json()["access_token"]
     auth = {"Authorization": f"Bearer {token}"}
     assert (await client.get("/v1/admin/users", headers=auth)).status_code == 200
-    # Demoted to editor: user management is refused on the next request.
+    # Demoted to editor: the session ends on the next request; logged in again, user
+    # management is refused.
     await client.patch(
         f"/v1/admin/users/{user['id']}", json={"role": "editor"}, headers=admin.headers
     )
+    problem(await client.get("/v1/admin/users", headers=auth), 401)
+    token = (await _login(client, "olena@newsroom.example", PASSWORD)).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
     problem(await client.get("/v1/admin/users", headers=auth), 403)
     # Deactivated: the token stops working.
     await client.patch(

@@ -1,0 +1,152 @@
+"""`newsdesk serve` as a real process: which client address it believes, and what it does
+with slow, idle, oversized and too many connections (raw sockets, no client library)."""
+
+import contextlib
+import socket
+import subprocess
+import time
+from urllib.parse import urlsplit
+
+import httpx
+
+from tests.conftest import NEWSDESK, live_server
+
+BAD_LOGIN = {"username": "olena@newsroom.example", "password": "not the password"}
+
+
+def _logins(base: str, forwarded_for: list[str]) -> list[int]:
+    with httpx.Client(base_url=base, timeout=10) as http:
+        return [
+            http.post(
+                "/v1/auth/token", data=BAD_LOGIN, headers={"X-Forwarded-For": address}
+            ).status_code
+            for address in forwarded_for
+        ]
+
+
+def _without_proxies(env: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in env.items() if k not in ("NEWSDESK_TRUSTED_PROXIES",
+                                                       "FORWARDED_ALLOW_IPS")}  # fmt: skip
+
+
+def test_x_forwarded_for_is_believed_only_from_a_named_proxy(cli_env: dict[str, str]) -> None:
+    env = {**_without_proxies(cli_env), "NEWSDESK_RATE_LIMIT_LOGIN": "2/minute"}
+    # By default every local client could pick its own address: 40 bad logins, no refusal.
+    with live_server(env) as base:
+        assert _logins(base, [f"10.0.0.{i}" for i in range(4)]) == [401, 401, 429, 429]
+    with live_server({**env, "NEWSDESK_TRUSTED_PROXIES": "127.0.0.1, ::1"}) as base:
+        assert _logins(base, [f"10.0.0.{i}" for i in range(4)]) == [401] * 4
+        # The forwarded address is the one counted.
+        assert _logins(base, ["10.0.0.9"] * 3) == [401, 401, 429]
+
+
+def test_an_invalid_trusted_proxy_stops_serve_from_starting(cli_env: dict[str, str]) -> None:
+    done = subprocess.run(
+        [*NEWSDESK, "serve", "--port", "1"],
+        env={**cli_env, "NEWSDESK_TRUSTED_PROXIES": "proxy.internal"},
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "proxy.internal" in done.stderr and "not an IP address" in done.stderr
+
+
+def _connect(base: str) -> socket.socket:
+    url = urlsplit(base)
+    return socket.create_connection((url.hostname or "127.0.0.1", url.port or 80), timeout=10)
+
+
+def _read_until_closed(sock: socket.socket) -> tuple[bytes, float, bool]:
+    """Everything the server sends until it closes; how long that took; whether it reset."""
+    started, data = time.monotonic(), b""
+    try:
+        while chunk := sock.recv(65536):
+            data += chunk
+    except ConnectionResetError:
+        return data, time.monotonic() - started, True
+    finally:
+        sock.close()
+    return data, time.monotonic() - started, False
+
+
+def _status(sock: socket.socket) -> int:
+    """The status of one whole response on a kept-alive connection (read to its end)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    fields = dict(line.lower().split(": ", 1) for line in lines[1:])
+    while len(body) < int(fields.get("content-length", "0")):
+        body += sock.recv(65536)
+    return int(lines[0].split()[1])
+
+
+HEALTH = b"GET /healthz HTTP/1.1\r\nHost: newsdesk\r\n\r\n"
+
+
+def test_serve_bounds_slow_idle_large_and_concurrent_requests(cli_env: dict[str, str]) -> None:
+    env = {**cli_env, "NEWSDESK_SERVER_HEADER_TIMEOUT": "1", "NEWSDESK_SERVER_BODY_TIMEOUT": "1",
+           "NEWSDESK_SERVER_LIMIT_CONCURRENCY": "3"}  # fmt: skip
+    with live_server(env) as base:
+        # A normal client is served, twice on one connection.
+        with _connect(base) as sock:
+            for _ in range(2):
+                sock.sendall(HEALTH)
+                assert _status(sock) == 200
+
+        # Headers over the limit (16 KiB): 431, problem+json, closed. Before: accepted.
+        sock = _connect(base)
+        sock.sendall(HEALTH[:-2] + b"X-Padding: " + b"a" * 20_000 + b"\r\n\r\n")
+        data, _, _ = _read_until_closed(sock)
+        assert data.startswith(b"HTTP/1.1 431 "), data[:80]
+        assert b"content-type: application/problem+json" in data
+        assert b"connection: close" in data
+        # 1 MB of headers: refused as soon as the limit is passed, not read to the end
+        # (the unread rest may make the close a reset, which can swallow the 431).
+        sock = _connect(base)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            sock.sendall(HEALTH[:-2] + b"X-Padding: " + b"a" * 1_000_000 + b"\r\n\r\n")
+        data, _, reset = _read_until_closed(sock)
+        assert data.startswith(b"HTTP/1.1 431 ") or reset, data[:80]
+
+        # An idle connection is closed after the head timeout, with nothing sent.
+        data, waited, _ = _read_until_closed(_connect(base))
+        assert data == b"" and 0.5 <= waited < 5, waited
+        # A head that never ends: 408, then closed. Before: kept open for ever. (A server
+        # loop stalled past the deadline may close before it has read the bytes: no 408.)
+        sock = _connect(base)
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: newsdesk\r\n")
+        data, waited, _ = _read_until_closed(sock)
+        assert data == b"" or data.startswith(b"HTTP/1.1 408 "), data[:80]
+        assert waited < 5, waited
+        # A head dribbled a byte at a time (slowloris) is cut off at the deadline, although
+        # bytes keep coming.
+        sock, started, sent = _connect(base), time.monotonic(), 0
+        try:
+            for byte in b"GET /healthz HTTP/1.1\r\nX-Slow: " + b"z" * 100:
+                sock.send(bytes([byte]))
+                sent += 1
+                time.sleep(0.1)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        _read_until_closed(sock)
+        assert sent < 100 and time.monotonic() - started < 5, sent
+        # A body that stops arriving: 408, closed, after the body timeout.
+        sock = _connect(base)
+        sock.sendall(
+            b"POST /v1/auth/token HTTP/1.1\r\nHost: newsdesk\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n"
+            b"username=olena"
+        )
+        data, waited, _ = _read_until_closed(sock)
+        assert data.startswith(b"HTTP/1.1 408 ") and waited < 5, (data[:80], waited)
+
+        # Concurrency: with two connections open, a third is answered 503 (limit 3 counts
+        # the connection asking).
+        with _connect(base), _connect(base), _connect(base) as sock:
+            sock.sendall(HEALTH)
+            assert _status(sock) == 503
+        time.sleep(0.2)
+        with _connect(base) as sock:
+            sock.sendall(HEALTH)
+            assert _status(sock) == 200
