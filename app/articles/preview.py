@@ -14,29 +14,18 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, or_, select
+from sqlalchemy import ColumnElement, Select, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.service import Principal, hash_secret
+from app.auth.service import Principal, hash_secret, key_alive, token_alive
 from app.models import AccessToken, ApiKey, PreviewToken, Translation, User
 
 PREFIX = "ndp_"
 
 
 def _credential_alive(now: datetime) -> ColumnElement[bool]:
-    """`app.auth.service.authenticate`'s rule, over the link's credential (outer-joined)."""
-    key_alive = and_(
-        ApiKey.id.is_not(None),
-        ApiKey.revoked_at.is_(None),
-        or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > now),
-    )
-    token_alive = and_(
-        AccessToken.id.is_not(None),
-        AccessToken.revoked_at.is_(None),
-        AccessToken.expires_at > now,
-        User.active.is_(True),
-    )
-    return or_(key_alive, token_alive)
+    """The link's credential (outer-joined) passes `authenticate`'s rule."""
+    return or_(key_alive(now), token_alive(now))
 
 
 def _live(now: datetime) -> Select[PreviewToken]:

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 import anyio
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import AccessToken, ApiKey, User, utcnow
@@ -90,6 +90,28 @@ async def revoke_api_key(session: AsyncSession, key: ApiKey) -> None:
         await session.flush()
 
 
+def key_alive(now: datetime) -> ColumnElement[bool]:
+    """An API key works: not revoked, not expired. The one rule, as SQL (previews made
+    with a key use it too)."""
+    return and_(
+        ApiKey.id.is_not(None),
+        ApiKey.revoked_at.is_(None),
+        or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > now),
+    )
+
+
+def token_alive(now: datetime) -> ColumnElement[bool]:
+    """A login token works: not revoked or expired, its user active and the token of the
+    user's current generation. Needs `users` joined to `access_tokens`."""
+    return and_(
+        AccessToken.id.is_not(None),
+        AccessToken.revoked_at.is_(None),
+        AccessToken.expires_at > now,
+        User.active.is_(True),
+        AccessToken.generation == User.token_generation,
+    )
+
+
 async def authenticate(session: AsyncSession, token: str) -> Principal | None:
     now = utcnow()
     if token.startswith(TOKEN_PREFIX):
@@ -97,19 +119,12 @@ async def authenticate(session: AsyncSession, token: str) -> Principal | None:
             await session.execute(
                 select(AccessToken, User)
                 .join(User, User.id == AccessToken.user_id)
-                .where(AccessToken.token_hash == hash_secret(token))
+                .where(AccessToken.token_hash == hash_secret(token), token_alive(now))
             )
         ).first()
         if row is None:
             return None
         access, user = row
-        if (
-            access.revoked_at is not None
-            or access.expires_at <= now
-            or not user.active
-            or access.generation != user.token_generation
-        ):
-            return None
         return Principal(
             id=access.id,
             kind="user",
@@ -120,10 +135,10 @@ async def authenticate(session: AsyncSession, token: str) -> Principal | None:
         )
     if not token.startswith(KEY_PREFIX):
         return None
-    key = await session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_secret(token)))
-    if key is None or key.revoked_at is not None:
-        return None
-    if key.expires_at is not None and key.expires_at <= now:
+    key = await session.scalar(
+        select(ApiKey).where(ApiKey.key_hash == hash_secret(token), key_alive(now))
+    )
+    if key is None:
         return None
     return Principal(id=key.id, kind="api_key", name=key.name, role=Role(key.role))
 

@@ -184,6 +184,17 @@ async def test_a_link_dies_with_the_login_that_made_it(
     assert await _opens(client, second)
     assert (await client.delete("/v1/auth/token", headers=again)).status_code == 204
     assert not await _opens(client, second)
+    # A new password ends every session of the user, and every link they made with one.
+    user_id, ivan = await _user_token(client, admin, "ivan@newsroom.example")
+    third = await _preview(client, ivan, art, "ua")
+    assert await _opens(client, third)
+    r = await client.patch(
+        f"/v1/admin/users/{user_id}",
+        json={"password": "a brand new passphrase"},
+        headers=admin.headers,
+    )
+    assert r.status_code == 200, r.text
+    assert not await _opens(client, third)
 
 
 async def test_a_link_that_names_no_credential_opens_nothing(
