@@ -5,7 +5,7 @@ import binascii
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from app.errors import Unprocessable
 
@@ -18,7 +18,7 @@ class Cursor:
     rank: int | None = None
 
     def encode(self) -> str:
-        position: list[object] = [self.at.isoformat(), self.id.hex]
+        position: list[object] = [self.at.astimezone(UTC).isoformat(), self.id.hex]
         if self.rank is not None:
             position.append(self.rank)
         raw = json.dumps(position, separators=(",", ":"))
@@ -30,8 +30,10 @@ class Cursor:
             padded = token + "=" * (-len(token) % 4)
             at, ident, *rest = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
             parsed = datetime.fromisoformat(at)
-            if parsed.tzinfo is None:
-                raise ValueError("naive")
+            # The API writes positions in UTC; any other offset could move the moment out
+            # of the years 1-9999 (0001-01-01T00:00:00+23:59) when it is compared.
+            if parsed.utcoffset() != timedelta(0):
+                raise ValueError("not UTC")
             rank = rest[0] if rest else None
             if len(rest) > 1 or not (rank is None or (type(rank) is int and 0 <= rank < 10)):
                 raise ValueError("rank")

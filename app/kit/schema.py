@@ -25,14 +25,20 @@ from app.kit.slugs import MAX_SLUG_LENGTH, SLUG_PATTERN
 _MULTILINE_OK = {"\n", "\r", "\t"}
 
 
-def _clean(value: str, *, multiline: bool) -> str:
+def check_characters(value: str, *, multiline: bool = False) -> str:
+    """`value` as it is; ValueError for a lone surrogate or a control character (NUL,
+    which PostgreSQL text cannot hold, included); `multiline` allows line breaks and tabs."""
     for ch in value:
         category = unicodedata.category(ch)
         if category == "Cs":
             raise ValueError("text contains a lone surrogate")
         if category == "Cc" and not (multiline and ch in _MULTILINE_OK):
             raise ValueError(f"text contains the control character U+{ord(ch):04X}")
-    return unicodedata.normalize("NFC", value)
+    return value
+
+
+def _clean(value: str, *, multiline: bool) -> str:
+    return unicodedata.normalize("NFC", check_characters(value, multiline=multiline))
 
 
 def _line(value: str) -> str:
@@ -91,6 +97,11 @@ def _bounded_line(max_length: int, min_length: int = 1) -> list[object]:
     ]
 
 
+# Text a query compares as it is (a login e-mail, a search): no control characters,
+# not changed.
+QueryText = Annotated[
+    str, AfterValidator(check_characters), InContract((("pattern", LINE_PATTERN),))
+]
 # One line of text: trimmed, NFC, no control characters.
 Name = Annotated[str, *_bounded_line(200)]
 Title = Annotated[str, *_bounded_line(300)]
@@ -146,8 +157,28 @@ def _rfc3339(value: object) -> object:
     raise ValueError("expected an RFC 3339 date-time with its offset, e.g. 2026-12-01T09:00:00Z")
 
 
-# A moment in time, as RFC 3339 text with an offset.
-Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
+# Years 0002-9998 as written: the moment in UTC (an offset is less than a day) then stays
+# within the years 1-9999 that Python and the databases hold; 9999-12-31T23:59:59-23:59
+# would not. Stated in the contract as a pattern on the year.
+MIN_YEAR, MAX_YEAR = 2, 9998
+TIMESTAMP_PATTERN = (
+    "^(000[2-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-"
+)
+
+
+def _in_years(value: datetime) -> datetime:
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ValueError(f"the year must be from {MIN_YEAR:04d} to {MAX_YEAR:04d}")
+    return value
+
+
+# A moment in time, as RFC 3339 text with an offset, in the years 0002-9998.
+Timestamp = Annotated[
+    AwareDatetime,
+    BeforeValidator(_rfc3339),
+    AfterValidator(_in_years),
+    InContract((("pattern", TIMESTAMP_PATTERN),)),
+]
 
 Slug = Annotated[
     str,

@@ -201,7 +201,9 @@ class HotReads:
         if self.dialect == "sqlite":
             for name, value in params.items():  # as UTCDateTime and Uuid store them
                 if isinstance(value, datetime):
-                    params[name] = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+                    # Four-digit years, as stored: strftime writes the year 500 as `500`.
+                    utc = value.astimezone(UTC).replace(tzinfo=None)
+                    params[name] = utc.isoformat(" ", "microseconds")
                 elif isinstance(value, uuid.UUID):
                     params[name] = value.hex
             if self._sqlite_file is not None:

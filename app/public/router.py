@@ -12,7 +12,7 @@ from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.kit.clock import NowDep
 from app.kit.openapi import headers
-from app.kit.schema import Slug, Timestamp
+from app.kit.schema import QueryText, Slug, Timestamp
 from app.languages.deps import LanguageDep
 from app.public import hot, service
 from app.public.schemas import ArticlePage, PreviewArticle, PublicArticle
@@ -53,7 +53,7 @@ async def list_articles(
         Timestamp | None, Query(description="First published before this time.")
     ] = None,
     q: Annotated[
-        str | None,
+        QueryText | None,
         Query(
             min_length=1,
             max_length=search.MAX_LENGTH,

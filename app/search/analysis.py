@@ -18,10 +18,16 @@ Every analyser folds case, `ё` to `е` and the apostrophe variants (`'`, `’`,
 can be ambiguous (Києві: the city Київ or the name Кий); `lemmas()` returns its primary
 lemma first and up to three alternatives, and a query word matches a text word when their
 lemma sets meet.
+
+Analysis is total: any string, in any script, gives words or none, never an error (tests
+feed every analyser every Unicode category). A word longer than MAX_WORD characters is not
+lemmatized but cut, and every term is at most MAX_WORD characters of letters and digits,
+so it fits a PostgreSQL lexeme (2,047 bytes) and needs no quoting in either database.
 """
 
 import re
 import threading
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -35,6 +41,7 @@ WORD = re.compile(r"[^\W_]+(?:['’ʼ‘`][^\W_]+)*")
 _APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "‘": "'", "`": "'"})
 _NOT_TERM = re.compile(r"[\W_]+")
 MAX_LEMMAS = 4
+MAX_WORD = 100  # characters: the longest German compounds are about 80
 MORPHOLOGY = {"ukrainian": "uk", "russian": "ru"}
 LEMMA_LISTS = {"english": "en"}
 SNOWBALL = frozenset(Stemmer.algorithms()) - {"porter"} - set(MORPHOLOGY) - set(LEMMA_LISTS)
@@ -74,8 +81,9 @@ def fold(word: str) -> str:
 
 
 def _term(lemma: str) -> str:
-    """An index term: folded, no apostrophes or other non-word characters."""
-    return _NOT_TERM.sub("", fold(lemma))
+    """An index term: folded, no apostrophes or other non-word characters, at most
+    MAX_WORD characters."""
+    return _NOT_TERM.sub("", fold(lemma))[:MAX_WORD]
 
 
 class Analyzer:
@@ -84,7 +92,14 @@ class Analyzer:
     def __init__(self, name: str, lemmatize: Callable[[str], list[str]]) -> None:
         self.name = name
         self._lemmatize = lemmatize
-        self.lemmas: Callable[[str], tuple[str, ...]] = lru_cache(maxsize=200_000)(self._lemmas)
+        self._cached = lru_cache(maxsize=200_000)(self._lemmas)
+
+    def lemmas(self, folded: str) -> tuple[str, ...]:
+        """A folded word's lemmas as terms, primary first; `("",)` when nothing is left."""
+        if len(folded) > MAX_WORD:
+            # No word but a run of letters or digits: cut, not lemmatized (nor cached).
+            return (_term(folded),)
+        return self._cached(folded)
 
     def _lemmas(self, folded: str) -> tuple[str, ...]:
         found: list[str] = []
@@ -97,6 +112,8 @@ class Analyzer:
         return tuple(found) or (_term(folded),)
 
     def words(self, text: str) -> Iterator[Word]:
+        """The words of `text` with their lemmas; words with no letters or digits left
+        once folded (a lone `ʼ`) are not words."""
         for match in WORD.finditer(text):
             lemmas = self.lemmas(fold(match.group()))
             if lemmas[0]:
@@ -109,6 +126,11 @@ def _morphology(language: str) -> Callable[[str], list[str]]:
     morph: Any = pymorphy3.MorphAnalyzer(lang=language)
 
     def lemmatize(word: str) -> list[str]:
+        # pymorphy3 asks `unicodedata.name` of letters without a default, which raises
+        # for a letter this Python has no name for (Tangut ideographs, U+17000-U+187F7).
+        # No such word is Ukrainian or Russian: it stays as written.
+        if not all(unicodedata.name(ch, "") for ch in word):
+            return [word]
         return [parse.normal_form for parse in morph.parse(word)]
 
     return lemmatize

@@ -39,6 +39,9 @@ WEIGHTS = ("A", "B", "C")
 # same words, so longer texts are cut at the same word everywhere.
 MAX_POSITIONS = 16_000
 MAX_POSITIONS_PER_TERM = 255
+# ... and at most 1 MB of distinct lexemes per tsvector: a text of that many different
+# words (only made up ones come near) is cut at the word that would pass it.
+MAX_LEXEME_BYTES = 1_000_000
 ALTERNATIVE = "~"
 BATCH = 500
 
@@ -54,11 +57,21 @@ class Document:
     @classmethod
     def analyse(cls, analyzer: Analyzer, title: str, lead: str, body_html: str) -> "Document":
         budget = MAX_POSITIONS
+        lexemes: set[str] = set()
+        size = 0
         fields: list[list[Lemmas]] = []
         for text_ in (title, lead, text_of(body_html)):
             words = []
             for word in analyzer.words(text_):
                 if budget <= 0:
+                    break
+                for i, lemma in enumerate(word.lemmas):
+                    lexeme = lemma if i == 0 else ALTERNATIVE + lemma  # as `tsvector` writes
+                    if lexeme not in lexemes:
+                        lexemes.add(lexeme)
+                        size += len(lexeme.encode())
+                if size > MAX_LEXEME_BYTES:  # this word would pass it: the text ends before
+                    budget = 0
                     break
                 words.append(word.lemmas)
                 budget -= 1

@@ -11,6 +11,7 @@ import itertools
 import json
 import math
 import re
+import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Unprocessable
 from app.models import SearchDocument, Translation
-from app.search.analysis import WORD, Analyzer, fold
+from app.search.analysis import Analyzer
 from app.search.index import ALTERNATIVE
 
 MAX_LENGTH = 200
@@ -81,7 +82,12 @@ def _invalid(detail: str) -> Unprocessable:
 
 
 def parse(q: str, analyzer: Analyzer) -> Query:
-    """The reader's text as clauses; 422 when there is nothing (or too much) to look for."""
+    """The reader's text as clauses; 422 when there is nothing (or too much) to look for,
+    or for a control character (NUL included): no reader types one."""
+    for ch in q:
+        if unicodedata.category(ch) in ("Cc", "Cs"):
+            raise _invalid(f"The query contains the control character U+{ord(ch):04X}.")
+    q = unicodedata.normalize("NFC", q)  # as the text it is matched against was stored
     clauses: list[Clause] = []
     seen: set[Clause] = set()
     position = 0
@@ -92,7 +98,7 @@ def parse(q: str, analyzer: Analyzer) -> Query:
         position = match.end()
     pieces.append((q[position:], False))
     for piece, quoted in pieces:
-        words = [analyzer.lemmas(fold(w)) for w in WORD.findall(piece)]
+        words = [word.lemmas for word in analyzer.words(piece)]
         new: list[Clause]
         if quoted and len(words) > 1:
             new = [Phrase(_variants(words))]

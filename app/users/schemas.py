@@ -8,7 +8,7 @@ from pydantic.config import JsonDict
 
 from app.auth.service import Role
 from app.kit import examples as ex
-from app.kit.schema import Flag, InContract, LanguageKey, Name, ReadSchema, Schema
+from app.kit.schema import Flag, InContract, LanguageKey, Name, QueryText, ReadSchema, Schema
 
 
 def _any_case(word: str) -> str:
@@ -126,7 +126,9 @@ class TokenRequest(BaseModel):
     grant_type: Literal["password"] | None = Field(
         default=None, description="`password`, when sent."
     )
-    username: str = Field(min_length=1, max_length=320, description="The user's e-mail address.")
+    username: QueryText = Field(
+        min_length=1, max_length=320, description="The user's e-mail address."
+    )
     password: str = Field(min_length=1, max_length=1024, json_schema_extra={"format": "password"})
     scope: str = Field(default="", max_length=1000, description="Ignored: roles decide.")
     client_id: str | None = Field(default=None, max_length=200, description="Ignored.")
