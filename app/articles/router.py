@@ -32,7 +32,7 @@ from app.kit.clock import NowDep
 from app.kit.etags import check_if_match
 from app.kit.idempotency import IDEMPOTENT
 from app.kit.openapi import created, headers
-from app.kit.schema import LanguageKey
+from app.kit.schema import LanguageKey, QueryText
 from app.languages.deps import LangCode
 from app.models import Article, Revision, Status, Translation
 from app.revisions import service as revisions
@@ -111,7 +111,7 @@ async def list_admin_articles(
     ] = None,
     author: Annotated[uuid.UUID | None, Query(description="Articles by this author (id).")] = None,
     q: Annotated[
-        str | None,
+        QueryText | None,
         Query(
             min_length=1,
             max_length=search.MAX_LENGTH,
