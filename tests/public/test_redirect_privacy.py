@@ -18,8 +18,12 @@ PER_REQUEST = {"x-request-id", "date"}
 
 
 def _answer(response: httpx.Response) -> tuple[int, dict[str, str], bytes]:
+    """The answer without what differs per request (its id, in the headers and the body)."""
     headers = {k: v for k, v in response.headers.items() if k.lower() not in PER_REQUEST}
-    return response.status_code, headers, response.content
+    request_id = response.headers["x-request-id"].encode()
+    body = response.content.replace(request_id, b"<request-id>")
+    headers.pop("content-length", None)
+    return response.status_code, headers, body
 
 
 async def _translation(
