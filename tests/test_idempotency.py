@@ -2,12 +2,15 @@
 
 import re
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import anyio
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import update
 
 from app.auth.service import Role
+from app.models import IdempotencyKey, utcnow
 from tests.builders import problem, text
 from tests.conftest import Credential, make_key
 
@@ -52,16 +55,22 @@ async def test_keys_are_per_credential(
     assert await _count(client, admin) == 2
 
 
-async def test_errors_are_replayed_but_not_server_failures(
-    client: httpx.AsyncClient, admin: Credential
-) -> None:
+async def test_errors_are_not_remembered(client: httpx.AsyncClient, admin: Credential) -> None:
+    # Only a create that was made is remembered: an error leaves nothing, so the retry runs
+    # again, and the corrected request may use the same key.
     headers = {**admin.headers, "Idempotency-Key": "bad"}
     bad = {"original_language": "xx", "translations": {"xx": text("x")}}
     first = await client.post("/v1/admin/articles", json=bad, headers=headers)
     problem(first, 422)
     again = await client.post("/v1/admin/articles", json=bad, headers=headers)
-    assert again.headers["idempotent-replayed"] == "true"
     problem(again, 422)
+    assert "idempotent-replayed" not in again.headers
+    fixed = await client.post("/v1/admin/articles", json=ARTICLE, headers=headers)
+    assert fixed.status_code == 201
+    assert "idempotent-replayed" not in fixed.headers
+    replay = await client.post("/v1/admin/articles", json=ARTICLE, headers=headers)
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert await _count(client, admin) == 1
 
 
 async def test_concurrent_retries_create_once(client: httpx.AsyncClient, admin: Credential) -> None:
@@ -117,4 +126,23 @@ async def test_the_contract_says_which_keys_are_taken(
             "/v1/admin/articles", json=ARTICLE, headers={**admin.headers, "Idempotency-Key": key}
         )
         assert r.status_code == status, r.text
+    assert await _count(client, admin) == 1
+
+
+async def test_a_create_whose_answer_was_lost_says_so(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential
+) -> None:
+    # A worker that dies between the create's commit and the recording of its answer
+    # leaves the record unanswered: "in progress" for a moment, then "answer lost" (the
+    # create was made), never a second create.
+    headers = {**admin.headers, "Idempotency-Key": "lost"}
+    first = await client.post("/v1/admin/articles", json=ARTICLE, headers=headers)
+    assert first.status_code == 201
+    for age, kind in ((timedelta(0), "in-progress"), (timedelta(minutes=2), "answer-lost")):
+        async with app.state.db.writer() as session, session.begin():
+            await session.execute(
+                update(IdempotencyKey).values(status_code=None, created_at=utcnow() - age)
+            )
+        r = await client.post("/v1/admin/articles", json=ARTICLE, headers=headers)
+        assert problem(r, 409)["type"] == f"/problems/idempotency-{kind}"
     assert await _count(client, admin) == 1

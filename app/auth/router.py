@@ -8,7 +8,7 @@ from app.auth.deps import AdminDep
 from app.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyRead
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
-from app.kit.idempotency import IDEMPOTENT
+from app.kit.idempotency import IDEMPOTENT_SECRET
 from app.models import ApiKey
 
 router = APIRouter(
@@ -23,7 +23,7 @@ KeyId = Annotated[uuid.UUID, Path(description="The key's id (not the key).")]
     "",
     operation_id="createApiKey",
     summary="Create an API key",
-    dependencies=[IDEMPOTENT],
+    dependencies=[IDEMPOTENT_SECRET],
     status_code=status.HTTP_201_CREATED,
     response_model=ApiKeyCreated,
     responses=problem_responses(422),

@@ -1,4 +1,8 @@
-"""Idempotency keys: the first response to a creating POST, replayed to its retries."""
+"""Idempotency keys: the first answer to a creating POST, replayed to its retries.
+
+A row is inserted in the create's own transaction (it exists only if the create was made)
+and gets its answer just after; see `app.kit.idempotency`.
+"""
 
 from datetime import datetime
 from typing import Any
@@ -13,11 +17,16 @@ class IdempotencyKey(IdMixin, Base):
     __tablename__ = "idempotency_keys"
     __table_args__ = (UniqueConstraint("credential", "key"),)
 
-    credential: Mapped[str] = mapped_column(String(64))  # SHA-256 of the bearer credential
+    # The credential's kind and id ("api_key:<uuid>", "user:<token id>"), never its secret.
+    credential: Mapped[str] = mapped_column(String(64))
     key: Mapped[str] = mapped_column(String(255))
+    # HMAC-SHA256 of the request keyed by the bearer secret: no guessing of a body's password.
     request_hash: Mapped[str] = mapped_column(String(64))
-    # Null while the first request is still running.
+    role: Mapped[str] = mapped_column(String(16))  # the credential's role then
+    # Null until the answer is recorded, just after the create commits.
     status_code: Mapped[int | None]
     headers: Mapped[list[Any]] = mapped_column(JSON, default=list)
     body: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    # The answer held a secret: `body` is kept without it, and is not replayed.
+    shown_once: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
