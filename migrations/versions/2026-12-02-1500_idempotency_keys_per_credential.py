@@ -7,7 +7,7 @@ secret stays behind and no record of one shape is read as the other. A retry in 
 across the upgrade runs again.
 
 Revision ID: e3a9c1f07b52
-Revises: 7b1e5c93a2d4
+Revises: a8c3f1d7e250
 Create Date: 2026-12-02 14:30:00.000000
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "e3a9c1f07b52"
-down_revision: str | None = "7b1e5c93a2d4"
+down_revision: str | None = "a8c3f1d7e250"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
