@@ -39,6 +39,11 @@ class Problem(BaseModel):
     current_version: int | None = Field(
         default=None, description="The current version, for 412 Precondition Failed."
     )
+    created: dict[str, Any] | None = Field(
+        default=None,
+        description="For `idempotency-secret-not-replayed`: what the first request with the "
+        "key created, without the secret it showed once.",
+    )
     request_id: str | None = Field(
         default=None,
         description="The request's id (the `X-Request-ID` header): quote it when reporting "

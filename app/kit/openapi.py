@@ -212,6 +212,8 @@ def finish(schema: dict[str, Any]) -> dict[str, Any]:
             responses.setdefault(
                 "409", _problem(409, "Conflict (or the same `Idempotency-Key` is in flight).")
             )
+            # A retry of a create whose answer held a secret: 409, marked as a replay.
+            responses["409"].setdefault("headers", {}).update(headers("Idempotent-Replayed"))
         for code, response in responses.items():
             if code[0] in "45":
                 response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": dict(_PROBLEM)}}
