@@ -27,6 +27,13 @@ What each bus guarantees:
 A cache hit costs no I/O: a comparison of the lease with the clock, or of the mark with
 a number. The cost is on the writes: on PostgreSQL and Redis a round trip to each other
 worker (they answer on their event loop), and up to LEASE when one is stuck or gone.
+
+Limits: the waits assume that clocks of two hosts run at the same rate (MARGIN covers
+drift). A worker cut off from Redis alone cannot reach the others: they serve what its
+purge names until it is back (4). A PostgreSQL listener closed by the server
+(`pg_terminate_backend`) is no longer listed, so a write does not wait for it; its worker
+stops trusting its cache when its event loop reads the closed connection. Redis must keep
+`newsdesk:cache:workers` (an eviction policy over all keys could drop it).
 """
 
 from sqlalchemy.engine import make_url
