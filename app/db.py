@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 from app.cache.keys import take  # its ORM hook collects what each write purges
 
 if TYPE_CHECKING:
+    from app.cache.bus import Purge
     from app.cache.cache import ResponseCache
 
 
@@ -78,24 +79,26 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's session; a write's cache purges ride on its commit (`app.cache`)."""
+    """The request's session; a write's cache purges ride on its commit, and the write
+    answers once every worker dropped what they name (`app.cache.bus`)."""
     db: Database = request.app.state.db
     cache: ResponseCache | None = getattr(request.app.state, "response_cache", None)
     factory = db.reader if request.method in SAFE_METHODS else db.writer
+    purge: Purge | None = None
     async with factory() as session:
         try:
             yield session
             await session.flush()
             purged = take(session.sync_session)
             if purged and cache is not None:
-                await cache.bus.stage(session, purged)
+                purge = await cache.bus.stage(session, purged)
             await session.commit()
         except BaseException:
             await session.rollback()
             raise
-    if purged and cache is not None:
-        cache.purge(purged)
-        await cache.bus.published(purged)
+    if purge is not None and cache is not None:
+        cache.purge(purge.keys)
+        await cache.bus.published(purge)  # no worker serves what it purged any more
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

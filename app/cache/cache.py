@@ -7,7 +7,8 @@ and passing it empties the cache. The horizon is read again after every purge (a
 may have scheduled something) before anything new is stored.
 
 A response is stored only if no purge happened while it was being made (`generation`):
-otherwise it may hold what the purge was about.
+otherwise it may hold what the purge was about. Nothing is served or stored while the
+bus says the cache may be stale (`Bus.fresh`: see `app.cache.bus` for its guarantees).
 """
 
 import asyncio
@@ -36,16 +37,15 @@ class ResponseCache:
         self.generation = 0
         self.horizon: float | None = None  # Unix time of the next scheduled publication
         self.horizon_known = False
-        self.ready = asyncio.Event()  # the bus listener is connected
         self._listener: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Start listening for purges; wait (up to `CONNECT`) until the bus is connected.
         While it is not, nothing is served from or stored in the cache."""
-        self._listener = asyncio.create_task(self.bus.listen(self.purge, self.ready))
+        self._listener = asyncio.create_task(self.bus.listen(self.purge))
         try:
             async with asyncio.timeout(CONNECT):
-                await self.ready.wait()
+                await self.bus.ready.wait()
         except TimeoutError:
             log.warning("the cache invalidation bus is not connected: cache bypassed until it is")
 
@@ -64,7 +64,7 @@ class ResponseCache:
             self.store.purge(keys)
 
     def lookup(self, key: str) -> Entry | None:
-        if not self.ready.is_set():
+        if not self.bus.fresh():
             return None
         if self.horizon is not None and time.time() >= self.horizon:
             log.debug("a scheduled publication is due: cache emptied")
@@ -85,7 +85,7 @@ class ResponseCache:
         """Store a response made while the cache was at `generation`, if still current."""
         if not self.horizon_known:
             await self._read_horizon()
-        if generation != self.generation or not self.horizon_known or not self.ready.is_set():
+        if generation != self.generation or not self.horizon_known or not self.bus.fresh():
             return
         lifetime = self.ttl if self.horizon is None else min(self.ttl, self.horizon - time.time())
         if lifetime > 0:
