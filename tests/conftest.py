@@ -38,6 +38,18 @@ BACKENDS = ["sqlite", *(["postgres"] if POSTGRES_URL else [])]
 NEWSDESK = [sys.executable, "-m", "app.cli"]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A `postgres_only` test is about PostgreSQL itself: its SQLite case is not a test."""
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_sqlite = callspec is not None and callspec.params.get("database_url") == "sqlite"
+        (drop if on_sqlite and item.get_closest_marker("postgres_only") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.fixture(scope="session")
 def anyio_backend() -> str:
     return "asyncio"

@@ -246,13 +246,24 @@ async def _slug(
 
 
 async def _keep_old_slug(
-    session: AsyncSession, article: Article, language: str, old: str, new: str
+    session: AsyncSession,
+    article: Article,
+    language: str,
+    old: str,
+    new: str,
+    *,
+    was_public: bool,
 ) -> None:
-    """The old slug redirects to the new one; a slug taken back stops redirecting."""
+    """The old slug redirects to the new one — if readers ever saw it: a slug the version
+    had only as a draft is forgotten, or publishing would reveal the draft's old title. A
+    slug taken back stops redirecting."""
     await session.execute(
         delete_(SlugRedirect).where(SlugRedirect.language == language, SlugRedirect.slug == new)
     )
-    session.add(SlugRedirect(id=uuid.uuid4(), article_id=article.id, language=language, slug=old))
+    if was_public:
+        session.add(
+            SlugRedirect(id=uuid.uuid4(), article_id=article.id, language=language, slug=old)
+        )
 
 
 async def put_translation(
@@ -309,7 +320,10 @@ async def put_translation(
     else:
         translation = existing
         if existing.slug != slug:
-            await _keep_old_slug(session, article, language, existing.slug, slug)
+            await _keep_old_slug(
+                session, article, language, existing.slug, slug,
+                was_public=_went_live(existing, now),
+            )  # fmt: skip
         for key, value in fields.items():
             setattr(existing, key, value)
     await session.flush()

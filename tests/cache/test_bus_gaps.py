@@ -134,12 +134,11 @@ async def test_a_redis_reader_whose_connection_stalls_stops_trusting_its_cache(
         await _never_old_then_cached(b_app, b, page)
 
 
+@pytest.mark.postgres_only  # SQLite's readers are covered by the purge mark
 async def test_a_postgres_listener_whose_connection_stalls_stops_trusting_its_cache(
     settings: Settings, seeded_languages: list[dict[str, Any]]
 ) -> None:
     url = make_url(settings.database_url)
-    if url.get_backend_name() != "postgresql":
-        pytest.skip("the PostgreSQL listener (SQLite's readers are covered by the mark)")
     proxy = Proxy(url.port or 5432)
     await proxy.reopen()
     through = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
