@@ -107,3 +107,17 @@ async def published_article(
     )
     await publish(client, admin, article["id"], lang)
     return article
+
+
+async def put_translation(
+    client: httpx.AsyncClient, admin: Credential, article_id: str, lang: str, body: dict[str, Any]
+) -> httpx.Response:
+    """PUT a language version: creates it, or replaces it with its current ETag."""
+    path = f"/v1/admin/articles/{article_id}/translations/{lang}"
+    current = await client.get(path, headers=admin.headers)
+    headers = dict(admin.headers)
+    if current.status_code == 200:
+        headers["If-Match"] = current.headers["etag"]
+    response = await client.put(path, json=body, headers=headers)
+    assert response.status_code in (200, 201), response.text
+    return response

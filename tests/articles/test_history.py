@@ -2,21 +2,8 @@
 
 import httpx
 
-from tests.builders import create_article, problem, publish, text
+from tests.builders import create_article, problem, publish, put_translation, text
 from tests.conftest import Credential
-
-
-async def _put(
-    client: httpx.AsyncClient, admin: Credential, article_id: str, lang: str, body: dict[str, str]
-) -> httpx.Response:
-    path = f"/v1/admin/articles/{article_id}/translations/{lang}"
-    current = await client.get(path, headers=admin.headers)
-    headers = dict(admin.headers)
-    if current.status_code == 200:
-        headers["If-Match"] = current.headers["etag"]
-    r = await client.put(path, json=body, headers=headers)
-    assert r.status_code in (200, 201), r.text
-    return r
 
 
 async def test_old_slug_redirects_and_stays_reserved(
@@ -25,7 +12,7 @@ async def test_old_slug_redirects_and_stays_reserved(
     article = await create_article(client, admin, translations={"ua": text("Стара назва")})
     art = article["id"]
     await publish(client, admin, art, "ua")
-    await _put(client, admin, art, "ua", {**text("Нова назва"), "slug": "nova-nazva"})
+    await put_translation(client, admin, art, "ua", {**text("Нова назва"), "slug": "nova-nazva"})
     r = await client.get("/v1/ua/articles/stara-nazva")
     assert r.status_code == 301
     assert r.headers["location"] == "/v1/ua/articles/nova-nazva"
@@ -43,7 +30,7 @@ async def test_old_slug_redirects_and_stays_reserved(
     )
     problem(r, 409)
     # The article itself may take its old slug back; the new one then redirects.
-    await _put(client, admin, art, "ua", {**text("Стара назва"), "slug": "stara-nazva"})
+    await put_translation(client, admin, art, "ua", {**text("Стара назва"), "slug": "stara-nazva"})
     assert (await client.get("/v1/ua/articles/stara-nazva")).status_code == 200
     r = await client.get("/v1/ua/articles/nova-nazva")
     assert r.status_code == 301
@@ -75,8 +62,8 @@ async def test_translation_becomes_outdated_when_the_original_text_changes(
 ) -> None:
     article = await create_article(client, admin, translations={"ua": text("Оригінал")})
     art = article["id"]
-    await _put(client, admin, art, "en", text("Original"))
-    await _put(client, admin, art, "ru", text("Оригинал"))
+    await put_translation(client, admin, art, "en", text("Original"))
+    await put_translation(client, admin, art, "ru", text("Оригинал"))
     view = (await client.get(f"/v1/admin/articles/{art}", headers=admin.headers)).json()
     assert view["translations"]["en"]["outdated"] is False
     assert (
@@ -85,12 +72,14 @@ async def test_translation_becomes_outdated_when_the_original_text_changes(
     )
     # Publishing or re-saving the original without text changes does not outdate anything.
     await publish(client, admin, art, "ua")
-    await _put(client, admin, art, "ua", text("Оригінал"))
+    await put_translation(client, admin, art, "ua", text("Оригінал"))
     view = (await client.get(f"/v1/admin/articles/{art}", headers=admin.headers)).json()
     assert [t["outdated"] for t in view["translations"].values()] == [False, False, False]
 
-    await _put(client, admin, art, "ua", text("Оригінал", body="<p>Новий абзац.</p>"))
-    await _put(client, admin, art, "ua", text("Оригінал (оновлено)", body="<p>Новий абзац.</p>"))
+    await put_translation(client, admin, art, "ua", text("Оригінал", body="<p>Новий абзац.</p>"))
+    await put_translation(
+        client, admin, art, "ua", text("Оригінал (оновлено)", body="<p>Новий абзац.</p>")
+    )
     view = (await client.get(f"/v1/admin/articles/{art}", headers=admin.headers)).json()
     en = view["translations"]["en"]
     assert en["outdated"] is True
@@ -102,7 +91,7 @@ async def test_translation_becomes_outdated_when_the_original_text_changes(
     assert listed.json()["items"][0]["translations"]["en"]["outdated"] is True
 
     # The translator updates English: it is fresh again; Russian is still outdated.
-    await _put(client, admin, art, "en", text("Original (updated)", body="<p>New.</p>"))
+    await put_translation(client, admin, art, "en", text("Original (updated)", body="<p>New.</p>"))
     translation = await client.get(
         f"/v1/admin/articles/{art}/translations/en", headers=admin.headers
     )

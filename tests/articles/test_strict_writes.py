@@ -4,21 +4,15 @@ whole-translation PUTs, strict JSON types and repeated query parameters."""
 import httpx
 import pytest
 
-from tests.builders import create_article, create_media, problem, published_article, text
+from tests.builders import (
+    create_article,
+    create_media,
+    problem,
+    published_article,
+    put_translation,
+    text,
+)
 from tests.conftest import Credential
-
-
-async def _put(
-    client: httpx.AsyncClient, admin: Credential, art: str, lang: str, body: dict[str, str]
-) -> httpx.Response:
-    path = f"/v1/admin/articles/{art}/translations/{lang}"
-    current = await client.get(path, headers=admin.headers)
-    headers = dict(admin.headers)
-    if current.status_code == 200:
-        headers["If-Match"] = current.headers["etag"]
-    response = await client.put(path, json=body, headers=headers)
-    assert response.status_code in (200, 201), response.text
-    return response
 
 
 async def _ids(client: httpx.AsyncClient, admin: Credential, query: str) -> set[str]:
@@ -32,15 +26,15 @@ async def test_the_outdated_filter_lists_exactly_the_outdated_articles(
 ) -> None:
     # stale: its English was made before the Ukrainian text changed.
     stale = (await create_article(client, admin, translations={"ua": text("Стара")}))["id"]
-    await _put(client, admin, stale, "en", text("Old"))
-    await _put(client, admin, stale, "ua", text("Стара", body="<p>Нове.</p>"))
+    await put_translation(client, admin, stale, "en", text("Old"))
+    await put_translation(client, admin, stale, "ua", text("Стара", body="<p>Нове.</p>"))
     # fresh: translated after its last change; english: an English original, fresh Russian.
     fresh = (await create_article(client, admin, translations={"ua": text("Свіжа")}))["id"]
-    await _put(client, admin, fresh, "en", text("Fresh"))
+    await put_translation(client, admin, fresh, "en", text("Fresh"))
     english = (await create_article(client, admin, original="en", translations={"en": text("E")}))[
         "id"
     ]
-    await _put(client, admin, english, "ru", text("Р"))
+    await put_translation(client, admin, english, "ru", text("Р"))
     # alone: no translation at all, so neither outdated nor up to date.
     await create_article(client, admin, translations={"ua": text("Одна")})
 
