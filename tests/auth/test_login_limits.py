@@ -94,7 +94,7 @@ async def test_the_account_limit_spares_addresses_the_user_logged_in_from(
             assert tries == [401, 401, 401, 429, 429, 429]
             assert await _login(olena) == 200  # known: never held back by the account limit
             # An address the account never logged in from waits, right password or not:
-            # the price of stopping distributed guessing (README, "Rate limits").
+            # the price of stopping distributed guessing (docs/operations.md, "Login limits").
             assert await _login(travelling) == 429
 
 
