@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import migrate as migrations
 from app.auth import service as auth
 from app.auth.service import Role
-from app.config import get_settings
+from app.config import SettingsError, get_settings
 from app.db import Database
 from app.errors import AppError
 from app.models import utcnow
@@ -234,7 +234,11 @@ def bench_data(
 
 
 def main() -> None:
-    cli()
+    try:
+        cli()
+    except SettingsError as exc:  # one line per variable, never a traceback
+        typer.echo(f"newsdesk: invalid settings\n{exc}", err=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

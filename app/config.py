@@ -2,12 +2,77 @@
 
 import ipaddress
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def _list(value: object) -> object:
+    """A list setting from the environment: a JSON list, or the obvious comma-separated
+    form (`https://a.example, https://b.example`)."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            raise ValueError("not a valid JSON list") from exc
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+# A list read from the environment as JSON or comma-separated text.
+TextList = Annotated[list[str], NoDecode, BeforeValidator(_list)]
+
+_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+
+
+def _database_url(value: str) -> str:
+    """`sqlite+aiosqlite:///…` or `postgresql+asyncpg://…`; the plain schemes (`sqlite:`,
+    `postgresql:`, `postgres:`) get the async driver the app uses."""
+    scheme, sep, rest = value.partition("://")
+    driver = _DRIVERS.get(scheme.lower()) if sep else None
+    if driver is None:
+        raise ValueError("expected sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB")
+    return f"{driver}://{rest}"
+
+
+def _rate(value: str | None) -> str | None:
+    """ "N/second|minute|hour|day" (the `limits` library's notation); empty = off."""
+    if value is None or not value.strip():
+        return None
+    from limits import parse
+
+    try:
+        parse(value)
+    except ValueError as exc:
+        raise ValueError("expected N/second, N/minute, N/hour or N/day, e.g. 300/minute") from exc
+    return value.strip()
+
+
+Rate = Annotated[str | None, AfterValidator(_rate)]
+
+_ORIGIN = re.compile(r"https?://[^/\s?#]+")
+
+
+def _origins(value: list[str]) -> list[str]:
+    for origin in value:
+        if origin != "*" and not _ORIGIN.fullmatch(origin):
+            raise ValueError(
+                f"{origin!r} is not an origin: expected scheme and host (and port) with no "
+                "path, e.g. https://www.example.com, or *"
+            )
+    return value
 
 
 class Settings(BaseSettings):
@@ -15,7 +80,7 @@ class Settings(BaseSettings):
         env_prefix="NEWSDESK_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
     )
 
-    database_url: str = Field(
+    database_url: Annotated[str, AfterValidator(_database_url)] = Field(
         default_factory=lambda: f"sqlite+aiosqlite:///{Path.cwd() / 'newsdesk.db'}",
         description="SQLAlchemy async URL; default a SQLite file in the working directory.",
     )
@@ -26,7 +91,7 @@ class Settings(BaseSettings):
     article_url_pattern: str = "/{lang}/{slug}"
     site_name: str = "Newsdesk"
     media_dir: Path = Path("media")
-    cors_origins: list[str] = []
+    cors_origins: Annotated[TextList, AfterValidator(_origins)] = []
     cache_control: str = "public, max-age=30, stale-while-revalidate=300"
     # The in-process response cache of public GETs (`off` for measurement), its memory
     # bound per worker, and how long an entry lives at most (purges are what keep it
@@ -37,23 +102,23 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     token_ttl_minutes: int = 12 * 60
     # Rate limits, as "N/second|minute|hour|day"; unset (empty) = off.
-    rate_limit_public: str | None = None  # per client address
-    rate_limit_admin: str | None = "1200/minute"  # per credential
-    rate_limit_login: str | None = "10/minute"  # per account from one client address
+    rate_limit_public: Rate = None  # per client address
+    rate_limit_admin: Rate = "1200/minute"  # per credential
+    rate_limit_login: Rate = "10/minute"  # per account from one client address
     log_level: str = "info"
 
     # Security of logins and of `newsdesk serve` (issue 13, items 7, 8 and 18).
     # Login attempts per client address over all accounts, and per account from addresses
     # that have not logged in to it in the last 30 days (an address that has is never
     # held back by the per-account limit, so nobody elsewhere can lock a user out).
-    rate_limit_login_address: str | None = "30/minute"
-    rate_limit_login_account: str | None = "100/hour"
+    rate_limit_login_address: Rate = "30/minute"
+    rate_limit_login_account: Rate = "100/hour"
     # Requests without a credential to /v1/admin/, and every request to /v1/auth/, per address.
-    rate_limit_unauthenticated: str | None = "60/minute"
+    rate_limit_unauthenticated: Rate = "60/minute"
     # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or CIDR
     # networks, JSON list or comma-separated; `*` trusts every peer). Empty: the headers
     # are ignored and the client is the TCP peer.
-    trusted_proxies: Annotated[list[str], NoDecode] = []
+    trusted_proxies: TextList = []
     # What `newsdesk serve` gives each connection (see app/ops/protocol.py).
     server_header_timeout: float = Field(default=10.0, gt=0)
     server_body_timeout: float = Field(default=30.0, gt=0)
@@ -61,16 +126,6 @@ class Settings(BaseSettings):
     server_keep_alive_timeout: int = Field(default=5, ge=1)
     server_limit_concurrency: int | None = Field(default=1000, ge=1)
     server_backlog: int = Field(default=2048, ge=1)
-
-    @field_validator("trusted_proxies", mode="before")
-    @classmethod
-    def _proxy_list(cls, value: object) -> object:
-        if isinstance(value, str):
-            text = value.strip()
-            if text.startswith("["):
-                return json.loads(text)
-            return [part.strip() for part in text.split(",") if part.strip()]
-        return value
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -84,6 +139,42 @@ class Settings(BaseSettings):
         return value
 
 
+class SettingsError(Exception):
+    """Settings that cannot be used: one line per variable, naming it, what was given and
+    what is expected (secrets are not repeated)."""
+
+
+_SECRET_WORDS = ("secret", "password", "token", "key_id")
+
+
+def _shown(name: str, value: object) -> str:
+    if any(word in name for word in _SECRET_WORDS):
+        return "(hidden)"
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    if name.endswith("_url") or name.endswith("_urls"):
+        text = re.sub(r"://([^:/@]*):[^@/]*@", r"://\1:***@", text)  # no passwords
+    return repr(text if len(text) <= 200 else text[:200] + "…")
+
+
+def describe(error: ValidationError) -> str:
+    lines = []
+    for problem in error.errors():
+        field = str(problem["loc"][0]) if problem["loc"] else "?"
+        expected = str(problem["msg"]).removeprefix("Value error, ")
+        lines.append(
+            f"NEWSDESK_{field.upper()}: got {_shown(field, problem.get('input'))}; {expected}"
+        )
+    return "\n".join(lines)
+
+
+def load_settings() -> Settings:
+    """The settings, or a SettingsError that says what is wrong in a line per variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise SettingsError(describe(exc)) from None
+
+
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    return load_settings()

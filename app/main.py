@@ -15,7 +15,7 @@ from app.articles.preview import redact_logs
 from app.cache.bus import bus_for
 from app.cache.cache import ResponseCache
 from app.cache.middleware import ResponseCacheMiddleware
-from app.config import Settings, get_settings
+from app.config import Settings, SettingsError, get_settings
 from app.db import Database
 from app.errors import UnhandledErrorMiddleware, install_error_handlers
 from app.kit.examples import restore_null_examples
@@ -151,7 +151,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def __getattr__(name: str) -> Any:
     # `app.main:app` for uvicorn, built on first access so importing has no side effects.
     if name == "app":
-        application = create_app()
+        try:
+            application = create_app()
+        except SettingsError as exc:  # `uvicorn app.main:app` with a bad variable
+            raise SystemExit(f"newsdesk: invalid settings\n{exc}") from None
         globals()["app"] = application
         return application
     raise AttributeError(name)

@@ -60,7 +60,23 @@ def _plain_pg_dsn(url: str) -> str:
 
 
 async def _pg_admin(dsn: str, *statements: str) -> None:
-    conn = await asyncpg.connect(dsn, timeout=10)
+    """Run statements on the URL's database — made first, from the server's `postgres`
+    database, when the URL names one that does not exist yet."""
+    try:
+        conn = await asyncpg.connect(dsn, timeout=10)
+    except asyncpg.InvalidCatalogNameError:
+        name = make_url(dsn).database
+        server = await asyncpg.connect(
+            make_url(dsn).set(database="postgres").render_as_string(hide_password=False),
+            timeout=10,
+        )
+        try:
+            await server.execute(f'CREATE DATABASE "{name}"')
+        except asyncpg.DuplicateDatabaseError:
+            pass  # another test process made it meanwhile
+        finally:
+            await server.close()
+        conn = await asyncpg.connect(dsn, timeout=10)
     try:
         for statement in statements:
             await conn.execute(statement)
