@@ -12,7 +12,8 @@ A language's `text_search` names its analyser:
 - `english`: simplemma dictionary lemmatization (irregular forms: ran → run, mice →
   mouse), which measured better than the Snowball stemmer (bench/ANALYSIS.md).
 - any other Snowball algorithm (`german`, `polish`, ...): PyStemmer.
-- `simple` (the default for languages added later): case folding only.
+- `simple`: case folding only — for a language added later whose tag no analyser knows
+  (one Snowball knows gets its stemmer: `polish` for `pl`).
 
 Every analyser folds case, `ё` to `е` and the apostrophe variants (`'`, `’`, `ʼ`). A word
 can be ambiguous (Києві: the city Київ or the name Кий); `lemmas()` returns its primary

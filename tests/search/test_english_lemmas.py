@@ -1,4 +1,4 @@
-"""The English analyser reads simplemma's dictionary as a stream (2 MB a worker, not 20):
+"""The English analyser reads simplemma's dictionary as a stream (about 4 MB a worker, not 22):
 its lemmas must be the ones the unpacked dictionary gives."""
 
 import random
