@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.cache.cache import ResponseCache
 from app.errors import problem_response
+from app.paths import is_private
 
 MAX_IF_NONE_MATCH = 2000  # characters; the contract says so
 
@@ -24,8 +25,6 @@ MAX_IF_NONE_MATCH = 2000  # characters; the contract says so
 _NOT_MODIFIED_HEADERS = frozenset(
     {b"etag", b"cache-control", b"vary", b"content-language", b"surrogate-key", b"expires"}
 )
-# Never public: the management API and logins (the contract's rules read this too).
-PRIVATE_PREFIXES = ("/v1/admin/", "/v1/auth/")
 
 
 def cache_key(scope: Scope) -> str:
@@ -81,11 +80,7 @@ class ResponseCacheMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["method"] != "GET"
-            or scope["path"].startswith(PRIVATE_PREFIXES)
-        ):
+        if scope["type"] != "http" or scope["method"] != "GET" or is_private(scope["path"]):
             await self.app(scope, receive, send)
             return
         cache: ResponseCache | None = getattr(scope["app"].state, "response_cache", None)

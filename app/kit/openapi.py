@@ -26,8 +26,9 @@ Routers name the other headers they set with `headers(...)`.
 from http import HTTPStatus
 from typing import Any
 
-from app.cache.middleware import MAX_IF_NONE_MATCH, PRIVATE_PREFIXES
+from app.cache.middleware import MAX_IF_NONE_MATCH
 from app.errors import PROBLEM_MEDIA_TYPE
+from app.paths import Area, area_of, is_api, is_language_template, is_public
 
 _PROBLEM = {"$ref": "#/components/schemas/Problem"}
 
@@ -132,8 +133,7 @@ def _is_cached_read(path: str, method: str, operation: dict[str, Any]) -> bool:
     """A public GET that answers 200 with `public` caching (not a preview)."""
     return (
         method == "get"
-        and path.startswith("/v1/")
-        and not path.startswith(PRIVATE_PREFIXES)
+        and is_public(path)
         and "/preview/" not in path
         and "200" in operation.get("responses", {})
     )
@@ -203,7 +203,7 @@ def finish(schema: dict[str, Any]) -> dict[str, Any]:
                 "description": "Not modified: the `If-None-Match` ETag is current.",
                 "headers": headers("ETag", "Cache-Control"),
             }
-        if path.startswith("/v1/") and (not path.startswith("/v1/auth/") or "429" in responses):
+        if is_api(path) and (area_of(path) is not Area.AUTH or "429" in responses):
             responses["429"] = _problem(429, "Too many requests: over the rate limit.")
             responses["429"]["headers"] = headers("Retry-After")
         if "requestBody" in operation:
@@ -228,7 +228,7 @@ def finish(schema: dict[str, Any]) -> dict[str, Any]:
             if code == "200" and cached:
                 declared.update(headers("ETag", "Cache-Control", "Surrogate-Key"))
             if code[0] == "2":
-                if path.startswith("/v1/{lang}/"):
+                if is_language_template(path):
                     declared.update(headers("Content-Language", "Cache-Control"))
                 if idempotent:
                     declared.update(headers("Idempotent-Replayed"))

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.config import Settings
 from app.errors import problem_response
+from app.paths import Area, area_of
 
 log = logging.getLogger("newsdesk.ratelimit")
 
@@ -83,16 +84,17 @@ class RateLimitMiddleware:
         client = scope.get("client")
         address = client[0] if client else "-"
         retry: int | None = None
-        if path.startswith(("/v1/admin/", "/v1/auth/")):
+        area = area_of(path)
+        if area in (Area.ADMIN, Area.AUTH):
             auth = None
-            if path.startswith("/v1/admin/"):
+            if area is Area.ADMIN:
                 auth = dict(scope["headers"]).get(b"authorization")
             if auth:
                 credential = hashlib.sha256(auth).hexdigest()
                 retry = await limits.hit(limits.admin, "admin", credential)
             elif scope["method"] != "OPTIONS":
                 retry = await limits.hit(limits.unauthenticated, "unauthenticated", address)
-        elif path.startswith("/v1/"):
+        elif area is Area.PUBLIC:
             retry = await limits.hit(limits.public, "public", address)
         if retry is not None:
             response = too_many(retry, "Rate limit reached; retry after the given seconds.")
