@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from app.cache.keys import take  # its ORM hook collects what each write purges
+from app.cache import keys as cache_keys
+from app.search import index as search_index
 
 if TYPE_CHECKING:
     from app.cache.bus import Purge
@@ -60,8 +61,10 @@ class Database:
     """The engine and the two session factories of one running app."""
 
     def __init__(self, url: str, *, pool_size: int = 20) -> None:
-        from app.search import index  # noqa: F401  (keeps the search index in step)
-
+        # The global Session hooks, installed here rather than by importing their modules:
+        # what each write purges from the response cache, and the search index kept in step.
+        cache_keys.install()
+        search_index.install()
         self.url = url
         self.engine = create_engine(url, pool_size=pool_size)
         self.reader = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
@@ -89,7 +92,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         try:
             yield session
             await session.flush()
-            purged = take(session.sync_session)
+            purged = cache_keys.take(session.sync_session)
             if purged and cache is not None:
                 purge = await cache.bus.stage(session, purged)
             await session.commit()

@@ -124,7 +124,6 @@ def _category_change(obj: Any) -> set[str]:
     return {LISTS, *(f"category-{c}" for c in (*history.added, *history.deleted) if c)}
 
 
-@event.listens_for(Session, "after_flush")
 def _collect(session: Session, _context: Any) -> None:
     keys: set[str] = session.info.setdefault(PURGE, set())
     changed = [o for o in session.dirty if session.is_modified(o, include_collections=False)]
@@ -137,3 +136,9 @@ def take(session: Session) -> set[str]:
     """The keys the session's writes purge, once (the set is emptied)."""
     keys: set[str] = session.info.pop(PURGE, set())
     return keys
+
+
+def install() -> None:
+    """Collect each flush's purge keys on every ORM session; `Database` calls it. Idempotent."""
+    if not event.contains(Session, "after_flush", _collect):
+        event.listen(Session, "after_flush", _collect)

@@ -200,7 +200,6 @@ def rebuild(
 _TEXT = ("title", "lead", "body_html")
 
 
-@event.listens_for(Session, "after_flush")
 def _keep_in_step(session: Session, _context: Any) -> None:
     changed = [
         obj
@@ -227,3 +226,9 @@ class _Row:
     @classmethod
     def of(cls, t: Translation) -> "_Row":
         return cls(t.id, t.language, t.title, t.lead or "", t.body_html or "")
+
+
+def install() -> None:
+    """Keep the index in step with every ORM session's flushes; `Database` calls it. Idempotent."""
+    if not event.contains(Session, "after_flush", _keep_in_step):
+        event.listen(Session, "after_flush", _keep_in_step)
