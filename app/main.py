@@ -18,14 +18,14 @@ from app.cache.middleware import ResponseCacheMiddleware
 from app.config import Settings, SettingsError, get_settings
 from app.db import Database
 from app.errors import UnhandledErrorMiddleware, install_error_handlers
+from app.idempotency import IdempotencyMiddleware
 from app.kit.examples import restore_null_examples
-from app.kit.idempotency import IdempotencyMiddleware
 from app.kit.middleware import BodyLimitMiddleware, HeadAsGetMiddleware, RequestIdMiddleware
 from app.kit.openapi import finish
 from app.kit.openapi_links import add_links
 from app.kit.query import forbid_unknown_query
-from app.kit.ratelimit import RateLimitMiddleware, RateLimits
 from app.public.hot import HotPathMiddleware, HotReads
+from app.ratelimit import RateLimitMiddleware, RateLimits
 
 API_VERSION = "2.0.0"
 log = logging.getLogger("newsdesk")

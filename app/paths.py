@@ -7,7 +7,7 @@
 - `ops`: `/healthz`, `/readyz`. Not cached, not limited.
 - `docs`: the rest (`/docs`, `/openapi.json`). Not cached, not limited.
 
-The response cache (`app.cache.middleware`), the rate limits (`app.kit.ratelimit`), the
+The response cache (`app.cache.middleware`), the rate limits (`app.ratelimit`), the
 contract's finishing (`app.kit.openapi`) and the hot lane (`app.public.hot`) read these
 names and predicates instead of spelling prefixes out. A leaf module: it imports nothing
 from `app`.

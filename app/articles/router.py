@@ -28,9 +28,9 @@ from app.articles.views import article_etag, article_read, translation_etag, tra
 from app.auth.deps import PrincipalDep
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
+from app.idempotency import IDEMPOTENT
 from app.kit.clock import NowDep
 from app.kit.etags import check_if_match
-from app.kit.idempotency import IDEMPOTENT
 from app.kit.openapi import created, headers
 from app.kit.schema import LanguageKey, QueryText
 from app.languages.deps import LangCode

@@ -8,7 +8,7 @@ from app.auth.deps import AdminDep
 from app.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyRead
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
-from app.kit.idempotency import IDEMPOTENT_SECRET
+from app.idempotency import IDEMPOTENT_SECRET
 from app.models import ApiKey
 
 router = APIRouter(

@@ -21,8 +21,8 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import service
-from app.kit.ratelimit import RateLimits
 from app.models import utcnow
+from app.ratelimit import RateLimits
 
 KNOWN_ADDRESS_FOR = timedelta(days=30)
 

@@ -17,9 +17,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.cache.cache import ResponseCache
 from app.errors import problem_response
+from app.kit.etags import MAX_IF_NONE_MATCH
 from app.paths import is_private
-
-MAX_IF_NONE_MATCH = 2000  # characters; the contract says so
 
 # Headers a 304 repeats (RFC 9110 §15.4.5, and what a CDN purges and negotiates by).
 _NOT_MODIFIED_HEADERS = frozenset(

@@ -2,6 +2,8 @@
 
 from app.errors import PreconditionFailed, PreconditionRequired
 
+MAX_IF_NONE_MATCH = 2000  # characters of an If-None-Match header; the contract says so
+
 
 def version_etag(kind: str, ident: object, version: int) -> str:
     return f'"{kind}-{ident}-v{version}"'

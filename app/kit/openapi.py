@@ -26,8 +26,8 @@ Routers name the other headers they set with `headers(...)`.
 from http import HTTPStatus
 from typing import Any
 
-from app.cache.middleware import MAX_IF_NONE_MATCH
 from app.errors import PROBLEM_MEDIA_TYPE
+from app.kit.etags import MAX_IF_NONE_MATCH
 from app.paths import Area, area_of, is_api, is_language_template, is_public
 
 _PROBLEM = {"$ref": "#/components/schemas/Problem"}

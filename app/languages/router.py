@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.deps import AdminDep
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
-from app.kit.idempotency import IDEMPOTENT
+from app.idempotency import IDEMPOTENT
 from app.languages import service
 from app.languages.schemas import LanguageCreate, LanguageList, LanguageRead, LanguageUpdate
 from app.models import Language

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Path, Response, status
 from app.auth.deps import EditorDep, PrincipalDep
 from app.db import SessionDep
 from app.errors import problem_responses
-from app.kit.idempotency import IDEMPOTENT
+from app.idempotency import IDEMPOTENT
 from app.kit.openapi import created
 from app.media import service
 from app.media.schemas import MediaCreate, MediaList, MediaRead, MediaUpdate

@@ -1,7 +1,7 @@
 """Idempotency keys: the first answer to a creating POST, replayed to its retries.
 
 A row is inserted in the create's own transaction (it exists only if the create was made)
-and gets its answer just after; see `app.kit.idempotency`.
+and gets its answer just after; see `app.idempotency`.
 """
 
 from datetime import datetime

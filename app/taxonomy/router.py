@@ -13,8 +13,8 @@ from app.auth.deps import EditorDep, PrincipalDep
 from app.cache import keys
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
+from app.idempotency import IDEMPOTENT
 from app.kit.clock import NowDep
-from app.kit.idempotency import IDEMPOTENT
 from app.kit.openapi import created
 from app.kit.schema import Slug
 from app.languages.deps import LanguageDep

@@ -12,7 +12,7 @@ from app.auth.deps import CHALLENGE, AdminDep, PrincipalDep, bearer
 from app.auth.service import Principal
 from app.db import SessionDep
 from app.errors import Forbidden, TooManyRequests, Unauthorized, problem_responses
-from app.kit.idempotency import IDEMPOTENT
+from app.idempotency import IDEMPOTENT
 from app.kit.openapi import created
 from app.models import User
 from app.users import service
