@@ -9,7 +9,9 @@ from app.feeds.router import router as feeds_router
 from app.languages.router import router as languages_router
 from app.media.router import router as media_router
 from app.ops.router import router as ops_router
+from app.previews.router import router as previews_router
 from app.public.router import router as public_router
+from app.revisions.router import router as revisions_router
 from app.taxonomy.router import router as taxonomy_router
 from app.users.router import auth_router
 from app.users.router import router as users_router
@@ -21,6 +23,8 @@ for domain in (
     ops_router,
     languages_router,
     articles_router,
+    revisions_router,
+    previews_router,
     media_router,
     api_keys_router,
     users_router,

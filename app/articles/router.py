@@ -1,13 +1,13 @@
 """Management API of articles and translations (`/v1/admin/articles/...`)."""
 
 import uuid
-from datetime import datetime, timedelta
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Depends, Query, Response, status
 
-from app.articles import permissions, preview, service
+from app.articles import permissions, service
 from app.articles.deps import ArticleDep, IfMatch, IfMatchRequired, TranslationDep
 from app.articles.listing import admin_page
 from app.articles.schemas import (
@@ -15,49 +15,30 @@ from app.articles.schemas import (
     ArticleList,
     ArticleRead,
     ArticleUpdate,
-    PreviewIn,
-    PreviewLink,
-    PreviewList,
-    PreviewRead,
     PublishIn,
     TransitionIn,
     TranslationIn,
     TranslationRead,
 )
-from app.articles.views import article_etag, article_read, translation_etag, translation_read
+from app.articles.versions import article_answer, check_version, translation_answer
 from app.auth.deps import PrincipalDep
 from app.db import SessionDep
-from app.errors import NotFound, problem_responses
+from app.errors import problem_responses
 from app.idempotency import IDEMPOTENT
 from app.kit.clock import NowDep
-from app.kit.etags import check_if_match
-from app.kit.openapi import created, headers
+from app.kit.openapi import headers
 from app.kit.schema import LanguageKey, QueryText
 from app.languages.deps import LangCode
-from app.models import Article, Revision, Status, Translation
-from app.revisions import service as revisions
-from app.revisions.schemas import RevisionList, RevisionRead, RevisionSummary
+from app.models import Status
 from app.search import query as search
-
-
-async def _article_view(session: AsyncSession, article: Article, now: datetime) -> ArticleRead:
-    return article_read(article, now, await revisions.staleness(session, [article]))
-
-
-async def _translation_view(
-    session: AsyncSession, article: Article, translation: Translation, now: datetime
-) -> TranslationRead:
-    return translation_read(translation, now, await revisions.staleness(session, [article]))
-
 
 router = APIRouter(
     prefix="/v1/admin/articles", tags=["articles"], responses=problem_responses(401, 403)
 )
 
-# The bodies that may be left out: publish now; a preview link of the default lifetime.
+# The bodies that may be left out: publish now, or no options.
 NOW = PublishIn()
 NO_OPTIONS = TransitionIn()
-DEFAULT_PREVIEW = PreviewIn()
 
 ETAG_HEADER = headers("ETag")
 
@@ -81,8 +62,7 @@ async def create_article(
     permissions.check_create(who)
     article = await service.create(session, body, actor=who.actor, owner=who.owner)
     response.headers["Location"] = f"/v1/admin/articles/{article.id}"
-    response.headers["ETag"] = article_etag(article)
-    return await _article_view(session, article, now)
+    return await article_answer(response, session, article, now)
 
 
 @router.get(
@@ -150,8 +130,7 @@ async def get_admin_article(
     article: ArticleDep, response: Response, session: SessionDep, now: NowDep, _: PrincipalDep
 ) -> ArticleRead:
     """One article with all its translations, in every state."""
-    response.headers["ETag"] = article_etag(article)
-    return await _article_view(session, article, now)
+    return await article_answer(response, session, article, now)
 
 
 @router.patch(
@@ -173,10 +152,9 @@ async def update_article(
     """Change the article's metadata (byline, category, tags, cover, sources)."""
     permissions.check_metadata(who, article)
     permissions.check_live_article(who, article)
-    check_if_match(if_match, article_etag(article), article.version, required=True)
+    check_version(if_match, article, required=True)
     await service.update(session, article, body, actor=who.actor)
-    response.headers["ETag"] = article_etag(article)
-    return await _article_view(session, article, now)
+    return await article_answer(response, session, article, now)
 
 
 @router.delete(
@@ -191,7 +169,7 @@ async def delete_article(
 ) -> Response:
     """Delete an article and all its translations."""
     permissions.check_delete(who)
-    check_if_match(if_match, article_etag(article), article.version, required=True)
+    check_version(if_match, article, required=True)
     await service.delete(session, article)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -229,15 +207,14 @@ async def put_translation(
     existing = service.translation_of(article, lang)
     if existing is not None:
         permissions.check_live_translation(who, existing)
-        check_if_match(if_match, translation_etag(existing), existing.version, required=True)
+        check_version(if_match, existing, required=True)
     translation, created = await service.put_translation(
         session, article, lang, body, actor=who.actor
     )
     if created:
         response.status_code = status.HTTP_201_CREATED
         response.headers["Location"] = f"/v1/admin/articles/{article.id}/translations/{lang}"
-    response.headers["ETag"] = translation_etag(translation)
-    return await _translation_view(session, article, translation, now)
+    return await translation_answer(response, session, article, translation, now)
 
 
 @router.get(
@@ -256,8 +233,7 @@ async def get_translation(
     _: PrincipalDep,
 ) -> TranslationRead:
     """One language version, in any state."""
-    response.headers["ETag"] = translation_etag(translation)
-    return await _translation_view(session, article, translation, now)
+    return await translation_answer(response, session, article, translation, now)
 
 
 @router.delete(
@@ -277,45 +253,23 @@ async def delete_translation(
     """Delete one language version (not the original's)."""
     permissions.check_translation(who, article, translation.language)
     permissions.check_live_translation(who, translation)
-    check_if_match(if_match, translation_etag(translation), translation.version, required=True)
+    check_version(if_match, translation, required=True)
     await service.delete_translation(session, article, translation, actor=who.actor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 # Publication state: If-Match is accepted, not required ----------------------------------
 
+Endpoint = Callable[..., Awaitable[TranslationRead]]
 TRANSITION_RESPONSES = {200: {"headers": ETAG_HEADER}, **problem_responses(404, 409, 412, 422)}
 
 
-@router.post(
-    "/{article_id}/translations/{lang}/publish",
-    operation_id="publishTranslation",
-    summary="Publish or schedule a translation",
-    response_model=TranslationRead,
-    responses=TRANSITION_RESPONSES,
-)
-async def publish_translation(
-    article: ArticleDep,
-    translation: TranslationDep,
-    if_match: IfMatch,
-    response: Response,
-    session: SessionDep,
-    now: NowDep,
-    who: PrincipalDep,
-    body: PublishIn = NOW,
-) -> TranslationRead:
-    """Publish now, or schedule for `publish_at`."""
-    permissions.check_publishing(who)
-    check_if_match(if_match, translation_etag(translation), translation.version, required=False)
-    await service.publish(session, translation, at=body.publish_at, now=now, actor=who.actor)
-    response.headers["ETag"] = translation_etag(translation)
-    return await _translation_view(session, article, translation, now)
+class TranslationChange:
+    """A change of one translation's publication state: who asks, the version it is based
+    on (If-Match accepted, not required), and the answer (the translation, its ETag)."""
 
-
-def _transition(
-    name: str, operation_id: str, summary: str, action: service.Transition, doc: str
-) -> None:
-    async def endpoint(
+    def __init__(
+        self,
         article: ArticleDep,
         translation: TranslationDep,
         if_match: IfMatch,
@@ -323,195 +277,58 @@ def _transition(
         session: SessionDep,
         now: NowDep,
         who: PrincipalDep,
-        body: TransitionIn = NO_OPTIONS,  # unknown fields are refused, not ignored
-    ) -> TranslationRead:
-        if name == "submit":
-            permissions.check_translation(who, article, translation.language)
-        else:
-            permissions.check_publishing(who)
-        check_if_match(if_match, translation_etag(translation), translation.version, required=False)
-        await action(session, translation, now=now, actor=who.actor)
-        response.headers["ETag"] = translation_etag(translation)
-        return await _translation_view(session, article, translation, now)
+    ) -> None:
+        self.article, self.translation, self.if_match = article, translation, if_match
+        self.response, self.session, self.now, self.who = response, session, now, who
 
-    endpoint.__doc__ = doc
-    router.add_api_route(
+    async def apply(self, action: service.Transition, *, publishing: bool) -> TranslationRead:
+        """`publishing`: only editors and admins may; else whoever may edit the translation."""
+        if publishing:
+            permissions.check_publishing(self.who)
+        else:
+            permissions.check_translation(self.who, self.article, self.translation.language)
+        check_version(self.if_match, self.translation, required=False)
+        await action(self.session, self.translation, now=self.now, actor=self.who.actor)
+        return await translation_answer(
+            self.response, self.session, self.article, self.translation, self.now
+        )
+
+
+Change = Annotated[TranslationChange, Depends()]
+# A transition without options still takes a (fieldless) body: unknown fields are refused.
+NoOptions = TransitionIn
+
+
+def transition(name: str, summary: str, description: str) -> Callable[[Endpoint], Endpoint]:
+    """`POST .../translations/{lang}/<name>`, operation `<name>Translation`."""
+    return router.post(
         f"/{{article_id}}/translations/{{lang}}/{name}",
-        endpoint,
-        methods=["POST"],
-        operation_id=operation_id,
+        operation_id=f"{name}Translation",
         summary=summary,
+        description=description,
         response_model=TranslationRead,
         responses=TRANSITION_RESPONSES,
     )
 
 
-_transition(
-    "unpublish",
-    "unpublishTranslation",
-    "Unpublish a translation",
-    service.unpublish,
-    "Take down: back to draft.",
+@transition(
+    "publish", "Publish or schedule a translation", "Publish now, or schedule for `publish_at`."
 )
-_transition(
-    "archive",
-    "archiveTranslation",
-    "Archive a translation",
-    service.archive,
-    "Archive: the public URL answers 410 Gone.",
-)
-_transition(
-    "submit",
-    "submitTranslation",
-    "Submit a translation for review",
-    service.submit,
-    "Submit a draft for review.",
-)
+async def publish_translation(change: Change, body: PublishIn = NOW) -> TranslationRead:
+    return await change.apply(partial(service.publish, at=body.publish_at), publishing=True)
 
 
-# Revisions ------------------------------------------------------------------------------
+@transition("unpublish", "Unpublish a translation", "Take down: back to draft.")
+async def unpublish_translation(change: Change, body: NoOptions = NO_OPTIONS) -> TranslationRead:
+    return await change.apply(service.unpublish, publishing=True)
 
 
-@router.get(
-    "/{article_id}/revisions",
-    operation_id="listRevisions",
-    summary="List an article's revisions",
-    response_model=RevisionList,
-    responses=problem_responses(404),
-)
-async def list_revisions(article: ArticleDep, session: SessionDep, _: PrincipalDep) -> RevisionList:
-    """Every change of the article and its translations, oldest first."""
-    rows = await revisions.list_for(session, article.id)
-    return RevisionList(items=[RevisionSummary.model_validate(r) for r in rows])
+@transition("archive", "Archive a translation", "Archive: the public URL answers 410 Gone.")
+async def archive_translation(change: Change, body: NoOptions = NO_OPTIONS) -> TranslationRead:
+    return await change.apply(service.archive, publishing=True)
 
 
-async def _revision(session: AsyncSession, article: Article, number: int) -> Revision:
-    revision = await revisions.get(session, article.id, number)
-    if revision is None:
-        raise NotFound(f"Article {article.id} has no revision {number}.")
-    return revision
-
-
-RevisionNumber = Annotated[int, Path(ge=1, le=2**31 - 1, description="The revision number.")]
-
-
-@router.get(
-    "/{article_id}/revisions/{number}",
-    operation_id="getRevision",
-    summary="Get a revision",
-    response_model=RevisionRead,
-    responses=problem_responses(404),
-)
-async def get_revision(
-    article: ArticleDep, number: RevisionNumber, session: SessionDep, _: PrincipalDep
-) -> RevisionRead:
-    """One revision with the state it left (its snapshot)."""
-    return RevisionRead.model_validate(await _revision(session, article, number))
-
-
-@router.post(
-    "/{article_id}/revisions/{number}/restore",
-    operation_id="restoreRevision",
-    summary="Restore a revision",
-    response_model=ArticleRead,
-    responses={200: {"headers": ETAG_HEADER}, **problem_responses(404, 409, 412, 422)},
-)
-async def restore_revision(
-    article: ArticleDep,
-    number: RevisionNumber,
-    if_match: IfMatch,
-    response: Response,
-    session: SessionDep,
-    now: NowDep,
-    who: PrincipalDep,
-) -> ArticleRead:
-    """Restore a revision's content (text or metadata); this makes a new revision."""
-    revision = await _revision(session, article, number)
-    if revision.language is None:
-        permissions.check_metadata(who, article)
-        permissions.check_live_article(who, article)
-    else:
-        permissions.check_translation(who, article, revision.language)
-    # If-Match names what the restore overwrites: the translation, or the article.
-    current = service.translation_of(article, revision.language) if revision.language else None
-    if current is not None:
-        permissions.check_live_translation(who, current)
-    if current is not None:
-        check_if_match(if_match, translation_etag(current), current.version, required=False)
-    elif revision.language is None:
-        check_if_match(if_match, article_etag(article), article.version, required=False)
-    await service.restore(session, article, revision, actor=who.actor)
-    response.headers["ETag"] = article_etag(article)
-    return await _article_view(session, article, now)
-
-
-@router.post(
-    "/{article_id}/translations/{lang}/preview",
-    operation_id="createPreview",
-    summary="Create a preview link",
-    status_code=status.HTTP_201_CREATED,
-    response_model=PreviewRead,
-    responses={**created(), **problem_responses(404, 422)},
-)
-async def create_preview(
-    article: ArticleDep,
-    translation: TranslationDep,
-    response: Response,
-    session: SessionDep,
-    now: NowDep,
-    who: PrincipalDep,
-    body: PreviewIn = DEFAULT_PREVIEW,
-) -> PreviewRead:
-    """An expiring, revocable, read-only link to this translation's current draft."""
-    ttl = timedelta(minutes=body.ttl_minutes)
-    link, token = await preview.create(session, translation, who=who, now=now, ttl=ttl)
-    path = f"/v1/{translation.language}/preview/{token}"
-    response.headers["Location"] = path
-    return PreviewRead(id=link.id, token=token, expires_at=link.expires_at, path=path)
-
-
-@router.get(
-    "/{article_id}/translations/{lang}/previews",
-    operation_id="listPreviews",
-    summary="List preview links",
-    response_model=PreviewList,
-    responses=problem_responses(404),
-)
-async def list_previews(
-    translation: TranslationDep,
-    session: SessionDep,
-    now: NowDep,
-    _: PrincipalDep,
-) -> PreviewList:
-    """The preview links that open this translation now (never their tokens)."""
-    links = await preview.list_live(session, translation, now=now)
-    return PreviewList(items=[PreviewLink.model_validate(link) for link in links])
-
-
-PreviewId = Annotated[
-    uuid.UUID, Path(description="The link's id (from createPreview or listPreviews).")
-]
-
-
-@router.delete(
-    "/{article_id}/translations/{lang}/previews/{preview_id}",
-    operation_id="revokePreview",
-    summary="Revoke a preview link",
-    status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404),
-)
-async def revoke_preview(
-    article: ArticleDep,
-    translation: TranslationDep,
-    preview_id: PreviewId,
-    session: SessionDep,
-    who: PrincipalDep,
-) -> Response:
-    """Revoke a preview link at once (its maker, or anyone who may edit this translation)."""
-    link = await preview.get(session, translation, preview_id)
-    if link is None:
-        raise NotFound(f"No preview link {preview_id} of this translation.")
-    if not await preview.made_by(session, link, who):
-        permissions.check_translation(who, article, translation.language)
-    await preview.revoke(session, link)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+@transition("submit", "Submit a translation for review", "Submit a draft for review.")
+async def submit_translation(change: Change, body: NoOptions = NO_OPTIONS) -> TranslationRead:
+    """Whoever may edit the translation submits it (not only publishers)."""
+    return await change.apply(service.submit, publishing=False)

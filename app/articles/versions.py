@@ -1,0 +1,51 @@
+"""If-Match in, ETag out: the version rule of every write to an article or a translation.
+
+A write names the version it is based on (`If-Match`, see `app.kit.etags`): a stale one
+answers 412, a missing one 428 where it is required. Its answer carries the new ETag.
+"""
+
+from datetime import datetime
+
+from fastapi import Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.articles.schemas import ArticleRead, TranslationRead
+from app.articles.views import article_etag, article_read, translation_etag, translation_read
+from app.kit.etags import check_if_match
+from app.models import Article, Translation
+from app.revisions import service as revisions
+
+
+def etag_of(resource: Article | Translation) -> str:
+    if isinstance(resource, Article):
+        return article_etag(resource)
+    return translation_etag(resource)
+
+
+def check_version(if_match: str | None, resource: Article | Translation, *, required: bool) -> None:
+    """412 when If-Match names another version of `resource`; 428 when missing but required."""
+    check_if_match(if_match, etag_of(resource), resource.version, required=required)
+
+
+def send_etag(response: Response, resource: Article | Translation) -> None:
+    response.headers["ETag"] = etag_of(resource)
+
+
+async def article_answer(
+    response: Response, session: AsyncSession, article: Article, now: datetime
+) -> ArticleRead:
+    """The article as a write or a read answers it: with its ETag."""
+    send_etag(response, article)
+    return article_read(article, now, await revisions.staleness(session, [article]))
+
+
+async def translation_answer(
+    response: Response,
+    session: AsyncSession,
+    article: Article,
+    translation: Translation,
+    now: datetime,
+) -> TranslationRead:
+    """The translation as a write or a read answers it: with its ETag."""
+    send_etag(response, translation)
+    return translation_read(translation, now, await revisions.staleness(session, [article]))
