@@ -2,8 +2,9 @@
 
 from fastapi import APIRouter
 
+from app.apikeys.router import router as api_keys_router
 from app.articles.router import router as articles_router
-from app.auth.router import router as api_keys_router
+from app.auth.router import router as auth_router
 from app.authors.router import router as authors_router
 from app.feeds.router import router as feeds_router
 from app.languages.router import router as languages_router
@@ -13,7 +14,6 @@ from app.previews.router import router as previews_router
 from app.public.router import router as public_router
 from app.revisions.router import router as revisions_router
 from app.taxonomy.router import router as taxonomy_router
-from app.users.router import auth_router
 from app.users.router import router as users_router
 
 router = APIRouter()

@@ -1,63 +1,108 @@
+"""Logging in and out (`/v1/auth/...`): bearer tokens for users (API keys: `app.apikeys`)."""
+
 import uuid
+from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Form, Request, Response, status
 
-from app.auth import service
-from app.auth.deps import AdminDep
-from app.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyRead
+from app.auth import service, throttle
+from app.auth.deps import CHALLENGE, PrincipalDep, bearer
+from app.auth.schemas import TokenRead, TokenRequest
+from app.auth.service import Principal
 from app.db import SessionDep
-from app.errors import NotFound, problem_responses
-from app.idempotency import IDEMPOTENT_SECRET
-from app.models import ApiKey
+from app.errors import Forbidden, TooManyRequests, Unauthorized, problem_responses
 
-router = APIRouter(
-    prefix="/v1/admin/api-keys",
-    tags=["api-keys"],
-    responses=problem_responses(401, 403),
-)
-KeyId = Annotated[uuid.UUID, Path(description="The key's id (not the key).")]
+router = APIRouter(prefix="/v1/auth", tags=["auth"])
+
+
+# RFC 6749 §5.1: a response carrying a token is never stored by any cache.
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+_NO_STORE_HEADERS = {
+    "Cache-Control": {"description": "`no-store`: no cache keeps the token.",
+                      "schema": {"type": "string", "enum": ["no-store"]}, "required": True},
+    "Pragma": {"description": "`no-cache`, for HTTP/1.0 caches.",
+               "schema": {"type": "string", "enum": ["no-cache"]}, "required": True},
+}  # fmt: skip
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "-"
+
+
+def _logged_in_user(principal: Principal) -> uuid.UUID:
+    """The user behind a login token; API keys have no session to end."""
+    if principal.user_id is None:
+        raise Forbidden(
+            "This credential is an API key, not a login token: logging out does not apply "
+            "to it. An administrator revokes it with "
+            f"DELETE /v1/admin/api-keys/{principal.id}."
+        )
+    return principal.user_id
 
 
 @router.post(
-    "",
-    operation_id="createApiKey",
-    summary="Create an API key",
-    dependencies=[IDEMPOTENT_SECRET],
-    status_code=status.HTTP_201_CREATED,
-    response_model=ApiKeyCreated,
-    responses=problem_responses(422),
+    "/token",
+    operation_id="createToken",
+    summary="Log in",
+    response_model=TokenRead,
+    responses={200: {"headers": _NO_STORE_HEADERS}, **problem_responses(401, 422, 429)},
 )
-async def create_api_key(body: ApiKeyCreate, session: SessionDep, _: AdminDep) -> ApiKeyCreated:
-    """Create an API key; the response holds the key, shown only this once."""
-    key, secret = await service.create_api_key(
-        session, name=body.name, role=body.role, expires_at=body.expires_at
+async def create_token(
+    form: Annotated[TokenRequest, Form()],
+    request: Request,
+    response: Response,
+    session: SessionDep,
+) -> TokenRead:
+    """Log in with e-mail (`username`) and password; returns a bearer token."""
+    address = _address(request)
+    retry = await throttle.retry_after(
+        request.app.state.rate_limits, session, email=form.username, address=address
     )
-    return ApiKeyCreated(**ApiKeyRead.model_validate(key).model_dump(), key=secret)
-
-
-@router.get("", operation_id="listApiKeys", summary="List API keys", response_model=ApiKeyList)
-async def list_api_keys(session: SessionDep, _: AdminDep) -> ApiKeyList:
-    """List API keys (never the keys themselves)."""
-    keys = await service.list_api_keys(session)
-    return ApiKeyList(items=[ApiKeyRead.model_validate(k) for k in keys])
+    if retry is not None:
+        raise TooManyRequests(
+            "Too many login attempts; retry later.", headers={"Retry-After": str(retry)}
+        )
+    ttl = timedelta(minutes=request.app.state.settings.token_ttl_minutes)
+    issued = await service.login(
+        session, email=form.username, password=form.password, ttl=ttl, address=address
+    )
+    if issued is None:
+        # The same answer for an unknown e-mail, a wrong password and a deactivated user.
+        raise Unauthorized("The e-mail or the password is wrong.", headers=CHALLENGE)
+    token, _ = issued
+    response.headers.update(NO_STORE)
+    return TokenRead(
+        access_token=token,
+        token_type="bearer",  # noqa: S106 - the OAuth2 token type
+        expires_in=int(ttl.total_seconds()),
+    )
 
 
 @router.delete(
-    "/{key_id}",
-    operation_id="revokeApiKey",
-    summary="Revoke an API key",
+    "/token",
+    operation_id="revokeToken",
+    summary="Log out",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404),
+    responses=problem_responses(401, 403, 429),
 )
-async def revoke_api_key(
-    key_id: KeyId,
-    session: SessionDep,
-    _: AdminDep,
-) -> Response:
-    """Revoke an API key; it is refused from the next request on."""
-    key = await session.get(ApiKey, key_id)
-    if key is None:
-        raise NotFound(f"No API key {key_id}.")
-    await service.revoke_api_key(session, key)
+async def revoke_token(principal: PrincipalDep, session: SessionDep, request: Request) -> Response:
+    """Log out: the token used for this request stops working at once (not for API keys)."""
+    _logged_in_user(principal)
+    credentials = await bearer(request)
+    if credentials is not None:
+        await service.revoke_token(session, credentials.credentials)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.delete(
+    "/tokens",
+    operation_id="revokeAllTokens",
+    summary="Log out everywhere",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 403, 429),
+)
+async def revoke_all_tokens(principal: PrincipalDep, session: SessionDep) -> Response:
+    """Log out everywhere: every token of the caller stops working, this one included."""
+    await service.revoke_user_tokens(session, _logged_in_user(principal))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

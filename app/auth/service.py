@@ -80,16 +80,6 @@ async def create_api_key(
     return key, secret
 
 
-async def list_api_keys(session: AsyncSession) -> list[ApiKey]:
-    return list(await session.scalars(select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)))
-
-
-async def revoke_api_key(session: AsyncSession, key: ApiKey) -> None:
-    if key.revoked_at is None:
-        key.revoked_at = utcnow()
-        await session.flush()
-
-
 def key_alive(now: datetime) -> ColumnElement[bool]:
     """An API key works: not revoked, not expired. The one rule, as SQL (previews made
     with a key use it too)."""

@@ -1,13 +1,10 @@
-"""Tags and categories: admin CRUD and public, localized pages.
-
-Authors share the same machinery (`app.authors.router`); the routes for each kind are
-made by `admin_routes` / `public_routes` with the kind's classes and operation names.
-"""
+"""Tags and categories: admin CRUD (`/v1/admin/tags`, `/v1/admin/categories`) and public,
+localized pages (`/v1/{lang}/tags`, `/v1/{lang}/categories`). Authors: `app.authors`."""
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Depends, Path, Response, status
 
 from app.auth.deps import EditorDep, PrincipalDep
 from app.cache import keys
@@ -18,6 +15,7 @@ from app.kit.clock import NowDep
 from app.kit.openapi import created
 from app.kit.schema import Slug
 from app.languages.deps import LanguageDep
+from app.models import Category, Tag
 from app.taxonomy import service
 from app.taxonomy.schemas import (
     LocalizedTerm,
@@ -26,172 +24,261 @@ from app.taxonomy.schemas import (
     TermList,
     TermRead,
     TermUpdate,
+    localized,
 )
-from app.taxonomy.service import CATEGORIES, TAGS, Kind
+from app.taxonomy.service import CATEGORIES, TAGS, fields_of
+
+TagId = Annotated[uuid.UUID, Path(description="The tag's id.")]
 
 
-def _a(noun: str) -> str:
-    """The noun with its indefinite article: "a tag", "an author"."""
-    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+async def load_tag(tag_id: TagId, session: SessionDep) -> Tag:
+    tag: Tag = await service.get(session, TAGS, tag_id)
+    return tag
 
 
-def admin_routes(
-    kind: Kind,
-    *,
-    path: str,
-    singular: str,
-    plural: str,
-    create_schema: Any = TermCreate,
-    update_schema: Any = TermUpdate,
-    read_schema: Any = TermRead,
-    list_schema: Any = TermList,
-) -> APIRouter:
-    router = APIRouter(
-        prefix=f"/v1/admin/{path}", tags=[path], responses=problem_responses(401, 403)
+TagDep = Annotated[Tag, Depends(load_tag)]
+
+
+CategoryId = Annotated[uuid.UUID, Path(description="The category's id.")]
+
+
+async def load_category(category_id: CategoryId, session: SessionDep) -> Category:
+    category: Category = await service.get(session, CATEGORIES, category_id)
+    return category
+
+
+CategoryDep = Annotated[Category, Depends(load_category)]
+
+
+tags_admin = APIRouter(
+    prefix="/v1/admin/tags", tags=["tags"], responses=problem_responses(401, 403)
+)
+categories_admin = APIRouter(
+    prefix="/v1/admin/categories", tags=["categories"], responses=problem_responses(401, 403)
+)
+public = APIRouter(tags=["public"], responses=problem_responses(404))
+
+
+# Tags, managed ----------------------------------------------------------------------
+
+
+@tags_admin.post(
+    "",
+    operation_id="createTag",
+    summary="Create a tag",
+    dependencies=[IDEMPOTENT],
+    status_code=status.HTTP_201_CREATED,
+    response_model=TermRead,
+    responses={**created(), **problem_responses(409, 422)},
+)
+async def create_tag(
+    body: TermCreate, response: Response, session: SessionDep, _: EditorDep
+) -> TermRead:
+    """Create a tag with its names per language."""
+    tag = await service.create(session, TAGS, fields_of(body.translations))
+    response.headers["Location"] = f"/v1/admin/tags/{tag.id}"
+    return TermRead.of(tag)
+
+
+@tags_admin.get(
+    "",
+    operation_id="listAdminTags",
+    summary="List all tags with every language",
+    response_model=TermList,
+)
+async def list_admin_tags(session: SessionDep, _: PrincipalDep) -> TermList:
+    """List every tag with all its languages."""
+    items = await service.list_all(session, TAGS)
+    return TermList(items=[TermRead.of(item) for item in items])
+
+
+@tags_admin.get(
+    "/{tag_id}",
+    operation_id="getAdminTag",
+    summary="Get a tag with every language",
+    response_model=TermRead,
+    responses=problem_responses(404),
+)
+async def get_admin_tag(_: PrincipalDep, tag: TagDep) -> TermRead:
+    """One tag with all its languages."""
+    return TermRead.of(tag)
+
+
+@tags_admin.patch(
+    "/{tag_id}",
+    operation_id="updateTag",
+    summary="Update a tag",
+    response_model=TermRead,
+    responses=problem_responses(404, 409, 422),
+)
+async def update_tag(_: EditorDep, tag: TagDep, body: TermUpdate, session: SessionDep) -> TermRead:
+    """Add, change or remove a tag's names per language."""
+    await service.apply_translations(session, TAGS, tag, fields_of(body.translations))
+    return TermRead.of(tag)
+
+
+@tags_admin.delete(
+    "/{tag_id}",
+    operation_id="deleteTag",
+    summary="Delete a tag",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 409),
+)
+async def delete_tag(_: EditorDep, tag: TagDep, session: SessionDep) -> Response:
+    """Delete a tag."""
+    await service.delete(session, TAGS, tag)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# Categories, managed ----------------------------------------------------------------
+
+
+@categories_admin.post(
+    "",
+    operation_id="createCategory",
+    summary="Create a category",
+    dependencies=[IDEMPOTENT],
+    status_code=status.HTTP_201_CREATED,
+    response_model=TermRead,
+    responses={**created(), **problem_responses(409, 422)},
+)
+async def create_category(
+    body: TermCreate, response: Response, session: SessionDep, _: EditorDep
+) -> TermRead:
+    """Create a category with its names per language."""
+    category = await service.create(session, CATEGORIES, fields_of(body.translations))
+    response.headers["Location"] = f"/v1/admin/categories/{category.id}"
+    return TermRead.of(category)
+
+
+@categories_admin.get(
+    "",
+    operation_id="listAdminCategories",
+    summary="List all categories with every language",
+    response_model=TermList,
+)
+async def list_admin_categories(session: SessionDep, _: PrincipalDep) -> TermList:
+    """List every category with all its languages."""
+    items = await service.list_all(session, CATEGORIES)
+    return TermList(items=[TermRead.of(item) for item in items])
+
+
+@categories_admin.get(
+    "/{category_id}",
+    operation_id="getAdminCategory",
+    summary="Get a category with every language",
+    response_model=TermRead,
+    responses=problem_responses(404),
+)
+async def get_admin_category(_: PrincipalDep, category: CategoryDep) -> TermRead:
+    """One category with all its languages."""
+    return TermRead.of(category)
+
+
+@categories_admin.patch(
+    "/{category_id}",
+    operation_id="updateCategory",
+    summary="Update a category",
+    response_model=TermRead,
+    responses=problem_responses(404, 409, 422),
+)
+async def update_category(
+    _: EditorDep, category: CategoryDep, body: TermUpdate, session: SessionDep
+) -> TermRead:
+    """Add, change or remove a category's names per language."""
+    await service.apply_translations(session, CATEGORIES, category, fields_of(body.translations))
+    return TermRead.of(category)
+
+
+@categories_admin.delete(
+    "/{category_id}",
+    operation_id="deleteCategory",
+    summary="Delete a category",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 409),
+)
+async def delete_category(_: EditorDep, category: CategoryDep, session: SessionDep) -> Response:
+    """Delete a category."""
+    await service.delete(session, CATEGORIES, category)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# Public, one language ---------------------------------------------------------------
+
+
+@public.get(
+    "/v1/{lang}/tags",
+    operation_id="listTags",
+    summary="List tags in a language",
+    response_model=LocalizedTermList,
+)
+async def list_tags(
+    language: LanguageDep, response: Response, session: SessionDep, now: NowDep
+) -> LocalizedTermList:
+    """Every tag named in this language, with its count of public articles."""
+    rows = await service.localized(session, TAGS, language=language.code, now=now)
+    response.headers["Surrogate-Key"] = keys.header(
+        {"tags", keys.LISTS, keys.listing(language.code)}
     )
-    id_name = f"{kind.label}_id"
-    Ident = Annotated[uuid.UUID, Path(alias=id_name, description=f"The {kind.label}'s id.")]
+    return LocalizedTermList(items=[localized(LocalizedTerm, *row) for row in rows])
 
-    @router.post(
-        "",
-        operation_id=f"create{singular}",
-        summary=f"Create {_a(kind.label)}",
-        dependencies=[IDEMPOTENT],
-        status_code=status.HTTP_201_CREATED,
-        response_model=read_schema,
-        responses={**created(), **problem_responses(409, 422)},
+
+@public.get(
+    "/v1/{lang}/tags/{slug}",
+    operation_id="getTag",
+    summary="Get a tag by its slug in a language",
+    response_model=LocalizedTerm,
+)
+async def get_tag(
+    slug: Slug, language: LanguageDep, response: Response, session: SessionDep, now: NowDep
+) -> LocalizedTerm:
+    """One tag by its slug in this language."""
+    rows = await service.localized(session, TAGS, language=language.code, now=now, slug=slug)
+    if not rows:
+        raise NotFound(f"No tag '{slug}' in language '{language.code}'.")
+    response.headers["Surrogate-Key"] = keys.header(
+        {f"tag-{rows[0][0]}", keys.LISTS, keys.listing(language.code)}
     )
-    async def create(
-        body: create_schema, response: Response, session: SessionDep, _: EditorDep
-    ) -> Any:
-        entity = await service.create(session, kind, _fields(body.translations))
-        response.headers["Location"] = f"/v1/admin/{path}/{entity.id}"
-        return read_schema.of(entity)
+    return localized(LocalizedTerm, *rows[0])
 
-    @router.get(
-        "",
-        operation_id=f"listAdmin{plural}",
-        summary=f"List all {plural.lower()} with every language",
-        response_model=list_schema,
+
+@public.get(
+    "/v1/{lang}/categories",
+    operation_id="listCategories",
+    summary="List categories in a language",
+    response_model=LocalizedTermList,
+)
+async def list_categories(
+    language: LanguageDep, response: Response, session: SessionDep, now: NowDep
+) -> LocalizedTermList:
+    """Every category named in this language, with its count of public articles."""
+    rows = await service.localized(session, CATEGORIES, language=language.code, now=now)
+    response.headers["Surrogate-Key"] = keys.header(
+        {"categories", keys.LISTS, keys.listing(language.code)}
     )
-    async def list_all(session: SessionDep, _: PrincipalDep) -> Any:
-        return list_schema(items=[read_schema.of(e) for e in await service.list_all(session, kind)])
+    return LocalizedTermList(items=[localized(LocalizedTerm, *row) for row in rows])
 
-    @router.get(
-        f"/{{{id_name}}}",
-        operation_id=f"getAdmin{singular}",
-        summary=f"Get {_a(kind.label)} with every language",
-        response_model=read_schema,
-        responses=problem_responses(404),
+
+@public.get(
+    "/v1/{lang}/categories/{slug}",
+    operation_id="getCategory",
+    summary="Get a category by its slug in a language",
+    response_model=LocalizedTerm,
+)
+async def get_category(
+    slug: Slug, language: LanguageDep, response: Response, session: SessionDep, now: NowDep
+) -> LocalizedTerm:
+    """One category by its slug in this language."""
+    rows = await service.localized(session, CATEGORIES, language=language.code, now=now, slug=slug)
+    if not rows:
+        raise NotFound(f"No category '{slug}' in language '{language.code}'.")
+    response.headers["Surrogate-Key"] = keys.header(
+        {f"category-{rows[0][0]}", keys.LISTS, keys.listing(language.code)}
     )
-    async def get_one(ident: Ident, session: SessionDep, _: PrincipalDep) -> Any:
-        return read_schema.of(await service.get(session, kind, ident))
-
-    @router.patch(
-        f"/{{{id_name}}}",
-        operation_id=f"update{singular}",
-        summary=f"Update {_a(kind.label)}",
-        response_model=read_schema,
-        responses=problem_responses(404, 409, 422),
-    )
-    async def update(
-        ident: Ident,
-        body: update_schema,
-        session: SessionDep,
-        _: EditorDep,
-    ) -> Any:
-        entity = await service.get(session, kind, ident)
-        await service.apply_translations(session, kind, entity, _fields(body.translations))
-        return read_schema.of(entity)
-
-    @router.delete(
-        f"/{{{id_name}}}",
-        operation_id=f"delete{singular}",
-        summary=f"Delete {_a(kind.label)}",
-        status_code=status.HTTP_204_NO_CONTENT,
-        responses=problem_responses(404, 409),
-    )
-    async def delete(ident: Ident, session: SessionDep, _: EditorDep) -> Response:
-        await service.delete(session, kind, await service.get(session, kind, ident))
-        return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-    create.__doc__ = f"Create {_a(kind.label)} with its names per language."
-    list_all.__doc__ = f"List every {kind.label} with all its languages."
-    get_one.__doc__ = f"One {kind.label} with all its languages."
-    update.__doc__ = f"Add, change or remove {_a(kind.label)}'s names per language."
-    delete.__doc__ = f"Delete {_a(kind.label)}."
-    return router
+    return localized(LocalizedTerm, *rows[0])
 
 
-def _fields(translations: dict[str, Any]) -> dict[str, dict[str, Any] | None]:
-    return {
-        code: None if value is None else value.model_dump(exclude_none=False)
-        for code, value in translations.items()
-    }
-
-
-def public_routes(
-    kind: Kind,
-    *,
-    path: str,
-    singular: str,
-    plural: str,
-    item_schema: Any = LocalizedTerm,
-    list_schema: Any = LocalizedTermList,
-) -> APIRouter:
-    router = APIRouter(tags=["public"], responses=problem_responses(404))
-
-    @router.get(
-        f"/v1/{{lang}}/{path}",
-        operation_id=f"list{plural}",
-        summary=f"List {plural.lower()} in a language",
-        response_model=list_schema,
-    )
-    async def list_localized(
-        language: LanguageDep, response: Response, session: SessionDep, now: NowDep
-    ) -> Any:
-        rows = await service.localized(session, kind, language=language.code, now=now)
-        response.headers["Surrogate-Key"] = keys.header(
-            {path, keys.LISTS, keys.listing(language.code)}
-        )
-        return list_schema(items=[_localized(item_schema, *row) for row in rows])
-
-    @router.get(
-        f"/v1/{{lang}}/{path}/{{slug}}",
-        operation_id=f"get{singular}",
-        summary=f"Get {_a(kind.label)} by its slug in a language",
-        response_model=item_schema,
-    )
-    async def get_localized(
-        slug: Slug, language: LanguageDep, response: Response, session: SessionDep, now: NowDep
-    ) -> Any:
-        rows = await service.localized(session, kind, language=language.code, now=now, slug=slug)
-        if not rows:
-            raise NotFound(f"No {kind.label} '{slug}' in language '{language.code}'.")
-        ident = rows[0][0]
-        response.headers["Surrogate-Key"] = keys.header(
-            {f"{kind.label}-{ident}", keys.LISTS, keys.listing(language.code)}
-        )
-        return _localized(item_schema, *rows[0])
-
-    list_localized.__doc__ = (
-        f"Every {kind.label} named in this language, with its count of public articles."
-    )
-    get_localized.__doc__ = f"One {kind.label} by its slug in this language."
-    return router
-
-
-def _localized(schema: Any, ident: uuid.UUID, translation: Any, count: int) -> Any:
-    fields = {k: getattr(translation, k) for k in schema.model_fields if hasattr(translation, k)}
-    return schema.model_validate({**fields, "id": ident, "article_count": count})
-
-
+# Admin paths first (within each domain): `/v1/admin/...` is no language.
 router = APIRouter()
-router.include_router(admin_routes(TAGS, path="tags", singular="Tag", plural="Tags"))
-router.include_router(
-    admin_routes(CATEGORIES, path="categories", singular="Category", plural="Categories")
-)
-router.include_router(public_routes(TAGS, path="tags", singular="Tag", plural="Tags"))
-router.include_router(
-    public_routes(CATEGORIES, path="categories", singular="Category", plural="Categories")
-)
+for part in (tags_admin, categories_admin, public):
+    router.include_router(part)

@@ -1,14 +1,14 @@
-"""Request and response shapes of tags, categories and authors."""
+"""Request and response shapes of tags and categories (authors: `app.authors.schemas`)."""
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Self, TypeVar
 
 from pydantic import ConfigDict, Field
 from pydantic.config import JsonDict
 
 from app.kit import examples as ex
-from app.kit.schema import LanguageMap, Name, Paragraph, ReadSchema, Schema, Slug
+from app.kit.schema import LanguageMap, Name, ReadSchema, Schema, Slug
 
 _TAG: JsonDict = {
     "id": ex.TAG_TRANSPORT_ID,
@@ -22,24 +22,6 @@ _CATEGORY: JsonDict = {
     "created_at": "2026-01-15T10:02:44.615092Z",
     "updated_at": "2026-01-15T10:02:44.615092Z",
 }
-_AUTHOR: JsonDict = {
-    "id": ex.AUTHOR_ID,
-    "translations": {
-        lang: {"name": ex.AUTHOR_NAME[lang], "slug": ex.AUTHOR_SLUG[lang], "bio": bio}
-        for lang, bio in ex.AUTHOR_BIO.items()
-    },
-    "created_at": "2026-02-09T12:30:18.004571Z",
-    "updated_at": "2026-05-21T07:48:51.339860Z",
-}
-_EARLIER_AUTHOR: JsonDict = {
-    "id": ex.EARLIER_AUTHOR_ID,
-    "translations": {
-        lang: {"name": name, "slug": ex.EARLIER_AUTHOR_SLUG[lang], "bio": ""}
-        for lang, name in ex.EARLIER_AUTHOR_NAME.items()
-    },
-    "created_at": "2026-02-09T12:31:02.177346Z",
-    "updated_at": "2026-02-09T12:31:02.177346Z",
-}
 
 
 class TermTranslationIn(Schema):
@@ -47,10 +29,6 @@ class TermTranslationIn(Schema):
     slug: Slug | None = Field(
         default=None, description="Derived from the name (transliterated) when not given."
     )
-
-
-class AuthorTranslationIn(TermTranslationIn):
-    bio: Paragraph = ""
 
 
 class TermCreate(Schema):
@@ -78,40 +56,9 @@ class TermUpdate(Schema):
     )
 
 
-class AuthorCreate(Schema):
-    model_config = ConfigDict(
-        json_schema_extra=ex.examples(
-            {
-                "translations": {
-                    lang: {"name": ex.AUTHOR_NAME[lang], "bio": ex.AUTHOR_BIO[lang]}
-                    for lang in ("ua", "en")
-                }
-            }
-        )
-    )
-
-    translations: Annotated[LanguageMap[AuthorTranslationIn], Field(min_length=1)] = Field(
-        examples=[{"en": {"name": "Jane Doe", "bio": "Covers security and defence."}}]
-    )
-
-
-class AuthorUpdate(Schema):
-    model_config = ConfigDict(
-        json_schema_extra=ex.examples(
-            {"translations": {"ru": {"name": ex.AUTHOR_NAME["ru"], "bio": ex.AUTHOR_BIO["ru"]}}}
-        )
-    )
-
-    translations: LanguageMap[AuthorTranslationIn | None]
-
-
 class TermTranslationRead(ReadSchema):
     name: str
     slug: str
-
-
-class AuthorTranslationRead(TermTranslationRead):
-    bio: str
 
 
 class TermRead(ReadSchema):
@@ -123,7 +70,7 @@ class TermRead(ReadSchema):
     updated_at: datetime
 
     @classmethod
-    def of(cls, entity: Any) -> "TermRead":
+    def of(cls, entity: Any) -> Self:
         return cls.model_validate(
             {
                 "id": entity.id,
@@ -132,12 +79,6 @@ class TermRead(ReadSchema):
                 "updated_at": entity.updated_at,
             }
         )
-
-
-class AuthorRead(TermRead):
-    model_config = ConfigDict(json_schema_extra=ex.examples(_AUTHOR))
-
-    translations: dict[str, AuthorTranslationRead]  # type: ignore[assignment]
 
 
 class TermList(ReadSchema):
@@ -160,12 +101,6 @@ class TermList(ReadSchema):
     items: list[TermRead]
 
 
-class AuthorList(ReadSchema):
-    model_config = ConfigDict(json_schema_extra=ex.examples({"items": [_AUTHOR, _EARLIER_AUTHOR]}))
-
-    items: list[AuthorRead]
-
-
 # Public, localized views: one language, only names that exist in it.
 
 
@@ -183,20 +118,6 @@ class LocalizedTerm(ReadSchema):
     name: str
     slug: str
     article_count: int = Field(description="Public articles in this language.")
-
-
-class LocalizedAuthor(LocalizedTerm):
-    model_config = ConfigDict(
-        json_schema_extra=ex.examples(
-            {
-                **ex.ref(ex.AUTHOR_ID, ex.AUTHOR_NAME, ex.AUTHOR_SLUG, "ua"),
-                "article_count": 132,
-                "bio": ex.AUTHOR_BIO["ua"],
-            }
-        )
-    )
-
-    bio: str
 
 
 class LocalizedTermList(ReadSchema):
@@ -222,29 +143,10 @@ class LocalizedTermList(ReadSchema):
     items: list[LocalizedTerm]
 
 
-class LocalizedAuthorList(ReadSchema):
-    model_config = ConfigDict(
-        json_schema_extra=ex.examples(
-            {
-                "items": [
-                    {
-                        **ex.ref(ex.AUTHOR_ID, ex.AUTHOR_NAME, ex.AUTHOR_SLUG, "ua"),
-                        "article_count": 132,
-                        "bio": ex.AUTHOR_BIO["ua"],
-                    },
-                    {
-                        **ex.ref(
-                            ex.EARLIER_AUTHOR_ID,
-                            ex.EARLIER_AUTHOR_NAME,
-                            ex.EARLIER_AUTHOR_SLUG,
-                            "ua",
-                        ),
-                        "article_count": 58,
-                        "bio": "",
-                    },
-                ]
-            }
-        )
-    )
+Localized = TypeVar("Localized", bound=LocalizedTerm)
 
-    items: list[LocalizedAuthor]
+
+def localized(schema: type[Localized], ident: uuid.UUID, translation: Any, count: int) -> Localized:
+    """A public view: the fields of `schema` the translation has, its id and article count."""
+    fields = {k: getattr(translation, k) for k in schema.model_fields if hasattr(translation, k)}
+    return schema.model_validate({**fields, "id": ident, "article_count": count})

@@ -1,6 +1,7 @@
 """Localized entities — tags, categories, authors: a name and slug per language.
 
 One set of functions serves the three kinds; a `Kind` names the classes explicitly.
+`app.authors.service` is the authors' typed face of it.
 """
 
 import uuid
@@ -30,6 +31,14 @@ from app.models import (
     Translation,
     utcnow,
 )
+
+
+def fields_of(translations: Mapping[str, Any]) -> dict[str, dict[str, Any] | None]:
+    """A request's `{lang: names | null}` as the plain fields these functions take."""
+    return {
+        code: None if value is None else value.model_dump(exclude_none=False)
+        for code, value in translations.items()
+    }
 
 
 # The three kinds share their shape but no base class, so entities are typed as Any here.

@@ -1,14 +1,14 @@
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 import email_validator
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import ConfigDict, EmailStr, Field, StringConstraints
 from pydantic.config import JsonDict
 
 from app.auth.service import Role
 from app.kit import examples as ex
-from app.kit.schema import Flag, InContract, LanguageKey, Name, QueryText, ReadSchema, Schema
+from app.kit.schema import Flag, InContract, LanguageKey, Name, ReadSchema, Schema
 
 
 def _any_case(word: str) -> str:
@@ -96,40 +96,3 @@ class UserList(ReadSchema):
     )
 
     items: list[UserRead]
-
-
-class TokenRead(ReadSchema):
-    model_config = ConfigDict(
-        json_schema_extra=ex.examples(
-            {
-                "access_token": "ndu_JGnUgiffl28MqSctWzNDB06XIhgYUv2fXMk4-nTl5Yk",
-                "token_type": "bearer",
-                "expires_in": 43200,
-            }
-        )
-    )
-
-    access_token: str
-    token_type: str = Field(examples=["bearer"])
-    expires_in: int = Field(description="Seconds until the token expires.")
-
-
-class TokenRequest(BaseModel):
-    """The OAuth2 password grant (RFC 6749 §4.3), as a form: the e-mail goes in `username`."""
-
-    model_config = ConfigDict(
-        json_schema_extra=ex.examples(
-            {"grant_type": "password", "username": ex.EDITOR_EMAIL, "password": "correct horse"}
-        )
-    )
-
-    grant_type: Literal["password"] | None = Field(
-        default=None, description="`password`, when sent."
-    )
-    username: QueryText = Field(
-        min_length=1, max_length=320, description="The user's e-mail address."
-    )
-    password: str = Field(min_length=1, max_length=1024, json_schema_extra={"format": "password"})
-    scope: str = Field(default="", max_length=1000, description="Ignored: roles decide.")
-    client_id: str | None = Field(default=None, max_length=200, description="Ignored.")
-    client_secret: str | None = Field(default=None, max_length=200, description="Ignored.")

@@ -1,0 +1,123 @@
+"""Request and response shapes of authors: the taxonomy's terms with a bio."""
+
+from typing import Annotated
+
+from pydantic import ConfigDict, Field
+from pydantic.config import JsonDict
+
+from app.kit import examples as ex
+from app.kit.schema import LanguageMap, Paragraph, ReadSchema, Schema
+from app.taxonomy.schemas import (
+    LocalizedTerm,
+    TermRead,
+    TermTranslationIn,
+    TermTranslationRead,
+)
+
+_AUTHOR: JsonDict = {
+    "id": ex.AUTHOR_ID,
+    "translations": {
+        lang: {"name": ex.AUTHOR_NAME[lang], "slug": ex.AUTHOR_SLUG[lang], "bio": bio}
+        for lang, bio in ex.AUTHOR_BIO.items()
+    },
+    "created_at": "2026-02-09T12:30:18.004571Z",
+    "updated_at": "2026-05-21T07:48:51.339860Z",
+}
+_EARLIER_AUTHOR: JsonDict = {
+    "id": ex.EARLIER_AUTHOR_ID,
+    "translations": {
+        lang: {"name": name, "slug": ex.EARLIER_AUTHOR_SLUG[lang], "bio": ""}
+        for lang, name in ex.EARLIER_AUTHOR_NAME.items()
+    },
+    "created_at": "2026-02-09T12:31:02.177346Z",
+    "updated_at": "2026-02-09T12:31:02.177346Z",
+}
+
+
+class AuthorTranslationIn(TermTranslationIn):
+    bio: Paragraph = ""
+
+
+class AuthorCreate(Schema):
+    model_config = ConfigDict(
+        json_schema_extra=ex.examples(
+            {
+                "translations": {
+                    lang: {"name": ex.AUTHOR_NAME[lang], "bio": ex.AUTHOR_BIO[lang]}
+                    for lang in ("ua", "en")
+                }
+            }
+        )
+    )
+
+    translations: Annotated[LanguageMap[AuthorTranslationIn], Field(min_length=1)] = Field(
+        examples=[{"en": {"name": "Jane Doe", "bio": "Covers security and defence."}}]
+    )
+
+
+class AuthorUpdate(Schema):
+    model_config = ConfigDict(
+        json_schema_extra=ex.examples(
+            {"translations": {"ru": {"name": ex.AUTHOR_NAME["ru"], "bio": ex.AUTHOR_BIO["ru"]}}}
+        )
+    )
+
+    translations: LanguageMap[AuthorTranslationIn | None]
+
+
+class AuthorTranslationRead(TermTranslationRead):
+    bio: str
+
+
+class AuthorRead(TermRead):
+    model_config = ConfigDict(json_schema_extra=ex.examples(_AUTHOR))
+
+    translations: dict[str, AuthorTranslationRead]  # type: ignore[assignment]
+
+
+class AuthorList(ReadSchema):
+    model_config = ConfigDict(json_schema_extra=ex.examples({"items": [_AUTHOR, _EARLIER_AUTHOR]}))
+
+    items: list[AuthorRead]
+
+
+class LocalizedAuthor(LocalizedTerm):
+    model_config = ConfigDict(
+        json_schema_extra=ex.examples(
+            {
+                **ex.ref(ex.AUTHOR_ID, ex.AUTHOR_NAME, ex.AUTHOR_SLUG, "ua"),
+                "article_count": 132,
+                "bio": ex.AUTHOR_BIO["ua"],
+            }
+        )
+    )
+
+    bio: str
+
+
+class LocalizedAuthorList(ReadSchema):
+    model_config = ConfigDict(
+        json_schema_extra=ex.examples(
+            {
+                "items": [
+                    {
+                        **ex.ref(ex.AUTHOR_ID, ex.AUTHOR_NAME, ex.AUTHOR_SLUG, "ua"),
+                        "article_count": 132,
+                        "bio": ex.AUTHOR_BIO["ua"],
+                    },
+                    {
+                        **ex.ref(
+                            ex.EARLIER_AUTHOR_ID,
+                            ex.EARLIER_AUTHOR_NAME,
+                            ex.EARLIER_AUTHOR_SLUG,
+                            "ua",
+                        ),
+                        "article_count": 58,
+                        "bio": "",
+                    },
+                ]
+            }
+        )
+    )
+
+    items: list[LocalizedAuthor]
