@@ -43,3 +43,17 @@ async def get_language(
 
 
 LanguageDep = Annotated[Language, Depends(get_language)]
+
+
+CodePath = Annotated[str, Path(max_length=16, description="The language's URL code.")]
+
+
+async def load_language(code: CodePath, session: SessionDep) -> Language:
+    """The `{code}` of an admin path, or a 404 (no redirects: the management API)."""
+    language = await service.get(session, code)
+    if language is None:
+        raise NotFound(f"Unknown language '{code}'.")
+    return language
+
+
+ManagedLanguageDep = Annotated[Language, Depends(load_language)]

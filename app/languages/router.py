@@ -1,13 +1,11 @@
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Request, Response, status
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Request, Response, status
 
 from app.auth.deps import AdminDep
 from app.db import SessionDep
-from app.errors import NotFound, problem_responses
+from app.errors import problem_responses
 from app.idempotency import IDEMPOTENT
 from app.languages import service
+from app.languages.deps import ManagedLanguageDep
 from app.languages.schemas import LanguageCreate, LanguageList, LanguageRead, LanguageUpdate
 from app.models import Language
 
@@ -29,14 +27,6 @@ async def list_languages(request: Request, response: Response, session: SessionD
 
 
 admin = APIRouter(prefix="/v1/admin/languages", responses=problem_responses(401, 403))
-CodePath = Annotated[str, Path(max_length=16, description="The language's URL code.")]
-
-
-async def _language(session: AsyncSession, code: str) -> Language:
-    language = await service.get(session, code)
-    if language is None:
-        raise NotFound(f"Unknown language '{code}'.")
-    return language
 
 
 @admin.post(
@@ -61,10 +51,10 @@ async def create_language(body: LanguageCreate, session: SessionDep, _: AdminDep
     responses=problem_responses(404, 409, 422),
 )
 async def update_language(
-    code: CodePath, body: LanguageUpdate, session: SessionDep, _: AdminDep
+    _: AdminDep, language: ManagedLanguageDep, body: LanguageUpdate, session: SessionDep
 ) -> Language:
     """Change a language's tag, names, fallbacks or text-search setup."""
-    return await service.update(session, await _language(session, code), body)
+    return await service.update(session, language, body)
 
 
 @admin.delete(
@@ -74,9 +64,11 @@ async def update_language(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404, 409),
 )
-async def delete_language(code: CodePath, session: SessionDep, _: AdminDep) -> Response:
+async def delete_language(
+    _: AdminDep, language: ManagedLanguageDep, session: SessionDep
+) -> Response:
     """Delete a language nothing is written in (409 when it has content)."""
-    await service.delete(session, await _language(session, code))
+    await service.delete(session, language)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

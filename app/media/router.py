@@ -1,7 +1,4 @@
-import uuid
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Response, status
 
 from app.auth.deps import EditorDep, PrincipalDep
 from app.db import SessionDep
@@ -9,10 +6,10 @@ from app.errors import problem_responses
 from app.idempotency import IDEMPOTENT
 from app.kit.openapi import created
 from app.media import service
+from app.media.deps import MediaDep
 from app.media.schemas import MediaCreate, MediaList, MediaRead, MediaUpdate
 
 router = APIRouter(prefix="/v1/admin/media", tags=["media"], responses=problem_responses(401, 403))
-MediaId = Annotated[uuid.UUID, Path(description="The media record's id.")]
 
 
 @router.post(
@@ -43,13 +40,9 @@ async def list_media(session: SessionDep, _: PrincipalDep) -> MediaList:
     "/{media_id}", operation_id="getMedia", summary="Get an image", response_model=MediaRead,
     responses=problem_responses(404),
 )  # fmt: skip
-async def get_media(
-    media_id: MediaId,
-    session: SessionDep,
-    _: PrincipalDep,
-) -> MediaRead:
+async def get_media(_: PrincipalDep, media: MediaDep) -> MediaRead:
     """One media record."""
-    return service.read(await service.get(session, media_id))
+    return service.read(media)
 
 
 @router.patch(
@@ -60,13 +53,9 @@ async def get_media(
     responses=problem_responses(404, 422),
 )
 async def update_media(
-    media_id: MediaId,
-    body: MediaUpdate,
-    session: SessionDep,
-    _: EditorDep,
+    _: EditorDep, media: MediaDep, body: MediaUpdate, session: SessionDep
 ) -> MediaRead:
     """Change a media record's fields or its texts per language."""
-    media = await service.get(session, media_id)
     return service.read(await service.update(session, media, body))
 
 
@@ -77,11 +66,7 @@ async def update_media(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404),
 )
-async def delete_media(
-    media_id: MediaId,
-    session: SessionDep,
-    _: EditorDep,
-) -> Response:
+async def delete_media(_: EditorDep, media: MediaDep, session: SessionDep) -> Response:
     """Delete a media record; articles using it as cover lose their cover."""
-    await service.delete(session, await service.get(session, media_id))
+    await service.delete(session, media)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
