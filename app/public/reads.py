@@ -12,12 +12,12 @@ A public article is read thousands of times for every write, and most of its cos
 this stack is not the database but what surrounds each query (building and compiling the
 statement, the ORM, and on SQLite a hop to aiosqlite's thread per call). So each read is
 one hand-written statement: the version, its article and language, and its authors, tags,
-category, cover, sources and public alternates as JSON objects aggregated by the
+category, cover, sources and public alternates as JSON arrays aggregated by the
 database. It runs on the driver's own connection (one round trip; one thread hop on
 SQLite, outside a transaction: a single statement reads one consistent snapshot), and
-Pydantic's Rust serializer writes the response once. Columns and JSON fields are read by
-name. The visibility rule is `app.articles.visibility.public_sql`, the SQL spelling of
-`is_public`.
+Pydantic's Rust serializer writes the response once. Columns are read by name, and each
+JSON array's positions are named in one place (`_Shape`). The visibility rule is
+`app.articles.visibility.public_sql`, the SQL spelling of `is_public`.
 """
 
 import asyncio
@@ -41,51 +41,47 @@ from app.kit.pagination import Cursor
 from app.public.schemas import ArticleCard, ArticlePage, PublicArticle
 from app.public.service import article_path
 
-# {list}: an array of the subquery's rows, in its order ('[]' when none); {obj}: a JSON
-# object of name/value pairs; {json}: JSON text from a subquery's column as JSON again
-# (SQLite forgets that it was); {ts}: a UTC timestamp as RFC 3339 text (SQLite keeps naive
-# UTC text; PostgreSQL's JSON would write the session's time zone).
+# {list}: an array of the subquery's rows, in its order ('[]' when none); {row}: an
+# array; {json}: JSON text from a subquery's column as JSON again (SQLite forgets that it
+# was); {ts}: a UTC timestamp as RFC 3339 text (SQLite keeps naive UTC text; PostgreSQL's
+# JSON would write the session's time zone).
 _DIALECT = {
     "sqlite": {
         "list": "json_group_array",
-        "obj": "json_object",
+        "row": "json_array",
         "empty": "'[]'",
         "json": "json",
         "ts": "replace({}, ' ', 'T') || 'Z'",
     },
     "postgresql": {
         "list": "json_agg",
-        "obj": "json_build_object",
+        "row": "json_build_array",
         "empty": "'[]'::json",
         "json": "",
         "ts": """to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')""",
     },
 }
 
-# What a card shows besides the version's own columns: byline, tags, category, cover,
-# each already in the shape of its schema (`AuthorRef`, `TermRef`, `Cover`).
+# What a card shows besides the version's own columns: byline, tags, category, cover.
+# <name>: the array of a `_Shape` (below).
 _CARD_PARTS = """
-       (SELECT coalesce({list}({obj}('id', x.author_id, 'name', x.name, 'slug', x.slug)),
-                        {empty}) FROM (
+       (SELECT coalesce({list}(<author>), {empty}) FROM (
             SELECT au.author_id, au.name, au.slug
             FROM article_authors aa
             JOIN author_translations au
               ON au.author_id = aa.author_id AND au.language = t.language
             WHERE aa.article_id = t.article_id
             ORDER BY aa.position) x) AS authors,
-       (SELECT coalesce({list}({obj}('id', x.tag_id, 'name', x.name, 'slug', x.slug)),
-                        {empty}) FROM (
+       (SELECT coalesce({list}(<tag>), {empty}) FROM (
             SELECT tt.tag_id, tt.name, tt.slug
             FROM article_tags ag
             JOIN tag_translations tt ON tt.tag_id = ag.tag_id AND tt.language = t.language
             WHERE ag.article_id = t.article_id
             ORDER BY ag.position) x) AS tags,
-       (SELECT {obj}('id', ct.category_id, 'name', ct.name, 'slug', ct.slug)
+       (SELECT <category>
             FROM category_translations ct
             WHERE ct.category_id = a.category_id AND ct.language = t.language) AS category,
-       (SELECT {obj}('id', m.id, 'url', m.url, 'width', m.width, 'height', m.height,
-                     'credit', m.credit, 'caption', coalesce(mt.caption, ''),
-                     'alt', coalesce(mt.alt, ''))
+       (SELECT <cover>
             FROM media m
             LEFT JOIN media_translations mt
               ON mt.media_id = m.id AND mt.language = t.language
@@ -95,12 +91,11 @@ _ARTICLE = """
 SELECT t.article_id, t.language, t.slug, t.title, t.lead, t.published_at, t.updated_at,
        t.reading_time_minutes, a.original_language, t.body_html, t.seo_title,
        t.seo_description, t.word_count, l.bcp47, {card},
-       (SELECT coalesce({list}({obj}('name', x.name, 'url', x.url)), {empty}) FROM (
+       (SELECT coalesce({list}(<source>), {empty}) FROM (
             SELECT s.name, s.url FROM article_sources s
             WHERE s.article_id = t.article_id
             ORDER BY s.position) x) AS sources,
-       (SELECT coalesce({list}({obj}('language', x.language, 'slug', x.slug,
-                                     'bcp47', x.bcp47)), {empty}) FROM (
+       (SELECT coalesce({list}(<alternate>), {empty}) FROM (
             SELECT o.language, o.slug, ol.bcp47
             FROM translations o JOIN languages ol ON ol.code = o.language
             WHERE o.article_id = t.article_id AND o.language <> t.language
@@ -114,19 +109,11 @@ WHERE t.language = :lang AND t.slug = :slug AND {public_t}
 
 # A list page: the language's tag and its newest public versions after the cursor (one
 # more than the page, to know whether there is a next one) as one JSON array of cards
-# (`version_id`: for the cursor). No row: no such language. Keyset on (published_at, id),
+# (arrays of `_CARD`). No row: no such language. Keyset on (published_at, id),
 # which ix_translations_public_list serves.
 _PAGE = """
 SELECT l.bcp47, (
-    SELECT coalesce({list}({obj}('id', x.article_id, 'slug', x.slug, 'title', x.title,
-                                 'lead', x.lead, 'published_at', {ts_published},
-                                 'updated_at', {ts_updated},
-                                 'reading_time_minutes', x.reading_time_minutes,
-                                 'version_id', x.id,
-                                 'original_language', x.original_language,
-                                 'authors', {json}(x.authors), 'tags', {json}(x.tags),
-                                 'category', {json}(x.category), 'cover', {json}(x.cover))),
-                    {empty})
+    SELECT coalesce({list}(<card>), {empty})
     FROM (
         SELECT t.article_id, t.slug, t.title, t.lead, t.published_at, t.updated_at,
                t.reading_time_minutes, t.id, a.original_language, {card}
@@ -140,14 +127,96 @@ FROM languages l WHERE l.code = :lang
 """
 _AFTER = "AND (t.published_at, t.id) < (:after_at, :after_id)"
 
+
+class _Shape:
+    """A JSON array the database builds, with the name of each position: the one place
+    that says which value is where, for the statement (`sql`) and for reading (`read`).
+    Arrays, not objects: a page's hundreds of objects' keys cost the database more than
+    reading a page in Python does."""
+
+    __slots__ = ("fields", "names")
+
+    def __init__(self, fields: tuple[tuple[str, str], ...]) -> None:
+        self.fields = fields  # (name, SQL expression)
+        self.names = tuple(name for name, _ in fields)
+
+    def sql(self) -> str:
+        return "{row}(" + ", ".join(expression for _, expression in self.fields) + ")"
+
+    def read(self, values: list[Any]) -> dict[str, Any]:
+        return dict(zip(self.names, values, strict=True))
+
+
+def _ref(ident: str, alias: str) -> _Shape:
+    return _Shape((("id", ident), ("name", f"{alias}.name"), ("slug", f"{alias}.slug")))
+
+
+_AUTHOR = _ref("x.author_id", "x")
+_TAG = _ref("x.tag_id", "x")
+_CATEGORY = _ref("ct.category_id", "ct")
+_COVER = _Shape(
+    (
+        ("id", "m.id"),
+        ("url", "m.url"),
+        ("width", "m.width"),
+        ("height", "m.height"),
+        ("credit", "m.credit"),
+        ("caption", "coalesce(mt.caption, '')"),
+        ("alt", "coalesce(mt.alt, '')"),
+    )
+)
+_SOURCE = _Shape((("name", "x.name"), ("url", "x.url")))
+_ALTERNATE = _Shape((("language", "x.language"), ("slug", "x.slug"), ("bcp47", "x.bcp47")))
+# A list card; `version_id`: the version's id, for the cursor.
+_CARD = _Shape(
+    (
+        ("id", "x.article_id"),
+        ("slug", "x.slug"),
+        ("title", "x.title"),
+        ("lead", "x.lead"),
+        ("published_at", "{ts_published}"),
+        ("updated_at", "{ts_updated}"),
+        ("reading_time_minutes", "x.reading_time_minutes"),
+        ("version_id", "x.id"),
+        ("original_language", "x.original_language"),
+        ("authors", "{json}(x.authors)"),
+        ("tags", "{json}(x.tags)"),
+        ("category", "{json}(x.category)"),
+        ("cover", "{json}(x.cover)"),
+    )
+)
+_SHAPES = {
+    "<author>": _AUTHOR,
+    "<tag>": _TAG,
+    "<category>": _CATEGORY,
+    "<cover>": _COVER,
+    "<source>": _SOURCE,
+    "<alternate>": _ALTERNATE,
+    "<card>": _CARD,
+}
+
+
+def _terms(card: dict[str, Any], category: Any, cover: Any) -> None:
+    """A card's byline, tags, category and cover, from their arrays to their fields."""
+    ref = _AUTHOR.names  # a term's too
+    card["authors"] = [dict(zip(ref, author, strict=True)) for author in card["authors"]]
+    card["tags"] = [dict(zip(ref, tag, strict=True)) for tag in card["tags"]]
+    card["category"] = None if category is None else dict(zip(ref, category, strict=True))
+    card["cover"] = None if cover is None else dict(zip(_COVER.names, cover, strict=True))
+
+
 Statement = tuple[str, list[str]]
 
 
 def _for(dialect: str, sql: str, after: str = "") -> Statement:
     """`sql` in `dialect`: its functions, and `$n` placeholders for asyncpg."""
     words = _DIALECT[dialect]
+    card = _CARD_PARTS
+    for marker, shape in _SHAPES.items():
+        sql = sql.replace(marker, shape.sql())
+        card = card.replace(marker, shape.sql())
     sql = sql.format(
-        card=_CARD_PARTS.format(**words),
+        card=card.format(**words),
         public_t=public_sql("t"),
         public_o=public_sql("o"),
         after=after,
@@ -299,7 +368,7 @@ class HotReads:
             )
         if row is None:
             return None
-        cards = _json(row["page"])
+        cards = [_CARD.read(card) for card in _json(row["page"])]
         next_cursor = None
         if len(cards) > limit:
             del cards[limit:]
@@ -308,6 +377,7 @@ class HotReads:
             next_cursor = Cursor(at=at, id=uuid.UUID(last["version_id"])).encode()
         for card in cards:
             del card["version_id"]
+            _terms(card, card["category"], card["cover"])
             card["language"] = language
             card["path"] = article_path(language, card["slug"])
         page = ArticlePage.model_validate({"items": cards, "next_cursor": next_cursor})
@@ -315,21 +385,20 @@ class HotReads:
 
 
 def _article(row: Row, *, now: datetime) -> PublicArticle:
-    alternates = _json(row["alternates"])
+    alternates = [_ALTERNATE.read(alternate) for alternate in _json(row["alternates"])]
     for alternate in alternates:
         alternate["path"] = article_path(alternate["language"], alternate["slug"])
+    fields = {"authors": _json(row["authors"]), "tags": _json(row["tags"])}
+    _terms(fields, _json(row["category"]), _json(row["cover"]))
     return PublicArticle.model_validate(
         {
+            **fields,
             "id": row["article_id"],
             "language": row["language"],
             "slug": row["slug"],
             "path": article_path(row["language"], row["slug"]),
             "title": row["title"],
             "lead": row["lead"],
-            "cover": _json(row["cover"]),
-            "authors": _json(row["authors"]),
-            "category": _json(row["category"]),
-            "tags": _json(row["tags"]),
             "published_at": _utc(row["published_at"]) or now,
             "updated_at": _utc(row["updated_at"]),
             "reading_time_minutes": row["reading_time_minutes"],
@@ -338,7 +407,7 @@ def _article(row: Row, *, now: datetime) -> PublicArticle:
             "seo_title": row["seo_title"],
             "seo_description": row["seo_description"],
             "word_count": row["word_count"],
-            "sources": _json(row["sources"]),
+            "sources": [_SOURCE.read(source) for source in _json(row["sources"])],
             "alternates": alternates,
         }
     )
