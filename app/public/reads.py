@@ -25,7 +25,7 @@ import json
 import re
 import sqlite3
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
@@ -134,17 +134,18 @@ class _Shape:
     Arrays, not objects: a page's hundreds of objects' keys cost the database more than
     reading a page in Python does."""
 
-    __slots__ = ("fields", "names")
+    __slots__ = ("fields", "read")
 
     def __init__(self, fields: tuple[tuple[str, str], ...]) -> None:
         self.fields = fields  # (name, SQL expression)
-        self.names = tuple(name for name, _ in fields)
+        # `read(values)`: the array as a dict, written out as a dict display (a page reads
+        # hundreds of arrays; this is twice as fast as `dict(zip(names, values))`).
+        display = ", ".join(f"{name!r}: values[{i}]" for i, (name, _) in enumerate(fields))
+        reader = f"lambda values: {{{display}}}"  # from this module's constants only
+        self.read: Callable[[list[Any]], dict[str, Any]] = eval(reader)  # noqa: S307
 
     def sql(self) -> str:
         return "{row}(" + ", ".join(expression for _, expression in self.fields) + ")"
-
-    def read(self, values: list[Any]) -> dict[str, Any]:
-        return dict(zip(self.names, values, strict=True))
 
 
 def _ref(ident: str, alias: str) -> _Shape:
@@ -198,11 +199,11 @@ _SHAPES = {
 
 def _terms(card: dict[str, Any], category: Any, cover: Any) -> None:
     """A card's byline, tags, category and cover, from their arrays to their fields."""
-    ref = _AUTHOR.names  # a term's too
-    card["authors"] = [dict(zip(ref, author, strict=True)) for author in card["authors"]]
-    card["tags"] = [dict(zip(ref, tag, strict=True)) for tag in card["tags"]]
-    card["category"] = None if category is None else dict(zip(ref, category, strict=True))
-    card["cover"] = None if cover is None else dict(zip(_COVER.names, cover, strict=True))
+    ref = _AUTHOR.read  # a term's too
+    card["authors"] = [ref(author) for author in card["authors"]]
+    card["tags"] = [ref(tag) for tag in card["tags"]]
+    card["category"] = None if category is None else ref(category)
+    card["cover"] = None if cover is None else _COVER.read(cover)
 
 
 Statement = tuple[str, list[str]]
