@@ -24,7 +24,8 @@ from app.kit.middleware import BodyLimitMiddleware, HeadAsGetMiddleware, Request
 from app.kit.openapi import finish
 from app.kit.openapi_links import add_links
 from app.kit.query import forbid_unknown_query
-from app.public.hot import HotPathMiddleware, HotReads
+from app.public.hot import HotPathMiddleware
+from app.public.reads import HotReads
 from app.ratelimit import RateLimitMiddleware, RateLimits
 
 API_VERSION = "2.0.0"

@@ -18,13 +18,18 @@ purges, for the response cache and for a CDN alike.
 
 The flush hook below collects, in `session.info`, the keys each flush's changes purge;
 `app.db.get_session` hands them to the invalidation bus when the transaction commits.
+A statement that writes without a flush (a Core `update()`, `delete()` or `insert()`, or
+SQL text, executed through a session) would purge nothing: on a table public answers
+read, it is refused (`UnpurgedWrite`); write through the ORM instead.
 """
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy import TextClause, event, inspect
+from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.sql.dml import UpdateBase
 
 from app.cache.store import ALL
 from app.models import (
@@ -138,7 +143,70 @@ def take(session: Session) -> set[str]:
     return keys
 
 
+# The tables public answers read: a write to one must go through the flush hook above.
+PUBLIC_TABLES = frozenset(
+    model.__tablename__
+    for model in (
+        Article,
+        ArticleAuthor,
+        ArticleSource,
+        ArticleTag,
+        Author,
+        AuthorTranslation,
+        Category,
+        CategoryTranslation,
+        Language,
+        Media,
+        MediaTranslation,
+        Tag,
+        TagTranslation,
+        Translation,
+    )
+)
+# Columns of those tables no public answer shows, which an UPDATE may set without a purge:
+# the revision counter (`app.revisions.service.record` increments it in one statement).
+_UNSHOWN = {"articles": frozenset({"last_revision"})}
+_TEXT_WRITE = re.compile(
+    r"\s*(?:update|insert\s+(?:or\s+\w+\s+)?into|delete\s+from)\s+\"?(\w+)", re.I
+)
+
+
+class UnpurgedWrite(RuntimeError):
+    """A write on a public table that bypasses the ORM's flush, so would purge nothing."""
+
+
+def _refuse_unpurged(state: ORMExecuteState) -> None:
+    statement = state.statement
+    if isinstance(statement, UpdateBase):
+        table = getattr(statement.table, "name", None)
+        if table not in PUBLIC_TABLES:
+            return
+        if state.is_update and _only_unshown(table, statement):
+            return
+    elif isinstance(statement, TextClause):
+        match = _TEXT_WRITE.match(statement.text)
+        table = match[1].lower() if match else None
+        if table not in PUBLIC_TABLES:
+            return
+    else:
+        return
+    raise UnpurgedWrite(
+        f"A {type(statement).__name__} on `{table}` through the session would purge no "
+        "cached public answer: change the rows through the ORM (the flush hook collects "
+        "their surrogate keys) or purge their keys explicitly."
+    )
+
+
+def _only_unshown(table: str, statement: UpdateBase) -> bool:
+    values = getattr(statement, "_values", None) or {}
+    names = {getattr(column, "key", column) for column in values}
+    return bool(names) and names <= _UNSHOWN.get(table, frozenset())
+
+
 def install() -> None:
-    """Collect each flush's purge keys on every ORM session; `Database` calls it. Idempotent."""
+    """Collect each flush's purge keys on every ORM session, and refuse writes that would
+    bypass that (`_refuse_unpurged`); `Database` calls it. Idempotent."""
     if not event.contains(Session, "after_flush", _collect):
         event.listen(Session, "after_flush", _collect)
+    if not event.contains(Session, "do_orm_execute", _refuse_unpurged):
+        event.listen(Session, "do_orm_execute", _refuse_unpurged)

@@ -17,7 +17,7 @@ from app.config import Settings
 from app.feeds import xml
 from app.models import Article, Language, Translation
 from app.public import service as public_service
-from app.public.hot import HotReads
+from app.public.reads import HotReads
 
 FEED_SIZE = 50
 SITEMAP_MAX_URLS = 50_000  # the sitemap protocol's limit for one file

@@ -1,20 +1,20 @@
 """Public content API: published articles per language, no credentials."""
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from app.articles import preview
-from app.cache import keys
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
 from app.kit.clock import NowDep
 from app.kit.openapi import headers
+from app.kit.pagination import Cursor
 from app.kit.schema import QueryText, Slug, Timestamp
 from app.languages.deps import LanguageDep
-from app.public import hot, service
+from app.public import reads, service
 from app.public.schemas import ArticlePage, PreviewArticle, PublicArticle
 from app.search import query as search
 from app.search.analysis import analyzer_for
@@ -64,8 +64,9 @@ async def list_articles(
             examples=["удар по Києву"],
         ),
     ] = None,
-) -> ArticlePage:
+) -> ArticlePage | Response:
     """Public articles in this language, newest first, by cursor; or search them (`q`)."""
+    settings = request.app.state.settings
     filters = service.Filters(
         tag=tag,
         category=category,
@@ -73,6 +74,23 @@ async def list_articles(
         published_after=published_after,
         published_before=published_before,
     )
+    if filters == service.Filters() and q is None:
+        # A plain page: the read the lane makes (it reaches here when the lane passed it by).
+        after = Cursor.decode(cursor) if cursor is not None else None
+        if after is not None and after.rank is not None:
+            raise Cursor.invalid()
+        plain = await reads.read_page(
+            request.app.state.hot,
+            language=language.code,
+            now=now,
+            limit=limit,
+            after=after,
+            url=request.url,
+            cache_control=settings.cache_control,
+        )
+        if plain is not None:
+            return _answer(plain)
+    # Filters and search: the ORM's query per tier, with the same headers.
     items, next_cursor = await service.list_articles(
         session,
         language=language.code,
@@ -82,9 +100,16 @@ async def list_articles(
         cursor=cursor,
         search=None if q is None else search.parse(q, analyzer_for(language.text_search)),
     )
-    if next_cursor is not None:
-        response.headers["Link"] = hot.next_page_link(request.url, next_cursor)
-    response.headers["Surrogate-Key"] = keys.of_list(language.code, items)
+    response.headers.update(
+        reads.page_headers(
+            language.code,
+            items,
+            next_cursor,
+            url=request.url,
+            bcp47=language.bcp47,
+            cache_control=settings.cache_control,
+        )
+    )
     return ArticlePage(items=items, next_cursor=next_cursor)
 
 
@@ -106,16 +131,27 @@ async def list_articles(
 async def get_article(
     slug: Slug,
     language: LanguageDep,
-    response: Response,
+    request: Request,
     session: SessionDep,
     now: NowDep,
-) -> PublicArticle:
+) -> Response:
     """One public article in this language, with its alternates in other languages."""
-    article = await service.get_article(session, language=language.code, slug=slug, now=now)
-    if article.alternates:
-        response.headers["Link"] = hot.link_header(article)
-    response.headers["Surrogate-Key"] = hot.headers_of(article, language.code)
-    return article
+    found = await reads.read_article(
+        request.app.state.hot,
+        language=language.code,
+        slug=slug,
+        now=now,
+        cache_control=request.app.state.settings.cache_control,
+    )
+    if found is None:  # 301 for a former slug, 410 when taken down, else 404
+        await service.explain_missing(session, language=language.code, slug=slug, now=now)
+    assert found is not None
+    return _answer(found)
+
+
+def _answer(found: reads.Found[Any]) -> Response:
+    """What the lane sends for the same read: the same bytes and headers."""
+    return Response(found.body(), media_type="application/json", headers=found.headers)
 
 
 @router.get(

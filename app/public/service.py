@@ -1,4 +1,6 @@
-"""The public read path: lean Core queries, batched per page, one language at a time.
+"""The public reads the statements of `app.public.reads` do not make: filtered lists and
+search, why an article is missing (301, 404, 410), language negotiation and previews.
+Lean Core queries, batched per page, one language at a time.
 
 Every query that selects translations filters with `is_public(now)`.
 """
@@ -8,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import Row, Select, exists, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,7 +40,6 @@ from app.public.schemas import (
     AuthorRef,
     Cover,
     PreviewArticle,
-    PublicArticle,
     SourceRef,
     TermRef,
 )
@@ -281,23 +282,6 @@ async def _snippets(
     return {row.id: highlight(search, row.lead, bodies.get(row.id, "")) for row in rows}
 
 
-async def get_article(
-    session: AsyncSession, *, language: str, slug: str, now: datetime
-) -> PublicArticle:
-    row = (
-        await session.execute(
-            select(*_ARTICLE_COLUMNS)
-            .join(Article, Article.id == Translation.article_id)
-            .where(Translation.language == language, Translation.slug == slug, is_public(now))
-        )
-    ).first()
-    if row is None:
-        await _explain_missing(session, language=language, slug=slug, now=now)
-    assert row is not None
-    fields = await _article_fields(session, row, language=language, now=now)
-    return PublicArticle(**{**fields, "published_at": row.published_at or now})
-
-
 async def get_preview(
     session: AsyncSession, *, translation_id: uuid.UUID, language: str, now: datetime
 ) -> PreviewArticle:
@@ -353,9 +337,9 @@ async def _article_fields(
     }
 
 
-async def _explain_missing(
+async def explain_missing(
     session: AsyncSession, *, language: str, slug: str, now: datetime
-) -> None:
+) -> NoReturn:
     """Why `slug` is not a public article in `language`, as the right answer.
 
     410 for a version taken down after it was public. 301 to this language's version, when

@@ -1,0 +1,513 @@
+"""The public reads: one implementation of the article page and the plain list page.
+
+Two callers reach the same functions: the hot lane (`app.public.hot`, ASGI middleware in
+front of the framework) and the routes (`app.public.router`), when the lane lets a
+request through. `read_article` and `read_page` run the same statements and return a
+`Found`: the response model, its bytes and the headers to send with it (`Surrogate-Key`,
+`Link`, `Content-Language`, `Cache-Control`), built once, here, for both. The routes
+fall back to `app.public.service` only for what a statement cannot answer: a former slug
+(301), a version taken down (410), anything else missing (404), filtered lists and search.
+
+A public article is read thousands of times for every write, and most of its cost on
+this stack is not the database but what surrounds each query (building and compiling the
+statement, the ORM, and on SQLite a hop to aiosqlite's thread per call). So each read is
+one hand-written statement: the version, its article and language, and its authors, tags,
+category, cover, sources and public alternates as JSON arrays aggregated by the
+database. It runs on the driver's own connection (one round trip; one thread hop on
+SQLite, outside a transaction: a single statement reads one consistent snapshot), and
+Pydantic's Rust serializer writes the response once. Columns are read by name, and each
+JSON array's positions are named in one place (`_Shape`). The visibility rule is
+`app.articles.visibility.public_sql`, the SQL spelling of `is_public`.
+"""
+
+import asyncio
+import json
+import re
+import sqlite3
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+import asyncpg
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.datastructures import URL
+
+from app.articles.visibility import public_sql
+from app.cache import keys
+from app.kit.pagination import Cursor
+from app.public.schemas import ArticleCard, ArticlePage, PublicArticle
+from app.public.service import article_path
+
+# {list}: an array of the subquery's rows, in its order ('[]' when none); {row}: an
+# array; {json}: JSON text from a subquery's column as JSON again (SQLite forgets that it
+# was); {ts}: a UTC timestamp as RFC 3339 text (SQLite keeps naive UTC text; PostgreSQL's
+# JSON would write the session's time zone).
+_DIALECT = {
+    "sqlite": {
+        "list": "json_group_array",
+        "row": "json_array",
+        "empty": "'[]'",
+        "json": "json",
+        "ts": "replace({}, ' ', 'T') || 'Z'",
+    },
+    "postgresql": {
+        "list": "json_agg",
+        "row": "json_build_array",
+        "empty": "'[]'::json",
+        "json": "",
+        "ts": """to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')""",
+    },
+}
+
+# What a card shows besides the version's own columns: byline, tags, category, cover.
+# <name>: the array of a `_Shape` (below).
+_CARD_PARTS = """
+       (SELECT coalesce({list}(<author>), {empty}) FROM (
+            SELECT au.author_id, au.name, au.slug
+            FROM article_authors aa
+            JOIN author_translations au
+              ON au.author_id = aa.author_id AND au.language = t.language
+            WHERE aa.article_id = t.article_id
+            ORDER BY aa.position) x) AS authors,
+       (SELECT coalesce({list}(<tag>), {empty}) FROM (
+            SELECT tt.tag_id, tt.name, tt.slug
+            FROM article_tags ag
+            JOIN tag_translations tt ON tt.tag_id = ag.tag_id AND tt.language = t.language
+            WHERE ag.article_id = t.article_id
+            ORDER BY ag.position) x) AS tags,
+       (SELECT <category>
+            FROM category_translations ct
+            WHERE ct.category_id = a.category_id AND ct.language = t.language) AS category,
+       (SELECT <cover>
+            FROM media m
+            LEFT JOIN media_translations mt
+              ON mt.media_id = m.id AND mt.language = t.language
+            WHERE m.id = a.cover_media_id) AS cover"""
+
+_ARTICLE = """
+SELECT t.article_id, t.language, t.slug, t.title, t.lead, t.published_at, t.updated_at,
+       t.reading_time_minutes, a.original_language, t.body_html, t.seo_title,
+       t.seo_description, t.word_count, l.bcp47, {card},
+       (SELECT coalesce({list}(<source>), {empty}) FROM (
+            SELECT s.name, s.url FROM article_sources s
+            WHERE s.article_id = t.article_id
+            ORDER BY s.position) x) AS sources,
+       (SELECT coalesce({list}(<alternate>), {empty}) FROM (
+            SELECT o.language, o.slug, ol.bcp47
+            FROM translations o JOIN languages ol ON ol.code = o.language
+            WHERE o.article_id = t.article_id AND o.language <> t.language
+              AND {public_o}
+            ORDER BY ol.position, ol.code) x) AS alternates
+FROM translations t
+JOIN articles a ON a.id = t.article_id
+JOIN languages l ON l.code = t.language
+WHERE t.language = :lang AND t.slug = :slug AND {public_t}
+"""
+
+# A list page: the language's tag and its newest public versions after the cursor (one
+# more than the page, to know whether there is a next one) as one JSON array of cards
+# (arrays of `_CARD`). No row: no such language. Keyset on (published_at, id),
+# which ix_translations_public_list serves.
+_PAGE = """
+SELECT l.bcp47, (
+    SELECT coalesce({list}(<card>), {empty})
+    FROM (
+        SELECT t.article_id, t.slug, t.title, t.lead, t.published_at, t.updated_at,
+               t.reading_time_minutes, t.id, a.original_language, {card}
+        FROM translations t JOIN articles a ON a.id = t.article_id
+        WHERE t.language = :lang AND {public_t}
+          {after}
+        ORDER BY t.published_at DESC, t.id DESC
+        LIMIT :limit) x
+) AS page
+FROM languages l WHERE l.code = :lang
+"""
+_AFTER = "AND (t.published_at, t.id) < (:after_at, :after_id)"
+
+
+class _Shape:
+    """A JSON array the database builds, with the name of each position: the one place
+    that says which value is where, for the statement (`sql`) and for reading (`read`).
+    Arrays, not objects: a page's hundreds of objects' keys cost the database more than
+    reading a page in Python does."""
+
+    __slots__ = ("fields", "read")
+
+    def __init__(self, fields: tuple[tuple[str, str], ...]) -> None:
+        self.fields = fields  # (name, SQL expression)
+        # `read(values)`: the array as a dict, written out as a dict display (a page reads
+        # hundreds of arrays; this is twice as fast as `dict(zip(names, values))`).
+        display = ", ".join(f"{name!r}: values[{i}]" for i, (name, _) in enumerate(fields))
+        reader = f"lambda values: {{{display}}}"  # from this module's constants only
+        self.read: Callable[[list[Any]], dict[str, Any]] = eval(reader)  # noqa: S307
+
+    def sql(self) -> str:
+        return "{row}(" + ", ".join(expression for _, expression in self.fields) + ")"
+
+
+def _ref(ident: str, alias: str) -> _Shape:
+    return _Shape((("id", ident), ("name", f"{alias}.name"), ("slug", f"{alias}.slug")))
+
+
+_AUTHOR = _ref("x.author_id", "x")
+_TAG = _ref("x.tag_id", "x")
+_CATEGORY = _ref("ct.category_id", "ct")
+_COVER = _Shape(
+    (
+        ("id", "m.id"),
+        ("url", "m.url"),
+        ("width", "m.width"),
+        ("height", "m.height"),
+        ("credit", "m.credit"),
+        ("caption", "coalesce(mt.caption, '')"),
+        ("alt", "coalesce(mt.alt, '')"),
+    )
+)
+_SOURCE = _Shape((("name", "x.name"), ("url", "x.url")))
+_ALTERNATE = _Shape((("language", "x.language"), ("slug", "x.slug"), ("bcp47", "x.bcp47")))
+# A list card; `version_id`: the version's id, for the cursor.
+_CARD = _Shape(
+    (
+        ("id", "x.article_id"),
+        ("slug", "x.slug"),
+        ("title", "x.title"),
+        ("lead", "x.lead"),
+        ("published_at", "{ts_published}"),
+        ("updated_at", "{ts_updated}"),
+        ("reading_time_minutes", "x.reading_time_minutes"),
+        ("version_id", "x.id"),
+        ("original_language", "x.original_language"),
+        ("authors", "{json}(x.authors)"),
+        ("tags", "{json}(x.tags)"),
+        ("category", "{json}(x.category)"),
+        ("cover", "{json}(x.cover)"),
+    )
+)
+_SHAPES = {
+    "<author>": _AUTHOR,
+    "<tag>": _TAG,
+    "<category>": _CATEGORY,
+    "<cover>": _COVER,
+    "<source>": _SOURCE,
+    "<alternate>": _ALTERNATE,
+    "<card>": _CARD,
+}
+
+
+def _terms(card: dict[str, Any], category: Any, cover: Any) -> None:
+    """A card's byline, tags, category and cover, from their arrays to their fields."""
+    ref = _AUTHOR.read  # a term's too
+    card["authors"] = [ref(author) for author in card["authors"]]
+    card["tags"] = [ref(tag) for tag in card["tags"]]
+    card["category"] = None if category is None else ref(category)
+    card["cover"] = None if cover is None else _COVER.read(cover)
+
+
+Statement = tuple[str, list[str]]
+
+
+def _for(dialect: str, sql: str, after: str = "") -> Statement:
+    """`sql` in `dialect`: its functions, and `$n` placeholders for asyncpg."""
+    words = _DIALECT[dialect]
+    card = _CARD_PARTS
+    for marker, shape in _SHAPES.items():
+        sql = sql.replace(marker, shape.sql())
+        card = card.replace(marker, shape.sql())
+    sql = sql.format(
+        card=card.format(**words),
+        public_t=public_sql("t"),
+        public_o=public_sql("o"),
+        after=after,
+        ts_published=words["ts"].format("x.published_at"),
+        ts_updated=words["ts"].format("x.updated_at"),
+        **words,
+    )
+    names: list[str] = []
+    if dialect == "postgresql":
+
+        def number(match: re.Match[str]) -> str:
+            if match[1] not in names:
+                names.append(match[1])
+            return f"${names.index(match[1]) + 1}"
+
+        sql = re.sub(r"(?<!:):([a-z_]+)", number, sql)
+    return sql, names
+
+
+async def _keep(_connection: asyncpg.Connection) -> None:
+    """Nothing to reset between reads (see `HotReads._postgres_pool`)."""
+
+
+def _utc(value: Any) -> datetime | None:
+    """A timestamp as the driver returns it: aware (asyncpg) or naive UTC text (SQLite)."""
+    if value is None or isinstance(value, datetime):
+        return value.astimezone(UTC) if value is not None else None
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+Row = Mapping[str, Any]
+
+
+class HotReads:
+    """The read statements of one engine, in its dialect, run on the driver."""
+
+    def __init__(self, engine: AsyncEngine, *, pool_size: int = 10) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        self._article = _for(self.dialect, _ARTICLE)
+        self._first_page = _for(self.dialect, _PAGE)
+        self._next_page = _for(self.dialect, _PAGE, _AFTER)
+        database = engine.url.database if self.dialect == "sqlite" else None
+        self._sqlite_file = database if database and database != ":memory:" else None
+        self._sqlite: sqlite3.Connection | None = None
+        self._pool: asyncpg.Pool | None = None
+        self._pool_size = pool_size
+        self._pool_lock = asyncio.Lock()
+
+    async def close(self) -> None:
+        if self._sqlite is not None:
+            self._sqlite.close()
+            self._sqlite = None
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    async def _one(self, statement: Statement, **params: Any) -> Row | None:
+        """The statement's one row (by column name), or None."""
+        sql, names = statement
+        if self.dialect == "sqlite":
+            for name, value in params.items():  # as UTCDateTime and Uuid store them
+                if isinstance(value, datetime):
+                    # Four-digit years, as stored: strftime writes the year 500 as `500`.
+                    utc = value.astimezone(UTC).replace(tzinfo=None)
+                    params[name] = utc.isoformat(" ", "microseconds")
+                elif isinstance(value, uuid.UUID):
+                    params[name] = value.hex
+            if self._sqlite_file is not None:
+                row: Row | None = self._sqlite_read().execute(sql, params).fetchone()
+                return row
+        elif self.dialect == "postgresql":
+            pool = self._pool or await self._postgres_pool()
+            record: Row | None = await pool.fetchrow(sql, *(params[name] for name in names))
+            return record
+        async with self.engine.connect() as connection:  # an in-memory SQLite database
+            raw = (await connection.get_raw_connection()).driver_connection
+            assert raw is not None
+            async with raw.execute(sql, params) as cursor:
+                found = await cursor.fetchone()
+                columns = [column[0] for column in cursor.description]
+            return None if found is None else dict(zip(columns, found, strict=True))
+
+    async def _postgres_pool(self) -> asyncpg.Pool:
+        """asyncpg's own pool, with the engine's connection arguments.
+
+        Not the engine's: its checkout pings each connection first (a transaction, a
+        query and a rollback: three round trips for a one-round-trip read). asyncpg's pool
+        knows a dead connection without asking, and these connections only ever run
+        single SELECTs outside a transaction, so there is no session state to reset. At
+        most 10 connections: each runs one short statement at a time, and a worker is one
+        core.
+        """
+        async with self._pool_lock:
+            if self._pool is None:
+                _, kwargs = self.engine.dialect.create_connect_args(self.engine.url)
+                self._pool = await asyncpg.create_pool(
+                    min_size=1, max_size=min(self._pool_size, 10), reset=_keep, **kwargs
+                )
+        return self._pool
+
+    def _sqlite_read(self) -> sqlite3.Connection:
+        """A read-only connection of this worker's own, used in the event loop's thread.
+
+        An indexed SQLite read takes a fraction of a millisecond: less than handing it to
+        aiosqlite's thread and back, which under load costs more than the read itself (the
+        hand-offs contend for the GIL). In WAL mode a reader never waits for a writer, so
+        the loop is not held up by writes; autocommit, so every statement reads the latest
+        committed state. Rows are `sqlite3.Row`s: read by column name.
+        """
+        if self._sqlite is None:
+            assert self._sqlite_file is not None
+            connection = sqlite3.connect(
+                self._sqlite_file, timeout=1.0, isolation_level=None, check_same_thread=False
+            )
+            connection.execute("PRAGMA journal_mode = WAL")  # as the engine's connections
+            connection.execute("PRAGMA query_only = ON")
+            connection.row_factory = sqlite3.Row
+            self._sqlite = connection
+        return self._sqlite
+
+    async def article(
+        self, *, language: str, slug: str, now: datetime
+    ) -> tuple[PublicArticle, str] | None:
+        """The public article and its language's BCP 47 tag; None when the statement finds
+        no public version by this language and slug."""
+        row = await self._one(self._article, lang=language, slug=slug, now=now)
+        return None if row is None else (_article(row, now=now), row["bcp47"])
+
+    async def page(
+        self, *, language: str, now: datetime, limit: int, after: Cursor | None
+    ) -> tuple[ArticlePage, str] | None:
+        """A plain list page (no filters, no search) and the language's BCP 47 tag; None
+        for an unknown language."""
+        if after is None:
+            row = await self._one(self._first_page, lang=language, now=now, limit=limit + 1)
+        else:
+            row = await self._one(
+                self._next_page,
+                lang=language,
+                now=now,
+                limit=limit + 1,
+                after_at=after.at,
+                after_id=after.id,
+            )
+        if row is None:
+            return None
+        cards = [_CARD.read(card) for card in _json(row["page"])]
+        next_cursor = None
+        if len(cards) > limit:
+            del cards[limit:]
+            last = cards[-1]
+            at = datetime.fromisoformat(last["published_at"])
+            next_cursor = Cursor(at=at, id=uuid.UUID(last["version_id"])).encode()
+        for card in cards:
+            del card["version_id"]
+            _terms(card, card["category"], card["cover"])
+            card["language"] = language
+            card["path"] = article_path(language, card["slug"])
+        page = ArticlePage.model_validate({"items": cards, "next_cursor": next_cursor})
+        return page, row["bcp47"]
+
+
+def _article(row: Row, *, now: datetime) -> PublicArticle:
+    alternates = [_ALTERNATE.read(alternate) for alternate in _json(row["alternates"])]
+    for alternate in alternates:
+        alternate["path"] = article_path(alternate["language"], alternate["slug"])
+    fields = {"authors": _json(row["authors"]), "tags": _json(row["tags"])}
+    _terms(fields, _json(row["category"]), _json(row["cover"]))
+    return PublicArticle.model_validate(
+        {
+            **fields,
+            "id": row["article_id"],
+            "language": row["language"],
+            "slug": row["slug"],
+            "path": article_path(row["language"], row["slug"]),
+            "title": row["title"],
+            "lead": row["lead"],
+            "published_at": _utc(row["published_at"]) or now,
+            "updated_at": _utc(row["updated_at"]),
+            "reading_time_minutes": row["reading_time_minutes"],
+            "original_language": row["original_language"],
+            "body_html": row["body_html"],
+            "seo_title": row["seo_title"],
+            "seo_description": row["seo_description"],
+            "word_count": row["word_count"],
+            "sources": [_SOURCE.read(source) for source in _json(row["sources"])],
+            "alternates": alternates,
+        }
+    )
+
+
+# Responses ----------------------------------------------------------------------------
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+@dataclass(frozen=True, slots=True)
+class Found(Generic[Model]):
+    """A public read's answer: the model, its language's tag and the headers to send."""
+
+    model: Model
+    bcp47: str
+    headers: dict[str, str]
+
+    def body(self) -> bytes:
+        return self.model.model_dump_json().encode()
+
+
+def response_headers(
+    *, bcp47: str, cache_control: str, surrogate_key: str, link: str | None
+) -> dict[str, str]:
+    """The headers of every public article or list answer, whoever sends it."""
+    headers = {
+        "Content-Language": bcp47,
+        "Cache-Control": cache_control,
+        "Surrogate-Key": surrogate_key,
+    }
+    if link is not None:
+        headers["Link"] = link
+    return headers
+
+
+def article_headers(article: PublicArticle, *, bcp47: str, cache_control: str) -> dict[str, str]:
+    """Surrogate-Key: the article, this version and its terms; Link: each alternate."""
+    surrogate = keys.header({*keys.of_article(article), keys.article(article.id, article.language)})
+    link = ", ".join(
+        f'<{a.path}>; rel="alternate"; hreflang="{a.bcp47}"' for a in article.alternates
+    )
+    return response_headers(
+        bcp47=bcp47, cache_control=cache_control, surrogate_key=surrogate, link=link or None
+    )
+
+
+def page_headers(
+    language: str,
+    items: list[ArticleCard],
+    next_cursor: str | None,
+    *,
+    url: URL,
+    bcp47: str,
+    cache_control: str,
+) -> dict[str, str]:
+    """Surrogate-Key: the language's lists and each card; Link: the next page (this URL
+    with the next `cursor`). For plain pages and filtered or search pages alike."""
+    link = None
+    if next_cursor is not None:
+        following = url.include_query_params(cursor=next_cursor)
+        link = f'<{following.path}?{following.query}>; rel="next"'
+    return response_headers(
+        bcp47=bcp47,
+        cache_control=cache_control,
+        surrogate_key=keys.of_list(language, items),
+        link=link,
+    )
+
+
+async def read_article(
+    reader: HotReads, *, language: str, slug: str, now: datetime, cache_control: str
+) -> Found[PublicArticle] | None:
+    """The public article page; None when no public version has this slug (the route
+    then explains why: 301, 404 or 410)."""
+    found = await reader.article(language=language, slug=slug, now=now)
+    if found is None:
+        return None
+    article, bcp47 = found
+    headers = article_headers(article, bcp47=bcp47, cache_control=cache_control)
+    return Found(article, bcp47, headers)
+
+
+async def read_page(
+    reader: HotReads,
+    *,
+    language: str,
+    now: datetime,
+    limit: int,
+    after: Cursor | None,
+    url: URL,
+    cache_control: str,
+) -> Found[ArticlePage] | None:
+    """A plain list page (no filters, no search); None for an unknown language."""
+    found = await reader.page(language=language, now=now, limit=limit, after=after)
+    if found is None:
+        return None
+    page, bcp47 = found
+    headers = page_headers(
+        language, page.items, page.next_cursor, url=url, bcp47=bcp47, cache_control=cache_control
+    )
+    return Found(page, bcp47, headers)
