@@ -24,7 +24,7 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.engine import make_url
 
 import migrations
@@ -60,7 +60,8 @@ BACKENDS = ["sqlite", *(["postgres"] if POSTGRES_URL else [])]
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A `postgres_only` test is about PostgreSQL itself: its SQLite case is not a test."""
-    keep, drop = [], []
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
     for item in items:
         callspec = getattr(item, "callspec", None)
         on_sqlite = callspec is not None and callspec.params.get("database_url") == "sqlite"
@@ -239,7 +240,7 @@ async def _reset(app: FastAPI, languages: list[dict[str, Any]]) -> None:
         else:
             for table in reversed(tables):
                 await conn.execute(table.delete())
-        await conn.execute(Language.__table__.insert(), languages)
+        await conn.execute(insert(Language), languages)
 
 
 def reset_database(database_url: str, seeded_languages: list[dict[str, Any]]) -> None:
