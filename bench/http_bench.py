@@ -21,8 +21,6 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,6 +34,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.live
+
 from bare_app import Recorded, request_key, write_fixtures
 from http_bench_report import Settings, render
 from http_bench_results import (
@@ -53,6 +54,8 @@ from http_bench_results import (
 from sqlalchemy import make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import create_async_engine
+
+from tests import live
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -170,12 +173,6 @@ def archive_urls(
 # Servers ---------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def child_pids(pid: int) -> list[int]:
     children = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
@@ -191,84 +188,55 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for {pid}")
 
 
+def worker_pids(process: subprocess.Popen[bytes], workers: int) -> list[int]:
+    """The processes serving requests: uvicorn itself with one worker, else its spawned
+    children (not multiprocessing's resource tracker)."""
+    if workers == 1:
+        return [process.pid]
+    pids = []
+    for pid in child_pids(process.pid):
+        with suppress(OSError):
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                pids.append(pid)
+    return pids
+
+
 @dataclass
 class Server:
-    """A running uvicorn: its base URL, its process and where its output goes."""
+    """A running uvicorn (started by tests/live.py): its name, base URL and workers."""
 
     name: str
-    base: str
-    process: subprocess.Popen[bytes]
+    live: live.Server
     workers: int
-    log_path: Path
 
-    def worker_pids(self) -> list[int]:
-        """The processes serving requests: uvicorn itself with one worker, else its
-        spawned children (not multiprocessing's resource tracker)."""
-        if self.workers == 1:
-            return [self.process.pid]
-        pids = []
-        for pid in child_pids(self.process.pid):
-            with suppress(OSError):
-                if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                    pids.append(pid)
-        return pids
+    @property
+    def base(self) -> str:
+        return self.live.base
 
     def worker_rss_mb(self) -> list[float]:
-        return [rss_mb(pid) for pid in self.worker_pids()]
-
-    def log_tail(self, lines: int = 30) -> str:
-        with suppress(OSError):
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        return ""
-
-
-def _wait_ready(server: Server, timeout_s: float = 180) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"{server.name} exited:\n{server.log_tail()}")
-        with suppress(httpx.TransportError):
-            up = httpx.get(f"{server.base}/healthz", timeout=2).status_code == 200
-            if up and len(server.worker_pids()) == server.workers:
-                # /healthz reached one worker; give the others their start-up time too.
-                time.sleep(2 if server.workers > 1 else 0.2)
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"{server.name} not ready in {timeout_s:.0f} s:\n{server.log_tail()}")
+        return [rss_mb(pid) for pid in worker_pids(self.live.process, self.workers)]
 
 
 @contextmanager
 def running(
     name: str, command: list[str], env: dict[str, str], port: int, workers: int, log_dir: Path
 ) -> Iterator[Server]:
+    def all_workers_up(server: live.Server) -> bool:
+        if len(worker_pids(server.process, workers)) != workers:
+            return False
+        # /healthz reached one worker; give the others their start-up time too.
+        time.sleep(2 if workers > 1 else 0.2)
+        return True
+
     log_path = log_dir / f"{name.replace(' ', '_').replace(',', '')}.log"
-    with log_path.open("ab") as output:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = Server(name, f"http://127.0.0.1:{port}", process, workers, log_path)
     try:
-        _wait_ready(server)
-        yield server
-    finally:
-        stop(server)
-
-
-def stop(server: Server) -> None:
-    if server.process.poll() is None:
-        server.process.terminate()
-        try:
-            server.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.process.pid, signal.SIGKILL)
-            server.process.wait()
-    with suppress(ProcessLookupError):  # a worker left behind by a crash
-        os.killpg(server.process.pid, signal.SIGKILL)
+        with live.serving(
+            command, port=port, env=env, output=log_path, timeout_s=180, ready=all_workers_up,
+            cwd=ROOT,
+        ) as server:  # fmt: skip
+            yield Server(name, server, workers)
+    except live.ServerDidNotStart as error:
+        raise RuntimeError(f"{name}: {error}") from error
 
 
 def app_server(
@@ -289,7 +257,7 @@ def app_server(
 
 
 def bare_server(fixtures: Path, workers: int, log_dir: Path) -> AbstractContextManager[Server]:
-    port = free_port()
+    port = live.free_port()
     command = [
         sys.executable,
         str(BENCH / "bare_app.py"),
@@ -635,7 +603,7 @@ def bench_server(
 ) -> ServerRun:
     run = ServerRun(RunKey(backend_of(url), articles, workers))
     log(f"== {run.key.label()}")
-    port = free_port()
+    port = live.free_port()
     with (
         app_server(url, workers, options.modes[0], port, work_dir) as app,
         httpx.Client(base_url=app.base, timeout=120) as public,

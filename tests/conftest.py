@@ -7,40 +7,61 @@ tests of the real process run the `newsdesk` CLI and a live uvicorn (`live_serve
 """
 
 import asyncio
+import fcntl
+import hashlib
 import os
-import socket
+import sqlite3
 import subprocess
-import sys
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.engine import make_url
 
+import migrations
 from app import migrate
 from app.auth import service as auth
 from app.auth.service import Role
 from app.config import Settings
 from app.main import create_app
 from app.models import Base, Language
+from tests.live import NEWSDESK, free_port, newsdesk_serve
 
+__all__ = ["NEWSDESK", "free_port"]  # imported from here by many tests
+
+
+def _redis_database_per_worker() -> None:
+    """Under pytest-xdist, each worker (gw0, gw1, ...) uses a Redis database of its own
+    (the URL's number + 1 + the worker's): rate-limit keys live in one database, and the
+    cache bus's channel is named after it, so workers never see each other's."""
+    url = os.environ.get("NEWSDESK_TEST_REDIS_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    number = (base + 1 + int(worker.removeprefix("gw"))) % 16
+    os.environ["NEWSDESK_TEST_REDIS_URL"] = urlunsplit(parts._replace(path=f"/{number}"))
+
+
+_redis_database_per_worker()
 POSTGRES_URL = os.environ.get("NEWSDESK_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", *(["postgres"] if POSTGRES_URL else [])]
-NEWSDESK = [sys.executable, "-m", "app.cli"]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A `postgres_only` test is about PostgreSQL itself: its SQLite case is not a test."""
-    keep, drop = [], []
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
     for item in items:
         callspec = getattr(item, "callspec", None)
         on_sqlite = callspec is not None and callspec.params.get("database_url") == "sqlite"
@@ -84,27 +105,115 @@ async def _pg_admin(dsn: str, *statements: str) -> None:
         await conn.close()
 
 
+def _schema_id() -> str:
+    """Names the migrated schema: the head revision and a digest of every migration file
+    (an edited migration makes a new template even under the same head)."""
+    digest = hashlib.sha256()
+    for path in sorted((Path(migrations.__file__).parent / "versions").glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return f"{migrate.head_revision()}_{digest.hexdigest()[:8]}"
+
+
+def _run_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of this run shared by all its xdist workers (each has a base temp of its
+    own inside it), or this process's own base temp when it runs alone."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    with path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _sqlite_template(run_dir: Path) -> Path:
+    """The migrated SQLite database of this run, made by the first worker that asks."""
+    template = run_dir / f"newsdesk-template-{_schema_id()}.db"
+    with _file_lock(run_dir / "newsdesk-template.lock"):
+        if not template.exists():
+            partial = template.with_suffix(".partial")
+            partial.unlink(missing_ok=True)
+            migrate.upgrade(f"sqlite+aiosqlite:///{partial}")
+            partial.rename(template)
+    return template
+
+
+def copy_sqlite(template: Path, path: Path) -> None:
+    """A consistent copy of a SQLite database (the backup API: the WAL included)."""
+    with closing(sqlite3.connect(template)) as source, closing(sqlite3.connect(path)) as copy:
+        source.backup(copy)
+
+
+async def _postgres_template(admin_dsn: str) -> str:
+    """The name of the migrated template database, made once on this server for this
+    schema (by whichever test process gets the advisory lock first; later runs reuse it)."""
+    assert POSTGRES_URL is not None
+    name = f"newsdesk_template_{_schema_id()}"
+    server = await asyncpg.connect(
+        make_url(admin_dsn).set(database="postgres").render_as_string(hide_password=False),
+        timeout=10,
+    )
+    try:
+        await server.execute("SELECT pg_advisory_lock(hashtext('newsdesk_template'))")
+        try:
+            if not await server.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+                partial = f"{name}_partial"
+                await server.execute(f'DROP DATABASE IF EXISTS "{partial}" WITH (FORCE)')
+                await server.execute(f'CREATE DATABASE "{partial}"')
+                url = make_url(POSTGRES_URL or admin_dsn).set(database=partial)
+                await asyncio.to_thread(migrate.upgrade, url.render_as_string(hide_password=False))
+                await server.execute(f'ALTER DATABASE "{partial}" RENAME TO "{name}"')
+        finally:
+            await server.execute("SELECT pg_advisory_unlock(hashtext('newsdesk_template'))")
+    finally:
+        await server.close()
+    return name
+
+
+def new_postgres_database(prefix: str, *, migrated: bool) -> str:
+    """A new PostgreSQL database (dropped by `drop_postgres_database`): a copy of the
+    migrated template, or empty."""
+    assert POSTGRES_URL is not None
+    admin_dsn = _plain_pg_dsn(POSTGRES_URL)
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+
+    async def create() -> None:
+        template = f' TEMPLATE "{await _postgres_template(admin_dsn)}"' if migrated else ""
+        await _pg_admin(admin_dsn, f'CREATE DATABASE "{name}"{template}')
+
+    asyncio.run(create())
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(url: str) -> None:
+    assert POSTGRES_URL is not None
+    name = make_url(url).database
+    asyncio.run(
+        _pg_admin(_plain_pg_dsn(POSTGRES_URL), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    )
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    """A migrated, empty database of one backend for the whole session."""
+    """A migrated, empty database of one backend for the whole session: a copy of the
+    run's template (migrated once per run on SQLite, once per schema on PostgreSQL)."""
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("db") / "newsdesk.db"
-        url = f"sqlite+aiosqlite:///{path}"
-        migrate.upgrade(url)
-        yield url
+        copy_sqlite(_sqlite_template(_run_directory(tmp_path_factory)), path)
+        yield f"sqlite+aiosqlite:///{path}"
         return
-    assert POSTGRES_URL is not None
-    name = f"newsdesk_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin_dsn = _plain_pg_dsn(POSTGRES_URL)
-    asyncio.run(_pg_admin(admin_dsn, f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    url = new_postgres_database("newsdesk_test", migrated=True)
     try:
-        migrate.upgrade(url)
         yield url
     finally:
-        asyncio.run(_pg_admin(admin_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        drop_postgres_database(url)
 
 
 @pytest.fixture(scope="session")
@@ -131,7 +240,7 @@ async def _reset(app: FastAPI, languages: list[dict[str, Any]]) -> None:
         else:
             for table in reversed(tables):
                 await conn.execute(table.delete())
-        await conn.execute(Language.__table__.insert(), languages)
+        await conn.execute(insert(Language), languages)
 
 
 def reset_database(database_url: str, seeded_languages: list[dict[str, Any]]) -> None:
@@ -152,13 +261,6 @@ def empty_database(database_url: str, seeded_languages: list[dict[str, Any]]) ->
     return database_url
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def run_cli(env: dict[str, str], *args: str) -> str:
     """Run `newsdesk ARGS` with this environment; its stdout (it must succeed)."""
     done = subprocess.run(
@@ -174,31 +276,8 @@ def live_server(env: dict[str, str], *, output: Path | None = None) -> Iterator[
 
     With `output`, the server's stdout and stderr (its logs) are written to that file;
     by default they are discarded."""
-    port = free_port()
-    sink = open(output, "wb") if output is not None else None  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [*NEWSDESK, "serve", "--port", str(port)],
-        env=env,
-        stdout=sink or subprocess.DEVNULL,
-        stderr=sink or subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the server did not start")
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        if sink is not None:
-            sink.close()
+    with newsdesk_serve(env, output=output) as server:
+        yield server.base
 
 
 @pytest.fixture

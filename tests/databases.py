@@ -5,16 +5,13 @@ with content that must survive, makes a new one here instead (made as conftest m
 own: a SQLite file, or a new PostgreSQL database dropped afterwards). No schema in it.
 """
 
-import asyncio
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
 
-from tests.conftest import BACKENDS, POSTGRES_URL, _pg_admin, _plain_pg_dsn
+from tests.conftest import BACKENDS, drop_postgres_database, new_postgres_database
 
 
 @pytest.fixture(params=BACKENDS)
@@ -23,14 +20,11 @@ def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
         return
-    assert POSTGRES_URL is not None
-    name = f"newsdesk_fresh_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin_dsn = _plain_pg_dsn(POSTGRES_URL)
-    asyncio.run(_pg_admin(admin_dsn, f'CREATE DATABASE "{name}"'))
+    url = new_postgres_database("newsdesk_fresh", migrated=False)
     try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+        yield url
     finally:
-        asyncio.run(_pg_admin(admin_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        drop_postgres_database(url)
 
 
 def cli_environment(database_url: str, tmp_path: Path) -> dict[str, str]:

@@ -4,6 +4,7 @@ uvicorn serves it over TCP."""
 import httpx
 
 from tests.conftest import run_cli
+from tests.live import create_article
 
 
 def test_cli_and_live_server(server: str, cli_env: dict[str, str]) -> None:
@@ -30,14 +31,7 @@ def test_cli_and_live_server(server: str, cli_env: dict[str, str]) -> None:
         assert ("ru", "draft") in statuses and ("en", "scheduled") in statuses
 
         auth = {"Authorization": f"Bearer {key}"}
-        created = http.post(
-            "/v1/admin/articles",
-            json={
-                "original_language": "en",
-                "translations": {"en": {"title": "Live story", "lead": "", "body_html": ""}},
-            },
-            headers=auth,
-        )
+        created = create_article(http, auth, "en", "Live story")
         assert created.status_code == 201, created.text
         published = http.post(
             f"/v1/admin/articles/{created.json()['id']}/translations/en/publish", headers=auth

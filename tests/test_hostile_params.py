@@ -193,6 +193,6 @@ async def test_hostile_credentials_on_auth_endpoints(
     client: httpx.AsyncClient, value: bytes
 ) -> None:
     for header in (value, b"Bearer " + value):
-        r = await client.delete("/v1/auth/token", headers={"Authorization": header})
+        r = await client.delete("/v1/auth/token", headers={b"Authorization": header})
         answered(r, header)
         assert r.status_code == 401

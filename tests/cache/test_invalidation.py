@@ -39,7 +39,7 @@ async def _workers(
 
 
 async def _eventually(
-    read: Callable[[], Awaitable[httpx.Response]], check: Callable[[httpx.Response], bool]
+    read: Callable[..., Awaitable[httpx.Response]], check: Callable[..., bool]
 ) -> float:
     """Seconds until `check` holds for a fresh read; fails after WITHIN."""
     start = time.monotonic()
@@ -57,7 +57,7 @@ def _titles(response: httpx.Response) -> list[str]:
 
 
 async def _slug(client: httpx.AsyncClient, title: str) -> str:
-    items = (await client.get("/v1/ua/articles")).json()["items"]
+    items: list[dict[str, str]] = (await client.get("/v1/ua/articles")).json()["items"]
     return next(item["slug"] for item in items if item["title"] == title)
 
 

@@ -46,7 +46,8 @@ def locate(doc: Doc, operation_id: str) -> tuple[str, str]:
 
 def operation(doc: Doc, operation_id: str) -> Doc:
     route, method = locate(doc, operation_id)
-    return doc["paths"][route][method]
+    found: Doc = doc["paths"][route][method]
+    return found
 
 
 def title(doc: Doc, operation_id: str) -> str:
@@ -56,7 +57,8 @@ def title(doc: Doc, operation_id: str) -> str:
 
 
 def component(doc: Doc, reference: Doc) -> Doc:
-    return doc["components"]["schemas"][reference["$ref"].rpartition("/")[2]]
+    found: Doc = doc["components"]["schemas"][reference["$ref"].rpartition("/")[2]]
+    return found
 
 
 def request_schema(doc: Doc, operation_id: str) -> Doc:
@@ -70,9 +72,10 @@ def response_schema(doc: Doc, operation_id: str) -> Doc:
 
 
 def first_property(schema: Doc, json_type: str, *, required: bool) -> str:
+    properties: dict[str, Doc] = schema["properties"]
     return next(
         name
-        for name, prop in schema["properties"].items()
+        for name, prop in properties.items()
         if prop.get("type") == json_type and (name in schema.get("required", [])) == required
     )
 
@@ -342,7 +345,8 @@ def run_batches(invocations: list[list[str]]) -> list[dict[str, Any]]:
             [GATE, "--batch"], input=json.dumps(chunk), capture_output=True, text=True
         )
         assert batch.returncode == 0, batch.stderr
-        return json.loads(batch.stdout)
+        verdicts: list[dict[str, Any]] = json.loads(batch.stdout)
+        return verdicts
 
     with ThreadPoolExecutor(count) as pool:
         chunks = list(pool.map(run, [invocations[start::count] for start in range(count)]))

@@ -28,8 +28,10 @@ import hypothesis
 import pytest
 import schemathesis
 from fastapi import FastAPI
+from requests.structures import CaseInsensitiveDict
 from schemathesis import checks
 from schemathesis.python import asgi as st_asgi
+from sqlalchemy import insert
 from starlette.types import Receive, Scope, Send
 
 from app.auth import service as auth
@@ -97,11 +99,15 @@ schema.app = CURRENT
 class AdminKey:
     """An admin API key of the current database, on every request."""
 
-    def get(self, case: schemathesis.Case, context: schemathesis.AuthContext) -> str:
+    def get(self, case: schemathesis.Case[Any], context: schemathesis.AuthContext) -> str:
         return ADMIN_KEY
 
-    def set(self, case: schemathesis.Case, data: str, context: schemathesis.AuthContext) -> None:
-        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+    def set(
+        self, case: schemathesis.Case[Any], data: str, context: schemathesis.AuthContext
+    ) -> None:
+        if case.headers is None:
+            case.headers = CaseInsensitiveDict()
+        case.headers["Authorization"] = f"Bearer {data}"
 
 
 KNOWN_LANGUAGES = ("ua", "en", "ru")
@@ -128,7 +134,7 @@ def _state_error(error: dict[str, Any]) -> bool:
 
 
 def positive_data_acceptance(
-    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case[Any]
 ) -> bool | None:
     """Schemathesis's check, but a 422 that only names database state passes (see above)."""
     meta = case.meta
@@ -148,7 +154,8 @@ def positive_data_acceptance(
         errors = response.json().get("errors") or []
         if errors and all(_state_error(error) for error in errors):
             return None
-    return checks.positive_data_acceptance(ctx, response, case)
+    accepted: bool | None = checks.positive_data_acceptance(ctx, response, case)
+    return accepted
 
 
 def _known_language(code: str) -> str:
@@ -157,7 +164,7 @@ def _known_language(code: str) -> str:
     return KNOWN_LANGUAGES[hashlib.sha256(code.encode()).digest()[0] % len(KNOWN_LANGUAGES)]
 
 
-def as_a_client_would(case: schemathesis.Case) -> None:
+def as_a_client_would(case: schemathesis.Case[Any]) -> None:
     """Make values of a schema-valid case valid the way only a real client can.
 
     - `cursor` is opaque: only what the API gave out is valid, which no schema can say;
@@ -186,7 +193,7 @@ def as_a_client_would(case: schemathesis.Case) -> None:
                 case.headers[name] = uuid.uuid4().hex
     if isinstance(path, dict) and isinstance(path.get("lang"), str):
         path["lang"] = _known_language(path["lang"])
-    body = case.body
+    body: Any = case.body  # JSON of any shape
     if isinstance(body, dict):
         translations = body.get("translations")
         if isinstance(translations, dict):
@@ -212,9 +219,9 @@ async def _prepare(settings: Settings, languages: list[dict[str, Any]], *, conte
         async with application.state.db.engine.begin() as conn:
             for table in reversed(Base.metadata.sorted_tables):
                 await conn.execute(table.delete())
-            await conn.execute(Language.__table__.insert(), languages)
+            await conn.execute(insert(Language), languages)
             await conn.execute(
-                ApiKey.__table__.insert(),
+                insert(ApiKey),
                 {
                     "id": uuid.uuid4(),
                     "name": "fuzz",
@@ -280,7 +287,7 @@ def target(
 
 
 @schema.parametrize()
-def test_operation(case: schemathesis.Case, target: CurrentApp) -> None:
+def test_operation(case: schemathesis.Case[Any], target: CurrentApp) -> None:
     CASES[(target.backend, case.meta.phase.name.value if case.meta else "explicit")] += 1
     as_a_client_would(case)
     case.call_and_validate(
@@ -296,17 +303,17 @@ def test_stateful(target: CurrentApp) -> None:
             # of earlier scenarios and needs the API to answer them as it did the first time.
             target.prepare(content=False)
 
-        def before_call(self, case: schemathesis.Case) -> None:
+        def before_call(self, case: schemathesis.Case[Any]) -> None:
             as_a_client_would(case)
 
-        def after_call(self, response: schemathesis.Response, case: schemathesis.Case) -> None:
+        def after_call(self, response: schemathesis.Response, case: schemathesis.Case[Any]) -> None:
             super().after_call(response, case)
             CASES[(target.backend, "stateful")] += 1
 
         def validate_response(
             self,
             response: schemathesis.Response,
-            case: schemathesis.Case,
+            case: schemathesis.Case[Any],
             additional_checks: list[schemathesis.CheckFunction] | None = None,
             **kwargs: Any,
         ) -> None:

@@ -3,10 +3,9 @@ after the server was killed in the middle of a create."""
 
 import asyncio
 import sqlite3
-import subprocess
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
@@ -15,7 +14,8 @@ import httpx
 from sqlalchemy.engine import make_url
 
 from app.db import is_sqlite
-from tests.conftest import NEWSDESK, _plain_pg_dsn, free_port, live_server, run_cli
+from tests.conftest import _plain_pg_dsn, live_server, run_cli
+from tests.live import newsdesk_serve
 
 
 def _tag(name: str) -> dict[str, Any]:
@@ -67,33 +67,6 @@ async def test_a_retry_right_after_a_201_is_replayed(cli_env: dict[str, str]) ->
             assert burst == [(201, "true")] * 30
             tags = (await first_client.get("/v1/admin/tags")).json()["items"]
             assert len(tags) == 31
-
-
-@contextmanager
-def _serve(env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`newsdesk serve` (one process) that the test may SIGKILL."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [*NEWSDESK, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.1)
-        yield base, proc
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-        proc.wait(timeout=30)
 
 
 @asynccontextmanager
@@ -168,7 +141,8 @@ async def test_a_create_killed_midway_leaves_its_key_free(cli_env: dict[str, str
     headers = {**auth, "Idempotency-Key": "killed-midway"}
     url = cli_env["NEWSDESK_DATABASE_URL"]
     async with _tags_stalled(url) as stalled:
-        with _serve(cli_env) as (base, proc):
+        with newsdesk_serve(cli_env) as server:
+            base, proc = server.base, server.process
             outcome: list[BaseException | int] = []
 
             async def create() -> None:

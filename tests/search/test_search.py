@@ -110,7 +110,8 @@ async def test_cursor_pages_through_ranked_results(
     seen: list[str] = []
     cursor = None
     while True:
-        params = {"q": "floods", "limit": 2, **({"cursor": cursor} if cursor else {})}
+        params: dict[str, str | int] = {"q": "floods", "limit": 2}
+        params |= {"cursor": cursor} if cursor else {}
         page = (await client.get("/v1/en/articles", params=params)).json()
         seen += [item["slug"] for item in page["items"]]
         cursor = page["next_cursor"]
@@ -336,7 +337,8 @@ async def test_both_sqlite_plans_give_the_same_pages(
     async def pages(q: str) -> list[list[str]]:
         out, cursor = [], None
         while True:
-            params = {"q": q, "limit": 2, **({"cursor": cursor} if cursor else {})}
+            params: dict[str, str | int] = {"q": q, "limit": 2}
+            params |= {"cursor": cursor} if cursor else {}
             page = (await client.get("/v1/en/articles", params=params)).json()
             out.append([item["slug"] for item in page["items"]])
             if (cursor := page["next_cursor"]) is None:

@@ -24,7 +24,9 @@ async def _login(client: httpx.AsyncClient, password: str = PASSWORD) -> httpx.R
 
 async def _stored_hash(app: FastAPI) -> str:
     async with app.state.db.reader() as session:
-        found = await session.scalar(select(User.password_hash).where(User.email == EMAIL))
+        found: str | None = await session.scalar(
+            select(User.password_hash).where(User.email == EMAIL)
+        )
         assert found is not None
         return found
 
