@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from sqlalchemy import delete, insert, text, update
 
+from app import paths
 from app.cache import keys
 from app.config import Settings
 from app.models import Article, ArticleSource, Tag, Translation
@@ -25,29 +26,23 @@ from tests.builders import create_article, create_media, create_term, publish
 from tests.builders import text as article_text
 from tests.conftest import Credential, running_app
 
-# Not public reads, or not answered with a cacheable 200: no Surrogate-Key expected.
-_NOT_CACHED_PREFIXES = ("/v1/admin/", "/v1/auth/", "/docs", "/redoc")
-_NOT_CACHED = {
-    "/openapi.json",  # the contract, served by the framework
-    "/healthz",  # operations
-    "/readyz",
-    "/v1/{lang}/preview/{token}",  # a draft: private, no-store
-}
+# Public (`app.paths`) but not answered with a cacheable 200: no Surrogate-Key expected.
+_NOT_CACHED = {"/v1/{lang}/preview/{token}"}  # a draft: private, no-store
 
 
 def _public_get_routes(app: FastAPI) -> list[str]:
     """The path of every public GET route that answers 200 (a redirect route, such as
     language negotiation's 307, answers no page)."""
-    paths = []
+    found = []
     for context in iter_route_contexts(app.routes):
         methods = getattr(context, "methods", None) or set()
-        path: str = context.path
-        if "GET" not in methods or path.startswith(_NOT_CACHED_PREFIXES):
+        path = context.path
+        if path is None or "GET" not in methods or paths.area_of(path) != paths.Area.PUBLIC:
             continue
         if path in _NOT_CACHED or getattr(context.route, "status_code", None) not in (None, 200):
             continue
-        paths.append(path)
-    return paths
+        found.append(path)
+    return found
 
 
 async def _content(client: httpx.AsyncClient, admin: Credential) -> dict[str, Any]:
