@@ -24,7 +24,7 @@ read, it is refused (`UnpurgedWrite`); write through the ORM instead.
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import TextClause, event, inspect
@@ -87,36 +87,35 @@ def of_list(language: str, items: Iterable[Any]) -> str:
     return header(keys)
 
 
+# What a change to a row of each table public answers read purges: the one list of those
+# tables (the flush hook reads it for the keys, the write guard below for the tables).
+_KEYS_OF: dict[type[Any], Callable[[Any], set[str]]] = {
+    Translation: lambda t: {
+        article(t.article_id),
+        article(t.article_id, t.language),
+        listing(t.language),
+        "sitemap",
+    },
+    Article: lambda a: {article(a.id)},
+    # The lists filtered by a tag or an author gain or lose the article.
+    ArticleTag: lambda g: {article(g.article_id), f"tag-{g.tag_id}", LISTS},
+    ArticleAuthor: lambda g: {article(g.article_id), f"author-{g.author_id}", LISTS},
+    ArticleSource: lambda s: {article(s.article_id)},
+    Tag: lambda t: {f"tag-{t.id}", "tags"},
+    TagTranslation: lambda t: {f"tag-{t.tag_id}", "tags"},
+    Category: lambda c: {f"category-{c.id}", "categories"},
+    CategoryTranslation: lambda c: {f"category-{c.category_id}", "categories"},
+    Author: lambda a: {f"author-{a.id}", "authors"},
+    AuthorTranslation: lambda a: {f"author-{a.author_id}", "authors"},
+    Media: lambda m: {f"media-{m.id}"},
+    MediaTranslation: lambda m: {f"media-{m.media_id}"},
+    Language: lambda _: {ALL},
+}
+
+
 def _keys_of(obj: Any) -> set[str]:
-    match obj:
-        case Translation():
-            return {
-                article(obj.article_id),
-                article(obj.article_id, obj.language),
-                listing(obj.language),
-                "sitemap",
-            }
-        case Article():
-            return {article(obj.id)}
-        case ArticleTag():  # the lists filtered by the tag gain or lose the article
-            return {article(obj.article_id), f"tag-{obj.tag_id}", LISTS}
-        case ArticleAuthor():
-            return {article(obj.article_id), f"author-{obj.author_id}", LISTS}
-        case ArticleSource():
-            return {article(obj.article_id)}
-        case Tag() | TagTranslation():
-            return {f"tag-{obj.id if isinstance(obj, Tag) else obj.tag_id}", "tags"}
-        case Category() | CategoryTranslation():
-            ident = obj.id if isinstance(obj, Category) else obj.category_id
-            return {f"category-{ident}", "categories"}
-        case Author() | AuthorTranslation():
-            ident = obj.id if isinstance(obj, Author) else obj.author_id
-            return {f"author-{ident}", "authors"}
-        case Media() | MediaTranslation():
-            return {f"media-{obj.id if isinstance(obj, Media) else obj.media_id}"}
-        case Language():
-            return {ALL}
-    return set()
+    of = _KEYS_OF.get(type(obj))
+    return set() if of is None else of(obj)
 
 
 def _category_change(obj: Any) -> set[str]:
@@ -144,25 +143,7 @@ def take(session: Session) -> set[str]:
 
 
 # The tables public answers read: a write to one must go through the flush hook above.
-PUBLIC_TABLES = frozenset(
-    model.__tablename__
-    for model in (
-        Article,
-        ArticleAuthor,
-        ArticleSource,
-        ArticleTag,
-        Author,
-        AuthorTranslation,
-        Category,
-        CategoryTranslation,
-        Language,
-        Media,
-        MediaTranslation,
-        Tag,
-        TagTranslation,
-        Translation,
-    )
-)
+PUBLIC_TABLES: frozenset[str] = frozenset(model.__tablename__ for model in _KEYS_OF)
 # Columns of those tables no public answer shows, which an UPDATE may set without a purge:
 # the revision counter (`app.revisions.service.record` increments it in one statement).
 _UNSHOWN = {"articles": frozenset({"last_revision"})}
