@@ -18,6 +18,7 @@ from app.models.cache import CacheInvalidation
 from app.models.idempotency import IdempotencyKey
 from app.models.language import Language
 from app.models.media import Media, MediaTranslation
+from app.models.pending import PendingTranslation
 from app.models.preview import PreviewToken
 from app.models.search import SearchDocument
 from app.models.taxonomy import Category, CategoryTranslation, Tag, TagTranslation
@@ -41,6 +42,7 @@ __all__ = [
     "Language",
     "Media",
     "MediaTranslation",
+    "PendingTranslation",
     "PreviewToken",
     "Revision",
     "SearchDocument",

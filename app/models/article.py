@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, IdMixin, TimestampMixin, utcnow
+from app.models.pending import PendingTranslation
 
 
 class Status(enum.StrEnum):
@@ -152,6 +153,9 @@ class Translation(IdMixin, Base):
     source_revision: Mapped[int | None]
 
     article: Mapped[Article] = relationship(lazy="raise", back_populates="translations")
+    # Read-only here: `app.articles.pending` writes the row itself, so that staging a copy
+    # never makes the live row dirty (no version bump, no purge, no re-index).
+    pending: Mapped["PendingTranslation | None"] = relationship(lazy="raise", viewonly=True)
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -53,7 +53,10 @@ async def record(
     snapshot: dict[str, Any],
     changed_fields: Sequence[str],
     language: str | None = None,
+    live: bool = True,
 ) -> Revision:
+    """`live=False`: a change readers do not see yet (a pending copy): it does not count as
+    a change of the text (freshness, `text_changed`)."""
     number = await session.scalar(
         update(Article)
         .where(Article.id == article_id)
@@ -70,7 +73,9 @@ async def record(
         action=action,
         actor=actor,
         changed_fields=list(changed_fields),
-        text_changed=language is not None and any(f in TEXT_FIELDS for f in changed_fields),
+        text_changed=live
+        and language is not None
+        and any(f in TEXT_FIELDS for f in changed_fields),
         snapshot=snapshot,
     )
     session.add(revision)
