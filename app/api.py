@@ -10,6 +10,7 @@ from app.feeds.router import router as feeds_router
 from app.languages.router import router as languages_router
 from app.media.router import router as media_router
 from app.ops.router import router as ops_router
+from app.pending.router import router as pending_router
 from app.previews.router import router as previews_router
 from app.public.router import router as public_router
 from app.revisions.router import router as revisions_router
@@ -23,6 +24,7 @@ for domain in (
     ops_router,
     languages_router,
     articles_router,
+    pending_router,
     revisions_router,
     previews_router,
     media_router,

@@ -92,6 +92,10 @@ class PreconditionRequired(AppError):
     status, code, title = 428, "precondition-required", "Precondition required"
 
 
+class UnsupportedMediaType(AppError):
+    status, code, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
 class Unprocessable(AppError):
     status, code, title = 422, "validation-error", "Invalid request"
 

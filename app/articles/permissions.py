@@ -5,9 +5,11 @@ they created; never publishes; others' articles do not exist for them (404, in l
 too).  translator: reads articles; writes and submits translations in their languages
 only; never publishes, never changes article metadata.
 
-Live content belongs to the roles that may publish: an author or translator cannot change,
-delete or restore a version that is published or scheduled, nor the metadata of an article
-that has one (403) — otherwise their save would reach readers unreviewed.
+Live content belongs to the roles that may publish: an author's or translator's PUT or
+PATCH of a version that is published or scheduled is kept as its pending copy (202, see
+`app.articles.pending`) until an editor publishes it; they cannot delete or restore such a
+version, nor change the metadata of an article that has one (403) — otherwise their change
+would reach readers unreviewed. Editors and admins change a live version at once.
 """
 
 from sqlalchemy import ColumnElement, true
@@ -65,12 +67,17 @@ def may_publish(principal: Principal) -> bool:
     return principal.role in STAFF
 
 
+def must_stage(principal: Principal, translation: Translation) -> bool:
+    """A save of this version by this caller goes to its pending copy, not to readers."""
+    return not may_publish(principal) and translation.status in LIVE_STATUSES
+
+
 def check_live_translation(principal: Principal, translation: Translation) -> None:
     """Writing over a published or scheduled version needs the right to publish."""
     if not may_publish(principal) and translation.status in LIVE_STATUSES:
         raise Forbidden(
             f"The '{translation.language}' version is {translation.status}: only editors "
-            "can change, delete or restore a live version."
+            "can delete or restore a live version (save changes as its pending copy)."
         )
 
 

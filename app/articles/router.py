@@ -6,8 +6,9 @@ from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi.responses import JSONResponse
 
-from app.articles import permissions, service
+from app.articles import merge_patch, pending, permissions, service
 from app.articles.deps import ArticleDep, IfMatch, IfMatchRequired, TranslationDep
 from app.articles.listing import admin_page
 from app.articles.schemas import (
@@ -15,12 +16,18 @@ from app.articles.schemas import (
     ArticleList,
     ArticleRead,
     ArticleUpdate,
+    PendingRead,
     PublishIn,
     TransitionIn,
     TranslationIn,
     TranslationRead,
 )
-from app.articles.versions import article_answer, check_version, translation_answer
+from app.articles.versions import (
+    article_answer,
+    check_version,
+    staged_answer,
+    translation_answer,
+)
 from app.auth.deps import PrincipalDep
 from app.db import SessionDep
 from app.errors import problem_responses
@@ -177,6 +184,14 @@ async def delete_article(
 # One translation on its own path --------------------------------------------------------
 
 
+STAGED = {
+    "description": "The version is live and the caller may not publish: the change was kept "
+    "as its pending copy, which readers do not see until an editor publishes it.",
+    "model": PendingRead,
+    "headers": ETAG_HEADER,
+}
+
+
 @router.put(
     "/{article_id}/translations/{lang}",
     operation_id="putTranslation",
@@ -189,6 +204,7 @@ async def delete_article(
             "model": TranslationRead,
             "headers": headers("ETag", "Location"),
         },
+        202: STAGED,
         **problem_responses(404, 409, 412, 422, 428),
     },
 )
@@ -201,19 +217,59 @@ async def put_translation(
     session: SessionDep,
     now: NowDep,
     who: PrincipalDep,
-) -> TranslationRead:
-    """Add this language version (201), or replace its content (200, needs If-Match)."""
+) -> TranslationRead | JSONResponse:
+    """Add this language version (201), or replace its content (200, needs If-Match); an
+    author's or translator's save of a live version becomes its pending copy (202)."""
     permissions.check_translation(who, article, lang)
     existing = service.translation_of(article, lang)
     if existing is not None:
-        permissions.check_live_translation(who, existing)
         check_version(if_match, existing, required=True)
+        if permissions.must_stage(who, existing):
+            await pending.stage(session, article, existing, body, actor=who.actor)
+            return staged_answer(existing, now)
     translation, created = await service.put_translation(
         session, article, lang, body, actor=who.actor
     )
     if created:
         response.status_code = status.HTTP_201_CREATED
         response.headers["Location"] = f"/v1/admin/articles/{article.id}/translations/{lang}"
+    return await translation_answer(response, session, article, translation, now)
+
+
+@router.patch(
+    "/{article_id}/translations/{lang}",
+    operation_id="patchTranslation",
+    summary="Change some fields of a translation",
+    response_model=TranslationRead,
+    dependencies=[Depends(merge_patch.require_media_type)],
+    responses={
+        200: {"description": "Changed.", "headers": ETAG_HEADER},
+        202: STAGED,
+        **problem_responses(404, 409, 412, 415, 422, 428),
+    },
+)
+async def patch_translation(
+    article: ArticleDep,
+    translation: TranslationDep,
+    body: merge_patch.Body,
+    if_match: IfMatchRequired,
+    response: Response,
+    session: SessionDep,
+    now: NowDep,
+    who: PrincipalDep,
+) -> TranslationRead | JSONResponse:
+    """JSON Merge Patch (RFC 7396): the fields sent replace the current ones, `null` removes
+    an optional one; the result must be a whole valid translation. Same rules as the PUT."""
+    permissions.check_translation(who, article, translation.language)
+    check_version(if_match, translation, required=True)
+    staging = permissions.must_stage(who, translation)
+    # A pending copy is what its author goes on editing; an editor's patch is a quick fix.
+    base = translation.pending if staging and translation.pending is not None else translation
+    merged = merge_patch.apply(base, body)
+    if staging:
+        await pending.stage(session, article, translation, merged, actor=who.actor)
+        return staged_answer(translation, now)
+    await service.put_translation(session, article, translation.language, merged, actor=who.actor)
     return await translation_answer(response, session, article, translation, now)
 
 

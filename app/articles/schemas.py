@@ -61,6 +61,7 @@ def _translation_read(
         "source_revision": source_revision,
         "outdated": bool(stale),
         "outdated_fields": [*stale],
+        "has_pending_changes": False,
     }
 
 
@@ -237,6 +238,76 @@ class TranslationRead(ReadSchema):
     outdated_fields: list[str] = Field(
         description="Which of the original's fields changed since.", examples=[["body_html"]]
     )
+    has_pending_changes: bool = Field(
+        description="A published or scheduled version carries a pending copy that readers "
+        "do not see yet (`getPendingTranslation`; publish it with `publishPendingTranslation`)."
+    )
+
+
+# The English version's pending copy: an update of the lead and body, the title as it is.
+_PENDING_LEAD_EN = (
+    "All three lines of the capital’s metro are running again after an emergency power cut "
+    "on Wednesday night; the Red line runs a reduced timetable until Friday."
+)
+_PENDING_BODY_EN = ex.BODY_HTML["en"] + "<p>The Red line runs every six minutes until Friday.</p>"
+_PENDING_EN: JsonDict = {
+    "language": "en",
+    "slug": ex.SLUG["en"],
+    "title": ex.TITLE["en"],
+    "lead": _PENDING_LEAD_EN,
+    "body_html": _PENDING_BODY_EN,
+    "seo_title": _SEO_EN[0],
+    "seo_description": _SEO_EN[1],
+    "word_count": 62,
+    "reading_time_minutes": 1,
+    "status": "published",
+    "changed_fields": ["lead", "body_html"],
+    "saved_by": f"user:{ex.TRANSLATOR_EMAIL}",
+    "saved_at": "2026-11-26T10:12:44.902311Z",
+}
+
+
+class PendingRead(ReadSchema):
+    """The pending copy of a live version: what its next publication will show."""
+
+    model_config = ConfigDict(json_schema_extra=ex.examples(_PENDING_EN))
+
+    language: str
+    slug: str = Field(description="The slug the version will have once the copy is published.")
+    title: str
+    lead: str
+    body_html: str = Field(description="Sanitized, as it will be published.")
+    seo_title: str | None
+    seo_description: str | None
+    word_count: int
+    reading_time_minutes: int
+    status: Status = Field(description="The live version's status (published or scheduled).")
+    changed_fields: list[str] = Field(
+        description="The fields where the copy differs from the live version.",
+        examples=[["lead", "body_html"]],
+    )
+    saved_by: str = Field(description="Who saved it last (`user:<e-mail>` or `api_key:<name>`).")
+    saved_at: datetime
+
+
+class TranslationPatch(Schema):
+    """A JSON Merge Patch (RFC 7396) of a translation: the fields given replace the current
+    ones, `null` removes an optional one; `title`, `lead` and `body_html` cannot be removed."""
+
+    model_config = ConfigDict(
+        json_schema_extra=ex.examples({"lead": _PENDING_LEAD_EN}, {"seo_title": None})
+    )
+
+    # Left out = unchanged; never null (a field a translation must have). The default is
+    # never read: only the fields sent (`model_fields_set`) are merged.
+    title: Title = Field(default=None)  # type: ignore[assignment]
+    lead: Paragraph = Field(default=None, description='Plain text; may be empty ("").')  # type: ignore[assignment]
+    body_html: Html = Field(default=None, description="HTML; sanitized on write.")  # type: ignore[assignment]
+    slug: Slug | None = Field(
+        default=None, description="`null` is the same as a PUT without a slug: it stays."
+    )
+    seo_title: Annotated[Title, Field(max_length=300)] | None = None
+    seo_description: LongLine | None = None
 
 
 class ArticleRead(ReadSchema):

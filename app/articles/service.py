@@ -9,6 +9,7 @@ from sqlalchemy import delete as delete_
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.articles.schemas import ArticleCreate, ArticleUpdate, Source, TranslationIn
 from app.errors import Conflict, NotFound, Unprocessable
@@ -38,7 +39,7 @@ def _with_everything() -> list[object]:
         selectinload(Article.authors),
         selectinload(Article.tags),
         selectinload(Article.sources),
-        selectinload(Article.translations),
+        selectinload(Article.translations).selectinload(Translation.pending),
     ]
 
 
@@ -225,6 +226,14 @@ async def _slugs_in_use(
     return set(await session.scalars(current.union(former)))
 
 
+async def require_free_slug(
+    session: AsyncSession, *, language: str, owner: uuid.UUID, slug: str
+) -> None:
+    """409 when another article uses `slug` in `language` (now or formerly)."""
+    if await _slugs_in_use(session, language=language, owner=owner, slugs=[slug]):
+        raise Conflict(f"The slug '{slug}' is taken in '{language}' by another article.")
+
+
 async def _slug(
     session: AsyncSession,
     *,
@@ -235,8 +244,7 @@ async def _slug(
     owner: uuid.UUID,
 ) -> str:
     if wanted is not None:
-        if await _slugs_in_use(session, language=language, owner=owner, slugs=[wanted]):
-            raise Conflict(f"The slug '{wanted}' is taken in '{language}' by another article.")
+        await require_free_slug(session, language=language, owner=owner, slug=wanted)
         return wanted
 
     async def taken(candidates: list[str]) -> set[str]:
@@ -273,8 +281,10 @@ async def put_translation(
     content: TranslationIn,
     *,
     actor: str,
+    action: str = "replace_translation",
 ) -> tuple[Translation, bool]:
-    """Create the `language` translation, or replace its content; returns (row, created)."""
+    """Create the `language` translation, or replace its content; returns (row, created).
+    `action`: the revision's name for a replacement (a published pending copy is one)."""
     lang = (await languages.require(session, [language], loc=("path", "lang")))[language]
     existing = translation_of(article, language)
     wanted = content.slug if content.slug is not None else (existing.slug if existing else None)
@@ -316,6 +326,7 @@ async def put_translation(
             status=Status.draft.value,
             **fields,
         )
+        set_committed_value(translation, "pending", None)
         article.translations.append(translation)
     else:
         translation = existing
@@ -332,7 +343,7 @@ async def put_translation(
         session,
         article.id,
         actor=actor,
-        action="create_translation" if existing is None else "replace_translation",
+        action="create_translation" if existing is None else action,
         language=language,
         snapshot=after,
         changed_fields=revisions.changed(before, after),

@@ -6,13 +6,21 @@ answers 412, a missing one 428 where it is required. Its answer carries the new 
 
 from datetime import datetime
 
-from fastapi import Response
+from fastapi import Response, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.articles.schemas import ArticleRead, TranslationRead
-from app.articles.views import article_etag, article_read, translation_etag, translation_read
+from app.articles.schemas import ArticleRead, PendingRead, TranslationRead
+from app.articles.views import (
+    article_etag,
+    article_read,
+    pending_read,
+    translation_etag,
+    translation_read,
+)
 from app.kit.etags import check_if_match
-from app.models import Article, Translation
+from app.models import Article, PendingTranslation, Translation
 from app.revisions import service as revisions
 
 
@@ -49,3 +57,22 @@ async def translation_answer(
     """The translation as a write or a read answers it: with its ETag."""
     send_etag(response, translation)
     return translation_read(translation, now, await revisions.staleness(session, [article]))
+
+
+def pending_answer(response: Response, translation: Translation, now: datetime) -> PendingRead:
+    """The pending copy as a read or a save answers it: with the translation's ETag."""
+    send_etag(response, translation)
+    pending = translation.pending
+    assert pending is not None
+    return pending_read(translation, pending, now)
+
+
+def staged_answer(translation: Translation, now: datetime) -> JSONResponse:
+    """A PUT or PATCH of a live version by a role that may not publish: 202, the copy."""
+    pending: PendingTranslation | None = translation.pending
+    assert pending is not None
+    return JSONResponse(
+        jsonable_encoder(pending_read(translation, pending, now)),
+        status_code=status.HTTP_202_ACCEPTED,
+        headers={"ETag": etag_of(translation)},
+    )

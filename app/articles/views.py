@@ -3,16 +3,18 @@
 import uuid
 from datetime import datetime
 
+from app.articles.pending import changed_fields
 from app.articles.schemas import (
     ArticleRead,
     ArticleSummary,
+    PendingRead,
     Source,
     TranslationRead,
     TranslationSummary,
 )
 from app.articles.visibility import effective_status, public_now
 from app.kit.etags import version_etag
-from app.models import Article, Translation
+from app.models import Article, PendingTranslation, Translation
 
 
 def article_etag(article: Article) -> str:
@@ -20,7 +22,11 @@ def article_etag(article: Article) -> str:
 
 
 def translation_etag(translation: Translation) -> str:
-    return version_etag("translation", translation.id, translation.version)
+    """The version, and the save of its pending copy if it has one: staging a copy leaves
+    the live row (and its version) alone, yet the admin representation changed."""
+    etag = version_etag("translation", translation.id, translation.version)
+    pending = translation.pending
+    return etag if pending is None else f'{etag[:-1]}-p{pending.revision}"'
 
 
 def public_path(translation: Translation) -> str:
@@ -47,7 +53,28 @@ def translation_read(
             "path": public_path(translation),
             "outdated": bool(stale),
             "outdated_fields": stale,
+            "has_pending_changes": translation.pending is not None,
         }
+    )
+
+
+def pending_read(
+    translation: Translation, pending: PendingTranslation, now: datetime
+) -> PendingRead:
+    return PendingRead(
+        language=translation.language,
+        slug=pending.slug or translation.slug,
+        title=pending.title,
+        lead=pending.lead,
+        body_html=pending.body_html,
+        seo_title=pending.seo_title,
+        seo_description=pending.seo_description,
+        word_count=pending.word_count,
+        reading_time_minutes=pending.reading_time_minutes,
+        status=effective_status(translation, now),
+        changed_fields=changed_fields(translation, pending),
+        saved_by=pending.saved_by,
+        saved_at=pending.saved_at,
     )
 
 

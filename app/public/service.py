@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any, NoReturn
 
 from sqlalchemy import Row, Select, exists, select, true, tuple_
@@ -29,6 +30,7 @@ from app.models import (
     Language,
     Media,
     MediaTranslation,
+    PendingTranslation,
     SlugRedirect,
     Status,
     TagTranslation,
@@ -285,18 +287,31 @@ async def _snippets(
 async def get_preview(
     session: AsyncSession, *, translation_id: uuid.UUID, language: str, now: datetime
 ) -> PreviewArticle:
-    """One translation as the public would see it, whatever its status (for previews);
-    `published_at` stays null until it is first published."""
-    row = (
+    """One translation as the public would see it, whatever its status (for previews), with
+    its pending copy's text when it has one; `published_at` stays null until it is first
+    published."""
+    found = (
         await session.execute(
             select(*_ARTICLE_COLUMNS)
             .join(Article, Article.id == Translation.article_id)
             .where(Translation.id == translation_id, Translation.language == language)
         )
     ).first()
-    if row is None:
+    if found is None:
         raise NotFound("This preview link is unknown or has expired.")
+    row: Any = found
+    pending = await session.get(PendingTranslation, translation_id)
+    if pending is not None:
+        staged = {f: getattr(pending, f) for f in _PENDING_SHOWN if getattr(pending, f) is not None}
+        row = SimpleNamespace(**{**found._asdict(), **staged})
     return PreviewArticle(**await _article_fields(session, row, language=language, now=now))
+
+
+# What a pending copy replaces in a preview (a null slug: the live one stays).
+_PENDING_SHOWN = (
+    "slug", "title", "lead", "body_html", "seo_title", "seo_description", "word_count",
+    "reading_time_minutes",
+)  # fmt: skip
 
 
 async def _article_fields(

@@ -1,0 +1,141 @@
+"""Pending copies: staged changes of a published or scheduled translation.
+
+A pending copy is the next text of a live version, kept apart from it (its own table, see
+`app.models.pending`): readers, the response cache and the search index see the live row
+only. Saving one records a `stage_translation` revision that does not count as a change
+of the text; `publish` applies it through `service.put_translation` (the same sanitizer,
+slug rules, word count, index and purges as a PUT, revision `publish_pending`) and drops
+it; `discard` drops it (revision `discard_pending`). Status and publication times stay.
+"""
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from app.articles import service
+from app.articles.schemas import TranslationIn
+from app.errors import Conflict, NotFound
+from app.kit import html
+from app.models import LIVE_STATUSES, Article, PendingTranslation, Translation, utcnow
+from app.revisions import service as revisions
+
+# What a pending copy holds: the writable fields of a translation (`TranslationIn`).
+FIELDS = ("slug", "title", "lead", "body_html", "seo_title", "seo_description")
+
+
+def snapshot(pending: PendingTranslation) -> dict[str, Any]:
+    return {field: getattr(pending, field) for field in FIELDS}
+
+
+def content(pending: PendingTranslation) -> TranslationIn:
+    """The copy as the body of a translation PUT (a null slug keeps the live one)."""
+    return TranslationIn.model_validate(snapshot(pending))
+
+
+def changed_fields(translation: Translation, pending: PendingTranslation) -> list[str]:
+    """The fields where the copy differs from the live version."""
+    return [
+        field
+        for field in FIELDS
+        if not (field == "slug" and pending.slug is None)
+        and getattr(pending, field) != getattr(translation, field)
+    ]
+
+
+def require(translation: Translation) -> PendingTranslation:
+    if translation.pending is None:
+        raise NotFound(
+            f"The '{translation.language}' version has no pending changes "
+            "(save some with putPendingTranslation)."
+        )
+    return translation.pending
+
+
+async def stage(
+    session: AsyncSession,
+    article: Article,
+    translation: Translation,
+    data: TranslationIn,
+    *,
+    actor: str,
+) -> PendingTranslation:
+    """Save `data` as the pending copy of a live version (replacing an earlier one)."""
+    if translation.status not in LIVE_STATUSES:
+        raise Conflict(
+            f"The '{translation.language}' version is {translation.status}: only a published "
+            "or scheduled version keeps pending changes; edit this one directly."
+        )
+    if data.slug is not None and data.slug != translation.slug:
+        await service.require_free_slug(
+            session, language=translation.language, owner=article.id, slug=data.slug
+        )
+    body = html.sanitize(data.body_html)
+    words = html.word_count(data.title, data.lead, body)
+    values: dict[str, Any] = {
+        "slug": data.slug,
+        "title": data.title,
+        "lead": data.lead,
+        "body_html": body,
+        "seo_title": data.seo_title,
+        "seo_description": data.seo_description,
+    }
+    pending = translation.pending or PendingTranslation(translation_id=translation.id)
+    for key, value in values.items():
+        setattr(pending, key, value)
+    pending.word_count = words
+    pending.reading_time_minutes = html.reading_time_minutes(words)
+    pending.saved_by = actor
+    pending.saved_at = utcnow()
+    revision = await revisions.record(
+        session,
+        article.id,
+        actor=actor,
+        action="stage_translation",
+        language=translation.language,
+        snapshot=values,
+        changed_fields=changed_fields(translation, pending),
+        live=False,
+    )
+    pending.revision = revision.number
+    session.add(pending)
+    await session.flush()
+    set_committed_value(translation, "pending", pending)
+    return pending
+
+
+async def discard(
+    session: AsyncSession, article: Article, translation: Translation, *, actor: str
+) -> None:
+    pending = require(translation)
+    dropped = changed_fields(translation, pending)
+    await session.delete(pending)
+    set_committed_value(translation, "pending", None)
+    await session.flush()
+    await revisions.record(
+        session,
+        article.id,
+        actor=actor,
+        action="discard_pending",
+        language=translation.language,
+        snapshot={},
+        changed_fields=dropped,
+        live=False,
+    )
+
+
+async def publish(
+    session: AsyncSession, article: Article, translation: Translation, *, actor: str
+) -> Translation:
+    """Make the pending copy the live text, as a PUT would, in the request's transaction.
+
+    This is the one function that publishes a pending copy (a substantive change)."""
+    pending = require(translation)
+    data = content(pending)
+    await session.delete(pending)
+    set_committed_value(translation, "pending", None)
+    await session.flush()
+    published, _ = await service.put_translation(
+        session, article, translation.language, data, actor=actor, action="publish_pending"
+    )
+    return published
