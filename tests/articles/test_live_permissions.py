@@ -1,4 +1,5 @@
-"""Roles that may not publish never change what readers see (issue 13, item 1)."""
+"""Roles that may not publish never change what readers see (issue 13, item 1): their save
+of a live version becomes its pending copy (issue 15, item 1), the rest stays 403."""
 
 from datetime import timedelta
 
@@ -39,9 +40,10 @@ async def test_a_translator_cannot_change_a_live_version(
     etag = await _etag(client, tanya, f"{base}/translations/en")
     as_tanya = {**tanya.headers, "If-Match": etag}
 
-    problem(
-        await client.put(f"{base}/translations/en", json=text("Defaced"), headers=as_tanya), 403
-    )
+    staged = await client.put(f"{base}/translations/en", json=text("Defaced"), headers=as_tanya)
+    assert staged.status_code == 202, staged.text
+    assert staged.json()["title"] == "Defaced"
+    as_tanya = {**tanya.headers, "If-Match": staged.headers["etag"]}
     problem(await client.delete(f"{base}/translations/en", headers=as_tanya), 403)
     revisions = (await client.get(f"{base}/revisions", headers=tanya.headers)).json()["items"]
     made = next(r["number"] for r in revisions if r["language"] == "en")
@@ -49,10 +51,12 @@ async def test_a_translator_cannot_change_a_live_version(
     for action in ("unpublish", "archive", "publish"):
         problem(await client.post(f"{base}/translations/en/{action}", headers=as_tanya), 403)
 
-    # Nothing changed: same version, same text, still live.
+    # Nothing live changed: same version, same text, still live; the copy waits.
     current = await client.get(f"{base}/translations/en", headers=admin.headers)
-    assert current.headers["etag"] == etag
+    assert current.headers["etag"] == staged.headers["etag"]
+    assert staged.headers["etag"].startswith(etag[:-1] + "-p")  # the live version: the same
     assert current.json()["title"] == "Live English"
+    assert current.json()["has_pending_changes"] is True
     assert current.json()["status"] == state
     if state == "published":
         public = await client.get(f"/v1/en/articles/{current.json()['slug']}")
@@ -87,14 +91,13 @@ async def test_an_author_cannot_change_their_live_article(
     ua_etag = await _etag(client, alice, f"{base}/translations/ua")
     article_etag = await _etag(client, alice, base)
 
-    problem(
-        await client.put(
-            f"{base}/translations/ua",
-            json=text("Підмінено"),
-            headers={**alice.headers, "If-Match": ua_etag},
-        ),
-        403,
+    staged = await client.put(
+        f"{base}/translations/ua",
+        json=text("Підмінено"),
+        headers={**alice.headers, "If-Match": ua_etag},
     )
+    assert staged.status_code == 202, staged.text
+    ua_etag = staged.headers["etag"]
     problem(
         await client.delete(
             f"{base}/translations/ua", headers={**alice.headers, "If-Match": ua_etag}
@@ -128,6 +131,7 @@ async def test_an_author_cannot_change_their_live_article(
     assert after["sources"] == article["sources"]
     assert after["translations"]["ua"]["title"] == "Моя стаття"
     assert after["translations"]["ua"]["status"] == state
+    assert after["translations"]["ua"]["has_pending_changes"] is True
 
     # Her draft language version is still hers to edit.
     en_etag = await _etag(client, alice, f"{base}/translations/en")

@@ -117,7 +117,7 @@ async def test_a_pending_copy_reaches_readers_only_when_an_editor_publishes_it(
     assert [i["id"] for i in found.json()["items"]] == [ident]
     problem(await client.get(f"{base}/pending", headers=admin.headers), 404)
 
-    history = (await client.get(f"/v1/admin/articles/{ident}/revisions", headers=admin.headers))
+    history = await client.get(f"/v1/admin/articles/{ident}/revisions", headers=admin.headers)
     actions = [(r["action"], r["changed_fields"]) for r in history.json()["items"]]
     assert ("stage_translation", ["body_html", "lead", "title"]) in [
         (a, sorted(f)) for a, f in actions
@@ -243,7 +243,9 @@ async def test_only_a_live_version_has_a_pending_copy(
     base = f"/v1/admin/articles/{article['id']}/translations/ua"
     etag = await _etag(client, admin, base)
     body = problem(
-        await client.put(f"{base}/pending", json=STAGED, headers={**admin.headers, "If-Match": etag}),
+        await client.put(
+            f"{base}/pending", json=STAGED, headers={**admin.headers, "If-Match": etag}
+        ),
         409,
     )
     assert "draft" in body["detail"]
