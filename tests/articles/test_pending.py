@@ -320,3 +320,37 @@ async def test_publishing_a_copy_keeps_the_schedule_and_redirects_an_old_slug(
     moved = await client.get(ua["path"])
     assert moved.status_code == 301
     assert moved.headers["location"].endswith("/v1/ua/articles/metro-vidkryly-znovu")
+
+
+async def test_a_copy_outlives_a_takedown_and_goes_with_its_version(
+    client: httpx.AsyncClient, admin: Credential
+) -> None:
+    ident = await _live_article(client, admin, admin)
+    base = f"/v1/admin/articles/{ident}/translations"
+    etag = await _etag(client, admin, f"{base}/en")
+    staged = await client.put(
+        f"{base}/en/pending",
+        json=text("Metro reopens tonight"),
+        headers={**admin.headers, "If-Match": etag},
+    )
+    assert staged.status_code == 200, staged.text
+    # Unpublished, the version keeps its copy (to publish or discard later) but takes no new one.
+    down = await client.post(f"{base}/en/unpublish", headers=admin.headers)
+    assert down.json()["has_pending_changes"] is True
+    as_admin = {**admin.headers, "If-Match": down.headers["etag"]}
+    problem(await client.put(f"{base}/en/pending", json=STAGED, headers=as_admin), 409)
+    assert (await client.get(f"{base}/en/pending", headers=admin.headers)).status_code == 200
+    # Deleting the version, then the article, takes the copies along.
+    await client.put(
+        f"{base}/ua/pending",
+        json=STAGED,
+        headers={**admin.headers, "If-Match": await _etag(client, admin, f"{base}/ua")},
+    )
+    deleted = await client.delete(f"{base}/en", headers=as_admin)
+    assert deleted.status_code == 204, deleted.text
+    article_etag = await _etag(client, admin, f"/v1/admin/articles/{ident}")
+    gone = await client.delete(
+        f"/v1/admin/articles/{ident}", headers={**admin.headers, "If-Match": article_etag}
+    )
+    assert gone.status_code == 204, gone.text
+    problem(await client.get(f"{base}/ua/pending", headers=admin.headers), 404)
