@@ -24,7 +24,8 @@ Body = Annotated[TranslationPatch, fastapi.Body(media_type=MEDIA_TYPE)]
 
 
 def require_media_type(request: Request) -> None:
-    """415 for any other Content-Type (a plain JSON body would read as a whole PUT)."""
+    """415 for any other Content-Type (a plain JSON body would read as a whole PUT). A
+    dependency, so it answers before the body is validated (and after 401 and 404)."""
     given = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if given != MEDIA_TYPE:
         raise UnsupportedMediaType(
@@ -48,3 +49,6 @@ def apply(base: Translation | PendingTranslation, patch: TranslationPatch) -> Tr
         raise RequestValidationError(
             [{**e, "loc": ("body", *e["loc"])} for e in error.errors()]
         ) from error
+
+
+MediaType = Annotated[None, fastapi.Depends(require_media_type)]

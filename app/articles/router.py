@@ -241,7 +241,6 @@ async def put_translation(
     operation_id="patchTranslation",
     summary="Change some fields of a translation",
     response_model=TranslationRead,
-    dependencies=[Depends(merge_patch.require_media_type)],
     responses={
         200: {"description": "Changed.", "headers": ETAG_HEADER},
         202: STAGED,
@@ -251,6 +250,7 @@ async def put_translation(
 async def patch_translation(
     article: ArticleDep,
     translation: TranslationDep,
+    _: merge_patch.MediaType,
     body: merge_patch.Body,
     if_match: IfMatchRequired,
     response: Response,
