@@ -258,7 +258,7 @@ _PENDING_EN: JsonDict = {
     "body_html": _PENDING_BODY_EN,
     "seo_title": _SEO_EN[0],
     "seo_description": _SEO_EN[1],
-    "word_count": 62,
+    "word_count": 63,
     "reading_time_minutes": 1,
     "status": "published",
     "changed_fields": ["lead", "body_html"],
