@@ -7,14 +7,16 @@ only; never publishes, never changes article metadata.
 
 Live content belongs to the roles that may publish: an author or translator cannot change,
 delete or restore a version that is published or scheduled, nor the metadata of an article
-that has one (403) — otherwise their save would reach readers unreviewed.
+that has one (403) — otherwise their save would reach readers unreviewed. A version
+whose scheduled takedown has passed is no longer live.
 """
 
 from sqlalchemy import ColumnElement, true
 
+from app.articles.visibility import live_now
 from app.auth.service import Principal, Role
 from app.errors import Forbidden, NotFound
-from app.models import LIVE_STATUSES, Article, Translation
+from app.models import Article, Translation, utcnow
 
 STAFF = (Role.admin, Role.editor)
 
@@ -67,7 +69,7 @@ def may_publish(principal: Principal) -> bool:
 
 def check_live_translation(principal: Principal, translation: Translation) -> None:
     """Writing over a published or scheduled version needs the right to publish."""
-    if not may_publish(principal) and translation.status in LIVE_STATUSES:
+    if not may_publish(principal) and live_now(translation, utcnow()):
         raise Forbidden(
             f"The '{translation.language}' version is {translation.status}: only editors "
             "can change, delete or restore a live version."
@@ -77,7 +79,8 @@ def check_live_translation(principal: Principal, translation: Translation) -> No
 def check_live_article(principal: Principal, article: Article) -> None:
     """Article metadata shows on every public version: changing it while one is live (or
     scheduled) needs the right to publish."""
-    if not may_publish(principal) and any(t.status in LIVE_STATUSES for t in article.translations):
+    now = utcnow()
+    if not may_publish(principal) and any(live_now(t, now) for t in article.translations):
         raise Forbidden(
             "The article has a published or scheduled version: only editors can change "
             "its metadata."

@@ -2,6 +2,7 @@
 
 from app.models.apikey import ApiKey
 from app.models.article import (
+    EXPIRE_STATUSES,
     LIVE_STATUSES,
     Article,
     ArticleAuthor,
@@ -24,6 +25,7 @@ from app.models.taxonomy import Category, CategoryTranslation, Tag, TagTranslati
 from app.models.user import AccessToken, User
 
 __all__ = [
+    "EXPIRE_STATUSES",
     "LIVE_STATUSES",
     "AccessToken",
     "ApiKey",
