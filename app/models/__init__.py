@@ -2,7 +2,6 @@
 
 from app.models.apikey import ApiKey
 from app.models.article import (
-    EXPIRE_STATUSES,
     LIVE_STATUSES,
     Article,
     ArticleAuthor,
@@ -25,7 +24,6 @@ from app.models.taxonomy import Category, CategoryTranslation, Tag, TagTranslati
 from app.models.user import AccessToken, User
 
 __all__ = [
-    "EXPIRE_STATUSES",
     "LIVE_STATUSES",
     "AccessToken",
     "ApiKey",

@@ -31,8 +31,6 @@ class Status(enum.StrEnum):
 
 # Statuses whose translation is public once publish_at has passed (the visibility rule).
 LIVE_STATUSES = (Status.published.value, Status.scheduled.value)
-# What a live version turns into at its `expire_at`: unpublished (a draft) or archived.
-EXPIRE_STATUSES = (Status.draft.value, Status.archived.value)
 
 
 class Article(IdMixin, TimestampMixin, Base):
