@@ -145,6 +145,16 @@ async def test_after_its_time_an_unpublish_answers_404_and_an_archive_410(
         for a in (down, archived)
     ]
     assert statuses == ["draft", "archived"]
+    # No longer live: a translator may write it again (only publishers change live text).
+    translator = await _person(client, admin, "taras@newsroom.example", "translator", ["ua"])
+    current = await client.get(_path(down, "ua"), headers=admin.headers)
+    r = await client.put(
+        _path(down, "ua"),
+        json=text("Виправлена чернетка"),
+        headers={**translator.headers, "If-Match": current.headers["etag"]},
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["status"], r.json()["title"]) == ("draft", "Виправлена чернетка")
     # The next transition starts from what it reads as: a draft can be submitted again,
     # and a republish shows it without the old takedown.
     submitted = await client.post(f"{_path(down, 'ua')}/submit", headers=admin.headers)
