@@ -354,7 +354,7 @@ async def submit_translation(change: Change, body: NoOptions = NO_OPTIONS) -> Tr
     operation_id="publishArticle",
     summary="Publish several language versions at once",
     response_model=ArticleRead,
-    responses={200: {"headers": ETAG_HEADER}, **problem_responses(404, 409, 412, 422)},
+    responses={200: {"headers": ETAG_HEADER}, **problem_responses(404, 412, 422)},
 )
 async def publish_article(
     article: ArticleDep,
