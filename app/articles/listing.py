@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from app.articles.schemas import ArticleSummary
 from app.articles.views import article_summary
-from app.articles.visibility import is_public
+from app.articles.visibility import expired, is_public
 from app.kit.pagination import Cursor
 from app.models import (
     LIVE_STATUSES,
@@ -26,11 +26,14 @@ from app.search.analysis import analyzer_for
 
 
 def _status_is(status: Status, now: datetime) -> ColumnElement[bool]:
-    """The status as the admin API shows it (`scheduled` turns `published` on time)."""
+    """The status as the admin API shows it (`scheduled` turns `published` on time, a live
+    version taken down at its `expire_at` turns into its `expire_status`)."""
     if status is Status.published:
         return is_public(now)
     if status is Status.scheduled:
         return and_(Translation.status.in_(LIVE_STATUSES), Translation.publish_at > now)
+    if status in (Status.draft, Status.archived):
+        return or_(Translation.status == status.value, expired(now, status))
     return Translation.status == status.value
 
 

@@ -17,7 +17,8 @@ from app.articles import service
 from app.articles.schemas import TranslationIn
 from app.errors import Conflict, NotFound
 from app.kit import html
-from app.models import LIVE_STATUSES, Article, PendingTranslation, Translation, utcnow
+from app.articles.visibility import live_now
+from app.models import Article, PendingTranslation, Translation, utcnow
 from app.revisions import service as revisions
 
 # What a pending copy holds: the writable fields of a translation (`TranslationIn`).
@@ -61,7 +62,7 @@ async def stage(
     actor: str,
 ) -> PendingTranslation:
     """Save `data` as the pending copy of a live version (replacing an earlier one)."""
-    if translation.status not in LIVE_STATUSES:
+    if not live_now(translation, utcnow()):
         raise Conflict(
             f"The '{translation.language}' version is {translation.status}: only a published "
             "or scheduled version keeps pending changes; edit this one directly."

@@ -9,14 +9,16 @@ Live content belongs to the roles that may publish: an author's or translator's 
 PATCH of a version that is published or scheduled is kept as its pending copy (202, see
 `app.articles.pending`) until an editor publishes it; they cannot delete or restore such a
 version, nor change the metadata of an article that has one (403) — otherwise their change
-would reach readers unreviewed. Editors and admins change a live version at once.
+would reach readers unreviewed. Editors and admins change a live version at once. A version
+whose scheduled takedown has passed is no longer live.
 """
 
 from sqlalchemy import ColumnElement, true
 
+from app.articles.visibility import live_now
 from app.auth.service import Principal, Role
 from app.errors import Forbidden, NotFound
-from app.models import LIVE_STATUSES, Article, Translation
+from app.models import Article, Translation, utcnow
 
 STAFF = (Role.admin, Role.editor)
 
@@ -69,12 +71,12 @@ def may_publish(principal: Principal) -> bool:
 
 def must_stage(principal: Principal, translation: Translation) -> bool:
     """A save of this version by this caller goes to its pending copy, not to readers."""
-    return not may_publish(principal) and translation.status in LIVE_STATUSES
+    return not may_publish(principal) and live_now(translation, utcnow())
 
 
 def check_live_translation(principal: Principal, translation: Translation) -> None:
     """Writing over a published or scheduled version needs the right to publish."""
-    if not may_publish(principal) and translation.status in LIVE_STATUSES:
+    if not may_publish(principal) and live_now(translation, utcnow()):
         raise Forbidden(
             f"The '{translation.language}' version is {translation.status}: only editors "
             "can delete or restore a live version (save changes as its pending copy)."
@@ -84,7 +86,8 @@ def check_live_translation(principal: Principal, translation: Translation) -> No
 def check_live_article(principal: Principal, article: Article) -> None:
     """Article metadata shows on every public version: changing it while one is live (or
     scheduled) needs the right to publish."""
-    if not may_publish(principal) and any(t.status in LIVE_STATUSES for t in article.translations):
+    now = utcnow()
+    if not may_publish(principal) and any(live_now(t, now) for t in article.translations):
         raise Forbidden(
             "The article has a published or scheduled version: only editors can change "
             "its metadata."

@@ -18,6 +18,8 @@ from app.articles.schemas import (
     ArticleUpdate,
     PendingRead,
     PublishIn,
+    PublishManyIn,
+    TakedownIn,
     TransitionIn,
     TranslationIn,
     TranslationRead,
@@ -43,8 +45,9 @@ router = APIRouter(
     prefix="/v1/admin/articles", tags=["articles"], responses=problem_responses(401, 403)
 )
 
-# The bodies that may be left out: publish now, or no options.
+# The bodies that may be left out: publish now, take down now, or no options.
 NOW = PublishIn()
+AT_ONCE = TakedownIn()
 NO_OPTIONS = TransitionIn()
 
 ETAG_HEADER = headers("ETag")
@@ -368,23 +371,66 @@ def transition(name: str, summary: str, description: str) -> Callable[[Endpoint]
 
 
 @transition(
-    "publish", "Publish or schedule a translation", "Publish now, or schedule for `publish_at`."
+    "publish",
+    "Publish or schedule a translation",
+    "Publish now, or schedule for `publish_at`; with `expire_at`, also schedule its takedown.",
 )
 async def publish_translation(change: Change, body: PublishIn = NOW) -> TranslationRead:
-    return await change.apply(partial(service.publish, at=body.publish_at), publishing=True)
+    return await change.apply(
+        partial(service.publish, at=body.publish_at, expire_at=body.expire_at), publishing=True
+    )
 
 
-@transition("unpublish", "Unpublish a translation", "Take down: back to draft.")
-async def unpublish_translation(change: Change, body: NoOptions = NO_OPTIONS) -> TranslationRead:
-    return await change.apply(service.unpublish, publishing=True)
+@transition(
+    "unpublish",
+    "Unpublish a translation",
+    "Take down: back to draft (the public URL answers 404) now, or at a later `at`.",
+)
+async def unpublish_translation(change: Change, body: TakedownIn = AT_ONCE) -> TranslationRead:
+    return await change.apply(partial(service.unpublish, at=body.at), publishing=True)
 
 
-@transition("archive", "Archive a translation", "Archive: the public URL answers 410 Gone.")
-async def archive_translation(change: Change, body: NoOptions = NO_OPTIONS) -> TranslationRead:
-    return await change.apply(service.archive, publishing=True)
+@transition(
+    "archive",
+    "Archive a translation",
+    "Archive: the public URL answers 410 Gone — now, or from a later `at`.",
+)
+async def archive_translation(change: Change, body: TakedownIn = AT_ONCE) -> TranslationRead:
+    return await change.apply(partial(service.archive, at=body.at), publishing=True)
 
 
 @transition("submit", "Submit a translation for review", "Submit a draft for review.")
 async def submit_translation(change: Change, body: NoOptions = NO_OPTIONS) -> TranslationRead:
     """Whoever may edit the translation submits it (not only publishers)."""
     return await change.apply(service.submit, publishing=False)
+
+
+@router.post(
+    "/{article_id}/publish",
+    operation_id="publishArticle",
+    summary="Publish several language versions at once",
+    response_model=ArticleRead,
+    responses={200: {"headers": ETAG_HEADER}, **problem_responses(404, 412, 422)},
+)
+async def publish_article(
+    article: ArticleDep,
+    body: PublishManyIn,
+    if_match: IfMatch,
+    response: Response,
+    session: SessionDep,
+    now: NowDep,
+    who: PrincipalDep,
+) -> ArticleRead:
+    """Publish or schedule the chosen language versions together: all or none, one revision."""
+    permissions.check_publishing(who)
+    check_version(if_match, article, required=False)
+    await service.publish_languages(
+        session,
+        article,
+        body.languages,
+        at=body.publish_at,
+        expire_at=body.expire_at,
+        now=now,
+        actor=who.actor,
+    )
+    return await article_answer(response, session, article, now)

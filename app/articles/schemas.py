@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 from pydantic.config import JsonDict
 
 from app.kit import examples as ex
@@ -53,6 +53,8 @@ def _translation_read(
         "path": ex.path(language, ex.SLUG[language]),
         "publish_at": publish_at,
         "published_at": publish_at,
+        "expire_at": None,
+        "expire_status": None,
         "created_at": created_at,
         "updated_at": updated_at,
         "version": version,
@@ -84,8 +86,8 @@ _READ_RU = _translation_read(
 )  # fmt: skip
 _READS = {"ua": _READ_UA, "en": _READ_EN, "ru": _READ_RU}
 _SUMMARY_FIELDS = (
-    "slug", "title", "status", "public", "outdated", "publish_at", "published_at", "updated_at",
-    "version",
+    "slug", "title", "status", "public", "outdated", "publish_at", "published_at", "expire_at",
+    "updated_at", "version",
 )  # fmt: skip
 # The article's metadata, as written (ArticleCreate) and as read back (ArticleRead).
 _METADATA: JsonDict = {
@@ -188,21 +190,88 @@ class ArticleUpdate(Schema):
     sources: Sources | None = None
 
 
+_PUBLISH_AT = (
+    "When the version becomes public; omitted = now. A future time schedules it: it appears "
+    "at that moment with no further action."
+)
+_EXPIRE_AT = (
+    "When the version stops being public (a scheduled takedown: from then on it reads as "
+    "unpublished, a draft, and its public URL answers 404); omitted = never (a publish "
+    "replaces a takedown scheduled before). Must be after `publish_at` and in the future."
+)
+
+
+def _after_publish_at(expire_at: datetime | None, info: ValidationInfo) -> datetime | None:
+    publish_at = info.data.get("publish_at")
+    if expire_at is not None and publish_at is not None and expire_at <= publish_at:
+        raise ValueError("expire_at must be after publish_at")
+    return expire_at
+
+
 class PublishIn(Schema):
     model_config = ConfigDict(
-        json_schema_extra=ex.examples({"publish_at": "2026-11-26T09:00:00+02:00"}, {})
+        json_schema_extra=ex.examples(
+            {"publish_at": "2026-11-26T09:00:00+02:00"},
+            {"publish_at": "2026-11-26T09:00:00+02:00", "expire_at": "2026-12-26T09:00:00+02:00"},
+            {},
+        )
     )
 
     publish_at: Timestamp | None = Field(
+        default=None, description=_PUBLISH_AT, examples=["2026-12-01T09:00:00Z"]
+    )
+    expire_at: Timestamp | None = Field(
+        default=None, description=_EXPIRE_AT, examples=["2026-12-31T21:00:00Z"]
+    )
+
+    _expire_after_publish = field_validator("expire_at")(_after_publish_at)
+
+
+class PublishManyIn(Schema):
+    """Publish (or schedule) several language versions of one article: all or none."""
+
+    model_config = ConfigDict(
+        json_schema_extra=ex.examples(
+            {"languages": [ex.ORIGINAL, "en"]},
+            {"languages": [ex.ORIGINAL, "en"], "publish_at": "2026-11-26T09:00:00+02:00"},
+        )
+    )
+
+    languages: Annotated[list[LanguageKey], Field(min_length=1, max_length=50), _UNIQUE] = Field(
+        description="The language versions to publish, each named once."
+    )
+    publish_at: Timestamp | None = Field(
+        default=None, description=_PUBLISH_AT, examples=["2026-12-01T09:00:00Z"]
+    )
+    expire_at: Timestamp | None = Field(
+        default=None, description=_EXPIRE_AT, examples=["2026-12-31T21:00:00Z"]
+    )
+
+    @field_validator("languages")
+    @classmethod
+    def _each_once(cls, languages: list[str]) -> list[str]:
+        if len(set(languages)) != len(languages):
+            raise ValueError("a language is named twice")
+        return languages
+
+    _expire_after_publish = field_validator("expire_at")(_after_publish_at)
+
+
+class TakedownIn(Schema):
+    """The body of `unpublish` and `archive`: now, or at a later time."""
+
+    model_config = ConfigDict(json_schema_extra=ex.examples({"at": "2026-12-31T21:00:00Z"}, {}))
+
+    at: Timestamp | None = Field(
         default=None,
-        description="When the translation becomes public; omitted = now. A future time "
-        "schedules it: it appears at that moment with no further action.",
-        examples=["2026-12-01T09:00:00Z"],
+        description="When to take the version down; omitted or past = now. A future time "
+        "schedules the takedown (the version's `expire_at`): it stays public until then.",
+        examples=["2026-12-31T21:00:00Z"],
     )
 
 
 class TransitionIn(Schema):
-    """The body of a state transition that takes no options (unpublish, archive, submit)."""
+    """The body of a state transition that takes no options (submit)."""
 
     model_config = ConfigDict(json_schema_extra=ex.examples({}))
 
@@ -217,11 +286,23 @@ class TranslationRead(ReadSchema):
     body_html: str
     seo_title: str | None
     seo_description: str | None
-    status: Status = Field(description="`scheduled` reads as `published` once its time passed.")
+    status: Status = Field(
+        description="`scheduled` reads as `published` once its time passed; a version taken "
+        "down at its `expire_at` reads as its `expire_status`."
+    )
     public: bool = Field(description="Visible on the public API right now.")
     path: str = Field(description="The public path of this version.")
     publish_at: datetime | None
     published_at: datetime | None = Field(description="First publication.")
+    expire_at: datetime | None = Field(
+        description="A scheduled takedown: the version stops being public then (null: never). "
+        "Still shown after it happened, until the next change of publication state."
+    )
+    expire_status: Status | None = Field(
+        description="What the version reads as from `expire_at` on: `draft` (unpublished: "
+        "the public URL answers 404) or `archived` (410 Gone); `status` shows it once "
+        "the time has passed."
+    )
     created_at: datetime
     updated_at: datetime
     version: int
@@ -336,6 +417,7 @@ class TranslationSummary(ReadSchema):
     outdated: bool
     publish_at: datetime | None
     published_at: datetime | None
+    expire_at: datetime | None
     updated_at: datetime
     version: int
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app.articles import visibility
 from app.articles.schemas import ArticleCreate, ArticleUpdate, Source, TranslationIn
 from app.errors import Conflict, NotFound, Unprocessable
 from app.kit import html
@@ -385,6 +386,29 @@ def _went_live(translation: Translation, now: datetime) -> bool:
     return translation.published_at is not None and translation.published_at <= now
 
 
+def _settle(translation: Translation, now: datetime) -> None:
+    """A takedown whose time has passed becomes the stored state (a draft or archived), so
+    a transition starts from what the version reads as."""
+    if not visibility.is_expired(translation, now):
+        return
+    translation.status = translation.expire_status or Status.draft.value
+    if translation.status == Status.draft:
+        translation.publish_at = None
+    translation.expire_at = None
+    translation.expire_status = None
+
+
+def _check_expire_at(expire_at: datetime | None, now: datetime) -> None:
+    """An expiry must lie ahead (the schema already checks it follows `publish_at`)."""
+    if expire_at is not None and expire_at <= now:
+        raise Unprocessable.at(
+            ["body", "expire_at"],
+            "expire_at must be in the future: the version would never be public.",
+            msg="Not in the future",
+            type="value",
+        )
+
+
 async def _recorded(
     session: AsyncSession, translation: Translation, before: dict[str, object], *, action: str,
     actor: str, now: datetime,
@@ -403,45 +427,165 @@ async def _recorded(
     )
 
 
+def _set_published(
+    translation: Translation, *, publish_at: datetime, expire_at: datetime | None, now: datetime
+) -> None:
+    """The publication fields of a publish: the schedule given replaces the one before."""
+    translation.publish_at = publish_at
+    translation.status = (Status.scheduled if publish_at > now else Status.published).value
+    if not _went_live(translation, now):
+        translation.published_at = publish_at
+    translation.expire_at = expire_at
+    translation.expire_status = None if expire_at is None else Status.draft.value
+    translation.updated_at = now
+
+
 async def publish(
     session: AsyncSession,
     translation: Translation,
     *,
     at: datetime | None,
+    expire_at: datetime | None = None,
     now: datetime,
     actor: str,
 ) -> None:
+    _check_expire_at(expire_at, now)
+    _settle(translation, now)
     before = revisions.translation_snapshot(translation)
-    publish_at = at or now
-    translation.publish_at = publish_at
-    translation.status = (Status.scheduled if publish_at > now else Status.published).value
-    if not _went_live(translation, now):
-        translation.published_at = publish_at
+    _set_published(translation, publish_at=at or now, expire_at=expire_at, now=now)
     await _recorded(session, translation, before, action="publish", actor=actor, now=now)
 
 
+PUBLISH_LANGUAGES = "publish_languages"  # the one revision of a multi-language publish
+
+
+async def publish_languages(
+    session: AsyncSession,
+    article: Article,
+    languages_: Sequence[str],
+    *,
+    at: datetime | None,
+    expire_at: datetime | None,
+    now: datetime,
+    actor: str,
+) -> list[Translation]:
+    """Publish (or schedule) these language versions together: every check runs before
+    anything changes, and the request's one transaction holds every change (a failure
+    rolls back all of them). One article-level revision names each language's change."""
+    await languages.require(session, languages_, loc=("body", "languages"))
+    missing = [i for i, code in enumerate(languages_) if translation_of(article, code) is None]
+    if missing:
+        raise Unprocessable(
+            "The article has no version in some of these languages; nothing was published.",
+            errors=[
+                {
+                    "loc": ["body", "languages", i],
+                    "msg": f"No '{languages_[i]}' translation",
+                    "type": "reference",
+                }
+                for i in missing
+            ],
+        )
+    _check_expire_at(expire_at, now)
+    chosen = [require_translation(article, code) for code in languages_]
+    befores: dict[str, dict[str, object]] = {}
+    for translation in chosen:
+        _settle(translation, now)
+        befores[translation.language] = revisions.translation_snapshot(translation)
+        _set_published(translation, publish_at=at or now, expire_at=expire_at, now=now)
+    # The article's ETag names this change too (a second call with the same If-Match: 412).
+    article.updated_at = now
+    await session.flush()
+    afters = {t.language: revisions.translation_snapshot(t) for t in chosen}
+    await revisions.record(
+        session,
+        article.id,
+        actor=actor,
+        action=PUBLISH_LANGUAGES,
+        snapshot={"languages": list(languages_), "translations": afters},
+        changed_fields=[
+            f"{language}.{field}"
+            for language, after in sorted(afters.items())
+            for field in revisions.changed(befores[language], after)
+        ],
+    )
+    return chosen
+
+
+async def _takedown_later(
+    session: AsyncSession, translation: Translation, *, at: datetime, into: Status,
+    action: str, now: datetime, actor: str,
+) -> None:  # fmt: skip
+    """Schedule the takedown of a live version for `at` (a future time)."""
+    if not visibility.live_now(translation, now):
+        status = visibility.effective_status(translation, now)
+        raise Conflict(
+            f"The '{translation.language}' version is {status}: only a published or "
+            "scheduled version can be taken down later."
+        )
+    if translation.publish_at is not None and at <= translation.publish_at:
+        raise Unprocessable.at(
+            ["body", "at"],
+            "The takedown must come after the version's publish_at; to cancel a scheduled "
+            "publication, unpublish it now.",
+            msg="Not after publish_at",
+            type="value",
+        )
+    before = revisions.translation_snapshot(translation)
+    translation.expire_at = at
+    translation.expire_status = into.value
+    await _recorded(session, translation, before, action=action, actor=actor, now=now)
+
+
 async def unpublish(
-    session: AsyncSession, translation: Translation, *, now: datetime, actor: str
+    session: AsyncSession,
+    translation: Translation,
+    *,
+    at: datetime | None = None,
+    now: datetime,
+    actor: str,
 ) -> None:
+    _settle(translation, now)
+    if at is not None and at > now:
+        await _takedown_later(
+            session, translation, at=at, into=Status.draft, action="unpublish", now=now,
+            actor=actor,
+        )  # fmt: skip
+        return
     before = revisions.translation_snapshot(translation)
     translation.status = Status.draft.value
     translation.publish_at = None
+    translation.expire_at = translation.expire_status = None
     if not _went_live(translation, now):
         translation.published_at = None
     await _recorded(session, translation, before, action="unpublish", actor=actor, now=now)
 
 
 async def archive(
-    session: AsyncSession, translation: Translation, *, now: datetime, actor: str
+    session: AsyncSession,
+    translation: Translation,
+    *,
+    at: datetime | None = None,
+    now: datetime,
+    actor: str,
 ) -> None:
+    _settle(translation, now)
+    if at is not None and at > now:
+        await _takedown_later(
+            session, translation, at=at, into=Status.archived, action="archive", now=now,
+            actor=actor,
+        )  # fmt: skip
+        return
     before = revisions.translation_snapshot(translation)
     translation.status = Status.archived.value
+    translation.expire_at = translation.expire_status = None
     await _recorded(session, translation, before, action="archive", actor=actor, now=now)
 
 
 async def submit(
     session: AsyncSession, translation: Translation, *, now: datetime, actor: str
 ) -> None:
+    _settle(translation, now)
     if translation.status != Status.draft:
         raise Conflict(
             f"Only a draft can be submitted for review; this one is {translation.status}."
@@ -459,7 +603,7 @@ async def restore(
 ) -> Article:
     """Bring back the content of `revision`; the restore is itself a new revision."""
     snapshot = revision.snapshot
-    if not snapshot:
+    if not snapshot or revision.action == PUBLISH_LANGUAGES:
         raise Conflict(f"Revision {revision.number} ({revision.action}) has nothing to restore.")
     if revision.language is None:
         await update(session, article, ArticleUpdate.model_validate(snapshot), actor=actor)

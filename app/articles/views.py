@@ -112,6 +112,7 @@ def article_summary(article: Article, now: datetime, staleness: Staleness) -> Ar
                 outdated=bool(staleness.get((article.id, t.language))),
                 publish_at=t.publish_at,
                 published_at=t.published_at,
+                expire_at=t.expire_at,
                 updated_at=t.updated_at,
                 version=t.version,
             )

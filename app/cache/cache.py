@@ -1,10 +1,11 @@
 """One worker's response cache: the store, the purges that reach it, and the horizon of
-scheduled publications.
+scheduled publications and takedowns.
 
-A scheduled version goes public at its time with no write to announce it, so no entry
-outlives the next scheduled publication: `horizon` is that time, entries expire by it,
-and passing it empties the cache. The horizon is read again after every purge (a write
-may have scheduled something) before anything new is stored.
+A scheduled version goes public at its time, and a scheduled takedown (`expire_at`) hides
+a version at its time, with no write to announce either, so no entry outlives the next of
+them: `horizon` is that time, entries expire by it, and passing it empties the cache.
+The horizon is read again after every purge (a write may have scheduled something)
+before anything new is stored.
 
 A response is stored only if no purge happened while it was being made (`generation`):
 otherwise it may hold what the purge was about. Nothing is served or stored while the
@@ -17,12 +18,12 @@ import logging
 import time
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.cache.bus import Bus
 from app.cache.store import ALL, Entry, ResponseStore
-from app.models import Status, Translation
+from app.models import LIVE_STATUSES, Status, Translation
 
 log = logging.getLogger("newsdesk.cache")
 CONNECT = 10.0  # seconds a starting worker waits for the invalidation bus
@@ -35,7 +36,7 @@ class ResponseCache:
         self.store = ResponseStore(max_bytes)
         self.ttl = ttl
         self.generation = 0
-        self.horizon: float | None = None  # Unix time of the next scheduled publication
+        self.horizon: float | None = None  # Unix time of the next publication or takedown
         self.horizon_known = False
         self._listener: asyncio.Task[None] | None = None
 
@@ -67,7 +68,7 @@ class ResponseCache:
         if not self.bus.fresh():
             return None
         if self.horizon is not None and time.time() >= self.horizon:
-            log.debug("a scheduled publication is due: cache emptied")
+            log.debug("a scheduled publication or takedown is due: cache emptied")
             self.purge({ALL})
         return self.store.get(key)
 
@@ -97,14 +98,20 @@ class ResponseCache:
         now = datetime.now(UTC)
         try:
             async with self.engine.connect() as conn:
-                at = await conn.scalar(
-                    select(func.min(Translation.publish_at)).where(
-                        Translation.status == Status.scheduled.value,
-                        Translation.publish_at > now,
-                    )
+                # Each half is served by its own partial index.
+                publications = select(func.min(Translation.publish_at).label("at")).where(
+                    Translation.status == Status.scheduled.value,
+                    Translation.publish_at > now,
                 )
+                takedowns = select(func.min(Translation.expire_at).label("at")).where(
+                    Translation.expire_at.is_not(None),
+                    Translation.expire_at > now,
+                    Translation.status.in_(LIVE_STATUSES),
+                )
+                times = union_all(publications, takedowns).subquery()
+                at = await conn.scalar(select(func.min(times.c.at)))
         except Exception:
-            log.exception("could not read the next scheduled publication")
+            log.exception("could not read the next scheduled publication or takedown")
             return
         if generation != self.generation:
             return  # purged meanwhile: read again next time

@@ -115,11 +115,13 @@ class Translation(IdMixin, Base):
             "status IN ('draft', 'in_review', 'scheduled', 'published', 'archived')",
             name="status",
         ),
+        CheckConstraint("expire_status IN ('draft', 'archived')", name="expire_status"),
         # The public list: one language, newest first, keyset on (published_at, id); the
         # visibility columns ride along so the rule is checked in the index, without
         # reading rows (scheduled rows sort first and a row carries its whole body).
         Index(
-            "ix_translations_public_list", "language", "published_at", "id", "status", "publish_at"
+            "ix_translations_public_list",
+            *("language", "published_at", "id", "status", "publish_at", "expire_at"),
         ),
         # When the next scheduled version goes public (the response cache's horizon). Partial:
         # on (status, publish_at) the planners preferred it to the article's own rows for
@@ -129,6 +131,14 @@ class Translation(IdMixin, Base):
             "publish_at",
             sqlite_where=text("status = 'scheduled'"),
             postgresql_where=text("status = 'scheduled'"),
+        ),
+        # When the next scheduled takedown happens (the horizon's other half); partial, as
+        # few versions ever have one.
+        Index(
+            "ix_translations_expiring",
+            "expire_at",
+            sqlite_where=text("expire_at IS NOT NULL"),
+            postgresql_where=text("expire_at IS NOT NULL"),
         ),
     )
 
@@ -143,6 +153,10 @@ class Translation(IdMixin, Base):
     status: Mapped[str] = mapped_column(String(16), default=Status.draft.value)
     publish_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
+    # A scheduled takedown: from `expire_at` on, a live version is no longer public and
+    # reads as `expire_status` (`draft`: unpublished, 404; `archived`: 410). Both or neither.
+    expire_at: Mapped[datetime | None]
+    expire_status: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)

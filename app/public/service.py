@@ -13,10 +13,10 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, NoReturn
 
-from sqlalchemy import Row, Select, exists, select, true, tuple_
+from sqlalchemy import Row, Select, exists, or_, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.articles.visibility import is_public
+from app.articles.visibility import expired, is_public
 from app.errors import Gone, NotFound, Redirect
 from app.kit.pagination import Cursor
 from app.languages.negotiation import preference
@@ -357,21 +357,23 @@ async def explain_missing(
 ) -> NoReturn:
     """Why `slug` is not a public article in `language`, as the right answer.
 
-    410 for a version taken down after it was public. 301 to this language's version, when
-    it is public, for a slug of a public version of the same article: a former slug of a
-    version (any language) while that version is public, or the slug of its version in
-    another language. 404 for everything else, alike: a draft's or a scheduled version's
-    slug, current or former, reveals nothing.
+    410 for a version taken down (archived, now or at its `expire_at`) after it was public;
+    a version unpublished at its `expire_at` reads as a draft: 404. 301 to this language's
+    version, when it is public, for a slug of a public version of the same article: a
+    former slug of a version (any language) while that version is public, or the slug of
+    its version in another language. 404 for everything else, alike: a draft's or a
+    scheduled version's slug, current or former, reveals nothing.
     """
+    archived = or_(Translation.status == Status.archived, expired(now, Status.archived))
     own = (
         await session.execute(
-            select(Translation.status, Translation.published_at).where(
+            select(archived.label("archived"), Translation.published_at).where(
                 Translation.language == language, Translation.slug == slug
             )
         )
     ).first()
     if own is not None:
-        if own.status == Status.archived and own.published_at and own.published_at <= now:
+        if own.archived and own.published_at and own.published_at <= now:
             raise Gone(f"The article '{slug}' in language '{language}' was taken down.")
         raise NotFound(f"No public article '{slug}' in language '{language}'.")
     # The public versions this slug belongs to (each subquery reads its own `translations`).

@@ -9,8 +9,8 @@ from app.kit.schema import ReadSchema
 
 _ALL_ARTICLE = ["author_ids", "category_id", "cover_media_id", "original_language", "sources",
                 "tag_ids"]  # fmt: skip
-_ALL_TRANSLATION = ["body_html", "lead", "publish_at", "seo_description", "seo_title", "slug",
-                    "status", "title"]  # fmt: skip
+_ALL_TRANSLATION = ["body_html", "expire_at", "expire_status", "lead", "publish_at",
+                    "seo_description", "seo_title", "slug", "status", "title"]  # fmt: skip
 # The metro story's history: (language, action, actor's e-mail, time, changed fields).
 _HISTORY = [
     (None, "create", ex.AUTHOR_EMAIL, ex.CREATED_AT, _ALL_ARTICLE),
@@ -61,6 +61,8 @@ class RevisionRead(RevisionSummary):
                     "seo_description": None,
                     "status": "scheduled",
                     "publish_at": "2026-11-26T07:00:00+00:00",
+                    "expire_at": None,
+                    "expire_status": None,
                 },
             }
         )

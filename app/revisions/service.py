@@ -18,12 +18,14 @@ from app.models import Article, Revision, Translation
 TEXT_FIELDS = ("title", "lead", "body_html")
 TRANSLATION_FIELDS = (
     "slug", "title", "lead", "body_html", "seo_title", "seo_description", "status", "publish_at",
+    "expire_at", "expire_status",
 )  # fmt: skip
 
 
 def translation_snapshot(translation: Translation) -> dict[str, Any]:
     values = {field: getattr(translation, field) for field in TRANSLATION_FIELDS}
-    values["publish_at"] = values["publish_at"].isoformat() if values["publish_at"] else None
+    for field in ("publish_at", "expire_at"):
+        values[field] = values[field].isoformat() if values[field] else None
     return values
 
 
