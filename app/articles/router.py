@@ -8,7 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from app.articles import permissions, service
-from app.articles.deps import ArticleDep, IfMatch, IfMatchRequired, TranslationDep
+from app.articles.deps import (
+    AnyArticleDep,
+    ArticleDep,
+    IfMatch,
+    IfMatchRequired,
+    TranslationDep,
+)
 from app.articles.listing import admin_page
 from app.articles.schemas import (
     ArticleCreate,
@@ -23,7 +29,7 @@ from app.articles.schemas import (
 from app.articles.versions import article_answer, check_version, translation_answer
 from app.auth.deps import PrincipalDep
 from app.db import SessionDep
-from app.errors import problem_responses
+from app.errors import Gone, problem_responses
 from app.idempotency import IDEMPOTENT
 from app.kit.clock import NowDep
 from app.kit.openapi import headers
@@ -100,6 +106,12 @@ async def list_admin_articles(
             "that one). Same syntax as the public `q`; newest first.",
         ),
     ] = None,
+    deleted: Annotated[
+        bool,
+        Query(
+            description="`true`: only deleted articles (tombstones); by default they are left out."
+        ),
+    ] = False,
     limit: Annotated[int, Query(ge=1, le=100, description="Page size.")] = 20,
     cursor: Annotated[str | None, Query(max_length=200, description="From `next_cursor`.")] = None,
 ) -> ArticleList:
@@ -112,6 +124,7 @@ async def list_admin_articles(
         outdated=outdated,
         author=author,
         q=q,
+        deleted=deleted,
         visible=permissions.visible_to(who),
         limit=limit,
         cursor=cursor,
@@ -138,7 +151,7 @@ async def get_admin_article(
     operation_id="updateArticle",
     summary="Update an article's metadata",
     response_model=ArticleRead,
-    responses={200: {"headers": ETAG_HEADER}, **problem_responses(404, 409, 412, 422, 428)},
+    responses={200: {"headers": ETAG_HEADER}, **problem_responses(404, 409, 410, 412, 422, 428)},
 )
 async def update_article(
     article: ArticleDep,
@@ -160,17 +173,37 @@ async def update_article(
 @router.delete(
     "/{article_id}",
     operation_id="deleteArticle",
-    summary="Delete an article",
+    summary="Delete an article (tombstone), or purge it for good",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 412, 428),
+    responses=problem_responses(404, 410, 412, 428),
 )
 async def delete_article(
-    article: ArticleDep, if_match: IfMatchRequired, session: SessionDep, who: PrincipalDep
+    article: AnyArticleDep,
+    if_match: IfMatchRequired,
+    session: SessionDep,
+    now: NowDep,
+    who: PrincipalDep,
+    purge: Annotated[
+        bool,
+        Query(
+            description="`true` (administrators only): remove the article for good, live "
+            "or tombstone — its versions, revisions and former slugs; its public URLs then "
+            "answer 404. Otherwise the article is kept as a tombstone: its public URLs "
+            "answer 410, its slugs stay reserved and its revisions readable."
+        ),
+    ] = False,
 ) -> Response:
-    """Delete an article and all its translations."""
-    permissions.check_delete(who)
-    check_version(if_match, article, required=True)
-    await service.delete(session, article)
+    """Delete an article: a tombstone (public 410); with `purge=true`, remove it for good."""
+    if purge:
+        permissions.check_purge(who)
+        check_version(if_match, article, required=True)
+        await service.purge(session, article)
+    else:
+        permissions.check_delete(who)
+        if article.deleted_at is not None:
+            raise Gone(f"Article {article.id} is already deleted.")
+        check_version(if_match, article, required=True)
+        await service.delete(session, article, now=now, actor=who.actor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -189,7 +222,7 @@ async def delete_article(
             "model": TranslationRead,
             "headers": headers("ETag", "Location"),
         },
-        **problem_responses(404, 409, 412, 422, 428),
+        **problem_responses(404, 409, 410, 412, 422, 428),
     },
 )
 async def put_translation(
@@ -241,7 +274,7 @@ async def get_translation(
     operation_id="deleteTranslation",
     summary="Delete a translation",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 409, 412, 428),
+    responses=problem_responses(404, 409, 410, 412, 428),
 )
 async def delete_translation(
     article: ArticleDep,
@@ -261,7 +294,10 @@ async def delete_translation(
 # Publication state: If-Match is accepted, not required ----------------------------------
 
 Endpoint = Callable[..., Awaitable[TranslationRead]]
-TRANSITION_RESPONSES = {200: {"headers": ETAG_HEADER}, **problem_responses(404, 409, 412, 422)}
+TRANSITION_RESPONSES = {
+    200: {"headers": ETAG_HEADER},
+    **problem_responses(404, 409, 410, 412, 422),
+}
 
 
 class TranslationChange:
