@@ -8,7 +8,15 @@ import pytest
 from fastapi import FastAPI
 
 from app.auth.service import Role
-from tests.builders import create_article, problem, publish, put_translation, text
+from app.cache.cache import ResponseCache
+from tests.builders import (
+    create_article,
+    create_term,
+    problem,
+    publish,
+    put_translation,
+    text,
+)
 from tests.conftest import Credential, make_key
 
 
@@ -32,10 +40,14 @@ async def _delete(
 
 
 async def _two_languages(client: httpx.AsyncClient, admin: Credential) -> dict[str, str]:
-    """A public article in ua and en whose ua slug was renamed once (a former slug);
-    returns its id, the current and former slugs."""
+    """A public article in ua and en, tagged, whose ua slug was renamed once (a former
+    slug); returns its id, the current and former slugs and the tag's slug."""
+    tag = await create_term(client, admin, "tags", ua="Річка", en="River")
     article = await create_article(
-        client, admin, translations={"ua": text("Пором через Дніпро", body="<p>пором</p>")}
+        client,
+        admin,
+        translations={"ua": text("Пором через Дніпро", body="<p>пором</p>")},
+        tag_ids=[tag["id"]],
     )
     ident = article["id"]
     await publish(client, admin, ident, "ua")
@@ -53,6 +65,7 @@ async def _two_languages(client: httpx.AsyncClient, admin: Credential) -> dict[s
         "ua": "porom-dnipro",
         "former": former,
         "en": en["translations"]["en"]["slug"],
+        "tag": tag["translations"]["en"]["slug"],
     }
 
 
@@ -60,9 +73,18 @@ async def test_a_deleted_article_is_gone_from_every_public_path(
     app: FastAPI, client: httpx.AsyncClient, admin: Credential
 ) -> None:
     art = await _two_languages(client, admin)
-    for path in (f"/v1/ua/articles/{art['ua']}", f"/v1/en/articles/{art['en']}"):
-        assert (await client.get(path)).status_code == 200
+    cache: ResponseCache = app.state.response_cache
+    hits = cache.store.hits
+    for _ in range(2):  # cached before the delete
+        for path in (f"/v1/ua/articles/{art['ua']}", f"/v1/en/articles/{art['en']}"):
+            assert (await client.get(path)).status_code == 200
+    assert cache.store.hits >= hits + 2
     assert (await client.get("/v1/en/articles", params={"q": "ferry"})).json()["items"]
+    assert (await client.get(f"/v1/en/tags/{art['tag']}")).json()["article_count"] == 1
+    preview = await client.post(
+        f"/v1/admin/articles/{art['id']}/translations/en/preview", headers=admin.headers
+    )
+    assert (await client.get(preview.json()["path"])).status_code == 200
 
     editor = await make_key(app, Role.editor)
     deleted = await _delete(client, editor, art["id"])
@@ -84,6 +106,9 @@ async def test_a_deleted_article_is_gone_from_every_public_path(
         assert art[lang] not in feed.text
     assert (await client.get("/v1/en/articles", params={"q": "ferry"})).json()["items"] == []
     assert (await client.get("/v1/ua/articles", params={"q": "пором"})).json()["items"] == []
+    assert (await client.get(f"/v1/en/articles?tag={art['tag']}")).json()["items"] == []
+    assert (await client.get(f"/v1/en/tags/{art['tag']}")).json()["article_count"] == 0
+    problem(await client.get(preview.json()["path"]), 410)
     for sitemap in ("/v1/sitemap.xml", "/v1/news-sitemap.xml"):
         answer = await client.get(sitemap)
         assert answer.status_code == 200

@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 from app.auth.service import Role
+from app.cache.cache import ResponseCache
 from tests.builders import (
     create_article,
     create_media,
@@ -115,7 +116,12 @@ async def test_force_by_an_editor_removes_it_with_a_revision_on_each_article(
     kind = KINDS[name]
     used, other, articles = await _two_users(client, admin, kind)
     live = articles[0]
-    await _public(client, live)  # read (and cache) the page before the delete
+    cache: ResponseCache = app.state.response_cache
+    hits = cache.store.hits
+    for _ in range(2):  # the page and the list, cached before the delete
+        await _public(client, live)
+        assert (await client.get("/v1/ua/articles")).status_code == 200
+    assert cache.store.hits >= hits + 2
     counts = [len(await _revisions(client, admin, a)) for a in articles]
     editor = await make_key(app, Role.editor)
 
@@ -138,10 +144,12 @@ async def test_force_by_an_editor_removes_it_with_a_revision_on_each_article(
         assert one.json()["snapshot"][kind.field] == expected
         current = await client.get(f"/v1/admin/articles/{article['id']}", headers=admin.headers)
         assert current.json()[kind.field] == expected
-    # The public article no longer shows it (its cached page was purged).
+    # The public article and its card no longer show it (their cached pages were purged).
     shown = _shown(kind, await _public(client, live))
     assert used not in shown
     assert shown == ([other] if kind.field.endswith("_ids") else [])
+    cards = (await client.get("/v1/ua/articles")).json()["items"]
+    assert [_shown(kind, card) for card in cards] == [shown]
 
 
 @pytest.mark.parametrize("name", list(KINDS))
