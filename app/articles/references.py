@@ -9,7 +9,7 @@ Tombstones count too: they are articles, and their revisions keep the reference'
 """
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Query
 from sqlalchemy import Select, select
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.articles import service
 from app.articles.schemas import ArticleUpdate
-from app.errors import Conflict
+from app.errors import Conflict, Problem
 from app.models import Article, ArticleAuthor, ArticleTag
 
 Force = Annotated[
@@ -28,6 +28,15 @@ Force = Annotated[
         "number of articles (`articles`)."
     ),
 ]
+
+# The delete's 409, described in the contract.
+IN_USE: dict[int | str, dict[str, Any]] = {
+    409: {
+        "model": Problem,
+        "description": "Articles use it: the problem's `articles` says how many; "
+        "`force=true` deletes it anyway.",
+    }
+}
 
 # The article field that holds the reference (the name `ArticleUpdate` takes).
 Field = Literal["tag_ids", "author_ids", "category_id", "cover_media_id"]

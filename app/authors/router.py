@@ -109,7 +109,7 @@ async def update_author(
     operation_id="deleteAuthor",
     summary="Delete an author",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 409),
+    responses={**problem_responses(404), **references.IN_USE},
 )
 async def delete_author(
     who: EditorDep, author: AuthorDep, session: SessionDep, force: Force = False

@@ -66,7 +66,7 @@ async def update_media(
     operation_id="deleteMedia",
     summary="Delete an image",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 409),
+    responses={**problem_responses(404), **references.IN_USE},
 )
 async def delete_media(
     who: EditorDep, media: MediaDep, session: SessionDep, force: Force = False

@@ -124,7 +124,7 @@ async def update_tag(_: EditorDep, tag: TagDep, body: TermUpdate, session: Sessi
     operation_id="deleteTag",
     summary="Delete a tag",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 409),
+    responses={**problem_responses(404), **references.IN_USE},
 )
 async def delete_tag(
     who: EditorDep, tag: TagDep, session: SessionDep, force: Force = False
@@ -200,7 +200,7 @@ async def update_category(
     operation_id="deleteCategory",
     summary="Delete a category",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 409),
+    responses={**problem_responses(404), **references.IN_USE},
 )
 async def delete_category(
     who: EditorDep, category: CategoryDep, session: SessionDep, force: Force = False
