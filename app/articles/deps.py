@@ -1,4 +1,5 @@
-"""ArticleDep: the `{article_id}` of an admin path, loaded with everything, or a 404."""
+"""ArticleDep: the `{article_id}` of an admin path, loaded with everything, or a 404; a
+tombstone (a deleted article) only for reads (410 to writes). AnyArticleDep: tombstones too."""
 
 import uuid
 from typing import Annotated
