@@ -44,6 +44,12 @@ class Problem(BaseModel):
         description="For `idempotency-secret-not-replayed`: what the first request with the "
         "key created, without the secret it showed once.",
     )
+    articles: int | None = Field(
+        default=None,
+        description="For a delete refused because articles use the thing (409): how many "
+        "articles use it; `force=true` removes it from them.",
+        examples=[3],
+    )
     request_id: str | None = Field(
         default=None,
         description="The request's id (the `X-Request-ID` header): quote it when reporting "

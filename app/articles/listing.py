@@ -81,11 +81,17 @@ async def admin_page(
     outdated: bool | None,
     author: uuid.UUID | None,
     q: str | None = None,
+    deleted: bool = False,
     visible: ColumnElement[bool],
     limit: int,
     cursor: str | None,
 ) -> tuple[list[ArticleSummary], str | None]:
-    query = select(Article).options(selectinload(Article.translations)).where(visible)
+    tombstone = Article.deleted_at.is_not(None)
+    query = (
+        select(Article)
+        .options(selectinload(Article.translations))
+        .where(visible, tombstone if deleted else ~tombstone)
+    )
     conditions: list[ColumnElement[bool]] = []
     if status is not None:
         conditions.append(_status_is(status, now))

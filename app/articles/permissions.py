@@ -1,9 +1,10 @@
 """Who may do what to an article — checked on the object, on every path.
 
-admin, editor: everything.  author: creates articles; reads, edits and submits the ones
-they created; never publishes; others' articles do not exist for them (404, in lists
-too).  translator: reads articles; writes and submits translations in their languages
-only; never publishes, never changes article metadata.
+admin: everything.  editor: everything but purging an article for good.  author: creates
+articles; reads, edits and submits the ones they created; never publishes; others'
+articles do not exist for them (404, in lists too).  translator: reads articles; writes
+and submits translations in their languages only; never publishes, never changes article
+metadata.
 
 Live content belongs to the roles that may publish: an author's or translator's PUT or
 PATCH of a version that is published or scheduled is kept as its pending copy (202, see
@@ -52,6 +53,12 @@ def check_metadata(principal: Principal, article: Article) -> None:
 def check_delete(principal: Principal) -> None:
     if principal.role not in STAFF:
         raise Forbidden("Only editors can delete articles.")
+
+
+def check_purge(principal: Principal) -> None:
+    """Removing an article for good (revisions and all) is for administrators."""
+    if principal.role is not Role.admin:
+        raise Forbidden("Only administrators can purge an article for good.")
 
 
 def check_translation(principal: Principal, article: Article, language: str) -> None:

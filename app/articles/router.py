@@ -9,7 +9,13 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from app.articles import merge_patch, pending, permissions, service
-from app.articles.deps import ArticleDep, IfMatch, IfMatchRequired, TranslationDep
+from app.articles.deps import (
+    AnyArticleDep,
+    ArticleDep,
+    IfMatch,
+    IfMatchRequired,
+    TranslationDep,
+)
 from app.articles.listing import admin_page
 from app.articles.schemas import (
     ArticleCreate,
@@ -32,7 +38,7 @@ from app.articles.versions import (
 )
 from app.auth.deps import PrincipalDep
 from app.db import SessionDep
-from app.errors import problem_responses
+from app.errors import Gone, problem_responses
 from app.idempotency import IDEMPOTENT
 from app.kit.clock import NowDep
 from app.kit.openapi import headers
@@ -110,6 +116,12 @@ async def list_admin_articles(
             "that one). Same syntax as the public `q`; newest first.",
         ),
     ] = None,
+    deleted: Annotated[
+        bool,
+        Query(
+            description="`true`: only deleted articles (tombstones); by default they are left out."
+        ),
+    ] = False,
     limit: Annotated[int, Query(ge=1, le=100, description="Page size.")] = 20,
     cursor: Annotated[str | None, Query(max_length=200, description="From `next_cursor`.")] = None,
 ) -> ArticleList:
@@ -122,6 +134,7 @@ async def list_admin_articles(
         outdated=outdated,
         author=author,
         q=q,
+        deleted=deleted,
         visible=permissions.visible_to(who),
         limit=limit,
         cursor=cursor,
@@ -148,7 +161,7 @@ async def get_admin_article(
     operation_id="updateArticle",
     summary="Update an article's metadata",
     response_model=ArticleRead,
-    responses={200: {"headers": ETAG_HEADER}, **problem_responses(404, 409, 412, 422, 428)},
+    responses={200: {"headers": ETAG_HEADER}, **problem_responses(404, 409, 410, 412, 422, 428)},
 )
 async def update_article(
     article: ArticleDep,
@@ -170,17 +183,37 @@ async def update_article(
 @router.delete(
     "/{article_id}",
     operation_id="deleteArticle",
-    summary="Delete an article",
+    summary="Delete an article (tombstone), or purge it for good",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 412, 428),
+    responses=problem_responses(404, 410, 412, 428),
 )
 async def delete_article(
-    article: ArticleDep, if_match: IfMatchRequired, session: SessionDep, who: PrincipalDep
+    article: AnyArticleDep,
+    if_match: IfMatchRequired,
+    session: SessionDep,
+    now: NowDep,
+    who: PrincipalDep,
+    purge: Annotated[
+        bool,
+        Query(
+            description="`true` (administrators only): remove the article for good, live "
+            "or tombstone — its versions, revisions and former slugs; its public URLs then "
+            "answer 404. Otherwise the article is kept as a tombstone: its public URLs "
+            "answer 410, its slugs stay reserved and its revisions readable."
+        ),
+    ] = False,
 ) -> Response:
-    """Delete an article and all its translations."""
-    permissions.check_delete(who)
-    check_version(if_match, article, required=True)
-    await service.delete(session, article)
+    """Delete an article: a tombstone (public 410); with `purge=true`, remove it for good."""
+    if purge:
+        permissions.check_purge(who)
+        check_version(if_match, article, required=True)
+        await service.purge(session, article)
+    else:
+        permissions.check_delete(who)
+        if article.deleted_at is not None:
+            raise Gone(f"Article {article.id} is already deleted.")
+        check_version(if_match, article, required=True)
+        await service.delete(session, article, now=now, actor=who.actor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -208,7 +241,7 @@ STAGED = {
             "headers": headers("ETag", "Location"),
         },
         202: STAGED,
-        **problem_responses(404, 409, 412, 422, 428),
+        **problem_responses(404, 409, 410, 412, 422, 428),
     },
 )
 async def put_translation(
@@ -247,7 +280,7 @@ async def put_translation(
     responses={
         200: {"description": "Changed.", "headers": ETAG_HEADER},
         202: STAGED,
-        **problem_responses(404, 409, 412, 415, 422, 428),
+        **problem_responses(404, 409, 410, 412, 415, 422, 428),
     },
 )
 async def patch_translation(
@@ -300,7 +333,7 @@ async def get_translation(
     operation_id="deleteTranslation",
     summary="Delete a translation",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 409, 412, 428),
+    responses=problem_responses(404, 409, 410, 412, 428),
 )
 async def delete_translation(
     article: ArticleDep,
@@ -320,7 +353,10 @@ async def delete_translation(
 # Publication state: If-Match is accepted, not required ----------------------------------
 
 Endpoint = Callable[..., Awaitable[TranslationRead]]
-TRANSITION_RESPONSES = {200: {"headers": ETAG_HEADER}, **problem_responses(404, 409, 412, 422)}
+TRANSITION_RESPONSES = {
+    200: {"headers": ETAG_HEADER},
+    **problem_responses(404, 409, 410, 412, 422),
+}
 
 
 class TranslationChange:
@@ -410,7 +446,7 @@ async def submit_translation(change: Change, body: NoOptions = NO_OPTIONS) -> Tr
     operation_id="publishArticle",
     summary="Publish several language versions at once",
     response_model=ArticleRead,
-    responses={200: {"headers": ETAG_HEADER}, **problem_responses(404, 412, 422)},
+    responses={200: {"headers": ETAG_HEADER}, **problem_responses(404, 410, 412, 422)},
 )
 async def publish_article(
     article: ArticleDep,

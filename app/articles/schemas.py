@@ -104,6 +104,8 @@ _ARTICLE: JsonDict = {
     "created_at": ex.CREATED_AT,
     "updated_at": ex.CREATED_AT,
     "version": 1,
+    "deleted_at": None,
+    "deleted_by": None,
 }
 _PREVIEW_TOKEN = "ndp__emxa1zO33tUFm5e77o580j3gDZMNHQh91UEt0gObhY"  # noqa: S105 - an example
 _PREVIEW_ID = "0b7d4c1e-5a2f-4e8b-9c3d-6f1a2b3c4d5e"
@@ -406,6 +408,13 @@ class ArticleRead(ReadSchema):
     created_at: datetime
     updated_at: datetime
     version: int
+    deleted_at: datetime | None = Field(
+        description="Set when the article was deleted: a tombstone, read-only, its public "
+        "URLs answering 410 (see `deleteArticle`).",
+    )
+    deleted_by: str | None = Field(
+        description="Who deleted it (`user:<e-mail>` or `api_key:<name>`).",
+    )
     translations: dict[str, TranslationRead]
 
 
@@ -428,6 +437,13 @@ class ArticleSummary(ReadSchema):
     created_at: datetime
     updated_at: datetime
     version: int
+    deleted_at: datetime | None = Field(
+        description="Set when the article was deleted: a tombstone, read-only, its public "
+        "URLs answering 410 (see `deleteArticle`).",
+    )
+    deleted_by: str | None = Field(
+        description="Who deleted it (`user:<e-mail>` or `api_key:<name>`).",
+    )
     translations: dict[str, TranslationSummary]
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.articles import visibility
 from app.articles.schemas import ArticleCreate, ArticleUpdate, Source, TranslationIn
-from app.errors import Conflict, NotFound, Unprocessable
+from app.errors import Conflict, Gone, NotFound, Unprocessable
 from app.kit import html
 from app.kit.slugs import slugify, unique_slug
 from app.languages import service as languages
@@ -201,7 +201,22 @@ async def update(
     return article
 
 
-async def delete(session: AsyncSession, article: Article) -> None:
+async def delete(session: AsyncSession, article: Article, *, now: datetime, actor: str) -> None:
+    """Leave a tombstone: every version archived (so the one visibility rule hides it
+    everywhere public, and a version readers saw answers 410), the article marked deleted.
+    The rows stay: slugs reserved, revisions readable. Each version records a revision."""
+    if article.deleted_at is not None:
+        raise Gone(f"Article {article.id} is already deleted.")
+    article.deleted_at, article.deleted_by = now, actor
+    for translation in article.translations:
+        before = revisions.translation_snapshot(translation)
+        translation.status = Status.archived.value
+        await _recorded(session, translation, before, action="delete", actor=actor, now=now)
+    await session.flush()
+
+
+async def purge(session: AsyncSession, article: Article) -> None:
+    """Remove the article for good: versions, revisions, former slugs, search documents."""
     await session.delete(article)
     await session.flush()
 

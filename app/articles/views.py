@@ -90,6 +90,8 @@ def article_read(article: Article, now: datetime, staleness: Staleness) -> Artic
         created_at=article.created_at,
         updated_at=article.updated_at,
         version=article.version,
+        deleted_at=article.deleted_at,
+        deleted_by=article.deleted_by,
         translations={
             t.language: translation_read(t, now, staleness) for t in article.translations
         },
@@ -103,6 +105,8 @@ def article_summary(article: Article, now: datetime, staleness: Staleness) -> Ar
         created_at=article.created_at,
         updated_at=article.updated_at,
         version=article.version,
+        deleted_at=article.deleted_at,
+        deleted_by=article.deleted_by,
         translations={
             t.language: TranslationSummary(
                 slug=t.slug,

@@ -6,6 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response, status
 
+from app.articles import references
+from app.articles.references import Force
 from app.auth.deps import EditorDep, PrincipalDep
 from app.authors import service
 from app.authors.schemas import (
@@ -107,10 +109,15 @@ async def update_author(
     operation_id="deleteAuthor",
     summary="Delete an author",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 409),
+    responses={**problem_responses(404), **references.IN_USE},
 )
-async def delete_author(_: EditorDep, author: AuthorDep, session: SessionDep) -> Response:
-    """Delete an author."""
+async def delete_author(
+    who: EditorDep, author: AuthorDep, session: SessionDep, force: Force = False
+) -> Response:
+    """Delete an author; 409 while articles carry their byline, unless `force=true`."""
+    await references.release(
+        session, "author_ids", author.id, label="author", force=force, actor=who.actor
+    )
     await service.delete(session, author)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -1,5 +1,7 @@
 from fastapi import APIRouter, Response, status
 
+from app.articles import references
+from app.articles.references import Force
 from app.auth.deps import EditorDep, PrincipalDep
 from app.db import SessionDep
 from app.errors import problem_responses
@@ -64,9 +66,14 @@ async def update_media(
     operation_id="deleteMedia",
     summary="Delete an image",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404),
+    responses={**problem_responses(404), **references.IN_USE},
 )
-async def delete_media(_: EditorDep, media: MediaDep, session: SessionDep) -> Response:
-    """Delete a media record; articles using it as cover lose their cover."""
+async def delete_media(
+    who: EditorDep, media: MediaDep, session: SessionDep, force: Force = False
+) -> Response:
+    """Delete a media record; 409 while articles use it as cover, unless `force=true`."""
+    await references.release(
+        session, "cover_media_id", media.id, label="image", force=force, actor=who.actor
+    )
     await service.delete(session, media)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -50,6 +50,10 @@ class Article(IdMixin, TimestampMixin, Base):
     last_revision: Mapped[int] = mapped_column(Integer, default=0)
     # Who created it ("user:<id>" or "api_key:<id>"): authors may edit only their own.
     created_by: Mapped[str | None] = mapped_column(String(64), index=True)
+    # A tombstone: deleted by `deleted_by` (an actor) at `deleted_at`, kept so that its
+    # public URLs answer 410, its slugs stay reserved and its revisions stay readable.
+    deleted_at: Mapped[datetime | None]
+    deleted_by: Mapped[str | None] = mapped_column(String(200))
 
     authors: Mapped[list["ArticleAuthor"]] = relationship(
         lazy="raise", cascade="all, delete-orphan", order_by="ArticleAuthor.position"

@@ -46,7 +46,7 @@ async def get_pending(
     response_model=PendingRead,
     responses={
         200: {"headers": ETAG_HEADER},
-        **problem_responses(404, 409, 412, 422, 428),
+        **problem_responses(404, 409, 410, 412, 422, 428),
     },
 )
 async def put_pending(
@@ -73,7 +73,7 @@ async def put_pending(
     operation_id="discardPendingTranslation",
     summary="Discard the pending copy of a translation",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 412, 428),
+    responses=problem_responses(404, 410, 412, 428),
 )
 async def discard_pending(
     article: ArticleDep,
@@ -94,7 +94,7 @@ async def discard_pending(
     operation_id="publishPendingTranslation",
     summary="Publish the pending copy of a translation",
     response_model=TranslationRead,
-    responses={200: {"headers": ETAG_HEADER}, **problem_responses(404, 409, 412, 422, 428)},
+    responses={200: {"headers": ETAG_HEADER}, **problem_responses(404, 409, 410, 412, 422, 428)},
 )
 async def publish_pending(
     article: ArticleDep,

@@ -48,7 +48,7 @@ PreviewDep = Annotated[PreviewToken, Depends(load_preview)]
     summary="Create a preview link",
     status_code=status.HTTP_201_CREATED,
     response_model=PreviewRead,
-    responses={**created(), **problem_responses(404, 422)},
+    responses={**created(), **problem_responses(404, 410, 422)},
 )
 async def create_preview(
     article: ArticleDep,
@@ -90,7 +90,7 @@ async def list_previews(
     operation_id="revokePreview",
     summary="Revoke a preview link",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404),
+    responses=problem_responses(404, 410),
 )
 async def revoke_preview(
     link: PreviewDep,

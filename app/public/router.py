@@ -164,7 +164,8 @@ def _answer(found: reads.Found[Any]) -> Response:
         307: {
             "description": "To the best public language version for Accept-Language.",
             "headers": headers("Location", "Vary"),
-        }
+        },
+        **problem_responses(410),
     },
 )
 async def negotiate_article(
@@ -200,6 +201,7 @@ async def negotiate_article(
     operation_id="getPreview",
     summary="Read a draft by preview token",
     response_model=PreviewArticle,
+    responses=problem_responses(410),
 )
 async def get_preview(
     token: Annotated[

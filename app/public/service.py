@@ -292,13 +292,15 @@ async def get_preview(
     published."""
     found = (
         await session.execute(
-            select(*_ARTICLE_COLUMNS)
+            select(*_ARTICLE_COLUMNS, Article.deleted_at)
             .join(Article, Article.id == Translation.article_id)
             .where(Translation.id == translation_id, Translation.language == language)
         )
     ).first()
     if found is None:
         raise NotFound("This preview link is unknown or has expired.")
+    if found.deleted_at is not None:
+        raise Gone("The article of this preview link was deleted.")
     row: Any = found
     pending = await session.get(PendingTranslation, translation_id)
     if pending is not None:
@@ -357,11 +359,12 @@ async def explain_missing(
 ) -> NoReturn:
     """Why `slug` is not a public article in `language`, as the right answer.
 
-    410 for a version taken down (archived, now or at its `expire_at`) after it was public;
-    a version unpublished at its `expire_at` reads as a draft: 404. 301 to this language's
-    version, when it is public, for a slug of a public version of the same article: a
-    former slug of a version (any language) while that version is public, or the slug of
-    its version in another language. 404 for everything else, alike: a draft's or a
+    410 for a version taken down (archived, now or at its `expire_at`) after it was public
+    (a deleted article's versions are archived), and for a former slug of a deleted
+    article; a version unpublished at its `expire_at` reads as a draft: 404. 301 to this
+    language's version, when it is public, for a slug of a public version of the same
+    article: a former slug of a version (any language) while that version is public, or the
+    slug of its version in another language. 404 for everything else, alike: a draft's or a
     scheduled version's slug, current or former, reveals nothing.
     """
     archived = or_(Translation.status == Status.archived, expired(now, Status.archived))
@@ -376,6 +379,18 @@ async def explain_missing(
         if own.archived and own.published_at and own.published_at <= now:
             raise Gone(f"The article '{slug}' in language '{language}' was taken down.")
         raise NotFound(f"No public article '{slug}' in language '{language}'.")
+    # A former slug of a deleted article (a tombstone): gone too. Former slugs are only
+    # kept for versions readers saw, so this reveals nothing a reader did not see.
+    if await session.scalar(
+        select(SlugRedirect.id)
+        .join(Article, Article.id == SlugRedirect.article_id)
+        .where(
+            SlugRedirect.language == language,
+            SlugRedirect.slug == slug,
+            Article.deleted_at.is_not(None),
+        )
+    ):
+        raise Gone(f"The article '{slug}' in language '{language}' was deleted.")
     # The public versions this slug belongs to (each subquery reads its own `translations`).
     former = (
         select(Translation.article_id, Translation.language)
@@ -416,11 +431,16 @@ async def negotiate(
             )
         )
     }
-    original = await session.scalar(
-        select(Article.original_language).where(Article.id == article_id)
-    )
-    if not public or original is None:
+    article = (
+        await session.execute(
+            select(Article.original_language, Article.deleted_at).where(Article.id == article_id)
+        )
+    ).first()
+    if article is not None and article.deleted_at is not None:
+        raise Gone(f"Article {article_id} was deleted.")
+    if not public or article is None:
         raise NotFound(f"Article {article_id} has no public version.")
+    original = article.original_language
     all_languages = list(await session.scalars(select(Language).order_by(Language.position)))
     for code in preference(accept_language, all_languages, original):
         if code in public:

@@ -52,7 +52,7 @@ async def get_revision(revision: RevisionDep, _: PrincipalDep) -> RevisionRead:
     operation_id="restoreRevision",
     summary="Restore a revision",
     response_model=ArticleRead,
-    responses={200: {"headers": headers("ETag")}, **problem_responses(404, 409, 412, 422)},
+    responses={200: {"headers": headers("ETag")}, **problem_responses(404, 409, 410, 412, 422)},
 )
 async def restore_revision(
     revision: RevisionDep,

@@ -6,6 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response, status
 
+from app.articles import references
+from app.articles.references import Force
 from app.auth.deps import EditorDep, PrincipalDep
 from app.cache import keys
 from app.db import SessionDep
@@ -122,10 +124,13 @@ async def update_tag(_: EditorDep, tag: TagDep, body: TermUpdate, session: Sessi
     operation_id="deleteTag",
     summary="Delete a tag",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 409),
+    responses={**problem_responses(404), **references.IN_USE},
 )
-async def delete_tag(_: EditorDep, tag: TagDep, session: SessionDep) -> Response:
-    """Delete a tag."""
+async def delete_tag(
+    who: EditorDep, tag: TagDep, session: SessionDep, force: Force = False
+) -> Response:
+    """Delete a tag; 409 while articles use it, unless `force=true`."""
+    await references.release(session, "tag_ids", tag.id, label="tag", force=force, actor=who.actor)
     await service.delete(session, TAGS, tag)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -195,10 +200,15 @@ async def update_category(
     operation_id="deleteCategory",
     summary="Delete a category",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 409),
+    responses={**problem_responses(404), **references.IN_USE},
 )
-async def delete_category(_: EditorDep, category: CategoryDep, session: SessionDep) -> Response:
-    """Delete a category."""
+async def delete_category(
+    who: EditorDep, category: CategoryDep, session: SessionDep, force: Force = False
+) -> Response:
+    """Delete a category; 409 while articles use it, unless `force=true`."""
+    await references.release(
+        session, "category_id", category.id, label="category", force=force, actor=who.actor
+    )
     await service.delete(session, CATEGORIES, category)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

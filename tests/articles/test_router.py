@@ -318,6 +318,15 @@ async def test_delete_article(client: httpx.AsyncClient, admin: Credential) -> N
     assert (
         await client.delete(path, headers={**admin.headers, "If-Match": etag})
     ).status_code == 204
+    # A tombstone (issue 15, item 6): still readable by staff, flagged; a purge removes it.
+    tombstone = await client.get(path, headers=admin.headers)
+    assert tombstone.json()["deleted_at"] is not None
+    purge = {**admin.headers, "If-Match": tombstone.headers["etag"]}
+    problem(
+        await client.delete(path, params={"purge": "true"}, headers={**purge, "If-Match": etag}),
+        412,
+    )
+    assert (await client.delete(path, params={"purge": "true"}, headers=purge)).status_code == 204
     problem(await client.get(path, headers=admin.headers), 404)
     problem(await client.get("/v1/admin/articles/not-a-uuid", headers=admin.headers), 422)
 

@@ -59,7 +59,10 @@ async def test_cover_without_caption_in_a_language_reads_empty(
     body = (await client.get(f"/v1/ua/articles/{article['translations']['ua']['slug']}")).json()
     assert body["cover"]["caption"] == ""
     assert body["cover"]["credit"] == "Getty Images"
-    # Deleting the image leaves the article without a cover, not broken.
-    await client.delete(f"/v1/admin/media/{media['id']}", headers=admin.headers)
+    # Deleting the image (forced: an article uses it) leaves the article without a cover.
+    deleted = await client.delete(
+        f"/v1/admin/media/{media['id']}?force=true", headers=admin.headers
+    )
+    assert deleted.status_code == 204, deleted.text
     body = (await client.get(f"/v1/ua/articles/{article['translations']['ua']['slug']}")).json()
     assert body["cover"] is None

@@ -92,14 +92,14 @@ async def test_an_author_with_bylines_cannot_be_deleted(
     ).status_code == 200
 
 
-async def test_deleting_a_tag_removes_it_from_articles(
+async def test_deleting_a_tag_by_force_removes_it_from_articles(
     client: httpx.AsyncClient, admin: Credential
 ) -> None:
     tag = await create_term(client, admin, "tags", ua="НАТО")
     article = await published_article(client, admin, "Стаття", tag_ids=[tag["id"]])
-    assert (
-        await client.delete(f"/v1/admin/tags/{tag['id']}", headers=admin.headers)
-    ).status_code == 204
+    path = f"/v1/admin/tags/{tag['id']}"
+    assert problem(await client.delete(path, headers=admin.headers), 409)["articles"] == 1
+    assert (await client.delete(f"{path}?force=true", headers=admin.headers)).status_code == 204
     body = (await client.get(f"/v1/ua/articles/{article['translations']['ua']['slug']}")).json()
     assert body["tags"] == []
 
