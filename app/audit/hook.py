@@ -143,7 +143,8 @@ def entry(
     parts = template.strip("/").split("/")[2:]
     collections: list[str] = []
     table, object_id = None, None
-    for part, following in zip(parts, [*parts[1:], ""], strict=True):
+    for at, part in enumerate(parts):
+        following = parts[at + 1] if at + 1 < len(parts) else ""
         if part.startswith("{"):
             continue
         collections.append(part.replace("-", "_"))
