@@ -71,7 +71,9 @@ def _collect(session: Session, _context: Any) -> None:
         changes.append(_row(obj, names, inserted=True))
     for obj in session.dirty:
         state = inspect(obj)
-        names = [a.key for a in state.mapper.column_attrs if state.attrs[a.key].history.has_changes()]
+        names = [
+            a.key for a in state.mapper.column_attrs if state.attrs[a.key].history.has_changes()
+        ]
         if names:
             changes.append(_row(obj, names))
     changes.extend(_row(obj, ()) for obj in session.deleted)

@@ -1,6 +1,5 @@
 """The audit log (`/v1/admin/audit`): read-only, for administrators."""
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query

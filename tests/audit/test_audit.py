@@ -1,6 +1,7 @@
 """The audit log: an entry per management write and login attempt, in the write's own
 transaction, append-only, readable by administrators only."""
 
+import asyncio
 import os
 import subprocess
 from datetime import UTC, datetime, timedelta
@@ -40,7 +41,7 @@ async def _key_id(client: httpx.AsyncClient, admin: Credential) -> str:
     """The id of the admin's own key: its entries' actor is `api_key:<id>`."""
     keys = (await client.get("/v1/admin/api-keys", headers=admin.headers)).json()["items"]
     prefix = admin.key[:10]
-    return next(k["id"] for k in keys if k["prefix"] == prefix)
+    return str(next(k["id"] for k in keys if k["prefix"] == prefix))
 
 
 async def test_management_writes_are_recorded_with_actor_object_and_fields(
@@ -104,8 +105,7 @@ async def test_management_writes_are_recorded_with_actor_object_and_fields(
     assert (made["object_type"], made["object_id"]) == ("user", user.json()["id"])
     assert "password_hash" in made["changed_fields"]  # the name only
     assert all(
-        datetime.fromisoformat(e["at"]) > datetime.now(UTC) - timedelta(minutes=5)
-        for e in entries
+        datetime.fromisoformat(e["at"]) > datetime.now(UTC) - timedelta(minutes=5) for e in entries
     )
     assert not any(PASSWORD in row for row in await _raw_rows(app))
 
@@ -124,7 +124,9 @@ async def test_no_secret_is_stored_for_a_new_api_key(
     assert "key_hash" in entry["changed_fields"]
     async with app.state.db.reader() as session:
         key_hash = (
-            await session.execute(text("SELECT key_hash FROM api_keys WHERE name = 'wire-importer'"))
+            await session.execute(
+                text("SELECT key_hash FROM api_keys WHERE name = 'wire-importer'")
+            )
         ).scalar_one()
     rows = await _raw_rows(app)
     assert rows
@@ -339,7 +341,8 @@ async def test_an_article_with_entries_can_still_be_deleted(
 async def test_cli_writes_are_recorded_as_the_command(
     cli_env: dict[str, str], settings: Any
 ) -> None:
-    done = subprocess.run(
+    done = await asyncio.to_thread(
+        subprocess.run,
         [*NEWSDESK, "create-user", "--email", "ops@newsroom.example", "--role", "admin"],
         env={**os.environ, **cli_env}, input=PASSWORD + "\n", capture_output=True, text=True,
         timeout=120, check=False,
