@@ -102,8 +102,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "api-keys", "description": "Manage API keys."},
             {"name": "users", "description": "Manage users and their roles."},
             {"name": "auth", "description": "Log in and out."},
-            {"name": "audit", "description": "Who changed what: the audit log."},
             {"name": "operations", "description": "Health and readiness."},
+            {"name": "audit", "description": "Who changed what: the audit log."},
         ],
     )
     app.state.settings = settings
