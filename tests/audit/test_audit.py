@@ -178,6 +178,12 @@ async def test_logins_are_recorded_success_and_failure_without_the_password(
     )
     [entry] = await _entries(client, admin, object_id=mine["id"])
     assert entry["actor"] == "user:iryna@newsroom.example"
+    out = await client.delete("/v1/auth/token", headers=Credential(token).headers)
+    assert out.status_code == 204
+    [logout] = await _entries(client, admin, action="revokeToken")
+    assert (logout["actor"], logout["changed_fields"]) == (
+        "user:iryna@newsroom.example", ["revoked_at"],
+    )  # fmt: skip
 
 
 async def test_a_write_that_fails_after_a_flush_leaves_no_entry(
