@@ -16,7 +16,13 @@ _PUBLISHED: JsonDict = {
     "object_id": ex.ARTICLE_ID,
     "language": "en",
     "request_id": "9c1e5b7d2f4a4e0b8d6c3a1f5e7b9d20",
-    "changed_fields": ["publish_at", "published_at", "status", "updated_at", "version"],
+    "changed_fields": [
+        "publish_at",
+        "published_at",
+        "status",
+        "updated_at",
+        "articles.last_revision",
+    ],
 }
 _FAILED_LOGIN: JsonDict = {
     "id": "5d2a8c41-7e36-4f0b-b9d1-2c6e4a8f1b37",
@@ -62,14 +68,18 @@ class AuditEntryRead(ReadSchema):
     )
     changed_fields: list[str] = Field(
         description="Names of the fields the write set or changed (never their values).",
-        examples=[["status", "publish_at"]],
+        examples=[["publish_at", "published_at", "status", "updated_at"]],
     )
 
 
 class AuditList(ReadSchema):
     model_config = ConfigDict(
         json_schema_extra=ex.examples(
-            {"items": [_PUBLISHED, _FAILED_LOGIN], "next_cursor": "WyIyMDI2LTExLTI1VDE2OjQxOjU4"}
+            {
+                "items": [_PUBLISHED, _FAILED_LOGIN],
+                "next_cursor": "WyIyMDI2LTExLTI1VDE2OjQxOjU4LjkwMjIxNyswMDowMCIsIjVkMmE4YzQxN2Uz"
+                "NjRmMGJiOWQxMmM2ZTRhOGYxYjM3Il0",
+            }
         )
     )
 
