@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from app.apikeys.router import router as api_keys_router
 from app.articles.router import router as articles_router
+from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.authors.router import router as authors_router
 from app.feeds.router import router as feeds_router
@@ -30,6 +31,7 @@ for domain in (
     media_router,
     api_keys_router,
     users_router,
+    audit_router,
     auth_router,
     taxonomy_router,
     authors_router,

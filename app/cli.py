@@ -9,6 +9,7 @@ import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import migrate as migrations
+from app.audit import hook as audit
 from app.auth import service as auth
 from app.auth.service import Role
 from app.config import SettingsError, get_settings
@@ -22,12 +23,21 @@ cli = typer.Typer(
 T = TypeVar("T")
 
 
-def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+def _in_transaction(
+    work: Callable[[AsyncSession], Awaitable[T]], *, audit_as: tuple[str, str] | None = None
+) -> T:
+    """Run `work` in one transaction; with `audit_as` (command, action), its writes get an
+    audit entry by `cli:<command>` in that transaction."""
+
     async def run() -> T:
         db = Database(get_settings().database_url, pool_size=1)
         try:
             async with db.writer() as session, session.begin():
-                return await work(session)
+                done = await work(session)
+                if audit_as is not None:
+                    command, action = audit_as
+                    await audit.record(session, actor=f"cli:{command}", action=action)
+                return done
         finally:
             await db.dispose()
 
@@ -111,7 +121,7 @@ def create_api_key(
         _, secret = await auth.create_api_key(session, name=name, role=role)
         return secret
 
-    typer.echo(_in_transaction(work))
+    typer.echo(_in_transaction(work, audit_as=("create-api-key", "createApiKey")))
 
 
 @cli.command("create-user")
@@ -142,7 +152,7 @@ def create_user(
         )  # fmt: skip
         return str(user.id)
 
-    typer.echo(_in_transaction(work))
+    typer.echo(_in_transaction(work, audit_as=("create-user", "createUser")))
 
 
 @cli.command("demo-data")
@@ -153,7 +163,7 @@ def demo_data() -> None:
     async def work(session: AsyncSession) -> int:
         return await load(session, now=utcnow())
 
-    count = _in_transaction(work)
+    count = _in_transaction(work, audit_as=("demo-data", "loadDemoData"))
     typer.echo(
         f"loaded {count} demo articles" if count else "articles exist: demo skipped", err=True
     )

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from app.audit import hook as audit
 from app.cache import keys as cache_keys
 from app.search import index as search_index
 
@@ -62,9 +63,11 @@ class Database:
 
     def __init__(self, url: str, *, pool_size: int = 20) -> None:
         # The global Session hooks, installed here rather than by importing their modules:
-        # what each write purges from the response cache, and the search index kept in step.
+        # what each write purges from the response cache, the search index kept in step,
+        # and the rows each write changed, for its audit entry.
         cache_keys.install()
         search_index.install()
+        audit.install()
         self.url = url
         self.engine = create_engine(url, pool_size=pool_size)
         self.reader = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
@@ -82,8 +85,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's session; a write's cache purges ride on its commit, and the write
-    answers once every worker dropped what they name (`app.cache.bus`)."""
+    """The request's session; a write's cache purges and its audit entry (`app.audit`)
+    ride on its commit, and the write answers once every worker dropped what they name
+    (`app.cache.bus`)."""
     db: Database = request.app.state.db
     cache: ResponseCache | None = getattr(request.app.state, "response_cache", None)
     factory = db.reader if request.method in SAFE_METHODS else db.writer
@@ -92,12 +96,14 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         try:
             yield session
             await session.flush()
+            await audit.record_request(session, request)
             purged = cache_keys.take(session.sync_session)
             if purged and cache is not None:
                 purge = await cache.bus.stage(session, purged)
             await session.commit()
         except BaseException:
             await session.rollback()
+            await audit.write_failures(db.writer, session)
             raise
     if purge is not None and cache is not None:
         cache.purge(purge.keys)

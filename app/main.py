@@ -103,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "users", "description": "Manage users and their roles."},
             {"name": "auth", "description": "Log in and out."},
             {"name": "operations", "description": "Health and readiness."},
+            {"name": "audit", "description": "Who changed what: the audit log."},
         ],
     )
     app.state.settings = settings

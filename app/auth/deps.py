@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2PasswordBearer
 
+from app.audit import hook as audit
 from app.auth import service
 from app.auth.service import Principal, Role
 from app.db import SessionDep
@@ -36,6 +37,7 @@ async def get_principal(
             "The credential is unknown, expired or revoked.",
             headers={"WWW-Authenticate": 'Bearer realm="newsdesk", error="invalid_token"'},
         )
+    audit.note_principal(session, principal)  # the actor of the request's audit entry
     return principal
 
 

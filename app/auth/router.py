@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response, status
 
+from app.audit import hook as audit
 from app.auth import service, throttle
 from app.auth.deps import CHALLENGE, PrincipalDep, bearer
 from app.auth.schemas import TokenRead, TokenRequest
@@ -67,10 +68,14 @@ async def create_token(
     issued = await service.login(
         session, email=form.username, password=form.password, ttl=ttl, address=address
     )
+    # Audited as the e-mail tried (never the password): a failure in its own transaction.
+    actor = f"user:{form.username.strip().lower()}"
     if issued is None:
+        audit.note_failure(session, request, actor=actor, action="createTokenFailed")
         # The same answer for an unknown e-mail, a wrong password and a deactivated user.
         raise Unauthorized("The e-mail or the password is wrong.", headers=CHALLENGE)
-    token, _ = issued
+    token, _, user_id = issued
+    audit.note(session, actor=actor, object_type="user", object_id=user_id)
     response.headers.update(NO_STORE)
     return TokenRead(
         access_token=token,

@@ -172,8 +172,9 @@ async def create_user(
 
 async def login(
     session: AsyncSession, *, email: str, password: str, ttl: timedelta, address: str
-) -> tuple[str, datetime] | None:
-    """A new bearer token for a valid, active user; None for any failure (all alike)."""
+) -> tuple[str, datetime, uuid.UUID] | None:
+    """A new bearer token (its expiry, its user's id) for a valid, active user; None for
+    any failure (all alike)."""
     user = await session.scalar(select(User).where(User.email == email.strip().lower()))
     valid = await _verify(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not valid or not user.active:
@@ -200,7 +201,7 @@ async def login(
         )
     )
     await session.flush()
-    return secret, expires_at
+    return secret, expires_at, user.id
 
 
 async def logged_in_from(

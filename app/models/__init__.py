@@ -12,6 +12,7 @@ from app.models.article import (
     Status,
     Translation,
 )
+from app.models.audit import AuditEntry
 from app.models.author import Author, AuthorTranslation
 from app.models.base import Base, utcnow
 from app.models.cache import CacheInvalidation
@@ -32,6 +33,7 @@ __all__ = [
     "ArticleAuthor",
     "ArticleSource",
     "ArticleTag",
+    "AuditEntry",
     "Author",
     "AuthorTranslation",
     "Base",
