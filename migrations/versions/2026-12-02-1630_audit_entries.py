@@ -5,7 +5,7 @@ foreign keys (an entry outlives what it names). Triggers on both databases refus
 UPDATE or DELETE of a row; the downgrade drops them with the table.
 
 Revision ID: 7c4e2a9d1b63
-Revises: e3a9c1f07b52
+Revises: 9c4f2a7d1e83
 Create Date: 2026-12-02 16:30:00.000000
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "7c4e2a9d1b63"
-down_revision: str | None = "e3a9c1f07b52"
+down_revision: str | None = "9c4f2a7d1e83"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
