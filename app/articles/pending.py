@@ -15,9 +15,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.articles import service
 from app.articles.schemas import TranslationIn
+from app.articles.visibility import live_now
 from app.errors import Conflict, NotFound
 from app.kit import html
-from app.articles.visibility import live_now
 from app.models import Article, PendingTranslation, Translation, utcnow
 from app.revisions import service as revisions
 

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "5d2e8b7a4c16"
 down_revision: str | None = "e3a9c1f07b52"
 branch_labels: str | Sequence[str] | None = None
