@@ -204,11 +204,15 @@ async def update(
 async def delete(session: AsyncSession, article: Article, *, now: datetime, actor: str) -> None:
     """Leave a tombstone: every version archived (so the one visibility rule hides it
     everywhere public, and a version readers saw answers 410), the article marked deleted.
-    The rows stay: slugs reserved, revisions readable. Each version records a revision."""
+    The rows stay: slugs reserved, revisions readable. Each version records a revision.
+    Pending copies go: a tombstone is read-only, so nobody could publish them."""
     if article.deleted_at is not None:
         raise Gone(f"Article {article.id} is already deleted.")
     article.deleted_at, article.deleted_by = now, actor
     for translation in article.translations:
+        if translation.pending is not None:
+            await session.delete(translation.pending)
+            set_committed_value(translation, "pending", None)
         before = revisions.translation_snapshot(translation)
         translation.status = Status.archived.value
         await _recorded(session, translation, before, action="delete", actor=actor, now=now)
