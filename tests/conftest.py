@@ -26,6 +26,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import insert, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 import migrations
 from app import migrate
@@ -33,7 +34,7 @@ from app.auth import service as auth
 from app.auth.service import Role
 from app.config import Settings
 from app.main import create_app
-from app.models import Base, Language
+from app.models import AuditEntry, Base, Language
 from tests.live import NEWSDESK, free_port, newsdesk_serve
 
 __all__ = ["NEWSDESK", "free_port"]  # imported from here by many tests
@@ -231,27 +232,39 @@ def seeded_languages(database_url: str) -> list[dict[str, Any]]:
     return asyncio.run(read())
 
 
-async def _reset(app: FastAPI, languages: list[dict[str, Any]]) -> None:
+async def empty_tables(conn: AsyncConnection, *, truncate: bool = True) -> None:
+    """Empty every table: on PostgreSQL by one TRUNCATE, or row by row (`truncate=False`:
+    cheaper for a few rows). The audit log's append-only guards are set aside: PostgreSQL's
+    are row triggers, which TRUNCATE passes; SQLite's refuse every DELETE, so they are
+    dropped while the tables are emptied and made again."""
     tables = list(Base.metadata.sorted_tables)
-    async with app.state.db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
+    if conn.dialect.name == "postgresql":
+        if truncate:
             names = ", ".join(f'"{t.name}"' for t in tables)
             await conn.execute(text(f"TRUNCATE {names} CASCADE"))
-        else:
-            # TRUNCATE passes PostgreSQL's append-only triggers (they are per row); SQLite's
-            # refuse every DELETE, so they are set aside while the tables are emptied.
-            guards = (
-                await conn.execute(
-                    text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                         "AND name LIKE '%append_only%'")
-                )
-            ).all()  # fmt: skip
-            for name, _ in guards:
-                await conn.execute(text(f'DROP TRIGGER "{name}"'))
-            for table in reversed(tables):
+            return
+        for table in reversed(tables):
+            if table.name != AuditEntry.__tablename__:
                 await conn.execute(table.delete())
-            for _, sql in guards:
-                await conn.execute(text(sql))
+        await conn.execute(text(f'TRUNCATE "{AuditEntry.__tablename__}"'))
+        return
+    guards = (
+        await conn.execute(
+            text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                 "AND name LIKE '%append_only%'")
+        )
+    ).all()  # fmt: skip
+    for name, _ in guards:
+        await conn.execute(text(f'DROP TRIGGER "{name}"'))
+    for table in reversed(tables):
+        await conn.execute(table.delete())
+    for _, sql in guards:
+        await conn.execute(text(sql))
+
+
+async def _reset(app: FastAPI, languages: list[dict[str, Any]]) -> None:
+    async with app.state.db.engine.begin() as conn:
+        await empty_tables(conn)
         await conn.execute(insert(Language), languages)
 
 

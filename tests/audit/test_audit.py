@@ -64,7 +64,12 @@ async def test_management_writes_are_recorded_with_actor_object_and_fields(
     )
     assert updated.status_code == 200, updated.text
     await publish(client, admin, article_id, "ua")
-    deleted = await client.delete(f"/v1/admin/tags/{tag['id']}", headers=admin.headers)
+    # A tag in use: refused (409, no entry), then forced (one entry, the article's too).
+    refused = await client.delete(f"/v1/admin/tags/{tag['id']}", headers=admin.headers)
+    assert refused.status_code == 409, refused.text
+    deleted = await client.delete(
+        f"/v1/admin/tags/{tag['id']}", params={"force": "true"}, headers=admin.headers
+    )
     assert deleted.status_code == 204, deleted.text
     user = await client.post(
         "/v1/admin/users",

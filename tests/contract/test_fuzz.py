@@ -40,9 +40,9 @@ from app.config import Settings
 from app.kit.openapi_links import add_links
 from app.kit.pagination import Cursor
 from app.main import create_app
-from app.models import ApiKey, Base, Language
+from app.models import ApiKey, Language
 from tests.builders import create_article, create_media, create_term, publish, text
-from tests.conftest import Credential
+from tests.conftest import Credential, empty_tables
 
 # Cases run, by (database, phase): printed at the end of the session by conftest.py.
 CASES: Counter[tuple[str, str]] = Counter()
@@ -217,8 +217,7 @@ async def _prepare(settings: Settings, languages: list[dict[str, Any]], *, conte
     async with application.router.lifespan_context(application):
         # Row by row, not TRUNCATE: a few rows per table, and each stateful scenario does this.
         async with application.state.db.engine.begin() as conn:
-            for table in reversed(Base.metadata.sorted_tables):
-                await conn.execute(table.delete())
+            await empty_tables(conn, truncate=False)
             await conn.execute(insert(Language), languages)
             await conn.execute(
                 insert(ApiKey),
