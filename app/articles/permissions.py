@@ -5,6 +5,9 @@ they created; never publishes; others' articles do not exist for them (404, in l
 too).  translator: reads articles; writes and submits translations in their languages
 only; never publishes, never changes article metadata.
 
+Correction and update notes speak for the newsroom to readers at once: editors and admins
+only (a translator's or author's note would reach readers unreviewed).
+
 Live content belongs to the roles that may publish: an author or translator cannot change,
 delete or restore a version that is published or scheduled, nor the metadata of an article
 that has one (403) — otherwise their save would reach readers unreviewed.
@@ -82,6 +85,11 @@ def check_live_article(principal: Principal, article: Article) -> None:
             "The article has a published or scheduled version: only editors can change "
             "its metadata."
         )
+
+
+def check_corrections(principal: Principal) -> None:
+    if principal.role not in STAFF:
+        raise Forbidden("Only editors can append correction or update notes.")
 
 
 def check_publishing(principal: Principal) -> None:

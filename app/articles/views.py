@@ -6,13 +6,14 @@ from datetime import datetime
 from app.articles.schemas import (
     ArticleRead,
     ArticleSummary,
+    CorrectionRead,
     Source,
     TranslationRead,
     TranslationSummary,
 )
 from app.articles.visibility import effective_status, public_now
 from app.kit.etags import version_etag
-from app.models import Article, Translation
+from app.models import Article, Correction, CorrectionKind, Translation
 
 
 def article_etag(article: Article) -> str:
@@ -47,7 +48,18 @@ def translation_read(
             "path": public_path(translation),
             "outdated": bool(stale),
             "outdated_fields": stale,
+            "corrections": [correction_read(c) for c in translation.corrections],
         }
+    )
+
+
+def correction_read(correction: Correction) -> CorrectionRead:
+    return CorrectionRead(
+        id=correction.id,
+        kind=CorrectionKind(correction.kind),
+        text=correction.text,
+        at=correction.created_at,
+        by=correction.created_by,
     )
 
 
@@ -60,6 +72,7 @@ def article_read(article: Article, now: datetime, staleness: Staleness) -> Artic
         tag_ids=[t.tag_id for t in article.tags],
         cover_media_id=article.cover_media_id,
         sources=[Source(name=s.name, url=s.url) for s in article.sources],
+        related_ids=[r.related_id for r in article.related],
         created_at=article.created_at,
         updated_at=article.updated_at,
         version=article.version,

@@ -35,6 +35,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.datastructures import URL
 
+from app.articles.corrections import public_updated_sql
 from app.articles.visibility import public_sql
 from app.cache import keys
 from app.kit.pagination import Cursor
@@ -69,28 +70,28 @@ _CARD_PARTS = """
             SELECT au.author_id, au.name, au.slug
             FROM article_authors aa
             JOIN author_translations au
-              ON au.author_id = aa.author_id AND au.language = t.language
-            WHERE aa.article_id = t.article_id
+              ON au.author_id = aa.author_id AND au.language = {t}.language
+            WHERE aa.article_id = {t}.article_id
             ORDER BY aa.position) x) AS authors,
        (SELECT coalesce({list}(<tag>), {empty}) FROM (
             SELECT tt.tag_id, tt.name, tt.slug
             FROM article_tags ag
-            JOIN tag_translations tt ON tt.tag_id = ag.tag_id AND tt.language = t.language
-            WHERE ag.article_id = t.article_id
+            JOIN tag_translations tt ON tt.tag_id = ag.tag_id AND tt.language = {t}.language
+            WHERE ag.article_id = {t}.article_id
             ORDER BY ag.position) x) AS tags,
        (SELECT <category>
             FROM category_translations ct
-            WHERE ct.category_id = a.category_id AND ct.language = t.language) AS category,
+            WHERE ct.category_id = {a}.category_id AND ct.language = {t}.language) AS category,
        (SELECT <cover>
             FROM media m
             LEFT JOIN media_translations mt
-              ON mt.media_id = m.id AND mt.language = t.language
-            WHERE m.id = a.cover_media_id) AS cover"""
+              ON mt.media_id = m.id AND mt.language = {t}.language
+            WHERE m.id = {a}.cover_media_id) AS cover"""
 
 _ARTICLE = """
-SELECT t.article_id, t.language, t.slug, t.title, t.lead, t.published_at, t.updated_at,
-       t.reading_time_minutes, a.original_language, t.body_html, t.seo_title,
-       t.seo_description, t.word_count, l.bcp47, {card},
+SELECT t.article_id, t.language, t.slug, t.title, t.lead, t.published_at,
+       {updated_t} AS updated_at, t.reading_time_minutes, a.original_language, t.body_html,
+       t.seo_title, t.seo_description, t.word_count, l.bcp47, {card},
        (SELECT coalesce({list}(<source>), {empty}) FROM (
             SELECT s.name, s.url FROM article_sources s
             WHERE s.article_id = t.article_id
@@ -100,7 +101,22 @@ SELECT t.article_id, t.language, t.slug, t.title, t.lead, t.published_at, t.upda
             FROM translations o JOIN languages ol ON ol.code = o.language
             WHERE o.article_id = t.article_id AND o.language <> t.language
               AND {public_o}
-            ORDER BY ol.position, ol.code) x) AS alternates
+            ORDER BY ol.position, ol.code) x) AS alternates,
+       (SELECT coalesce({list}(<correction>), {empty}) FROM (
+            SELECT c.kind, c.text, c.created_at FROM corrections c
+            WHERE c.article_id = t.article_id AND c.language = t.language
+            ORDER BY c.number) x) AS corrections,
+       (SELECT coalesce({list}(<card>), {empty}) FROM (
+            SELECT rt.article_id, rt.slug, rt.title, rt.lead, rt.published_at,
+                   {updated_rt} AS updated_at, rt.reading_time_minutes, rt.id,
+                   ra.original_language, {related_card}
+            FROM article_related r
+            JOIN translations rt ON rt.article_id = r.related_id AND rt.language = t.language
+            JOIN articles ra ON ra.id = rt.article_id
+            WHERE r.article_id = t.article_id AND {public_rt}
+            ORDER BY r.position) x) AS related,
+       (SELECT count(*) FROM article_related r WHERE r.article_id = t.article_id)
+            AS related_count
 FROM translations t
 JOIN articles a ON a.id = t.article_id
 JOIN languages l ON l.code = t.language
@@ -115,8 +131,9 @@ _PAGE = """
 SELECT l.bcp47, (
     SELECT coalesce({list}(<card>), {empty})
     FROM (
-        SELECT t.article_id, t.slug, t.title, t.lead, t.published_at, t.updated_at,
-               t.reading_time_minutes, t.id, a.original_language, {card}
+        SELECT t.article_id, t.slug, t.title, t.lead, t.published_at,
+               {updated_t} AS updated_at, t.reading_time_minutes, t.id, a.original_language,
+               {card}
         FROM translations t JOIN articles a ON a.id = t.article_id
         WHERE t.language = :lang AND {public_t}
           {after}
@@ -168,6 +185,7 @@ _COVER = _Shape(
 )
 _SOURCE = _Shape((("name", "x.name"), ("url", "x.url")))
 _ALTERNATE = _Shape((("language", "x.language"), ("slug", "x.slug"), ("bcp47", "x.bcp47")))
+_CORRECTION = _Shape((("kind", "x.kind"), ("text", "x.text"), ("at", "{ts_correction}")))
 # A list card; `version_id`: the version's id, for the cursor.
 _CARD = _Shape(
     (
@@ -193,6 +211,7 @@ _SHAPES = {
     "<cover>": _COVER,
     "<source>": _SOURCE,
     "<alternate>": _ALTERNATE,
+    "<correction>": _CORRECTION,
     "<card>": _CARD,
 }
 
@@ -206,6 +225,15 @@ def _terms(card: dict[str, Any], category: Any, cover: Any) -> None:
     card["cover"] = None if cover is None else _COVER.read(cover)
 
 
+def _card_fields(cards: list[dict[str, Any]], language: str) -> None:
+    """`_CARD`s read from the database, as the fields of `ArticleCard`s in `language`."""
+    for card in cards:
+        del card["version_id"]
+        _terms(card, card["category"], card["cover"])
+        card["language"] = language
+        card["path"] = article_path(language, card["slug"])
+
+
 Statement = tuple[str, list[str]]
 
 
@@ -217,12 +245,17 @@ def _for(dialect: str, sql: str, after: str = "") -> Statement:
         sql = sql.replace(marker, shape.sql())
         card = card.replace(marker, shape.sql())
     sql = sql.format(
-        card=card.format(**words),
+        card=card.format(**words, t="t", a="a"),
+        related_card=card.format(**words, t="rt", a="ra"),
         public_t=public_sql("t"),
         public_o=public_sql("o"),
+        public_rt=public_sql("rt"),
+        updated_t=public_updated_sql("t"),
+        updated_rt=public_updated_sql("rt"),
         after=after,
         ts_published=words["ts"].format("x.published_at"),
         ts_updated=words["ts"].format("x.updated_at"),
+        ts_correction=words["ts"].format("x.created_at"),
         **words,
     )
     names: list[str] = []
@@ -348,8 +381,19 @@ class HotReads:
     ) -> tuple[PublicArticle, str] | None:
         """The public article and its language's BCP 47 tag; None when the statement finds
         no public version by this language and slug."""
+        found = await self.article_page(language=language, slug=slug, now=now)
+        return None if found is None else found[:2]
+
+    async def article_page(
+        self, *, language: str, slug: str, now: datetime
+    ) -> tuple[PublicArticle, str, bool] | None:
+        """`article`, and whether related articles are left out (not public in this
+        language now: the page changes when one is published)."""
         row = await self._one(self._article, lang=language, slug=slug, now=now)
-        return None if row is None else (_article(row, now=now), row["bcp47"])
+        if row is None:
+            return None
+        article = _article(row, now=now)
+        return article, row["bcp47"], row["related_count"] > len(article.related)
 
     async def page(
         self, *, language: str, now: datetime, limit: int, after: Cursor | None
@@ -376,11 +420,7 @@ class HotReads:
             last = cards[-1]
             at = datetime.fromisoformat(last["published_at"])
             next_cursor = Cursor(at=at, id=uuid.UUID(last["version_id"])).encode()
-        for card in cards:
-            del card["version_id"]
-            _terms(card, card["category"], card["cover"])
-            card["language"] = language
-            card["path"] = article_path(language, card["slug"])
+        _card_fields(cards, language)
         page = ArticlePage.model_validate({"items": cards, "next_cursor": next_cursor})
         return page, row["bcp47"]
 
@@ -391,6 +431,8 @@ def _article(row: Row, *, now: datetime) -> PublicArticle:
         alternate["path"] = article_path(alternate["language"], alternate["slug"])
     fields = {"authors": _json(row["authors"]), "tags": _json(row["tags"])}
     _terms(fields, _json(row["category"]), _json(row["cover"]))
+    related = [_CARD.read(card) for card in _json(row["related"])]
+    _card_fields(related, row["language"])
     return PublicArticle.model_validate(
         {
             **fields,
@@ -410,6 +452,8 @@ def _article(row: Row, *, now: datetime) -> PublicArticle:
             "word_count": row["word_count"],
             "sources": [_SOURCE.read(source) for source in _json(row["sources"])],
             "alternates": alternates,
+            "corrections": [_CORRECTION.read(note) for note in _json(row["corrections"])],
+            "related": related,
         }
     )
 
@@ -445,9 +489,21 @@ def response_headers(
     return headers
 
 
-def article_headers(article: PublicArticle, *, bcp47: str, cache_control: str) -> dict[str, str]:
-    """Surrogate-Key: the article, this version and its terms; Link: each alternate."""
-    surrogate = keys.header({*keys.of_article(article), keys.article(article.id, article.language)})
+def article_headers(
+    article: PublicArticle, *, bcp47: str, cache_control: str, related_left_out: bool = False
+) -> dict[str, str]:
+    """Surrogate-Key: the article, this version and its terms, and each related card's
+    (their changes change the page); the language's lists too while a related article is
+    left out, as its publication in this language purges them. Link: each alternate."""
+    related = (keys.of_article(card) for card in article.related)
+    surrogate = keys.header(
+        {
+            *keys.of_article(article),
+            keys.article(article.id, article.language),
+            *(key for card_keys in related for key in card_keys),
+            *([keys.listing(article.language)] if related_left_out else []),
+        }
+    )
     link = ", ".join(
         f'<{a.path}>; rel="alternate"; hreflang="{a.bcp47}"' for a in article.alternates
     )
@@ -484,11 +540,13 @@ async def read_article(
 ) -> Found[PublicArticle] | None:
     """The public article page; None when no public version has this slug (the route
     then explains why: 301, 404 or 410)."""
-    found = await reader.article(language=language, slug=slug, now=now)
+    found = await reader.article_page(language=language, slug=slug, now=now)
     if found is None:
         return None
-    article, bcp47 = found
-    headers = article_headers(article, bcp47=bcp47, cache_control=cache_control)
+    article, bcp47, left_out = found
+    headers = article_headers(
+        article, bcp47=bcp47, cache_control=cache_control, related_left_out=left_out
+    )
     return Found(article, bcp47, headers)
 
 

@@ -22,8 +22,13 @@ TRANSLATION_FIELDS = (
 
 
 def translation_snapshot(translation: Translation) -> dict[str, Any]:
+    """The version's fields and its correction notes (which no restore takes back)."""
     values = {field: getattr(translation, field) for field in TRANSLATION_FIELDS}
     values["publish_at"] = values["publish_at"].isoformat() if values["publish_at"] else None
+    values["corrections"] = [
+        {"kind": c.kind, "text": c.text, "at": c.created_at.isoformat(), "by": c.created_by}
+        for c in translation.corrections
+    ]
     return values
 
 
@@ -35,6 +40,7 @@ def article_snapshot(article: Article) -> dict[str, Any]:
         "tag_ids": [str(t.tag_id) for t in article.tags],
         "cover_media_id": str(article.cover_media_id) if article.cover_media_id else None,
         "sources": [{"name": s.name, "url": s.url} for s in article.sources],
+        "related_ids": [str(r.related_id) for r in article.related],
     }
 
 
