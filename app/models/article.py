@@ -177,9 +177,12 @@ class Translation(IdMixin, Base):
     revised_at: Mapped[datetime | None]
 
     article: Mapped[Article] = relationship(lazy="raise", back_populates="translations")
-    # Deleted with the translation by the database (ON DELETE CASCADE), not loaded for it.
+    # Deleted with the translation (by the database when not loaded: ON DELETE CASCADE).
     corrections: Mapped[list["Correction"]] = relationship(
-        lazy="raise", order_by="Correction.number", passive_deletes=True
+        lazy="raise",
+        order_by="Correction.number",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
     )
 
     __mapper_args__ = {"version_id_col": version}
