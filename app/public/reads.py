@@ -111,7 +111,8 @@ SELECT t.article_id, t.language, t.slug, t.title, t.lead, t.published_at,
                    {updated_rt} AS updated_at, rt.reading_time_minutes, rt.id,
                    ra.original_language, {related_card}
             FROM article_related r
-            JOIN translations rt ON rt.article_id = r.related_id AND rt.language = t.language
+            JOIN translations rt
+              ON rt.article_id = r.related_id AND rt.language || '' = t.language
             JOIN articles ra ON ra.id = rt.article_id
             WHERE r.article_id = t.article_id AND {public_rt}
             ORDER BY r.position) x) AS related,
@@ -122,6 +123,10 @@ JOIN articles a ON a.id = t.article_id
 JOIN languages l ON l.code = t.language
 WHERE t.language = :lang AND t.slug = :slug AND {public_t}
 """
+
+# `rt.language || ''`: no column to SQLite's planner, which would otherwise read every
+# version in the language (ix_translations_public_list) instead of starting from the
+# handful of related rows; rt is then found by (article_id, language).
 
 # A list page: the language's tag and its newest public versions after the cursor (one
 # more than the page, to know whether there is a next one) as one JSON array of cards

@@ -359,7 +359,8 @@ async def _related_cards(
             .join(
                 Translation,
                 (Translation.article_id == ArticleRelated.related_id)
-                & (Translation.language == language),
+                # Start from the related rows, not the language's index (as `reads`).
+                & (Translation.language.concat("") == language),
             )
             .join(Article, Article.id == Translation.article_id)
             .where(ArticleRelated.article_id == article_id, is_public(now))
