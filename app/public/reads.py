@@ -70,23 +70,23 @@ _CARD_PARTS = """
             SELECT au.author_id, au.name, au.slug
             FROM article_authors aa
             JOIN author_translations au
-              ON au.author_id = aa.author_id AND au.language = {t}.language
-            WHERE aa.article_id = {t}.article_id
+              ON au.author_id = aa.author_id AND au.language = t.language
+            WHERE aa.article_id = t.article_id
             ORDER BY aa.position) x) AS authors,
        (SELECT coalesce({list}(<tag>), {empty}) FROM (
             SELECT tt.tag_id, tt.name, tt.slug
             FROM article_tags ag
-            JOIN tag_translations tt ON tt.tag_id = ag.tag_id AND tt.language = {t}.language
-            WHERE ag.article_id = {t}.article_id
+            JOIN tag_translations tt ON tt.tag_id = ag.tag_id AND tt.language = t.language
+            WHERE ag.article_id = t.article_id
             ORDER BY ag.position) x) AS tags,
        (SELECT <category>
             FROM category_translations ct
-            WHERE ct.category_id = {a}.category_id AND ct.language = {t}.language) AS category,
+            WHERE ct.category_id = a.category_id AND ct.language = t.language) AS category,
        (SELECT <cover>
             FROM media m
             LEFT JOIN media_translations mt
-              ON mt.media_id = m.id AND mt.language = {t}.language
-            WHERE m.id = {a}.cover_media_id) AS cover"""
+              ON mt.media_id = m.id AND mt.language = t.language
+            WHERE m.id = a.cover_media_id) AS cover"""
 
 _ARTICLE = """
 SELECT t.article_id, t.language, t.slug, t.title, t.lead, t.published_at,
@@ -106,16 +106,6 @@ SELECT t.article_id, t.language, t.slug, t.title, t.lead, t.published_at,
             SELECT c.kind, c.text, c.created_at FROM corrections c
             WHERE c.article_id = t.article_id AND c.language = t.language
             ORDER BY c.number) x) AS corrections,
-       (SELECT coalesce({list}(<card>), {empty}) FROM (
-            SELECT rt.article_id, rt.slug, rt.title, rt.lead, rt.published_at,
-                   {updated_rt} AS updated_at, rt.reading_time_minutes, rt.id,
-                   ra.original_language, {related_card}
-            FROM article_related r
-            JOIN translations rt
-              ON rt.article_id = r.related_id AND rt.language || '' = t.language
-            JOIN articles ra ON ra.id = rt.article_id
-            WHERE r.article_id = t.article_id AND {public_rt}
-            ORDER BY r.position) x) AS related,
        (SELECT count(*) FROM article_related r WHERE r.article_id = t.article_id)
             AS related_count
 FROM translations t
@@ -124,9 +114,24 @@ JOIN languages l ON l.code = t.language
 WHERE t.language = :lang AND t.slug = :slug AND {public_t}
 """
 
-# `rt.language || ''`: no column to SQLite's planner, which would otherwise read every
-# version in the language (ix_translations_public_list) instead of starting from the
-# handful of related rows; rt is then found by (article_id, language).
+# An article's related articles public in its language, in order, as `_CARD`s: a second
+# statement, run only for an article that has related articles (`related_count`). Inside
+# `_ARTICLE` it cost every article page a third more on PostgreSQL (planning the cards'
+# subqueries), related articles or not. `t.language || ''`: no column to SQLite's
+# planner, which would otherwise read every version in the language
+# (ix_translations_public_list) instead of starting from the few related rows.
+_RELATED = """
+SELECT coalesce({list}(<card>), {empty}) AS related
+FROM (
+    SELECT t.article_id, t.slug, t.title, t.lead, t.published_at,
+           {updated_t} AS updated_at, t.reading_time_minutes, t.id, a.original_language,
+           {card}
+    FROM article_related r
+    JOIN translations t ON t.article_id = r.related_id AND t.language || '' = :lang
+    JOIN articles a ON a.id = t.article_id
+    WHERE r.article_id = :article AND {public_t}
+    ORDER BY r.position) x
+"""
 
 # A list page: the language's tag and its newest public versions after the cursor (one
 # more than the page, to know whether there is a next one) as one JSON array of cards
@@ -250,13 +255,10 @@ def _for(dialect: str, sql: str, after: str = "") -> Statement:
         sql = sql.replace(marker, shape.sql())
         card = card.replace(marker, shape.sql())
     sql = sql.format(
-        card=card.format(**words, t="t", a="a"),
-        related_card=card.format(**words, t="rt", a="ra"),
+        card=card.format(**words),
         public_t=public_sql("t"),
         public_o=public_sql("o"),
-        public_rt=public_sql("rt"),
         updated_t=public_updated_sql("t"),
-        updated_rt=public_updated_sql("rt"),
         after=after,
         ts_published=words["ts"].format("x.published_at"),
         ts_updated=words["ts"].format("x.updated_at"),
@@ -300,6 +302,7 @@ class HotReads:
         self.engine = engine
         self.dialect = engine.dialect.name
         self._article = _for(self.dialect, _ARTICLE)
+        self._related = _for(self.dialect, _RELATED)
         self._first_page = _for(self.dialect, _PAGE)
         self._next_page = _for(self.dialect, _PAGE, _AFTER)
         database = engine.url.database if self.dialect == "sqlite" else None
@@ -397,8 +400,14 @@ class HotReads:
         row = await self._one(self._article, lang=language, slug=slug, now=now)
         if row is None:
             return None
-        article = _article(row, now=now)
-        return article, row["bcp47"], row["related_count"] > len(article.related)
+        related: list[dict[str, Any]] = []
+        if row["related_count"]:
+            article_id = uuid.UUID(str(row["article_id"]))
+            found = await self._one(self._related, article=article_id, lang=language, now=now)
+            related = [_CARD.read(card) for card in _json(found["related"])] if found else []
+            _card_fields(related, language)
+        article = _article(row, related, now=now)
+        return article, row["bcp47"], row["related_count"] > len(related)
 
     async def page(
         self, *, language: str, now: datetime, limit: int, after: Cursor | None
@@ -430,14 +439,12 @@ class HotReads:
         return page, row["bcp47"]
 
 
-def _article(row: Row, *, now: datetime) -> PublicArticle:
+def _article(row: Row, related: list[dict[str, Any]], *, now: datetime) -> PublicArticle:
     alternates = [_ALTERNATE.read(alternate) for alternate in _json(row["alternates"])]
     for alternate in alternates:
         alternate["path"] = article_path(alternate["language"], alternate["slug"])
     fields = {"authors": _json(row["authors"]), "tags": _json(row["tags"])}
     _terms(fields, _json(row["category"]), _json(row["cover"]))
-    related = [_CARD.read(card) for card in _json(row["related"])]
-    _card_fields(related, row["language"])
     return PublicArticle.model_validate(
         {
             **fields,
