@@ -12,10 +12,11 @@ A public article is read thousands of times for every write, and most of its cos
 this stack is not the database but what surrounds each query (building and compiling the
 statement, the ORM, and on SQLite a hop to aiosqlite's thread per call). So each read is
 one hand-written statement: the version, its article and language, and its authors, tags,
-category, cover, sources and public alternates as JSON arrays aggregated by the
-database. It runs on the driver's own connection (one round trip; one thread hop on
-SQLite, outside a transaction: a single statement reads one consistent snapshot), and
-Pydantic's Rust serializer writes the response once. Columns are read by name, and each
+category, cover, sources, public alternates and correction notes as JSON arrays aggregated
+by the database (an article with related articles takes a second one for their cards).
+It runs on the driver's own connection (one round trip; one thread hop on SQLite, outside
+a transaction: a single statement reads one consistent snapshot), and Pydantic's Rust
+serializer writes the response once. Columns are read by name, and each
 JSON array's positions are named in one place (`_Shape`). The visibility rule is
 `app.articles.visibility.public_sql`, the SQL spelling of `is_public`.
 """
