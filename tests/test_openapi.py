@@ -60,8 +60,9 @@ async def test_every_operation_is_described(client: httpx.AsyncClient) -> None:
 
 
 # Creates whose resource has no URL of its own: a language is read in the list of
-# languages; an API key is never shown again (only listed, without the key).
-NO_LOCATION = {"createLanguage", "createApiKey"}
+# languages; an API key is never shown again (only listed, without the key); a correction
+# note is read in its translation's `corrections`.
+NO_LOCATION = {"createLanguage", "createApiKey", "addCorrection"}
 
 
 async def test_every_create_says_where_the_new_resource_is(client: httpx.AsyncClient) -> None:

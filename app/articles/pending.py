@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.articles import service
+from app.articles import corrections, service
 from app.articles.schemas import TranslationIn
 from app.articles.visibility import live_now
 from app.errors import Conflict, NotFound
@@ -135,6 +135,7 @@ async def publish(
     data = content(pending)
     await session.delete(pending)
     set_committed_value(translation, "pending", None)
+    corrections.mark_revised(translation, at=utcnow())
     await session.flush()
     published, _ = await service.put_translation(
         session, article, translation.language, data, actor=actor, action="publish_pending"

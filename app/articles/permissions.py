@@ -12,6 +12,9 @@ PATCH of a version that is published or scheduled is kept as its pending copy (2
 version, nor change the metadata of an article that has one (403) — otherwise their change
 would reach readers unreviewed. Editors and admins change a live version at once. A version
 whose scheduled takedown has passed is no longer live.
+
+Correction and update notes speak for the newsroom to readers at once: editors and admins
+only (a translator's or author's note would reach readers unreviewed).
 """
 
 from sqlalchemy import ColumnElement, true
@@ -99,6 +102,11 @@ def check_live_article(principal: Principal, article: Article) -> None:
             "The article has a published or scheduled version: only editors can change "
             "its metadata."
         )
+
+
+def check_corrections(principal: Principal) -> None:
+    if principal.role not in STAFF:
+        raise Forbidden("Only editors can append correction or update notes.")
 
 
 def check_publishing(principal: Principal) -> None:

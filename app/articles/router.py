@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 from fastapi.responses import JSONResponse
 
-from app.articles import merge_patch, pending, permissions, service
+from app.articles import corrections, merge_patch, pending, permissions, service
 from app.articles.deps import (
     AnyArticleDep,
     ArticleDep,
@@ -22,6 +22,8 @@ from app.articles.schemas import (
     ArticleList,
     ArticleRead,
     ArticleUpdate,
+    CorrectionIn,
+    CorrectionRead,
     PendingRead,
     PublishIn,
     PublishManyIn,
@@ -36,6 +38,7 @@ from app.articles.versions import (
     staged_answer,
     translation_answer,
 )
+from app.articles.views import correction_read
 from app.auth.deps import PrincipalDep
 from app.db import SessionDep
 from app.errors import Gone, problem_responses
@@ -348,6 +351,33 @@ async def delete_translation(
     check_version(if_match, translation, required=True)
     await service.delete_translation(session, article, translation, actor=who.actor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{article_id}/translations/{lang}/corrections",
+    operation_id="addCorrection",
+    summary="Append a correction or update note",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CorrectionRead,
+    responses=problem_responses(404, 409, 412, 422),
+)
+async def add_correction(
+    article: ArticleDep,
+    translation: TranslationDep,
+    body: CorrectionIn,
+    if_match: IfMatch,
+    session: SessionDep,
+    now: NowDep,
+    who: PrincipalDep,
+) -> CorrectionRead:
+    """Editors: add a note to a version readers have seen; it shows on the public article at
+    once, after the others, and moves its public `updated_at` (If-Match accepted)."""
+    permissions.check_corrections(who)
+    check_version(if_match, translation, required=False)
+    correction = await corrections.append(
+        session, article, translation, body, actor=who.actor, now=now
+    )
+    return correction_read(correction)
 
 
 # Publication state: If-Match is accepted, not required ----------------------------------

@@ -17,6 +17,7 @@ from app.kit.schema import (
     LanguageMap,
     LongLine,
     Name,
+    Note,
     Paragraph,
     ReadSchema,
     Schema,
@@ -24,7 +25,7 @@ from app.kit.schema import (
     Timestamp,
     Title,
 )
-from app.models import Status
+from app.models import CorrectionKind, Status
 
 
 def _translation_read(
@@ -38,8 +39,10 @@ def _translation_read(
     source_revision: int | None = None,
     outdated_fields: list[str] | None = None,
     seo: tuple[str | None, str | None] = (None, None),
+    corrections: list[JsonDict] | None = None,
 ) -> JsonDict:
     stale: list[str] = outdated_fields or []
+    notes: list[JsonDict] = corrections or []
     return {
         "language": language,
         "slug": ex.SLUG[language],
@@ -64,6 +67,8 @@ def _translation_read(
         "outdated": bool(stale),
         "outdated_fields": [*stale],
         "has_pending_changes": False,
+        "revised_at": notes[-1]["at"] if notes else None,
+        "corrections": [*notes],
     }
 
 
@@ -71,10 +76,17 @@ _SEO_EN = (
     "Kyiv metro reopens after overnight power cut",
     "All three metro lines are running again; at peak hours trains come every four minutes.",
 )
+_CORRECTION: JsonDict = {
+    "id": ex.CORRECTION_ID,
+    "kind": "correction",
+    "text": ex.CORRECTION_TEXT_UA,
+    "at": ex.UA_CORRECTED_AT,
+    "by": f"user:{ex.EDITOR_EMAIL}",
+}
 # Revision 2 made the original; 6 corrected its body: the Russian draft predates that.
 _READ_UA = _translation_read(
     "ua", status="published", publish_at=ex.UA_PUBLISHED_AT, created_at=ex.CREATED_AT,
-    updated_at=ex.UA_CORRECTED_AT, version=4,
+    updated_at=ex.UA_CORRECTED_AT, version=4, corrections=[_CORRECTION],
 )  # fmt: skip
 _READ_EN = _translation_read(
     "en", status="published", publish_at=ex.EN_PUBLISHED_AT, created_at=ex.EN_CREATED_AT,
@@ -97,6 +109,7 @@ _METADATA: JsonDict = {
     "tag_ids": [ex.TAG_TRANSPORT_ID, ex.TAG_KYIV_ID],
     "cover_media_id": ex.MEDIA_ID,
     "sources": [ex.SOURCE],
+    "related_ids": [ex.EARLIER_ARTICLE_ID],
 }
 _ARTICLE: JsonDict = {
     "id": ex.ARTICLE_ID,
@@ -147,6 +160,13 @@ class TranslationIn(Schema):
 # An id named twice is refused (422), and the contract says so.
 _UNIQUE = InContract((("uniqueItems", True),))
 AuthorIds = Annotated[list[uuid.UUID], Field(max_length=20), _UNIQUE]
+MAX_RELATED = 20
+RelatedIds = Annotated[list[uuid.UUID], Field(max_length=MAX_RELATED), _UNIQUE]
+_RELATED_DESCRIPTION = (
+    "Related articles, in the order readers see them (other articles' ids, each once, at "
+    f"most {MAX_RELATED}). The public article shows those public in its language as cards "
+    "(`related`)."
+)
 TagIds = Annotated[list[uuid.UUID], Field(max_length=50), _UNIQUE]
 Sources = Annotated[list[Source], Field(max_length=20)]
 
@@ -173,6 +193,7 @@ class ArticleCreate(Schema):
     tag_ids: TagIds = Field(default_factory=list)
     cover_media_id: uuid.UUID | None = None
     sources: Sources = Field(default_factory=list)
+    related_ids: RelatedIds = Field(default_factory=list, description=_RELATED_DESCRIPTION)
     translations: Annotated[LanguageMap[TranslationIn], Field(min_length=1)] = Field(
         description="The first language versions; the original language's is required. "
         "Every translation starts as a draft."
@@ -190,6 +211,7 @@ class ArticleUpdate(Schema):
     tag_ids: TagIds | None = None
     cover_media_id: uuid.UUID | None = None
     sources: Sources | None = None
+    related_ids: RelatedIds | None = Field(default=None, description=_RELATED_DESCRIPTION)
 
 
 _PUBLISH_AT = (
@@ -276,6 +298,30 @@ class TransitionIn(Schema):
     """The body of a state transition that takes no options (submit)."""
 
     model_config = ConfigDict(json_schema_extra=ex.examples({}))
+
+
+class CorrectionIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra=ex.examples({"kind": "correction", "text": ex.CORRECTION_TEXT_UA})
+    )
+
+    kind: CorrectionKind = Field(
+        description="`correction`: something published was wrong; `update`: the story "
+        "moved on since publication."
+    )
+    text: Note = Field(
+        description="Plain text, one line (no HTML: shown as text), up to 1,000 characters."
+    )
+
+
+class CorrectionRead(ReadSchema):
+    model_config = ConfigDict(json_schema_extra=ex.examples(_CORRECTION))
+
+    id: uuid.UUID
+    kind: CorrectionKind
+    text: str
+    at: datetime = Field(description="When it was appended (the public `updated_at` moved).")
+    by: str = Field(description="Who appended it (`user:<e-mail>` or `api_key:<name>`).")
 
 
 class TranslationRead(ReadSchema):
@@ -391,6 +437,15 @@ class TranslationPatch(Schema):
     )
     seo_title: Annotated[Title, Field(max_length=300)] | None = None
     seo_description: LongLine | None = None
+    revised_at: datetime | None = Field(
+        description="The last substantive change readers were told about (a correction or "
+        "update note, published staged changes): the public `updated_at`, which falls back "
+        "to `published_at`. Quick fixes, metadata and status changes do not move it."
+    )
+    corrections: list[CorrectionRead] = Field(
+        description="Correction and update notes, oldest first; shown on the public article. "
+        "Never changed or removed."
+    )
 
 
 class ArticleRead(ReadSchema):
@@ -405,6 +460,7 @@ class ArticleRead(ReadSchema):
     tag_ids: list[uuid.UUID]
     cover_media_id: uuid.UUID | None
     sources: list[Source]
+    related_ids: list[uuid.UUID] = Field(description="Related articles, in order.")
     created_at: datetime
     updated_at: datetime
     version: int

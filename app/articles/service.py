@@ -20,6 +20,7 @@ from app.languages import service as languages
 from app.models import (
     Article,
     ArticleAuthor,
+    ArticleRelated,
     ArticleSource,
     ArticleTag,
     Author,
@@ -40,7 +41,10 @@ def _with_everything() -> list[object]:
         selectinload(Article.authors),
         selectinload(Article.tags),
         selectinload(Article.sources),
-        selectinload(Article.translations).selectinload(Translation.pending),
+        selectinload(Article.related),
+        selectinload(Article.translations).options(
+            selectinload(Translation.pending), selectinload(Translation.corrections)
+        ),
     ]
 
 
@@ -69,7 +73,7 @@ def require_translation(article: Article, language: str) -> Translation:
 
 async def _check_ids(
     session: AsyncSession,
-    model: type[Author | Tag | Category | Media],
+    model: type[Author | Tag | Category | Media | Article],
     ids: Sequence[uuid.UUID],
     field: str,
 ) -> None:
@@ -121,6 +125,23 @@ async def _set_references(
         article.cover_media_id = data.cover_media_id
     if "sources" in given and data.sources is not None:
         article.sources = [_source(s, i) for i, s in enumerate(data.sources)]
+    if "related_ids" in given and data.related_ids is not None:
+        await _check_related(session, article, data.related_ids)
+        article.related = [
+            ArticleRelated(related_id=ident, position=i) for i, ident in enumerate(data.related_ids)
+        ]
+
+
+async def _check_related(session: AsyncSession, article: Article, ids: Sequence[uuid.UUID]) -> None:
+    """Other existing articles, each once (an article is not related to itself)."""
+    if article.id in ids:
+        raise Unprocessable.at(
+            ["body", "related_ids", list(ids).index(article.id)],
+            "An article cannot be related to itself.",
+            msg="The article itself",
+            type="reference",
+        )
+    await _check_ids(session, Article, ids, "related_ids")
 
 
 def _source(source: Source, position: int) -> ArticleSource:
@@ -152,6 +173,7 @@ async def create(
         authors=[],
         tags=[],
         sources=[],
+        related=[],
         translations=[],
     )
     await _set_references(session, article, data)
@@ -344,6 +366,7 @@ async def put_translation(
             language=language,
             created_at=now,
             status=Status.draft.value,
+            corrections=[],
             **fields,
         )
         set_committed_value(translation, "pending", None)

@@ -7,6 +7,7 @@ from app.articles.pending import changed_fields
 from app.articles.schemas import (
     ArticleRead,
     ArticleSummary,
+    CorrectionRead,
     PendingRead,
     Source,
     TranslationRead,
@@ -14,7 +15,7 @@ from app.articles.schemas import (
 )
 from app.articles.visibility import effective_status, public_now
 from app.kit.etags import version_etag
-from app.models import Article, PendingTranslation, Translation
+from app.models import Article, Correction, CorrectionKind, PendingTranslation, Translation
 
 
 def article_etag(article: Article) -> str:
@@ -54,6 +55,7 @@ def translation_read(
             "outdated": bool(stale),
             "outdated_fields": stale,
             "has_pending_changes": translation.pending is not None,
+            "corrections": [correction_read(c) for c in translation.corrections],
         }
     )
 
@@ -78,6 +80,16 @@ def pending_read(
     )
 
 
+def correction_read(correction: Correction) -> CorrectionRead:
+    return CorrectionRead(
+        id=correction.id,
+        kind=CorrectionKind(correction.kind),
+        text=correction.text,
+        at=correction.created_at,
+        by=correction.created_by,
+    )
+
+
 def article_read(article: Article, now: datetime, staleness: Staleness) -> ArticleRead:
     return ArticleRead(
         id=article.id,
@@ -87,6 +99,7 @@ def article_read(article: Article, now: datetime, staleness: Staleness) -> Artic
         tag_ids=[t.tag_id for t in article.tags],
         cover_media_id=article.cover_media_id,
         sources=[Source(name=s.name, url=s.url) for s in article.sources],
+        related_ids=[r.related_id for r in article.related],
         created_at=article.created_at,
         updated_at=article.updated_at,
         version=article.version,

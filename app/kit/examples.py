@@ -98,6 +98,12 @@ UA_CORRECTED_AT = "2026-11-26T08:05:27.904417Z"
 EN_CREATED_AT = "2026-11-26T08:15:47.120583Z"
 EN_PUBLISHED_AT = "2026-11-26T09:30:02.417736Z"
 TAXONOMY_CREATED_AT = "2026-03-02T08:11:09.250117Z"
+# The note the 10:05 correction of the Ukrainian body added (its public `corrections`).
+CORRECTION_ID = "9e2f4c7a-1b3d-4e5f-8a6b-7c8d9e0f1a2b"
+CORRECTION_TEXT_UA = (
+    "Виправлено: у години пік потяги курсують з інтервалом до чотирьох хвилин, а не до "
+    "п’яти, як ішлося в попередній версії."
+)
 
 AUTHOR_NAME = {"ua": "Олена Коваленко", "en": "Olena Kovalenko", "ru": "Елена Коваленко"}
 AUTHOR_SLUG = {"ua": "olena-kovalenko", "en": "olena-kovalenko", "ru": "elena-kovalenko"}

@@ -106,6 +106,7 @@ QueryText = Annotated[
 Name = Annotated[str, *_bounded_line(200)]
 Title = Annotated[str, *_bounded_line(300)]
 LongLine = Annotated[str, *_bounded_line(500, min_length=0)]
+Note = Annotated[str, *_bounded_line(1000)]  # a short plain-text note shown to readers
 # Running text: NFC, no control characters but line breaks and tabs.
 _TEXT = InContract((("pattern", TEXT_PATTERN),))
 Paragraph = Annotated[str, StringConstraints(max_length=5_000), AfterValidator(_text), _TEXT]

@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -70,6 +71,12 @@ class Article(IdMixin, TimestampMixin, Base):
         back_populates="article",
         order_by="Translation.language",
     )
+    related: Mapped[list["ArticleRelated"]] = relationship(
+        lazy="raise",
+        cascade="all, delete-orphan",
+        order_by="ArticleRelated.position",
+        foreign_keys="ArticleRelated.article_id",
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -95,6 +102,21 @@ class ArticleTag(Base):
     )
     tag_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class ArticleRelated(Base):
+    """One entry of an article's ordered list of related articles."""
+
+    __tablename__ = "article_related"
+
+    article_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    # CASCADE: a deleted article leaves the related lists it was on.
+    related_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     position: Mapped[int] = mapped_column(default=0)
 
@@ -169,13 +191,55 @@ class Translation(IdMixin, Base):
     # For a translation of another language: the article revision of the original's text
     # it was made from. Newer revisions changing the original's text make it outdated.
     source_revision: Mapped[int | None]
+    # The last substantive change readers are told about: a correction or update note
+    # appended, or staged changes published (public `updated_at`; `app.articles.corrections`).
+    revised_at: Mapped[datetime | None]
 
     article: Mapped[Article] = relationship(lazy="raise", back_populates="translations")
     # Read-only here: `app.articles.pending` writes the row itself, so that staging a copy
     # never makes the live row dirty (no version bump, no purge, no re-index).
     pending: Mapped["PendingTranslation | None"] = relationship(lazy="raise", viewonly=True)
+    # Deleted with the translation (by the database when not loaded: ON DELETE CASCADE).
+    corrections: Mapped[list["Correction"]] = relationship(
+        lazy="raise",
+        order_by="Correction.number",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class CorrectionKind(enum.StrEnum):
+    correction = "correction"  # something published was wrong
+    update = "update"  # the story moved on
+
+
+class Correction(IdMixin, Base):
+    """A correction or update note on one language version, shown to readers, in order.
+
+    Append-only: no route changes or removes one (a wrong note is corrected by another).
+    """
+
+    __tablename__ = "corrections"
+    __table_args__ = (
+        UniqueConstraint("article_id", "language", "number"),
+        ForeignKeyConstraint(
+            ["article_id", "language"],
+            ["translations.article_id", "translations.language"],
+            ondelete="CASCADE",
+        ),
+        CheckConstraint("kind IN ('correction', 'update')", name="kind"),
+    )
+
+    article_id: Mapped[uuid.UUID]
+    language: Mapped[str] = mapped_column(String(8))
+    # 1, 2, ... per translation: the order readers see them in.
+    number: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(200))
 
 
 class SlugRedirect(IdMixin, Base):

@@ -12,10 +12,11 @@ A public article is read thousands of times for every write, and most of its cos
 this stack is not the database but what surrounds each query (building and compiling the
 statement, the ORM, and on SQLite a hop to aiosqlite's thread per call). So each read is
 one hand-written statement: the version, its article and language, and its authors, tags,
-category, cover, sources and public alternates as JSON arrays aggregated by the
-database. It runs on the driver's own connection (one round trip; one thread hop on
-SQLite, outside a transaction: a single statement reads one consistent snapshot), and
-Pydantic's Rust serializer writes the response once. Columns are read by name, and each
+category, cover, sources, public alternates and correction notes as JSON arrays aggregated
+by the database (an article with related articles takes a second one for their cards).
+It runs on the driver's own connection (one round trip; one thread hop on SQLite, outside
+a transaction: a single statement reads one consistent snapshot), and Pydantic's Rust
+serializer writes the response once. Columns are read by name, and each
 JSON array's positions are named in one place (`_Shape`). The visibility rule is
 `app.articles.visibility.public_sql`, the SQL spelling of `is_public`.
 """
@@ -35,6 +36,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.datastructures import URL
 
+from app.articles.corrections import public_updated_sql
 from app.articles.visibility import public_sql
 from app.cache import keys
 from app.kit.pagination import Cursor
@@ -88,9 +90,9 @@ _CARD_PARTS = """
             WHERE m.id = a.cover_media_id) AS cover"""
 
 _ARTICLE = """
-SELECT t.article_id, t.language, t.slug, t.title, t.lead, t.published_at, t.updated_at,
-       t.reading_time_minutes, a.original_language, t.body_html, t.seo_title,
-       t.seo_description, t.word_count, l.bcp47, {card},
+SELECT t.article_id, t.language, t.slug, t.title, t.lead, t.published_at,
+       {updated_t} AS updated_at, t.reading_time_minutes, a.original_language, t.body_html,
+       t.seo_title, t.seo_description, t.word_count, l.bcp47, {card},
        (SELECT coalesce({list}(<source>), {empty}) FROM (
             SELECT s.name, s.url FROM article_sources s
             WHERE s.article_id = t.article_id
@@ -100,11 +102,36 @@ SELECT t.article_id, t.language, t.slug, t.title, t.lead, t.published_at, t.upda
             FROM translations o JOIN languages ol ON ol.code = o.language
             WHERE o.article_id = t.article_id AND o.language <> t.language
               AND {public_o}
-            ORDER BY ol.position, ol.code) x) AS alternates
+            ORDER BY ol.position, ol.code) x) AS alternates,
+       (SELECT coalesce({list}(<correction>), {empty}) FROM (
+            SELECT c.kind, c.text, c.created_at FROM corrections c
+            WHERE c.article_id = t.article_id AND c.language = t.language
+            ORDER BY c.number) x) AS corrections,
+       (SELECT count(*) FROM article_related r WHERE r.article_id = t.article_id)
+            AS related_count
 FROM translations t
 JOIN articles a ON a.id = t.article_id
 JOIN languages l ON l.code = t.language
 WHERE t.language = :lang AND t.slug = :slug AND {public_t}
+"""
+
+# An article's related articles public in its language, in order, as `_CARD`s: a second
+# statement, run only for an article that has related articles (`related_count`). Inside
+# `_ARTICLE` it cost every article page a third more on PostgreSQL (planning the cards'
+# subqueries), related articles or not. `t.language || ''`: no column to SQLite's
+# planner, which would otherwise read every version in the language
+# (ix_translations_public_list) instead of starting from the few related rows.
+_RELATED = """
+SELECT coalesce({list}(<card>), {empty}) AS related
+FROM (
+    SELECT t.article_id, t.slug, t.title, t.lead, t.published_at,
+           {updated_t} AS updated_at, t.reading_time_minutes, t.id, a.original_language,
+           {card}
+    FROM article_related r
+    JOIN translations t ON t.article_id = r.related_id AND t.language || '' = :lang
+    JOIN articles a ON a.id = t.article_id
+    WHERE r.article_id = :article AND {public_t}
+    ORDER BY r.position) x
 """
 
 # A list page: the language's tag and its newest public versions after the cursor (one
@@ -115,8 +142,9 @@ _PAGE = """
 SELECT l.bcp47, (
     SELECT coalesce({list}(<card>), {empty})
     FROM (
-        SELECT t.article_id, t.slug, t.title, t.lead, t.published_at, t.updated_at,
-               t.reading_time_minutes, t.id, a.original_language, {card}
+        SELECT t.article_id, t.slug, t.title, t.lead, t.published_at,
+               {updated_t} AS updated_at, t.reading_time_minutes, t.id, a.original_language,
+               {card}
         FROM translations t JOIN articles a ON a.id = t.article_id
         WHERE t.language = :lang AND {public_t}
           {after}
@@ -168,6 +196,7 @@ _COVER = _Shape(
 )
 _SOURCE = _Shape((("name", "x.name"), ("url", "x.url")))
 _ALTERNATE = _Shape((("language", "x.language"), ("slug", "x.slug"), ("bcp47", "x.bcp47")))
+_CORRECTION = _Shape((("kind", "x.kind"), ("text", "x.text"), ("at", "{ts_correction}")))
 # A list card; `version_id`: the version's id, for the cursor.
 _CARD = _Shape(
     (
@@ -193,6 +222,7 @@ _SHAPES = {
     "<cover>": _COVER,
     "<source>": _SOURCE,
     "<alternate>": _ALTERNATE,
+    "<correction>": _CORRECTION,
     "<card>": _CARD,
 }
 
@@ -204,6 +234,15 @@ def _terms(card: dict[str, Any], category: Any, cover: Any) -> None:
     card["tags"] = [ref(tag) for tag in card["tags"]]
     card["category"] = None if category is None else ref(category)
     card["cover"] = None if cover is None else _COVER.read(cover)
+
+
+def _card_fields(cards: list[dict[str, Any]], language: str) -> None:
+    """`_CARD`s read from the database, as the fields of `ArticleCard`s in `language`."""
+    for card in cards:
+        del card["version_id"]
+        _terms(card, card["category"], card["cover"])
+        card["language"] = language
+        card["path"] = article_path(language, card["slug"])
 
 
 Statement = tuple[str, list[str]]
@@ -220,9 +259,11 @@ def _for(dialect: str, sql: str, after: str = "") -> Statement:
         card=card.format(**words),
         public_t=public_sql("t"),
         public_o=public_sql("o"),
+        updated_t=public_updated_sql("t"),
         after=after,
         ts_published=words["ts"].format("x.published_at"),
         ts_updated=words["ts"].format("x.updated_at"),
+        ts_correction=words["ts"].format("x.created_at"),
         **words,
     )
     names: list[str] = []
@@ -262,6 +303,7 @@ class HotReads:
         self.engine = engine
         self.dialect = engine.dialect.name
         self._article = _for(self.dialect, _ARTICLE)
+        self._related = _for(self.dialect, _RELATED)
         self._first_page = _for(self.dialect, _PAGE)
         self._next_page = _for(self.dialect, _PAGE, _AFTER)
         database = engine.url.database if self.dialect == "sqlite" else None
@@ -348,8 +390,25 @@ class HotReads:
     ) -> tuple[PublicArticle, str] | None:
         """The public article and its language's BCP 47 tag; None when the statement finds
         no public version by this language and slug."""
+        found = await self.article_page(language=language, slug=slug, now=now)
+        return None if found is None else found[:2]
+
+    async def article_page(
+        self, *, language: str, slug: str, now: datetime
+    ) -> tuple[PublicArticle, str, bool] | None:
+        """`article`, and whether related articles are left out (not public in this
+        language now: the page changes when one is published)."""
         row = await self._one(self._article, lang=language, slug=slug, now=now)
-        return None if row is None else (_article(row, now=now), row["bcp47"])
+        if row is None:
+            return None
+        related: list[dict[str, Any]] = []
+        if row["related_count"]:
+            article_id = uuid.UUID(str(row["article_id"]))
+            found = await self._one(self._related, article=article_id, lang=language, now=now)
+            related = [_CARD.read(card) for card in _json(found["related"])] if found else []
+            _card_fields(related, language)
+        article = _article(row, related, now=now)
+        return article, row["bcp47"], row["related_count"] > len(related)
 
     async def page(
         self, *, language: str, now: datetime, limit: int, after: Cursor | None
@@ -376,16 +435,12 @@ class HotReads:
             last = cards[-1]
             at = datetime.fromisoformat(last["published_at"])
             next_cursor = Cursor(at=at, id=uuid.UUID(last["version_id"])).encode()
-        for card in cards:
-            del card["version_id"]
-            _terms(card, card["category"], card["cover"])
-            card["language"] = language
-            card["path"] = article_path(language, card["slug"])
+        _card_fields(cards, language)
         page = ArticlePage.model_validate({"items": cards, "next_cursor": next_cursor})
         return page, row["bcp47"]
 
 
-def _article(row: Row, *, now: datetime) -> PublicArticle:
+def _article(row: Row, related: list[dict[str, Any]], *, now: datetime) -> PublicArticle:
     alternates = [_ALTERNATE.read(alternate) for alternate in _json(row["alternates"])]
     for alternate in alternates:
         alternate["path"] = article_path(alternate["language"], alternate["slug"])
@@ -410,6 +465,8 @@ def _article(row: Row, *, now: datetime) -> PublicArticle:
             "word_count": row["word_count"],
             "sources": [_SOURCE.read(source) for source in _json(row["sources"])],
             "alternates": alternates,
+            "corrections": [_CORRECTION.read(note) for note in _json(row["corrections"])],
+            "related": related,
         }
     )
 
@@ -445,9 +502,21 @@ def response_headers(
     return headers
 
 
-def article_headers(article: PublicArticle, *, bcp47: str, cache_control: str) -> dict[str, str]:
-    """Surrogate-Key: the article, this version and its terms; Link: each alternate."""
-    surrogate = keys.header({*keys.of_article(article), keys.article(article.id, article.language)})
+def article_headers(
+    article: PublicArticle, *, bcp47: str, cache_control: str, related_left_out: bool = False
+) -> dict[str, str]:
+    """Surrogate-Key: the article, this version and its terms, and each related card's
+    (their changes change the page); the language's lists too while a related article is
+    left out, as its publication in this language purges them. Link: each alternate."""
+    related = (keys.of_article(card) for card in article.related)
+    surrogate = keys.header(
+        {
+            *keys.of_article(article),
+            keys.article(article.id, article.language),
+            *(key for card_keys in related for key in card_keys),
+            *([keys.listing(article.language)] if related_left_out else []),
+        }
+    )
     link = ", ".join(
         f'<{a.path}>; rel="alternate"; hreflang="{a.bcp47}"' for a in article.alternates
     )
@@ -484,11 +553,13 @@ async def read_article(
 ) -> Found[PublicArticle] | None:
     """The public article page; None when no public version has this slug (the route
     then explains why: 301, 404 or 410)."""
-    found = await reader.article(language=language, slug=slug, now=now)
+    found = await reader.article_page(language=language, slug=slug, now=now)
     if found is None:
         return None
-    article, bcp47 = found
-    headers = article_headers(article, bcp47=bcp47, cache_control=cache_control)
+    article, bcp47, left_out = found
+    headers = article_headers(
+        article, bcp47=bcp47, cache_control=cache_control, related_left_out=left_out
+    )
     return Found(article, bcp47, headers)
 
 

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from app.kit import examples as ex
+from app.models import CorrectionKind
 
 _METRO_CARD: JsonDict = {
     "id": ex.ARTICLE_ID,
@@ -48,7 +49,7 @@ _EARLIER_CARD: JsonDict = {
     "category": ex.ref(ex.CATEGORY_ID, ex.CATEGORY_NAME, ex.CATEGORY_SLUG, "ua"),
     "tags": [ex.ref(ex.TAG_TRANSPORT_ID, ex.TAG_TRANSPORT_NAME, ex.TAG_TRANSPORT_SLUG, "ua")],
     "published_at": "2026-11-25T16:45:00Z",
-    "updated_at": "2026-11-25T16:41:27.093518Z",
+    "updated_at": "2026-11-25T16:45:00Z",
     "reading_time_minutes": 2,
     "original_language": "ua",
 }
@@ -98,7 +99,11 @@ class _ArticleFields(BaseModel):
     category: TermRef | None
     tags: list[TermRef]
     published_at: datetime = Field(description="First publication of this language version.")
-    updated_at: datetime
+    updated_at: datetime = Field(
+        description="The last substantive change: the latest correction or update note (or "
+        "published staged changes), else the first publication. Quick fixes, metadata and "
+        "status changes do not move it."
+    )
     reading_time_minutes: int
     original_language: str
 
@@ -112,6 +117,14 @@ class ArticleCard(_ArticleFields):
         "body, HTML-escaped, with the matched words in `<mark>`; `…` marks a cut.",
         examples=["… після <mark>удару</mark> по енергетичній інфраструктурі …"],
     )
+
+
+class CorrectionNote(BaseModel):
+    kind: CorrectionKind = Field(
+        description="`correction`: something published was wrong; `update`: the story moved on."
+    )
+    text: str = Field(description="Plain text (escape it when rendering).")
+    at: datetime
 
 
 class PublicArticle(_ArticleFields):
@@ -134,6 +147,10 @@ class PublicArticle(_ArticleFields):
                         "path": ex.path("en", ex.SLUG["en"]),
                     }
                 ],
+                "corrections": [
+                    {"kind": "correction", "text": ex.CORRECTION_TEXT_UA, "at": ex.UA_CORRECTED_AT}
+                ],
+                "related": [_EARLIER_CARD],
             }
         )
     )
@@ -145,6 +162,13 @@ class PublicArticle(_ArticleFields):
     sources: list[SourceRef]
     alternates: list[Alternate] = Field(
         description="The other languages this article is public in (hreflang alternates)."
+    )
+    corrections: list[CorrectionNote] = Field(
+        description="Correction and update notes on this language version, oldest first."
+    )
+    related: list[ArticleCard] = Field(
+        description="Related articles public in this language, as list cards, in the "
+        "editors' order (the others are left out)."
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 from sqlalchemy import Row, Select, exists, or_, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.articles.corrections import public_updated_at
 from app.articles.visibility import expired, is_public
 from app.errors import Gone, NotFound, Redirect
 from app.kit.pagination import Cursor
@@ -23,10 +24,12 @@ from app.languages.negotiation import preference
 from app.models import (
     Article,
     ArticleAuthor,
+    ArticleRelated,
     ArticleSource,
     ArticleTag,
     AuthorTranslation,
     CategoryTranslation,
+    Correction,
     Language,
     Media,
     MediaTranslation,
@@ -40,6 +43,7 @@ from app.public.schemas import (
     Alternate,
     ArticleCard,
     AuthorRef,
+    CorrectionNote,
     Cover,
     PreviewArticle,
     SourceRef,
@@ -56,7 +60,7 @@ _CARD_COLUMNS = (
     Translation.title,
     Translation.lead,
     Translation.published_at,
-    Translation.updated_at,
+    public_updated_at().label("updated_at"),
     Translation.reading_time_minutes,
     Translation.id,
     Article.original_language,
@@ -335,8 +339,15 @@ async def _article_fields(
         )
         .order_by(Language.position, Language.code)
     )
+    notes = await session.scalars(
+        select(Correction)
+        .where(Correction.article_id == row.article_id, Correction.language == language)
+        .order_by(Correction.number)
+    )
     return {
         **related.card_fields(row),
+        "corrections": [CorrectionNote(kind=c.kind, text=c.text, at=c.created_at) for c in notes],
+        "related": await _related_cards(session, row.article_id, language=language, now=now),
         "body_html": row.body_html,
         "seo_title": row.seo_title,
         "seo_description": row.seo_description,
@@ -352,6 +363,29 @@ async def _article_fields(
             for a in alternates
         ],
     }
+
+
+async def _related_cards(
+    session: AsyncSession, article_id: uuid.UUID, *, language: str, now: datetime
+) -> list[ArticleCard]:
+    """The article's related articles public in `language`, in the editors' order."""
+    rows = list(
+        await session.execute(
+            select(*_CARD_COLUMNS)
+            .select_from(ArticleRelated)
+            .join(
+                Translation,
+                (Translation.article_id == ArticleRelated.related_id)
+                # Start from the related rows, not the language's index (as `reads`).
+                & (Translation.language.concat("") == language),
+            )
+            .join(Article, Article.id == Translation.article_id)
+            .where(ArticleRelated.article_id == article_id, is_public(now))
+            .order_by(ArticleRelated.position)
+        )
+    )
+    related = await _Related.load(session, language, rows)
+    return [ArticleCard(**related.card_fields(row)) for row in rows]
 
 
 async def explain_missing(

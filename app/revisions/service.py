@@ -23,9 +23,14 @@ TRANSLATION_FIELDS = (
 
 
 def translation_snapshot(translation: Translation) -> dict[str, Any]:
+    """The version's fields and its correction notes (which no restore takes back)."""
     values = {field: getattr(translation, field) for field in TRANSLATION_FIELDS}
     for field in ("publish_at", "expire_at"):
         values[field] = values[field].isoformat() if values[field] else None
+    values["corrections"] = [
+        {"kind": c.kind, "text": c.text, "at": c.created_at.isoformat(), "by": c.created_by}
+        for c in translation.corrections
+    ]
     return values
 
 
@@ -37,6 +42,7 @@ def article_snapshot(article: Article) -> dict[str, Any]:
         "tag_ids": [str(t.tag_id) for t in article.tags],
         "cover_media_id": str(article.cover_media_id) if article.cover_media_id else None,
         "sources": [{"name": s.name, "url": s.url} for s in article.sources],
+        "related_ids": [str(r.related_id) for r in article.related],
     }
 
 

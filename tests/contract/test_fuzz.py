@@ -119,6 +119,9 @@ STATE_ERRORS = {
     ("language", "Unknown language"),
     # an author, tag, category or media id that does not exist
     *(("reference", f"No such {kind}") for kind in ("author", "tag", "category", "media")),
+    # a related article that does not exist, or is the article itself
+    ("reference", "No such article"),
+    ("reference", "The article itself"),
     # an article's original language must be one it has a translation in
     ("reference", "No such translation"),
     ("missing", "Missing the original language's translation"),

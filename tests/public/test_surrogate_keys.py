@@ -179,9 +179,26 @@ async def test_the_lane_and_the_routes_send_the_same_pages(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     content = await _content(client, admin)
+    extras = []
     for n in range(3):
         extra = await create_article(client, admin, translations={"ua": article_text(f"Ще {n}")})
         await publish(client, admin, extra["id"], "ua")
+        extras.append(extra["id"])
+    # Related cards (one left out: a draft) and a correction note on the article page.
+    draft = await create_article(client, admin, translations={"ua": article_text("Чернетка")})
+    path = f"/v1/admin/articles/{content['article']}"
+    etag = (await client.get(path, headers=admin.headers)).headers["etag"]
+    related = await client.patch(
+        path,
+        json={"related_ids": [extras[2], draft["id"], extras[0]]},
+        headers={**admin.headers, "If-Match": etag},
+    )
+    assert related.status_code == 200, related.text
+    note = {"kind": "correction", "text": "Виправлено дату."}
+    noted = await client.post(
+        f"{path}/translations/ua/corrections", json=note, headers=admin.headers
+    )
+    assert noted.status_code == 201, noted.text
     _, plain = uncached
     en_slug = (await plain.get("/v1/en/articles")).json()["items"][0]["slug"]
     urls = [
@@ -194,6 +211,11 @@ async def test_the_lane_and_the_routes_send_the_same_pages(
     first = await plain.get("/v1/ua/articles?limit=2")
     urls.append(first.headers["link"][1 : first.headers["link"].index(">")])
     lane = {url: await plain.get(url) for url in urls}
+    page = lane[urls[0]]
+    assert [card["title"] for card in page.json()["related"]] == ["Ще 2", "Ще 0"]
+    assert [c["text"] for c in page.json()["corrections"]] == [note["text"]]
+    page_keys = page.headers["surrogate-key"].split()
+    assert {keys.article(extras[2]), keys.article(extras[0]), "list-ua"} <= set(page_keys)
     _lane_off(monkeypatch)
     for url in urls:
         routed = await plain.get(url)
