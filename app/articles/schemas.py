@@ -371,6 +371,15 @@ class TranslationRead(ReadSchema):
         description="A published or scheduled version carries a pending copy that readers "
         "do not see yet (`getPendingTranslation`; publish it with `publishPendingTranslation`)."
     )
+    revised_at: datetime | None = Field(
+        description="The last substantive change readers were told about (a correction or "
+        "update note, published staged changes): the public `updated_at`, which falls back "
+        "to `published_at`. Quick fixes, metadata and status changes do not move it."
+    )
+    corrections: list[CorrectionRead] = Field(
+        description="Correction and update notes, oldest first; shown on the public article. "
+        "Never changed or removed."
+    )
 
 
 # The English version's pending copy: an update of the lead and body, the title as it is.
@@ -437,15 +446,6 @@ class TranslationPatch(Schema):
     )
     seo_title: Annotated[Title, Field(max_length=300)] | None = None
     seo_description: LongLine | None = None
-    revised_at: datetime | None = Field(
-        description="The last substantive change readers were told about (a correction or "
-        "update note, published staged changes): the public `updated_at`, which falls back "
-        "to `published_at`. Quick fixes, metadata and status changes do not move it."
-    )
-    corrections: list[CorrectionRead] = Field(
-        description="Correction and update notes, oldest first; shown on the public article. "
-        "Never changed or removed."
-    )
 
 
 class ArticleRead(ReadSchema):

@@ -227,10 +227,15 @@ async def delete(session: AsyncSession, article: Article, *, now: datetime, acto
     """Leave a tombstone: every version archived (so the one visibility rule hides it
     everywhere public, and a version readers saw answers 410), the article marked deleted.
     The rows stay: slugs reserved, revisions readable. Each version records a revision.
-    Pending copies go: a tombstone is read-only, so nobody could publish them."""
+    Pending copies go: a tombstone is read-only, so nobody could publish them. It leaves
+    the related lists of other articles, as a purge would (their pages are purged)."""
     if article.deleted_at is not None:
         raise Gone(f"Article {article.id} is already deleted.")
     article.deleted_at, article.deleted_by = now, actor
+    for entry in await session.scalars(
+        select(ArticleRelated).where(ArticleRelated.related_id == article.id)
+    ):
+        await session.delete(entry)
     for translation in article.translations:
         if translation.pending is not None:
             await session.delete(translation.pending)
