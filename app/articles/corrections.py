@@ -21,6 +21,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.articles import service
 from app.articles.schemas import CorrectionIn
 from app.errors import Conflict
 from app.models import Article, Correction, Translation
@@ -72,16 +73,7 @@ async def append(
     )
     translation.corrections.append(correction)
     mark_revised(translation, at=now)
-    translation.updated_at = now
-    await session.flush()
-    after = revisions.translation_snapshot(translation)
-    await revisions.record(
-        session,
-        article.id,
-        actor=actor,
-        action="add_correction",
-        language=translation.language,
-        snapshot=after,
-        changed_fields=revisions.changed(before, after),
+    await service.recorded(
+        session, translation, before, action="add_correction", actor=actor, now=now
     )
     return correction

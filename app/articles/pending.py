@@ -17,7 +17,6 @@ from app.articles import corrections, service
 from app.articles.schemas import TranslationIn
 from app.articles.visibility import live_now
 from app.errors import Conflict, NotFound
-from app.kit import html
 from app.models import Article, PendingTranslation, Translation, utcnow
 from app.revisions import service as revisions
 
@@ -53,6 +52,10 @@ def require(translation: Translation) -> PendingTranslation:
     return translation.pending
 
 
+# Computed from the text, not part of what a revision of a staged copy records.
+_DERIVED = frozenset({"word_count", "reading_time_minutes"})
+
+
 async def stage(
     session: AsyncSession,
     article: Article,
@@ -71,21 +74,10 @@ async def stage(
         await service.require_free_slug(
             session, language=translation.language, owner=article.id, slug=data.slug
         )
-    body = html.sanitize(data.body_html)
-    words = html.word_count(data.title, data.lead, body)
-    values: dict[str, Any] = {
-        "slug": data.slug,
-        "title": data.title,
-        "lead": data.lead,
-        "body_html": body,
-        "seo_title": data.seo_title,
-        "seo_description": data.seo_description,
-    }
+    values: dict[str, Any] = {"slug": data.slug, **service.text_fields(data)}
     pending = translation.pending or PendingTranslation(translation_id=translation.id)
     for key, value in values.items():
         setattr(pending, key, value)
-    pending.word_count = words
-    pending.reading_time_minutes = html.reading_time_minutes(words)
     pending.saved_by = actor
     pending.saved_at = utcnow()
     revision = await revisions.record(
@@ -94,7 +86,7 @@ async def stage(
         actor=actor,
         action="stage_translation",
         language=translation.language,
-        snapshot=values,
+        snapshot={k: v for k, v in values.items() if k not in _DERIVED},
         changed_fields=changed_fields(translation, pending),
         live=False,
     )

@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import delete as delete_
 from sqlalchemy import select
@@ -242,7 +242,7 @@ async def delete(session: AsyncSession, article: Article, *, now: datetime, acto
             set_committed_value(translation, "pending", None)
         before = revisions.translation_snapshot(translation)
         translation.status = Status.archived.value
-        await _recorded(session, translation, before, action="delete", actor=actor, now=now)
+        await recorded(session, translation, before, action="delete", actor=actor, now=now)
     await session.flush()
 
 
@@ -321,6 +321,22 @@ async def _keep_old_slug(
         )
 
 
+def text_fields(content: TranslationIn) -> dict[str, Any]:
+    """A translation body's text as stored (live or as a pending copy): the HTML
+    sanitized, its word count and reading time."""
+    body = html.sanitize(content.body_html)
+    words = html.word_count(content.title, content.lead, body)
+    return {
+        "title": content.title,
+        "lead": content.lead,
+        "body_html": body,
+        "seo_title": content.seo_title,
+        "seo_description": content.seo_description,
+        "word_count": words,
+        "reading_time_minutes": html.reading_time_minutes(words),
+    }
+
+
 async def put_translation(
     session: AsyncSession,
     article: Article,
@@ -343,8 +359,6 @@ async def put_translation(
         title=content.title,
         owner=article.id,
     )
-    body = html.sanitize(content.body_html)
-    words = html.word_count(content.title, content.lead, body)
     source_revision = (
         None
         if language == article.original_language
@@ -353,13 +367,7 @@ async def put_translation(
     now = utcnow()
     fields = {
         "slug": slug,
-        "title": content.title,
-        "lead": content.lead,
-        "body_html": body,
-        "seo_title": content.seo_title,
-        "seo_description": content.seo_description,
-        "word_count": words,
-        "reading_time_minutes": html.reading_time_minutes(words),
+        **text_fields(content),
         "source_revision": source_revision,
         "updated_at": now,
     }
@@ -456,10 +464,11 @@ def _check_expire_at(expire_at: datetime | None, now: datetime) -> None:
         )
 
 
-async def _recorded(
+async def recorded(
     session: AsyncSession, translation: Translation, before: dict[str, object], *, action: str,
     actor: str, now: datetime,
 ) -> None:  # fmt: skip
+    """Stamp `translation` changed at `now` and record the revision `action` made of it."""
     translation.updated_at = now
     await session.flush()
     after = revisions.translation_snapshot(translation)
@@ -500,7 +509,7 @@ async def publish(
     _settle(translation, now)
     before = revisions.translation_snapshot(translation)
     _set_published(translation, publish_at=at or now, expire_at=expire_at, now=now)
-    await _recorded(session, translation, before, action="publish", actor=actor, now=now)
+    await recorded(session, translation, before, action="publish", actor=actor, now=now)
 
 
 PUBLISH_LANGUAGES = "publish_languages"  # the one revision of a multi-language publish
@@ -581,7 +590,7 @@ async def _takedown_later(
     before = revisions.translation_snapshot(translation)
     translation.expire_at = at
     translation.expire_status = into.value
-    await _recorded(session, translation, before, action=action, actor=actor, now=now)
+    await recorded(session, translation, before, action=action, actor=actor, now=now)
 
 
 async def unpublish(
@@ -605,7 +614,7 @@ async def unpublish(
     translation.expire_at = translation.expire_status = None
     if not _went_live(translation, now):
         translation.published_at = None
-    await _recorded(session, translation, before, action="unpublish", actor=actor, now=now)
+    await recorded(session, translation, before, action="unpublish", actor=actor, now=now)
 
 
 async def archive(
@@ -626,7 +635,7 @@ async def archive(
     before = revisions.translation_snapshot(translation)
     translation.status = Status.archived.value
     translation.expire_at = translation.expire_status = None
-    await _recorded(session, translation, before, action="archive", actor=actor, now=now)
+    await recorded(session, translation, before, action="archive", actor=actor, now=now)
 
 
 async def submit(
@@ -639,7 +648,7 @@ async def submit(
         )
     before = revisions.translation_snapshot(translation)
     translation.status = Status.in_review.value
-    await _recorded(session, translation, before, action="submit", actor=actor, now=now)
+    await recorded(session, translation, before, action="submit", actor=actor, now=now)
 
 
 # Restoring a revision ------------------------------------------------------------------
