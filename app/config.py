@@ -7,7 +7,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -62,6 +70,14 @@ def _rate(value: str | None) -> str | None:
 
 Rate = Annotated[str | None, AfterValidator(_rate)]
 
+def _base_url(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    if not re.fullmatch(r"https?://[^\s?#]+", value.strip()):
+        raise ValueError("expected an http(s) URL with no query, e.g. https://cdn.example.com/media")
+    return value.strip().rstrip("/")
+
+
 _ORIGIN = re.compile(r"https?://[^/\s?#]+")
 
 
@@ -90,7 +106,21 @@ class Settings(BaseSettings):
     # Where the public site shows an article; {lang} is the URL code, {bcp47} the tag.
     article_url_pattern: str = "/{lang}/{slug}"
     site_name: str = "Newsdesk"
+    # Images (issue 16): where uploads and their renditions are kept, and where readers
+    # fetch them. `local`: files under media_dir, served by the app under /media/ (or by
+    # whatever serves media_base_url); `s3`: a bucket of any S3-compatible store.
+    media_storage: Literal["local", "s3"] = "local"
     media_dir: Path = Path("media")
+    # The public address of the stored files (a CDN or the bucket's website), with no
+    # trailing slash; unset: {site_url}/media for local storage, and for s3 the
+    # endpoint's path-style address of the bucket.
+    media_base_url: Annotated[str | None, AfterValidator(_base_url)] = None
+    media_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    s3_endpoint_url: str | None = None  # unset: AWS S3 itself
+    s3_bucket: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: SecretStr | None = None
+    s3_secret_access_key: SecretStr | None = None
     cors_origins: Annotated[TextList, AfterValidator(_origins)] = []
     cache_control: str = "public, max-age=30, stale-while-revalidate=300"
     # The in-process response cache of public GETs (`off` for measurement), its memory
@@ -127,6 +157,12 @@ class Settings(BaseSettings):
     server_limit_concurrency: int | None = Field(default=1000, ge=1)
     server_backlog: int = Field(default=2048, ge=1)
 
+    @model_validator(mode="after")
+    def _s3_complete(self) -> "Settings":
+        if self.media_storage == "s3" and not self.s3_bucket:
+            raise ValueError("NEWSDESK_MEDIA_STORAGE=s3 needs NEWSDESK_S3_BUCKET")
+        return self
+
     @field_validator("trusted_proxies")
     @classmethod
     def _proxy_addresses(cls, value: list[str]) -> list[str]:
@@ -159,8 +195,11 @@ def _shown(name: str, value: object) -> str:
 def describe(error: ValidationError) -> str:
     lines = []
     for problem in error.errors():
-        field = str(problem["loc"][0]) if problem["loc"] else "?"
         expected = str(problem["msg"]).removeprefix("Value error, ")
+        if not problem["loc"]:  # a rule over several settings: its message names them
+            lines.append(expected)
+            continue
+        field = str(problem["loc"][0])
         lines.append(
             f"NEWSDESK_{field.upper()}: got {_shown(field, problem.get('input'))}; {expected}"
         )
