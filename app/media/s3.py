@@ -31,6 +31,7 @@ def client_config(*, path_style: bool) -> Config:
     return Config(
         connect_timeout=5,
         read_timeout=30,
+        max_pool_connections=20,  # more threads than this would wait for a connection
         retries={"max_attempts": 4, "mode": "standard"},
         # Path style (`{endpoint}/{bucket}/{key}`): S3-compatible stores seldom have the
         # wildcard DNS that virtual-host style needs.

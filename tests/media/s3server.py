@@ -109,6 +109,7 @@ def _command(directory: Path, config: Path, bucket: str, ports: dict[str, int]) 
         "-master.telemetry=false",  # offline, and nothing to report
         # Small volumes: each bucket gets volumes of its own, preallocated by none.
         "-master.volumeSizeLimitMB=8", "-volume.max=64",
+        "-volume.preStopSeconds=0",  # nothing to drain: stop at once
     ]  # fmt: skip
 
 
