@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import SecretStr
 
+from app.config import Settings
 from tests.live import Server, ServerDidNotStart, stop
 
 if TYPE_CHECKING:
@@ -60,6 +62,22 @@ class S3Server:
             "NEWSDESK_S3_ACCESS_KEY_ID": self.access_key,
             "NEWSDESK_S3_SECRET_ACCESS_KEY": self.secret_key,
         }
+
+    def configure(self, settings: Settings, bucket: str | None = None) -> Settings:
+        """A copy of `settings` with media on this server (for an app made in-process,
+        where setting environment variables would come too late)."""
+        env = self.settings_env(bucket)
+        return settings.model_copy(
+            update={
+                "media_storage": "s3",
+                "media_base_url": None,
+                "s3_endpoint_url": self.endpoint_url,
+                "s3_bucket": env["NEWSDESK_S3_BUCKET"],
+                "s3_region": self.region,
+                "s3_access_key_id": SecretStr(self.access_key),
+                "s3_secret_access_key": SecretStr(self.secret_key),
+            }
+        )
 
     def client(self) -> "S3Client":
         """A boto3 client with the server's credentials (for setup and inspection)."""

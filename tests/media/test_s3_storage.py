@@ -175,3 +175,12 @@ def test_the_public_address_of_the_files() -> None:
     assert S3Storage.from_settings(cdn).url(key(1)) == f"https://cdn.example.com/media/{key(1)}"
     minio = Settings(media_storage="s3", s3_bucket="media", s3_endpoint_url="http://minio:9000/")
     assert S3Storage.from_settings(minio).url(key(1)) == f"http://minio:9000/media/{key(1)}"
+
+
+def test_settings_of_an_app_can_be_pointed_at_the_server(s3_server: S3Server) -> None:
+    settings = s3_server.configure(Settings(), bucket=s3_server.new_bucket())
+    s3 = storage.from_settings(settings)
+    s3.check()
+    s3.put(key(3), WEBP, "image/webp")
+    assert list(s3.keys()) == [key(3)]
+    assert httpx.get(s3.url(key(3))).content == WEBP
