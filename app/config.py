@@ -70,11 +70,14 @@ def _rate(value: str | None) -> str | None:
 
 Rate = Annotated[str | None, AfterValidator(_rate)]
 
+
 def _base_url(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
     if not re.fullmatch(r"https?://[^\s?#]+", value.strip()):
-        raise ValueError("expected an http(s) URL with no query, e.g. https://cdn.example.com/media")
+        raise ValueError(
+            "expected an http(s) URL with no query, e.g. https://cdn.example.com/media"
+        )
     return value.strip().rstrip("/")
 
 

@@ -7,6 +7,7 @@ after the endpoint returns and before the response is sent, and rolls back on er
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Annotated, Any
 
+import anyio
 from fastapi import Depends, Request
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 
 from app.audit import hook as audit
 from app.cache import keys as cache_keys
+from app.media import cleanup as media_files
 from app.search import index as search_index
 
 if TYPE_CHECKING:
@@ -92,6 +94,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     cache: ResponseCache | None = getattr(request.app.state, "response_cache", None)
     factory = db.reader if request.method in SAFE_METHODS else db.writer
     purge: Purge | None = None
+    storage = getattr(request.app.state, "media_storage", None)
     async with factory() as session:
         try:
             yield session
@@ -104,7 +107,10 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             await audit.write_failures(db.writer, session)
+            with anyio.CancelScope(shield=True):
+                await media_files.settle(session, storage, committed=False)
             raise
+    await media_files.settle(session, storage, committed=True)
     if purge is not None and cache is not None:
         cache.purge(purge.keys)
         await cache.bus.published(purge)  # no worker serves what it purged any more

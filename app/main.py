@@ -5,9 +5,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
+from pydantic.json_schema import models_json_schema
 
 from app import __doc__ as app_doc
 from app.api import router
@@ -24,12 +26,28 @@ from app.kit.middleware import BodyLimitMiddleware, HeadAsGetMiddleware, Request
 from app.kit.openapi import finish
 from app.kit.openapi_links import add_links
 from app.kit.query import forbid_unknown_query
+from app.media import router as media_router
+from app.media import storage as media_storage
+from app.media.files import MediaFilesMiddleware
+from app.media.upload import FORM_OVERHEAD
 from app.public.hot import HotPathMiddleware
 from app.public.reads import HotReads
 from app.ratelimit import RateLimitMiddleware, RateLimits
 
 API_VERSION = "2.0.0"
 log = logging.getLogger("newsdesk")
+
+
+def _add_body_models(schema: dict[str, Any]) -> None:
+    """Request bodies a route reads itself (several content types on one operation) and
+    names by `$ref` in its `openapi_extra`: their schemas, in the components."""
+    _, definitions = models_json_schema(
+        [(model, "validation") for model in media_router.BODY_MODELS],
+        ref_template="#/components/schemas/{model}",
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for name, definition in definitions.get("$defs", {}).items():
+        components.setdefault(name, definition)
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
@@ -51,6 +69,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         },
         license_info={"name": "MIT", "url": "https://opensource.org/license/mit"},
     )
+    _add_body_models(schema)
     restore_null_examples(schema)
     app.openapi_schema = add_links(finish(schema))
     return app.openapi_schema
@@ -65,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.db = Database(settings.database_url, pool_size=settings.database_pool_size)
         app.state.hot = HotReads(app.state.db.engine, pool_size=settings.database_pool_size)
         app.state.rate_limits = RateLimits(settings)
+        await anyio.to_thread.run_sync(app.state.media_storage.check)
         app.state.response_cache = None
         if settings.cache == "on":
             app.state.response_cache = ResponseCache(
@@ -107,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ],
     )
     app.state.settings = settings
+    app.state.media_storage = media_storage.from_settings(settings)
     redact_logs()  # preview tokens out of every log line, uvicorn's access log included
     install_error_handlers(app)
     app.include_router(router)
@@ -120,9 +141,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(ResponseCacheMiddleware)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(RateLimitMiddleware)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        uploads={("POST", "/v1/admin/media"): settings.media_max_bytes + FORM_OVERHEAD},
+    )
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(UnhandledErrorMiddleware)
+    app.add_middleware(MediaFilesMiddleware)  # /media/: files, before anything else is done
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -121,7 +121,25 @@ TAG_TRANSPORT_SLUG = {"ua": "transport", "en": "transport", "ru": "transport"}
 TAG_KYIV_NAME = {"ua": "Київ", "en": "Kyiv", "ru": "Киев"}
 TAG_KYIV_SLUG = {"ua": "kyiv", "en": "kyiv", "ru": "kiev"}
 
-COVER_URL = "https://cdn.newsdesk.example/media/2026/11/kyiv-metro-khreshchatyk.jpg"
+COVER_HASH = "6f158ac3e9ca2f0267a135b6b608318e567e89e755523ecc1f0cb0bcc59e9756"
+COVER_URL = f"https://cdn.newsdesk.example/media/6f/{COVER_HASH}/full-1920.jpg"
+COVER_BLURHASH = "LJS?E_^~fQ^~lzf%fQf%D,ayfQay"
+COVER_COLOR = "#5a6b7c"
+
+
+def renditions() -> list[dict[str, object]]:
+    """A few of an upload's renditions (a real record has every width and crop)."""
+    base = f"https://cdn.newsdesk.example/media/6f/{COVER_HASH}"
+    return [
+        {"url": f"{base}/full-640.webp", "width": 640, "height": 427, "format": "webp",
+         "crop": None},
+        {"url": f"{base}/full-1920.jpg", "width": 1920, "height": 1280, "format": "jpeg",
+         "crop": None},
+        {"url": f"{base}/16x9-500-300-1280.webp", "width": 1280, "height": 720,
+         "format": "webp", "crop": "16:9"},
+    ]  # fmt: skip
+
+
 COVER_WIDTH, COVER_HEIGHT = 1920, 1280
 COVER_CREDIT = "Getty Images"
 COVER_CAPTION = {

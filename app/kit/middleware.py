@@ -72,20 +72,29 @@ class BodyLimitMiddleware:
     that grows past it raises from `receive`, which FastAPI passes on as an HTTP error.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, uploads: dict[tuple[str, str], int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # (method, path) → the limit of the routes that take files (media uploads).
+        self.uploads = uploads or {}
 
-    def _too_large(self) -> HTTPException:
-        return HTTPException(413, f"The request body is over the limit of {self.max_bytes} bytes.")
+    @staticmethod
+    def _too_large(limit: int) -> HTTPException:
+        return HTTPException(413, f"The request body is over the limit of {limit} bytes.")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            exc = self._too_large() if declared.isdigit() else HTTPException(400, "Bad length")
+        headers = dict(scope["headers"])
+        limit = self.max_bytes
+        if headers.get(b"content-type", b"").lower().startswith(b"multipart/form-data"):
+            limit = self.uploads.get((scope["method"], scope["path"]), limit)
+        declared = headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            exc = self._too_large(limit) if declared.isdigit() else HTTPException(400, "Bad length")
             response = problem_response(
                 exc.status_code,
                 "payload-too-large" if exc.status_code == 413 else "bad-request",
@@ -101,8 +110,8 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise self._too_large()
+                if received > limit:
+                    raise self._too_large(limit)
             return message
 
         await self.app(scope, limited_receive, send)

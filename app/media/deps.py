@@ -3,10 +3,11 @@
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Path
+from fastapi import Depends, Path, Request
 
 from app.db import SessionDep
 from app.media import service
+from app.media.storage import Storage
 from app.models import Media
 
 MediaId = Annotated[uuid.UUID, Path(description="The media record's id.")]
@@ -17,3 +18,11 @@ async def load_media(media_id: MediaId, session: SessionDep) -> Media:
 
 
 MediaDep = Annotated[Media, Depends(load_media)]
+
+
+def media_storage(request: Request) -> Storage:
+    storage: Storage = request.app.state.media_storage
+    return storage
+
+
+StorageDep = Annotated[Storage, Depends(media_storage)]

@@ -40,6 +40,7 @@ from app.articles.corrections import public_updated_sql
 from app.articles.visibility import public_sql
 from app.cache import keys
 from app.kit.pagination import Cursor
+from app.media import links
 from app.public.schemas import ArticleCard, ArticlePage, PublicArticle
 from app.public.service import article_path
 
@@ -192,6 +193,10 @@ _COVER = _Shape(
         ("credit", "m.credit"),
         ("caption", "coalesce(mt.caption, '')"),
         ("alt", "coalesce(mt.alt, '')"),
+        ("content_hash", "m.content_hash"),
+        ("renditions", "{json}(m.renditions)"),
+        ("blurhash", "m.blurhash"),
+        ("dominant_color", "m.dominant_color"),
     )
 )
 _SOURCE = _Shape((("name", "x.name"), ("url", "x.url")))
@@ -233,7 +238,7 @@ def _terms(card: dict[str, Any], category: Any, cover: Any) -> None:
     card["authors"] = [ref(author) for author in card["authors"]]
     card["tags"] = [ref(tag) for tag in card["tags"]]
     card["category"] = None if category is None else ref(category)
-    card["cover"] = None if cover is None else _COVER.read(cover)
+    card["cover"] = None if cover is None else links.cover(_COVER.read(cover))
 
 
 def _card_fields(cards: list[dict[str, Any]], language: str) -> None:

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from app.kit import examples as ex
+from app.media.schemas import Rendition
 from app.models import CorrectionKind
 
 _METRO_CARD: JsonDict = {
@@ -24,6 +25,9 @@ _METRO_CARD: JsonDict = {
         "credit": ex.COVER_CREDIT,
         "caption": ex.COVER_CAPTION["ua"],
         "alt": ex.COVER_ALT["ua"],
+        "renditions": ex.renditions(),  # type: ignore[dict-item]
+        "blurhash": ex.COVER_BLURHASH,
+        "dominant_color": ex.COVER_COLOR,
     },
     "authors": [ex.ref(ex.AUTHOR_ID, ex.AUTHOR_NAME, ex.AUTHOR_SLUG, "ua")],
     "category": ex.ref(ex.CATEGORY_ID, ex.CATEGORY_NAME, ex.CATEGORY_SLUG, "ua"),
@@ -63,6 +67,12 @@ class Cover(BaseModel):
     credit: str = Field(examples=["Getty Images"])
     caption: str = Field(description="In this language; empty when not translated.")
     alt: str
+    renditions: list[Rendition] = Field(
+        description="Every stored width, format and crop, for `srcset` and `<picture>`; "
+        "empty for an image registered by URL."
+    )
+    blurhash: str | None = Field(description="A BlurHash (4×3) to show while loading.")
+    dominant_color: str | None = Field(examples=["#5a6b7c"])
 
 
 class TermRef(BaseModel):

@@ -21,6 +21,7 @@ from app.articles.visibility import expired, is_public
 from app.errors import Gone, NotFound, Redirect
 from app.kit.pagination import Cursor
 from app.languages.negotiation import preference
+from app.media import links
 from app.models import (
     Article,
     ArticleAuthor,
@@ -150,14 +151,22 @@ class _Related:
                 .where(Media.id.in_(cover_ids))
             ):
                 media = m[0]
-                related.covers[media.id] = Cover(
-                    id=media.id,
-                    url=media.url,
-                    width=media.width,
-                    height=media.height,
-                    credit=media.credit,
-                    caption=m.caption or "",
-                    alt=m.alt or "",
+                related.covers[media.id] = Cover.model_validate(
+                    links.cover(
+                        {
+                            "id": media.id,
+                            "url": media.url,
+                            "width": media.width,
+                            "height": media.height,
+                            "credit": media.credit,
+                            "caption": m.caption or "",
+                            "alt": m.alt or "",
+                            "content_hash": media.content_hash,
+                            "renditions": media.renditions,
+                            "blurhash": media.blurhash,
+                            "dominant_color": media.dominant_color,
+                        }
+                    )
                 )
         return related
 
