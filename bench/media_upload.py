@@ -673,8 +673,8 @@ def render_markdown(
     if stages:
         out += ["Where the time goes (medians; the same working image and settings as above):", ""]
         out += ["| step | libvips | Pillow | Pillow ÷ libvips |", "|---|---|---|---|"]
-        for step, times in stages.items():
-            vips, pil = times.get("libvips"), times.get("Pillow")
+        for step, by_library in stages.items():
+            vips, pil = by_library.get("libvips"), by_library.get("Pillow")
             cells = [f"{t * 1000:.0f} ms" if t is not None else "–" for t in (vips, pil)]
             ratio = f"{pil / vips:.2f}" if vips and pil else "–"
             out.append(f"| {step} | {cells[0]} | {cells[1]} | {ratio} |")

@@ -1,5 +1,6 @@
 """The arithmetic and the bare app of `bench/http-bench`, without servers or network."""
 
+import io
 import sys
 from pathlib import Path
 
@@ -202,3 +203,48 @@ def test_each_archive_keeps_its_own_size() -> None:
         (100000, "bench_100000.db"),
         (100000, "bench_100000"),
     ]
+
+
+# bench/media-upload ------------------------------------------------------------------------
+
+
+def test_the_media_bench_photo_is_turned_and_a_comment_changes_its_bytes_not_its_pixels() -> None:
+    from media_photo import render_photo, shown_size, with_comment
+    from PIL import Image
+
+    data = render_photo(96, 64, seed=3)
+    assert data == render_photo(96, 64, seed=3)  # the same photo on every run
+    assert shown_size(data) == (96, 64)  # stored 64×96, EXIF orientation 6
+    other = with_comment(data, "upload 2")
+    assert other != data
+    with Image.open(io.BytesIO(data)) as a, Image.open(io.BytesIO(other)) as b:
+        assert a.tobytes() == b.tobytes()
+
+
+def test_pillow_does_the_same_work_as_the_app_and_strips_the_exif(tmp_path: Path) -> None:
+    """The Pillow side of the comparison writes the renditions the app's libvips code
+    writes (sizes, formats, crops, keys), and neither keeps the photo's EXIF."""
+    from media_photo import MAKE, render_photo
+    from media_upload import LIBRARIES, inspect_output
+
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(render_photo(1200, 800, seed=2))
+    outputs = {}
+    for name, upload in LIBRARIES.items():
+        rendered = upload(photo, tmp_path / name, True)
+        outputs[name] = inspect_output(rendered, tmp_path / name / "store")
+        keys = sorted(r.key for r in rendered.renditions)
+        assert keys == sorted(rendered.written)
+    assert outputs["libvips"].shapes == outputs["Pillow"].shapes
+    assert (960, 640, "avif", None) in outputs["Pillow"].shapes
+    assert (640, 640, "webp", "1:1") in outputs["Pillow"].shapes
+    assert not any(o.leaks for o in outputs.values())
+    assert MAKE.encode() in photo.read_bytes()  # the check would see it
+
+
+def test_memory_figure_is_the_highest_upload_peak_over_idle() -> None:
+    from media_upload import MemoryResult, UploadSample
+
+    result = MemoryResult(photo_mb=6.2, idle_mb=110.0)
+    result.uploads = [UploadSample(3.0, 190.0, 170.0, 500), UploadSample(3.0, 230.0, 175.0, 500)]
+    assert result.added_mb == 120.0
