@@ -429,6 +429,7 @@ class UploadSample:
 @dataclass
 class MemoryResult:
     photo_mb: float
+    env: str = ""  # the server's environment besides the bench's own settings
     idle_mb: float = 0.0
     uploads: list[UploadSample] = field(default_factory=list)
     hwm_before_mb: float = 0.0
@@ -558,7 +559,7 @@ def measure_serving(app: Server, bare: Server, label: str, path: str, size: int,
 
 @dataclass
 class ServerResults:
-    memory: MemoryResult | None = None
+    memories: list[MemoryResult] = field(default_factory=list)
     serving: list[ServeResult] = field(default_factory=list)
     failed: str | None = None
     facts: dict[str, str] = field(default_factory=dict)
@@ -588,7 +589,9 @@ def bench_server(
     command = [str(NEWSDESK), "serve", "--port", str(port)]
     with running("app", command, env, port, 1, work) as app:
         log("B. memory of the worker during uploads")
-        results.memory, record = measure_memory(app, key, data, uploads)
+        memory, record = measure_memory(app, key, data, uploads)
+        memory.env = ", ".join(f"`{k}={v}`" for k, v in extra_env.items()) or "unchanged"
+        results.memories.append(memory)
         if load is None:
             return results
         log("C. serving a rendition: app against a bare FileResponse")
@@ -682,27 +685,36 @@ def render_markdown(
     if server is not None:
         if server.failed:
             out += ["## B and C", "", f"Not measured: {server.failed}", ""]
-        if server.memory and server.memory.uploads:
-            m = server.memory
+        memories = [m for m in server.memories if m.uploads]
+        if memories:
+            first = memories[0]
             out += ["## B. Worker memory (RSS) during uploads", ""]
             out += [
-                f"One worker (`newsdesk serve`), SQLite, local storage; {len(m.uploads)} uploads "
-                f"of the {m.photo_mb:.1f} MB photo ({m.renditions} renditions each), one at a "
-                "time, RSS (VmRSS) sampled every 5 ms.",
+                f"One worker (`newsdesk serve`, a fresh one per row), SQLite, local storage; "
+                f"{len(first.uploads)} uploads of the {first.photo_mb:.1f} MB photo "
+                f"({first.renditions} renditions each), one at a time, each with bytes of its "
+                "own (no deduplication); RSS (VmRSS) sampled every 5 ms.",
                 "",
-                "| idle | peak during uploads | added over idle (target ≤ 100 MB) "
-                "| after the last upload | VmHWM before → after |",
-                "|---|---|---|---|---|",
-                f"| {m.idle_mb:.1f} MB | {m.peak_mb:.1f} MB | **{m.added_mb:.1f} MB** "
-                f"({verdict(m.added_mb <= TARGET_RSS_MB)}) | {m.uploads[-1].after_mb:.1f} MB "
-                f"| {m.hwm_before_mb:.1f} → {m.hwm_after_mb:.1f} MB |",
-                "",
+                "| server environment | idle | peak during uploads "
+                "| added over idle (target ≤ 100 MB) | after the last upload "
+                "| VmHWM before → after |",
+                "|---|---|---|---|---|---|",
             ]
-            for n, u in enumerate(m.uploads, 1):
-                added = u.peak_mb - m.idle_mb
+            for m in memories:
                 out.append(
-                    f"- upload {n}: {u.seconds:.2f} s, peak {u.peak_mb:.1f} MB "
-                    f"(+{added:.1f}), after {u.after_mb:.1f} MB"
+                    f"| {m.env} | {m.idle_mb:.1f} MB | {m.peak_mb:.1f} MB "
+                    f"| **{m.added_mb:.1f} MB** ({verdict(m.added_mb <= TARGET_RSS_MB)}) "
+                    f"| {m.uploads[-1].after_mb:.1f} MB "
+                    f"| {m.hwm_before_mb:.1f} → {m.hwm_after_mb:.1f} MB |"
+                )
+            out.append("")
+            for m in memories:
+                peaks = ", ".join(f"+{u.peak_mb - m.idle_mb:.0f}" for u in m.uploads)
+                afters = ", ".join(f"{u.after_mb:.0f}" for u in m.uploads)
+                seconds = ", ".join(f"{u.seconds:.1f}" for u in m.uploads)
+                out.append(
+                    f"- {m.env}: peak over idle per upload {peaks} MB; RSS after each "
+                    f"{afters} MB; seconds per upload {seconds}"
                 )
             out.append("")
         if server.serving:
@@ -712,10 +724,10 @@ def render_markdown(
             for s in server.serving:
                 app_rps = statistics.median(r.rps for r in s.app)
                 bare_rps = statistics.median(r.rps for r in s.bare)
-                rounds = ", ".join(f"{x:.2f}" for x in s.ratios)
+                rounds = ", ".join(f"{x:.3f}" for x in s.ratios)
                 out.append(
                     f"| {s.label} | {s.size:,} | {app_rps:.0f} | {bare_rps:.0f} "
-                    f"| **{s.ratio:.2f}** ({verdict(s.ratio >= TARGET_RATIO)}) | {rounds} |"
+                    f"| **{s.ratio:.3f}** ({verdict(s.ratio >= TARGET_RATIO)}) | {rounds} |"
                 )
             out.append("")
             for label, fact in server.facts.items():
@@ -743,13 +755,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description=(__doc__ or "").split("\n\n")[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--only", choices=("renditions", "server"), help="one part alone")
+    parser.add_argument(
+        "--only",
+        choices=("renditions", "server", "memory"),
+        help="one part alone: A; B and C; B",
+    )
     parser.add_argument("--rounds", type=int, default=5, help="A: timed runs per library")
     parser.add_argument("--avif", choices=("both", "on", "off"), default="both",
                         help="A: with AVIF renditions, without, or both")  # fmt: skip
     parser.add_argument("--uploads", type=int, default=4, help="B: uploads measured")
-    parser.add_argument("--serve-rounds", type=int, default=3, help="C: app/bare alternations")
-    parser.add_argument("--duration", type=int, default=5, help="C: seconds per wrk run")
+    parser.add_argument("--serve-rounds", type=int, default=5, help="C: app/bare alternations")
+    parser.add_argument("--duration", type=int, default=4, help="C: seconds per wrk run")
     parser.add_argument("--warmup", type=int, default=1, help="C: seconds of warm-up")
     parser.add_argument("--connections", type=int, default=32, help="C: wrk -c")
     parser.add_argument("--threads", type=int, default=1, help="C: wrk -t")
@@ -761,14 +777,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="NAME=VALUE",
         help="B, C: an environment variable of the server (MALLOC_ARENA_MAX=2, ...)",
     )
+    parser.add_argument(
+        "--memory-also",
+        action="append",
+        metavar="NAME=VALUE[,NAME=VALUE]",
+        help="B again in a fresh server with this environment added "
+        "(default: MALLOC_ARENA_MAX=1; 'none': no second run)",
+    )
     parser.add_argument("--seed", type=int, default=1, help="the test photo's seed")
     parser.add_argument("--cache", type=Path, default=CACHE, help="where the photo is kept")
     parser.add_argument("--out", type=Path, help="write the results (Markdown) here too")
     args = parser.parse_args(argv)
     if min(args.rounds, args.uploads, args.serve_rounds, args.duration) < 1:
         parser.error("--rounds, --uploads, --serve-rounds and --duration must be positive")
-    if any("=" not in item for item in args.server_env):
-        parser.error("--server-env takes NAME=VALUE")
+    if args.memory_also is None:
+        args.memory_also = ["MALLOC_ARENA_MAX=1"]
+    args.memory_also = [m for m in args.memory_also if m != "none"]
+    items = [*args.server_env, *(i for m in args.memory_also for i in m.split(","))]
+    if any("=" not in item for item in items):
+        parser.error("--server-env and --memory-also take NAME=VALUE")
     return args
 
 
@@ -809,15 +836,28 @@ def main(argv: list[str] | None = None) -> None:
                 )
             log("A. where the time goes")
             stages = measure_stages(photo_path, args.stage_repeat)
-        if args.only in (None, "server"):
+        if args.only in (None, "server", "memory"):
             ensure_wrk()
-            load = Load(args.duration, args.warmup, args.connections, args.threads, 30,
+            load: Load | None = Load(args.duration, args.warmup, args.connections, args.threads, 30,
                         args.serve_rounds)  # fmt: skip
-            try:
-                server = bench_server(data, args.uploads, load, work / "server", extra_env)
-            except (RuntimeError, OSError, httpx.HTTPError, subprocess.CalledProcessError) as exc:
-                log(f"!! server part failed: {exc}")
-                server = ServerResults(failed=str(exc).splitlines()[0][:300] or type(exc).__name__)
+            if args.only == "memory":
+                load = None
+            server = ServerResults()
+            variants: list[tuple[dict[str, str], Load | None]] = [({}, load)] + [
+                (dict(i.split("=", 1) for i in m.split(",")), None) for m in args.memory_also
+            ]
+            for n, (more_env, variant_load) in enumerate(variants):
+                try:
+                    done = bench_server(data, args.uploads, variant_load, work / f"server-{n}",
+                                        {**extra_env, **more_env})  # fmt: skip
+                except (RuntimeError, OSError, httpx.HTTPError,
+                        subprocess.CalledProcessError) as exc:  # fmt: skip
+                    log(f"!! server part failed: {exc}")
+                    server.failed = str(exc).splitlines()[0][:300] or type(exc).__name__
+                    break
+                server.memories += done.memories
+                server.serving += done.serving
+                server.facts.update(done.facts)
     facts["load average at the end"] = _load()
     facts["took"] = f"{(time.time() - started) / 60:.1f} min"
     command = " ".join(["bench/media-upload", *(argv if argv is not None else sys.argv[1:])])
