@@ -1,8 +1,9 @@
 """Media uploads (issue 16): renditions by libvips against Pillow, a worker's memory during
 uploads, and serving a rendition against a bare Starlette `FileResponse`.
 
-    bench/media-upload [--rounds 5] [--uploads 4] [--duration 5] [--out bench/MEDIA-RESULTS.md]
+    bench/media-upload --uploads 5 --out bench/MEDIA-RESULTS.md     # all: about 5 minutes
     bench/media-upload --only renditions        # A alone: no server, no database
+    bench/media-upload --only memory --uploads 8 --memory-also MALLOC_ARENA_MAX=2
 
 A. Renditions. The test photo (`bench/media_photo.py`: 24 MP, 6000×4000 as shown, stored on
    its side with EXIF orientation 6, GPS in its EXIF) goes through what an upload does:
@@ -16,12 +17,15 @@ A. Renditions. The test photo (`bench/media_photo.py`: 24 MP, 6000×4000 as show
    figure is the median over rounds; MP/s is the photo's megapixels over that median. The
    outputs are checked to be the same list (width, height, format, crop) and free of the
    photo's EXIF. Run with AVIF and again without it (the whole picture in WebP and JPEG).
+   Then where the time goes: the decode and one encode per format, timed alone.
 
 B. Memory. `newsdesk serve` (one worker, SQLite, local storage) in a scratch directory; an
    admin API key; the worker's RSS (VmRSS) at idle, then during `--uploads` multipart
    uploads of the photo (`POST /v1/admin/media`, each with a comment segment of its own so
    that none is deduplicated), sampled every few milliseconds. Target: the peak adds at
-   most 100 MB over idle.
+   most 100 MB over idle. Then again in a fresh server with `MALLOC_ARENA_MAX=1` (glibc's
+   malloc: one arena instead of one per thread that ever allocated), or what
+   `--memory-also` names.
 
 C. Serving. The uncropped 960-wide WebP and 1920-wide JPEG of the last upload, loaded by
    wrk on the app (`GET /media/<key>`) and on `bench/bare_media.py` (Starlette
@@ -764,8 +768,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--avif", choices=("both", "on", "off"), default="both",
                         help="A: with AVIF renditions, without, or both")  # fmt: skip
     parser.add_argument("--uploads", type=int, default=4, help="B: uploads measured")
-    parser.add_argument("--serve-rounds", type=int, default=5, help="C: app/bare alternations")
-    parser.add_argument("--duration", type=int, default=4, help="C: seconds per wrk run")
+    parser.add_argument("--serve-rounds", type=int, default=9, help="C: app/bare alternations")
+    parser.add_argument("--duration", type=int, default=2, help="C: seconds per wrk run")
     parser.add_argument("--warmup", type=int, default=1, help="C: seconds of warm-up")
     parser.add_argument("--connections", type=int, default=32, help="C: wrk -c")
     parser.add_argument("--threads", type=int, default=1, help="C: wrk -t")
