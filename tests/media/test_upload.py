@@ -194,3 +194,23 @@ async def test_media_dir_holds_no_temporary_files_after_uploads(
     await upload(client, admin, images.SVG, name="x.svg", kind="image/svg+xml", status=415)
     hidden = [p for p in Path(settings.media_dir).rglob(".*") if p.is_file()]  # noqa: ASYNC240
     assert hidden == []
+
+
+async def test_an_upload_retried_with_its_idempotency_key_is_replayed(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential
+) -> None:
+    data = images.noise_png()
+    assert len(data) > 1024 * 1024  # the body is spooled to disk, not held in memory
+    headers = {**admin.headers, "Idempotency-Key": "upload-1"}
+    files = {"file": ("noise.png", data, "image/png")}
+    # A retry sends the same bytes (the same multipart boundary too).
+    request = client.build_request("POST", "/v1/admin/media", files=files, headers=headers)
+    first = await client.send(request)
+    assert first.status_code == 201, first.text
+    again = await client.send(request)
+    assert again.status_code == 201 and again.headers["idempotent-replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    listed = (await client.get("/v1/admin/media", headers=admin.headers)).json()["items"]
+    assert len(listed) == 1
+    other = {"file": ("noise.png", data[:-1000] + b"\0" * 1000, "image/png")}
+    problem(await client.post("/v1/admin/media", files=other, headers=headers), 422)
