@@ -83,6 +83,16 @@ class S3Storage:
             CacheControl=IMMUTABLE,
         )
 
+    def get(self, key: str) -> bytes:
+        try:
+            answer = self.client.get_object(Bucket=self.bucket, Key=check_key(key))
+        except ClientError as exc:
+            if _status(exc) == 404:
+                raise FileNotFoundError(key) from None
+            raise
+        data: bytes = answer["Body"].read()
+        return data
+
     def delete(self, keys: Iterable[str]) -> None:
         # Every key is checked before the first call, so a bad one deletes nothing.
         checked = [check_key(key) for key in keys]

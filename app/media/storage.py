@@ -42,6 +42,9 @@ class Storage(Protocol):
     def put(self, key: str, data: bytes, content_type: str) -> None:
         """Store `data` under `key` (writing the same key again is harmless)."""
 
+    def get(self, key: str) -> bytes:
+        """The file under `key` (FileNotFoundError when there is none)."""
+
     def delete(self, keys: Iterable[str]) -> None:
         """Remove the files under `keys`; a key with no file is not an error."""
 
@@ -78,6 +81,9 @@ class LocalStorage:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
             raise
+
+    def get(self, key: str) -> bytes:
+        return self.path(key).read_bytes()
 
     def delete(self, keys: Iterable[str]) -> None:
         for key in keys:
