@@ -127,6 +127,17 @@ class S3Storage:
                 if KEY.fullmatch(key):
                     yield key
 
+    def entries(self) -> Iterator[tuple[str, float]]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket)
+        for page in pages:
+            for item in page.get("Contents", []):
+                key = item.get("Key", "")
+                if KEY.fullmatch(key) and "LastModified" in item:
+                    yield key, item["LastModified"].timestamp()
+
+    def leftovers(self, older_than: float) -> int:
+        return 0  # a put is atomic: an object is whole or absent
+
     def url(self, key: str) -> str:
         return f"{self.base_url}/{check_key(key)}"
 
