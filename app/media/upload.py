@@ -24,6 +24,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 
 from app.errors import AppError, Unprocessable
@@ -75,7 +76,7 @@ def _check_name(name: str | None) -> None:
     if (
         "/" in name
         or "\\" in name
-        or ".." in name
+        or name in (".", "..")  # with no separator, ".." elsewhere ("wait...what") is plain
         or any(ord(c) < 32 or ord(c) == 127 for c in name)
         or len(name) > 255
     ):
@@ -152,10 +153,16 @@ async def upload(request: Request, session: AsyncSession, storage: Storage) -> M
     settings = request.app.state.settings
     try:
         form = await request.form(max_files=1, max_fields=len(_PARTS), max_part_size=PART_BYTES)
-    except MultiPartException as exc:
+    except (MultiPartException, HTTPException) as exc:
+        # Starlette turns the parser's MultiPartException into a 400 HTTPException inside
+        # an app; a broken form is a payload error (422) all the same. Other statuses
+        # (the 413 of the body limit, raised while the body is read) pass on as they are.
+        if isinstance(exc, HTTPException) and exc.status_code != 400:
+            raise
+        message = exc.message if isinstance(exc, MultiPartException) else str(exc.detail)
         raise Unprocessable.at(
             ["body"],
-            f"The multipart form cannot be read: {exc.message}",
+            f"The multipart form cannot be read: {message}",
             msg="Invalid multipart form",
             type="multipart",
         ) from exc
