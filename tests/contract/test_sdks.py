@@ -29,6 +29,7 @@ from app.demo.loader import load
 from app.main import create_app
 from app.models import utcnow
 from tests.conftest import live_server, make_key, reset_database
+from tests.media import images
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = ROOT / "openapi" / "openapi.json"
@@ -124,6 +125,7 @@ def typescript_sdk(tmp_path_factory: pytest.TempPathFactory) -> TypeScriptSdk:
     (root / "package.json").write_text('{"private": true, "type": "module"}\n')
     for name in ("scenario.ts", "tsconfig.json"):
         shutil.copy(SDK_SETTINGS / name, root)
+    (root / "upload.jpg").write_bytes(images.photo(800, 500, seed=21))  # what it uploads
     generated = step(
         NODE_BIN / "openapi-typescript", CONTRACT,
         "--default-non-nullable", "false",
