@@ -47,11 +47,8 @@ async def load(
     limit = anyio.CapacityLimiter(upload.RENDERING)
     data = demo_content()
     ids: dict[str, uuid.UUID] = {}
-    for kind, key in ((taxonomy.AUTHORS, "authors"), (taxonomy.CATEGORIES, "categories"),
-                      (taxonomy.TAGS, "tags")):  # fmt: skip
-        for item in data[key]:
-            entity = await taxonomy.create(session, kind, item["translations"])
-            ids[f"{key}:{item['key']}"] = entity.id
+    # The pictures first: the slowest step, and the one that meets the storage, so a
+    # storage that cannot be written fails the load before anything else is done.
     images = resources.files("app.demo").joinpath("images")
     for item in data["media"]:
         with images.joinpath(item["image"]).open("rb") as source:
@@ -70,6 +67,11 @@ async def load(
                 focal=parse_focal_point(item["focal_point"]),
             )
         ids[f"media:{item['key']}"] = record.id
+    for kind, key in ((taxonomy.AUTHORS, "authors"), (taxonomy.CATEGORIES, "categories"),
+                      (taxonomy.TAGS, "tags")):  # fmt: skip
+        for item in data[key]:
+            entity = await taxonomy.create(session, kind, item["translations"])
+            ids[f"{key}:{item['key']}"] = entity.id
     for item in data["articles"]:
         await _article(session, item, ids, now)
     return len(data["articles"])

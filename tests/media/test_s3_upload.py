@@ -7,14 +7,16 @@ import io
 import json
 from pathlib import Path
 
+import anyio
 import httpx
 import pytest
 from fastapi import FastAPI
 from PIL import Image
+from sqlalchemy import text
 
 from app.config import Settings
 from tests.builders import problem, published_article
-from tests.conftest import Credential, make_key, running_app
+from tests.conftest import NEWSDESK, Credential, make_key, run_cli, running_app
 from tests.media import images
 from tests.media.s3server import S3Server
 from tests.media.test_upload import upload
@@ -128,3 +130,42 @@ async def test_media_base_url_names_where_readers_fetch_files(
     assert all(u.startswith(base) for u in urls)
     # What follows the base is the object's key in the bucket (a CDN maps one to the other).
     assert sorted(u.removeprefix(base) for u in urls) == objects(s3_server, app)
+
+
+async def test_demo_data_uploads_its_pictures_to_the_bucket(
+    cli_env: dict[str, str], settings: Settings, s3_server: S3Server
+) -> None:
+    bucket = settings.s3_bucket
+    env = {**cli_env, **s3_server.settings_env(bucket=bucket)}
+    run_cli(env, "demo-data")
+    async with running_app(settings) as (app, client):
+        stored = objects(s3_server, app)
+        cards = (await client.get("/v1/ua/articles")).json()["items"]
+        assert len(cards) == 6
+        keys = {r["url"] for card in cards for r in card["cover"]["renditions"]}
+        where = f"{s3_server.endpoint_url.rstrip('/')}/{bucket}/"
+        assert sorted(k.removeprefix(where) for k in keys) == stored
+        async with httpx.AsyncClient(timeout=10) as reader:
+            for r in cards[0]["cover"]["renditions"]:
+                got = await reader.get(r["url"])
+                assert got.status_code == 200, r["url"]
+                assert got.headers["content-type"] == f"image/{r['format']}"
+    run_cli(env, "demo-data")  # skipped: the articles exist; nothing written again
+    async with running_app(settings) as (app, _):
+        assert objects(s3_server, app) == stored
+
+
+async def test_demo_data_that_fails_leaves_no_object(
+    cli_env: dict[str, str], settings: Settings, s3_server: S3Server
+) -> None:
+    # The demo's texts are in ua, en and ru; without ru the load fails after its first
+    # picture's files are written (the language is checked with the record), and the
+    # command's rollback must take them away.
+    env = {**cli_env, **s3_server.settings_env(bucket=settings.s3_bucket)}
+    async with running_app(settings) as (app, _):
+        async with app.state.db.engine.begin() as conn:
+            await conn.execute(text("DELETE FROM languages WHERE code = 'ru'"))
+        done = await anyio.run_process([*NEWSDESK, "demo-data"], env=env, check=False)
+        assert done.returncode == 2, done.stderr
+        assert b"Unknown language code(s): ru" in done.stderr
+        assert objects(s3_server, app) == []
