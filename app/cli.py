@@ -189,6 +189,37 @@ def demo_data() -> None:
     )
 
 
+@cli.command("media-sweep")
+def media_sweep(
+    grace: Annotated[
+        int,
+        typer.Option(min=0, help="Leave files younger than this many seconds (uploads in flight)."),
+    ] = 3600,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List the unused files; remove nothing.")
+    ] = False,
+) -> None:
+    """Remove stored image files that no media record uses (left by killed processes)."""
+    from app.media import storage as media_storage
+    from app.media.sweep import sweep
+
+    storage = media_storage.from_settings(get_settings())
+
+    async def work(session: AsyncSession) -> list[str]:
+        swept = await sweep(session, storage, grace_seconds=grace, dry_run=dry_run)
+        if swept.temporary:
+            typer.echo(f"removed {swept.temporary} temporary files", err=True)
+        return swept.unused
+
+    unused = _in_transaction(work)
+    for key in unused:
+        typer.echo(key)
+    typer.echo(
+        f"{len(unused)} unused files" + (" (dry run: nothing removed)" if dry_run else " removed"),
+        err=True,
+    )
+
+
 @cli.command("search-reindex")
 def search_reindex(
     language: Annotated[

@@ -26,12 +26,14 @@ import hashlib
 import hmac
 import json
 import logging
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, Header, Request
 from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy import delete, insert, select, text, update
@@ -141,14 +143,31 @@ class IdempotencyMiddleware:
                 "Idempotency-Key must be 1 to 255 printable characters.",
             )(scope, receive, send)  # fmt: skip
             return
+        body = _Body(token, scope)
         try:
-            body = await _read_body(receive)
+            await self._with_body(scope, receive, send, body, db, key, principal, record)
+        finally:
+            body.close()
+
+    async def _with_body(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        body: "_Body",
+        db: Database,
+        key: str,
+        principal: Principal,
+        record: IdempotencyKey | None,
+    ) -> None:
+        try:
+            await body.read_from(receive)
         except HTTPException as exc:  # the body limit, raised while reading
             await problem_response(
                 exc.status_code, "payload-too-large", "Payload too large", exc.detail
             )(scope, receive, send)
             return
-        request_hash = _digest(token, scope, body)
+        request_hash = body.digest
         if record is not None:
             if record.status_code is None and hmac.compare_digest(
                 record.request_hash, request_hash
@@ -167,7 +186,7 @@ class IdempotencyMiddleware:
             else:
                 await send(message)
 
-        await self.app(scope, _replaying(body, receive), hold)
+        await self.app(scope, body.replaying(receive), hold)
         if reservation.taken:
             record = await _wait_for_answer(db, reservation.credential, key)
             if record is not None:
@@ -196,11 +215,6 @@ def _bearer(authorization: bytes | None) -> str | None:
 
 def _credential(principal: Principal) -> str:
     return f"{principal.kind}:{principal.id}"
-
-
-def _digest(token: str, scope: Scope, body: bytes) -> str:
-    message = b"\n".join((scope["path"].encode(), scope.get("query_string", b""), body))
-    return hmac.new(token.encode(), message, hashlib.sha256).hexdigest()
 
 
 async def _find(session: AsyncSession, principal: Principal, key: str) -> IdempotencyKey | None:
@@ -334,27 +348,63 @@ class _Stored:
         await send({"type": "http.response.body", "body": self.body})
 
 
-async def _read_body(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return b"".join(chunks)
+_IN_MEMORY = 1024 * 1024  # a body larger than this (an image upload) waits on disk
+_CHUNK = 64 * 1024
 
 
-def _replaying(body: bytes, receive: Receive) -> Receive:
-    """`receive` that gives the app the body already read, then the connection's messages."""
-    given = False
+class _Body:
+    """A request body read ahead of the app: its digest (`_digest`'s, computed as it
+    arrives) and its bytes, spooled to a temporary file past `_IN_MEMORY`, so an upload of
+    many megabytes is never held whole in memory."""
 
-    async def replay() -> Message:
-        nonlocal given
-        if not given:
-            given = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
+    def __init__(self, token: str, scope: Scope) -> None:
+        self._hmac = hmac.new(
+            token.encode(), scope["path"].encode() + b"\n" + scope.get("query_string", b"") + b"\n",
+            hashlib.sha256,
+        )  # fmt: skip
+        self.file = tempfile.SpooledTemporaryFile(max_size=_IN_MEMORY)  # noqa: SIM115  # closed by close()
 
-    return replay
+    @property
+    def digest(self) -> str:
+        return self._hmac.hexdigest()
+
+    async def read_from(self, receive: Receive) -> None:
+        while True:
+            message = await receive()
+            chunk = message.get("body", b"")
+            self._hmac.update(chunk)
+            if self.file._rolled:  # type: ignore[attr-defined]  # on disk: off the loop
+                await anyio.to_thread.run_sync(self.file.write, chunk)
+            else:
+                self.file.write(chunk)
+            if not message.get("more_body", False):
+                self.file.seek(0)
+                return
+
+    def replaying(self, receive: Receive) -> Receive:
+        """`receive` that gives the app the body read, then the connection's messages."""
+        done = False
+
+        async def replay() -> Message:
+            nonlocal done
+            if done:
+                return await receive()
+            chunk = self.file.read(_CHUNK)
+            more = len(chunk) == _CHUNK and self.file.tell() < self._size()
+            done = not more
+            return {"type": "http.request", "body": chunk, "more_body": more}
+
+        return replay
+
+    def _size(self) -> int:
+        position = self.file.tell()
+        self.file.seek(0, 2)
+        end = self.file.tell()
+        self.file.seek(position)
+        return end
+
+    def close(self) -> None:
+        self.file.close()
 
 
 _PATTERN = r"^[\x20-\x7e\xa1-\xac\xae-\xff]+$"  # `str.isprintable` in latin-1, as checked

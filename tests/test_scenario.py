@@ -110,6 +110,9 @@ async def test_trilingual_article_end_to_end(client: httpx.AsyncClient, admin: C
         "credit": "Getty Images",
         "caption": "Лідери на саміті НАТО",
         "alt": "Лідери на сцені",
+        "renditions": [],  # registered by URL: nothing stored here
+        "blurhash": None,
+        "dominant_color": None,
     }
     assert body["sources"] == [{"name": "Financial Times", "url": "https://www.ft.com/"}]
     en_slug = "nato-holds-cyber-defence-drills-in-kyiv"

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -12,7 +13,7 @@ from app.db import SessionDep
 from app.errors import UnsupportedMediaType, problem_responses
 from app.idempotency import IDEMPOTENT
 from app.kit.openapi import created
-from app.media import service, upload
+from app.media import refocus, service, upload
 from app.media.deps import MediaDep, StorageDep
 from app.media.schemas import MediaCreate, MediaList, MediaRead, MediaUpdate, MediaUpload
 
@@ -136,11 +137,23 @@ async def get_media(
     responses=problem_responses(404, 422),
 )
 async def update_media(
-    _: EditorDep, media: MediaDep, body: MediaUpdate, session: SessionDep, storage: StorageDep
+    request: Request,
+    _: EditorDep,
+    media: MediaDep,
+    body: MediaUpdate,
+    session: SessionDep,
+    storage: StorageDep,
 ) -> MediaRead:
     """Change a media record's credit, focal point or texts per language (and the URL and
     size of one registered by URL)."""
     media = await service.update(session, media, body)
+    if body.focal_point is not None:
+        await refocus.refocus(
+            session, media, body.focal_point, storage,
+            directory=Path(request.app.state.settings.media_dir) / ".incoming",
+            limiter=upload.limiter(request),
+        )  # fmt: skip
+        await session.flush()
     return service.read(media, storage, (await service.usage(session, [media.id]))[media.id])
 
 

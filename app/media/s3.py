@@ -83,6 +83,16 @@ class S3Storage:
             CacheControl=IMMUTABLE,
         )
 
+    def get(self, key: str) -> bytes:
+        try:
+            answer = self.client.get_object(Bucket=self.bucket, Key=check_key(key))
+        except ClientError as exc:
+            if _status(exc) == 404:
+                raise FileNotFoundError(key) from None
+            raise
+        data: bytes = answer["Body"].read()
+        return data
+
     def delete(self, keys: Iterable[str]) -> None:
         # Every key is checked before the first call, so a bad one deletes nothing.
         checked = [check_key(key) for key in keys]
@@ -116,6 +126,17 @@ class S3Storage:
                 key = item.get("Key", "")
                 if KEY.fullmatch(key):
                     yield key
+
+    def entries(self) -> Iterator[tuple[str, float]]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket)
+        for page in pages:
+            for item in page.get("Contents", []):
+                key = item.get("Key", "")
+                if KEY.fullmatch(key) and "LastModified" in item:
+                    yield key, item["LastModified"].timestamp()
+
+    def leftovers(self, older_than: float) -> int:
+        return 0  # a put is atomic: an object is whole or absent
 
     def url(self, key: str) -> str:
         return f"{self.base_url}/{check_key(key)}"

@@ -42,6 +42,9 @@ class Storage(Protocol):
     def put(self, key: str, data: bytes, content_type: str) -> None:
         """Store `data` under `key` (writing the same key again is harmless)."""
 
+    def get(self, key: str) -> bytes:
+        """The file under `key` (FileNotFoundError when there is none)."""
+
     def delete(self, keys: Iterable[str]) -> None:
         """Remove the files under `keys`; a key with no file is not an error."""
 
@@ -50,6 +53,13 @@ class Storage(Protocol):
 
     def keys(self) -> Iterable[str]:
         """Every key stored (for sweeping orphans and for tests)."""
+
+    def entries(self) -> Iterable[tuple[str, float]]:
+        """Every key stored with when it was written (POSIX time)."""
+
+    def leftovers(self, older_than: float) -> int:
+        """Remove what writers killed midway left (temporary files) before `older_than`
+        (POSIX time); how many. Nothing to do where writes are atomic (S3)."""
 
     def url(self, key: str) -> str:
         """Where a reader fetches `key`."""
@@ -79,6 +89,9 @@ class LocalStorage:
                 os.unlink(temporary)
             raise
 
+    def get(self, key: str) -> bytes:
+        return self.path(key).read_bytes()
+
     def delete(self, keys: Iterable[str]) -> None:
         for key in keys:
             path = self.path(key)
@@ -96,6 +109,23 @@ class LocalStorage:
             return []
         found = (p.relative_to(self.root).as_posix() for p in self.root.glob("*/*/*"))
         return sorted(key for key in found if KEY.fullmatch(key))
+
+    def entries(self) -> Iterable[tuple[str, float]]:
+        for key in self.keys():
+            with contextlib.suppress(FileNotFoundError):
+                yield key, self.path(key).stat().st_mtime
+
+    def leftovers(self, older_than: float) -> int:
+        removed = 0
+        if not self.root.is_dir():
+            return 0
+        for path in self.root.rglob(".*"):
+            if path.name.startswith((".upload-", ".incoming-", ".refocus-")) and path.is_file():
+                with contextlib.suppress(FileNotFoundError):
+                    if path.stat().st_mtime < older_than:
+                        path.unlink()
+                        removed += 1
+        return removed
 
     def url(self, key: str) -> str:
         return f"{self.base_url}/{key}"

@@ -79,3 +79,12 @@ def polyglot_jpeg() -> bytes:
 def jpeg_with_zip() -> bytes:
     """A JPEG with a ZIP archive after its end (a GIFAR-style polyglot)."""
     return photo(200, 100) + b"PK\x03\x04" + b"\x00" * 60 + b"PK\x05\x06" + b"\x00" * 18
+
+
+def noise_png(width: int = 1100, height: int = 1000) -> bytes:
+    """A PNG of noise: over a MiB, whatever the compression (for bodies that spool to disk)."""
+    out = io.BytesIO()
+    Image.merge("RGB", [Image.effect_noise((width, height), 80 + i * 10) for i in range(3)]).save(
+        out, format="PNG"
+    )
+    return out.getvalue()

@@ -194,3 +194,54 @@ async def test_media_dir_holds_no_temporary_files_after_uploads(
     await upload(client, admin, images.SVG, name="x.svg", kind="image/svg+xml", status=415)
     hidden = [p for p in Path(settings.media_dir).rglob(".*") if p.is_file()]  # noqa: ASYNC240
     assert hidden == []
+
+
+async def test_an_upload_retried_with_its_idempotency_key_is_replayed(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential
+) -> None:
+    data = images.noise_png()
+    assert len(data) > 1024 * 1024  # the body is spooled to disk, not held in memory
+    headers = {**admin.headers, "Idempotency-Key": "upload-1"}
+    files = {"file": ("noise.png", data, "image/png")}
+    # A retry sends the same bytes (the same multipart boundary too).
+    request = client.build_request("POST", "/v1/admin/media", files=files, headers=headers)
+    first = await client.send(request)
+    assert first.status_code == 201, first.text
+    again = await client.send(request)
+    assert again.status_code == 201 and again.headers["idempotent-replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    listed = (await client.get("/v1/admin/media", headers=admin.headers)).json()["items"]
+    assert len(listed) == 1
+    other = {"file": ("noise.png", data[:-1000] + b"\0" * 1000, "image/png")}
+    problem(await client.post("/v1/admin/media", files=other, headers=headers), 422)
+
+
+async def test_a_new_focal_point_makes_new_crops_and_removes_the_old(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential
+) -> None:
+    media = await upload(client, admin, images.photo(2400, 1000), focal_point="0.5,0.5")
+    path = f"/v1/admin/media/{media['id']}"
+    article = await published_article(client, admin, "Фокус", cover_media_id=media["id"])
+    slug = article["translations"]["ua"]["slug"]
+    r = await client.patch(path, json={"focal_point": {"x": 0.9, "y": 0.2}}, headers=admin.headers)
+    assert r.status_code == 200, r.text
+    changed = r.json()
+    assert changed["focal_point"] == {"x": 0.9, "y": 0.2}
+    whole = [x for x in media["renditions"] if x["crop"] is None]
+    assert [x for x in changed["renditions"] if x["crop"] is None] == whole
+    old_crops = {x["url"] for x in media["renditions"] if x["crop"]}
+    new_crops = [x for x in changed["renditions"] if x["crop"]]
+    assert new_crops and not old_crops & {x["url"] for x in new_crops}
+    square = max((x for x in new_crops if x["crop"] == "1:1"), key=lambda x: x["width"])
+    assert square["width"] == square["height"] == 1000  # never upscaled past the original
+    for x in new_crops:
+        assert (await client.get("/media/" + x["url"].split("/media/", 1)[1])).status_code == 200
+    stored = set(stored_files(app))
+    assert not {u.split("/media/", 1)[1] for u in old_crops} & stored
+    assert len(stored) == len(changed["renditions"])
+    cover = (await client.get(f"/v1/ua/articles/{slug}")).json()["cover"]
+    assert cover["renditions"] == changed["renditions"]  # the cached page was purged
+    r = await client.patch(path, json={"url": "https://x.example/a.jpg"}, headers=admin.headers)
+    problem(r, 422)
+    bad = await client.patch(path, json={"focal_point": {"x": 1.5, "y": 0}}, headers=admin.headers)
+    problem(bad, 422)
