@@ -2,7 +2,7 @@
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 import uvicorn
@@ -17,6 +17,9 @@ from app.db import Database
 from app.errors import AppError
 from app.models import utcnow
 
+if TYPE_CHECKING:
+    from app.media.storage import Storage
+
 cli = typer.Typer(
     help="Newsdesk: the content backend of a trilingual news site.", no_args_is_help=True
 )
@@ -24,19 +27,30 @@ T = TypeVar("T")
 
 
 def _in_transaction(
-    work: Callable[[AsyncSession], Awaitable[T]], *, audit_as: tuple[str, str] | None = None
+    work: Callable[[AsyncSession], Awaitable[T]],
+    *,
+    audit_as: tuple[str, str] | None = None,
+    storage: "Storage | None" = None,
 ) -> T:
     """Run `work` in one transaction; with `audit_as` (command, action), its writes get an
-    audit entry by `cli:<command>` in that transaction."""
+    audit entry by `cli:<command>` in that transaction. With `storage`, media files the
+    work wrote go again if the transaction rolls back (as `app.db.get_session` does)."""
+    from app.media import cleanup
 
     async def run() -> T:
         db = Database(get_settings().database_url, pool_size=1)
         try:
-            async with db.writer() as session, session.begin():
-                done = await work(session)
-                if audit_as is not None:
-                    command, action = audit_as
-                    await audit.record(session, actor=f"cli:{command}", action=action)
+            async with db.writer() as session:
+                try:
+                    async with session.begin():
+                        done = await work(session)
+                        if audit_as is not None:
+                            command, action = audit_as
+                            await audit.record(session, actor=f"cli:{command}", action=action)
+                except BaseException:
+                    await cleanup.settle(session, storage, committed=False)
+                    raise
+                await cleanup.settle(session, storage, committed=True)
                 return done
         finally:
             await db.dispose()
@@ -157,13 +171,19 @@ def create_user(
 
 @cli.command("demo-data")
 def demo_data() -> None:
-    """Load demo articles in ua/en/ru (skipped when the database already has articles)."""
+    """Load demo articles in ua/en/ru with their cover pictures, uploaded to the media
+    storage (skipped when the database already has articles)."""
     from app.demo.loader import load
+    from app.media import storage as media_storage
+
+    settings = get_settings()
+    storage = media_storage.from_settings(settings)
+    storage.check()
 
     async def work(session: AsyncSession) -> int:
-        return await load(session, now=utcnow())
+        return await load(session, now=utcnow(), storage=storage, settings=settings)
 
-    count = _in_transaction(work, audit_as=("demo-data", "loadDemoData"))
+    count = _in_transaction(work, audit_as=("demo-data", "loadDemoData"), storage=storage)
     typer.echo(
         f"loaded {count} demo articles" if count else "articles exist: demo skipped", err=True
     )

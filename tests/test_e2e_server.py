@@ -1,10 +1,31 @@
 """End to end: the `newsdesk` CLI migrates, makes a key, loads demo content, and a real
 uvicorn serves it over TCP."""
 
+from pathlib import Path
+from typing import Any
+
 import httpx
 
 from tests.conftest import run_cli
 from tests.live import create_article
+
+
+def _demo_covers_load(http: httpx.Client, cards: list[dict[str, Any]]) -> None:
+    """Every demo cover was uploaded (renditions in every crop and format) and every file
+    of the first article's cover is served by the app; cards carry the same renditions."""
+    for card in cards:
+        cover = card["cover"]
+        assert cover["alt"] and cover["caption"], card["path"]
+        assert {r["crop"] for r in cover["renditions"]} == {None, "16:9", "4:3", "1:1"}
+        assert {r["format"] for r in cover["renditions"]} >= {"webp", "jpeg"}
+    cover = http.get(cards[0]["path"]).json()["cover"]
+    assert cover["url"].endswith(".jpg") and cover["blurhash"]
+    for rendition in cover["renditions"]:
+        path = "/media/" + rendition["url"].split("/media/", 1)[1]
+        got = http.get(path)
+        assert got.status_code == 200, path
+        assert got.headers["content-type"] == f"image/{rendition['format']}"
+        assert got.headers["cache-control"] == "public, max-age=31536000, immutable"
 
 
 def test_cli_and_live_server(server: str, cli_env: dict[str, str]) -> None:
@@ -21,6 +42,13 @@ def test_cli_and_live_server(server: str, cli_env: dict[str, str]) -> None:
         # The demo's Russian draft and scheduled English version stay invisible.
         first = http.get(ua[0]["path"]).json()
         assert first["cover"]["credit"] and first["authors"]
+        _demo_covers_load(http, ua)
+        # Loading again changes nothing: no article, no file.
+        files = sorted(Path(cli_env["NEWSDESK_MEDIA_DIR"]).rglob("*"))
+        assert len([f for f in files if f.is_file()]) > 100
+        run_cli(cli_env, "demo-data")
+        assert sorted(Path(cli_env["NEWSDESK_MEDIA_DIR"]).rglob("*")) == files
+        assert len(http.get("/v1/ua/articles").json()["items"]) == 6
         statuses = [
             (lang, t["status"])
             for a in http.get(

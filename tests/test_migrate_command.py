@@ -12,6 +12,7 @@ from app import migrate
 from app.config import Settings
 from tests.conftest import NEWSDESK, running_app
 from tests.databases import cli_environment, fresh_database
+from tests.test_migrations import forget_uploads, uploaded_covers
 
 __all__ = ["fresh_database"]  # the fixture, imported for pytest
 
@@ -68,7 +69,10 @@ def test_migrate_moves_the_schema_down_and_up_keeping_the_content(
     assert migrate.current_revision(url) == BEFORE_CREATOR
     assert moved(env, "--revision", "+1") == f"database migrated from {BEFORE_CREATOR} to {CREATOR}"
     assert moved(env) == f"database migrated from {CREATOR} to {head} (the latest)"
-    assert asyncio.run(_public(settings)) == before
+    covers = uploaded_covers(before)
+    assert covers, "the demo's covers are uploads"
+    after = asyncio.run(_public(settings))
+    assert forget_uploads(after, covers) == forget_uploads(before, covers)
     assert (
         moved(env, "--revision", "head")
         == f"database already at {head} (the latest): nothing to do"

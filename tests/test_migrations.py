@@ -43,6 +43,10 @@ EMPTIED = frozenset().union(*EMPTIES.values())
 SEARCH = ("search_documents", "search_fts")
 # Surrogate keys of derived rows: 3b8f2d6e4a10 rebuilds the search index on its way up.
 DERIVED_KEYS = {"search_documents": {"id"}}
+# What a round trip below 3b8e1f6a9c20 (media uploads) forgets: its downgrade drops the
+# columns that make a record an upload, so an uploaded cover comes back as one registered
+# by URL (its key as its url), with no renditions. The demo's covers are uploads.
+UPLOADED = ("url", "renditions", "blurhash", "dominant_color")
 # Every kind of content the round trip must carry (each must have rows at the start).
 CONTENT = (
     "articles", "translations", "article_authors", "article_tags", "article_sources",
@@ -349,7 +353,37 @@ def test_every_step_down_and_back_up_keeps_the_content(fresh_database: str, tmp_
     search = {name: start[name] for name in SEARCH if name in start}
     assert _differences(start, dump, within=search) == []
     assert asyncio.run(_schema(url)) == schema
-    assert asyncio.run(_public_pages(settings)) == pages
+    covers = uploaded_covers(pages)
+    assert covers, "the demo's covers are uploads"
+    after = asyncio.run(_public_pages(settings))
+    assert forget_uploads(after, covers) == forget_uploads(pages, covers)
+
+
+def uploaded_covers(answer: Any, found: set[str] | None = None) -> set[str]:
+    """The ids of the covers with renditions (uploads) anywhere in `answer` (public JSON)."""
+    found = set() if found is None else found
+    if isinstance(answer, list):
+        for item in answer:
+            uploaded_covers(item, found)
+    elif isinstance(answer, dict):
+        if answer.get("renditions"):
+            found.add(answer["id"])
+        for value in answer.values():
+            uploaded_covers(value, found)
+    return found
+
+
+def forget_uploads(answer: Any, covers: set[str]) -> Any:
+    """`answer` without what a round trip below 3b8e1f6a9c20 loses of the uploaded `covers`
+    (see `UPLOADED`); everything else stays to be compared."""
+    if isinstance(answer, list):
+        return [forget_uploads(item, covers) for item in answer]
+    if not isinstance(answer, dict):
+        return answer
+    cover = "renditions" in answer and answer.get("id") in covers
+    return {
+        k: forget_uploads(v, covers) for k, v in answer.items() if not (cover and k in UPLOADED)
+    }
 
 
 async def _key_answers(settings: Settings, *keys: str) -> list[int]:

@@ -1,4 +1,9 @@
-"""Loads the demo newsroom (`demo.json`) through the same services the API uses."""
+"""Loads the demo newsroom (`demo.json`) through the same services the API uses.
+
+Its cover pictures (`images/`, drawn by `app.demo.make_images`) are uploaded through the
+path of `POST /v1/admin/media` (`app.media.upload.store`) into the storage the settings
+name, so the demo site's covers load, with their renditions, on local disk or S3.
+"""
 
 import json
 import uuid
@@ -6,13 +11,16 @@ from datetime import datetime, timedelta
 from importlib import resources
 from typing import Any
 
+import anyio
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.articles import service as articles
 from app.articles.schemas import ArticleCreate, TranslationIn
-from app.media import service as media
-from app.media.schemas import MediaCreate
+from app.config import Settings
+from app.media import links, upload
+from app.media.schemas import MediaTranslationIn, parse_focal_point
+from app.media.storage import Storage
 from app.models import Article
 from app.taxonomy import service as taxonomy
 
@@ -26,22 +34,44 @@ def demo_content() -> dict[str, Any]:
     return data
 
 
-async def load(session: AsyncSession, *, now: datetime) -> int:
-    """Load the demo articles unless the database already has articles; returns the count."""
+async def load(
+    session: AsyncSession, *, now: datetime, storage: Storage, settings: Settings
+) -> int:
+    """Load the demo articles unless the database already has articles; returns the count.
+
+    The pictures' files are written to `storage` before the transaction commits: the
+    caller removes them if it rolls back (`app.media.cleanup.settle`)."""
     if await session.scalar(select(func.count()).select_from(Article)):
         return 0
+    links.use(storage)  # outside a request: where readers fetch the files
+    limit = anyio.CapacityLimiter(upload.RENDERING)
     data = demo_content()
     ids: dict[str, uuid.UUID] = {}
+    # The pictures first: the slowest step, and the one that meets the storage, so a
+    # storage that cannot be written fails the load before anything else is done.
+    images = resources.files("app.demo").joinpath("images")
+    for item in data["media"]:
+        with images.joinpath(item["image"]).open("rb") as source:
+            record = await upload.store(
+                session,
+                storage,
+                source,
+                incoming=settings.media_dir / ".incoming",
+                max_bytes=settings.media_max_bytes,
+                limit=limit,
+                credit=item["credit"],
+                translations={
+                    lang: MediaTranslationIn.model_validate(texts)
+                    for lang, texts in item["translations"].items()
+                },
+                focal=parse_focal_point(item["focal_point"]),
+            )
+        ids[f"media:{item['key']}"] = record.id
     for kind, key in ((taxonomy.AUTHORS, "authors"), (taxonomy.CATEGORIES, "categories"),
                       (taxonomy.TAGS, "tags")):  # fmt: skip
         for item in data[key]:
             entity = await taxonomy.create(session, kind, item["translations"])
             ids[f"{key}:{item['key']}"] = entity.id
-    for item in data["media"]:
-        record = await media.create(
-            session, MediaCreate.model_validate({k: v for k, v in item.items() if k != "key"})
-        )
-        ids[f"media:{item['key']}"] = record.id
     for item in data["articles"]:
         await _article(session, item, ids, now)
     return len(data["articles"])

@@ -16,7 +16,7 @@ record does.
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import anyio
 from fastapi import Request
@@ -176,21 +176,46 @@ async def upload(request: Request, session: AsyncSession, storage: Storage) -> M
 async def _store(
     request: Request, session: AsyncSession, storage: Storage, parts: _Form, max_bytes: int
 ) -> Media:
-    settings = request.app.state.settings
-    incoming = Path(settings.media_dir) / ".incoming"
+    return await store(
+        session,
+        storage,
+        parts.file.file,
+        incoming=Path(request.app.state.settings.media_dir) / ".incoming",
+        max_bytes=max_bytes,
+        limit=limiter(request),
+        credit=parts.credit,
+        translations=parts.translations,
+        focal=parts.focal,
+    )
+
+
+async def store(
+    session: AsyncSession,
+    storage: Storage,
+    source: IO[bytes],
+    *,
+    incoming: Path,
+    max_bytes: int,
+    limit: anyio.CapacityLimiter,
+    credit: str | None,
+    translations: dict[str, MediaTranslationIn],
+    focal: FocalPoint,
+) -> Media:
+    """The record of the image in `source`, checked, rendered and stored; the one path of
+    every upload (the endpoint, and `newsdesk demo-data` for the demo's pictures)."""
     try:
         found = await anyio.to_thread.run_sync(
             lambda: imaging.probe(
-                parts.file.file, max_bytes=max_bytes, max_pixels=MAX_PIXELS, directory=incoming
+                source, max_bytes=max_bytes, max_pixels=MAX_PIXELS, directory=incoming
             ),
-            limiter=limiter(request),
+            limiter=limit,
         )
     except imaging.Rejected as rejected:
         raise ImageRejected(rejected) from None
     try:
         earlier = await service.same_content(session, found.sha256)
-        focal = (parts.focal.x, parts.focal.y)
-        twin = next((m for m in earlier if (m.focal_x, m.focal_y) == focal), None)
+        point = (focal.x, focal.y)
+        twin = next((m for m in earlier if (m.focal_x, m.focal_y) == point), None)
         if twin is not None:  # the same bytes and focal point: the same files, not stored again
             rendered = imaging.Rendered(
                 renditions=[imaging.Rendition(*r) for r in twin.renditions],
@@ -201,18 +226,13 @@ async def _store(
             stored = [r[0] for m in earlier for r in m.renditions]
             try:
                 rendered = await anyio.to_thread.run_sync(
-                    lambda: imaging.render(found, focal=focal, storage=storage, existing=stored),
-                    limiter=limiter(request),
+                    lambda: imaging.render(found, focal=point, storage=storage, existing=stored),
+                    limiter=limit,
                 )
             except imaging.Rejected as rejected:
                 raise ImageRejected(rejected) from None
         return await service.create_upload(
-            session,
-            found,
-            rendered,
-            credit=parts.credit,
-            translations=parts.translations,
-            focal=parts.focal,
+            session, found, rendered, credit=credit, translations=translations, focal=focal
         )
     finally:
         found.close()

@@ -10,12 +10,15 @@ gets a 404 as a typed `Problem`. It exits 1 with a message on the first failed
 expectation; `mypy --strict` checks it together with the generated package.
 """
 
+import io
+import json
 import sys
 import uuid
 from typing import TypeVar
 
 from newsdesk_client import AuthenticatedClient, Client
 from newsdesk_client.api.articles import create_article, publish_translation, put_translation
+from newsdesk_client.api.media import create_media
 from newsdesk_client.api.public import get_article, list_articles
 from newsdesk_client.models import (
     Alternate,
@@ -23,6 +26,8 @@ from newsdesk_client.models import (
     ArticleCreateTranslations,
     ArticlePage,
     ArticleRead,
+    MediaRead,
+    MediaUpload,
     Problem,
     PublicArticle,
     PublishIn,
@@ -30,7 +35,8 @@ from newsdesk_client.models import (
     TranslationIn,
     TranslationRead,
 )
-from newsdesk_client.types import UNSET, Response, Unset
+from newsdesk_client.types import UNSET, File, Response, Unset
+from PIL import Image, ImageDraw
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -190,6 +196,36 @@ def create_and_publish(admin: AuthenticatedClient, public: Client) -> None:
     print(f"getArticle ua/{ua_slug} and en/{english.slug}: public, alternates of each other")
 
 
+def upload_image(admin: AuthenticatedClient) -> None:
+    """createMedia with a file: the multipart body the generated client sends."""
+    picture = Image.new("RGB", (800, 500), (40, 90, 160))
+    ImageDraw.Draw(picture).ellipse((200, 100, 500, 400), fill=(230, 180, 40))
+    data = io.BytesIO()
+    picture.save(data, "JPEG")
+    data.seek(0)
+    media = parsed(
+        create_media.sync_detailed(
+            client=admin,
+            body=MediaUpload(
+                file=File(payload=data, file_name="sun.jpg", mime_type="image/jpeg"),
+                credit="Newsdesk",
+                translations=json.dumps({"en": {"caption": "The sun", "alt": "A yellow disc"}}),
+                focal_point="0.4,0.5",
+            ),
+        ),
+        MediaRead,
+        201,
+        "createMedia (multipart)",
+    )
+    expect(media.source == "upload", f"createMedia: source {media.source!r}")
+    expect((media.width, media.height) == (800, 500), f"createMedia: {media.width}x{media.height}")
+    crops = {r.crop for r in media.renditions}
+    expect(bool(media.renditions), "createMedia: no renditions")
+    named = {c.value for c in crops if c is not None}
+    expect(named == {"16:9", "4:3", "1:1"} and None in crops, f"createMedia: crops {crops}")
+    print(f"createMedia {media.id}: uploaded, {len(media.renditions)} renditions")
+
+
 def check_problem(public: Client) -> None:
     response = get_article.sync_detailed("ua", "no-such-article-anywhere", client=public)
     problem = parsed(response, Problem, 404, "getArticle of a missing slug")
@@ -215,6 +251,7 @@ def main(base_url: str, admin_key: str) -> None:
     ):
         check_listing_and_alternates(public)
         create_and_publish(admin, public)
+        upload_image(admin)
         check_problem(public)
     print("python scenario: ok")
 

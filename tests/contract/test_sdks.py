@@ -29,6 +29,7 @@ from app.demo.loader import load
 from app.main import create_app
 from app.models import utcnow
 from tests.conftest import live_server, make_key, reset_database
+from tests.media import images
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = ROOT / "openapi" / "openapi.json"
@@ -124,6 +125,7 @@ def typescript_sdk(tmp_path_factory: pytest.TempPathFactory) -> TypeScriptSdk:
     (root / "package.json").write_text('{"private": true, "type": "module"}\n')
     for name in ("scenario.ts", "tsconfig.json"):
         shutil.copy(SDK_SETTINGS / name, root)
+    (root / "upload.jpg").write_bytes(images.photo(800, 500, seed=21))  # what it uploads
     generated = step(
         NODE_BIN / "openapi-typescript", CONTRACT,
         "--default-non-nullable", "false",
@@ -142,11 +144,13 @@ class DemoServer:
     admin_key: str
 
 
-async def _load_demo_and_make_key(database_url: str) -> str:
-    application = create_app(Settings(database_url=database_url))
+async def _load_demo_and_make_key(database_url: str, media_dir: Path) -> str:
+    settings = Settings(database_url=database_url, media_dir=media_dir)
+    application = create_app(settings)
     async with application.router.lifespan_context(application):
         async with application.state.db.writer() as session, session.begin():
-            await load(session, now=utcnow())
+            storage = application.state.media_storage
+            await load(session, now=utcnow(), storage=storage, settings=settings)
         return (await make_key(application)).key
 
 
@@ -159,11 +163,12 @@ def demo_server(
     """A live `newsdesk serve` of the demo newsroom, with an admin key: one per database,
     shared by both scenarios (each creates its own uniquely titled article)."""
     reset_database(database_url, seeded_languages)
-    admin_key = asyncio.run(_load_demo_and_make_key(database_url))
+    media_dir = tmp_path_factory.mktemp("media")
+    admin_key = asyncio.run(_load_demo_and_make_key(database_url, media_dir))
     env = {
         **os.environ,
         "NEWSDESK_DATABASE_URL": database_url,
-        "NEWSDESK_MEDIA_DIR": str(tmp_path_factory.mktemp("media")),
+        "NEWSDESK_MEDIA_DIR": str(media_dir),
     }
     with live_server(env) as url:
         yield DemoServer(url, admin_key)

@@ -5,15 +5,18 @@
 //
 // Against a server with the demo newsroom loaded, it lists articles in `ua`, reads one with
 // its alternates, creates an article and its English translation and publishes both with an
-// admin key, reads them back publicly, and gets a 404 as a typed `Problem`. It exits 1 with
+// admin key, reads them back publicly, uploads ./upload.jpg (createMedia, multipart), and
+// gets a 404 as a typed `Problem`. It exits 1 with
 // a message on the first failed expectation. tests/contract/test_sdks.py compiles it with
 // `tsc --strict` (tsconfig.json here) and runs it against a live server.
+import { readFile } from "node:fs/promises";
 import createClient from "openapi-fetch";
 import type { components, paths } from "./newsdesk.js";
 
 type Alternate = components["schemas"]["Alternate"];
 type PublicArticle = components["schemas"]["PublicArticle"];
 type Problem = components["schemas"]["Problem"];
+type MediaUpload = components["schemas"]["MediaUpload"];
 
 class ScenarioFailed extends Error {}
 
@@ -173,6 +176,38 @@ async function createAndPublish(): Promise<void> {
   console.log(`getArticle ua/${ua.slug} and en/${en.slug}: public, alternates of each other`);
 }
 
+async function uploadImage(): Promise<void> {
+  const picture = new Blob([await readFile("upload.jpg")], { type: "image/jpeg" });
+  const fields: MediaUpload = {
+    file: "upload.jpg",
+    credit: "Newsdesk",
+    translations: JSON.stringify({ en: { caption: "The sun", alt: "A yellow disc" } }),
+    focal_point: "0.4,0.5",
+  };
+  const { data, error, response } = await admin.POST("/v1/admin/media", {
+    body: fields,
+    // openapi-typescript types the contract's binary `file` as a string: the form sends
+    // the picture in its place (openapi-fetch leaves the multipart boundary to fetch).
+    bodySerializer: (body) => {
+      const form = new FormData();
+      for (const [name, value] of Object.entries(body ?? {})) {
+        if (name === "file") form.append("file", picture, "upload.jpg");
+        else if (typeof value === "string") form.append(name, value);
+      }
+      return form;
+    },
+  });
+  expect(data !== undefined, `createMedia (multipart): ${answer(response, error)}`);
+  expect(response.status === 201, `createMedia: ${response.status}`);
+  expect(data.source === "upload", `createMedia: source ${data.source}`);
+  const crops = new Set<string>(data.renditions.map((r) => r.crop ?? "whole"));
+  expect(
+    ["whole", "16:9", "4:3", "1:1"].every((crop) => crops.has(crop)),
+    `createMedia: crops ${[...crops].join()}`,
+  );
+  console.log(`createMedia ${data.id}: uploaded, ${data.renditions.length} renditions`);
+}
+
 async function checkProblem(): Promise<void> {
   const { data, error, response } = await api.GET("/v1/{lang}/articles/{slug}", {
     params: { path: { lang: "ua", slug: "no-such-article-anywhere" } },
@@ -195,6 +230,7 @@ async function checkProblem(): Promise<void> {
 try {
   await checkListingAndAlternates();
   await createAndPublish();
+  await uploadImage();
   await checkProblem();
   console.log("typescript scenario: ok");
 } catch (failure) {
