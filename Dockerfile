@@ -23,7 +23,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     NEWSDESK_DATABASE_URL=sqlite+aiosqlite:////data/newsdesk.db \
     NEWSDESK_MEDIA_DIR=/data/media \
-    NEWSDESK_WORKERS=2
+    NEWSDESK_WORKERS=2 \
+    MALLOC_ARENA_MAX=1
 USER newsdesk
 WORKDIR /data
 EXPOSE 8000

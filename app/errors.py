@@ -175,6 +175,8 @@ def problem_response(
 
 
 def _status_code(status: int) -> str:
+    if status == 413:
+        return PayloadTooLarge.code
     return HTTPStatus(status).phrase.lower().replace(" ", "-").replace("'", "")
 
 
@@ -226,6 +228,8 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == 405:
         exc.headers = {**(exc.headers or {}), "Allow": _allowed_methods(request)}
     phrase = HTTPStatus(exc.status_code).phrase
+    if exc.status_code == 413:  # one name for it, whichever layer answers (PayloadTooLarge)
+        phrase = PayloadTooLarge.title
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else None
     if exc.status_code == 404 and detail is None:
         detail = f"No route matches {request.url.path}."

@@ -297,13 +297,6 @@ async def test_json_registration_keeps_the_one_mib_body_limit(
     problem(r, 413)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app.kit.middleware.BodyLimitMiddleware raises HTTPException(413) when a body "
-    "without Content-Length grows past the limit; app.errors renders it as "
-    "/problems/request-entity-too-large, while a declared length over the limit answers "
-    "/problems/payload-too-large (as imaging does for a file over the media limit)",
-)
 async def test_a_chunked_body_over_the_limit_is_the_same_problem(
     client: httpx.AsyncClient, admin: Credential
 ) -> None:
