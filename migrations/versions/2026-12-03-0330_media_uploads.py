@@ -5,6 +5,10 @@ focal point, renditions (`[key, width, height, format, crop]` each), BlurHash an
 colour. Images registered by URL keep working: their new columns stay empty (no hash, no
 renditions) and their focal point is the centre.
 
+Downgrading forgets what only uploads have: an uploaded image then looks like one
+registered by URL whose `url` is the storage key of its largest rendition (relative, so
+covers point nowhere until the upgrade is applied again). The files stay in storage.
+
 Revision ID: 3b8e1f6a9c20
 Revises: 0d0a9a471f82
 Create Date: 2026-12-03 03:30:00.000000
