@@ -40,6 +40,11 @@ BODY_MODELS = (MediaCreate, MediaUpload)  # in the contract's components (app.ma
 async def _json_body(request: Request) -> MediaCreate:
     try:
         return MediaCreate.model_validate(json.loads(await request.body()))
+    except UnicodeDecodeError as exc:
+        raise RequestValidationError(
+            [{"type": "json_invalid", "loc": ("body",), "msg": "The body is not UTF-8",
+              "ctx": {"error": str(exc)}}]
+        ) from exc  # fmt: skip
     except json.JSONDecodeError as exc:
         raise RequestValidationError(
             [{"type": "json_invalid", "loc": ("body", exc.pos), "msg": "JSON decode error",

@@ -133,7 +133,7 @@ class MediaUpload(Schema):
     focal_point: str | None = Field(
         default=None,
         max_length=40,
-        pattern=r"^\s*[0-9.eE+-]+\s*,\s*[0-9.eE+-]+\s*$",
+        pattern=r"^ *(0(\.[0-9]{1,6})?|1(\.0{1,6})?) *, *(0(\.[0-9]{1,6})?|1(\.0{1,6})?) *$",
         description='"x,y" from 0 to 1 (from the left and the top): what crops keep in view. '
         "Default the centre.",
         examples=["0.5,0.3"],

@@ -245,3 +245,16 @@ async def test_a_new_focal_point_makes_new_crops_and_removes_the_old(
     problem(r, 422)
     bad = await client.patch(path, json={"focal_point": {"x": 1.5, "y": 0}}, headers=admin.headers)
     problem(bad, 422)
+
+
+async def test_a_json_registration_that_is_not_utf8_is_a_problem_not_an_error(
+    client: httpx.AsyncClient, admin: Credential
+) -> None:
+    for body in (b"\xec\xa0\xff{}", b"{not json", b""):
+        r = await client.post(
+            "/v1/admin/media",
+            content=body,
+            headers={**admin.headers, "Content-Type": "application/json"},
+        )
+        problem(r, 422)
+    assert (await client.get("/v1/admin/media", headers=admin.headers)).json()["items"] == []
