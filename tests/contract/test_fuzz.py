@@ -130,6 +130,8 @@ STATE_ERRORS = {
     ("value", "Invalid fallbacks"),
     # a search query with no word in it
     ("search", "Invalid search query"),
+    # the URL or size of an image that was uploaded (they come from its file), not registered
+    ("uploaded", "Not writable for an upload"),
 }
 
 
