@@ -143,6 +143,7 @@ class Probe:
     format: str  # jpeg | png | webp | gif | avif | heic
     width: int  # as shown: after the EXIF orientation
     height: int
+    tagged: bool = False  # carries a colour profile (its colours are converted to sRGB)
 
     def close(self) -> None:
         self.path.unlink(missing_ok=True)
@@ -209,19 +210,21 @@ def probe(source: IO[bytes], *, max_bytes: int, max_pixels: int, directory: Path
             # the file a script too (no real GIF is 10799 px wide). Other JS forms remain
             # possible; what keeps them harmless is that only re-encoded renditions are served.
             raise _polyglot()
-        width, height = _header(path, kind, max_pixels)
-        return Probe(path, digest.hexdigest(), size, kind, width, height)
+        width, height, tagged = _header(path, kind, max_pixels)
+        return Probe(path, digest.hexdigest(), size, kind, width, height, tagged)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
 
 
-def _header(path: Path, kind: str, max_pixels: int) -> tuple[int, int]:
-    """The shown size from the header alone (nothing decoded), or `Rejected`."""
+def _header(path: Path, kind: str, max_pixels: int) -> tuple[int, int, bool]:
+    """The shown size, and whether a colour profile comes with it, from the header alone
+    (nothing decoded), or `Rejected`."""
     try:
         image = _LOADERS[kind](str(path), access="sequential", fail_on="error")
         width, height = image.width, image.height
         orientation = image.get("orientation") if image.get_typeof("orientation") else 1
+        tagged = image.get_typeof("icc-profile-data") != 0
     except pyvips.Error as exc:
         raise _invalid(f"The {kind.upper()} file cannot be read: {_reason(exc)}") from None
     if width * height > max_pixels:
@@ -229,7 +232,8 @@ def _header(path: Path, kind: str, max_pixels: int) -> tuple[int, int]:
             f"The image is {width}×{height} pixels, over the limit of {max_pixels} "
             "pixels (a decompression bomb, or a picture too big to serve)."
         )
-    return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
+    turned = orientation in (5, 6, 7, 8)
+    return (height, width, tagged) if turned else (width, height, tagged)
 
 
 def _reason(exc: pyvips.Error) -> str:
@@ -346,8 +350,7 @@ def _render(
     try:
         # Colours converted only when the file says what they are (a profile): the
         # conversion costs a pass over every pixel, and untagged files are sRGB already.
-        tagged = _LOADERS[found.format](str(found.path)).get_typeof("icc-profile-data") != 0
-        profile: dict[str, str] = {"export_profile": "srgb"} if tagged else {}
+        profile: dict[str, str] = {"export_profile": "srgb"} if found.tagged else {}
         work = pyvips.Image.thumbnail(
             str(found.path), work_w, height=work_h, size="force", **profile,
             # libjpeg only warns about damaged scan data (it paints the rest grey), so a

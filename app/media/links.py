@@ -6,6 +6,7 @@ request turns them into URLs. It is set for every request in front of everything
 ask, find it too; a command outside a request sets it with `use`.
 """
 
+from collections.abc import Callable
 from contextvars import ContextVar, Token
 from typing import Any
 
@@ -22,9 +23,12 @@ def url(key: str) -> str:
     return _STORAGE.get().url(key)
 
 
-def renditions(stored: list[list[Any]]) -> list[dict[str, Any]]:
-    """`media.renditions` as readers see them: with the address of each file."""
-    where = _STORAGE.get().url
+def renditions(
+    stored: list[list[Any]], where: Callable[[str], str] | None = None
+) -> list[dict[str, Any]]:
+    """`media.renditions` as readers see them: with the address of each file (by `where`,
+    else by the storage of the request)."""
+    where = where or _STORAGE.get().url
     return [
         {"url": where(key), "width": w, "height": h, "format": fmt, "crop": crop}
         for key, w, h, fmt, crop in stored

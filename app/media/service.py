@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from app.errors import NotFound, Unprocessable
 from app.kit.pagination import Cursor
 from app.languages import service as languages
-from app.media import cleanup
+from app.media import cleanup, links
 from app.media.imaging import Probe, Rendered
 from app.media.schemas import (
     FocalPoint,
@@ -251,10 +251,7 @@ def read(media: Media, storage: Storage, used: MediaUsage | None = None) -> Medi
             "size_bytes": media.size_bytes,
             "content_hash": media.content_hash,
             "focal_point": {"x": media.focal_x, "y": media.focal_y},
-            "renditions": [
-                {"url": storage.url(key), "width": w, "height": h, "format": fmt, "crop": crop}
-                for key, w, h, fmt, crop in media.renditions
-            ],
+            "renditions": links.renditions(media.renditions, storage.url),
             "blurhash": media.blurhash,
             "dominant_color": media.dominant_color,
             "usage": used or MediaUsage(count=0, article_ids=[]),
