@@ -160,11 +160,60 @@ class Settings(BaseSettings):
     server_limit_concurrency: int | None = Field(default=1000, ge=1)
     server_backlog: int = Field(default=2048, ge=1)
 
+    # Changes flowing out (issue 17): webhooks, the delivery worker and CDN purges.
+    # The key webhook signing secrets are derived from (never stored): set it, the same on
+    # every host, in production. Unset: a random key kept in `secret_key_file`.
+    secret_key: SecretStr | None = None
+    secret_key_file: Path = Path(".newsdesk-secret")
+    # Hosts or addresses (or networks) webhooks may reach although they are loopback,
+    # private, link-local or otherwise not public; JSON list or comma-separated.
+    webhook_allow_hosts: TextList = []
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_max_response_bytes: int = Field(default=64 * 1024, ge=0)
+    # The first retry after this many seconds, doubling (with jitter) up to an hour, for
+    # `webhook_retry_window_seconds` after the event (24 h); then the subscription is
+    # disabled (a run of failures that long).
+    webhook_retry_base_seconds: float = Field(default=5.0, gt=0)
+    webhook_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    webhook_retry_window_seconds: float = Field(default=24 * 3600.0, gt=0)
+    # A CDN purge endpoint: a POST naming the changed surrogate keys after each change
+    # (`Surrogate-Key` header, and `{"surrogate_keys": [...]}`); headers it needs
+    # (a token) as a JSON object.
+    purge_url: Annotated[str | None, AfterValidator(_base_url)] = None
+    purge_headers: SecretStr | None = None
+    # The serving process runs the delivery worker (one at a time holds it); false when
+    # `newsdesk worker` runs it elsewhere.
+    worker_in_process: bool = True
+    worker_poll_seconds: float = Field(default=0.5, gt=0, le=60)
+
     @model_validator(mode="after")
     def _s3_complete(self) -> "Settings":
         if self.media_storage == "s3" and not self.s3_bucket:
             raise ValueError("NEWSDESK_MEDIA_STORAGE=s3 needs NEWSDESK_S3_BUCKET")
         return self
+
+    @field_validator("purge_headers")
+    @classmethod
+    def _headers_object(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        try:
+            headers = json.loads(value.get_secret_value())
+        except ValueError as exc:
+            raise ValueError('expected a JSON object, e.g. {"Fastly-Key": "..."}') from exc
+        if not isinstance(headers, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
+        ):
+            raise ValueError('expected a JSON object of strings, e.g. {"Fastly-Key": "..."}')
+        return value
+
+    @field_validator("webhook_allow_hosts")
+    @classmethod
+    def _hosts(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            if not re.fullmatch(r"[A-Za-z0-9.:\[\]/_-]{1,255}", entry):
+                raise ValueError(f"{entry!r} is not a host name, an address or a network")
+        return [entry.lower().strip("[]") for entry in value]
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -183,7 +232,7 @@ class SettingsError(Exception):
     what is expected (secrets are not repeated)."""
 
 
-_SECRET_WORDS = ("secret", "password", "token", "key_id")
+_SECRET_WORDS = ("secret", "password", "token", "key_id", "headers")
 
 
 def _shown(name: str, value: object) -> str:
