@@ -7,6 +7,7 @@ from app.articles.router import router as articles_router
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.authors.router import router as authors_router
+from app.changes.router import router as changes_router
 from app.feeds.router import router as feeds_router
 from app.languages.router import router as languages_router
 from app.media.router import router as media_router
@@ -23,6 +24,7 @@ router = APIRouter()
 # Within taxonomy and authors, admin routes are registered before public ones.
 for domain in (
     ops_router,
+    changes_router,
     languages_router,
     articles_router,
     pending_router,

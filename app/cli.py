@@ -38,7 +38,10 @@ def _in_transaction(
     from app.media import cleanup
 
     async def run() -> T:
-        db = Database(get_settings().database_url, pool_size=1)
+        settings = get_settings()
+        db = Database(
+            settings.database_url, pool_size=1, record_purges=settings.purge_url is not None
+        )
         try:
             async with db.writer() as session:
                 try:

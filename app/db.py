@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 
 from app.audit import hook as audit
 from app.cache import keys as cache_keys
+from app.changes import record as changes
 from app.media import cleanup as media_files
 from app.search import index as search_index
 
@@ -63,13 +64,15 @@ def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
 class Database:
     """The engine and the two session factories of one running app."""
 
-    def __init__(self, url: str, *, pool_size: int = 20) -> None:
+    def __init__(self, url: str, *, pool_size: int = 20, record_purges: bool = False) -> None:
         # The global Session hooks, installed here rather than by importing their modules:
         # what each write purges from the response cache, the search index kept in step,
-        # and the rows each write changed, for its audit entry.
+        # the rows each write changed, for its audit entry, and the changes of the public
+        # site it made, for the change feed, webhooks and (`record_purges`) a CDN.
         cache_keys.install()
         search_index.install()
         audit.install()
+        changes.install()
         self.url = url
         self.engine = create_engine(url, pool_size=pool_size)
         self.reader = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
@@ -77,6 +80,7 @@ class Database:
             self.engine.execution_options(sqlite_begin="IMMEDIATE"),
             expire_on_commit=False,
             autoflush=False,
+            info={changes.RECORD_PURGES: record_purges},
         )
 
     async def dispose(self) -> None:

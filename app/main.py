@@ -81,7 +81,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
-        app.state.db = Database(settings.database_url, pool_size=settings.database_pool_size)
+        app.state.db = Database(
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            record_purges=settings.purge_url is not None,
+        )
         app.state.hot = HotReads(app.state.db.engine, pool_size=settings.database_pool_size)
         app.state.rate_limits = RateLimits(settings)
         await anyio.to_thread.run_sync(app.state.media_storage.check)

@@ -13,6 +13,7 @@ SQLAlchemy expression (`is_public`), the Python predicate for a loaded row
 """
 
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import ColumnElement, and_, or_
 
@@ -56,7 +57,18 @@ def public_sql(alias: str) -> str:
     return PUBLIC_SQL.format(t=alias)
 
 
-def is_expired(translation: Translation, now: datetime) -> bool:
+class Scheduled(Protocol):
+    """What the rule reads of a version: a loaded Translation, or a row of those columns."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def publish_at(self) -> datetime | None: ...
+    @property
+    def expire_at(self) -> datetime | None: ...
+
+
+def is_expired(translation: Scheduled, now: datetime) -> bool:
     """The loaded row is live but its takedown time has passed."""
     return (
         translation.status in LIVE_STATUSES
@@ -65,7 +77,7 @@ def is_expired(translation: Translation, now: datetime) -> bool:
     )
 
 
-def public_now(translation: Translation, now: datetime) -> bool:
+def public_now(translation: Scheduled, now: datetime) -> bool:
     """The same rule for a loaded row (admin views show the effective status)."""
     return (
         translation.status in LIVE_STATUSES

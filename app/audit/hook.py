@@ -33,7 +33,17 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Rows that are not a change of their own: the log itself, retries' answers, cache purges
 # on their way, the search index (it follows the content).
 _IGNORED = frozenset(
-    {"audit_entries", "idempotency_keys", "cache_invalidations", "search_documents"}
+    {
+        "audit_entries",
+        "idempotency_keys",
+        "cache_invalidations",
+        "search_documents",
+        # the change log and its deliveries follow the content
+        "content_changes",
+        "public_states",
+        "cdn_purges",
+        "worker_positions",
+    }
 )
 # Written alongside the change they describe: never the entry's main rows.
 _BESIDE = frozenset({"revisions", "slug_redirects"})

@@ -52,6 +52,7 @@ from app.models import (
 )
 
 PURGE = "newsdesk.purge"
+CDN = "newsdesk.purge.cdn"  # the same keys, kept for a CDN purge until the commit
 
 
 def article(article_id: object, language: str | None = None) -> str:
@@ -138,11 +139,18 @@ def _collect(session: Session, _context: Any) -> None:
     for obj in (*session.new, *changed, *session.deleted):
         keys |= _keys_of(obj)
         keys |= _category_change(obj)
+    session.info.setdefault(CDN, set()).update(keys)
 
 
 def take(session: Session) -> set[str]:
     """The keys the session's writes purge, once (the set is emptied)."""
     keys: set[str] = session.info.pop(PURGE, set())
+    return keys
+
+
+def take_for_cdn(session: Session) -> set[str]:
+    """The keys the transaction's writes purge, for a CDN (`app.changes.record`), once."""
+    keys: set[str] = session.info.pop(CDN, set())
     return keys
 
 

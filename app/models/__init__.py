@@ -19,6 +19,7 @@ from app.models.audit import AuditEntry
 from app.models.author import Author, AuthorTranslation
 from app.models.base import Base, utcnow
 from app.models.cache import CacheInvalidation
+from app.models.change import ContentChange, PublicState
 from app.models.idempotency import IdempotencyKey
 from app.models.language import Language
 from app.models.media import Media, MediaTranslation
@@ -27,6 +28,7 @@ from app.models.preview import PreviewToken
 from app.models.search import SearchDocument
 from app.models.taxonomy import Category, CategoryTranslation, Tag, TagTranslation
 from app.models.user import AccessToken, User
+from app.models.webhook import CdnPurge, Webhook, WebhookDelivery, WorkerPosition
 
 __all__ = [
     "LIVE_STATUSES",
@@ -44,6 +46,8 @@ __all__ = [
     "CacheInvalidation",
     "Category",
     "CategoryTranslation",
+    "CdnPurge",
+    "ContentChange",
     "Correction",
     "CorrectionKind",
     "IdempotencyKey",
@@ -52,6 +56,7 @@ __all__ = [
     "MediaTranslation",
     "PendingTranslation",
     "PreviewToken",
+    "PublicState",
     "Revision",
     "SearchDocument",
     "SlugRedirect",
@@ -60,5 +65,8 @@ __all__ = [
     "TagTranslation",
     "Translation",
     "User",
+    "Webhook",
+    "WebhookDelivery",
+    "WorkerPosition",
     "utcnow",
 ]

@@ -1,0 +1,82 @@
+"""Reading the change log: the change feed's pages and where a page ends."""
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.changes.record import UPSERTS
+from app.config import Settings
+from app.errors import Unprocessable
+from app.feeds.service import article_url
+from app.models import ContentChange, Language
+from app.public.service import article_path
+
+MAX_ID = 2**63 - 1
+
+
+def encode(position: int) -> str:
+    raw = json.dumps(["changes", position], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode(token: str) -> int:
+    """The position a cursor stands for (the last change id a reader has seen)."""
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        kind, position = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        if kind != "changes" or type(position) is not int or not 0 <= position <= MAX_ID:
+            raise ValueError("not a change feed position")
+        return position
+    except (ValueError, TypeError, UnicodeError, binascii.Error) as exc:
+        raise Unprocessable.at(
+            ["query", "cursor"],
+            "The cursor is not one this feed gave out.",
+            msg="Invalid cursor",
+            type="cursor",
+        ) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[dict[str, object]]
+    position: int  # where the next page starts
+    full: bool  # as many items as asked for: more may follow at once
+
+
+async def page(
+    session: AsyncSession, settings: Settings, *, after: int, limit: int, language: str | None
+) -> Page:
+    """The changes after `after`, oldest first. The newest id is read first and the page
+    stops there: ids are handed out in commit order, so every change up to it is visible
+    now, and a page that ends short of `limit` can move the cursor up to it."""
+    top = await session.scalar(select(func.max(ContentChange.id))) or 0
+    query = select(ContentChange).where(ContentChange.id > after, ContentChange.id <= top)
+    if language is not None:
+        query = query.where(ContentChange.language == language)
+    rows = list(await session.scalars(query.order_by(ContentChange.id).limit(limit)))
+    tags = dict(await session.execute(select(Language.code, Language.bcp47)))
+    items = [
+        {
+            "type": "upsert" if row.type in UPSERTS else "delete",
+            "event": row.type,
+            "id": row.event_id,
+            "article_id": row.article_id,
+            "language": row.language,
+            "slug": row.slug,
+            "path": article_path(row.language, row.slug),
+            "url": article_url(
+                settings,
+                lang=row.language,
+                bcp47=tags.get(row.language, row.language),
+                slug=row.slug,
+            ),
+            "at": row.at,
+        }
+        for row in rows
+    ]
+    full = len(rows) == limit
+    return Page(items, rows[-1].id if full else max(top, after), full)
