@@ -172,8 +172,7 @@ def check_url(url: str, *, allow: Sequence[str]) -> str:
         raise ValueError("the URL must not carry a user name or password")
     address = _literal_address(parsed.host)
     if address is not None:
-        policy = AddressPolicy(allow)
-        if not policy.allows_host(parsed.host) and not policy.allows_address(address):
+        if not AddressPolicy(allow).allows_address(address):
             raise ValueError(f"{address} is not a public address")
         parsed = parsed.copy_with(host=str(address))
     normalised = str(parsed)
@@ -276,8 +275,9 @@ async def _exchange(
 ) -> tuple[int, str | None]:
     if target.scheme not in ("http", "https") or not target.host:
         raise Refused("not an http(s) URL")
+    host = target.raw_host.decode("ascii")  # IDNA-encoded: what DNS and SNI take
     port = target.port or (443 if target.scheme == "https" else 80)
-    addresses = await policy.resolve(target.host, port)
+    addresses = await policy.resolve(host, port)
     for index, address in enumerate(addresses):
         request = httpx.Request(
             "POST",
@@ -285,7 +285,7 @@ async def _exchange(
             content=body,
             headers=_headers(target, headers),
             extensions={
-                "sni_hostname": target.host,
+                "sni_hostname": host,
                 "timeout": phases.as_dict(),
             },
         )
@@ -308,7 +308,7 @@ async def _exchange(
             return status, f"redirect not followed (to {_clean(to or 'nowhere', 100)})"
         said = _clean(start.decode("utf-8", "replace"))
         return status, f"HTTP {status}: {said}" if said else f"HTTP {status}"
-    raise Refused(f"no address to connect to for {_clean(target.host, 100)}")
+    raise Refused(f"no address to connect to for {_clean(host, 100)}")
 
 
 async def deliver(

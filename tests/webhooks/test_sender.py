@@ -224,6 +224,7 @@ def test_check_url_refuses(url: str, reason: str) -> None:
     [
         ("HTTPS://Example.COM/hook?a=1", [], "https://example.com/hook?a=1"),
         ("http://8.8.8.8:8080/x", [], "http://8.8.8.8:8080/x"),
+        ("https://Bücher.example/x", [], "https://xn--bcher-kva.example/x"),
         ("http://localhost:8000/x", [], "http://localhost:8000/x"),  # names: checked when sent
         ("http://127.0.0.1:9/x", ["127.0.0.1"], "http://127.0.0.1:9/x"),
         ("http://127.1:9/x", ["127.0.0.0/8"], "http://127.0.0.1:9/x"),
