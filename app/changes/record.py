@@ -25,6 +25,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Select, event, func, inspect, select
@@ -96,7 +97,7 @@ _TOUCHES: dict[type[Any], Callable[[Any], Touch]] = {
 }
 
 # The articles that show each kind of thing: (article_id, the thing's id) rows.
-_SHOWN_BY: dict[str, Callable[[Sequence[Any]], Select[Any]]] = {
+_SHOWN_BY: dict[str, Callable[[Sequence[Any]], Select[Any, Any]]] = {
     "tag": lambda ids: select(ArticleTag.article_id, ArticleTag.tag_id).where(
         ArticleTag.tag_id.in_(ids)
     ),
@@ -255,7 +256,7 @@ def _compare(
                 continue
             version, state = versions.get(key), states.get(key)
             public = version is not None and version.deleted_at is None
-            public = public and public_now(version, now)
+            public = public and public_now(version, now)  # type: ignore[arg-type]
             was = state is not None and state.public
             kind = (
                 (UPDATED if was else PUBLISHED)
@@ -284,7 +285,7 @@ def _compare(
                         slug=version.slug if public else None,  # type: ignore[union-attr]
                         next_at=next_at,
                     )
-                    updates.append(lambda fresh=fresh: session.add(fresh))
+                    updates.append(partial(session.add, fresh))
             elif (state.public, state.next_at) != (public, next_at) or (
                 public and state.slug != version.slug  # type: ignore[union-attr]
             ):
@@ -354,7 +355,7 @@ def settle_due(session: Session, now: datetime, *, limit: int = CHUNK) -> int:
     ).all()
     due: dict[tuple[uuid.UUID, str], datetime] = session.info.setdefault(DUE, {})
     for article_id, language, next_at in rows:
-        due[(article_id, language)] = next_at
+        due[(article_id, language)] = next_at or now
     return len(rows)
 
 

@@ -4,6 +4,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,7 +43,7 @@ def decode(token: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    items: list[dict[str, object]]
+    items: list[dict[str, Any]]
     position: int  # where the next page starts
     full: bool  # as many items as asked for: more may follow at once
 
