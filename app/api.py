@@ -18,6 +18,7 @@ from app.public.router import router as public_router
 from app.revisions.router import router as revisions_router
 from app.taxonomy.router import router as taxonomy_router
 from app.users.router import router as users_router
+from app.webhooks.router import router as webhooks_router
 
 router = APIRouter()
 # Admin paths first: `/v1/admin/...` must not be taken for a language called "admin".
@@ -34,6 +35,7 @@ for domain in (
     api_keys_router,
     users_router,
     audit_router,
+    webhooks_router,
     auth_router,
     taxonomy_router,
     authors_router,

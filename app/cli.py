@@ -104,6 +104,42 @@ def serve(
 
 
 @cli.command()
+def worker() -> None:
+    """Deliver webhooks and CDN purges, and record scheduled changes, as a process of its
+    own (set NEWSDESK_WORKER_IN_PROCESS=false for the serving processes then). Several may
+    run: one at a time holds the job. Stops on SIGTERM or Ctrl-C."""
+    import logging
+    import signal
+
+    from app.webhooks.worker import Worker
+
+    settings = get_settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+    async def run() -> None:
+        db = Database(
+            settings.database_url,
+            pool_size=2,
+            record_purges=settings.purge_url is not None,
+        )
+        task = asyncio.create_task(Worker(settings, db).run())
+        loop = asyncio.get_running_loop()
+        for sign in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sign, task.cancel)
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+        finally:
+            await db.dispose()
+
+    typer.echo("newsdesk worker: delivering (Ctrl-C stops)", err=True)
+    asyncio.run(run())
+
+
+@cli.command()
 def migrate(
     revision: Annotated[
         str,

@@ -437,10 +437,17 @@ IDEMPOTENT = _dependency(
     "response (`Idempotent-Replayed: true`); another body → 422; while the first still "
     f"runs, a few seconds' wait for its answer, then 409. {_COMMON}"
 )
-IDEMPOTENT_SECRET = _dependency(
-    "Makes this create safe to retry: a retry with the same key and body creates nothing "
-    "more and answers 409 (`Idempotent-Replayed: true`, type "
-    "`idempotency-secret-not-replayed`) with what was created in `created`, but never the "
-    "secret, which is shown only once and not stored; another body → 422. " + _COMMON,
-    secret_fields=("key",),
-)
+
+
+def secret_once(field: str) -> Any:
+    """The dependency of a create whose response shows a secret (`field`) once."""
+    return _dependency(
+        "Makes this create safe to retry: a retry with the same key and body creates nothing "
+        "more and answers 409 (`Idempotent-Replayed: true`, type "
+        "`idempotency-secret-not-replayed`) with what was created in `created`, but never the "
+        "secret, which is shown only once and not stored; another body → 422. " + _COMMON,
+        secret_fields=(field,),
+    )
+
+
+IDEMPOTENT_SECRET = secret_once("key")

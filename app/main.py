@@ -1,5 +1,7 @@
 """create_app(): the FastAPI application with its lifespan, handlers and routers."""
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -33,6 +35,7 @@ from app.media.upload import FORM_OVERHEAD
 from app.public.hot import HotPathMiddleware
 from app.public.reads import HotReads
 from app.ratelimit import RateLimitMiddleware, RateLimits
+from app.webhooks.worker import Worker
 
 API_VERSION = "2.0.0"
 log = logging.getLogger("newsdesk")
@@ -98,9 +101,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 ttl=settings.cache_ttl_seconds,
             )
             await app.state.response_cache.start()
+        worker: asyncio.Task[None] | None = None
+        if settings.worker_in_process:
+            worker = asyncio.create_task(Worker(settings, app.state.db).run())
         try:
             yield
         finally:
+            if worker is not None:
+                worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker
             if app.state.response_cache is not None:
                 await app.state.response_cache.stop()
             app.state.rate_limits.close()
@@ -128,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "auth", "description": "Log in and out."},
             {"name": "operations", "description": "Health and readiness."},
             {"name": "audit", "description": "Who changed what: the audit log."},
+            {"name": "webhooks", "description": "Subscriptions to changes, and their deliveries."},
         ],
     )
     app.state.settings = settings

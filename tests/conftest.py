@@ -222,7 +222,7 @@ def seeded_languages(database_url: str) -> list[dict[str, Any]]:
     """The language rows as the migrations left them, restored before each test."""
 
     async def read() -> list[dict[str, Any]]:
-        app = create_app(Settings(database_url=database_url))
+        app = create_app(Settings(database_url=database_url, worker_in_process=False))
         async with app.router.lifespan_context(app), app.state.db.reader() as session:
             rows = await session.scalars(select(Language))
             return [
@@ -272,7 +272,7 @@ def reset_database(database_url: str, seeded_languages: list[dict[str, Any]]) ->
     """Empty the database (back to the migrated schema and its seeded languages)."""
 
     async def reset() -> None:
-        application = create_app(Settings(database_url=database_url))
+        application = create_app(Settings(database_url=database_url, worker_in_process=False))
         async with application.router.lifespan_context(application):
             await _reset(application, seeded_languages)
 
@@ -312,6 +312,7 @@ def cli_env(empty_database: str, tmp_path: Path) -> dict[str, str]:
         **os.environ,
         "NEWSDESK_DATABASE_URL": empty_database,
         "NEWSDESK_MEDIA_DIR": str(tmp_path),
+        "NEWSDESK_SECRET_KEY_FILE": str(tmp_path / "newsdesk-secret"),
     }
 
 
@@ -326,7 +327,13 @@ def server(cli_env: dict[str, str]) -> Iterator[str]:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=database_url, media_dir=tmp_path / "media")
+    # The delivery worker runs where a test starts it (tests/webhooks), not in every app.
+    return Settings(
+        database_url=database_url,
+        media_dir=tmp_path / "media",
+        secret_key_file=tmp_path / "newsdesk-secret",
+        worker_in_process=False,
+    )
 
 
 @pytest.fixture

@@ -41,6 +41,12 @@ def decode(token: str) -> int:
         ) from exc
 
 
+async def language_tags(session: AsyncSession) -> dict[str, str]:
+    """Each language's BCP 47 tag by its code (the site URL pattern may use it)."""
+    rows = await session.execute(select(Language.code, Language.bcp47))
+    return dict(rows.all())
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
     items: list[dict[str, Any]]

@@ -51,6 +51,8 @@ class WebhookDelivery(IdMixin, Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")  # delivered, failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Retries go on until `retry_window` after this (the event, or a redelivery).
+    retry_from: Mapped[datetime] = mapped_column(default=utcnow)
     next_attempt_at: Mapped[datetime | None]
     last_attempt_at: Mapped[datetime | None]
     response_status: Mapped[int | None]

@@ -82,6 +82,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("created_at", When, nullable=False),
+        sa.Column("retry_from", When, nullable=False),
         sa.Column("next_attempt_at", When, nullable=True),
         sa.Column("last_attempt_at", When, nullable=True),
         sa.Column("response_status", sa.Integer(), nullable=True),

@@ -1,0 +1,178 @@
+"""Webhook subscriptions and their deliveries, as the management API shows them."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+from pydantic.config import JsonDict
+
+from app.changes.record import EVENT_TYPES
+from app.kit.examples import examples
+from app.kit.schema import Flag, LongLine, ReadSchema, Schema
+
+DISABLED = "webhook.disabled"  # a subscription was disabled after a long run of failures
+EventType = Literal[(*EVENT_TYPES, DISABLED)]  # type: ignore[valid-type]
+Language = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,7}$")]
+
+
+def _unique(values: list[Any] | None) -> list[Any] | None:
+    if values is not None and len(set(values)) != len(values):
+        raise ValueError("each value at most once")
+    return values
+
+
+Events = Annotated[
+    list[EventType],
+    Field(min_length=1, max_length=len(EVENT_TYPES) + 1, json_schema_extra={"uniqueItems": True}),
+    AfterValidator(_unique),
+]
+Languages = Annotated[
+    list[Language] | None,
+    Field(max_length=16, json_schema_extra={"uniqueItems": True}),
+    AfterValidator(_unique),
+]
+SubscriberUrl = Annotated[
+    str,
+    StringConstraints(max_length=2000, pattern=r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$"),
+]
+
+_HOOK: JsonDict = {
+    "id": "8d1c6f0e-2f7a-4c55-9f1e-3b9a2d4c7e10",
+    "url": "https://frontend.example.com/api/revalidate",
+    "description": "Next.js ISR of the English site",
+    "events": ["article.published", "article.updated", "article.unpublished"],
+    "languages": ["en"],
+    "enabled": True,
+    "created_at": "2026-12-03T08:00:00Z",
+    "updated_at": "2026-12-03T08:00:00Z",
+    "secret_rotated_at": None,
+    "disabled_at": None,
+    "disabled_reason": None,
+}
+_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw7TVOeLNVFnM="  # noqa: S105 - an example
+
+
+class WebhookCreate(Schema):
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "url": "https://frontend.example.com/api/revalidate",
+                "events": ["article.published", "article.updated", "article.unpublished"],
+                "languages": ["en"],
+            }
+        )
+    )
+
+    url: SubscriberUrl = Field(
+        description="Where deliveries are POSTed: http or https, no user name or password. "
+        "Private, loopback and link-local addresses are refused unless "
+        "`NEWSDESK_WEBHOOK_ALLOW_HOSTS` names them."
+    )
+    events: Events = Field(description="The event types to deliver.")
+    languages: Languages = Field(
+        default=None, description="Only events of these languages; null: every language."
+    )
+    enabled: Flag = True
+    description: LongLine = ""
+
+
+class WebhookUpdate(Schema):
+    model_config = ConfigDict(json_schema_extra=examples({"enabled": True}, {"languages": None}))
+
+    url: SubscriberUrl | None = None
+    events: Events | None = None
+    languages: Languages = None
+    enabled: Flag | None = None
+    description: LongLine | None = None
+
+    @field_validator("url", "events", "enabled", "description")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("may be left out, not null")
+        return value
+
+
+class WebhookRead(ReadSchema):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra=examples(_HOOK))
+
+    id: uuid.UUID
+    url: str
+    description: str
+    events: list[str]
+    languages: list[str] | None
+    enabled: bool
+    created_at: datetime
+    updated_at: datetime
+    secret_rotated_at: datetime | None = Field(
+        validation_alias=AliasChoices("rotated_at", "secret_rotated_at"),
+        description="When the secret was last rotated.",
+    )
+    disabled_at: datetime | None = Field(
+        description="When delivery failures disabled it (null: enabled, or disabled by hand)."
+    )
+    disabled_reason: str | None
+
+
+class WebhookCreated(WebhookRead):
+    model_config = ConfigDict(json_schema_extra=examples({**_HOOK, "secret": _SECRET}))
+
+    secret: str = Field(
+        description="The signing secret (Standard Webhooks `whsec_…`): shown only now. "
+        "Verify each delivery with it, e.g. `standardwebhooks.Webhook(secret).verify(body, "
+        "headers)`."
+    )
+
+
+class WebhookSecret(ReadSchema):
+    model_config = ConfigDict(json_schema_extra=examples({"secret": _SECRET}))
+
+    secret: str = Field(
+        description="The new signing secret, shown only now. For 24 hours deliveries are "
+        "signed with the new and the previous secret."
+    )
+
+
+class WebhookList(ReadSchema):
+    items: list[WebhookRead]
+
+
+class DeliveryRead(ReadSchema):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    webhook_id: uuid.UUID
+    event_id: str = Field(description="The `webhook-id` header: the same on every attempt.")
+    type: str = Field(examples=["article.published"])
+    status: Literal["pending", "delivered", "failed"] = Field(
+        description="`pending`: not delivered yet (retried until it is, for 24 hours); "
+        "`delivered`: a 2xx answer; `failed`: retries gave up."
+    )
+    attempts: int
+    response_status: int | None = Field(description="The last attempt's HTTP status.")
+    duration_ms: int | None = Field(description="How long the last attempt took.")
+    error: str | None = Field(description="Why the last attempt failed.")
+    created_at: datetime
+    last_attempt_at: datetime | None
+    next_attempt_at: datetime | None
+    payload: dict[str, Any] = Field(description="The body sent (the same on every attempt).")
+
+    @field_validator("payload", mode="before")
+    @classmethod
+    def _parsed(cls, value: object) -> object:
+        import json
+
+        return json.loads(value) if isinstance(value, str) else value
+
+
+class DeliveryPage(ReadSchema):
+    items: list[DeliveryRead]
+    next_cursor: str | None

@@ -1,0 +1,95 @@
+"""Webhook signing secrets: derived, never stored; and the Standard Webhooks signature.
+
+A subscription's secret is HMAC-SHA256(server key, "webhook-secret:{id}:{salt}"): the
+database holds only the salt, so a copy of it (a backup, a replica, a dump) signs
+nothing. The server key is `NEWSDESK_SECRET_KEY` (the same on every host), or, unset, a
+random key made once in `NEWSDESK_SECRET_KEY_FILE` (good for one host). `key_check`,
+stored with each subscription, tells a worker whose key differs from the one the secret
+was made with, before it signs anything with the wrong secret.
+
+A rotation draws a new salt and keeps the previous one for `ROTATION_OVERLAP`: deliveries
+meanwhile carry both signatures (`webhook-signature: v1,<new> v1,<old>`), as the
+specification allows, so a subscriber switches secrets without missing an event.
+"""
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from standardwebhooks.webhooks import Webhook as Signer
+
+from app.config import Settings
+from app.models import Webhook
+
+PREFIX = "whsec_"
+ROTATION_OVERLAP = timedelta(hours=24)
+
+
+class KeyMismatch(RuntimeError):
+    """This process's server key is not the one a subscription's secret was made with."""
+
+
+def _from_file(path: Path) -> bytes:
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_bytes().strip()
+        if len(key) < 32:
+            raise RuntimeError(f"{path} holds no usable key; delete it to make one") from None
+        return key
+    key = secrets.token_urlsafe(48).encode()
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(key + b"\n")
+    return key
+
+
+def server_key(settings: Settings) -> bytes:
+    if settings.secret_key is not None and settings.secret_key.get_secret_value():
+        return settings.secret_key.get_secret_value().encode()
+    return _from_file(settings.secret_key_file)
+
+
+def new_salt() -> str:
+    return secrets.token_hex(16)
+
+
+def _mac(key: bytes, text: str) -> bytes:
+    return hmac.new(key, text.encode(), hashlib.sha256).digest()
+
+
+def secret(key: bytes, webhook_id: uuid.UUID, salt: str) -> str:
+    """The `whsec_…` secret a subscriber verifies with (standardwebhooks' format)."""
+    raw = _mac(key, f"webhook-secret:{webhook_id}:{salt}")
+    return PREFIX + base64.b64encode(raw).decode()
+
+
+def key_check(key: bytes, webhook_id: uuid.UUID) -> str:
+    return _mac(key, f"key-check:{webhook_id}").hex()[:32]
+
+
+def signing_secrets(key: bytes, webhook: Webhook, now: datetime) -> list[str]:
+    """The secrets a delivery is signed with now: the current one, and the previous one
+    for a day after a rotation."""
+    if not hmac.compare_digest(key_check(key, webhook.id), webhook.key_check):
+        raise KeyMismatch(
+            "this worker's NEWSDESK_SECRET_KEY is not the key the subscription's secret was "
+            "made with: set the same key on every host (or rotate the secret)"
+        )
+    kept = [secret(key, webhook.id, webhook.secret_salt)]
+    if (
+        webhook.previous_salt is not None
+        and webhook.rotated_at is not None
+        and now - webhook.rotated_at < ROTATION_OVERLAP
+    ):
+        kept.append(secret(key, webhook.id, webhook.previous_salt))
+    return kept
+
+
+def signature(secrets_: list[str], *, message_id: str, at: datetime, body: str) -> str:
+    """The `webhook-signature` header: one `v1,<base64>` per secret, space-separated."""
+    return " ".join(Signer(s).sign(message_id, at, body) for s in secrets_)

@@ -1,0 +1,520 @@
+"""The delivery worker: scheduled changes, webhook deliveries and CDN purges.
+
+One loop, run by every serving process (`NEWSDESK_WORKER_IN_PROCESS`, the default) or by
+`newsdesk worker`; only the one that holds the job works, so two processes (or hosts)
+never send one delivery at the same time. On PostgreSQL the job is a session advisory
+lock on a connection the holder keeps open (released when it closes, however the process
+dies); on SQLite, whose writers share one host, an exclusive lock on a file beside the
+database (released by the kernel when the process dies). The others try again every
+second and take over at once.
+
+Each turn of the loop (every `NEWSDESK_WORKER_POLL_SECONDS`, and at once after a commit in
+this process that recorded a change):
+
+1. `settle_due`: versions whose scheduled publication or takedown has come are recorded
+   in the change log (`app.changes.record`), at their own time.
+2. Fan-out: the change log after the worker's position becomes one delivery per matching
+   enabled subscription, and the position moves on, in one transaction: a crash repeats
+   nothing and loses nothing.
+3. Due deliveries are sent (signed, `app.webhooks.secrets`; through
+   `app.webhooks.sender`), concurrently, and their outcome written: delivered, or the next
+   attempt after an exponential backoff with jitter, or — once `webhook_retry_window` has
+   passed since the event — failed, which disables the subscription (an audit entry, a
+   warning and a `webhook.disabled` event to the subscriptions that asked for it).
+4. CDN purges: the surrogate keys of due `CdnPurge` rows, batched, POSTed to
+   `NEWSDESK_PURGE_URL`, retried the same way.
+
+At-least-once: a delivery is marked only after its attempt, so a crash between the two
+sends it again, with the same `webhook-id` (subscribers de-duplicate by it).
+"""
+
+import asyncio
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+from sqlalchemy import delete, func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+
+from app.audit import hook as audit
+from app.changes import record
+from app.changes import service as changes_service
+from app.config import Settings
+from app.db import Database, is_sqlite
+from app.feeds.service import article_url
+from app.models import (
+    CdnPurge,
+    ContentChange,
+    PublicState,
+    Webhook,
+    WebhookDelivery,
+    WorkerPosition,
+    utcnow,
+)
+from app.public.service import article_path
+from app.webhooks import secrets, sender
+from app.webhooks.schemas import DISABLED
+
+log = logging.getLogger("newsdesk.worker")
+LOCK_KEY = 0x4E44574B  # the PostgreSQL advisory lock of the job ("NDWK")
+LOCK_RETRY = 1.0  # seconds between two tries to take the job
+FAN_OUT_BATCH = 500
+SEND_BATCH = 64
+CONCURRENCY = 16
+PURGE_MAX_KEYS = 256  # Fastly's limit for one batch purge
+POSITION = "webhooks"
+ACTOR = "worker"
+
+
+class JobLock:
+    """Who does the work; `hold` takes it if free, and says whether this process has it."""
+
+    async def hold(self) -> bool:
+        raise NotImplementedError
+
+    async def release(self) -> None:
+        """Give the job up."""
+
+
+class _PostgresLock(JobLock):
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.conn: AsyncConnection | None = None
+
+    async def hold(self) -> bool:
+        if self.conn is not None:
+            try:  # still connected: the lock lives as long as the connection
+                await self.conn.execute(select(1))
+                await self.conn.commit()
+                return True
+            except Exception:
+                log.warning("the worker lost its database connection: the job is free again")
+                await self.release()
+                return False
+        conn = await self.engine.connect()
+        try:
+            held = bool(await conn.scalar(select(func.pg_try_advisory_lock(LOCK_KEY))))
+            await conn.commit()
+        except BaseException:
+            await conn.invalidate()
+            raise
+        if not held:
+            await conn.close()
+            return False
+        self.conn = conn
+        log.info("this process delivers webhooks and purges now")
+        return True
+
+    async def release(self) -> None:
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            # Closed, not returned to the pool: the session lock goes with the connection.
+            with contextlib.suppress(Exception):
+                await conn.invalidate()
+            with contextlib.suppress(Exception):
+                await conn.close()
+
+
+class _FileLock(JobLock):
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd: int | None = None
+
+    async def hold(self) -> bool:
+        if self.fd is not None:
+            return True
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self.fd = fd
+        log.info("this process delivers webhooks and purges now")
+        return True
+
+    async def release(self) -> None:
+        fd, self.fd = self.fd, None
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+
+def job_lock(db: Database) -> JobLock:
+    if not is_sqlite(db.url):
+        return _PostgresLock(db.engine)
+    database = make_url(db.url).database
+    if not database or database == ":memory:":
+        return _FileLock(Path(f"/tmp/newsdesk-memory-{os.getpid()}.worker-lock"))  # noqa: S108
+    return _FileLock(Path(f"{database}.worker-lock"))
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    delivery_id: Any
+    at: datetime
+    outcome: sender.Outcome
+
+
+def backoff(settings: Settings, attempts: int) -> timedelta:
+    """The wait before the next attempt after `attempts` failed ones: doubling from
+    `webhook_retry_base_seconds` up to `webhook_retry_max_seconds`, jittered ±25 %."""
+    base = settings.webhook_retry_base_seconds * 2 ** min(max(attempts - 1, 0), 30)
+    seconds = min(base, settings.webhook_retry_max_seconds)
+    return timedelta(seconds=seconds * random.uniform(0.75, 1.25))  # noqa: S311 - jitter
+
+
+def payload(change: ContentChange, settings: Settings, bcp47: dict[str, str]) -> str:
+    """The body of an event's deliveries (Standard Webhooks: type, timestamp, data)."""
+    tag = bcp47.get(change.language, change.language)
+    return json.dumps(
+        {
+            "id": str(change.event_id),
+            "type": change.type,
+            "timestamp": change.at.isoformat().replace("+00:00", "Z"),
+            "data": {
+                "article_id": str(change.article_id),
+                "language": change.language,
+                "slug": change.slug,
+                "path": article_path(change.language, change.slug),
+                "url": article_url(settings, lang=change.language, bcp47=tag, slug=change.slug),
+            },
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def wants(webhook: Webhook, change: ContentChange) -> bool:
+    return (
+        change.id > webhook.start_change_id
+        and change.type in webhook.events
+        and (webhook.languages is None or change.language in webhook.languages)
+    )
+
+
+class Worker:
+    def __init__(self, settings: Settings, db: Database) -> None:
+        self.settings = settings
+        self.db = db
+        self.lock = job_lock(db)
+        self.policy = sender.AddressPolicy(settings.webhook_allow_hosts)
+        self.client = sender.make_client()
+        self.purge_client = httpx.AsyncClient(trust_env=False, follow_redirects=False)
+        self.wake = asyncio.Event()
+        self._key: bytes | None = None
+        self._remove_listener: Callable[[], None] | None = None
+
+    @property
+    def key(self) -> bytes:
+        if self._key is None:
+            self._key = secrets.server_key(self.settings)
+        return self._key
+
+    async def run(self) -> None:
+        """Until cancelled: take the job when free, work while holding it."""
+        self._remove_listener = record.on_commit(self.wake.set)
+        try:
+            while True:
+                try:
+                    held = await self.lock.hold()
+                except Exception:
+                    log.exception("could not try to take the delivery job")
+                    held = False
+                if not held:
+                    await self._sleep(LOCK_RETRY)
+                    continue
+                try:
+                    busy = await self.tick()
+                except Exception:
+                    log.exception("the delivery worker's turn failed; it goes on")
+                    busy = False
+                if not busy:
+                    await self._sleep(self.settings.worker_poll_seconds)
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        if self._remove_listener is not None:
+            self._remove_listener()
+            self._remove_listener = None
+        with anyio.CancelScope(shield=True):
+            await self.lock.release()
+            await self.client.aclose()
+            await self.purge_client.aclose()
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.wake.wait(), seconds)
+        self.wake.clear()
+
+    async def tick(self) -> bool:
+        """One turn; whether it did something (then the next comes at once)."""
+        busy = await self.settle_due()
+        busy = await self.fan_out() or busy
+        busy = await self.send_due() or busy
+        return await self.purge_due() or busy
+
+    # 1. Scheduled changes ---------------------------------------------------------------
+
+    async def settle_due(self) -> bool:
+        now = utcnow()
+        async with self.db.reader() as session:
+            due = await session.scalar(
+                select(PublicState.article_id).where(PublicState.next_at <= now).limit(1)
+            )
+        if due is None:
+            return False
+        async with self.db.writer() as session, session.begin():
+            count = await session.run_sync(lambda s: record.settle_due(s, now))
+        return count > 0
+
+    # 2. Fan-out -------------------------------------------------------------------------
+
+    async def fan_out(self) -> bool:
+        async with self.db.reader() as session:
+            top = await session.scalar(select(func.max(ContentChange.id))) or 0
+            position = await session.get(WorkerPosition, POSITION)
+        if top <= (position.change_id if position else 0):
+            return False
+        async with self.db.writer() as session, session.begin():
+            position = await session.get(WorkerPosition, POSITION, populate_existing=True)
+            if position is None:
+                position = WorkerPosition(name=POSITION, change_id=0)
+                session.add(position)
+            changes = list(
+                await session.scalars(
+                    select(ContentChange)
+                    .where(ContentChange.id > position.change_id)
+                    .order_by(ContentChange.id)
+                    .limit(FAN_OUT_BATCH)
+                )
+            )
+            if not changes:
+                return False
+            hooks = list(await session.scalars(select(Webhook).where(Webhook.enabled.is_(True))))
+            tags = await changes_service.language_tags(session)
+            now = utcnow()
+            for change in changes:
+                body: str | None = None
+                for hook in hooks:
+                    if not wants(hook, change):
+                        continue
+                    body = body or payload(change, self.settings, tags)
+                    session.add(
+                        WebhookDelivery(
+                            webhook_id=hook.id, change_id=change.id, type=change.type,
+                            event_id=f"msg_{change.event_id.hex}", payload=body,
+                            created_at=now, retry_from=now, next_attempt_at=now,
+                        )
+                    )  # fmt: skip
+            position.change_id = changes[-1].id
+        return True
+
+    # 3. Deliveries ----------------------------------------------------------------------
+
+    async def send_due(self) -> bool:
+        now = utcnow()
+        async with self.db.reader() as session:
+            rows = (
+                await session.execute(
+                    select(WebhookDelivery, Webhook)
+                    .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+                    .where(
+                        WebhookDelivery.status == "pending",
+                        WebhookDelivery.next_attempt_at <= now,
+                        Webhook.enabled.is_(True),
+                    )
+                    .order_by(
+                        WebhookDelivery.next_attempt_at,
+                        WebhookDelivery.change_id,
+                        WebhookDelivery.id,
+                    )
+                    .limit(SEND_BATCH)
+                )
+            ).all()
+        if not rows:
+            return False
+        # In order for each subscription, several subscriptions at once.
+        queues: dict[Any, list[tuple[WebhookDelivery, Webhook]]] = {}
+        for delivery, hook in rows:
+            queues.setdefault(hook.id, []).append((delivery, hook))
+        limit = asyncio.Semaphore(CONCURRENCY)
+
+        async def in_order(queue: list[tuple[WebhookDelivery, Webhook]]) -> list[Attempt]:
+            async with limit:
+                return [await self.attempt(delivery, hook) for delivery, hook in queue]
+
+        done = await asyncio.gather(*(in_order(q) for q in queues.values()))
+        attempts = [attempt for queue in done for attempt in queue]
+        await self.settle(attempts)
+        return True
+
+    async def attempt(self, delivery: WebhookDelivery, hook: Webhook) -> Attempt:
+        at = utcnow()
+        try:
+            keys = secrets.signing_secrets(self.key, hook, at)
+        except secrets.KeyMismatch as exc:
+            log.error("webhook %s: %s", hook.id, exc)
+            return Attempt(delivery.id, at, sender.Outcome(None, 0, str(exc)[:300]))
+        stamp = int(at.timestamp())
+        headers = {
+            "webhook-id": delivery.event_id,
+            "webhook-timestamp": str(stamp),
+            "webhook-signature": secrets.signature(
+                keys, message_id=delivery.event_id, at=at, body=delivery.payload
+            ),
+            "content-type": "application/json",
+        }
+        outcome = await sender.deliver(
+            self.client,
+            hook.url,
+            delivery.payload.encode(),
+            headers,
+            policy=self.policy,
+            timeout=self.settings.webhook_timeout_seconds,
+            max_response_bytes=self.settings.webhook_max_response_bytes,
+        )
+        return Attempt(delivery.id, at, outcome)
+
+    async def settle(self, attempts: list[Attempt]) -> None:
+        """Write what the attempts came to, in one transaction."""
+        window = timedelta(seconds=self.settings.webhook_retry_window_seconds)
+        async with self.db.writer() as session, session.begin():
+            disabled: list[Webhook] = []
+            for done in attempts:
+                delivery = await session.get(
+                    WebhookDelivery, done.delivery_id, populate_existing=True
+                )
+                if delivery is None or delivery.status != "pending":
+                    continue  # its subscription was deleted meanwhile
+                outcome = done.outcome
+                delivery.attempts += 1
+                delivery.last_attempt_at = done.at
+                delivery.response_status = outcome.status_code
+                delivery.duration_ms = outcome.duration_ms
+                delivery.error = None if outcome.error is None else outcome.error[:300]
+                if outcome.ok:
+                    delivery.status, delivery.next_attempt_at = "delivered", None
+                elif done.at - delivery.retry_from >= window:
+                    delivery.status, delivery.next_attempt_at = "failed", None
+                    hook = await session.get(Webhook, delivery.webhook_id)
+                    if hook is not None and hook.enabled:
+                        self._disable(hook, done.at, outcome.error)
+                        disabled.append(hook)
+                else:
+                    delivery.next_attempt_at = done.at + backoff(self.settings, delivery.attempts)
+            if disabled:
+                await self._announce(session, disabled)
+                await audit.record(session, actor=ACTOR, action="disableWebhook")
+
+    def _disable(self, hook: Webhook, at: datetime, error: str | None) -> None:
+        hours = self.settings.webhook_retry_window_seconds / 3600
+        hook.enabled = False
+        hook.disabled_at = hook.updated_at = at
+        hook.disabled_reason = f"Deliveries failed for {hours:g} h (last: {error or 'no answer'})"[
+            :300
+        ]
+        log.warning("webhook %s disabled: %s", hook.id, hook.disabled_reason)
+
+    async def _announce(self, session: AsyncSession, disabled: list[Webhook]) -> None:
+        """A `webhook.disabled` event to each enabled subscription that asked for it."""
+        listeners = [
+            h
+            for h in await session.scalars(select(Webhook).where(Webhook.enabled.is_(True)))
+            if DISABLED in h.events
+        ]
+        now = utcnow()
+        for hook in disabled:
+            event_id = f"msg_{os.urandom(16).hex()}"
+            body = json.dumps(
+                {
+                    "id": event_id,
+                    "type": DISABLED,
+                    "timestamp": now.isoformat().replace("+00:00", "Z"),
+                    "data": {"webhook_id": str(hook.id), "reason": hook.disabled_reason},
+                },
+                separators=(",", ":"),
+            )
+            for listener in listeners:
+                session.add(
+                    WebhookDelivery(
+                        webhook_id=listener.id, event_id=event_id, type=DISABLED, payload=body,
+                        created_at=now, retry_from=now, next_attempt_at=now,
+                    )
+                )  # fmt: skip
+
+    # 4. CDN purges ----------------------------------------------------------------------
+
+    async def purge_due(self) -> bool:
+        url = self.settings.purge_url
+        if url is None:
+            return False
+        now = utcnow()
+        async with self.db.reader() as session:
+            rows = list(
+                await session.scalars(
+                    select(CdnPurge)
+                    .where(CdnPurge.next_attempt_at <= now)
+                    .order_by(CdnPurge.id)
+                    .limit(100)
+                )
+            )
+        if not rows:
+            return False
+        keys: set[str] = set()
+        batch: list[CdnPurge] = []
+        for row in rows:
+            if batch and len(keys | set(row.keys)) > PURGE_MAX_KEYS:
+                break
+            keys |= set(row.keys)
+            batch.append(row)
+        outcome = await self._purge(url, sorted(keys))
+        window = timedelta(seconds=self.settings.webhook_retry_window_seconds)
+        async with self.db.writer() as session, session.begin():
+            ids = [row.id for row in batch]
+            if outcome.ok:
+                await session.execute(delete(CdnPurge).where(CdnPurge.id.in_(ids)))
+                return True
+            log.warning("CDN purge failed: %s", outcome.error or outcome.status_code)
+            for row in await session.scalars(select(CdnPurge).where(CdnPurge.id.in_(ids))):
+                row.attempts += 1
+                row.error = (outcome.error or f"HTTP {outcome.status_code}")[:300]
+                if now - row.created_at >= window:
+                    log.error(
+                        "CDN purge of %d key(s) given up after %d attempts",
+                        len(row.keys),
+                        row.attempts,
+                    )
+                    await session.delete(row)
+                else:
+                    row.next_attempt_at = now + backoff(self.settings, row.attempts)
+        return True
+
+    async def _purge(self, url: str, keys: list[str]) -> sender.Outcome:
+        headers = {"Surrogate-Key": " ".join(keys), "Content-Type": "application/json"}
+        if self.settings.purge_headers is not None:
+            headers |= json.loads(self.settings.purge_headers.get_secret_value())
+        body = json.dumps({"surrogate_keys": keys, "tags": keys}).encode()
+        started = asyncio.get_running_loop().time()
+        try:
+            response = await self.purge_client.post(
+                url, content=body, headers=headers, timeout=self.settings.webhook_timeout_seconds
+            )
+            status: int | None = response.status_code
+            error = None if response.is_success else f"HTTP {response.status_code}"
+        except httpx.HTTPError as exc:
+            status, error = None, type(exc).__name__
+        elapsed = int((asyncio.get_running_loop().time() - started) * 1000)
+        return sender.Outcome(status, elapsed, error)

@@ -1,0 +1,116 @@
+"""Webhooks end to end (issue 17, item 2): a subscription through the API, the worker
+beside the app, a real receiver; every delivery verified with `standardwebhooks`."""
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from standardwebhooks.webhooks import Webhook as Verifier
+
+from app.webhooks.worker import Worker
+from tests.builders import create_article, publish, put_translation
+from tests.builders import text as body_text
+from tests.conftest import Credential
+from tests.webhooks.conftest import wait_until
+from tests.webhooks.receiver import Received, Receiver
+
+pytestmark = pytest.mark.anyio
+ALL = [
+    "article.published",
+    "article.updated",
+    "article.unpublished",
+    "article.archived",
+    "article.deleted",
+]
+
+
+async def subscribe(
+    client: httpx.AsyncClient, admin: Credential, url: str, **fields: Any
+) -> dict[str, Any]:
+    response = await client.post(
+        "/v1/admin/webhooks", json={"url": url, "events": ALL, **fields}, headers=admin.headers
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    assert body["secret"].startswith("whsec_")
+    return body
+
+
+def verified(secret: str, received: Received) -> dict[str, Any]:
+    """The body, once its signature checks out with the subscriber's library."""
+    payload: dict[str, Any] = Verifier(secret).verify(received.body, received.headers)
+    return payload
+
+
+async def _transition(
+    client: httpx.AsyncClient, admin: Credential, ident: str, lang: str, action: str
+) -> None:
+    response = await client.post(
+        f"/v1/admin/articles/{ident}/translations/{lang}/{action}", headers=admin.headers
+    )
+    assert response.status_code == 200, response.text
+
+
+async def test_every_public_change_arrives_signed(
+    client: httpx.AsyncClient, admin: Credential, receiver: Receiver, worker: Worker,
+    app: FastAPI,
+) -> None:  # fmt: skip
+    hook = await subscribe(client, admin, receiver.url("/ok"))
+    one = await create_article(
+        client, admin, translations={"en": body_text("Story")}, original="en"
+    )
+    await publish(client, admin, one["id"], "en")
+    await put_translation(client, admin, one["id"], "en", body_text("Story, edited"))
+    await _transition(client, admin, one["id"], "en", "unpublish")
+    await publish(client, admin, one["id"], "en")
+    await _transition(client, admin, one["id"], "en", "archive")
+    two = await create_article(client, admin, translations={"en": body_text("Two")}, original="en")
+    soon = datetime.now(UTC) + timedelta(seconds=1.5)
+    await publish(client, admin, two["id"], "en", at=soon)
+    three = await create_article(
+        client, admin, translations={"en": body_text("Three")}, original="en"
+    )
+    await publish(client, admin, three["id"], "en")
+    path = f"/v1/admin/articles/{three['id']}"
+    etag = (await client.get(path, headers=admin.headers)).headers["etag"]
+    response = await client.delete(path, headers={**admin.headers, "If-Match": etag})
+    assert response.status_code == 204, response.text
+    got = await asyncio.to_thread(receiver.wait_for, 8)
+    events = [verified(hook["secret"], r) for r in got]
+    ids = {one["id"]: "one", two["id"]: "two", three["id"]: "three"}
+    sequences: dict[str, list[str]] = {"one": [], "two": [], "three": []}
+    for event in events:
+        sequences[ids[event["data"]["article_id"]]].append(event["type"])
+    assert sequences == {
+        "one": [
+            "article.published",
+            "article.updated",
+            "article.unpublished",
+            "article.published",
+            "article.archived",
+        ],
+        "two": ["article.published"],  # at its time, with no request
+        "three": ["article.published", "article.deleted"],
+    }
+    scheduled = next(e for e in events if e["data"]["article_id"] == two["id"])
+    assert scheduled["timestamp"].startswith(soon.strftime("%Y-%m-%dT%H:%M:%S"))
+    arrived = next(r.at for r in got if json.loads(r.body)["data"]["article_id"] == two["id"])
+    assert arrived - soon.timestamp() < 5  # within 5 s of its publish_at
+    data = events[0]["data"]
+    assert set(data) == {"article_id", "language", "slug", "path", "url"}
+    assert data["path"] == f"/v1/en/articles/{data['slug']}"
+    assert len({r.headers["webhook-id"] for r in got}) == 8
+
+    # The log says each was delivered, with its answer.
+    async def settled() -> dict[str, Any] | None:
+        url = f"/v1/admin/webhooks/{hook['id']}/deliveries"
+        log: dict[str, Any] = (await client.get(url, headers=admin.headers)).json()
+        return log if {d["status"] for d in log["items"]} == {"delivered"} else None
+
+    log = await wait_until(settled)
+    assert len(log["items"]) == 8
+    assert all(d["response_status"] == 200 and d["attempts"] == 1 for d in log["items"])
