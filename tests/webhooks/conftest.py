@@ -13,8 +13,10 @@ from tests.webhooks.receiver import Receiver, receiving
 
 
 @pytest.fixture
-def settings(settings: Settings) -> Settings:
-    """Deliveries may reach the test's receiver on 127.0.0.1; retries come quickly."""
+def settings(settings: Settings, request: pytest.FixtureRequest) -> Settings:
+    """Deliveries may reach the test's receiver on 127.0.0.1; retries come quickly; a
+    test's `@pytest.mark.settings(...)` changes more."""
+    marker = request.node.get_closest_marker("settings")
     return settings.model_copy(
         update={
             "webhook_allow_hosts": ["127.0.0.1"],
@@ -22,6 +24,7 @@ def settings(settings: Settings) -> Settings:
             "webhook_retry_base_seconds": 0.2,
             "webhook_retry_max_seconds": 0.5,
             "worker_poll_seconds": 0.1,
+            **(marker.kwargs if marker else {}),
         }
     )
 
