@@ -65,7 +65,7 @@ async def page(
     if language is not None:
         query = query.where(ContentChange.language == language)
     rows = list(await session.scalars(query.order_by(ContentChange.id).limit(limit)))
-    tags = dict(await session.execute(select(Language.code, Language.bcp47)))
+    tags = await language_tags(session)
     items = [
         {
             "type": "upsert" if row.type in UPSERTS else "delete",
