@@ -126,7 +126,9 @@ class ResponseCacheMiddleware:
             return
         etag = strong_etag(body)
         headers.append((b"etag", etag))
-        if cache is not None:
+        # `no-cache` (the change feed's last page): revalidated by every client, so never
+        # answered from here without asking the route.
+        if cache is not None and b"no-cache" not in cache_control:
             surrogate = _header(headers, b"surrogate-key")
             if surrogate:
                 await cache.save(

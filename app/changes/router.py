@@ -16,7 +16,8 @@ router = APIRouter(tags=["public"], responses=problem_responses(422))
 
 # A full page never changes (ids come in commit order); the last one grows.
 FULL_PAGE = "public, max-age=86400, immutable"
-LAST_PAGE = "public, no-cache"
+LAST_PAGE = "public, no-cache"  # stored by no cache without asking (ETag, 304)
+SURROGATE_KEY = "changes"
 
 
 @router.get(
@@ -66,4 +67,5 @@ async def list_changes(
     query = {"cursor": following, "limit": limit} | ({"language": language} if language else {})
     response.headers["Link"] = f'<{request.url.path}?{urlencode(query)}>; rel="next"'
     response.headers["Cache-Control"] = FULL_PAGE if page.full else LAST_PAGE
+    response.headers["Surrogate-Key"] = SURROGATE_KEY
     return ChangePage.model_validate({"items": page.items, "next_cursor": following})

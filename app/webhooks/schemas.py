@@ -16,7 +16,7 @@ from pydantic.config import JsonDict
 
 from app.changes.record import EVENT_TYPES
 from app.kit.examples import examples
-from app.kit.schema import Flag, LongLine, ReadSchema, Schema
+from app.kit.schema import Flag, InContract, LongLine, ReadSchema, Schema
 
 DISABLED = "webhook.disabled"  # a subscription was disabled after a long run of failures
 EventType = Literal[(*EVENT_TYPES, DISABLED)]  # type: ignore[valid-type]
@@ -29,16 +29,14 @@ def _unique(values: list[Any] | None) -> list[Any] | None:
     return values
 
 
+_UNIQUE = InContract((("uniqueItems", True),))
 Events = Annotated[
     list[EventType],
-    Field(min_length=1, max_length=len(EVENT_TYPES) + 1, json_schema_extra={"uniqueItems": True}),
+    Field(min_length=1, max_length=len(EVENT_TYPES) + 1),
     AfterValidator(_unique),
+    _UNIQUE,
 ]
-Languages = Annotated[
-    list[Language] | None,
-    Field(max_length=16, json_schema_extra={"uniqueItems": True}),
-    AfterValidator(_unique),
-]
+Languages = Annotated[list[Language], Field(max_length=16), AfterValidator(_unique), _UNIQUE] | None
 SubscriberUrl = Annotated[
     str,
     StringConstraints(max_length=2000, pattern=r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$"),

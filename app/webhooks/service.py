@@ -20,7 +20,7 @@ def _checked_url(settings: Settings, url: str) -> str:
     try:
         return sender.check_url(url, allow=settings.webhook_allow_hosts)
     except ValueError as exc:
-        raise Unprocessable.at(["body", "url"], str(exc), msg=str(exc), type="url") from None
+        raise Unprocessable.at(["body", "url"], str(exc), msg="Refused URL", type="url") from None
 
 
 async def _check_languages(session: AsyncSession, languages: list[str] | None) -> None:

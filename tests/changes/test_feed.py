@@ -133,3 +133,20 @@ async def test_language_filter_pages_and_bad_input(
     problem(await client.get("/v1/changes", params={"language": "xx"}), 422)
     problem(await client.get("/v1/changes", params={"limit": 0}), 422)
     problem(await client.get("/v1/changes", params={"since": "1"}), 422)
+
+
+async def test_the_last_page_is_revalidated_and_a_full_one_is_kept(
+    client: httpx.AsyncClient, admin: Credential
+) -> None:
+    last = await client.get("/v1/changes")
+    assert last.headers["cache-control"] == "public, no-cache"
+    assert last.headers["surrogate-key"] == "changes"
+    same = await client.get("/v1/changes", headers={"If-None-Match": last.headers["etag"]})
+    assert same.status_code == 304
+    article = await create_article(client, admin, original="en", translations={"en": text("A")})
+    await publish(client, admin, article["id"], "en")
+    # The response cache stored no last page: the change shows at once.
+    grown = await client.get("/v1/changes", headers={"If-None-Match": last.headers["etag"]})
+    assert grown.status_code == 200 and len(grown.json()["items"]) == 1
+    full = await client.get("/v1/changes", params={"limit": 1})
+    assert full.headers["cache-control"] == "public, max-age=86400, immutable"

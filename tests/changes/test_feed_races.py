@@ -36,7 +36,9 @@ async def _writer(client: httpx.AsyncClient, admin: Credential, n: int) -> int:
     return made
 
 
-async def _read_all(client: httpx.AsyncClient, cursor: str | None) -> tuple[list[dict[str, Any]], str]:
+async def _read_all(
+    client: httpx.AsyncClient, cursor: str | None
+) -> tuple[list[dict[str, Any]], str]:
     items: list[dict[str, Any]] = []
     while True:
         params: dict[str, Any] = {"limit": 7}
