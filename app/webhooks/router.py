@@ -46,7 +46,7 @@ WebhookDep = Annotated[Webhook, Depends(load_webhook)]
     dependencies=[secret_once("secret")],
     status_code=status.HTTP_201_CREATED,
     response_model=WebhookCreated,
-    responses=problem_responses(422),
+    responses=problem_responses(422, 503),
 )
 async def create_webhook(
     body: WebhookCreate, request: Request, session: SessionDep, principal: AdminDep, now: NowDep
@@ -113,7 +113,7 @@ async def delete_webhook(webhook: WebhookDep, session: SessionDep) -> Response:
     operation_id="rotateWebhookSecret",
     summary="Rotate a webhook's secret",
     response_model=WebhookSecret,
-    responses=problem_responses(404),
+    responses=problem_responses(404, 503),
 )
 async def rotate_webhook_secret(
     webhook: WebhookDep, request: Request, session: SessionDep, now: NowDep

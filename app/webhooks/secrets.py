@@ -24,10 +24,15 @@ from pathlib import Path
 from standardwebhooks.webhooks import Webhook as Signer
 
 from app.config import Settings
+from app.errors import AppError
 from app.models import Webhook
 
 PREFIX = "whsec_"
 ROTATION_OVERLAP = timedelta(hours=24)
+
+
+class KeyUnavailable(AppError):
+    status, code, title = 503, "secret-key-unavailable", "No server key"
 
 
 class KeyMismatch(RuntimeError):
@@ -51,7 +56,13 @@ def _from_file(path: Path) -> bytes:
 def server_key(settings: Settings) -> bytes:
     if settings.secret_key is not None and settings.secret_key.get_secret_value():
         return settings.secret_key.get_secret_value().encode()
-    return _from_file(settings.secret_key_file)
+    try:
+        return _from_file(settings.secret_key_file)
+    except (OSError, RuntimeError) as exc:
+        raise KeyUnavailable(
+            "NEWSDESK_SECRET_KEY is not set and the key file NEWSDESK_SECRET_KEY_FILE could not "
+            f"be made or read ({type(exc).__name__}): set NEWSDESK_SECRET_KEY."
+        ) from None
 
 
 def new_salt() -> str:

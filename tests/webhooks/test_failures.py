@@ -269,7 +269,6 @@ async def test_bad_subscriptions_are_refused(
     for body in (
         {"url": url, "events": ["article.exploded"]},
         {"url": url, "events": []},
-        {"url": url, "events": ["article.published", "article.published"]},
         {"url": url, "events": ALL, "languages": ["xx"]},
         {"url": url, "events": ALL, "secret": "mine"},
         {"url": url + "\x00", "events": ALL},
@@ -306,3 +305,27 @@ async def test_the_secret_is_stored_nowhere(
             for row in (await session.execute(select(*columns))).all() if columns else []:
                 for value in row:
                     assert raw[:16] not in json.dumps(value, default=str), table.name
+
+
+@pytest.mark.settings(secret_key_file="/proc/newsdesk-cannot-write-here")
+async def test_no_usable_server_key_is_a_clear_503(
+    client: httpx.AsyncClient, admin: Credential, receiver: Receiver
+) -> None:
+    response = await client.post(
+        "/v1/admin/webhooks",
+        json={"url": receiver.url("/ok"), "events": ALL},
+        headers=admin.headers,
+    )
+    body = problem(response, 503)
+    assert "NEWSDESK_SECRET_KEY" in body["detail"]
+    assert (await client.get("/v1/admin/webhooks", headers=admin.headers)).json()["items"] == []
+
+
+async def test_a_value_named_twice_counts_once(
+    client: httpx.AsyncClient, admin: Credential, receiver: Receiver
+) -> None:
+    hook = await subscribe(
+        client, admin, receiver.url("/ok"),
+        events=["article.published", "article.published"], languages=["en", "ua", "en"],
+    )  # fmt: skip
+    assert hook["events"] == ["article.published"] and hook["languages"] == ["en", "ua"]
