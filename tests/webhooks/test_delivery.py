@@ -114,3 +114,26 @@ async def test_every_public_change_arrives_signed(
     log = await wait_until(settled)
     assert len(log["items"]) == 8
     assert all(d["response_status"] == 200 and d["attempts"] == 1 for d in log["items"])
+
+
+async def test_a_scheduled_takedown_arrives_at_its_time(
+    client: httpx.AsyncClient, admin: Credential, receiver: Receiver, worker: Worker
+) -> None:
+    hook = await subscribe(client, admin, receiver.url("/ok"))
+    article = await create_article(
+        client, admin, original="en", translations={"en": body_text("Brief")}
+    )
+    soon = datetime.now(UTC) + timedelta(seconds=1.5)
+    response = await client.post(
+        f"/v1/admin/articles/{article['id']}/translations/en/publish",
+        json={"expire_at": soon.isoformat()},
+        headers=admin.headers,
+    )
+    assert response.status_code == 200, response.text
+    published, expired = await asyncio.to_thread(receiver.wait_for, 2)
+    assert verified(hook["secret"], published)["type"] == "article.published"
+    event = verified(hook["secret"], expired)
+    assert event["type"] == "article.unpublished"
+    assert event["timestamp"].startswith(soon.strftime("%Y-%m-%dT%H:%M:%S"))
+    assert 0 <= expired.at - soon.timestamp() < 5
+    assert (await client.get(f"/v1/en/articles/{event['data']['slug']}")).status_code == 404
