@@ -13,6 +13,7 @@ specification allows, so a subscriber switches secrets without missing an event.
 """
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import os
@@ -40,16 +41,24 @@ class KeyMismatch(RuntimeError):
 
 
 def _from_file(path: Path) -> bytes:
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        key = path.read_bytes().strip()
-        if len(key) < 32:
-            raise RuntimeError(f"{path} holds no usable key; delete it to make one") from None
-        return key
-    key = secrets.token_urlsafe(48).encode()
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(key + b"\n")
+    """The key in `path`, made there first if there is none. The key is written whole to a
+    file of its own, then linked into place (which fails if another process was first), so
+    nobody ever reads a half-written key and the first process to link wins."""
+    if not path.exists():
+        fresh = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(secrets.token_urlsafe(48).encode() + b"\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            with contextlib.suppress(FileExistsError):
+                os.link(fresh, path)
+        finally:
+            fresh.unlink(missing_ok=True)
+    key = path.read_bytes().strip()
+    if len(key) < 32:
+        raise RuntimeError(f"{path} holds no usable key")
     return key
 
 

@@ -356,9 +356,19 @@ class Worker:
             async with limit:
                 return [await self.attempt(delivery, hook) for delivery, hook in queue]
 
-        done = await asyncio.gather(*(in_order(q) for q in queues.values()))
-        attempts = [attempt for queue in done for attempt in queue]
-        await self.settle(attempts)
+        async def batch() -> None:
+            done = await asyncio.gather(*(in_order(q) for q in queues.values()))
+            await self.settle([attempt for queue in done for attempt in queue])
+
+        # A stop (SIGTERM, shutdown) lets the attempts under way finish and be recorded
+        # (each is bounded by the timeout): what was sent is not sent again.
+        running = asyncio.ensure_future(batch())
+        try:
+            await asyncio.shield(running)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await running
+            raise
         return True
 
     async def attempt(self, delivery: WebhookDelivery, hook: Webhook) -> Attempt:
@@ -393,10 +403,14 @@ class Worker:
         window = timedelta(seconds=self.settings.webhook_retry_window_seconds)
         async with self.db.writer() as session, session.begin():
             disabled: list[Webhook] = []
+            found = await session.scalars(
+                select(WebhookDelivery)
+                .where(WebhookDelivery.id.in_([done.delivery_id for done in attempts]))
+                .execution_options(populate_existing=True)
+            )
+            deliveries = {delivery.id: delivery for delivery in found}
             for done in attempts:
-                delivery = await session.get(
-                    WebhookDelivery, done.delivery_id, populate_existing=True
-                )
+                delivery = deliveries.get(done.delivery_id)
                 if delivery is None or delivery.status != "pending":
                     continue  # its subscription was deleted meanwhile
                 outcome = done.outcome

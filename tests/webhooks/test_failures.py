@@ -4,6 +4,7 @@ inward; private addresses; redelivery, rotation, filters, roles and the secret a
 import asyncio
 import json
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -307,7 +308,7 @@ async def test_the_secret_is_stored_nowhere(
                     assert raw[:16] not in json.dumps(value, default=str), table.name
 
 
-@pytest.mark.settings(secret_key_file="/proc/newsdesk-cannot-write-here")
+@pytest.mark.settings(secret_key_file=Path("/proc/newsdesk-cannot-write-here"))
 async def test_no_usable_server_key_is_a_clear_503(
     client: httpx.AsyncClient, admin: Credential, receiver: Receiver
 ) -> None:
