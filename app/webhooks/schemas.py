@@ -82,6 +82,9 @@ class WebhookCreate(Schema):
 
 
 class WebhookUpdate(Schema):
+    """The fields given change; a field left out or null stays, but for `languages`,
+    where null means every language."""
+
     model_config = ConfigDict(json_schema_extra=examples({"enabled": True}, {"languages": None}))
 
     url: SubscriberUrl | None = None
@@ -89,13 +92,6 @@ class WebhookUpdate(Schema):
     languages: Languages = None
     enabled: Flag | None = None
     description: Description | None = None
-
-    @field_validator("url", "events", "enabled", "description")
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        if value is None:
-            raise ValueError("may be left out, not null")
-        return value
 
 
 class WebhookRead(ReadSchema):

@@ -277,13 +277,18 @@ async def test_bad_subscriptions_are_refused(
     ):
         problem(await client.post("/v1/admin/webhooks", json=body, headers=admin.headers), 422)
     hook = await subscribe(client, admin, url)
-    for patch in ({"url": None}, {"events": None}, {"enabled": None}, {"key_check": "x"}):
-        problem(
-            await client.patch(
-                f"/v1/admin/webhooks/{hook['id']}", json=patch, headers=admin.headers
-            ),
-            422,
-        )
+    path = f"/v1/admin/webhooks/{hook['id']}"
+    for patch in ({"key_check": "x"}, {"events": []}, {"url": "ftp://x.example/"}):
+        problem(await client.patch(path, json=patch, headers=admin.headers), 422)
+    # null leaves a field as it is (but languages: null is every language).
+    response = await client.patch(
+        path, json={"url": None, "events": None, "enabled": None, "languages": None},
+        headers=admin.headers,
+    )  # fmt: skip
+    assert response.status_code == 200, response.text
+    assert {k: response.json()[k] for k in ("url", "events", "enabled", "languages")} == {
+        "url": url, "events": ALL, "enabled": True, "languages": None,
+    }  # fmt: skip
     response = await client.delete(f"/v1/admin/webhooks/{hook['id']}", headers=admin.headers)
     assert response.status_code == 204
     problem(await client.get(f"/v1/admin/webhooks/{hook['id']}", headers=admin.headers), 404)
