@@ -278,7 +278,12 @@ async def test_bad_subscriptions_are_refused(
         problem(await client.post("/v1/admin/webhooks", json=body, headers=admin.headers), 422)
     hook = await subscribe(client, admin, url)
     path = f"/v1/admin/webhooks/{hook['id']}"
-    for patch in ({"key_check": "x"}, {"events": []}, {"url": "ftp://x.example/"}):
+    patches: list[dict[str, Any]] = [
+        {"key_check": "x"},
+        {"events": []},
+        {"url": "ftp://x.example/"},
+    ]
+    for patch in patches:
         problem(await client.patch(path, json=patch, headers=admin.headers), 422)
     # null leaves a field as it is (but languages: null is every language).
     response = await client.patch(

@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -28,15 +28,8 @@ from standardwebhooks.webhooks import Webhook as Verifier
 
 from tests.conftest import run_cli
 from tests.live import NEWSDESK, Server, create_article, free_port, newsdesk_serve, serving
-from tests.webhooks.receiver import Received, Receiver, receiving
-
-ALL = [
-    "article.published",
-    "article.updated",
-    "article.unpublished",
-    "article.archived",
-    "article.deleted",
-]
+from tests.webhooks.receiver import Received, Receiver
+from tests.webhooks.test_delivery import ALL
 
 
 @dataclass
@@ -61,12 +54,6 @@ def live(cli_env: dict[str, str], tmp_path: Path) -> Live:
     run_cli(env, "migrate")
     key = run_cli(env, "create-api-key", "--name", "live-webhooks", "--role", "admin").strip()
     return Live(env, {"Authorization": f"Bearer {key}"}, tmp_path)
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with receiving() as r:
-        yield r
 
 
 def subscribe(http: httpx.Client, live: Live, url: str) -> dict[str, Any]:
