@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.changes.record import EVENT_TYPES
 
@@ -36,6 +36,40 @@ class ChangeItem(BaseModel):
 
 
 class ChangePage(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {
+                            "type": "upsert",
+                            "event": "article.published",
+                            "id": "8f0e6c2d-4b1a-4e5f-9a7c-3b2d1e0f9a8b",
+                            "article_id": "03ba464b-3c2e-4f7a-9d1e-6b5a4c3d2e1f",
+                            "language": "en",
+                            "slug": "kyiv-hosts-the-summit",
+                            "path": "/v1/en/articles/kyiv-hosts-the-summit",
+                            "url": "https://news.example.com/en/kyiv-hosts-the-summit",
+                            "at": "2026-12-03T09:00:00Z",
+                        },
+                        {
+                            "type": "delete",
+                            "event": "article.archived",
+                            "id": "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                            "article_id": "7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d",
+                            "language": "ua",
+                            "slug": "stara-novyna",
+                            "path": "/v1/ua/articles/stara-novyna",
+                            "url": "https://news.example.com/ua/stara-novyna",
+                            "at": "2026-12-03T09:02:11Z",
+                        },
+                    ],
+                    "next_cursor": "WyJjaGFuZ2VzIiw0Ml0",
+                }
+            ]
+        }
+    )
+
     items: list[ChangeItem]
     next_cursor: str = Field(
         description="Where the next read resumes: given on every page, an empty one "

@@ -10,6 +10,7 @@ from app.db import SessionDep
 from app.errors import problem_responses
 from app.idempotency import secret_once
 from app.kit.clock import NowDep
+from app.kit.openapi import created
 from app.models import Webhook
 from app.webhooks import service
 from app.webhooks.schemas import (
@@ -46,11 +47,12 @@ WebhookDep = Annotated[Webhook, Depends(load_webhook)]
     dependencies=[secret_once("secret")],
     status_code=status.HTTP_201_CREATED,
     response_model=WebhookCreated,
-    responses=problem_responses(422, 503),
+    responses={**created(), **problem_responses(422, 503)},
 )
 async def create_webhook(
-    body: WebhookCreate, request: Request, session: SessionDep, principal: AdminDep, now: NowDep
-) -> WebhookCreated:
+    body: WebhookCreate, request: Request, response: Response, session: SessionDep,
+    principal: AdminDep, now: NowDep,
+) -> WebhookCreated:  # fmt: skip
     """Subscribe a URL to events of public content from now on. The response holds the
     signing secret, shown only this once. Deliveries are POSTs signed as the Standard
     Webhooks specification says (`webhook-id`, `webhook-timestamp`, `webhook-signature`:
@@ -58,6 +60,7 @@ async def create_webhook(
     webhook, secret = await service.create(
         session, request.app.state.settings, body, actor=principal.actor, now=now
     )
+    response.headers["Location"] = f"/v1/admin/webhooks/{webhook.id}"
     return WebhookCreated(**WebhookRead.model_validate(webhook).model_dump(), secret=secret)
 
 
@@ -77,6 +80,7 @@ async def list_webhooks(session: SessionDep, _: AdminDep) -> WebhookList:
     responses=problem_responses(404),
 )
 async def get_webhook(webhook: WebhookDep) -> Webhook:
+    """The subscription (never its secret)."""
     return webhook
 
 

@@ -135,11 +135,41 @@ class WebhookSecret(ReadSchema):
 
 
 class WebhookList(ReadSchema):
+    model_config = ConfigDict(json_schema_extra=examples({"items": [_HOOK]}))
+
     items: list[WebhookRead]
 
 
+_DELIVERY: JsonDict = {
+    "id": "5b0c9e7a-1d2f-4e3a-9b8c-7d6e5f4a3b2c",
+    "webhook_id": _HOOK["id"],
+    "event_id": "msg_8f0e6c2d4b1a4e5f9a7c3b2d1e0f9a8b",
+    "type": "article.published",
+    "status": "pending",
+    "attempts": 2,
+    "response_status": 503,
+    "duration_ms": 412,
+    "error": "HTTP 503: upstream unavailable",
+    "created_at": "2026-12-03T09:00:00.412000Z",
+    "last_attempt_at": "2026-12-03T09:00:05.871000Z",
+    "next_attempt_at": "2026-12-03T09:00:16.020000Z",
+    "payload": {
+        "id": "8f0e6c2d-4b1a-4e5f-9a7c-3b2d1e0f9a8b",
+        "type": "article.published",
+        "timestamp": "2026-12-03T09:00:00Z",
+        "data": {
+            "article_id": "03ba464b-3c2e-4f7a-9d1e-6b5a4c3d2e1f",
+            "language": "en",
+            "slug": "kyiv-hosts-the-summit",
+            "path": "/v1/en/articles/kyiv-hosts-the-summit",
+            "url": "https://news.example.com/en/kyiv-hosts-the-summit",
+        },
+    },
+}
+
+
 class DeliveryRead(ReadSchema):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra=examples(_DELIVERY))
 
     id: uuid.UUID
     webhook_id: uuid.UUID
@@ -167,5 +197,9 @@ class DeliveryRead(ReadSchema):
 
 
 class DeliveryPage(ReadSchema):
+    model_config = ConfigDict(
+        json_schema_extra=examples({"items": [_DELIVERY], "next_cursor": None})
+    )
+
     items: list[DeliveryRead]
     next_cursor: str | None
