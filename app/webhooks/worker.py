@@ -43,7 +43,7 @@ from typing import Any
 
 import anyio
 import httpx
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
@@ -353,8 +353,16 @@ class Worker:
         limit = asyncio.Semaphore(CONCURRENCY)
 
         async def in_order(queue: list[tuple[WebhookDelivery, Webhook]]) -> list[Attempt]:
+            """One subscription's deliveries in order, until one fails (the rest wait
+            with it: a receiver that is down gets one attempt per backoff, not one per
+            pending event)."""
+            done: list[Attempt] = []
             async with limit:
-                return [await self.attempt(delivery, hook) for delivery, hook in queue]
+                for delivery, hook in queue:
+                    done.append(await self.attempt(delivery, hook))
+                    if not done[-1].outcome.ok:
+                        break
+            return done
 
         async def batch() -> None:
             done = await asyncio.gather(*(in_order(q) for q in queues.values()))
@@ -403,6 +411,7 @@ class Worker:
         window = timedelta(seconds=self.settings.webhook_retry_window_seconds)
         async with self.db.writer() as session, session.begin():
             disabled: list[Webhook] = []
+            held: dict[Any, datetime] = {}
             found = await session.scalars(
                 select(WebhookDelivery)
                 .where(WebhookDelivery.id.in_([done.delivery_id for done in attempts]))
@@ -429,6 +438,20 @@ class Worker:
                         disabled.append(hook)
                 else:
                     delivery.next_attempt_at = done.at + backoff(self.settings, delivery.attempts)
+                    held[delivery.webhook_id] = delivery.next_attempt_at
+            # The subscription's other pending deliveries wait for its next attempt too,
+            # and then go in the order of their changes.
+            await session.flush()
+            for webhook_id, until in held.items():
+                await session.execute(
+                    update(WebhookDelivery)
+                    .where(
+                        WebhookDelivery.webhook_id == webhook_id,
+                        WebhookDelivery.status == "pending",
+                        WebhookDelivery.next_attempt_at < until,
+                    )
+                    .values(next_attempt_at=until)
+                )
             if disabled:
                 await self._announce(session, disabled)
                 await audit.record(session, actor=ACTOR, action="disableWebhook")

@@ -340,3 +340,23 @@ async def test_a_value_named_twice_counts_once(
         events=["article.published", "article.published"], languages=["en", "ua", "en"],
     )  # fmt: skip
     assert hook["events"] == ["article.published"] and hook["languages"] == ["en", "ua"]
+
+
+async def test_a_receiver_that_is_down_is_not_hammered_and_gets_events_in_order(
+    client: httpx.AsyncClient, admin: Credential, receiver: Receiver, app: FastAPI
+) -> None:
+    hook = await subscribe(client, admin, receiver.url("/fail"))
+    for n in range(5):
+        await _publish_one(client, admin, f"Story {n}")
+    worker = Worker(app.state.settings, app.state.db)
+    task = asyncio.create_task(worker.run())
+    try:
+        await asyncio.to_thread(receiver.wait_for, 3)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    # Only the oldest event was tried, again and again; the four behind it waited.
+    assert len({r.headers["webhook-id"] for r in receiver.seen}) == 1
+    assert json.loads(receiver.seen[0].body)["data"]["slug"] == "story-0"
+    log = await _log(client, admin, hook)
+    assert sorted(d["attempts"] for d in log)[:4] == [0, 0, 0, 0]
