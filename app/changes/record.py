@@ -14,11 +14,12 @@ Time alone changes the public site too (a scheduled publication, a takedown at
 `expire_at`): `PublicState.next_at` says when, and the delivery worker calls `settle_due`,
 which records them the same way, stamped with their own time.
 
-The change log's ids are its order: on PostgreSQL a transaction that records a change
-takes a transaction-scoped advisory lock first, so ids are handed out in commit order and
-a reader that saw id N has seen every id below it (the change feed's cursor relies on
-that); SQLite has one writer at a time anyway. Nothing else waits on that lock: reads
-never take it, and writes that change nothing public (a draft's edits) skip it.
+The change log's ids are its order: on PostgreSQL a transaction whose writes touched
+content takes a transaction-scoped advisory lock before it compares, so the comparisons
+and the commits of such writes happen one after another: ids are handed out in commit
+order, a reader that saw id N has seen every id below it (the change feed's cursor relies
+on that), and no comparison is made from before another writer's commit. SQLite has one
+writer at a time anyway. Reads never take the lock.
 """
 
 import uuid
@@ -64,6 +65,7 @@ WROTE = "newsdesk.changes.wrote"  # session.info: this transaction recorded chan
 RECORD_PURGES = "newsdesk.changes.record_purges"  # sessionmaker info: a CDN purge is set
 LOCK = 0x4E445347  # the PostgreSQL advisory lock of the change log ("NDSG")
 CHUNK = 500
+PURGE_BATCH = 256  # surrogate keys one CDN purge request names at most (Fastly's limit)
 
 PUBLISHED = "article.published"
 UPDATED = "article.updated"
@@ -266,6 +268,7 @@ def _compare(
             next_at = _next_at(version, now)
             if kind is not None:
                 slug = version.slug if public else state.slug  # type: ignore[union-attr]
+                moved = kind == UPDATED and state is not None and state.slug != slug
                 changes.append(
                     ContentChange(
                         event_id=uuid.uuid4(),
@@ -273,6 +276,7 @@ def _compare(
                         article_id=key[0],
                         language=key[1],
                         slug=slug or "",
+                        previous_slug=state.slug if moved else None,  # type: ignore[union-attr]
                         at=at.get(key, now),
                     )
                 )
@@ -320,17 +324,16 @@ def _record(session: Session) -> None:
     due: dict[tuple[uuid.UUID, str], datetime] = session.info.pop(DUE, {})
     purged = cache_keys.take_for_cdn(session)
     if touched or due:
-        now = utcnow()
+        if session.get_bind().dialect.name == "postgresql":
+            # The change log's lock first, then every read: a writer that commits while
+            # this one compares must not be judged from before its commit (a tag renamed
+            # while an article showing it is published would be missed).
+            session.execute(select(func.pg_advisory_xact_lock(LOCK)))
         wanted = Wanted()
         _resolve(session, touched, wanted)
         for article_id, language in due:
             wanted.add(article_id, language)
-        changes, updates = _compare(session, wanted, now, due)
-        if (changes or updates) and session.get_bind().dialect.name == "postgresql":
-            # Take the change log's lock, then compare again: another writer may have
-            # recorded these versions meanwhile.
-            session.execute(select(func.pg_advisory_xact_lock(LOCK)))
-            changes, updates = _compare(session, wanted, utcnow(), due)
+        changes, updates = _compare(session, wanted, utcnow(), due)
         for apply in updates:
             apply()
         if changes:
@@ -339,7 +342,10 @@ def _record(session: Session) -> None:
             if due:
                 purged |= _purge_keys(c for c in changes if (c.article_id, c.language) in due)
     if purged and session.info.get(RECORD_PURGES):
-        session.add(CdnPurge(keys=sorted(purged), created_at=utcnow(), next_attempt_at=utcnow()))
+        keys, now = sorted(purged), utcnow()
+        for start in range(0, len(keys), PURGE_BATCH):  # what one purge request may name
+            part = keys[start : start + PURGE_BATCH]
+            session.add(CdnPurge(keys=part, created_at=now, next_attempt_at=now))
         session.info[WROTE] = True
     session.flush()
 

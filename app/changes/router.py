@@ -12,7 +12,7 @@ from app.errors import Unprocessable, problem_responses
 from app.kit.openapi import headers
 from app.languages import service as languages
 
-router = APIRouter(tags=["public"], responses=problem_responses(422))
+router = APIRouter(tags=["public"], responses=problem_responses(410, 422))
 
 # A full page never changes (ids come in commit order); the last one grows.
 FULL_PAGE = "public, max-age=86400, immutable"

@@ -32,6 +32,12 @@ class ChangeItem(BaseModel):
         "`NEWSDESK_ARTICLE_URL_PATTERN`).",
         examples=["https://news.example.com/en/kyiv-metro-reopens"],
     )
+    previous_path: str | None = Field(
+        default=None,
+        description="An `upsert` that moved the version to a new slug: the path it had "
+        "(now a redirect to `path`); a static copy removes or redirects that page.",
+        examples=["/v1/en/articles/kyiv-metro-reopens-today"],
+    )
     at: datetime = Field(description="When it took effect (a scheduled one: its time).")
 
 

@@ -11,12 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.changes.record import UPSERTS
 from app.config import Settings
-from app.errors import Unprocessable
+from app.errors import Gone, Unprocessable
 from app.feeds.service import article_url
 from app.models import ContentChange, Language
 from app.public.service import article_path
 
 MAX_ID = 2**63 - 1
+
+
+class CursorAhead(Gone):
+    code, title = "cursor-ahead", "Cursor ahead of the change log"
 
 
 def encode(position: int) -> str:
@@ -61,6 +65,13 @@ async def page(
     stops there: ids are handed out in commit order, so every change up to it is visible
     now, and a page that ends short of `limit` can move the cursor up to it."""
     top = await session.scalar(select(func.max(ContentChange.id))) or 0
+    if after > top:
+        # Ids only grow: a position past the newest is from a log this database no
+        # longer has (restored from an older backup). The copy must be rebuilt.
+        raise CursorAhead(
+            "The cursor is ahead of the change log (the database was restored from an "
+            "earlier state): read the feed again from the start (no cursor)."
+        )
     query = select(ContentChange).where(ContentChange.id > after, ContentChange.id <= top)
     if language is not None:
         query = query.where(ContentChange.language == language)
@@ -80,6 +91,9 @@ async def page(
                 lang=row.language,
                 bcp47=tags.get(row.language, row.language),
                 slug=row.slug,
+            ),
+            "previous_path": (
+                None if row.previous_slug is None else article_path(row.language, row.previous_slug)
             ),
             "at": row.at,
         }

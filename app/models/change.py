@@ -31,6 +31,8 @@ class ContentChange(Base):
     article_id: Mapped[uuid.UUID]  # no foreign key: a purged article's deletion stays
     language: Mapped[str] = mapped_column(String(8))
     slug: Mapped[str] = mapped_column(String(120))
+    # An `article.updated` that moved the version to a new slug: the one it had.
+    previous_slug: Mapped[str | None] = mapped_column(String(120))
     at: Mapped[datetime]  # when it took effect (a scheduled one: its time)
 
 

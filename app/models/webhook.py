@@ -4,7 +4,7 @@ worker's position in the change log."""
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, IdMixin, TimestampMixin, utcnow
@@ -41,6 +41,8 @@ class WebhookDelivery(IdMixin, Base):
     __table_args__ = (
         Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
         Index("ix_webhook_deliveries_webhook", "webhook_id", "created_at", "id"),
+        # One delivery per change and subscription, whatever two workers might do.
+        UniqueConstraint("webhook_id", "change_id"),
     )
 
     webhook_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))

@@ -33,7 +33,9 @@ Events = Annotated[
     Field(min_length=1, max_length=20, description="A type named twice counts once."),
     AfterValidator(_unique),
 ]
-Languages = Annotated[list[Language], Field(max_length=16), AfterValidator(_unique)] | None
+Languages = (
+    Annotated[list[Language], Field(min_length=1, max_length=16), AfterValidator(_unique)] | None
+)
 SubscriberUrl = Annotated[
     str,
     StringConstraints(max_length=2000, pattern=r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$"),

@@ -168,6 +168,8 @@ def check_url(url: str, *, allow: Sequence[str]) -> str:
         raise ValueError("the URL must start with http:// or https://")
     if not parsed.host:
         raise ValueError("the URL has no host")
+    if parsed.port is not None and not 1 <= parsed.port <= 65535:
+        raise ValueError("the URL's port must be 1 to 65535")
     if parsed.userinfo or "@" in urlsplit(url).netloc:
         raise ValueError("the URL must not carry a user name or password")
     address = _literal_address(parsed.host)

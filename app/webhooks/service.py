@@ -5,6 +5,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import func, select, tuple_
+from sqlalchemy import update as update_rows
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.changes import record
@@ -93,9 +94,19 @@ async def update(
         webhook.description = data.description
     if "enabled" in given and data.enabled is not None:
         webhook.enabled = data.enabled
-        if data.enabled:  # enabled again: its pending deliveries go out now
+        if data.enabled and webhook.disabled_at is not None:
+            # Enabled again after failures: its pending deliveries go out now, each with
+            # a fresh retry window.
             webhook.disabled_at = webhook.disabled_reason = None
-            session.info[record.WROTE] = True
+            await session.execute(
+                update_rows(WebhookDelivery)
+                .where(
+                    WebhookDelivery.webhook_id == webhook.id, WebhookDelivery.status == "pending"
+                )
+                .values(retry_from=now, next_attempt_at=now)
+            )
+        if data.enabled:
+            session.info[record.WROTE] = True  # wakes this process's worker after the commit
     webhook.updated_at = now
     await session.flush()
     return webhook

@@ -35,7 +35,8 @@ import json
 import logging
 import os
 import random
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -52,6 +53,7 @@ from app.changes import record
 from app.changes import service as changes_service
 from app.config import Settings
 from app.db import Database, is_sqlite
+from app.errors import AppError
 from app.feeds.service import article_url
 from app.models import (
     CdnPurge,
@@ -71,8 +73,10 @@ LOCK_KEY = 0x4E44574B  # the PostgreSQL advisory lock of the job ("NDWK")
 LOCK_RETRY = 1.0  # seconds between two tries to take the job
 FAN_OUT_BATCH = 500
 SEND_BATCH = 64
+PER_SUBSCRIPTION = 8  # deliveries of one subscription in one batch, at most
+KEPT = timedelta(days=30)  # how long the delivery log keeps a finished delivery
+PRUNE_EVERY = 3600.0  # seconds
 CONCURRENCY = 16
-PURGE_MAX_KEYS = 256  # Fastly's limit for one batch purge
 POSITION = "webhooks"
 ACTOR = "worker"
 
@@ -189,6 +193,17 @@ def payload(change: ContentChange, settings: Settings, bcp47: dict[str, str]) ->
                 "slug": change.slug,
                 "path": article_path(change.language, change.slug),
                 "url": article_url(settings, lang=change.language, bcp47=tag, slug=change.slug),
+                **(
+                    {}
+                    if change.previous_slug is None
+                    else {
+                        "previous_slug": change.previous_slug,
+                        "previous_path": article_path(change.language, change.previous_slug),
+                        "previous_url": article_url(
+                            settings, lang=change.language, bcp47=tag, slug=change.previous_slug
+                        ),
+                    }
+                ),
             },
         },
         ensure_ascii=False,
@@ -212,7 +227,9 @@ class Worker:
         self.policy = sender.AddressPolicy(settings.webhook_allow_hosts)
         self.client = sender.make_client()
         self.purge_client = httpx.AsyncClient(trust_env=False, follow_redirects=False)
-        self.wake = asyncio.Event()
+        self._wakes: list[asyncio.Event] = []
+        self._stopping = False  # a batch under way starts no new attempt
+        self._next_prune = 0.0  # time.monotonic() of the next pruning of the log
         self._key: bytes | None = None
         self._remove_listener: Callable[[], None] | None = None
 
@@ -223,27 +240,61 @@ class Worker:
         return self._key
 
     async def run(self) -> None:
-        """Until cancelled: take the job when free, work while holding it."""
-        self._remove_listener = record.on_commit(self.wake.set)
+        """Until cancelled: take the job when free; while holding it, run its three
+        loops side by side (so a slow receiver never holds back a scheduled change or a
+        purge), and check every `LOCK_RETRY` that the job is still this process's."""
+        self._remove_listener = record.on_commit(self.wake)
+        try:
+            while True:
+                if not await self._hold():
+                    await asyncio.sleep(LOCK_RETRY)
+                    continue
+                loops = [
+                    asyncio.create_task(self._loop(step))
+                    for step in (self.record_and_fan_out, self.send_due, self.purge_due)
+                ]
+                try:
+                    held = True
+                    while held:  # the lock's connection may die: look every second
+                        await asyncio.sleep(LOCK_RETRY)
+                        held = await self._hold()
+                finally:
+                    for loop in loops:
+                        loop.cancel()
+                    await asyncio.gather(*loops, return_exceptions=True)
+        finally:
+            await self.close()
+
+    async def _hold(self) -> bool:
+        try:
+            return await self.lock.hold()
+        except Exception:
+            log.exception("could not try to take the delivery job")
+            return False
+
+    def wake(self) -> None:
+        """Look for work at once (a commit in this process recorded some)."""
+        for event in self._wakes:
+            event.set()
+
+    async def _loop(self, step: Callable[[], Awaitable[bool]]) -> None:
+        """`step` again and again: at once while it finds work, else after the poll
+        interval or a wake-up."""
+        event = asyncio.Event()
+        self._wakes.append(event)
         try:
             while True:
                 try:
-                    held = await self.lock.hold()
+                    busy = await step()
                 except Exception:
-                    log.exception("could not try to take the delivery job")
-                    held = False
-                if not held:
-                    await self._sleep(LOCK_RETRY)
-                    continue
-                try:
-                    busy = await self.tick()
-                except Exception:
-                    log.exception("the delivery worker's turn failed; it goes on")
+                    log.exception("the delivery worker's %s failed; it goes on", step.__name__)
                     busy = False
                 if not busy:
-                    await self._sleep(self.settings.worker_poll_seconds)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(event.wait(), self.settings.worker_poll_seconds)
+                    event.clear()
         finally:
-            await self.close()
+            self._wakes.remove(event)
 
     async def close(self) -> None:
         if self._remove_listener is not None:
@@ -254,17 +305,25 @@ class Worker:
             await self.client.aclose()
             await self.purge_client.aclose()
 
-    async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.wake.wait(), seconds)
-        self.wake.clear()
-
-    async def tick(self) -> bool:
-        """One turn; whether it did something (then the next comes at once)."""
+    async def record_and_fan_out(self) -> bool:
+        """Scheduled changes recorded, then the log turned into deliveries (and, once an
+        hour, finished deliveries past `KEPT` forgotten)."""
         busy = await self.settle_due()
         busy = await self.fan_out() or busy
-        busy = await self.send_due() or busy
-        return await self.purge_due() or busy
+        if time.monotonic() >= self._next_prune:
+            self._next_prune = time.monotonic() + PRUNE_EVERY
+            await self.prune()
+        return busy
+
+    async def prune(self) -> None:
+        """The delivery log keeps finished deliveries for `KEPT`."""
+        async with self.db.writer() as session, session.begin():
+            await session.execute(
+                delete(WebhookDelivery).where(
+                    WebhookDelivery.status != "pending",
+                    WebhookDelivery.created_at < utcnow() - KEPT,
+                )
+            )
 
     # 1. Scheduled changes ---------------------------------------------------------------
 
@@ -289,7 +348,11 @@ class Worker:
         if top <= (position.change_id if position else 0):
             return False
         async with self.db.writer() as session, session.begin():
-            position = await session.get(WorkerPosition, POSITION, populate_existing=True)
+            # Locked (PostgreSQL; SQLite's writer lock does it): two workers that both
+            # believed they held the job would still not fan a change out twice.
+            position = await session.get(
+                WorkerPosition, POSITION, populate_existing=True, with_for_update=True
+            )
             if position is None:
                 position = WorkerPosition(name=POSITION, change_id=0)
                 session.add(position)
@@ -341,15 +404,18 @@ class Worker:
                         WebhookDelivery.change_id,
                         WebhookDelivery.id,
                     )
-                    .limit(SEND_BATCH)
+                    .limit(SEND_BATCH * 4)
                 )
             ).all()
         if not rows:
             return False
-        # In order for each subscription, several subscriptions at once.
+        # In order for each subscription, several subscriptions at once; a few of each
+        # per batch, so one with a backlog does not fill the batch for the others.
         queues: dict[Any, list[tuple[WebhookDelivery, Webhook]]] = {}
         for delivery, hook in rows:
-            queues.setdefault(hook.id, []).append((delivery, hook))
+            queue = queues.setdefault(hook.id, [])
+            if len(queue) < PER_SUBSCRIPTION:
+                queue.append((delivery, hook))
         limit = asyncio.Semaphore(CONCURRENCY)
 
         async def in_order(queue: list[tuple[WebhookDelivery, Webhook]]) -> list[Attempt]:
@@ -359,6 +425,8 @@ class Worker:
             done: list[Attempt] = []
             async with limit:
                 for delivery, hook in queue:
+                    if self._stopping:
+                        break
                     done.append(await self.attempt(delivery, hook))
                     if not done[-1].outcome.ok:
                         break
@@ -369,18 +437,29 @@ class Worker:
             await self.settle([attempt for queue in done for attempt in queue])
 
         # A stop (SIGTERM, shutdown) lets the attempts under way finish and be recorded
-        # (each is bounded by the timeout): what was sent is not sent again.
+        # (each is bounded by the timeout) but starts no other: what was sent is not
+        # sent again, and the stop takes one timeout at most.
         running = asyncio.ensure_future(batch())
         try:
             await asyncio.shield(running)
         except asyncio.CancelledError:
+            self._stopping = True
             with contextlib.suppress(Exception):
                 await running
             raise
         return True
 
     async def attempt(self, delivery: WebhookDelivery, hook: Webhook) -> Attempt:
+        """One attempt; never raises (but for cancellation): a failure is its outcome."""
         at = utcnow()
+        try:
+            return await self._attempt(delivery, hook, at)
+        except Exception as exc:
+            log.exception("webhook %s: the delivery could not be attempted", hook.id)
+            detail = exc.detail if isinstance(exc, AppError) else type(exc).__name__
+            return Attempt(delivery.id, at, sender.Outcome(None, 0, f"not sent: {detail}"[:300]))
+
+    async def _attempt(self, delivery: WebhookDelivery, hook: Webhook, at: datetime) -> Attempt:
         try:
             keys = secrets.signing_secrets(self.key, hook, at)
         except secrets.KeyMismatch as exc:
@@ -480,7 +559,8 @@ class Worker:
                     "id": event_id,
                     "type": DISABLED,
                     "timestamp": now.isoformat().replace("+00:00", "Z"),
-                    "data": {"webhook_id": str(hook.id), "reason": hook.disabled_reason},
+                    # No receiver's words: other subscribers may be other parties.
+                    "data": {"webhook_id": str(hook.id), "reason": "deliveries failed"},
                 },
                 separators=(",", ":"),
             )
@@ -513,7 +593,7 @@ class Worker:
         keys: set[str] = set()
         batch: list[CdnPurge] = []
         for row in rows:
-            if batch and len(keys | set(row.keys)) > PURGE_MAX_KEYS:
+            if batch and len(keys | set(row.keys)) > record.PURGE_BATCH:
                 break
             keys |= set(row.keys)
             batch.append(row)

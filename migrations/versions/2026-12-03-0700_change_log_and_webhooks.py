@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("article_id", sa.Uuid(), nullable=False),
         sa.Column("language", sa.String(length=8), nullable=False),
         sa.Column("slug", sa.String(length=120), nullable=False),
+        sa.Column("previous_slug", sa.String(length=120), nullable=True),
         sa.Column("at", When, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_content_changes")),
         sa.UniqueConstraint("event_id", name=op.f("uq_content_changes_event_id")),
@@ -96,6 +97,9 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_deliveries")),
+        sa.UniqueConstraint(
+            "webhook_id", "change_id", name=op.f("uq_webhook_deliveries_webhook_id_change_id")
+        ),
     )
     op.create_index(
         "ix_webhook_deliveries_due", "webhook_deliveries", ["status", "next_attempt_at"]

@@ -150,3 +150,23 @@ async def test_the_last_page_is_revalidated_and_a_full_one_is_kept(
     assert grown.status_code == 200 and len(grown.json()["items"]) == 1
     full = await client.get("/v1/changes", params={"limit": 1})
     assert full.headers["cache-control"] == "public, max-age=86400, immutable"
+
+
+async def test_a_new_slug_says_the_old_path(client: httpx.AsyncClient, admin: Credential) -> None:
+    article = await create_article(client, admin, original="en", translations={"en": text("Old")})
+    await publish(client, admin, article["id"], "en")
+    _, cursor = await _all(client)
+    await put_translation(client, admin, article["id"], "en", {**text("Old"), "slug": "new-one"})
+    await put_translation(client, admin, article["id"], "en", {**text("Old!"), "slug": "new-one"})
+    (moved, edited), _ = await _all(client, cursor)
+    assert (moved["event"], moved["path"], moved["previous_path"]) == (
+        "article.updated", "/v1/en/articles/new-one", "/v1/en/articles/old",
+    )  # fmt: skip
+    assert edited["previous_path"] is None
+
+
+async def test_a_cursor_ahead_of_the_log_says_start_again(client: httpx.AsyncClient) -> None:
+    from app.changes.service import encode
+
+    body = problem(await client.get("/v1/changes", params={"cursor": encode(10**12)}), 410)
+    assert body["type"] == "/problems/cursor-ahead"

@@ -85,9 +85,14 @@ async def test_a_failing_receiver_is_retried_with_the_same_id_then_disabled(
     await asyncio.sleep(1.0)
     assert [r for r in receiver.seen[seen:] if r.path == "/fail"] == []
     response = await client.patch(
-        f"/v1/admin/webhooks/{hook['id']}", json={"enabled": True}, headers=admin.headers
+        f"/v1/admin/webhooks/{hook['id']}",
+        json={"enabled": True, "url": receiver.url("/back")},
+        headers=admin.headers,
     )
     assert response.status_code == 200 and response.json()["disabled_at"] is None
+    await _publish_one(client, admin, "Third")
+    (back,) = await asyncio.to_thread(receiver.wait_for, 1, 10.0, "/back")
+    assert verified(hook["secret"], back)["data"]["slug"] == "third"
 
 
 async def test_a_hanging_receiver_times_out(
@@ -274,6 +279,9 @@ async def test_bad_subscriptions_are_refused(
         {"url": url, "events": ALL, "secret": "mine"},
         {"url": url + "\x00", "events": ALL},
         {"url": url, "events": ALL, "enabled": "yes"},
+        {"url": url, "events": ALL, "languages": []},
+        {"url": "http://hooks.example.com:0/x", "events": ALL},
+        {"url": "http://hooks.example.com:99999/x", "events": ALL},
     ):
         problem(await client.post("/v1/admin/webhooks", json=body, headers=admin.headers), 422)
     hook = await subscribe(client, admin, url)
