@@ -110,6 +110,8 @@ def _expected(content: dict[str, Any]) -> dict[str, tuple[str, set[str]]]:
         "/v1/{lang}/feed.rss": ("/v1/ua/feed.rss", {"list-ua"}),
         "/v1/sitemap.xml": ("/v1/sitemap.xml", {"sitemap"}),
         "/v1/news-sitemap.xml": ("/v1/news-sitemap.xml", {"sitemap"}),
+        # The change feed: a full page never changes, the last is never stored (no-cache).
+        "/v1/changes": ("/v1/changes", {"changes"}),
     }
 
 
