@@ -383,6 +383,7 @@ class Worker:
                         )
                     )  # fmt: skip
             position.change_id = changes[-1].id
+        self.wake()  # the sending loop: there may be deliveries now
         return True
 
     # 3. Deliveries ----------------------------------------------------------------------
