@@ -11,6 +11,7 @@ import anyio
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
+from fastapi_offline import FastAPIOffline
 from pydantic.json_schema import models_json_schema
 
 from app import __doc__ as app_doc
@@ -117,7 +118,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.hot.close()
             await app.state.db.dispose()
 
-    app = FastAPI(
+    # Swagger UI (/docs) and ReDoc (/redoc) with their scripts served from the installed
+    # package (under /static-offline-docs), not a CDN: the docs work with no internet.
+    app = FastAPIOffline(
         title="Newsdesk API",
         version=API_VERSION,
         description=(app_doc or "").strip()
