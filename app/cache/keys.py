@@ -66,6 +66,12 @@ def listing(language: str) -> str:
 LISTS = "lists"  # every list of every language
 
 
+def of_version(article_id: object, language: str) -> set[str]:
+    """What a change of one language version purges: its article's pages, its own page,
+    its language's lists and the sitemaps."""
+    return {article(article_id), article(article_id, language), listing(language), "sitemap"}
+
+
 def header(keys: Iterable[str]) -> str:
     """The `Surrogate-Key` value: space-separated, in a stable order."""
     return " ".join(sorted(set(keys)))
@@ -93,12 +99,7 @@ def of_list(language: str, items: Iterable[Any]) -> str:
 # What a change to a row of each table public answers read purges: the one list of those
 # tables (the flush hook reads it for the keys, the write guard below for the tables).
 _KEYS_OF: dict[type[Any], Callable[[Any], set[str]]] = {
-    Translation: lambda t: {
-        article(t.article_id),
-        article(t.article_id, t.language),
-        listing(t.language),
-        "sitemap",
-    },
+    Translation: lambda t: of_version(t.article_id, t.language),
     Article: lambda a: {article(a.id)},
     # The lists filtered by a tag or an author gain or lose the article.
     ArticleTag: lambda g: {article(g.article_id), f"tag-{g.tag_id}", LISTS},

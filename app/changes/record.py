@@ -305,19 +305,6 @@ def _compare(
     return changes, updates
 
 
-def _purge_keys(changes: Iterable[ContentChange]) -> set[str]:
-    """What a change recorded here (not by a write's flush) purges at a CDN."""
-    keys: set[str] = set()
-    for change in changes:
-        keys |= {
-            cache_keys.article(change.article_id),
-            cache_keys.article(change.article_id, change.language),
-            cache_keys.listing(change.language),
-            "sitemap",
-        }
-    return keys
-
-
 def _record(session: Session) -> None:
     session.flush()  # what is still pending: the commit would flush it after this hook
     touched: set[Touch] = session.info.pop(TOUCHED, set())
@@ -339,8 +326,9 @@ def _record(session: Session) -> None:
         if changes:
             session.add_all(changes)
             session.info[WROTE] = True
-            if due:
-                purged |= _purge_keys(c for c in changes if (c.article_id, c.language) in due)
+            for change in changes:  # time made these: no write's flush named their keys
+                if (change.article_id, change.language) in due:
+                    purged |= cache_keys.of_version(change.article_id, change.language)
     if purged and session.info.get(RECORD_PURGES):
         keys, now = sorted(purged), utcnow()
         for start in range(0, len(keys), PURGE_BATCH):  # what one purge request may name
@@ -381,7 +369,7 @@ def _after_commit(session: Session) -> None:
             listener()
 
 
-def _after_rollback(session: Session) -> None:
+def _after_rollback(session: Session, _previous: Any) -> None:
     for name in (TOUCHED, DUE, WROTE, cache_keys.CDN):
         session.info.pop(name, None)
 
@@ -393,11 +381,7 @@ def install() -> None:
         ("before_flush", _before_flush),
         ("before_commit", _record),
         ("after_commit", _after_commit),
-        ("after_soft_rollback", _after_rollback_soft),
+        ("after_soft_rollback", _after_rollback),
     ):
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)
-
-
-def _after_rollback_soft(session: Session, _previous: Any) -> None:
-    _after_rollback(session)

@@ -51,6 +51,13 @@ async def language_tags(session: AsyncSession) -> dict[str, str]:
     return dict(rows.all())
 
 
+def place(settings: Settings, tags: dict[str, str], language: str, slug: str) -> tuple[str, str]:
+    """Where a version at this slug is: its public API path and its site URL (`tags`:
+    `language_tags`). The change feed and the webhooks' payloads say both."""
+    tag = tags.get(language, language)
+    return article_path(language, slug), article_url(settings, lang=language, bcp47=tag, slug=slug)
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
     items: list[dict[str, Any]]
@@ -77,27 +84,25 @@ async def page(
         query = query.where(ContentChange.language == language)
     rows = list(await session.scalars(query.order_by(ContentChange.id).limit(limit)))
     tags = await language_tags(session)
-    items = [
-        {
-            "type": "upsert" if row.type in UPSERTS else "delete",
-            "event": row.type,
-            "id": row.event_id,
-            "article_id": row.article_id,
-            "language": row.language,
-            "slug": row.slug,
-            "path": article_path(row.language, row.slug),
-            "url": article_url(
-                settings,
-                lang=row.language,
-                bcp47=tags.get(row.language, row.language),
-                slug=row.slug,
-            ),
-            "previous_path": (
-                None if row.previous_slug is None else article_path(row.language, row.previous_slug)
-            ),
-            "at": row.at,
-        }
-        for row in rows
-    ]
+    items: list[dict[str, Any]] = []
+    for row in rows:
+        path, url = place(settings, tags, row.language, row.slug)
+        previous = (
+            None if row.previous_slug is None else article_path(row.language, row.previous_slug)
+        )
+        items.append(
+            {
+                "type": "upsert" if row.type in UPSERTS else "delete",
+                "event": row.type,
+                "id": row.event_id,
+                "article_id": row.article_id,
+                "language": row.language,
+                "slug": row.slug,
+                "path": path,
+                "url": url,
+                "previous_path": previous,
+                "at": row.at,
+            }
+        )
     full = len(rows) == limit
     return Page(items, rows[-1].id if full else max(top, after), full)

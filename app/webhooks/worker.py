@@ -54,7 +54,6 @@ from app.changes import service as changes_service
 from app.config import Settings
 from app.db import Database, is_sqlite
 from app.errors import AppError
-from app.feeds.service import article_url
 from app.models import (
     CdnPurge,
     ContentChange,
@@ -64,7 +63,6 @@ from app.models import (
     WorkerPosition,
     utcnow,
 )
-from app.public.service import article_path
 from app.webhooks import secrets, sender
 from app.webhooks.schemas import DISABLED
 
@@ -179,32 +177,29 @@ def backoff(settings: Settings, attempts: int) -> timedelta:
     return timedelta(seconds=seconds * random.uniform(0.75, 1.25))  # noqa: S311 - jitter
 
 
-def payload(change: ContentChange, settings: Settings, bcp47: dict[str, str]) -> str:
+def payload(change: ContentChange, settings: Settings, tags: dict[str, str]) -> str:
     """The body of an event's deliveries (Standard Webhooks: type, timestamp, data)."""
-    tag = bcp47.get(change.language, change.language)
+    path, url = changes_service.place(settings, tags, change.language, change.slug)
+    data = {
+        "article_id": str(change.article_id),
+        "language": change.language,
+        "slug": change.slug,
+        "path": path,
+        "url": url,
+    }
+    if change.previous_slug is not None:
+        before = changes_service.place(settings, tags, change.language, change.previous_slug)
+        data |= {
+            "previous_slug": change.previous_slug,
+            "previous_path": before[0],
+            "previous_url": before[1],
+        }
     return json.dumps(
         {
             "id": str(change.event_id),
             "type": change.type,
             "timestamp": change.at.isoformat().replace("+00:00", "Z"),
-            "data": {
-                "article_id": str(change.article_id),
-                "language": change.language,
-                "slug": change.slug,
-                "path": article_path(change.language, change.slug),
-                "url": article_url(settings, lang=change.language, bcp47=tag, slug=change.slug),
-                **(
-                    {}
-                    if change.previous_slug is None
-                    else {
-                        "previous_slug": change.previous_slug,
-                        "previous_path": article_path(change.language, change.previous_slug),
-                        "previous_url": article_url(
-                            settings, lang=change.language, bcp47=tag, slug=change.previous_slug
-                        ),
-                    }
-                ),
-            },
+            "data": data,
         },
         ensure_ascii=False,
         separators=(",", ":"),
@@ -249,6 +244,7 @@ class Worker:
                 if not await self._hold():
                     await asyncio.sleep(LOCK_RETRY)
                     continue
+                self._stopping = False
                 loops = [
                     asyncio.create_task(self._loop(step))
                     for step in (self.record_and_fan_out, self.send_due, self.purge_due)
@@ -279,13 +275,22 @@ class Worker:
 
     async def _loop(self, step: Callable[[], Awaitable[bool]]) -> None:
         """`step` again and again: at once while it finds work, else after the poll
-        interval or a wake-up."""
+        interval or a wake-up. A stop (SIGTERM, shutdown, the job lost) lands between
+        steps: a step under way runs to its end (its transactions are never left open,
+        and a batch of deliveries starts no new attempt but finishes and records the ones
+        under way, each bounded by the timeout, so nothing sent is sent again)."""
         event = asyncio.Event()
         self._wakes.append(event)
         try:
             while True:
+                running = asyncio.ensure_future(step())
                 try:
-                    busy = await step()
+                    busy = await asyncio.shield(running)
+                except asyncio.CancelledError:
+                    self._stopping = True
+                    with contextlib.suppress(Exception):
+                        await running
+                    raise
                 except Exception:
                     log.exception("the delivery worker's %s failed; it goes on", step.__name__)
                     busy = False
@@ -433,21 +438,8 @@ class Worker:
                         break
             return done
 
-        async def batch() -> None:
-            done = await asyncio.gather(*(in_order(q) for q in queues.values()))
-            await self.settle([attempt for queue in done for attempt in queue])
-
-        # A stop (SIGTERM, shutdown) lets the attempts under way finish and be recorded
-        # (each is bounded by the timeout) but starts no other: what was sent is not
-        # sent again, and the stop takes one timeout at most.
-        running = asyncio.ensure_future(batch())
-        try:
-            await asyncio.shield(running)
-        except asyncio.CancelledError:
-            self._stopping = True
-            with contextlib.suppress(Exception):
-                await running
-            raise
+        done = await asyncio.gather(*(in_order(q) for q in queues.values()))
+        await self.settle([attempt for queue in done for attempt in queue])
         return True
 
     async def attempt(self, delivery: WebhookDelivery, hook: Webhook) -> Attempt:
