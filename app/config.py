@@ -81,6 +81,25 @@ def _base_url(value: str | None) -> str | None:
     return value.strip().rstrip("/")
 
 
+def _site_url(value: str) -> str:
+    url = _base_url(value)
+    if url is None:
+        raise ValueError("expected the public site's http(s) URL, e.g. https://news.example")
+    return url
+
+
+def _url_pattern(value: str) -> str:
+    """A site URL pattern: a path with `{slug}` and no placeholders but `{lang}`,
+    `{bcp47}` and `{slug}` (an unknown one would fail every URL at read time)."""
+    names = set(re.findall(r"{([^{}]*)}", value))
+    if not value.startswith("/") or "slug" not in names or names - {"lang", "bcp47", "slug"}:
+        raise ValueError(
+            "expected a path starting with / that uses {slug} and optionally {lang} and "
+            "{bcp47}, e.g. /{lang}/{slug}"
+        )
+    return value
+
+
 _ORIGIN = re.compile(r"https?://[^/\s?#]+")
 
 
@@ -105,10 +124,13 @@ class Settings(BaseSettings):
     )
     database_pool_size: int = 20
     redis_url: str | None = None
-    site_url: str = "http://localhost:8000"
+    site_url: Annotated[str, AfterValidator(_site_url)] = "http://localhost:8000"
     # Where the public site shows an article; {lang} is the URL code, {bcp47} the tag.
-    article_url_pattern: str = "/{lang}/{slug}"
+    article_url_pattern: Annotated[str, AfterValidator(_url_pattern)] = "/{lang}/{slug}"
     site_name: str = "Newsdesk"
+    # The publisher's logo for structured data (JSON-LD `publisher.logo`): an absolute
+    # URL of an image at most 600x60 (Google's guidance); unset: no logo is given.
+    publisher_logo_url: Annotated[str | None, AfterValidator(_base_url)] = None
     # Images (issue 16): where uploads and their renditions are kept, and where readers
     # fetch them. `local`: files under media_dir, served by the app under /media/ (or by
     # whatever serves media_base_url); `s3`: a bucket of any S3-compatible store.

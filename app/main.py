@@ -35,6 +35,7 @@ from app.media.files import MediaFilesMiddleware
 from app.media.upload import FORM_OVERHEAD
 from app.public.hot import HotPathMiddleware
 from app.public.reads import HotReads
+from app.public.site import Site
 from app.ratelimit import RateLimitMiddleware, RateLimits
 from app.webhooks.worker import Worker
 
@@ -90,7 +91,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             pool_size=settings.database_pool_size,
             record_purges=settings.purge_url is not None,
         )
-        app.state.hot = HotReads(app.state.db.engine, pool_size=settings.database_pool_size)
+        app.state.hot = HotReads(
+            app.state.db.engine, site=Site.of(settings), pool_size=settings.database_pool_size
+        )
         app.state.rate_limits = RateLimits(settings)
         await anyio.to_thread.run_sync(app.state.media_storage.check)
         app.state.response_cache = None

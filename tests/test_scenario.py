@@ -116,18 +116,45 @@ async def test_trilingual_article_end_to_end(client: httpx.AsyncClient, admin: C
     }
     assert body["sources"] == [{"name": "Financial Times", "url": "https://www.ft.com/"}]
     en_slug = "nato-holds-cyber-defence-drills-in-kyiv"
+    ua_url = f"http://localhost:8000/ua/{body['slug']}"
+    en_url = f"http://localhost:8000/en/{en_slug}"
     assert body["alternates"] == [
-        {"language": "en", "bcp47": "en", "slug": en_slug, "path": f"/v1/en/articles/{en_slug}"}
+        {
+            "language": "ua",
+            "bcp47": "uk",
+            "slug": body["slug"],
+            "path": f"/v1/ua/articles/{body['slug']}",
+            "url": ua_url,
+            "current": True,
+        },
+        {
+            "language": "en",
+            "bcp47": "en",
+            "slug": en_slug,
+            "path": f"/v1/en/articles/{en_slug}",
+            "url": en_url,
+            "current": False,
+        },
     ]
-    assert r.headers["link"] == f'</v1/en/articles/{en_slug}>; rel="alternate"; hreflang="en"'
+    assert (body["url"], body["canonical_url"], body["x_default_url"]) == (ua_url,) * 3
+    assert r.headers["link"] == (
+        f'<{ua_url}>; rel="canonical", <{ua_url}>; rel="alternate"; hreflang="uk", '
+        f'<{en_url}>; rel="alternate"; hreflang="en", '
+        f'<{ua_url}>; rel="alternate"; hreflang="x-default"'
+    )
     assert r.headers["content-language"] == "uk"
 
     en = (await client.get(f"/v1/en/articles/{en_slug}")).json()
     assert [t["name"] for t in en["tags"]] == ["NATO", "Cyber security", "OSINT"]
     assert en["category"]["name"] == "World"
     assert en["cover"]["caption"] == "Leaders at the NATO summit"
-    assert [a["language"] for a in en["alternates"]] == ["ua"]
+    assert [(a["language"], a["current"]) for a in en["alternates"]] == [
+        ("ua", False),
+        ("en", True),
+    ]
     assert en["alternates"][0]["bcp47"] == "uk"
+    # The original's version is the x-default of every version; each is its own canonical.
+    assert (en["canonical_url"], en["x_default_url"]) == (en_url, ua_url)
 
     # The Russian draft: in no list, no detail, no alternate, no count.
     assert (await client.get("/v1/ru/articles")).json()["items"] == []

@@ -12,9 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.changes.record import UPSERTS
 from app.config import Settings
 from app.errors import Gone, Unprocessable
-from app.feeds.service import article_url
 from app.models import ContentChange, Language
-from app.public.service import article_path
+from app.public.site import Site, article_path
 
 MAX_ID = 2**63 - 1
 
@@ -55,7 +54,9 @@ def place(settings: Settings, tags: dict[str, str], language: str, slug: str) ->
     """Where a version at this slug is: its public API path and its site URL (`tags`:
     `language_tags`). The change feed and the webhooks' payloads say both."""
     tag = tags.get(language, language)
-    return article_path(language, slug), article_url(settings, lang=language, bcp47=tag, slug=slug)
+    return article_path(language, slug), Site.of(settings).article_url(
+        language=language, bcp47=tag, slug=slug
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from app.feeds import xml
 from app.models import Article, Language, Translation
 from app.public import service as public_service
 from app.public.reads import HotReads
+from app.public.site import Site
 
 FEED_SIZE = 50
 SITEMAP_MAX_URLS = 50_000  # the sitemap protocol's limit for one file
@@ -27,8 +28,7 @@ NEWS_WINDOW = timedelta(hours=48)
 
 def article_url(settings: Settings, *, lang: str, bcp47: str, slug: str) -> str:
     """The public site's URL of one language version of an article."""
-    path = settings.article_url_pattern.format_map({"lang": lang, "bcp47": bcp47, "slug": slug})
-    return settings.site_url.rstrip("/") + path
+    return Site.of(settings).article_url(language=lang, bcp47=bcp47, slug=slug)
 
 
 async def feed(
@@ -55,6 +55,7 @@ async def feed(
             filters=public_service.Filters(tag=tag, category=category),
             limit=FEED_SIZE,
             cursor=None,
+            site=hot.site,
         )
     items = [
         xml.FeedItem(

@@ -42,7 +42,7 @@ from app.cache import keys
 from app.kit.pagination import Cursor
 from app.media import links
 from app.public.schemas import ArticleCard, ArticlePage, PublicArticle
-from app.public.service import article_path
+from app.public.site import Site, article_path, link_header, x_default
 
 # {list}: an array of the subquery's rows, in its order ('[]' when none); {row}: an
 # array; {json}: JSON text from a subquery's column as JSON again (SQLite forgets that it
@@ -65,7 +65,8 @@ _DIALECT = {
     },
 }
 
-# What a card shows besides the version's own columns: byline, tags, category, cover.
+# What a card shows besides the version's own columns: byline, tags, category, cover, and
+# the article's public versions (its alternates, this one included).
 # <name>: the array of a `_Shape` (below).
 _CARD_PARTS = """
        (SELECT coalesce({list}(<author>), {empty}) FROM (
@@ -88,7 +89,12 @@ _CARD_PARTS = """
             FROM media m
             LEFT JOIN media_translations mt
               ON mt.media_id = m.id AND mt.language = t.language
-            WHERE m.id = a.cover_media_id) AS cover"""
+            WHERE m.id = a.cover_media_id) AS cover,
+       (SELECT coalesce({list}(<alternate>), {empty}) FROM (
+            SELECT o.language, o.slug, ol.bcp47
+            FROM translations o JOIN languages ol ON ol.code = o.language
+            WHERE o.article_id = t.article_id AND {public_o}
+            ORDER BY ol.position, ol.code) x) AS alternates"""
 
 _ARTICLE = """
 SELECT t.article_id, t.language, t.slug, t.title, t.lead, t.published_at,
@@ -98,12 +104,6 @@ SELECT t.article_id, t.language, t.slug, t.title, t.lead, t.published_at,
             SELECT s.name, s.url FROM article_sources s
             WHERE s.article_id = t.article_id
             ORDER BY s.position) x) AS sources,
-       (SELECT coalesce({list}(<alternate>), {empty}) FROM (
-            SELECT o.language, o.slug, ol.bcp47
-            FROM translations o JOIN languages ol ON ol.code = o.language
-            WHERE o.article_id = t.article_id AND o.language <> t.language
-              AND {public_o}
-            ORDER BY ol.position, ol.code) x) AS alternates,
        (SELECT coalesce({list}(<correction>), {empty}) FROM (
             SELECT c.kind, c.text, c.created_at FROM corrections c
             WHERE c.article_id = t.article_id AND c.language = t.language
@@ -218,6 +218,7 @@ _CARD = _Shape(
         ("tags", "{json}(x.tags)"),
         ("category", "{json}(x.category)"),
         ("cover", "{json}(x.cover)"),
+        ("alternates", "{json}(x.alternates)"),
     )
 )
 _SHAPES = {
@@ -241,13 +242,23 @@ def _terms(card: dict[str, Any], category: Any, cover: Any) -> None:
     card["cover"] = None if cover is None else links.cover(_COVER.read(cover))
 
 
-def _card_fields(cards: list[dict[str, Any]], language: str) -> None:
+def _site_fields(fields: dict[str, Any], versions: list[Any], site: Site) -> None:
+    """A card's or an article's `url` and `alternates` (`_ALTERNATE` arrays: every
+    public version, this one included)."""
+    language = fields["language"]
+    alternates = site.alternates([_ALTERNATE.read(v) for v in versions], current=language)
+    fields["alternates"] = alternates
+    fields["url"] = next(a["url"] for a in alternates if a["current"])
+
+
+def _card_fields(cards: list[dict[str, Any]], language: str, site: Site) -> None:
     """`_CARD`s read from the database, as the fields of `ArticleCard`s in `language`."""
     for card in cards:
         del card["version_id"]
         _terms(card, card["category"], card["cover"])
         card["language"] = language
         card["path"] = article_path(language, card["slug"])
+        _site_fields(card, card["alternates"], site)
 
 
 Statement = tuple[str, list[str]]
@@ -261,9 +272,8 @@ def _for(dialect: str, sql: str, after: str = "") -> Statement:
         sql = sql.replace(marker, shape.sql())
         card = card.replace(marker, shape.sql())
     sql = sql.format(
-        card=card.format(**words),
+        card=card.format(public_o=public_sql("o"), **words),
         public_t=public_sql("t"),
-        public_o=public_sql("o"),
         updated_t=public_updated_sql("t"),
         after=after,
         ts_published=words["ts"].format("x.published_at"),
@@ -304,8 +314,9 @@ Row = Mapping[str, Any]
 class HotReads:
     """The read statements of one engine, in its dialect, run on the driver."""
 
-    def __init__(self, engine: AsyncEngine, *, pool_size: int = 10) -> None:
+    def __init__(self, engine: AsyncEngine, *, site: Site, pool_size: int = 10) -> None:
         self.engine = engine
+        self.site = site
         self.dialect = engine.dialect.name
         self._article = _for(self.dialect, _ARTICLE)
         self._related = _for(self.dialect, _RELATED)
@@ -411,8 +422,8 @@ class HotReads:
             article_id = uuid.UUID(str(row["article_id"]))
             found = await self._one(self._related, article=article_id, lang=language, now=now)
             related = [_CARD.read(card) for card in _json(found["related"])] if found else []
-            _card_fields(related, language)
-        article = _article(row, related, now=now)
+            _card_fields(related, language, self.site)
+        article = _article(row, related, now=now, site=self.site)
         return article, row["bcp47"], row["related_count"] > len(related)
 
     async def page(
@@ -440,22 +451,25 @@ class HotReads:
             last = cards[-1]
             at = datetime.fromisoformat(last["published_at"])
             next_cursor = Cursor(at=at, id=uuid.UUID(last["version_id"])).encode()
-        _card_fields(cards, language)
+        _card_fields(cards, language, self.site)
         page = ArticlePage.model_validate({"items": cards, "next_cursor": next_cursor})
         return page, row["bcp47"]
 
 
-def _article(row: Row, related: list[dict[str, Any]], *, now: datetime) -> PublicArticle:
-    alternates = [_ALTERNATE.read(alternate) for alternate in _json(row["alternates"])]
-    for alternate in alternates:
-        alternate["path"] = article_path(alternate["language"], alternate["slug"])
-    fields = {"authors": _json(row["authors"]), "tags": _json(row["tags"])}
+def _article(
+    row: Row, related: list[dict[str, Any]], *, now: datetime, site: Site
+) -> PublicArticle:
+    fields = {
+        "authors": _json(row["authors"]),
+        "tags": _json(row["tags"]),
+        "language": row["language"],
+    }
     _terms(fields, _json(row["category"]), _json(row["cover"]))
+    _site_fields(fields, _json(row["alternates"]), site)
     return PublicArticle.model_validate(
         {
             **fields,
             "id": row["article_id"],
-            "language": row["language"],
             "slug": row["slug"],
             "path": article_path(row["language"], row["slug"]),
             "title": row["title"],
@@ -469,7 +483,8 @@ def _article(row: Row, related: list[dict[str, Any]], *, now: datetime) -> Publi
             "seo_description": row["seo_description"],
             "word_count": row["word_count"],
             "sources": [_SOURCE.read(source) for source in _json(row["sources"])],
-            "alternates": alternates,
+            "canonical_url": fields["url"],
+            "x_default_url": x_default(fields["alternates"], row["original_language"]),
             "corrections": [_CORRECTION.read(note) for note in _json(row["corrections"])],
             "related": related,
         }
@@ -512,7 +527,8 @@ def article_headers(
 ) -> dict[str, str]:
     """Surrogate-Key: the article, this version and its terms, and each related card's
     (their changes change the page); the language's lists too while a related article is
-    left out, as its publication in this language purges them. Link: each alternate."""
+    left out, as its publication in this language purges them. Link: the canonical URL,
+    each hreflang alternate and the x-default (site URLs)."""
     related = (keys.of_article(card) for card in article.related)
     surrogate = keys.header(
         {
@@ -522,11 +538,11 @@ def article_headers(
             *([keys.listing(article.language)] if related_left_out else []),
         }
     )
-    link = ", ".join(
-        f'<{a.path}>; rel="alternate"; hreflang="{a.bcp47}"' for a in article.alternates
+    link = link_header(
+        article.alternates, canonical=article.canonical_url, default=article.x_default_url
     )
     return response_headers(
-        bcp47=bcp47, cache_control=cache_control, surrogate_key=surrogate, link=link or None
+        bcp47=bcp47, cache_control=cache_control, surrogate_key=surrogate, link=link
     )
 
 

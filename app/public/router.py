@@ -99,6 +99,7 @@ async def list_articles(
         limit=limit,
         cursor=cursor,
         search=None if q is None else search.parse(q, analyzer_for(language.text_search)),
+        site=request.app.state.hot.site,
     )
     response.headers.update(
         reads.page_headers(
@@ -208,6 +209,7 @@ async def get_preview(
         str, Path(max_length=100, description="The token from createPreview's `url`.")
     ],
     language: LanguageDep,
+    request: Request,
     response: Response,
     session: SessionDep,
     now: NowDep,
@@ -217,7 +219,11 @@ async def get_preview(
     if translation_id is None:
         raise NotFound("This preview link is unknown or has expired.")
     article = await service.get_preview(
-        session, translation_id=translation_id, language=language.code, now=now
+        session,
+        translation_id=translation_id,
+        language=language.code,
+        now=now,
+        site=request.app.state.hot.site,
     )
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Robots-Tag"] = "noindex"

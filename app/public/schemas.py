@@ -10,6 +10,26 @@ from app.kit import examples as ex
 from app.media.schemas import Rendition
 from app.models import CorrectionKind
 
+# Where the examples' site shows an article (NEWSDESK_SITE_URL and the default pattern).
+_SITE = "https://news.example"
+
+
+def _alternate(language: str, slug: str, *, current: bool) -> JsonDict:
+    return {
+        "language": language,
+        "bcp47": {"ua": "uk"}.get(language, language),
+        "slug": slug,
+        "path": ex.path(language, slug),
+        "url": f"{_SITE}/{language}/{slug}",
+        "current": current,
+    }
+
+
+# The Ukrainian original and its English translation are public; the Russian is a draft.
+_METRO_ALTERNATES = [
+    _alternate("ua", ex.SLUG["ua"], current=True),
+    _alternate("en", ex.SLUG["en"], current=False),
+]
 _METRO_CARD: JsonDict = {
     "id": ex.ARTICLE_ID,
     "language": "ua",
@@ -39,6 +59,8 @@ _METRO_CARD: JsonDict = {
     "updated_at": ex.UA_CORRECTED_AT,
     "reading_time_minutes": 1,
     "original_language": ex.ORIGINAL,
+    "url": f"{_SITE}/ua/{ex.SLUG['ua']}",
+    "alternates": _METRO_ALTERNATES,  # type: ignore[dict-item]
 }
 _EARLIER_SLUG = "ukrzaliznytsia-pryznachyla-dodatkovi-potiahy-do-lvova"
 _EARLIER_CARD: JsonDict = {
@@ -56,6 +78,8 @@ _EARLIER_CARD: JsonDict = {
     "updated_at": "2026-11-25T16:45:00Z",
     "reading_time_minutes": 2,
     "original_language": "ua",
+    "url": f"{_SITE}/ua/{_EARLIER_SLUG}",
+    "alternates": [_alternate("ua", _EARLIER_SLUG, current=True)],
 }
 
 
@@ -91,10 +115,21 @@ class SourceRef(BaseModel):
 
 
 class Alternate(BaseModel):
+    """One public language version of the article: where the API serves it (`path`) and
+    where the site shows it (`url`), for a language switcher and hreflang."""
+
     language: str = Field(examples=["en"])
-    bcp47: str = Field(examples=["en"])
+    bcp47: str = Field(
+        examples=["en"], description="The language's BCP 47 tag, for `hreflang` and `lang`."
+    )
     slug: str
     path: str = Field(examples=["/v1/en/articles/kyiv-metro-reopens"])
+    url: str = Field(
+        description="The site URL of this version (`NEWSDESK_SITE_URL` + "
+        "`NEWSDESK_ARTICLE_URL_PATTERN`).",
+        examples=["https://news.example/en/kyiv-metro-reopens"],
+    )
+    current: bool = Field(description="This is the version being read.")
 
 
 class _ArticleFields(BaseModel):
@@ -116,6 +151,15 @@ class _ArticleFields(BaseModel):
     )
     reading_time_minutes: int
     original_language: str
+    url: str = Field(
+        description="Where the public site shows this version (`NEWSDESK_SITE_URL` + "
+        "`NEWSDESK_ARTICLE_URL_PATTERN`)."
+    )
+    alternates: list[Alternate] = Field(
+        description="Every language this article is public in, this one included "
+        "(`current`), in the languages' order: a language switcher and hreflang links "
+        "with no further call."
+    )
 
 
 class ArticleCard(_ArticleFields):
@@ -138,7 +182,7 @@ class CorrectionNote(BaseModel):
 
 
 class PublicArticle(_ArticleFields):
-    """One article in one language, with its public alternates in other languages."""
+    """One article in one language, with its public alternates (itself included)."""
 
     model_config = ConfigDict(
         json_schema_extra=ex.examples(
@@ -149,14 +193,8 @@ class PublicArticle(_ArticleFields):
                 "seo_description": None,
                 "word_count": ex.WORD_COUNT["ua"],
                 "sources": [ex.SOURCE],
-                "alternates": [
-                    {
-                        "language": "en",
-                        "bcp47": "en",
-                        "slug": ex.SLUG["en"],
-                        "path": ex.path("en", ex.SLUG["en"]),
-                    }
-                ],
+                "canonical_url": f"{_SITE}/ua/{ex.SLUG['ua']}",
+                "x_default_url": f"{_SITE}/ua/{ex.SLUG['ua']}",
                 "corrections": [
                     {"kind": "correction", "text": ex.CORRECTION_TEXT_UA, "at": ex.UA_CORRECTED_AT}
                 ],
@@ -170,8 +208,13 @@ class PublicArticle(_ArticleFields):
     seo_description: str | None
     word_count: int
     sources: list[SourceRef]
-    alternates: list[Alternate] = Field(
-        description="The other languages this article is public in (hreflang alternates)."
+    canonical_url: str = Field(
+        description="The canonical URL of this page: the version's own site URL (each "
+        "language version is its own canonical page; the others are its alternates)."
+    )
+    x_default_url: str = Field(
+        description="The `x-default` hreflang URL: the original language's version when "
+        "it is public, else the first public version in the languages' order."
     )
     corrections: list[CorrectionNote] = Field(
         description="Correction and update notes on this language version, oldest first."

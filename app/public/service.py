@@ -41,7 +41,6 @@ from app.models import (
     Translation,
 )
 from app.public.schemas import (
-    Alternate,
     ArticleCard,
     AuthorRef,
     CorrectionNote,
@@ -50,6 +49,7 @@ from app.public.schemas import (
     SourceRef,
     TermRef,
 )
+from app.public.site import Site, article_path, x_default
 from app.search import query as matching
 from app.search.query import Query, Tier
 from app.search.snippets import highlight
@@ -89,14 +89,13 @@ class Filters:
     published_before: datetime | None = None
 
 
-def article_path(language: str, slug: str) -> str:
-    return f"/v1/{language}/articles/{slug}"
-
-
 class _Related:
     """Authors, tags, categories and covers of a set of articles, in one language."""
 
-    def __init__(self) -> None:
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        # Each article's public versions (language, slug, bcp47), in the languages' order.
+        self.versions: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
         self.authors: dict[uuid.UUID, list[AuthorRef]] = defaultdict(list)
         self.tags: dict[uuid.UUID, list[TermRef]] = defaultdict(list)
         self.categories: dict[uuid.UUID, TermRef] = {}
@@ -104,12 +103,27 @@ class _Related:
 
     @classmethod
     async def load(
-        cls, session: AsyncSession, language: str, rows: Sequence[Row[Any]] | Sequence[Any]
+        cls,
+        session: AsyncSession,
+        language: str,
+        rows: Sequence[Row[Any]] | Sequence[Any],
+        *,
+        now: datetime,
+        site: Site,
     ) -> "_Related":
-        related = cls()
+        related = cls(site)
         ids = [row.article_id for row in rows]
         if not ids:
             return related
+        for v in await session.execute(
+            select(Translation.article_id, Translation.language, Translation.slug, Language.bcp47)
+            .join(Language, Language.code == Translation.language)
+            .where(Translation.article_id.in_(ids), is_public(now))
+            .order_by(Language.position, Language.code)
+        ):
+            related.versions[v.article_id].append(
+                {"language": v.language, "slug": v.slug, "bcp47": v.bcp47}
+            )
         for a in await session.execute(
             select(ArticleAuthor.article_id, AuthorTranslation)
             .join(AuthorTranslation, AuthorTranslation.author_id == ArticleAuthor.author_id)
@@ -171,7 +185,13 @@ class _Related:
         return related
 
     def card_fields(self, row: Any) -> dict[str, Any]:
+        alternates = self.site.alternates(self.versions[row.article_id], current=row.language)
+        url = next((a["url"] for a in alternates if a["current"]), None)
+        if url is None:  # a preview: the version is not public (yet)
+            url = self.site.article_url(language=row.language, bcp47=row.bcp47, slug=row.slug)
         return {
+            "url": url,
+            "alternates": alternates,
             "id": row.article_id,
             "language": row.language,
             "slug": row.slug,
@@ -198,6 +218,7 @@ async def list_articles(
     limit: int,
     cursor: str | None,
     search: Query | None = None,
+    site: Site,
 ) -> tuple[list[ArticleCard], str | None]:
     """Newest first; with `search`, title hits first, then lead hits, then the rest."""
     after = Cursor.decode(cursor) if cursor is not None else None
@@ -238,7 +259,7 @@ async def list_articles(
         last = rows[-1]
         last_rank = ranks[limit - 1] if search is not None else None
         next_cursor = Cursor(at=last.published_at, id=last.id, rank=last_rank).encode()
-    related = await _Related.load(session, language, rows)
+    related = await _Related.load(session, language, rows, now=now, site=site)
     snippets = await _snippets(session, rows, search) if search is not None else {}
     return [
         ArticleCard(**related.card_fields(row), snippet=snippets.get(row.id)) for row in rows
@@ -298,15 +319,21 @@ async def _snippets(
 
 
 async def get_preview(
-    session: AsyncSession, *, translation_id: uuid.UUID, language: str, now: datetime
+    session: AsyncSession,
+    *,
+    translation_id: uuid.UUID,
+    language: str,
+    now: datetime,
+    site: Site,
 ) -> PreviewArticle:
     """One translation as the public would see it, whatever its status (for previews), with
     its pending copy's text when it has one; `published_at` stays null until it is first
     published."""
     found = (
         await session.execute(
-            select(*_ARTICLE_COLUMNS, Article.deleted_at)
+            select(*_ARTICLE_COLUMNS, Article.deleted_at, Language.bcp47)
             .join(Article, Article.id == Translation.article_id)
+            .join(Language, Language.code == Translation.language)
             .where(Translation.id == translation_id, Translation.language == language)
         )
     ).first()
@@ -319,7 +346,9 @@ async def get_preview(
     if pending is not None:
         staged = {f: getattr(pending, f) for f in _PENDING_SHOWN if getattr(pending, f) is not None}
         row = SimpleNamespace(**{**found._asdict(), **staged})
-    return PreviewArticle(**await _article_fields(session, row, language=language, now=now))
+    return PreviewArticle(
+        **await _article_fields(session, row, language=language, now=now, site=site)
+    )
 
 
 # What a pending copy replaces in a preview (a null slug: the live one stays).
@@ -330,52 +359,52 @@ _PENDING_SHOWN = (
 
 
 async def _article_fields(
-    session: AsyncSession, row: Any, *, language: str, now: datetime
+    session: AsyncSession, row: Any, *, language: str, now: datetime, site: Site
 ) -> dict[str, Any]:
-    related = await _Related.load(session, language, [row])
+    related = await _Related.load(session, language, [row], now=now, site=site)
+    if not any(v["language"] == language for v in related.versions[row.article_id]):
+        # A preview of a version not public yet: listed among the alternates as the
+        # current one, where it will be.
+        versions = related.versions[row.article_id]
+        versions.append({"language": language, "slug": row.slug, "bcp47": row.bcp47})
+        order = {code: i for i, code in enumerate(await _language_order(session))}
+        versions.sort(key=lambda v: order.get(v["language"], len(order)))
     sources = await session.execute(
         select(ArticleSource.name, ArticleSource.url)
         .where(ArticleSource.article_id == row.article_id)
         .order_by(ArticleSource.position)
-    )
-    alternates = await session.execute(
-        select(Translation.language, Translation.slug, Language.bcp47)
-        .join(Language, Language.code == Translation.language)
-        .where(
-            Translation.article_id == row.article_id,
-            Translation.language != language,
-            is_public(now),
-        )
-        .order_by(Language.position, Language.code)
     )
     notes = await session.scalars(
         select(Correction)
         .where(Correction.article_id == row.article_id, Correction.language == language)
         .order_by(Correction.number)
     )
+    fields = related.card_fields(row)
     return {
-        **related.card_fields(row),
+        **fields,
+        "canonical_url": fields["url"],
+        "x_default_url": x_default(fields["alternates"], row.original_language),
         "corrections": [CorrectionNote(kind=c.kind, text=c.text, at=c.created_at) for c in notes],
-        "related": await _related_cards(session, row.article_id, language=language, now=now),
+        "related": await _related_cards(
+            session, row.article_id, language=language, now=now, site=site
+        ),
         "body_html": row.body_html,
         "seo_title": row.seo_title,
         "seo_description": row.seo_description,
         "word_count": row.word_count,
         "sources": [SourceRef(name=s.name, url=s.url) for s in sources],
-        "alternates": [
-            Alternate(
-                language=a.language,
-                bcp47=a.bcp47,
-                slug=a.slug,
-                path=article_path(a.language, a.slug),
-            )
-            for a in alternates
-        ],
     }
 
 
+async def _language_order(session: AsyncSession) -> list[str]:
+    """The language codes in the languages' order."""
+    return list(
+        await session.scalars(select(Language.code).order_by(Language.position, Language.code))
+    )
+
+
 async def _related_cards(
-    session: AsyncSession, article_id: uuid.UUID, *, language: str, now: datetime
+    session: AsyncSession, article_id: uuid.UUID, *, language: str, now: datetime, site: Site
 ) -> list[ArticleCard]:
     """The article's related articles public in `language`, in the editors' order."""
     rows = list(
@@ -393,7 +422,7 @@ async def _related_cards(
             .order_by(ArticleRelated.position)
         )
     )
-    related = await _Related.load(session, language, rows)
+    related = await _Related.load(session, language, rows, now=now, site=site)
     return [ArticleCard(**related.card_fields(row)) for row in rows]
 
 

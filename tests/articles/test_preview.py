@@ -28,7 +28,11 @@ async def test_preview_shows_the_current_draft_and_nothing_else(
     assert shown.json()["title"] == "Draft"
     assert shown.headers["cache-control"] == "private, no-store"
     assert shown.headers["content-language"] == "en"
-    assert shown.json()["alternates"] == []  # the Ukrainian draft is not public
+    # The Ukrainian draft is not public: only the previewed version, where it will be.
+    assert [(a["language"], a["current"]) for a in shown.json()["alternates"]] == [
+        (shown.json()["language"], True)
+    ]
+    assert shown.json()["url"] == shown.json()["alternates"][0]["url"]
     # It follows the draft as it changes.
     etag = (await client.get(base, headers=admin.headers)).headers["etag"]
     await client.put(base, json=text("Draft v2"), headers={**admin.headers, "If-Match": etag})

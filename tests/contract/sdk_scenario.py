@@ -71,22 +71,30 @@ def read_article(client: Client, lang: str, slug: str) -> PublicArticle:
         f"getArticle {lang}/{slug} answered {article.language}/{article.slug}",
     )
     links = response.headers.get("link", "")
+    expect(
+        f'<{article.canonical_url}>; rel="canonical"' in links,
+        f"{lang}/{slug}: no canonical Link header: {links!r}",
+    )
     for alternate in article.alternates:
         expect(
-            f'<{alternate.path}>; rel="alternate"; hreflang="{alternate.bcp47}"' in links,
-            f"{lang}/{slug}: no Link header for the alternate {alternate.path}: {links!r}",
+            f'<{alternate.url}>; rel="alternate"; hreflang="{alternate.bcp47}"' in links,
+            f"{lang}/{slug}: no Link header for the alternate {alternate.url}: {links!r}",
         )
     return article
 
 
 def alternates_of(article: PublicArticle) -> dict[str, Alternate]:
+    """The article's alternates in the other languages: every public version is listed
+    once, its own flagged `current` (and at the article's own URL)."""
     by_language = {alternate.language: alternate for alternate in article.alternates}
+    current = [alternate for alternate in article.alternates if alternate.current]
     expect(
-        len(by_language) == len(article.alternates) and article.language not in by_language,
-        f"{article.path}: alternates repeat a language or name the article's own: "
-        f"{[a.language for a in article.alternates]}",
+        len(by_language) == len(article.alternates)
+        and [(a.language, a.url) for a in current] == [(article.language, article.url)],
+        f"{article.path}: alternates repeat a language or do not flag the article's own: "
+        f"{[a.to_dict() for a in article.alternates]}",
     )
-    return by_language
+    return {lang: a for lang, a in by_language.items() if not a.current}
 
 
 def check_listing_and_alternates(public: Client) -> None:
@@ -178,12 +186,14 @@ def create_and_publish(admin: AuthenticatedClient, public: Client) -> None:
     ua = read_article(public, "ua", ua_slug)
     expect(ua.id == created.id and ua.title == original.title, f"{ua.path}: not the new article")
     expect(
-        [(a.language, a.bcp47, a.slug) for a in ua.alternates] == [("en", "en", english.slug)],
+        [(a.language, a.bcp47, a.slug) for a in ua.alternates]
+        == [("ua", "uk", ua_slug), ("en", "en", english.slug)],
         f"{ua.path}: alternates {[a.to_dict() for a in ua.alternates]}",
     )
     en = read_article(public, "en", english.slug)
     expect(
-        [(a.language, a.bcp47, a.slug) for a in en.alternates] == [("ua", "uk", ua_slug)],
+        [(a.language, a.bcp47, a.slug, a.current) for a in en.alternates]
+        == [("ua", "uk", ua_slug, False), ("en", "en", english.slug, True)],
         f"{en.path}: alternates {[a.to_dict() for a in en.alternates]}",
     )
     latest = parsed(

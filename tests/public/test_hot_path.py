@@ -102,7 +102,11 @@ async def test_the_statement_reads_what_the_orm_builds(
                 assert translation_id is not None
                 # The preview builds a version's page with the ORM, whatever its status.
                 ordinary = await service.get_preview(
-                    session, translation_id=translation_id, language=lang, now=now
+                    session,
+                    translation_id=translation_id,
+                    language=lang,
+                    now=now,
+                    site=app.state.hot.site,
                 )
             page, bcp47 = hot
             assert page.model_dump() == ordinary.model_dump()
@@ -119,7 +123,11 @@ async def test_the_statement_reads_what_the_orm_builds(
     assert [t.name for t in page.tags] == ["Тег 1 ру", "Тег 0 ру", "Тег 2 ру"]
     assert page.cover is not None and (page.cover.caption, page.cover.alt) == ("", "")
     assert [s.name for s in page.sources] == ["Reuters", "A witness", "AP"]
-    assert [a.language for a in page.alternates] == ["ua", "en"]
+    assert [(a.language, a.current) for a in page.alternates] == [
+        ("ua", False),
+        ("en", False),
+        ("ru", True),
+    ]
 
 
 async def test_through_http_the_lane_answers_with_every_header(
@@ -133,7 +141,8 @@ async def test_through_http_the_lane_answers_with_every_header(
     assert r.headers["content-type"] == "application/json"
     assert r.headers["content-language"] == "uk"
     assert r.headers["cache-control"].startswith("public, max-age=")
-    assert r.headers["link"].count('rel="alternate"') == 2
+    # Three languages and the x-default.
+    assert r.headers["link"].count('rel="alternate"') == 4
     assert f"article-{full['id']}-ua" in r.headers["surrogate-key"].split()
     assert r.headers["x-request-id"] and r.headers["etag"].startswith('"')
     assert r.json()["authors"][0]["name"] == "Автор 2"
@@ -147,8 +156,9 @@ async def test_through_http_the_lane_answers_with_every_header(
     # The partly published article has no English alternate until tomorrow.
     partly_slug = next(item["slug"] for item in listing if item["id"] == partly["id"])
     page = (await client.get(f"/v1/ua/articles/{partly_slug}")).json()
-    assert page["alternates"] == []
-    assert "link" not in (await client.get(f"/v1/ua/articles/{partly_slug}")).headers
+    assert [a["language"] for a in page["alternates"]] == ["ua"]
+    link = (await client.get(f"/v1/ua/articles/{partly_slug}")).headers["link"]
+    assert 'hreflang="en"' not in link and 'hreflang="uk"' in link
 
 
 async def test_what_the_lane_does_not_find_gets_the_ordinary_answer(
@@ -202,6 +212,7 @@ async def test_list_pages_read_what_the_ordinary_path_reads(
                     filters=service.Filters(),
                     limit=2,
                     cursor=after.encode() if after else None,
+                    site=app.state.hot.site,
                 )
             assert page == ArticlePage(items=items, next_cursor=next_cursor)
             assert bcp47 == {"ua": "uk", "en": "en", "ru": "ru"}[lang]

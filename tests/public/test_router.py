@@ -109,7 +109,12 @@ async def test_public_responses_carry_language_and_cache_headers(
     r = await client.get(f"/v1/en/articles/{article['translations']['en']['slug']}")
     assert r.headers["content-language"] == "en"
     assert r.headers["cache-control"] == "public, max-age=30, stale-while-revalidate=300"
-    assert "link" not in r.headers  # no alternates: no hreflang links
+    url = f"http://localhost:8000/en/{article['translations']['en']['slug']}"
+    # Only itself: canonical, its own hreflang and the x-default.
+    assert r.headers["link"] == (
+        f'<{url}>; rel="canonical", <{url}>; rel="alternate"; hreflang="en", '
+        f'<{url}>; rel="alternate"; hreflang="x-default"'
+    )
 
 
 async def test_alternates_list_only_public_versions(
@@ -126,7 +131,15 @@ async def test_alternates_list_only_public_versions(
         client, admin, article["id"], "ru", at=datetime.now(UTC) + timedelta(hours=1)
     )  # scheduled: not public yet
     body = (await client.get("/v1/ua/articles/oryhinal")).json()
-    assert [a["language"] for a in body["alternates"]] == ["en"]
+    assert [(a["language"], a["current"]) for a in body["alternates"]] == [
+        ("ua", True),
+        ("en", False),
+    ]
+    # The list card carries the same alternates: a switcher needs no further call.
+    card = (await client.get("/v1/ua/articles")).json()["items"][0]
+    assert (card["url"], card["alternates"]) == (body["url"], body["alternates"])
+    searched = (await client.get("/v1/ua/articles", params={"q": "оригінал"})).json()["items"]
+    assert [(c["url"], c["alternates"]) for c in searched] == [(body["url"], body["alternates"])]
     problem(await client.get("/v1/ru/articles/original"), 404)
 
 

@@ -48,22 +48,32 @@ async function readArticle(lang: string, slug: string): Promise<PublicArticle> {
     `getArticle ${lang}/${slug} answered ${data.language}/${data.slug}`,
   );
   const links = response.headers.get("link") ?? "";
+  expect(
+    links.includes(`<${data.canonical_url}>; rel="canonical"`),
+    `${lang}/${slug}: no canonical Link header: ${links}`,
+  );
   for (const alternate of data.alternates) {
     expect(
-      links.includes(`<${alternate.path}>; rel="alternate"; hreflang="${alternate.bcp47}"`),
-      `${lang}/${slug}: no Link header for the alternate ${alternate.path}: ${links}`,
+      links.includes(`<${alternate.url}>; rel="alternate"; hreflang="${alternate.bcp47}"`),
+      `${lang}/${slug}: no Link header for the alternate ${alternate.url}: ${links}`,
     );
   }
   return data;
 }
 
+// The languages of the article's other public versions: every public version is listed
+// once, its own flagged `current` (at the article's own URL).
 function alternateLanguages(article: PublicArticle): string[] {
   const languages = article.alternates.map((a: Alternate) => a.language).sort();
+  const current = article.alternates.filter((a: Alternate) => a.current);
   expect(
-    new Set(languages).size === languages.length && !languages.includes(article.language),
-    `${article.path}: alternates repeat a language or name the article's own: ${languages}`,
+    new Set(languages).size === languages.length &&
+      current.length === 1 &&
+      current[0]?.language === article.language &&
+      current[0]?.url === article.url,
+    `${article.path}: alternates repeat a language or do not flag the article's own: ${languages}`,
   );
-  return languages;
+  return languages.filter((l) => l !== article.language);
 }
 
 async function checkListingAndAlternates(): Promise<void> {
@@ -88,7 +98,7 @@ async function checkListingAndAlternates(): Promise<void> {
     const article = await readArticle("ua", card.slug);
     expect(article.id === card.id, `${card.path}: the article is not the listed one`);
     if (alternateLanguages(article).join() !== OTHER_LANGUAGES.join()) continue;
-    for (const alternate of article.alternates) {
+    for (const alternate of article.alternates.filter((a: Alternate) => !a.current)) {
       const other = await readArticle(alternate.language, alternate.slug);
       expect(other.id === article.id, `${alternate.path}: another article`);
       const expected = ["ua", ...OTHER_LANGUAGES].filter((l) => l !== alternate.language).sort();
@@ -157,13 +167,13 @@ async function createAndPublish(): Promise<void> {
   expect(ua.id === article.id && ua.title === title, `${ua.path}: not the new article`);
   const uaAlternates = ua.alternates.map((a) => [a.language, a.bcp47, a.slug].join());
   expect(
-    uaAlternates.join() === ["en", "en", english.data.slug].join(),
+    uaAlternates.join() === ["ua", "uk", original.slug, "en", "en", english.data.slug].join(),
     `${ua.path}: alternates ${JSON.stringify(ua.alternates)}`,
   );
   const en = await readArticle("en", english.data.slug);
   const enAlternates = en.alternates.map((a) => [a.language, a.bcp47, a.slug].join());
   expect(
-    enAlternates.join() === ["ua", "uk", original.slug].join(),
+    enAlternates.join() === ["ua", "uk", original.slug, "en", "en", english.data.slug].join(),
     `${en.path}: alternates ${JSON.stringify(en.alternates)}`,
   );
   const latest = await api.GET("/v1/{lang}/articles", {
