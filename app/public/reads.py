@@ -41,6 +41,7 @@ from app.articles.visibility import public_sql
 from app.cache import keys
 from app.kit.pagination import Cursor
 from app.media import links
+from app.public import jsonld
 from app.public.schemas import ArticleCard, ArticlePage, PublicArticle
 from app.public.site import Site, article_path, link_header, x_default
 
@@ -466,9 +467,10 @@ def _article(
     }
     _terms(fields, _json(row["category"]), _json(row["cover"]))
     _site_fields(fields, _json(row["alternates"]), site)
-    return PublicArticle.model_validate(
+    article = PublicArticle.model_validate(
         {
             **fields,
+            "json_ld": {},
             "id": row["article_id"],
             "slug": row["slug"],
             "path": article_path(row["language"], row["slug"]),
@@ -489,6 +491,8 @@ def _article(
             "related": related,
         }
     )
+    article.json_ld = jsonld.news_article(article, site)
+    return article
 
 
 # Responses ----------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
@@ -61,6 +62,54 @@ _METRO_CARD: JsonDict = {
     "original_language": ex.ORIGINAL,
     "url": f"{_SITE}/ua/{ex.SLUG['ua']}",
     "alternates": _METRO_ALTERNATES,  # type: ignore[dict-item]
+}
+_METRO_URL = f"{_SITE}/ua/{ex.SLUG['ua']}"
+_METRO_JSON_LD: JsonDict = {
+    "@context": "https://schema.org",
+    "@type": "NewsArticle",
+    "@id": _METRO_URL,
+    "url": _METRO_URL,
+    "mainEntityOfPage": {"@type": "WebPage", "@id": _METRO_URL},
+    "headline": ex.TITLE["ua"],
+    "description": ex.LEAD["ua"],
+    "inLanguage": "uk",
+    "datePublished": ex.UA_PUBLISHED_AT,
+    "dateModified": ex.UA_CORRECTED_AT,
+    "isAccessibleForFree": True,
+    "publisher": {
+        "@type": "NewsMediaOrganization",
+        "name": "Newsdesk",
+        "url": f"{_SITE}/",
+        "logo": {"@type": "ImageObject", "url": f"{_SITE}/logo-600x60.png"},
+    },
+    "image": [
+        {
+            "@type": "ImageObject",
+            "url": ex.COVER_URL,
+            "width": ex.COVER_WIDTH,
+            "height": ex.COVER_HEIGHT,
+        }
+    ],
+    "author": [
+        {
+            "@type": "Person",
+            "name": ex.AUTHOR_NAME["ua"],
+            "url": f"{_SITE}/ua/authors/{ex.AUTHOR_SLUG['ua']}",
+        }
+    ],
+    "articleSection": ex.CATEGORY_NAME["ua"],
+    "keywords": [ex.TAG_TRANSPORT_NAME["ua"], ex.TAG_KYIV_NAME["ua"]],
+    "wordCount": ex.WORD_COUNT["ua"],
+    "correction": [
+        {
+            "@type": "CorrectionComment",
+            "text": ex.CORRECTION_TEXT_UA,
+            "datePublished": ex.UA_CORRECTED_AT,
+        }
+    ],
+    "workTranslation": [
+        {"@type": "NewsArticle", "@id": f"{_SITE}/en/{ex.SLUG['en']}", "inLanguage": "en"}
+    ],
 }
 _EARLIER_SLUG = "ukrzaliznytsia-pryznachyla-dodatkovi-potiahy-do-lvova"
 _EARLIER_CARD: JsonDict = {
@@ -195,6 +244,7 @@ class PublicArticle(_ArticleFields):
                 "sources": [ex.SOURCE],
                 "canonical_url": f"{_SITE}/ua/{ex.SLUG['ua']}",
                 "x_default_url": f"{_SITE}/ua/{ex.SLUG['ua']}",
+                "json_ld": _METRO_JSON_LD,
                 "corrections": [
                     {"kind": "correction", "text": ex.CORRECTION_TEXT_UA, "at": ex.UA_CORRECTED_AT}
                 ],
@@ -215,6 +265,14 @@ class PublicArticle(_ArticleFields):
     x_default_url: str = Field(
         description="The `x-default` hreflang URL: the original language's version when "
         "it is public, else the first public version in the languages' order."
+    )
+    json_ld: dict[str, Any] = Field(
+        description="A schema.org `NewsArticle` for this page's "
+        '`<script type="application/ld+json">` (escape `<` as `\\u003c` when embedding '
+        "it): headline (at most 110 characters), description, language, dates, authors "
+        "with their pages, the publisher (`NEWSDESK_SITE_NAME`, `NEWSDESK_SITE_URL`, "
+        "`NEWSDESK_PUBLISHER_LOGO_URL`), the cover's 16:9, 4:3 and 1:1 crops, corrections, "
+        "and the other language versions (`workTranslation` / `translationOfWork`)."
     )
     corrections: list[CorrectionNote] = Field(
         description="Correction and update notes on this language version, oldest first."

@@ -40,6 +40,7 @@ from app.models import (
     TagTranslation,
     Translation,
 )
+from app.public import jsonld
 from app.public.schemas import (
     ArticleCard,
     AuthorRef,
@@ -346,9 +347,12 @@ async def get_preview(
     if pending is not None:
         staged = {f: getattr(pending, f) for f in _PENDING_SHOWN if getattr(pending, f) is not None}
         row = SimpleNamespace(**{**found._asdict(), **staged})
-    return PreviewArticle(
-        **await _article_fields(session, row, language=language, now=now, site=site)
+    article = PreviewArticle(
+        **await _article_fields(session, row, language=language, now=now, site=site),
+        json_ld={},
     )
+    article.json_ld = jsonld.news_article(article, site)
+    return article
 
 
 # What a pending copy replaces in a preview (a null slug: the live one stays).

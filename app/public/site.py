@@ -31,16 +31,42 @@ class Site:
 
     base: str  # no trailing slash
     article_pattern: str
+    author_pattern: str = "/{lang}/authors/{slug}"
+    name: str = "Newsdesk"
+    logo: str | None = None
 
     @classmethod
     def of(cls, settings: Settings) -> "Site":
-        return cls(base=settings.site_url.rstrip("/"), article_pattern=settings.article_url_pattern)
+        return cls(
+            base=settings.site_url.rstrip("/"),
+            article_pattern=settings.article_url_pattern,
+            author_pattern=settings.author_url_pattern,
+            name=settings.site_name,
+            logo=settings.publisher_logo_url,
+        )
 
     def article_url(self, *, language: str, bcp47: str, slug: str) -> str:
         """The site URL of one language version of an article."""
         return self.base + self.article_pattern.format_map(
             {"lang": language, "bcp47": bcp47, "slug": slug}
         )
+
+    def author_url(self, *, language: str, bcp47: str, slug: str) -> str:
+        """The site URL of an author's page in one language."""
+        return self.base + self.author_pattern.format_map(
+            {"lang": language, "bcp47": bcp47, "slug": slug}
+        )
+
+    def publisher(self) -> dict[str, Any]:
+        """The schema.org publisher: the site's name and address, and its logo if set."""
+        organization: dict[str, Any] = {
+            "@type": "NewsMediaOrganization",
+            "name": self.name,
+            "url": self.base + "/",
+        }
+        if self.logo is not None:
+            organization["logo"] = {"@type": "ImageObject", "url": self.logo}
+        return organization
 
     def alternates(
         self, versions: Iterable[Mapping[str, Any]], *, current: str
