@@ -137,9 +137,11 @@ class Cover(BaseModel):
     url: str
     width: int
     height: int
-    credit: str = Field(examples=["Getty Images"])
-    caption: str = Field(description="In this language; empty when not translated.")
-    alt: str
+    credit: str | None = Field(examples=["Getty Images"], description="Null when none.")
+    caption: str | None = Field(
+        description="Plain text, in this language; null when not translated."
+    )
+    alt: str | None = Field(description="In this language; null when not translated.")
     renditions: list[Rendition] = Field(
         description="Every stored width, format and crop, for `srcset` and `<picture>`; "
         "empty for an image registered by URL."

@@ -51,13 +51,13 @@ async def test_bad_media_is_refused(
     assert (await client.get("/v1/admin/media", headers=admin.headers)).json()["items"] == []
 
 
-async def test_cover_without_caption_in_a_language_reads_empty(
+async def test_cover_without_caption_in_a_language_reads_null(
     client: httpx.AsyncClient, admin: Credential
 ) -> None:
     media = await create_media(client, admin, translations={"en": {"caption": "Only English"}})
     article = await published_article(client, admin, "Стаття", cover_media_id=media["id"])
     body = (await client.get(f"/v1/ua/articles/{article['translations']['ua']['slug']}")).json()
-    assert body["cover"]["caption"] == ""
+    assert (body["cover"]["caption"], body["cover"]["alt"]) == (None, None)  # absent: null
     assert body["cover"]["credit"] == "Getty Images"
     # Deleting the image (forced: an article uses it) leaves the article without a cover.
     deleted = await client.delete(

@@ -121,7 +121,7 @@ async def test_the_statement_reads_what_the_orm_builds(
     page = full[0]
     assert [a.name for a in page.authors] == []  # no Russian names: not in the byline
     assert [t.name for t in page.tags] == ["Тег 1 ру", "Тег 0 ру", "Тег 2 ру"]
-    assert page.cover is not None and (page.cover.caption, page.cover.alt) == ("", "")
+    assert page.cover is not None and (page.cover.caption, page.cover.alt) == (None, None)
     assert [s.name for s in page.sources] == ["Reuters", "A witness", "AP"]
     assert [(a.language, a.current) for a in page.alternates] == [
         ("ua", False),
