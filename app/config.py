@@ -127,6 +127,10 @@ class Settings(BaseSettings):
     site_url: Annotated[str, AfterValidator(_site_url)] = "http://localhost:8000"
     # Where the public site shows an article; {lang} is the URL code, {bcp47} the tag.
     article_url_pattern: Annotated[str, AfterValidator(_url_pattern)] = "/{lang}/{slug}"
+    # Where the public site shows a tag, a category and an author (same placeholders).
+    tag_url_pattern: Annotated[str, AfterValidator(_url_pattern)] = "/{lang}/tags/{slug}"
+    category_url_pattern: Annotated[str, AfterValidator(_url_pattern)] = "/{lang}/categories/{slug}"
+    author_url_pattern: Annotated[str, AfterValidator(_url_pattern)] = "/{lang}/authors/{slug}"
     site_name: str = "Newsdesk"
     # The publisher's logo for structured data (JSON-LD `publisher.logo`): an absolute
     # URL of an image at most 600x60 (Google's guidance); unset: no logo is given.
