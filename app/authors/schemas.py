@@ -86,7 +86,7 @@ class AuthorList(ReadSchema):
 def _public(ident: str, name: dict[str, str], slug: dict[str, str], bio: str) -> JsonDict:
     return {
         **ex.ref(ident, name, slug, "ua"),
-        "url": f"https://newsdesk.example/ua/authors/{slug['ua']}",
+        "url": f"https://news.example/ua/authors/{slug['ua']}",
         "bio": bio,
     }
 

@@ -27,6 +27,7 @@ from app.errors import NotFound
 from app.kit.pagination import Cursor
 from app.kit.schema import check_characters
 from app.models import Language
+from app.public.site import link_header
 from app.taxonomy import service
 from app.taxonomy.schemas import LocalizedTerm, TermAlternate, TermPage, localized
 from app.taxonomy.service import Kind
@@ -213,15 +214,15 @@ async def page(
 
 def page_headers(kind: Kind, language: str, shown: TermPage) -> dict[str, str]:
     """Surrogate-Key: the term and the language's lists (its count moves with them); Link:
-    each language version, this one included, and the x-default, as API paths (the site's
-    URLs are in the body)."""
-    x_default = next(a for a in shown.alternates if a.url == shown.x_default_url)
-    links = [*((a.path, a.bcp47) for a in shown.alternates), (x_default.path, "x-default")]
+    the canonical URL, each language version (this one included) and the x-default, as
+    site URLs, like an article's (`app.public.site.link_header`)."""
     return {
         "Surrogate-Key": keys.header(
             {f"{kind.label}-{shown.id}", keys.LISTS, keys.listing(language)}
         ),
-        "Link": ", ".join(f'<{path}>; rel="alternate"; hreflang="{tag}"' for path, tag in links),
+        "Link": link_header(
+            shown.alternates, canonical=shown.canonical_url, default=shown.x_default_url
+        ),
     }
 
 

@@ -103,7 +103,7 @@ class TermList(ReadSchema):
 
 # Public, localized views: one language, only names that exist in it.
 
-_SITE = "https://newsdesk.example"
+_SITE = "https://news.example"
 _ORDER = ("ua", "en", "ru")
 _BCP47 = {"ua": "uk", "en": "en", "ru": "ru"}
 

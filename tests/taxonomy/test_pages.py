@@ -80,10 +80,11 @@ async def test_a_term_page_gives_its_urls_and_every_language_it_is_named_in(
     ]
     assert r.headers["link"] == ", ".join(
         [
-            f'</v1/ua/{kind}/kyiv>; rel="alternate"; hreflang="uk"',
-            f'</v1/en/{kind}/kyiv>; rel="alternate"; hreflang="en"',
-            f'</v1/ru/{kind}/kiev>; rel="alternate"; hreflang="ru"',
-            f'</v1/ua/{kind}/kyiv>; rel="alternate"; hreflang="x-default"',
+            f'<{site(kind, "en", "kyiv")}>; rel="canonical"',
+            f'<{site(kind, "ua", "kyiv")}>; rel="alternate"; hreflang="uk"',
+            f'<{site(kind, "en", "kyiv")}>; rel="alternate"; hreflang="en"',
+            f'<{site(kind, "ru", "kiev")}>; rel="alternate"; hreflang="ru"',
+            f'<{site(kind, "ua", "kyiv")}>; rel="alternate"; hreflang="x-default"',
         ]
     )
     assert r.headers["content-language"] == "en"
@@ -109,7 +110,13 @@ async def test_x_default_is_the_page_itself_without_a_name_in_the_default_langua
     only = await create_term(client, admin, kind, en="Only English")
     r = await client.get(f"/v1/en/{kind}/only-english")
     assert [a["language"] for a in r.json()["alternates"]] == ["en"]
-    assert r.headers["link"].count('rel="alternate"') == 2  # itself and the x-default
+    assert r.headers["link"] == ", ".join(
+        [
+            f'<{site(kind, "en", "only-english")}>; rel="canonical"',
+            f'<{site(kind, "en", "only-english")}>; rel="alternate"; hreflang="en"',
+            f'<{site(kind, "en", "only-english")}>; rel="alternate"; hreflang="x-default"',
+        ]
+    )
     assert only["id"] == r.json()["id"]
 
 
