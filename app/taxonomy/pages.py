@@ -60,8 +60,8 @@ def api_path(kind: Kind, language: str, slug: str) -> str:
 
 
 def site_url(settings: Settings, kind: Kind, *, lang: str, bcp47: str, slug: str) -> str:
-    """The public site's URL of a term's page in one language (as articles':
-    `app.feeds.service.article_url`)."""
+    """The public site's URL of a term's page in one language, spelled as an article's
+    (`app.public.site.Site.article_url`): the site URL and the kind's pattern."""
     path = _PATTERNS[kind.label](settings).format_map({"lang": lang, "bcp47": bcp47, "slug": slug})
     return settings.site_url.rstrip("/") + path
 
