@@ -4,7 +4,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response, status
+from fastapi import APIRouter, Depends, Path, Request, Response, status
 
 from app.articles import references
 from app.articles.references import Force
@@ -13,22 +13,22 @@ from app.authors import service
 from app.authors.schemas import (
     AuthorCreate,
     AuthorList,
+    AuthorPage,
     AuthorRead,
     AuthorUpdate,
     LocalizedAuthor,
     LocalizedAuthorList,
 )
-from app.cache import keys
 from app.db import SessionDep
-from app.errors import NotFound, problem_responses
+from app.errors import problem_responses
 from app.idempotency import IDEMPOTENT
 from app.kit.clock import NowDep
-from app.kit.openapi import created
+from app.kit.openapi import created, headers
 from app.kit.schema import Slug
 from app.languages.deps import LanguageDep
 from app.models import Author
-from app.taxonomy.schemas import localized
-from app.taxonomy.service import fields_of
+from app.taxonomy import pages
+from app.taxonomy.service import AUTHORS, fields_of
 
 AuthorId = Annotated[uuid.UUID, Path(description="The author's id.")]
 
@@ -130,35 +130,66 @@ async def delete_author(
     operation_id="listAuthors",
     summary="List authors in a language",
     response_model=LocalizedAuthorList,
+    responses={200: {"headers": headers("Link")}, **problem_responses(422)},
 )
 async def list_authors(
-    language: LanguageDep, response: Response, session: SessionDep, now: NowDep
+    language: LanguageDep,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    now: NowDep,
+    limit: pages.Limit = pages.DEFAULT_LIMIT,
+    cursor: pages.PageCursor = None,
 ) -> LocalizedAuthorList:
-    """Every author named in this language, with its count of public articles."""
-    rows = await service.localized(session, language=language.code, now=now)
-    response.headers["Surrogate-Key"] = keys.header(
-        {"authors", keys.LISTS, keys.listing(language.code)}
+    """The authors named in this language by name, with their counts of public articles."""
+    found = await pages.listing(
+        session,
+        AUTHORS,
+        LocalizedAuthor,
+        language=language,
+        now=now,
+        settings=request.app.state.settings,
+        limit=limit,
+        cursor=cursor,
     )
-    return LocalizedAuthorList(items=[localized(LocalizedAuthor, *row) for row in rows])
+    response.headers.update(
+        pages.list_headers(AUTHORS, language.code, found.next_cursor, url=request.url)
+    )
+    return LocalizedAuthorList(items=found.items, next_cursor=found.next_cursor)
 
 
 @public.get(
     "/v1/{lang}/authors/{slug}",
     operation_id="getAuthor",
     summary="Get an author by its slug in a language",
-    response_model=LocalizedAuthor,
+    response_model=AuthorPage,
+    responses={
+        200: {"headers": headers("Link")},
+        301: {
+            "description": "The author's slug in another language: moved to their page in "
+            "this language.",
+            "headers": headers("Location"),
+        },
+        **problem_responses(422),
+    },
 )
 async def get_author(
-    slug: Slug, language: LanguageDep, response: Response, session: SessionDep, now: NowDep
-) -> LocalizedAuthor:
-    """One author by its slug in this language."""
-    rows = await service.localized(session, language=language.code, now=now, slug=slug)
-    if not rows:
-        raise NotFound(f"No author '{slug}' in language '{language.code}'.")
-    response.headers["Surrogate-Key"] = keys.header(
-        {f"author-{rows[0][0]}", keys.LISTS, keys.listing(language.code)}
+    slug: Slug,
+    language: LanguageDep,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    now: NowDep,
+) -> AuthorPage | Response:
+    """One author in this language with their bio, site URLs and other languages."""
+    settings = request.app.state.settings
+    found = await pages.page(
+        session, AUTHORS, AuthorPage, language=language, slug=slug, now=now, settings=settings
     )
-    return localized(LocalizedAuthor, *rows[0])
+    if found is None:
+        return await pages.moved(session, AUTHORS, language=language, slug=slug, settings=settings)
+    response.headers.update(pages.page_headers(AUTHORS, language.code, found))
+    return found
 
 
 # Admin paths first: `/v1/admin/...` is no language.

@@ -9,9 +9,11 @@ from app.kit import examples as ex
 from app.kit.schema import LanguageMap, Paragraph, ReadSchema, Schema
 from app.taxonomy.schemas import (
     LocalizedTerm,
+    TermPage,
     TermRead,
     TermTranslationIn,
     TermTranslationRead,
+    page_example,
 )
 
 _AUTHOR: JsonDict = {
@@ -81,11 +83,34 @@ class AuthorList(ReadSchema):
     items: list[AuthorRead]
 
 
+def _public(ident: str, name: dict[str, str], slug: dict[str, str], bio: str) -> JsonDict:
+    return {
+        **ex.ref(ident, name, slug, "ua"),
+        "url": f"https://news.example/ua/authors/{slug['ua']}",
+        "bio": bio,
+    }
+
+
 class LocalizedAuthor(LocalizedTerm):
     model_config = ConfigDict(
         json_schema_extra=ex.examples(
             {
-                **ex.ref(ex.AUTHOR_ID, ex.AUTHOR_NAME, ex.AUTHOR_SLUG, "ua"),
+                **_public(ex.AUTHOR_ID, ex.AUTHOR_NAME, ex.AUTHOR_SLUG, ex.AUTHOR_BIO["ua"]),
+                "article_count": 132,
+            }
+        )
+    )
+
+    bio: str
+
+
+class AuthorPage(TermPage):
+    """An author's public page: what the list shows, with its URLs and language versions."""
+
+    model_config = ConfigDict(
+        json_schema_extra=ex.examples(
+            {
+                **page_example(ex.AUTHOR_ID, ex.AUTHOR_NAME, ex.AUTHOR_SLUG, "authors", "ua"),
                 "article_count": 132,
                 "bio": ex.AUTHOR_BIO["ua"],
             }
@@ -101,23 +126,27 @@ class LocalizedAuthorList(ReadSchema):
             {
                 "items": [
                     {
-                        **ex.ref(ex.AUTHOR_ID, ex.AUTHOR_NAME, ex.AUTHOR_SLUG, "ua"),
+                        **_public(
+                            ex.AUTHOR_ID, ex.AUTHOR_NAME, ex.AUTHOR_SLUG, ex.AUTHOR_BIO["ua"]
+                        ),
                         "article_count": 132,
-                        "bio": ex.AUTHOR_BIO["ua"],
                     },
                     {
-                        **ex.ref(
+                        **_public(
                             ex.EARLIER_AUTHOR_ID,
                             ex.EARLIER_AUTHOR_NAME,
                             ex.EARLIER_AUTHOR_SLUG,
-                            "ua",
+                            "",
                         ),
                         "article_count": 58,
-                        "bio": "",
                     },
-                ]
+                ],
+                "next_cursor": None,
             }
         )
     )
 
     items: list[LocalizedAuthor]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null on the last page."
+    )

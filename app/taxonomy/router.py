@@ -2,31 +2,30 @@
 localized pages (`/v1/{lang}/tags`, `/v1/{lang}/categories`). Authors: `app.authors`."""
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Response, status
+from fastapi import APIRouter, Depends, Path, Request, Response, status
 
 from app.articles import references
 from app.articles.references import Force
 from app.auth.deps import EditorDep, PrincipalDep
-from app.cache import keys
 from app.db import SessionDep
-from app.errors import NotFound, problem_responses
+from app.errors import problem_responses
 from app.idempotency import IDEMPOTENT
 from app.kit.clock import NowDep
-from app.kit.openapi import created
+from app.kit.openapi import created, headers
 from app.kit.schema import Slug
 from app.languages.deps import LanguageDep
 from app.models import Category, Tag
-from app.taxonomy import service
+from app.taxonomy import pages, service
 from app.taxonomy.schemas import (
     LocalizedTerm,
     LocalizedTermList,
     TermCreate,
     TermList,
+    TermPage,
     TermRead,
     TermUpdate,
-    localized,
 )
 from app.taxonomy.service import CATEGORIES, TAGS, fields_of
 
@@ -215,41 +214,78 @@ async def delete_category(
 
 # Public, one language ---------------------------------------------------------------
 
+_LIST_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"headers": headers("Link")},
+    **problem_responses(422),
+}
+_PAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"headers": headers("Link")},
+    301: {
+        "description": "The slug of the same term in another language: moved to its page "
+        "in this language.",
+        "headers": headers("Location"),
+    },
+    **problem_responses(422),
+}
+
 
 @public.get(
     "/v1/{lang}/tags",
     operation_id="listTags",
     summary="List tags in a language",
     response_model=LocalizedTermList,
+    responses=_LIST_RESPONSES,
 )
 async def list_tags(
-    language: LanguageDep, response: Response, session: SessionDep, now: NowDep
+    language: LanguageDep,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    now: NowDep,
+    limit: pages.Limit = pages.DEFAULT_LIMIT,
+    cursor: pages.PageCursor = None,
 ) -> LocalizedTermList:
-    """Every tag named in this language, with its count of public articles."""
-    rows = await service.localized(session, TAGS, language=language.code, now=now)
-    response.headers["Surrogate-Key"] = keys.header(
-        {"tags", keys.LISTS, keys.listing(language.code)}
+    """The tags named in this language by name, with their counts of public articles."""
+    found = await pages.listing(
+        session,
+        TAGS,
+        LocalizedTerm,
+        language=language,
+        now=now,
+        settings=request.app.state.settings,
+        limit=limit,
+        cursor=cursor,
     )
-    return LocalizedTermList(items=[localized(LocalizedTerm, *row) for row in rows])
+    response.headers.update(
+        pages.list_headers(TAGS, language.code, found.next_cursor, url=request.url)
+    )
+    return LocalizedTermList(items=found.items, next_cursor=found.next_cursor)
 
 
 @public.get(
     "/v1/{lang}/tags/{slug}",
     operation_id="getTag",
     summary="Get a tag by its slug in a language",
-    response_model=LocalizedTerm,
+    response_model=TermPage,
+    responses=_PAGE_RESPONSES,
 )
 async def get_tag(
-    slug: Slug, language: LanguageDep, response: Response, session: SessionDep, now: NowDep
-) -> LocalizedTerm:
-    """One tag by its slug in this language."""
-    rows = await service.localized(session, TAGS, language=language.code, now=now, slug=slug)
-    if not rows:
-        raise NotFound(f"No tag '{slug}' in language '{language.code}'.")
-    response.headers["Surrogate-Key"] = keys.header(
-        {f"tag-{rows[0][0]}", keys.LISTS, keys.listing(language.code)}
+    slug: Slug,
+    language: LanguageDep,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    now: NowDep,
+) -> TermPage | Response:
+    """One tag in this language, with its site URLs and its other languages."""
+    settings = request.app.state.settings
+    found = await pages.page(
+        session, TAGS, TermPage, language=language, slug=slug, now=now, settings=settings
     )
-    return localized(LocalizedTerm, *rows[0])
+    if found is None:
+        return await pages.moved(session, TAGS, language=language, slug=slug, settings=settings)
+    response.headers.update(pages.page_headers(TAGS, language.code, found))
+    return found
 
 
 @public.get(
@@ -257,35 +293,60 @@ async def get_tag(
     operation_id="listCategories",
     summary="List categories in a language",
     response_model=LocalizedTermList,
+    responses=_LIST_RESPONSES,
 )
 async def list_categories(
-    language: LanguageDep, response: Response, session: SessionDep, now: NowDep
+    language: LanguageDep,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    now: NowDep,
+    limit: pages.Limit = pages.DEFAULT_LIMIT,
+    cursor: pages.PageCursor = None,
 ) -> LocalizedTermList:
-    """Every category named in this language, with its count of public articles."""
-    rows = await service.localized(session, CATEGORIES, language=language.code, now=now)
-    response.headers["Surrogate-Key"] = keys.header(
-        {"categories", keys.LISTS, keys.listing(language.code)}
+    """The categories named in this language by name, with their counts of public articles."""
+    found = await pages.listing(
+        session,
+        CATEGORIES,
+        LocalizedTerm,
+        language=language,
+        now=now,
+        settings=request.app.state.settings,
+        limit=limit,
+        cursor=cursor,
     )
-    return LocalizedTermList(items=[localized(LocalizedTerm, *row) for row in rows])
+    response.headers.update(
+        pages.list_headers(CATEGORIES, language.code, found.next_cursor, url=request.url)
+    )
+    return LocalizedTermList(items=found.items, next_cursor=found.next_cursor)
 
 
 @public.get(
     "/v1/{lang}/categories/{slug}",
     operation_id="getCategory",
     summary="Get a category by its slug in a language",
-    response_model=LocalizedTerm,
+    response_model=TermPage,
+    responses=_PAGE_RESPONSES,
 )
 async def get_category(
-    slug: Slug, language: LanguageDep, response: Response, session: SessionDep, now: NowDep
-) -> LocalizedTerm:
-    """One category by its slug in this language."""
-    rows = await service.localized(session, CATEGORIES, language=language.code, now=now, slug=slug)
-    if not rows:
-        raise NotFound(f"No category '{slug}' in language '{language.code}'.")
-    response.headers["Surrogate-Key"] = keys.header(
-        {f"category-{rows[0][0]}", keys.LISTS, keys.listing(language.code)}
+    slug: Slug,
+    language: LanguageDep,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    now: NowDep,
+) -> TermPage | Response:
+    """One category in this language, with its site URLs and its other languages."""
+    settings = request.app.state.settings
+    found = await pages.page(
+        session, CATEGORIES, TermPage, language=language, slug=slug, now=now, settings=settings
     )
-    return localized(LocalizedTerm, *rows[0])
+    if found is None:
+        return await pages.moved(
+            session, CATEGORIES, language=language, slug=slug, settings=settings
+        )
+    response.headers.update(pages.page_headers(CATEGORIES, language.code, found))
+    return found
 
 
 # Admin paths first (within each domain): `/v1/admin/...` is no language.

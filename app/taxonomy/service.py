@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import Result, Row, distinct, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, aliased, selectinload
 
 from app.articles.visibility import is_public
 from app.errors import Conflict, NotFound
@@ -26,6 +26,7 @@ from app.models import (
     AuthorTranslation,
     Category,
     CategoryTranslation,
+    Language,
     Tag,
     TagTranslation,
     Translation,
@@ -47,18 +48,26 @@ class Kind:
     entity: type[Tag] | type[Category] | type[Author]
     translation: type[TagTranslation] | type[CategoryTranslation] | type[AuthorTranslation]
     label: str
+    plural: str  # the public path's segment: /v1/{lang}/{plural}/{slug}
     parent: InstrumentedAttribute[uuid.UUID]  # translation → entity
     link: InstrumentedAttribute[Any]  # article link → entity
     link_article: InstrumentedAttribute[uuid.UUID]  # article link → article
 
 
 TAGS: Kind = Kind(
-    Tag, TagTranslation, "tag", TagTranslation.tag_id, ArticleTag.tag_id, ArticleTag.article_id
+    Tag,
+    TagTranslation,
+    "tag",
+    "tags",
+    TagTranslation.tag_id,
+    ArticleTag.tag_id,
+    ArticleTag.article_id,
 )
 CATEGORIES: Kind = Kind(
     Category,
     CategoryTranslation,
     "category",
+    "categories",
     CategoryTranslation.category_id,
     Article.category_id,
     Article.id,
@@ -67,6 +76,7 @@ AUTHORS: Kind = Kind(
     Author,
     AuthorTranslation,
     "author",
+    "authors",
     AuthorTranslation.author_id,
     ArticleAuthor.author_id,
     ArticleAuthor.article_id,
@@ -191,23 +201,73 @@ async def localized(
     language: str,
     now: datetime,
     slug: str | None = None,
+    after: tuple[str, uuid.UUID] | None = None,
+    limit: int | None = None,
 ) -> list[tuple[uuid.UUID, Any, int]]:
-    """The kind's entries named in `language`, each with its count of public articles."""
-    link_col = kind.link.label("entity_id")
-    counts = (
-        select(link_col, func.count(distinct(kind.link_article)).label("n"))
-        .join(Translation, Translation.article_id == kind.link_article)
-        .where(Translation.language == language, is_public(now), kind.link.is_not(None))
-        .group_by(kind.link)
-        .subquery()
-    )
+    """The kind's entries named in `language`, by name then id, each with its count of
+    public articles in that language: one by `slug`, or a page of at most `limit` after
+    the keyset position `after` (a name and an id)."""
     query = (
-        select(kind.parent, kind.translation, func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.entity_id == kind.parent)
+        select(kind.parent, kind.translation)
         .where(kind.translation.language == language)
         .order_by(kind.translation.name, kind.parent)
     )
     if slug is not None:
         query = query.where(kind.translation.slug == slug)
-    rows = await session.execute(query)
-    return [(row[0], row[1], int(row[2])) for row in rows]
+    if after is not None:
+        query = query.where(tuple_(kind.translation.name, kind.parent) > after)
+    if limit is not None:
+        query = query.limit(limit)
+    rows = list(await session.execute(query))
+    counts = await _public_counts(session, kind, [row[0] for row in rows], language, now)
+    return [(row[0], row[1], counts.get(row[0], 0)) for row in rows]
+
+
+async def _public_counts(
+    session: AsyncSession, kind: Kind, ids: list[uuid.UUID], language: str, now: datetime
+) -> dict[uuid.UUID, int]:
+    """Public articles in `language` per entry, for these entries only (one page's)."""
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(kind.link, func.count(distinct(kind.link_article)))
+        .join(Translation, Translation.article_id == kind.link_article)
+        .where(Translation.language == language, is_public(now), kind.link.in_(ids))
+        .group_by(kind.link)
+    )
+    return {row[0]: int(row[1]) for row in rows}
+
+
+async def languages_of(session: AsyncSession, kind: Kind, ident: uuid.UUID) -> list[Row[Any]]:
+    """Every language in the site's order (`code`, `bcp47`), each with the entry's `slug`
+    in it, or None where the entry has no name in that language. The first row is the
+    site's default language (the x-default)."""
+    rows: Result[Any] = await session.execute(
+        select(Language.code, Language.bcp47, kind.translation.slug)
+        .outerjoin(
+            kind.translation,
+            (kind.translation.language == Language.code) & (kind.parent == ident),
+        )
+        .order_by(Language.position, Language.code)
+    )
+    return list(rows)
+
+
+async def slug_moved(session: AsyncSession, kind: Kind, *, language: str, slug: str) -> str | None:
+    """The `language` slug of the entry whose slug in another language is `slug` (the first
+    such language in the site's order), or None. Terms keep no former slugs."""
+    other = aliased(kind.translation)
+    other_parent = getattr(other, kind.parent.key)
+    target: str | None = await session.scalar(
+        select(kind.translation.slug)
+        .join(other, other_parent == kind.parent)
+        .join(Language, Language.code == other.language)
+        .where(
+            other.slug == slug,
+            other.language != language,
+            kind.translation.language == language,
+        )
+        .order_by(Language.position, Language.code)
+        .limit(1)
+    )
+    return target

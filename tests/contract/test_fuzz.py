@@ -43,6 +43,7 @@ from app.kit.openapi_links import add_links
 from app.kit.pagination import Cursor
 from app.main import create_app
 from app.models import ApiKey, Language
+from app.taxonomy.pages import TermCursor
 from tests.builders import create_article, create_media, create_term, publish, text
 from tests.conftest import Credential, empty_tables
 
@@ -181,12 +182,19 @@ def _known_language(code: str) -> str:
     return KNOWN_LANGUAGES[hashlib.sha256(code.encode()).digest()[0] % len(KNOWN_LANGUAGES)]
 
 
+_TERM_LISTS = {
+    "/v1/{lang}/tags": "tag",
+    "/v1/{lang}/categories": "category",
+    "/v1/{lang}/authors": "author",
+}
+
+
 def as_a_client_would(case: schemathesis.Case[Any]) -> None:
     """Make values of a schema-valid case valid the way only a real client can.
 
     - `cursor` is opaque: only what the API gave out is valid, which no schema can say;
       a positive case gets a well-formed cursor (at a position derived from the generated
-      value).
+      value; on a term list, for its kind and language).
     - `Idempotency-Key`: reusing a key with another body is refused (422) by design; a
       client sends a new key per new request, so a positive case gets a fresh one.
     - Language codes: a client writes in languages that exist, so a positive case's `lang`
@@ -214,6 +222,12 @@ def as_a_client_would(case: schemathesis.Case[Any]) -> None:
                 case.headers[name] = uuid.uuid4().hex
     if isinstance(path, dict) and isinstance(path.get("lang"), str):
         path["lang"] = _known_language(path["lang"])
+    kind = _TERM_LISTS.get(case.operation.path)
+    if kind and isinstance(query, dict) and isinstance(path, dict) and query.get("cursor"):
+        # A term list's positions are a name and an id, for its kind and language.
+        seed = hashlib.sha256(str(query["cursor"]).encode()).digest()
+        name, ident = f"Term {seed[0]}", uuid.UUID(bytes=seed[:16])
+        query["cursor"] = TermCursor(kind, str(path["lang"]), name, ident).encode()
     body: Any = case.body  # JSON of any shape
     negative_part = case.meta is not None and any(
         part.mode.is_negative for part in case.meta.components.values()

@@ -151,14 +151,30 @@ async def test_taxonomy_pages_are_localized_and_count_only_public(
     await published_article(client, admin, "Опубліковано", tag_ids=[nato["id"]])
     await create_article(client, admin, translations={"ua": text("Чернетка")}, tag_ids=[nato["id"]])
     ua_tags = (await client.get("/v1/ua/tags")).json()["items"]
-    assert ua_tags == [{"id": nato["id"], "name": "НАТО", "slug": "nato", "article_count": 1}]
+    assert ua_tags == [
+        {
+            "id": nato["id"],
+            "name": "НАТО",
+            "slug": "nato",
+            "article_count": 1,
+            "url": "http://localhost:8000/ua/tags/nato",
+        }
+    ]
     en_tags = (await client.get("/v1/en/tags")).json()["items"]
     assert {t["name"]: t["article_count"] for t in en_tags} == {"NATO": 0, "OSINT": 0}
     assert (await client.get("/v1/ua/tags/nato")).json()["article_count"] == 1
     problem(await client.get("/v1/ua/tags/osint"), 404)
     world = await create_term(client, admin, "categories", ua="Світ")
     cats = (await client.get("/v1/ua/categories")).json()["items"]
-    assert cats == [{"id": world["id"], "name": "Світ", "slug": "svit", "article_count": 0}]
+    assert cats == [
+        {
+            "id": world["id"],
+            "name": "Світ",
+            "slug": "svit",
+            "article_count": 0,
+            "url": "http://localhost:8000/ua/categories/svit",
+        }
+    ]
     assert (await client.get("/v1/ua/categories/svit")).status_code == 200
     problem(await client.get("/v1/ua/authors/nobody"), 404)
     assert (await client.get("/v1/ua/authors")).json()["items"] == []
