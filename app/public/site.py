@@ -32,6 +32,8 @@ class Site:
     base: str  # no trailing slash
     article_pattern: str
     author_pattern: str = "/{lang}/authors/{slug}"
+    tag_pattern: str = "/{lang}/tags/{slug}"
+    category_pattern: str = "/{lang}/categories/{slug}"
     name: str = "Newsdesk"
     logo: str | None = None
 
@@ -41,6 +43,8 @@ class Site:
             base=settings.site_url.rstrip("/"),
             article_pattern=settings.article_url_pattern,
             author_pattern=settings.author_url_pattern,
+            tag_pattern=settings.tag_url_pattern,
+            category_pattern=settings.category_url_pattern,
             name=settings.site_name,
             logo=settings.publisher_logo_url,
         )
@@ -53,9 +57,17 @@ class Site:
 
     def author_url(self, *, language: str, bcp47: str, slug: str) -> str:
         """The site URL of an author's page in one language."""
-        return self.base + self.author_pattern.format_map(
-            {"lang": language, "bcp47": bcp47, "slug": slug}
-        )
+        return self.term_url("author", language=language, bcp47=bcp47, slug=slug)
+
+    def term_url(self, kind: str, *, language: str, bcp47: str, slug: str) -> str:
+        """The site URL of a tag's, a category's or an author's page (`kind`) in one
+        language."""
+        pattern = {
+            "tag": self.tag_pattern,
+            "category": self.category_pattern,
+            "author": self.author_pattern,
+        }[kind]
+        return self.base + pattern.format_map({"lang": language, "bcp47": bcp47, "slug": slug})
 
     def publisher(self) -> dict[str, Any]:
         """The schema.org publisher: the site's name and address, and its logo if set."""

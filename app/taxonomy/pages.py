@@ -11,7 +11,6 @@ import base64
 import binascii
 import json
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Generic, TypeVar
@@ -27,7 +26,7 @@ from app.errors import NotFound
 from app.kit.pagination import Cursor
 from app.kit.schema import check_characters
 from app.models import Language
-from app.public.site import link_header
+from app.public.site import Site, link_header
 from app.taxonomy import service
 from app.taxonomy.schemas import LocalizedTerm, TermAlternate, TermPage, localized
 from app.taxonomy.service import Kind
@@ -48,22 +47,14 @@ PageCursor = Annotated[
     ),
 ]
 
-_PATTERNS: dict[str, Callable[[Settings], str]] = {
-    "tag": lambda settings: settings.tag_url_pattern,
-    "category": lambda settings: settings.category_url_pattern,
-    "author": lambda settings: settings.author_url_pattern,
-}
-
 
 def api_path(kind: Kind, language: str, slug: str) -> str:
     return f"/v1/{language}/{kind.plural}/{slug}"
 
 
 def site_url(settings: Settings, kind: Kind, *, lang: str, bcp47: str, slug: str) -> str:
-    """The public site's URL of a term's page in one language, spelled as an article's
-    (`app.public.site.Site.article_url`): the site URL and the kind's pattern."""
-    path = _PATTERNS[kind.label](settings).format_map({"lang": lang, "bcp47": bcp47, "slug": slug})
-    return settings.site_url.rstrip("/") + path
+    """The public site's URL of a term's page in one language (`app.public.site`)."""
+    return Site.of(settings).term_url(kind.label, language=lang, bcp47=bcp47, slug=slug)
 
 
 # Lists -------------------------------------------------------------------------------
