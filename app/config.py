@@ -109,6 +109,7 @@ class Settings(BaseSettings):
     # Where the public site shows an article; {lang} is the URL code, {bcp47} the tag.
     article_url_pattern: str = "/{lang}/{slug}"
     site_name: str = "Newsdesk"
+    sitemap_page_size: int = Field(default=50_000, ge=1, le=50_000)  # URLs per sitemap page
     # Images (issue 16): where uploads and their renditions are kept, and where readers
     # fetch them. `local`: files under media_dir, served by the app under /media/ (or by
     # whatever serves media_base_url); `s3`: a bucket of any S3-compatible store.
