@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 import anyio.to_thread
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import ColumnElement, func, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.articles.visibility import is_public
@@ -31,6 +31,8 @@ from app.config import Settings
 from app.feeds import xml
 from app.feeds.service import article_url
 from app.models import Article, Language, Translation
+
+PARTITION = 2_000  # rows turned into objects between two turns of the event loop
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,70 +72,92 @@ async def page_rows(
 ) -> tuple[list[Any], list[Any]] | None:
     """The versions of page `number` and every public version of their articles (the
     alternates); None for a page past the last (page 1 always exists)."""
-    numbered = _numbered(now)
-    start = (
-        await session.execute(
-            select(numbered.c.published_at, numbered.c.id).where(
-                numbered.c.n == (number - 1) * size + 1
+    from_start: ColumnElement[bool] = true()  # page 1 starts at the first version
+    if number > 1:
+        numbered = _numbered(now)
+        start = (
+            await session.execute(
+                select(numbered.c.published_at, numbered.c.id).where(
+                    numbered.c.n == (number - 1) * size + 1
+                )
             )
-        )
-    ).first()
-    if start is None:
-        return None if number > 1 else ([], [])
+        ).first()
+        if start is None:
+            return None
+        from_start = tuple_(Translation.published_at, Translation.id) >= (start[0], start[1])
     on_page = (
         select(Translation.id)
-        .where(
-            is_public(now),
-            tuple_(Translation.published_at, Translation.id) >= (start[0], start[1]),
-        )
+        .where(is_public(now), from_start)
         .order_by(Translation.published_at, Translation.id)
         .limit(size)
         .subquery()
     )
-    rows = list(
-        await session.execute(
-            select(
-                Translation.article_id,
-                Translation.language,
-                Translation.slug,
-                Translation.updated_at,
-                Language.bcp47,
-                Article.original_language,
-            )
-            .join(Language, Language.code == Translation.language)
-            .join(Article, Article.id == Translation.article_id)
-            .where(Translation.id.in_(select(on_page.c.id)))
-            .order_by(Translation.published_at, Translation.id)
+    rows = await _streamed(
+        session,
+        select(
+            Translation.article_id,
+            Translation.language,
+            Translation.slug,
+            Translation.updated_at,
+            Language.bcp47,
         )
+        .join(Language, Language.code == Translation.language)
+        .where(Translation.id.in_(select(on_page.c.id)))
+        .order_by(Translation.published_at, Translation.id),
     )
     articles = select(Translation.article_id).where(Translation.id.in_(select(on_page.c.id)))
-    versions = list(
-        await session.execute(
-            select(Translation.article_id, Translation.language, Translation.slug, Language.bcp47)
-            .join(Language, Language.code == Translation.language)
-            .where(is_public(now), Translation.article_id.in_(articles))
-            .order_by(Language.position, Language.code)
+    versions = await _streamed(
+        session,
+        select(
+            Translation.article_id,
+            Translation.language,
+            Translation.slug,
+            Language.bcp47,
+            Article.original_language,
         )
+        .join(Language, Language.code == Translation.language)
+        .join(Article, Article.id == Translation.article_id)
+        .where(is_public(now), Translation.article_id.in_(articles))
+        .order_by(Language.position, Language.code),
     )
     return rows, versions
 
 
+async def _streamed(session: AsyncSession, statement: Any) -> list[Any]:
+    """All the rows, read in partitions: turning 50,000 rows into objects happens on the
+    event loop, and between partitions other requests get their turn."""
+    rows: list[Any] = []
+    result = await session.stream(statement.execution_options(yield_per=PARTITION))
+    async for partition in result.partitions():
+        rows.extend(partition)
+    return rows
+
+
 def build_page(settings: Settings, rows: Sequence[Any], versions: Sequence[Any]) -> bytes:
     """A page's XML (blocking: run it in a worker thread, see `page`)."""
-    known: dict[uuid.UUID, list[tuple[str, str, str]]] = defaultdict(list)
+    known: dict[uuid.UUID, list[tuple[str, str]]] = defaultdict(list)
+    originals: dict[uuid.UUID, str] = {}
     for v in versions:
         url = article_url(settings, lang=v.language, bcp47=v.bcp47, slug=v.slug)
-        known[v.article_id].append((v.language, v.bcp47, url))
-    urls = []
-    for row in rows:
-        alternates = [(bcp47, url) for _, bcp47, url in known[row.article_id]]
-        alternates += [
-            ("x-default", url)
-            for lang, _, url in known[row.article_id]
-            if lang == row.original_language
-        ]
-        loc = article_url(settings, lang=row.language, bcp47=row.bcp47, slug=row.slug)
-        urls.append(xml.SitemapUrl(loc=loc, lastmod=row.updated_at, alternates=alternates))
+        known[v.article_id].append((v.bcp47, url))
+        if v.language == v.original_language:
+            originals[v.article_id] = url
+    # One alternates tuple per article, shared by its versions (`xml.sitemap` writes it once).
+    alternates = {
+        article_id: (
+            *links,
+            *([("x-default", originals[article_id])] if article_id in originals else []),
+        )
+        for article_id, links in known.items()
+    }
+    urls = [
+        xml.SitemapUrl(
+            loc=article_url(settings, lang=row.language, bcp47=row.bcp47, slug=row.slug),
+            lastmod=row.updated_at,
+            alternates=alternates.get(row.article_id, ()),
+        )
+        for row in rows
+    ]
     return xml.sitemap(urls)
 
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from xml.sax.saxutils import escape, quoteattr
 
 from app.feeds.entries import Feed, Image
 
@@ -145,14 +146,39 @@ def sitemap_index(pages: Sequence[SitemapPage]) -> bytes:
 
 
 def sitemap(urls: Sequence[SitemapUrl]) -> bytes:
-    root = _urlset()
+    """A sitemap page. Written as text rather than through ElementTree, and each article's
+    alternates written once for all its versions (the versions of one article share one
+    `alternates` object): a page holds up to 50,000 URLs and some 200,000 alternates, which
+    ElementTree took 4.3 s to write for 43,000 URLs. Every value is escaped (`_text`,
+    `_attribute`)."""
+    parts = [
+        "<?xml version='1.0' encoding='utf-8'?>\n",
+        f'<urlset xmlns="{SITEMAP}" xmlns:xhtml="{XHTML}">',
+    ]
+    written: dict[int, str] = {}  # by id() of `alternates`, which `urls` keeps alive
     for entry in urls:
-        url = sub(root, "url")
-        sub(url, "loc", entry.loc)
-        sub(url, "lastmod", w3c(entry.lastmod))
-        for hreflang, href in entry.alternates:
-            sub(url, f"{{{XHTML}}}link", rel="alternate", hreflang=hreflang, href=href)
-    return document(root)
+        links = written.get(id(entry.alternates))
+        if links is None:
+            links = written[id(entry.alternates)] = "".join(
+                f'<xhtml:link rel="alternate" hreflang={_attribute(hreflang)} '
+                f"href={_attribute(href)} />"
+                for hreflang, href in entry.alternates
+            )
+        parts.append(
+            f"<url><loc>{_text(entry.loc)}</loc><lastmod>{w3c(entry.lastmod)}</lastmod>"
+            f"{links}</url>"
+        )
+    parts.append("</urlset>")
+    return "".join(parts).encode()
+
+
+def _text(value: str) -> str:
+    return escape(_NOT_XML.sub("", value))
+
+
+def _attribute(value: str) -> str:
+    """The value quoted and escaped (`<`, `&`, quotes, and white space kept as written)."""
+    return quoteattr(_NOT_XML.sub("", value))
 
 
 def news_sitemap(urls: Sequence[NewsUrl]) -> bytes:
