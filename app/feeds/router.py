@@ -212,7 +212,9 @@ async def get_sitemap_page(
     request: Request,
     session: SessionDep,
     now: NowDep,
-    page: Annotated[int, Path(ge=1, le=MAX_PAGE, description="From 1, as the index lists.")],
+    page: Annotated[
+        int, Path(ge=1, le=MAX_PAGE, description="From 1, as the index lists.", examples=[1])
+    ],
 ) -> Response:
     body = await sitemaps.page(session, now=now, settings=request.app.state.settings, number=page)
     if body is None:
