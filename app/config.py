@@ -135,6 +135,7 @@ class Settings(BaseSettings):
     # The publisher's logo for structured data (JSON-LD `publisher.logo`): an absolute
     # URL of an image at most 600x60 (Google's guidance); unset: no logo is given.
     publisher_logo_url: Annotated[str | None, AfterValidator(_base_url)] = None
+    sitemap_page_size: int = Field(default=50_000, ge=1, le=50_000)  # URLs per sitemap page
     # Images (issue 16): where uploads and their renditions are kept, and where readers
     # fetch them. `local`: files under media_dir, served by the app under /media/ (or by
     # whatever serves media_base_url); `s3`: a bucket of any S3-compatible store.

@@ -30,7 +30,10 @@ APP_DIR = Path(__file__).resolve().parents[1] / "app"
 # Bodies that no Pydantic model of ours describes, so they carry no schema-level example.
 WITHOUT_EXAMPLES = {
     ("getFeed", "200"): "RSS 2.0 XML",
-    ("getSitemap", "200"): "sitemap XML",
+    ("getAtomFeed", "200"): "Atom 1.0 XML",
+    ("getJsonFeed", "200"): "JSON Feed 1.1 (its own format: jsonfeed.org)",
+    ("getSitemap", "200"): "sitemap index XML",
+    ("getSitemapPage", "200"): "sitemap XML",
     ("getNewsSitemap", "200"): "Google News sitemap XML",
 }
 

@@ -269,9 +269,9 @@ class PublicArticle(_ArticleFields):
         "it is public, else the first public version in the languages' order."
     )
     json_ld: dict[str, Any] = Field(
-        description="A schema.org `NewsArticle` for this page's "
-        '`<script type="application/ld+json">` (escape `<` as `\\u003c` when embedding '
-        "it): headline (at most 110 characters), description, language, dates, authors "
+        description="A schema.org `NewsArticle` for this page's JSON-LD script element "
+        "(`application/ld+json`; escape `<` as `\\u003c` when embedding it): headline "
+        "(at most 110 characters), description, language, dates, authors "
         "with their pages, the publisher (`NEWSDESK_SITE_NAME`, `NEWSDESK_SITE_URL`, "
         "`NEWSDESK_PUBLISHER_LOGO_URL`), the cover's 16:9, 4:3 and 1:1 crops, corrections, "
         "and the other language versions (`workTranslation` / `translationOfWork`)."

@@ -25,6 +25,7 @@ PUBLIC_PATHS = (
     "/v1/ua/articles?q=синхрофазотрон",
     "/v1/ua/feed.rss",
     "/v1/sitemap.xml",
+    "/v1/sitemaps/1.xml",
     "/v1/news-sitemap.xml",
 )
 

@@ -81,7 +81,7 @@ async def test_an_expiring_version_is_public_until_expire_at_then_gone_everywher
         "Подільський міст закрито"
     ]
     assert "Подільський міст закрито" in (await client.get("/v1/ua/feed.rss")).text
-    assert ua_slug in (await client.get("/v1/sitemap.xml")).text
+    assert ua_slug in (await client.get("/v1/sitemaps/1.xml")).text
     assert ua_slug in (await client.get("/v1/news-sitemap.xml")).text
     assert await _tag_count(client, tag["translations"]["ua"]["slug"]) == 1
     assert await _alternates(client, en_page) == ["ua"]
@@ -93,7 +93,7 @@ async def test_an_expiring_version_is_public_until_expire_at_then_gone_everywher
     assert _titles(await client.get("/v1/ua/articles")) == []
     assert _titles(await client.get("/v1/ua/articles", params={"q": "Подільський"})) == []
     assert "Подільський міст закрито" not in (await client.get("/v1/ua/feed.rss")).text
-    assert ua_slug not in (await client.get("/v1/sitemap.xml")).text
+    assert ua_slug not in (await client.get("/v1/sitemaps/1.xml")).text
     assert ua_slug not in (await client.get("/v1/news-sitemap.xml")).text
     assert await _tag_count(client, tag["translations"]["ua"]["slug"]) == 0
     assert await _alternates(client, en_page) == []

@@ -109,7 +109,7 @@ async def test_a_deleted_article_is_gone_from_every_public_path(
     assert (await client.get(f"/v1/en/articles?tag={art['tag']}")).json()["items"] == []
     assert (await client.get(f"/v1/en/tags/{art['tag']}")).json()["article_count"] == 0
     problem(await client.get(preview.json()["path"]), 410)
-    for sitemap in ("/v1/sitemap.xml", "/v1/news-sitemap.xml"):
+    for sitemap in ("/v1/sitemaps/1.xml", "/v1/news-sitemap.xml"):
         answer = await client.get(sitemap)
         assert answer.status_code == 200
         assert art["ua"] not in answer.text and art["en"] not in answer.text

@@ -37,7 +37,10 @@ async def _public_urls(client: httpx.AsyncClient, admin: Credential) -> list[str
         "/v1/ua/categories",
         "/v1/ua/authors",
         "/v1/ua/feed.rss",
+        "/v1/ua/feed.atom",
+        "/v1/ua/feed.json",
         "/v1/sitemap.xml",
+        "/v1/sitemaps/1.xml",
         "/v1/news-sitemap.xml",
     ]
 

@@ -90,7 +90,7 @@ async def test_every_kind_of_write_reaches_every_worker(
 
         async def warm() -> None:  # both workers hold every page in their caches
             for client in (writer, reader):
-                for url in (page, "/v1/ua/articles", "/v1/ua/feed.rss", "/v1/sitemap.xml",
+                for url in (page, "/v1/ua/articles", "/v1/ua/feed.rss", "/v1/sitemaps/1.xml",
                             "/v1/ua/tags"):  # fmt: skip
                     assert (await client.get(url)).status_code == 200
 
@@ -139,7 +139,7 @@ async def test_every_kind_of_write_reaches_every_worker(
             await _eventually(lambda c=client: c.get(page), lambda r: r.status_code == 404)
             await _eventually(lambda c=client: c.get("/v1/ua/articles"),
                               lambda r: _titles(r) == [])  # fmt: skip
-            await _eventually(lambda c=client: c.get("/v1/sitemap.xml"),
+            await _eventually(lambda c=client: c.get("/v1/sitemaps/1.xml"),
                               lambda r: slug not in r.text)  # fmt: skip
         await publish(writer, admin, ident, "ua")
         await warm()

@@ -1,4 +1,5 @@
-"""RSS feed, sitemap and Google News sitemap: parsed back, public versions only."""
+"""RSS feed, sitemap and Google News sitemap: parsed back, public versions only (the other
+feed formats: test_formats.py; the sitemap index and its paging: test_sitemaps.py)."""
 
 import re
 import xml.etree.ElementTree as ET
@@ -168,7 +169,12 @@ async def test_sitemap_lists_public_versions_with_alternates(
     await publish(client, admin, second["id"], "ua")
     await publish(client, admin, second["id"], "en", at=datetime.now(UTC) + timedelta(hours=2))
 
-    response = await client.get("/v1/sitemap.xml")
+    index = parse(await client.get("/v1/sitemap.xml"), "application/xml")
+    assert index.tag == f"{{{NS['sm']}}}sitemapindex"
+    assert [loc.text for loc in index.iterfind("sm:sitemap/sm:loc", NS)] == [
+        "http://test/v1/sitemaps/1.xml"
+    ]
+    response = await client.get("/v1/sitemaps/1.xml")
     urlset = parse(response, "application/xml")
     assert urlset.tag == f"{{{NS['sm']}}}urlset"
     urls = {url.findtext("sm:loc", namespaces=NS): url for url in urlset.findall("sm:url", NS)}

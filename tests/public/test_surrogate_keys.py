@@ -107,8 +107,11 @@ def _expected(content: dict[str, Any]) -> dict[str, tuple[str, set[str]]]:
             f"/v1/ua/articles/{slugs['articles']}",
             {keys.article(article, "ua"), *shown},
         ),
-        "/v1/{lang}/feed.rss": ("/v1/ua/feed.rss", {"list-ua"}),
+        "/v1/{lang}/feed.rss": ("/v1/ua/feed.rss", {"list-ua", "lists", *shown}),
+        "/v1/{lang}/feed.atom": ("/v1/ua/feed.atom", {"list-ua", "lists", *shown}),
+        "/v1/{lang}/feed.json": ("/v1/ua/feed.json", {"list-ua", "lists", *shown}),
         "/v1/sitemap.xml": ("/v1/sitemap.xml", {"sitemap"}),
+        "/v1/sitemaps/{page}.xml": ("/v1/sitemaps/1.xml", {"sitemap"}),
         "/v1/news-sitemap.xml": ("/v1/news-sitemap.xml", {"sitemap"}),
         # The change feed: a full page never changes, the last is never stored (no-cache).
         "/v1/changes": ("/v1/changes", {"changes"}),
