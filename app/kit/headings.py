@@ -1,0 +1,90 @@
+"""Heading ids and the outline of a sanitized body; the embeds it keeps, in order.
+
+Every `h2`-`h4` gets an `id` derived from its text as slugs are (transliterated by the
+language's system, `app.kit.slugs`), unique within the body (`-2`, `-3`, ...), never empty
+(`section`). An id is a function of the headings' texts and order alone, so sanitizing a
+sanitized body gives it back unchanged; an id the author gave is replaced.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from html import escape
+from typing import Any
+
+from app.kit import embeds
+from app.kit.markup import Token, matching_ends, text_between, tokenize
+from app.kit.removals import RemovalLog
+from app.kit.slugs import MAX_SLUG_LENGTH, slugify
+
+HEADINGS = frozenset({"h2", "h3", "h4"})
+FALLBACK_ID = "section"
+
+
+def heading_ids(texts: Sequence[str], bcp47: str) -> list[str]:
+    """The id of each heading, in order: its text as a slug, unique among them."""
+    taken: set[str] = set()
+    ids = []
+    for text in texts:
+        base = slugify(text, bcp47) or FALLBACK_ID
+        candidate, n = base, 1
+        stem = base[: MAX_SLUG_LENGTH - 7].rstrip("-")  # room for "-999999"
+        while candidate in taken:
+            n += 1
+            candidate = f"{stem}-{n}"
+        taken.add(candidate)
+        ids.append(candidate)
+    return ids
+
+
+@dataclass
+class Finished:
+    html: str
+    outline: list[dict[str, Any]] = field(default_factory=list)
+    embeds: list[dict[str, str]] = field(default_factory=list)
+
+
+def finish(clean_html: str, bcp47: str, log: RemovalLog) -> Finished:
+    """Give each heading of `clean_html` (the sanitizer's well-formed output) its id, list
+    the outline and the embeds, and put every embed in its one form (an embed element
+    whose id is not valid is removed)."""
+    tokens = tokenize(clean_html)
+    ends = matching_ends(tokens)
+    splices: list[tuple[int, int, str]] = []
+    headings: list[tuple[Token, str]] = []
+    found: list[dict[str, str]] = []
+    for i, token in enumerate(tokens):
+        if token.kind != "start":
+            continue
+        if token.tag in HEADINGS and i in ends:
+            headings.append((token, text_between(tokens, i, ends[i])))
+        elif token.tag == "figure" and token.attr("data-embed") is not None:
+            j = ends.get(i)
+            stop = tokens[j].end if j is not None else len(clean_html)
+            embed = embeds.of(token.attr("data-embed") or "", token.attr("data-embed-id") or "")
+            if embed is None:
+                log.add("removed_embed", url=token.attr("data-embed-id"))
+            else:
+                found.append(embed.as_dict())
+            splices.append((token.start, stop, embed.html() if embed else ""))
+    ids = heading_ids([text for _, text in headings], bcp47)
+    outline = []
+    for (token, text), ident in zip(headings, ids, strict=True):
+        given = token.attr("id")
+        if given is not None and given != ident:
+            log.add("replaced_heading_id", tag=token.tag, attribute="id")
+        splices.append((token.start, token.end, f'<{token.tag} id="{escape(ident)}">'))
+        outline.append({"level": int(token.tag[1]), "text": text, "id": ident})
+    return Finished(apply(clean_html, splices), outline, found)
+
+
+def apply(source: str, splices: list[tuple[int, int, str]]) -> str:
+    """`source` with each (start, end) range replaced; ranges that overlap an earlier one
+    are skipped."""
+    out, at = [], 0
+    for start, end, replacement in sorted(splices, key=lambda s: s[0]):
+        if start < at:
+            continue
+        out += [source[at:start], replacement]
+        at = end
+    out.append(source[at:])
+    return "".join(out)
