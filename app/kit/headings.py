@@ -43,29 +43,54 @@ class Finished:
     embeds: list[dict[str, str]] = field(default_factory=list)
 
 
+def paragraph_url(inner: Sequence[Token]) -> embeds.Embed | None:
+    """The embed a paragraph stands for when `inner` (its tokens, blank text left out) is
+    nothing but a provider's URL, as text or as a link whose text is a URL (WordPress's
+    rule: a URL alone on its line)."""
+    kinds = [(t.kind, t.tag) for t in inner]
+    if kinds == [("data", "")]:
+        return embeds.from_url(inner[0].text.strip())
+    if kinds == [("start", "a"), ("data", ""), ("end", "a")] and inner[1].text.strip().startswith(
+        ("http://", "https://")
+    ):
+        return embeds.from_url(inner[0].attr("href") or "")
+    return None
+
+
 def finish(clean_html: str, bcp47: str, log: RemovalLog) -> Finished:
     """Give each heading of `clean_html` (the sanitizer's well-formed output) its id, list
     the outline and the embeds, and put every embed in its one form (an embed element
-    whose id is not valid is removed)."""
+    whose id is not valid is removed). A paragraph holding only a provider's URL becomes
+    its embed here too, where paragraphs are whole (the first step may see one unclosed)."""
     tokens = tokenize(clean_html)
     ends = matching_ends(tokens)
     splices: list[tuple[int, int, str]] = []
     headings: list[tuple[Token, str]] = []
     found: list[dict[str, str]] = []
-    for i, token in enumerate(tokens):
+    i = 0
+    while i < len(tokens):
+        token, i = tokens[i], i + 1
         if token.kind != "start":
             continue
-        if token.tag in HEADINGS and i in ends:
-            headings.append((token, text_between(tokens, i, ends[i])))
+        end = ends.get(i - 1)
+        if token.tag == "p" and end is not None:
+            inner = [t for t in tokens[i:end] if t.kind != "data" or t.text.strip()]
+            embed = paragraph_url(inner)
+            if embed is not None:
+                found.append(embed.as_dict())
+                splices.append((token.start, tokens[end].end, embed.html()))
+                i = end + 1
+        elif token.tag in HEADINGS and end is not None:
+            headings.append((token, text_between(tokens, i - 1, end)))
         elif token.tag == "figure" and token.attr("data-embed") is not None:
-            j = ends.get(i)
-            stop = tokens[j].end if j is not None else len(clean_html)
+            stop = tokens[end].end if end is not None else len(clean_html)
             embed = embeds.of(token.attr("data-embed") or "", token.attr("data-embed-id") or "")
             if embed is None:
                 log.add("removed_embed", url=token.attr("data-embed-id"))
             else:
                 found.append(embed.as_dict())
             splices.append((token.start, stop, embed.html() if embed else ""))
+            i = len(tokens) if end is None else end + 1  # what it held is replaced
     ids = heading_ids([text for _, text in headings], bcp47)
     outline = []
     for (token, text), ident in zip(headings, ids, strict=True):

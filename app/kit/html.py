@@ -23,7 +23,7 @@ from typing import Any
 import nh3
 
 from app.kit import embeds
-from app.kit.headings import HEADINGS, apply, finish
+from app.kit.headings import HEADINGS, apply, finish, paragraph_url
 from app.kit.markup import Token, matching_ends, tokenize
 from app.kit.removals import RemovalLog, SanitizerWarning
 
@@ -216,17 +216,10 @@ class _Pass:
             k for k in range(i + 1, j)
             if not (self.tokens[k].kind == "data" and not self.tokens[k].text.strip())
         ]  # fmt: skip
-        kinds = [(self.tokens[k].kind, self.tokens[k].tag) for k in inner]
-        if kinds == [("data", "")]:
-            embed = embeds.from_url(self.tokens[inner[0]].text.strip())
-            return (j, embed, None) if embed is not None else None
-        if kinds == [("start", "a"), ("data", ""), ("end", "a")]:
-            text = self.tokens[inner[1]].text.strip()
-            embed = embeds.from_url(self.tokens[inner[0]].attr("href") or "")
-            if embed is not None and text.startswith(("http://", "https://")):
-                return j, embed, None
-            return None
-        if inner and kinds[0][0] == "start":
+        embed = paragraph_url([self.tokens[k] for k in inner])
+        if embed is not None:
+            return j, embed, None
+        if inner and self.tokens[inner[0]].kind == "start":
             found = self.embed_at(inner[0])
             if found is not None and found[0] == inner[-1]:
                 return j, found[1], found[2]

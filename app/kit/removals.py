@@ -1,8 +1,8 @@
 """What the sanitizer removed from a body: the warnings a write answers with.
 
 Never silent: each kind of removal has a stable `code`, and the same removals are counted
-once (`count`) in the order they first occur. Warnings belong to the response of the write
-that sanitized the body; they are not stored.
+once (`count`), in the order found (the body as written first, then the heading ids).
+Warnings belong to the response of the write that sanitized the body; not stored.
 """
 
 from dataclasses import dataclass, field
