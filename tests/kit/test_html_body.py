@@ -91,7 +91,7 @@ EMBEDS = [
     ),
     (
         '<blockquote class="twitter-tweet"><p lang="en" dir="ltr">just setting up my twttr</p>'
-        "&mdash; jack (@jack) <a href=\"https://twitter.com/jack/status/20?ref_src=twsrc%5Etfw\">"
+        '&mdash; jack (@jack) <a href="https://twitter.com/jack/status/20?ref_src=twsrc%5Etfw">'
         'March 21, 2006</a></blockquote> <script async src="https://platform.twitter.com/'
         'widgets.js" charset="utf-8"></script>',
         ("x", "jack/20", "https://x.com/jack/status/20"),
@@ -180,9 +180,12 @@ REMOVED = [
         '<figure data-embed="youtube" data-embed-id="&quot;onload=x"><a href="#">x</a></figure>',
         [("removed_embed", None, None, None, '"onload=x', 1)],
     ),
-    ('<figure data-embed="myspace" data-embed-id="1"></figure>', [
-        ("removed_embed", None, None, None, "1", 1),
-    ]),  # fmt: skip
+    (
+        '<figure data-embed="myspace" data-embed-id="1"></figure>',
+        [
+            ("removed_embed", None, None, None, "1", 1),
+        ],
+    ),
     (
         '<script src="https://platform.twitter.com/widgets.js"></script>',
         [("removed_tag", "script", None, None, None, 1)],
