@@ -80,7 +80,7 @@ async def stage(
             session, language=translation.language, owner=article.id, slug=data.slug
         )
     language = (await languages.require(session, [translation.language]))[translation.language]
-    text, warnings = service.text_fields(data, language.bcp47)
+    text, warnings = await service.text_fields(data, language.bcp47)
     values: dict[str, Any] = {"slug": data.slug}
     values.update((k, v) for k, v in text.items() if k not in _LIVE_ONLY)
     pending = translation.pending or PendingTranslation(translation_id=translation.id)

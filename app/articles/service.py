@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
+import anyio.to_thread
 from sqlalchemy import delete as delete_
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -325,13 +326,14 @@ async def _keep_old_slug(
         )
 
 
-def text_fields(
+async def text_fields(
     content: TranslationIn, bcp47: str
 ) -> tuple[dict[str, Any], list[SanitizerWarning]]:
     """A translation body's text as stored (live or as a pending copy) — the HTML
     sanitized, its outline and embeds, word count and reading time — and what the sanitizer
-    removed (the write's warnings, never stored)."""
-    body = html.clean_body(content.body_html, bcp47)
+    removed (the write's warnings, never stored). Sanitized in a worker thread: a 500 kB
+    body of nothing but tags takes seconds to tokenize, which must not stall the loop."""
+    body = await anyio.to_thread.run_sync(html.clean_body, content.body_html, bcp47)
     words = html.word_count(content.title, content.lead, body.html)
     fields = {
         "title": content.title,
@@ -383,7 +385,7 @@ async def put_translation(
         else await revisions.latest_text_revision(session, article.id, article.original_language)
     )
     now = utcnow()
-    text, warnings = text_fields(content, lang.bcp47)
+    text, warnings = await text_fields(content, lang.bcp47)
     fields = {
         "slug": slug,
         **text,

@@ -18,19 +18,23 @@ from app.kit.slugs import MAX_SLUG_LENGTH, slugify
 
 HEADINGS = frozenset({"h2", "h3", "h4"})
 FALLBACK_ID = "section"
+# What a body must hold for `finish` to change anything: a heading, an embed, a URL.
+_MARKERS = ("<h2", "<h3", "<h4", "<figure", "http")
 
 
 def heading_ids(texts: Sequence[str], bcp47: str) -> list[str]:
     """The id of each heading, in order: its text as a slug, unique among them."""
     taken: set[str] = set()
+    tried: dict[str, int] = {}  # the last number tried for a base: no quadratic rescans
     ids = []
     for text in texts:
         base = slugify(text, bcp47) or FALLBACK_ID
-        candidate, n = base, 1
+        candidate, n = base, tried.get(base, 1)
         stem = base[: MAX_SLUG_LENGTH - 7].rstrip("-")  # room for "-999999"
         while candidate in taken:
             n += 1
             candidate = f"{stem}-{n}"
+        tried[base] = n
         taken.add(candidate)
         ids.append(candidate)
     return ids
@@ -62,6 +66,8 @@ def finish(clean_html: str, bcp47: str, log: RemovalLog) -> Finished:
     the outline and the embeds, and put every embed in its one form (an embed element
     whose id is not valid is removed). A paragraph holding only a provider's URL becomes
     its embed here too, where paragraphs are whole (the first step may see one unclosed)."""
+    if not any(marker in clean_html for marker in _MARKERS):
+        return Finished(clean_html)  # nothing to do: skip the tokenizer (the costly part)
     tokens = tokenize(clean_html)
     ends = matching_ends(tokens)
     splices: list[tuple[int, int, str]] = []
