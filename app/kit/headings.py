@@ -12,7 +12,7 @@ from html import escape
 from typing import Any
 
 from app.kit import embeds
-from app.kit.markup import Token, matching_ends, text_between, tokenize
+from app.kit.markup import Token, matching_ends, tokenize
 from app.kit.removals import RemovalLog
 from app.kit.slugs import MAX_SLUG_LENGTH, slugify
 
@@ -45,6 +45,34 @@ class Finished:
     html: str
     outline: list[dict[str, Any]] = field(default_factory=list)
     embeds: list[dict[str, str]] = field(default_factory=list)
+
+
+def _text(tokens: Sequence[Token], ends: dict[int, int], i: int, j: int) -> str:
+    """The text between `tokens[i]` and `tokens[j]`, leaving out the embeds (their fallback
+    link, replaced by the one form whatever it was, and a paragraph that becomes one)."""
+    parts, k = [], i + 1
+    while k < j:
+        token, end = tokens[k], ends.get(k)
+        if token.kind == "data":
+            parts.append(token.text)
+        elif end is not None and _embed_element(tokens, k, end):
+            k = end
+        k += 1
+    return " ".join("".join(parts).split())
+
+
+def _embed_element(tokens: Sequence[Token], i: int, end: int) -> bool:
+    token = tokens[i]
+    if token.kind != "start":
+        return False
+    if token.tag == "figure":
+        return token.attr("data-embed") is not None
+    return token.tag == "p" and paragraph_url(_inner(tokens, i, end)) is not None
+
+
+def _inner(tokens: Sequence[Token], i: int, end: int) -> list[Token]:
+    """The tokens inside an element, blank text left out."""
+    return [t for t in tokens[i + 1 : end] if t.kind != "data" or t.text.strip()]
 
 
 def paragraph_url(inner: Sequence[Token]) -> embeds.Embed | None:
@@ -80,14 +108,13 @@ def finish(clean_html: str, bcp47: str, log: RemovalLog) -> Finished:
             continue
         end = ends.get(i - 1)
         if token.tag == "p" and end is not None:
-            inner = [t for t in tokens[i:end] if t.kind != "data" or t.text.strip()]
-            embed = paragraph_url(inner)
+            embed = paragraph_url(_inner(tokens, i - 1, end))
             if embed is not None:
                 found.append(embed.as_dict())
                 splices.append((token.start, tokens[end].end, embed.html()))
                 i = end + 1
         elif token.tag in HEADINGS and end is not None:
-            headings.append((token, text_between(tokens, i - 1, end)))
+            headings.append((token, _text(tokens, ends, i - 1, end)))
         elif token.tag == "figure" and token.attr("data-embed") is not None:
             stop = tokens[end].end if end is not None else len(clean_html)
             embed = embeds.of(token.attr("data-embed") or "", token.attr("data-embed-id") or "")

@@ -90,7 +90,11 @@ def clean_body(body_html: str, bcp47: str) -> CleanBody:
     """The body as stored, its outline and embeds, and what was removed from it."""
     log = RemovalLog()
     pasted = _replace_embeds(body_html, log)
-    finished = finish(_nh3(pasted, strict=False), bcp47, log)
+    # Twice: nh3 can write a tree its own parser reads back otherwise (an h2 that an
+    # unknown element put inside an h2 comes back as its sibling); ids are given to the
+    # structure a second sanitizing will find.
+    clean = _nh3(_nh3(pasted, strict=False), strict=False)
+    finished = finish(clean, bcp47, log)
     return CleanBody(
         _nh3(finished.html, strict=True), finished.outline, finished.embeds, log.removals()
     )

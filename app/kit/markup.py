@@ -103,8 +103,3 @@ def matching_ends(tokens: Sequence[Token]) -> dict[int, int]:
         elif token.kind == "end" and open_.get(token.tag):
             ends[open_[token.tag].pop()] = i
     return ends
-
-
-def text_between(tokens: Sequence[Token], i: int, j: int) -> str:
-    """The text of the tokens strictly between `i` and `j`, whitespace collapsed."""
-    return " ".join("".join(t.text for t in tokens[i + 1 : j] if t.kind == "data").split())
