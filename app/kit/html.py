@@ -108,9 +108,19 @@ def sanitize(body_html: str, bcp47: str = "und") -> str:
 # Step 1: embeds replaced, removals logged -------------------------------------------------
 
 
-@functools.lru_cache(maxsize=1024)
 def _url_kept(tag: str, attribute: str, value: str) -> bool:
     """Whether nh3 keeps this URL (its own URL parser decides what a scheme is)."""
+    if len(value) > 2048:  # not worth keeping in the cache
+        return _probe(tag, attribute, value)
+    return _cached_probe(tag, attribute, value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached_probe(tag: str, attribute: str, value: str) -> bool:
+    return _probe(tag, attribute, value)
+
+
+def _probe(tag: str, attribute: str, value: str) -> bool:
     probe = f'<{tag} {attribute}="{html.escape(value)}"></{tag}>'
     cleaned = nh3.clean(
         probe, tags={tag}, attributes={tag: {attribute}}, url_schemes=ALLOWED_SCHEMES,
@@ -184,8 +194,10 @@ class _Pass:
             embed = embeds.of("telegram", post)
             return last, embed, None if embed else ("telegram", post)
         if token.tag == "figure" and any(k.startswith("data-embed") for k, _ in token.attrs):
-            embed = embeds.of(token.attr("data-embed") or "", token.attr("data-embed-id") or "")
-            return last, embed, None if embed else (None, token.attr("data-embed-id"))
+            provider = token.attr("data-embed") or ""
+            embed = embeds.of(provider, token.attr("data-embed-id") or "")
+            guess = provider if provider in embeds.PROVIDERS else None
+            return last, embed, None if embed else (guess, token.attr("data-embed-id"))
         if j is None:
             return None
         if token.tag == "blockquote" and classes & {"twitter-tweet", "twitter-video"}:

@@ -56,7 +56,8 @@ class SanitizerWarning(BaseModel):
     )
     url: str | None = Field(
         default=None,
-        description=f"`removed_embed`: the embed's source URL (up to {MAX_URL} characters).",
+        description="`removed_embed`: what the embed named — its source URL, a Telegram "
+        f"post, an embed id (up to {MAX_URL} characters).",
     )
 
 

@@ -178,7 +178,7 @@ REMOVED = [
     ),
     (
         '<figure data-embed="youtube" data-embed-id="&quot;onload=x"><a href="#">x</a></figure>',
-        [("removed_embed", None, None, None, '"onload=x', 1)],
+        [("removed_embed", None, None, "youtube", '"onload=x', 1)],
     ),
     (
         '<figure data-embed="myspace" data-embed-id="1"></figure>',
