@@ -398,7 +398,7 @@ class TranslationRead(ReadSchema):
     seo_description: str | None = Field(description="Plain text, as written: escape it.")
     outline: list[OutlineItem] = Field(description=_OUTLINE)
     embeds: list[EmbedItem] = Field(description=_EMBEDS)
-    warnings: list[SanitizerWarning] = Field(default_factory=list, description=_WARNINGS)
+    warnings: list[SanitizerWarning] = Field(description=_WARNINGS)
     status: Status = Field(
         description="`scheduled` reads as `published` once its time passed; a version taken "
         "down at its `expire_at` reads as its `expire_status`."
@@ -485,7 +485,7 @@ class PendingRead(ReadSchema):
     seo_description: str | None
     word_count: int
     reading_time_minutes: int
-    warnings: list[SanitizerWarning] = Field(default_factory=list, description=_WARNINGS)
+    warnings: list[SanitizerWarning] = Field(description=_WARNINGS)
     status: Status = Field(description="The live version's status (published or scheduled).")
     changed_fields: list[str] = Field(
         description="The fields where the copy differs from the live version.",

@@ -47,15 +47,13 @@ class SanitizerWarning(BaseModel):
     )
     count: int = Field(ge=1, description="How many times this removal happened.")
     message: str = Field(description="The removal in words, for the editor (English).")
-    tag: str | None = Field(default=None, description="The element concerned, lower case.")
-    attribute: str | None = Field(default=None, description="The attribute concerned.")
+    tag: str | None = Field(description="The element concerned, lower case.")
+    attribute: str | None = Field(description="The attribute concerned.")
     provider: str | None = Field(
-        default=None,
         description="`removed_embed`: the provider the embed looked like it was from, "
         "when it was one of the allowed ones (its id did not match); null for any other.",
     )
     url: str | None = Field(
-        default=None,
         description="`removed_embed`: what the embed named — its source URL, a Telegram "
         f"post, an embed id (up to {MAX_URL} characters).",
     )
