@@ -17,6 +17,8 @@ from app.articles import corrections, service
 from app.articles.schemas import TranslationIn
 from app.articles.visibility import live_now
 from app.errors import Conflict, NotFound
+from app.kit.removals import SanitizerWarning
+from app.languages import service as languages
 from app.models import Article, PendingTranslation, Translation, utcnow
 from app.revisions import service as revisions
 
@@ -54,6 +56,8 @@ def require(translation: Translation) -> PendingTranslation:
 
 # Computed from the text, not part of what a revision of a staged copy records.
 _DERIVED = frozenset({"word_count", "reading_time_minutes"})
+# Derived from the body and kept on the live version only (computed again on publication).
+_LIVE_ONLY = frozenset({"outline", "embeds"})
 
 
 async def stage(
@@ -63,8 +67,9 @@ async def stage(
     data: TranslationIn,
     *,
     actor: str,
-) -> PendingTranslation:
-    """Save `data` as the pending copy of a live version (replacing an earlier one)."""
+) -> tuple[PendingTranslation, list[SanitizerWarning]]:
+    """Save `data` as the pending copy of a live version (replacing an earlier one); also
+    returns what the sanitizer removed from its body."""
     if not live_now(translation, utcnow()):
         raise Conflict(
             f"The '{translation.language}' version is {translation.status}: only a published "
@@ -74,7 +79,10 @@ async def stage(
         await service.require_free_slug(
             session, language=translation.language, owner=article.id, slug=data.slug
         )
-    values: dict[str, Any] = {"slug": data.slug, **service.text_fields(data)}
+    language = (await languages.require(session, [translation.language]))[translation.language]
+    text, warnings = await service.text_fields(data, language.bcp47)
+    values: dict[str, Any] = {"slug": data.slug}
+    values.update((k, v) for k, v in text.items() if k not in _LIVE_ONLY)
     pending = translation.pending or PendingTranslation(translation_id=translation.id)
     for key, value in values.items():
         setattr(pending, key, value)
@@ -94,7 +102,7 @@ async def stage(
     session.add(pending)
     await session.flush()
     set_committed_value(translation, "pending", pending)
-    return pending
+    return pending, warnings
 
 
 async def discard(
@@ -119,7 +127,7 @@ async def discard(
 
 async def publish(
     session: AsyncSession, article: Article, translation: Translation, *, actor: str
-) -> Translation:
+) -> service.Put:
     """Make the pending copy the live text, as a PUT would, in the request's transaction.
 
     This is the one function that publishes a pending copy (a substantive change)."""
@@ -129,7 +137,6 @@ async def publish(
     set_committed_value(translation, "pending", None)
     corrections.mark_revised(translation, at=utcnow())
     await session.flush()
-    published, _ = await service.put_translation(
+    return await service.put_translation(
         session, article, translation.language, data, actor=actor, action="publish_pending"
     )
-    return published

@@ -79,9 +79,9 @@ async def create_article(
 ) -> ArticleRead:
     """Create an article with its first translation(s), all drafts."""
     permissions.check_create(who)
-    article = await service.create(session, body, actor=who.actor, owner=who.owner)
+    article, warnings = await service.create(session, body, actor=who.actor, owner=who.owner)
     response.headers["Location"] = f"/v1/admin/articles/{article.id}"
-    return await article_answer(response, session, article, now)
+    return await article_answer(response, session, article, now, warnings)
 
 
 @router.get(
@@ -264,15 +264,13 @@ async def put_translation(
     if existing is not None:
         check_version(if_match, existing, required=True)
         if permissions.must_stage(who, existing):
-            await pending.stage(session, article, existing, body, actor=who.actor)
-            return staged_answer(existing, now)
-    translation, created = await service.put_translation(
-        session, article, lang, body, actor=who.actor
-    )
-    if created:
+            _, warnings = await pending.stage(session, article, existing, body, actor=who.actor)
+            return staged_answer(existing, now, warnings)
+    put = await service.put_translation(session, article, lang, body, actor=who.actor)
+    if put.created:
         response.status_code = status.HTTP_201_CREATED
         response.headers["Location"] = f"/v1/admin/articles/{article.id}/translations/{lang}"
-    return await translation_answer(response, session, article, translation, now)
+    return await translation_answer(response, session, article, put.translation, now, put.warnings)
 
 
 @router.patch(
@@ -306,10 +304,12 @@ async def patch_translation(
     base = translation.pending if staging and translation.pending is not None else translation
     merged = merge_patch.apply(base, body)
     if staging:
-        await pending.stage(session, article, translation, merged, actor=who.actor)
-        return staged_answer(translation, now)
-    await service.put_translation(session, article, translation.language, merged, actor=who.actor)
-    return await translation_answer(response, session, article, translation, now)
+        staged = await pending.stage(session, article, translation, merged, actor=who.actor)
+        return staged_answer(translation, now, staged[1])
+    put = await service.put_translation(
+        session, article, translation.language, merged, actor=who.actor
+    )
+    return await translation_answer(response, session, article, translation, now, put.warnings)
 
 
 @router.get(

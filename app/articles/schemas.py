@@ -8,6 +8,8 @@ from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 from pydantic.config import JsonDict
 
 from app.kit import examples as ex
+from app.kit.embeds import Provider
+from app.kit.removals import SanitizerWarning
 from app.kit.schema import (
     JSON_NUMBER,
     Html,
@@ -51,6 +53,9 @@ def _translation_read(
         "body_html": ex.BODY_HTML[language],
         "seo_title": seo[0],
         "seo_description": seo[1],
+        "outline": [dict(item) for item in ex.OUTLINE[language]],
+        "embeds": [],
+        "warnings": [],
         "status": status,
         "public": publish_at is not None,
         "path": ex.path(language, ex.SLUG[language]),
@@ -124,8 +129,63 @@ _PREVIEW_TOKEN = "ndp__emxa1zO33tUFm5e77o580j3gDZMNHQh91UEt0gObhY"  # noqa: S105
 _PREVIEW_ID = "0b7d4c1e-5a2f-4e8b-9c3d-6f1a2b3c4d5e"
 
 
+# Plain text and HTML, as the contract states them (issue 18, item 4).
+PLAIN_TEXT = (
+    "Plain text, stored exactly as given: markup is not interpreted, so `AT&T <b>` is kept "
+    "as those characters, and every output escapes it (HTML, RSS, Atom). Control "
+    "characters are refused (422)."
+)
+TITLE_TEXT = f"One line. {PLAIN_TEXT}"
+LEAD_TEXT = f'May be empty (""); line breaks and tabs allowed. {PLAIN_TEXT}'
+SEO_TEXT = f"One line; null: none. {PLAIN_TEXT}"
+BODY_HTML = (
+    "HTML, sanitized on write to an allowlist of tags, attributes and URL schemes "
+    "(http, https, mailto, relative). Headings h2-h4 get an `id` derived from their text "
+    "(transliterated like slugs, unique in the body; an id given is replaced): see "
+    "`outline`. Embed codes of YouTube, Vimeo, X, Telegram, Facebook and Instagram (their "
+    "iframes, blockquotes and scripts as pasted, or the post's URL alone in a paragraph) "
+    'are kept in one script-free form, `<figure data-embed="<provider>" '
+    'data-embed-id="<id>"><a href="<url>">…</a></figure>`: see `embeds`. Everything else '
+    "is removed, and the write's answer lists what (`warnings`). Sanitizing is idempotent."
+)
+
+
+class OutlineItem(ReadSchema):
+    """One heading of the body: a table of contents entry."""
+
+    level: Annotated[int, Field(ge=2, le=4)] = Field(description="2, 3 or 4 (h2-h4).")
+    text: str = Field(description="The heading's text (plain text).")
+    id: str = Field(description="The heading's `id` in `body_html`: link it as `#<id>`.")
+
+
+class EmbedItem(ReadSchema):
+    """One embed kept in the body, as `<figure data-embed data-embed-id>`."""
+
+    provider: Provider = Field(description="Whose player shows it.")
+    id: str = Field(
+        description="The post or video, checked against the provider's pattern: a YouTube "
+        "or Vimeo video id (`76979871/8272103f6e` for an unlisted Vimeo video), X "
+        "`account/status`, Telegram `channel/post`, Facebook `page/posts/id`, "
+        "`page/videos/id` or `reel/id`, Instagram `p/code`, `reel/code` or `tv/code`.",
+        examples=["dQw4w9WgXcQ"],
+    )
+    url: str = Field(
+        description="The original's canonical URL.",
+        examples=["https://www.youtube.com/watch?v=dQw4w9WgXcQ"],
+    )
+
+
+_WARNINGS = (
+    "What the sanitizer removed from `body_html` in the write this answers (a tag, an "
+    "attribute, a URL, an embed it does not allow), one entry per kind with its count; "
+    "empty when nothing was removed, and on reads (warnings are not stored)."
+)
+_OUTLINE = "The body's h2-h4 headings in order, derived from `body_html` on write."
+_EMBEDS = "The embeds kept in the body, in order, derived from `body_html` on write."
+
+
 class Source(Schema):
-    name: Name = Field(examples=["Financial Times"])
+    name: Name = Field(description=f"The source's name. {PLAIN_TEXT}", examples=["Financial Times"])
     url: HttpUrl | None = Field(default=None, examples=["https://www.ft.com/"])
 
 
@@ -144,17 +204,19 @@ class TranslationIn(Schema):
 
     # All three are required: a write that leaves one out must not blank it (send "" for
     # an empty lead or body).
-    title: Title = Field(examples=["Kyiv reopens the Podilskyi bridge metro line"])
-    lead: Paragraph = Field(description='Plain text; may be empty ("").')
-    body_html: Html = Field(
-        description="HTML; sanitized on write to an allowlist of tags, attributes and schemes.",
+    title: Title = Field(
+        description=TITLE_TEXT, examples=["Kyiv reopens the Podilskyi bridge metro line"]
     )
+    lead: Paragraph = Field(description=LEAD_TEXT)
+    body_html: Html = Field(description=BODY_HTML)
     slug: Slug | None = Field(
         default=None,
         description="Derived from the title (transliterated) when not given; unique per language.",
     )
-    seo_title: Annotated[Title, Field(max_length=300)] | None = None
-    seo_description: LongLine | None = None
+    seo_title: Annotated[Title, Field(max_length=300)] | None = Field(
+        default=None, description=SEO_TEXT
+    )
+    seo_description: LongLine | None = Field(default=None, description=SEO_TEXT)
 
 
 # An id named twice is refused (422), and the contract says so.
@@ -329,11 +391,14 @@ class TranslationRead(ReadSchema):
 
     language: str
     slug: str
-    title: str
-    lead: str
-    body_html: str
-    seo_title: str | None
-    seo_description: str | None
+    title: str = Field(description="Plain text, as written: escape it.")
+    lead: str = Field(description="Plain text, as written: escape it.")
+    body_html: str = Field(description="Sanitized HTML, with heading ids and embeds.")
+    seo_title: str | None = Field(description="Plain text, as written: escape it.")
+    seo_description: str | None = Field(description="Plain text, as written: escape it.")
+    outline: list[OutlineItem] = Field(description=_OUTLINE)
+    embeds: list[EmbedItem] = Field(description=_EMBEDS)
+    warnings: list[SanitizerWarning] = Field(description=_WARNINGS)
     status: Status = Field(
         description="`scheduled` reads as `published` once its time passed; a version taken "
         "down at its `expire_at` reads as its `expire_status`."
@@ -398,6 +463,7 @@ _PENDING_EN: JsonDict = {
     "seo_description": _SEO_EN[1],
     "word_count": 63,
     "reading_time_minutes": 1,
+    "warnings": [],
     "status": "published",
     "changed_fields": ["lead", "body_html"],
     "saved_by": f"user:{ex.TRANSLATOR_EMAIL}",
@@ -419,6 +485,7 @@ class PendingRead(ReadSchema):
     seo_description: str | None
     word_count: int
     reading_time_minutes: int
+    warnings: list[SanitizerWarning] = Field(description=_WARNINGS)
     status: Status = Field(description="The live version's status (published or scheduled).")
     changed_fields: list[str] = Field(
         description="The fields where the copy differs from the live version.",
@@ -438,14 +505,16 @@ class TranslationPatch(Schema):
 
     # Left out = unchanged; never null (a field a translation must have). The default is
     # never read: only the fields sent (`model_fields_set`) are merged.
-    title: Title = Field(default=None)  # type: ignore[assignment]
-    lead: Paragraph = Field(default=None, description='Plain text; may be empty ("").')  # type: ignore[assignment]
-    body_html: Html = Field(default=None, description="HTML; sanitized on write.")  # type: ignore[assignment]
+    title: Title = Field(default=None, description=TITLE_TEXT)  # type: ignore[assignment]
+    lead: Paragraph = Field(default=None, description=LEAD_TEXT)  # type: ignore[assignment]
+    body_html: Html = Field(default=None, description=BODY_HTML)  # type: ignore[assignment]
     slug: Slug | None = Field(
         default=None, description="`null` is the same as a PUT without a slug: it stays."
     )
-    seo_title: Annotated[Title, Field(max_length=300)] | None = None
-    seo_description: LongLine | None = None
+    seo_title: Annotated[Title, Field(max_length=300)] | None = Field(
+        default=None, description=SEO_TEXT
+    )
+    seo_description: LongLine | None = Field(default=None, description=SEO_TEXT)
 
 
 class ArticleRead(ReadSchema):

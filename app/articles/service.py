@@ -3,8 +3,9 @@
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
+import anyio.to_thread
 from sqlalchemy import delete as delete_
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +16,7 @@ from app.articles import visibility
 from app.articles.schemas import ArticleCreate, ArticleUpdate, Source, TranslationIn
 from app.errors import Conflict, Gone, NotFound, Unprocessable
 from app.kit import html
+from app.kit.removals import SanitizerWarning
 from app.kit.slugs import slugify, unique_slug
 from app.languages import service as languages
 from app.models import (
@@ -153,7 +155,8 @@ def _source(source: Source, position: int) -> ArticleSource:
 
 async def create(
     session: AsyncSession, data: ArticleCreate, *, actor: str, owner: str | None = None
-) -> Article:
+) -> tuple[Article, dict[str, list[SanitizerWarning]]]:
+    """The new article, and what the sanitizer removed from each language's body."""
     await languages.require(session, [data.original_language], loc=("body",))
     if data.original_language not in data.translations:
         raise Unprocessable.at(
@@ -190,9 +193,11 @@ async def create(
     )
     # The original first, so the other translations record the revision they are made from.
     ordered = sorted(data.translations.items(), key=lambda kv: kv[0] != data.original_language)
+    warnings = {}
     for language, content in ordered:
-        await put_translation(session, article, language, content, actor=actor)
-    return article
+        put = await put_translation(session, article, language, content, actor=actor)
+        warnings[language] = put.warnings
+    return article, warnings
 
 
 async def update(
@@ -321,20 +326,35 @@ async def _keep_old_slug(
         )
 
 
-def text_fields(content: TranslationIn) -> dict[str, Any]:
-    """A translation body's text as stored (live or as a pending copy): the HTML
-    sanitized, its word count and reading time."""
-    body = html.sanitize(content.body_html)
-    words = html.word_count(content.title, content.lead, body)
-    return {
+async def text_fields(
+    content: TranslationIn, bcp47: str
+) -> tuple[dict[str, Any], list[SanitizerWarning]]:
+    """A translation body's text as stored (live or as a pending copy) — the HTML
+    sanitized, its outline and embeds, word count and reading time — and what the sanitizer
+    removed (the write's warnings, never stored). Sanitized in a worker thread: a 500 kB
+    body of nothing but tags takes seconds to tokenize, which must not stall the loop."""
+    body = await anyio.to_thread.run_sync(html.clean_body, content.body_html, bcp47)
+    words = html.word_count(content.title, content.lead, body.html)
+    fields = {
         "title": content.title,
         "lead": content.lead,
-        "body_html": body,
+        "body_html": body.html,
+        "outline": body.outline,
+        "embeds": body.embeds,
         "seo_title": content.seo_title,
         "seo_description": content.seo_description,
         "word_count": words,
         "reading_time_minutes": html.reading_time_minutes(words),
     }
+    return fields, body.warnings
+
+
+class Put(NamedTuple):
+    """What `put_translation` did: the row, whether it was made, the body's warnings."""
+
+    translation: Translation
+    created: bool
+    warnings: list[SanitizerWarning]
 
 
 async def put_translation(
@@ -345,8 +365,8 @@ async def put_translation(
     *,
     actor: str,
     action: str = "replace_translation",
-) -> tuple[Translation, bool]:
-    """Create the `language` translation, or replace its content; returns (row, created).
+) -> Put:
+    """Create the `language` translation, or replace its content.
     `action`: the revision's name for a replacement (a published pending copy is one)."""
     lang = (await languages.require(session, [language], loc=("path", "lang")))[language]
     existing = translation_of(article, language)
@@ -365,9 +385,10 @@ async def put_translation(
         else await revisions.latest_text_revision(session, article.id, article.original_language)
     )
     now = utcnow()
+    text, warnings = await text_fields(content, lang.bcp47)
     fields = {
         "slug": slug,
-        **text_fields(content),
+        **text,
         "source_revision": source_revision,
         "updated_at": now,
     }
@@ -404,7 +425,7 @@ async def put_translation(
         snapshot=after,
         changed_fields=revisions.changed(before, after),
     )
-    return translation, existing is None
+    return Put(translation, existing is None, warnings)
 
 
 async def delete_translation(
@@ -656,16 +677,17 @@ async def submit(
 
 async def restore(
     session: AsyncSession, article: Article, revision: Revision, *, actor: str
-) -> Article:
-    """Bring back the content of `revision`; the restore is itself a new revision."""
+) -> dict[str, list[SanitizerWarning]]:
+    """Bring back the content of `revision`; the restore is itself a new revision. Returns
+    what the sanitizer removed from the restored body (by language; none for metadata)."""
     snapshot = revision.snapshot
     if not snapshot or revision.action == PUBLISH_LANGUAGES:
         raise Conflict(f"Revision {revision.number} ({revision.action}) has nothing to restore.")
     if revision.language is None:
         await update(session, article, ArticleUpdate.model_validate(snapshot), actor=actor)
-        return article
+        return {}
     content = TranslationIn.model_validate(
         {k: snapshot[k] for k in TranslationIn.model_fields if k in snapshot}
     )
-    await put_translation(session, article, revision.language, content, actor=actor)
-    return article
+    put = await put_translation(session, article, revision.language, content, actor=actor)
+    return {revision.language: put.warnings}

@@ -1,6 +1,7 @@
 """Admin representations of articles: what the management API answers."""
 
 import uuid
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from app.articles.pending import changed_fields
@@ -15,6 +16,7 @@ from app.articles.schemas import (
 )
 from app.articles.visibility import effective_status, public_now
 from app.kit.etags import version_etag
+from app.kit.removals import SanitizerWarning
 from app.models import Article, Correction, CorrectionKind, PendingTranslation, Translation
 
 
@@ -39,8 +41,12 @@ Staleness = dict[tuple[uuid.UUID, str], list[str]]
 
 
 def translation_read(
-    translation: Translation, now: datetime, staleness: Staleness
+    translation: Translation,
+    now: datetime,
+    staleness: Staleness,
+    warnings: Sequence[SanitizerWarning] = (),
 ) -> TranslationRead:
+    """`warnings`: what the write this answers removed from the body (none on a read)."""
     stale = staleness.get((translation.article_id, translation.language), [])
     return TranslationRead.model_validate(
         {
@@ -56,12 +62,16 @@ def translation_read(
             "outdated_fields": stale,
             "has_pending_changes": translation.pending is not None,
             "corrections": [correction_read(c) for c in translation.corrections],
+            "warnings": list(warnings),
         }
     )
 
 
 def pending_read(
-    translation: Translation, pending: PendingTranslation, now: datetime
+    translation: Translation,
+    pending: PendingTranslation,
+    now: datetime,
+    warnings: Sequence[SanitizerWarning] = (),
 ) -> PendingRead:
     return PendingRead(
         language=translation.language,
@@ -73,6 +83,7 @@ def pending_read(
         seo_description=pending.seo_description,
         word_count=pending.word_count,
         reading_time_minutes=pending.reading_time_minutes,
+        warnings=list(warnings),
         status=effective_status(translation, now),
         changed_fields=changed_fields(translation, pending),
         saved_by=pending.saved_by,
@@ -90,7 +101,14 @@ def correction_read(correction: Correction) -> CorrectionRead:
     )
 
 
-def article_read(article: Article, now: datetime, staleness: Staleness) -> ArticleRead:
+def article_read(
+    article: Article,
+    now: datetime,
+    staleness: Staleness,
+    warnings: Mapping[str, Sequence[SanitizerWarning]] | None = None,
+) -> ArticleRead:
+    """`warnings`: by language, what the write this answers removed from the bodies."""
+    warnings = warnings or {}
     return ArticleRead(
         id=article.id,
         original_language=article.original_language,
@@ -106,7 +124,8 @@ def article_read(article: Article, now: datetime, staleness: Staleness) -> Artic
         deleted_at=article.deleted_at,
         deleted_by=article.deleted_by,
         translations={
-            t.language: translation_read(t, now, staleness) for t in article.translations
+            t.language: translation_read(t, now, staleness, warnings.get(t.language, ()))
+            for t in article.translations
         },
     )
 

@@ -84,7 +84,7 @@ async def _article(
         lang: TranslationIn(title=t["title"], lead=t["lead"], body_html=t["body_html"])
         for lang, t in item["translations"].items()
     }
-    article = await articles.create(
+    article, _ = await articles.create(
         session,
         ArticleCreate(
             original_language=item["original_language"],

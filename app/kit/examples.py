@@ -77,13 +77,21 @@ LEAD = {
     "обесточивания в ночь на четверг.",
 }
 # As sanitized and stored; the Ukrainian text after its 10:05 correction ("п’яти" before).
-BODY_HTML = {
-    "ua": "<h2>Що відомо</h2><p>Перші потяги вийшли на лінії о 06:00, повідомили в КМДА.</p>"
+BODY_HTML = {  # headings carry the ids derived from their text (OUTLINE)
+    "ua": '<h2 id="shcho-vidomo">Що відомо</h2>'
+    "<p>Перші потяги вийшли на лінії о 06:00, повідомили в КМДА.</p>"
     "<p>Інтервал руху в години пік — до чотирьох хвилин.</p>",
-    "en": "<h2>What we know</h2><p>The first trains left at 06:00, the Kyiv City State "
+    "en": '<h2 id="what-we-know">What we know</h2>'
+    "<p>The first trains left at 06:00, the Kyiv City State "
     "Administration said.</p><p>At peak hours trains run every four minutes.</p>",
-    "ru": "<h2>Что известно</h2><p>Первые поезда вышли на линии в 06:00, сообщили в КГГА.</p>"
+    "ru": '<h2 id="chto-izvestno">Что известно</h2>'
+    "<p>Первые поезда вышли на линии в 06:00, сообщили в КГГА.</p>"
     "<p>Интервал движения в часы пик — до пяти минут.</p>",
+}
+OUTLINE: dict[str, list[JsonDict]] = {
+    "ua": [{"level": 2, "text": "Що відомо", "id": "shcho-vidomo"}],
+    "en": [{"level": 2, "text": "What we know", "id": "what-we-know"}],
+    "ru": [{"level": 2, "text": "Что известно", "id": "chto-izvestno"}],
 }
 FIRST_BODY_HTML_UA = BODY_HTML["ua"].replace("чотирьох", "п’яти")
 WORD_COUNT = {"ua": 39, "en": 45, "ru": 39}

@@ -188,6 +188,14 @@ class Translation(IdMixin, Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     word_count: Mapped[int] = mapped_column(default=0)
     reading_time_minutes: Mapped[int] = mapped_column(default=1)
+    # Derived from body_html on every write (`app.kit.html.clean_body`): its h2-h4 headings
+    # [{"level", "text", "id"}] and its embeds [{"provider", "id", "url"}], in body order.
+    outline: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )
+    embeds: Mapped[list[dict[str, str]]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )
     # For a translation of another language: the article revision of the original's text
     # it was made from. Newer revisions changing the original's text make it outdated.
     source_revision: Mapped[int | None]

@@ -64,8 +64,8 @@ async def put_pending(
     published or scheduled."""
     permissions.check_translation(who, article, translation.language)
     check_version(if_match, translation, required=True)
-    await pending.stage(session, article, translation, body, actor=who.actor)
-    return pending_answer(response, translation, now)
+    _, warnings = await pending.stage(session, article, translation, body, actor=who.actor)
+    return pending_answer(response, translation, now, warnings)
 
 
 @router.delete(
@@ -111,5 +111,5 @@ async def publish_pending(
     names the translation with the very copy reviewed."""
     permissions.check_publishing(who)
     check_version(if_match, translation, required=True)
-    await pending.publish(session, article, translation, actor=who.actor)
-    return await translation_answer(response, session, article, translation, now)
+    put = await pending.publish(session, article, translation, actor=who.actor)
+    return await translation_answer(response, session, article, translation, now, put.warnings)

@@ -76,5 +76,5 @@ async def restore_revision(
         check_version(if_match, current, required=False)
     elif revision.language is None:
         check_version(if_match, article, required=False)
-    await articles.restore(session, article, revision, actor=who.actor)
-    return await article_answer(response, session, article, now)
+    warnings = await articles.restore(session, article, revision, actor=who.actor)
+    return await article_answer(response, session, article, now, warnings)
