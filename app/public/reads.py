@@ -100,7 +100,7 @@ _CARD_PARTS = """
 _ARTICLE = """
 SELECT t.article_id, t.language, t.slug, t.title, t.lead, t.published_at,
        {updated_t} AS updated_at, t.reading_time_minutes, a.original_language, t.body_html,
-       t.seo_title, t.seo_description, t.word_count, l.bcp47, {card},
+       t.seo_title, t.seo_description, t.word_count, t.outline, t.embeds, l.bcp47, {card},
        (SELECT coalesce({list}(<source>), {empty}) FROM (
             SELECT s.name, s.url FROM article_sources s
             WHERE s.article_id = t.article_id
@@ -484,6 +484,8 @@ def _article(
             "seo_title": row["seo_title"],
             "seo_description": row["seo_description"],
             "word_count": row["word_count"],
+            "outline": _json(row["outline"]),
+            "embeds": _json(row["embeds"]),
             "sources": [_SOURCE.read(source) for source in _json(row["sources"])],
             "canonical_url": fields["url"],
             "x_default_url": x_default(fields["alternates"], row["original_language"]),

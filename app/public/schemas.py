@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
+from app.articles.schemas import EmbedItem, OutlineItem
 from app.kit import examples as ex
 from app.media.schemas import Rendition
 from app.models import CorrectionKind
@@ -243,6 +244,8 @@ class PublicArticle(_ArticleFields):
                 "seo_title": None,
                 "seo_description": None,
                 "word_count": ex.WORD_COUNT["ua"],
+                "outline": ex.OUTLINE["ua"],  # type: ignore[dict-item]
+                "embeds": [],
                 "sources": [ex.SOURCE],
                 "canonical_url": f"{_SITE}/ua/{ex.SLUG['ua']}",
                 "x_default_url": f"{_SITE}/ua/{ex.SLUG['ua']}",
@@ -259,6 +262,16 @@ class PublicArticle(_ArticleFields):
     seo_title: str | None
     seo_description: str | None
     word_count: int
+    outline: list[OutlineItem] = Field(
+        description="The body's h2-h4 headings in order, each with the `id` it carries in "
+        "`body_html`: a table of contents (`#<id>` links) with no parsing."
+    )
+    embeds: list[EmbedItem] = Field(
+        description="The embeds in the body, in order (YouTube, Vimeo, X, Telegram, Facebook, "
+        'Instagram), each kept in `body_html` as `<figure data-embed="<provider>" '
+        'data-embed-id="<id>">` with a link to the original: swap in the provider\'s player '
+        "(or leave the link)."
+    )
     sources: list[SourceRef]
     canonical_url: str = Field(
         description="The canonical URL of this page: the version's own site URL (each "

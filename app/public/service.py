@@ -5,6 +5,7 @@ Lean Core queries, batched per page, one language at a time.
 Every query that selects translations filters with `is_public(now)`.
 """
 
+import asyncio
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.articles.corrections import public_updated_at
 from app.articles.visibility import expired, is_public
 from app.errors import Gone, NotFound, Redirect
+from app.kit import html
 from app.kit.pagination import Cursor
 from app.languages.negotiation import preference
 from app.media import links
@@ -75,6 +77,8 @@ _ARTICLE_COLUMNS = (
     Translation.seo_title,
     Translation.seo_description,
     Translation.word_count,
+    Translation.outline,
+    Translation.embeds,
 )
 
 
@@ -346,6 +350,9 @@ async def get_preview(
     pending = await session.get(PendingTranslation, translation_id)
     if pending is not None:
         staged = {f: getattr(pending, f) for f in _PENDING_SHOWN if getattr(pending, f) is not None}
+        # The pending copy keeps no outline or embeds of its own: read from its body.
+        body = await asyncio.to_thread(html.clean_body, pending.body_html, found.bcp47)
+        staged |= {"outline": body.outline, "embeds": body.embeds}
         row = SimpleNamespace(**{**found._asdict(), **staged})
     article = PreviewArticle(
         **await _article_fields(session, row, language=language, now=now, site=site),
@@ -396,6 +403,8 @@ async def _article_fields(
         "seo_title": row.seo_title,
         "seo_description": row.seo_description,
         "word_count": row.word_count,
+        "outline": row.outline,
+        "embeds": row.embeds,
         "sources": [SourceRef(name=s.name, url=s.url) for s in sources],
     }
 
