@@ -21,7 +21,10 @@ from app.models import Article, PendingTranslation, Translation, utcnow
 from app.revisions import service as revisions
 
 # What a pending copy holds: the writable fields of a translation (`TranslationIn`).
-FIELDS = ("slug", "title", "lead", "body_html", "seo_title", "seo_description")
+FIELDS = (
+    "slug", "title", "lead", "body_html", "seo_title", "seo_description",
+    "social_title", "social_description", "social_image_id",
+)  # fmt: skip
 
 
 def snapshot(pending: PendingTranslation) -> dict[str, Any]:
@@ -74,6 +77,7 @@ async def stage(
         await service.require_free_slug(
             session, language=translation.language, owner=article.id, slug=data.slug
         )
+    await service.check_social_image(session, data)
     values: dict[str, Any] = {"slug": data.slug, **service.text_fields(data)}
     pending = translation.pending or PendingTranslation(translation_id=translation.id)
     for key, value in values.items():
@@ -86,7 +90,7 @@ async def stage(
         actor=actor,
         action="stage_translation",
         language=translation.language,
-        snapshot={k: v for k, v in values.items() if k not in _DERIVED},
+        snapshot=revisions.jsonable({k: v for k, v in values.items() if k not in _DERIVED}),
         changed_fields=changed_fields(translation, pending),
         live=False,
     )

@@ -51,6 +51,9 @@ def _translation_read(
         "body_html": ex.BODY_HTML[language],
         "seo_title": seo[0],
         "seo_description": seo[1],
+        "social_title": None,
+        "social_description": None,
+        "social_image_id": None,
         "status": status,
         "public": publish_at is not None,
         "path": ex.path(language, ex.SLUG[language]),
@@ -124,6 +127,26 @@ _PREVIEW_TOKEN = "ndp__emxa1zO33tUFm5e77o580j3gDZMNHQh91UEt0gObhY"  # noqa: S105
 _PREVIEW_ID = "0b7d4c1e-5a2f-4e8b-9c3d-6f1a2b3c4d5e"
 
 
+# This version's overrides for social cards (Open Graph, Twitter): plain text, one line.
+SocialTitle = Annotated[Title, Field(max_length=300)]
+SocialDescription = LongLine
+_SOCIAL_TITLE = (
+    "Plain text, one line, at most 300 characters: the title of social cards (`og:title`, "
+    "`twitter:title`) when it should differ from the SEO title. Null: the public "
+    "`social_title` falls back to `seo_title`, then `title`."
+)
+_SOCIAL_DESCRIPTION = (
+    "Plain text, one line, at most 500 characters: the description of social cards "
+    "(`og:description`, `twitter:description`). Null: the public `social_description` "
+    "falls back to `seo_description`, then `lead`."
+)
+_SOCIAL_IMAGE = (
+    "The id of a media record shown on social cards of this language version (`og:image`, "
+    "`twitter:image`); an unknown id is refused (422). Null: the article's cover. Set to "
+    "null when the media record is deleted (`deleteMedia` with `force=true`)."
+)
+
+
 class Source(Schema):
     name: Name = Field(examples=["Financial Times"])
     url: HttpUrl | None = Field(default=None, examples=["https://www.ft.com/"])
@@ -155,6 +178,11 @@ class TranslationIn(Schema):
     )
     seo_title: Annotated[Title, Field(max_length=300)] | None = None
     seo_description: LongLine | None = None
+    social_title: SocialTitle | None = Field(default=None, description=_SOCIAL_TITLE)
+    social_description: SocialDescription | None = Field(
+        default=None, description=_SOCIAL_DESCRIPTION
+    )
+    social_image_id: uuid.UUID | None = Field(default=None, description=_SOCIAL_IMAGE)
 
 
 # An id named twice is refused (422), and the contract says so.
@@ -334,6 +362,9 @@ class TranslationRead(ReadSchema):
     body_html: str
     seo_title: str | None
     seo_description: str | None
+    social_title: str | None = Field(description=_SOCIAL_TITLE)
+    social_description: str | None = Field(description=_SOCIAL_DESCRIPTION)
+    social_image_id: uuid.UUID | None = Field(description=_SOCIAL_IMAGE)
     status: Status = Field(
         description="`scheduled` reads as `published` once its time passed; a version taken "
         "down at its `expire_at` reads as its `expire_status`."
@@ -396,6 +427,9 @@ _PENDING_EN: JsonDict = {
     "body_html": _PENDING_BODY_EN,
     "seo_title": _SEO_EN[0],
     "seo_description": _SEO_EN[1],
+    "social_title": None,
+    "social_description": None,
+    "social_image_id": None,
     "word_count": 63,
     "reading_time_minutes": 1,
     "status": "published",
@@ -417,6 +451,9 @@ class PendingRead(ReadSchema):
     body_html: str = Field(description="Sanitized, as it will be published.")
     seo_title: str | None
     seo_description: str | None
+    social_title: str | None = Field(description=_SOCIAL_TITLE)
+    social_description: str | None = Field(description=_SOCIAL_DESCRIPTION)
+    social_image_id: uuid.UUID | None = Field(description=_SOCIAL_IMAGE)
     word_count: int
     reading_time_minutes: int
     status: Status = Field(description="The live version's status (published or scheduled).")
@@ -446,6 +483,11 @@ class TranslationPatch(Schema):
     )
     seo_title: Annotated[Title, Field(max_length=300)] | None = None
     seo_description: LongLine | None = None
+    social_title: SocialTitle | None = Field(default=None, description=_SOCIAL_TITLE)
+    social_description: SocialDescription | None = Field(
+        default=None, description=_SOCIAL_DESCRIPTION
+    )
+    social_image_id: uuid.UUID | None = Field(default=None, description=_SOCIAL_IMAGE)
 
 
 class ArticleRead(ReadSchema):

@@ -173,7 +173,7 @@ async def delete_media(
     who: EditorDep, media: MediaDep, session: SessionDep, force: Force = False
 ) -> Response:
     """Delete a media record and the files no other record uses (once the delete is
-    committed); 409 while articles use it as cover, unless `force=true`."""
+    committed); 409 while articles use it (as cover or social image), unless `force=true`."""
     await references.release(
         session, "cover_media_id", media.id, label="image", force=force, actor=who.actor
     )
