@@ -238,8 +238,6 @@ async def test_a_social_image_in_use_is_not_deleted_unless_forced(
     pending = await client.get(f"{base}/pending", headers=admin.headers)
     assert pending.json()["social_image_id"] is None
     # The version that showed it records the change (a pending copy is not a version).
-    history = await client.get(
-        f"/v1/admin/articles/{shown['id']}/revisions", headers=admin.headers
-    )
+    history = await client.get(f"/v1/admin/articles/{shown['id']}/revisions", headers=admin.headers)
     last = history.json()["items"][-1]
     assert last["language"] == "ua" and last["changed_fields"] == ["social_image_id"]
