@@ -104,7 +104,11 @@ async def list_media(
         Literal["upload", "url"] | None, Query(description="Uploaded, or registered by URL.")
     ] = None,
     used: Annotated[
-        bool | None, Query(description="Whether any article has it as its cover.")
+        bool | None,
+        Query(
+            description="Whether any article shows it: as its cover, or as a language "
+            "version's social image (a pending copy's too)."
+        ),
     ] = None,
     format: Annotated[
         Literal["jpeg", "png", "webp", "gif", "avif", "heic"] | None,
