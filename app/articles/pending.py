@@ -23,7 +23,10 @@ from app.models import Article, PendingTranslation, Translation, utcnow
 from app.revisions import service as revisions
 
 # What a pending copy holds: the writable fields of a translation (`TranslationIn`).
-FIELDS = ("slug", "title", "lead", "body_html", "seo_title", "seo_description")
+FIELDS = (
+    "slug", "title", "lead", "body_html", "seo_title", "seo_description",
+    "social_title", "social_description", "social_image_id",
+)  # fmt: skip
 
 
 def snapshot(pending: PendingTranslation) -> dict[str, Any]:
@@ -79,6 +82,7 @@ async def stage(
         await service.require_free_slug(
             session, language=translation.language, owner=article.id, slug=data.slug
         )
+    await service.check_social_image(session, data)
     language = (await languages.require(session, [translation.language]))[translation.language]
     text, warnings = await service.text_fields(data, language.bcp47)
     values: dict[str, Any] = {"slug": data.slug}
@@ -94,7 +98,7 @@ async def stage(
         actor=actor,
         action="stage_translation",
         language=translation.language,
-        snapshot={k: v for k, v in values.items() if k not in _DERIVED},
+        snapshot=revisions.jsonable({k: v for k, v in values.items() if k not in _DERIVED}),
         changed_fields=changed_fields(translation, pending),
         live=False,
     )

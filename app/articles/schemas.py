@@ -56,6 +56,9 @@ def _translation_read(
         "outline": [dict(item) for item in ex.OUTLINE[language]],
         "embeds": [],
         "warnings": [],
+        "social_title": None,
+        "social_description": None,
+        "social_image_id": None,
         "status": status,
         "public": publish_at is not None,
         "path": ex.path(language, ex.SLUG[language]),
@@ -184,6 +187,26 @@ _OUTLINE = "The body's h2-h4 headings in order, derived from `body_html` on writ
 _EMBEDS = "The embeds kept in the body, in order, derived from `body_html` on write."
 
 
+# This version's overrides for social cards (Open Graph, Twitter): plain text, one line.
+SocialTitle = Annotated[Title, Field(max_length=300)]
+SocialDescription = LongLine
+_SOCIAL_TITLE = (
+    "Plain text, one line, at most 300 characters: the title of social cards (`og:title`, "
+    "`twitter:title`) when it should differ from the SEO title. Null: the public "
+    "`social_title` falls back to `seo_title`, then `title`."
+)
+_SOCIAL_DESCRIPTION = (
+    "Plain text, one line, at most 500 characters: the description of social cards "
+    "(`og:description`, `twitter:description`). Null: the public `social_description` "
+    "falls back to `seo_description`, then `lead`."
+)
+_SOCIAL_IMAGE = (
+    "The id of a media record shown on social cards of this language version (`og:image`, "
+    "`twitter:image`); an unknown id is refused (422). Null: the article's cover. Set to "
+    "null when the media record is deleted (`deleteMedia` with `force=true`)."
+)
+
+
 class Source(Schema):
     name: Name = Field(description=f"The source's name. {PLAIN_TEXT}", examples=["Financial Times"])
     url: HttpUrl | None = Field(default=None, examples=["https://www.ft.com/"])
@@ -217,6 +240,11 @@ class TranslationIn(Schema):
         default=None, description=SEO_TEXT
     )
     seo_description: LongLine | None = Field(default=None, description=SEO_TEXT)
+    social_title: SocialTitle | None = Field(default=None, description=_SOCIAL_TITLE)
+    social_description: SocialDescription | None = Field(
+        default=None, description=_SOCIAL_DESCRIPTION
+    )
+    social_image_id: uuid.UUID | None = Field(default=None, description=_SOCIAL_IMAGE)
 
 
 # An id named twice is refused (422), and the contract says so.
@@ -399,6 +427,9 @@ class TranslationRead(ReadSchema):
     outline: list[OutlineItem] = Field(description=_OUTLINE)
     embeds: list[EmbedItem] = Field(description=_EMBEDS)
     warnings: list[SanitizerWarning] = Field(description=_WARNINGS)
+    social_title: str | None = Field(description=_SOCIAL_TITLE)
+    social_description: str | None = Field(description=_SOCIAL_DESCRIPTION)
+    social_image_id: uuid.UUID | None = Field(description=_SOCIAL_IMAGE)
     status: Status = Field(
         description="`scheduled` reads as `published` once its time passed; a version taken "
         "down at its `expire_at` reads as its `expire_status`."
@@ -461,6 +492,9 @@ _PENDING_EN: JsonDict = {
     "body_html": _PENDING_BODY_EN,
     "seo_title": _SEO_EN[0],
     "seo_description": _SEO_EN[1],
+    "social_title": None,
+    "social_description": None,
+    "social_image_id": None,
     "word_count": 63,
     "reading_time_minutes": 1,
     "warnings": [],
@@ -483,6 +517,9 @@ class PendingRead(ReadSchema):
     body_html: str = Field(description="Sanitized, as it will be published.")
     seo_title: str | None
     seo_description: str | None
+    social_title: str | None = Field(description=_SOCIAL_TITLE)
+    social_description: str | None = Field(description=_SOCIAL_DESCRIPTION)
+    social_image_id: uuid.UUID | None = Field(description=_SOCIAL_IMAGE)
     word_count: int
     reading_time_minutes: int
     warnings: list[SanitizerWarning] = Field(description=_WARNINGS)
@@ -515,6 +552,11 @@ class TranslationPatch(Schema):
         default=None, description=SEO_TEXT
     )
     seo_description: LongLine | None = Field(default=None, description=SEO_TEXT)
+    social_title: SocialTitle | None = Field(default=None, description=_SOCIAL_TITLE)
+    social_description: SocialDescription | None = Field(
+        default=None, description=_SOCIAL_DESCRIPTION
+    )
+    social_image_id: uuid.UUID | None = Field(default=None, description=_SOCIAL_IMAGE)
 
 
 class ArticleRead(ReadSchema):

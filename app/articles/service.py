@@ -343,6 +343,9 @@ async def text_fields(
         "embeds": body.embeds,
         "seo_title": content.seo_title,
         "seo_description": content.seo_description,
+        "social_title": content.social_title,
+        "social_description": content.social_description,
+        "social_image_id": content.social_image_id,
         "word_count": words,
         "reading_time_minutes": html.reading_time_minutes(words),
     }
@@ -357,6 +360,22 @@ class Put(NamedTuple):
     warnings: list[SanitizerWarning]
 
 
+async def check_social_image(session: AsyncSession, content: TranslationIn) -> None:
+    """422 when the version's social image names no media record."""
+    if content.social_image_id is not None:
+        await _check_ids(session, Media, [content.social_image_id], "social_image_id")
+
+
+async def clear_social_image(
+    session: AsyncSession, translation: Translation, *, actor: str, now: datetime
+) -> None:
+    """The version no longer shows its social image (its media record is being deleted);
+    recorded as a revision, like any change of the version's fields."""
+    before = revisions.translation_snapshot(translation)
+    translation.social_image_id = None
+    await recorded(session, translation, before, action="replace_translation", actor=actor, now=now)
+
+
 async def put_translation(
     session: AsyncSession,
     article: Article,
@@ -369,6 +388,7 @@ async def put_translation(
     """Create the `language` translation, or replace its content.
     `action`: the revision's name for a replacement (a published pending copy is one)."""
     lang = (await languages.require(session, [language], loc=("path", "lang")))[language]
+    await check_social_image(session, content)
     existing = translation_of(article, language)
     wanted = content.slug if content.slug is not None else (existing.slug if existing else None)
     slug = await _slug(

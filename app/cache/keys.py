@@ -13,7 +13,8 @@ purges, for the response cache and for a CDN alike.
   by it; purged when it changes, or an article's link to it does.
 - `tags`, `categories`, `authors`: the public listings of that kind; purged when one of
   that kind changes.
-- `media-{id}`: the pages that show it as a cover; purged when it changes.
+- `media-{id}`: the pages that show it as a cover or a social image; purged when it
+  changes.
 - A change to a language purges everything (`*`).
 
 The flush hook below collects, in `session.info`, the keys each flush's changes purge;
@@ -78,7 +79,8 @@ def header(keys: Iterable[str]) -> str:
 
 
 def of_article(item: Any) -> set[str]:
-    """What a card or an article page shows: the article, its terms and its cover."""
+    """What a card or an article page shows: the article, its terms, its cover and (a
+    page) its social image."""
     keys = {article(item.id)}
     keys.update(f"tag-{tag.id}" for tag in item.tags)
     keys.update(f"author-{author.id}" for author in item.authors)
@@ -86,6 +88,9 @@ def of_article(item: Any) -> set[str]:
         keys.add(f"category-{item.category.id}")
     if item.cover is not None:
         keys.add(f"media-{item.cover.id}")
+    social = getattr(item, "social_image", None)
+    if social is not None:
+        keys.add(f"media-{social.id}")
     return keys
 
 

@@ -117,6 +117,14 @@ _SHOWN_BY: dict[str, Callable[[Sequence[Any]], Select[Any, Any]]] = {
     ),
 }
 
+# Things a language version shows itself (not its whole article): (article_id, the
+# thing's id, language) rows: a version's social image.
+_SHOWN_IN: dict[str, Callable[[Sequence[Any]], Select[Any, Any, Any]]] = {
+    "media": lambda ids: select(
+        Translation.article_id, Translation.social_image_id, Translation.language
+    ).where(Translation.social_image_id.in_(ids)),
+}
+
 
 def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), CHUNK):
@@ -157,6 +165,10 @@ def _resolve(session: Session, touches: Iterable[Touch], wanted: Wanted) -> None
             for article_id, ident in session.execute(_SHOWN_BY[kind](chunk)):
                 for language in languages_of[ident]:
                     wanted.add(article_id, language)
+            if (shown_in := _SHOWN_IN.get(kind)) is not None:
+                for article_id, ident, version in session.execute(shown_in(chunk)):
+                    if languages_of[ident] & {None, version}:
+                        wanted.add(article_id, version)
 
 
 # Bookkeeping columns no public page shows: a row where only they changed changed nothing.

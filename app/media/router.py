@@ -104,7 +104,11 @@ async def list_media(
         Literal["upload", "url"] | None, Query(description="Uploaded, or registered by URL.")
     ] = None,
     used: Annotated[
-        bool | None, Query(description="Whether any article has it as its cover.")
+        bool | None,
+        Query(
+            description="Whether any article shows it: as its cover, or as a language "
+            "version's social image (a pending copy's too)."
+        ),
     ] = None,
     format: Annotated[
         Literal["jpeg", "png", "webp", "gif", "avif", "heic"] | None,
@@ -173,7 +177,7 @@ async def delete_media(
     who: EditorDep, media: MediaDep, session: SessionDep, force: Force = False
 ) -> Response:
     """Delete a media record and the files no other record uses (once the delete is
-    committed); 409 while articles use it as cover, unless `force=true`."""
+    committed); 409 while articles use it (as cover or social image), unless `force=true`."""
     await references.release(
         session, "cover_media_id", media.id, label="image", force=force, actor=who.actor
     )

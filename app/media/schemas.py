@@ -176,7 +176,10 @@ class Rendition(ReadSchema):
 
 
 class MediaUsage(ReadSchema):
-    count: int = Field(description="Articles whose cover this image is (tombstones too).")
+    count: int = Field(
+        description="Articles that show this image: as their cover, or as a language "
+        "version's social image (a pending copy's too); tombstones too."
+    )
     article_ids: list[uuid.UUID] = Field(description="The first 20 of them, newest first.")
 
 

@@ -23,7 +23,7 @@ from app.media.schemas import (
     MediaUsage,
 )
 from app.media.storage import Storage
-from app.models import Article, Media, MediaTranslation, utcnow
+from app.models import Article, Media, MediaTranslation, PendingTranslation, Translation, utcnow
 
 USAGE_SHOWN = 20
 
@@ -53,7 +53,13 @@ def _filtered(query: Select[Any], filters: Filters) -> Select[Any]:
     if filters.format is not None:
         query = query.where(Media.format == filters.format)
     if filters.used is not None:
-        used = select(Article.id).where(Article.cover_media_id == Media.id).exists()
+        used = or_(
+            select(Article.id).where(Article.cover_media_id == Media.id).exists(),
+            select(Translation.id).where(Translation.social_image_id == Media.id).exists(),
+            select(PendingTranslation.translation_id)
+            .where(PendingTranslation.social_image_id == Media.id)
+            .exists(),
+        )
         query = query.where(used if filters.used else ~used)
     if filters.q:
         pattern = (
@@ -101,14 +107,28 @@ async def page(
 
 
 async def usage(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, MediaUsage]:
-    """Which articles use each of `ids` as their cover: a count and the newest few."""
+    """Which articles use each of `ids` (as their cover, or as a language version's social
+    image, a pending copy's too): a count and the newest few."""
     found: dict[uuid.UUID, MediaUsage] = {i: MediaUsage(count=0, article_ids=[]) for i in ids}
     if not ids:
         return found
-    rows = await session.execute(
-        select(Article.cover_media_id, Article.id)
+    uses = (
+        select(Article.cover_media_id.label("media_id"), Article.id.label("article_id"))
         .where(Article.cover_media_id.in_(ids))
-        .order_by(Article.cover_media_id, Article.created_at.desc(), Article.id)
+        .union(
+            select(Translation.social_image_id, Translation.article_id).where(
+                Translation.social_image_id.in_(ids)
+            ),
+            select(PendingTranslation.social_image_id, Translation.article_id)
+            .join(Translation, Translation.id == PendingTranslation.translation_id)
+            .where(PendingTranslation.social_image_id.in_(ids)),
+        )
+        .subquery()
+    )
+    rows = await session.execute(
+        select(uses.c.media_id, Article.id)
+        .join(Article, Article.id == uses.c.article_id)
+        .order_by(uses.c.media_id, Article.created_at.desc(), Article.id)
     )
     for media_id, article_id in rows:
         if media_id is None:  # not so: the query asks for these ids

@@ -176,6 +176,12 @@ class Translation(IdMixin, Base):
     body_html: Mapped[str] = mapped_column(Text, default="")
     seo_title: Mapped[str | None] = mapped_column(String(300))
     seo_description: Mapped[str | None] = mapped_column(String(500))
+    # Open Graph / Twitter card overrides of this version (null: the SEO fields, the cover).
+    social_title: Mapped[str | None] = mapped_column(String(300))
+    social_description: Mapped[str | None] = mapped_column(String(500))
+    social_image_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("media.id", ondelete="SET NULL"), index=True
+    )
     status: Mapped[str] = mapped_column(String(16), default=Status.draft.value)
     publish_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]

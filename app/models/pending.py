@@ -27,6 +27,11 @@ class PendingTranslation(Base):
     body_html: Mapped[str] = mapped_column(Text)  # sanitized, like the live body
     seo_title: Mapped[str | None] = mapped_column(String(300))
     seo_description: Mapped[str | None] = mapped_column(String(500))
+    social_title: Mapped[str | None] = mapped_column(String(300))
+    social_description: Mapped[str | None] = mapped_column(String(500))
+    social_image_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("media.id", ondelete="SET NULL")
+    )
     word_count: Mapped[int]
     reading_time_minutes: Mapped[int]
     saved_by: Mapped[str] = mapped_column(String(200))

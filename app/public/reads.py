@@ -41,8 +41,8 @@ from app.articles.visibility import public_sql
 from app.cache import keys
 from app.kit.pagination import Cursor
 from app.media import links
-from app.public import jsonld
-from app.public.schemas import ArticleCard, ArticlePage, PublicArticle
+from app.public import jsonld, social
+from app.public.schemas import ArticleCard, ArticlePage, Cover, PublicArticle
 from app.public.site import Site, article_path, link_header, x_default
 
 # {list}: an array of the subquery's rows, in its order ('[]' when none); {row}: an
@@ -101,6 +101,12 @@ _ARTICLE = """
 SELECT t.article_id, t.language, t.slug, t.title, t.lead, t.published_at,
        {updated_t} AS updated_at, t.reading_time_minutes, a.original_language, t.body_html,
        t.seo_title, t.seo_description, t.word_count, t.outline, t.embeds, l.bcp47, {card},
+       t.social_title, t.social_description,
+       (SELECT <cover>
+            FROM media m
+            LEFT JOIN media_translations mt
+              ON mt.media_id = m.id AND mt.language = t.language
+            WHERE m.id = t.social_image_id) AS social_image,
        (SELECT coalesce({list}(<source>), {empty}) FROM (
             SELECT s.name, s.url FROM article_sources s
             WHERE s.article_id = t.article_id
@@ -483,6 +489,8 @@ def _article(
             "body_html": row["body_html"],
             "seo_title": row["seo_title"],
             "seo_description": row["seo_description"],
+            **social.texts(row),
+            "social_image": None,
             "word_count": row["word_count"],
             "outline": _json(row["outline"]),
             "embeds": _json(row["embeds"]),
@@ -493,6 +501,10 @@ def _article(
             "related": related,
         }
     )
+    image = _json(row["social_image"])
+    if image is not None:
+        image = Cover.model_validate(links.cover(_COVER.read(image)))
+    article.social_image = social.card_image(image or article.cover)
     article.json_ld = jsonld.news_article(article, site)
     return article
 

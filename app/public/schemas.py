@@ -151,6 +151,25 @@ class Cover(BaseModel):
     dominant_color: str | None = Field(examples=["#5a6b7c"])
 
 
+class SocialImage(BaseModel):
+    """The picture of social cards, in the size they want: copy it into `og:image`
+    (`og:image:width`, `og:image:height`, `og:image:alt`, `og:image:type`) and
+    `twitter:image` with `twitter:card` = `summary_large_image`."""
+
+    id: uuid.UUID = Field(description="The media record's id.")
+    url: str = Field(
+        description="The 16:9 crop JPEG whose width is the smallest at least 1200 pixels "
+        "(else the widest 16:9 JPEG), else the whole picture's JPEG chosen alike, else the "
+        "record's own URL (an image registered by URL)."
+    )
+    width: int = Field(examples=[1200], description="Of the file at `url`, in pixels.")
+    height: int = Field(examples=[675], description="Of the file at `url`, in pixels.")
+    alt: str | None = Field(description="In this language; null when not translated.")
+    type: str | None = Field(
+        examples=["image/jpeg"], description="The file's MIME type; null when unknown."
+    )
+
+
 class TermRef(BaseModel):
     id: uuid.UUID
     name: str
@@ -243,6 +262,16 @@ class PublicArticle(_ArticleFields):
                 "body_html": ex.BODY_HTML["ua"],
                 "seo_title": None,
                 "seo_description": None,
+                "social_title": ex.TITLE["ua"],
+                "social_description": ex.LEAD["ua"],
+                "social_image": {
+                    "id": ex.MEDIA_ID,
+                    "url": ex.COVER_URL,
+                    "width": ex.COVER_WIDTH,
+                    "height": ex.COVER_HEIGHT,
+                    "alt": ex.COVER_ALT["ua"],
+                    "type": "image/jpeg",
+                },
                 "word_count": ex.WORD_COUNT["ua"],
                 "outline": ex.OUTLINE["ua"],  # type: ignore[dict-item]
                 "embeds": [],
@@ -261,6 +290,19 @@ class PublicArticle(_ArticleFields):
     body_html: str
     seo_title: str | None
     seo_description: str | None
+    social_title: str = Field(
+        description="For `og:title` and `twitter:title`: the version's social title, else "
+        "its `seo_title`, else its `title`. Plain text (escape it in the attribute)."
+    )
+    social_description: str = Field(
+        description="For `og:description` and `twitter:description`: the version's social "
+        "description, else its `seo_description`, else its `lead` (may be empty). Plain text."
+    )
+    social_image: SocialImage | None = Field(
+        description="For `og:image` and `twitter:image` (`twitter:card` = "
+        "`summary_large_image`): the version's social image, else the article's cover, in "
+        "the rendition social cards want; null when the article has neither."
+    )
     word_count: int
     outline: list[OutlineItem] = Field(
         description="The body's h2-h4 headings in order, each with the `id` it carries in "

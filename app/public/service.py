@@ -42,7 +42,7 @@ from app.models import (
     TagTranslation,
     Translation,
 )
-from app.public import jsonld
+from app.public import jsonld, social
 from app.public.schemas import (
     ArticleCard,
     AuthorRef,
@@ -79,6 +79,9 @@ _ARTICLE_COLUMNS = (
     Translation.word_count,
     Translation.outline,
     Translation.embeds,
+    Translation.social_title,
+    Translation.social_description,
+    Translation.social_image_id,
 )
 
 
@@ -158,8 +161,16 @@ class _Related:
                 related.categories[c.category_id] = TermRef(
                     id=c.category_id, name=c.name, slug=c.slug
                 )
-        cover_ids = {row.cover_media_id for row in rows if row.cover_media_id}
-        if cover_ids:
+        await related.load_covers(
+            session, language, {row.cover_media_id for row in rows if row.cover_media_id}
+        )
+        return related
+
+    async def load_covers(
+        self, session: AsyncSession, language: str, cover_ids: set[uuid.UUID]
+    ) -> None:
+        """The images `cover_ids` name, as covers in `language`, into `covers`."""
+        if cover_ids - self.covers.keys():
             for m in await session.execute(
                 select(Media, MediaTranslation.caption, MediaTranslation.alt)
                 .outerjoin(
@@ -170,7 +181,7 @@ class _Related:
                 .where(Media.id.in_(cover_ids))
             ):
                 media = m[0]
-                related.covers[media.id] = Cover.model_validate(
+                self.covers[media.id] = Cover.model_validate(
                     links.cover(
                         {
                             "id": media.id,
@@ -187,7 +198,6 @@ class _Related:
                         }
                     )
                 )
-        return related
 
     def card_fields(self, row: Any) -> dict[str, Any]:
         alternates = self.site.alternates(self.versions[row.article_id], current=row.language)
@@ -365,7 +375,7 @@ async def get_preview(
 # What a pending copy replaces in a preview (a null slug: the live one stays).
 _PENDING_SHOWN = (
     "slug", "title", "lead", "body_html", "seo_title", "seo_description", "word_count",
-    "reading_time_minutes",
+    "reading_time_minutes", "social_title", "social_description", "social_image_id",
 )  # fmt: skip
 
 
@@ -391,6 +401,10 @@ async def _article_fields(
         .order_by(Correction.number)
     )
     fields = related.card_fields(row)
+    image = None
+    if row.social_image_id is not None:
+        await related.load_covers(session, language, {row.social_image_id})
+        image = related.covers.get(row.social_image_id)
     return {
         **fields,
         "canonical_url": fields["url"],
@@ -402,11 +416,16 @@ async def _article_fields(
         "body_html": row.body_html,
         "seo_title": row.seo_title,
         "seo_description": row.seo_description,
+        **social.texts({name: getattr(row, name) for name in (*_SOCIAL_TEXTS, "title", "lead")}),
+        "social_image": social.card_image(image or fields["cover"]),
         "word_count": row.word_count,
         "outline": row.outline,
         "embeds": row.embeds,
         "sources": [SourceRef(name=s.name, url=s.url) for s in sources],
     }
+
+
+_SOCIAL_TEXTS = ("social_title", "social_description", "seo_title", "seo_description")
 
 
 async def _language_order(session: AsyncSession) -> list[str]:

@@ -10,7 +10,8 @@ from app.kit.schema import ReadSchema
 _ALL_ARTICLE = ["author_ids", "category_id", "cover_media_id", "original_language", "sources",
                 "tag_ids"]  # fmt: skip
 _ALL_TRANSLATION = ["body_html", "expire_at", "expire_status", "lead", "publish_at",
-                    "seo_description", "seo_title", "slug", "status", "title"]  # fmt: skip
+                    "seo_description", "seo_title", "slug", "social_description",
+                    "social_image_id", "social_title", "status", "title"]  # fmt: skip
 # The metro story's history: (language, action, actor's e-mail, time, changed fields).
 _HISTORY = [
     (None, "create", ex.AUTHOR_EMAIL, ex.CREATED_AT, _ALL_ARTICLE),
@@ -59,6 +60,9 @@ class RevisionRead(RevisionSummary):
                     "body_html": ex.BODY_HTML["ua"],
                     "seo_title": None,
                     "seo_description": None,
+                    "social_title": None,
+                    "social_description": None,
+                    "social_image_id": None,
                     "status": "scheduled",
                     "publish_at": "2026-11-26T07:00:00+00:00",
                     "expire_at": None,

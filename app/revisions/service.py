@@ -18,13 +18,18 @@ from app.models import Article, Revision, Translation
 TEXT_FIELDS = ("title", "lead", "body_html")
 TRANSLATION_FIELDS = (
     "slug", "title", "lead", "body_html", "seo_title", "seo_description", "status", "publish_at",
-    "expire_at", "expire_status",
+    "expire_at", "expire_status", "social_title", "social_description", "social_image_id",
 )  # fmt: skip
+
+
+def jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    """`values` as a snapshot stores them: ids as text (a snapshot is JSON)."""
+    return {k: str(v) if isinstance(v, uuid.UUID) else v for k, v in values.items()}
 
 
 def translation_snapshot(translation: Translation) -> dict[str, Any]:
     """The version's fields and its correction notes (which no restore takes back)."""
-    values = {field: getattr(translation, field) for field in TRANSLATION_FIELDS}
+    values = jsonable({field: getattr(translation, field) for field in TRANSLATION_FIELDS})
     for field in ("publish_at", "expire_at"):
         values[field] = values[field].isoformat() if values[field] else None
     values["corrections"] = [
