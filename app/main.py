@@ -140,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "users", "description": "Manage users and their roles."},
             {"name": "auth", "description": "Log in and out."},
             {"name": "operations", "description": "Health and readiness."},
+            {"name": "problems", "description": "What each error `type` means: the catalogue."},
             {"name": "audit", "description": "Who changed what: the audit log."},
             {"name": "webhooks", "description": "Subscriptions to changes, and their deliveries."},
         ],
