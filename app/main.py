@@ -24,7 +24,7 @@ from app.config import Settings, SettingsError, get_settings
 from app.db import Database
 from app.errors import UnhandledErrorMiddleware, install_error_handlers
 from app.idempotency import IdempotencyMiddleware
-from app.kit.examples import restore_null_examples
+from app.kit.examples import add_parameter_examples, restore_null_examples
 from app.kit.middleware import BodyLimitMiddleware, HeadAsGetMiddleware, RequestIdMiddleware
 from app.kit.openapi import finish
 from app.kit.openapi_links import add_links
@@ -75,6 +75,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     )
     _add_body_models(schema)
     restore_null_examples(schema)
+    add_parameter_examples(schema)
     app.openapi_schema = add_links(finish(schema))
     return app.openapi_schema
 
