@@ -5,6 +5,7 @@ import asyncio
 import json
 import subprocess
 import sys
+import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -356,7 +357,12 @@ def test_every_step_down_and_back_up_keeps_the_content(fresh_database: str, tmp_
     covers = uploaded_covers(pages)
     assert covers, "the demo's covers are uploads"
     after = asyncio.run(_public_pages(settings))
-    assert forget_uploads(after, covers) == forget_uploads(pages, covers)
+    rows = [*start["corrections"].rows, *start["article_related"].rows]
+    corrected = {str(uuid.UUID(str(row["article_id"]))) for row in rows}
+    assert corrected, "the demo's story has a correction and a related article"
+    assert forget_revised(forget_uploads(after, covers), corrected) == forget_revised(
+        forget_uploads(pages, covers), corrected
+    )
 
 
 def uploaded_covers(answer: Any, found: set[str] | None = None) -> set[str]:
@@ -383,6 +389,24 @@ def forget_uploads(answer: Any, covers: set[str]) -> Any:
     cover = "renditions" in answer and answer.get("id") in covers
     return {
         k: forget_uploads(v, covers) for k, v in answer.items() if not (cover and k in UPLOADED)
+    }
+
+
+# What a round trip below 0d0a9a471f82 (correction notes, related articles) forgets: its
+# downgrade drops the notes, `revised_at` and the links, so a corrected version's
+# `updated_at` falls back to its first publication. The demo's metro story has both.
+CORRECTED = ("updated_at", "corrections", "related")
+
+
+def forget_revised(answer: Any, articles: set[str]) -> Any:
+    """`answer` without what that round trip forgets of these articles (`CORRECTED`)."""
+    if isinstance(answer, list):
+        return [forget_revised(item, articles) for item in answer]
+    if not isinstance(answer, dict):
+        return answer
+    mine = answer.get("id") in articles
+    return {
+        k: forget_revised(v, articles) for k, v in answer.items() if not (mine and k in CORRECTED)
     }
 
 
