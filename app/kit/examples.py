@@ -185,7 +185,6 @@ PARAMETERS: dict[str, object] = {
     "category_id": CATEGORY_ID,
     "author_id": AUTHOR_ID,
     "number": 1,
-    "code": "precondition-failed",
 }
 SLUGS = {
     "/articles/{slug}": SLUG[ORIGINAL],
@@ -197,6 +196,7 @@ SLUGS = {
 BY_OPERATION: dict[tuple[str, str], object] = {
     ("listArticles", "q"): "метро",
     ("getPendingTranslation", "lang"): "en",
+    ("getProblemType", "code"): "precondition-failed",
 }
 DEMO = "demo"  # the name of the example in each parameter's `examples`
 
