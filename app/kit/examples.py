@@ -184,7 +184,8 @@ PARAMETERS: dict[str, object] = {
     "tag_id": TAG_KYIV_ID,
     "category_id": CATEGORY_ID,
     "author_id": AUTHOR_ID,
-    "number": 1,
+    "number": 1,  # a revision
+    "page": 1,  # a sitemap page: page 1 always exists
 }
 SLUGS = {
     "/articles/{slug}": SLUG[ORIGINAL],
