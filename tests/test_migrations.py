@@ -394,8 +394,10 @@ def forget_uploads(answer: Any, covers: set[str]) -> Any:
 
 # What a round trip below 0d0a9a471f82 (correction notes, related articles) forgets: its
 # downgrade drops the notes, `revised_at` and the links, so a corrected version's
-# `updated_at` falls back to its first publication. The demo's metro story has both.
+# `updated_at` falls back to its first publication (and so do the JSON-LD's). The demo's
+# metro story has both.
 CORRECTED = ("updated_at", "corrections", "related")
+CORRECTED_JSON_LD = ("dateModified", "correction")
 
 
 def forget_revised(answer: Any, articles: set[str]) -> Any:
@@ -404,10 +406,12 @@ def forget_revised(answer: Any, articles: set[str]) -> Any:
         return [forget_revised(item, articles) for item in answer]
     if not isinstance(answer, dict):
         return answer
-    mine = answer.get("id") in articles
-    return {
-        k: forget_revised(v, articles) for k, v in answer.items() if not (mine and k in CORRECTED)
-    }
+    if answer.get("id") not in articles:
+        return {k: forget_revised(v, articles) for k, v in answer.items()}
+    kept = {k: forget_revised(v, articles) for k, v in answer.items() if k not in CORRECTED}
+    if isinstance(kept.get("json_ld"), dict):
+        kept["json_ld"] = {k: v for k, v in kept["json_ld"].items() if k not in CORRECTED_JSON_LD}
+    return kept
 
 
 async def _key_answers(settings: Settings, *keys: str) -> list[int]:
