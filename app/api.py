@@ -14,6 +14,7 @@ from app.media.router import router as media_router
 from app.ops.router import router as ops_router
 from app.pending.router import router as pending_router
 from app.previews.router import router as previews_router
+from app.problems.router import router as problems_router
 from app.public.router import router as public_router
 from app.revisions.router import router as revisions_router
 from app.taxonomy.router import router as taxonomy_router
@@ -25,6 +26,7 @@ router = APIRouter()
 # Within taxonomy and authors, admin routes are registered before public ones.
 for domain in (
     ops_router,
+    problems_router,
     changes_router,
     languages_router,
     articles_router,

@@ -28,11 +28,25 @@ class FieldError(BaseModel):
 class Problem(BaseModel):
     """An RFC 9457 problem: every error this API answers has this shape."""
 
-    type: str = Field(examples=["/problems/not-found"])
-    title: str = Field(examples=["Not found"])
-    status: int = Field(examples=[404])
-    detail: str = Field(examples=["No public article 'kyiv-metro' in language 'en'."])
-    instance: str | None = None
+    type: str = Field(
+        description="What kind of problem this is: `/problems/{code}`, a URI relative to "
+        "the API's origin. `GET` it (`getProblemType`) for what it means and what to do; "
+        "`GET /problems` (`listProblemTypes`) and docs/errors.md list every type. Branch on "
+        "`type`, never on `title` or `detail`.",
+        examples=["/problems/not-found"],
+    )
+    title: str = Field(
+        description="A short summary of the type, the same for every problem of the type.",
+        examples=["Not found"],
+    )
+    status: int = Field(description="The HTTP status code.", examples=[404])
+    detail: str = Field(
+        description="What went wrong in this occurrence, for people (its words may change).",
+        examples=["No public article 'kyiv-metro' in language 'en'."],
+    )
+    instance: str | None = Field(
+        default=None, description="The path of the request the problem answers, when known."
+    )
     errors: list[FieldError] | None = Field(
         default=None, description="Field errors, for validation problems."
     )
@@ -175,9 +189,18 @@ def problem_response(
 
 
 def _status_code(status: int) -> str:
+    """The problem code of an HTTP error raised by the framework (Starlette's 404 and 405,
+    a 400 or 413 of a body): the status's phrase, as `app.problems.catalogue` lists it."""
     if status == 413:
         return PayloadTooLarge.code
     return HTTPStatus(status).phrase.lower().replace(" ", "-").replace("'", "")
+
+
+# The titles of the types the framework's errors map to, as the error classes spell them.
+_TITLES = {
+    cls.code: cls.title
+    for cls in (AppError, Unauthorized, Forbidden, NotFound, Conflict, Gone, PayloadTooLarge)
+} | {"method-not-allowed": "Method not allowed"}
 
 
 async def _app_error(request: Request, exc: Exception) -> JSONResponse:
@@ -228,16 +251,17 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == 405:
         exc.headers = {**(exc.headers or {}), "Allow": _allowed_methods(request)}
     phrase = HTTPStatus(exc.status_code).phrase
-    if exc.status_code == 413:  # one name for it, whichever layer answers (PayloadTooLarge)
-        phrase = PayloadTooLarge.title
+    code = _status_code(exc.status_code)
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else None
+    # One title per type (RFC 9457 §3.1.3), whichever layer answers: the error class's.
+    phrase = _TITLES.get(code, phrase)
     if exc.status_code == 404 and detail is None:
         detail = f"No route matches {request.url.path}."
     elif exc.status_code == 405 and detail is None:
         detail = f"Method {request.method} is not allowed on {request.url.path}."
     return problem_response(
         exc.status_code,
-        _status_code(exc.status_code),
+        code,
         phrase,
         detail or phrase,
         request=request,

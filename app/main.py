@@ -24,7 +24,7 @@ from app.config import Settings, SettingsError, get_settings
 from app.db import Database
 from app.errors import UnhandledErrorMiddleware, install_error_handlers
 from app.idempotency import IdempotencyMiddleware
-from app.kit.examples import restore_null_examples
+from app.kit.examples import add_parameter_examples, restore_null_examples
 from app.kit.middleware import BodyLimitMiddleware, HeadAsGetMiddleware, RequestIdMiddleware
 from app.kit.openapi import finish
 from app.kit.openapi_links import add_links
@@ -76,6 +76,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     )
     _add_body_models(schema)
     restore_null_examples(schema)
+    add_parameter_examples(schema)
     app.openapi_schema = add_links(finish(schema))
     return app.openapi_schema
 
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "users", "description": "Manage users and their roles."},
             {"name": "auth", "description": "Log in and out."},
             {"name": "operations", "description": "Health and readiness."},
+            {"name": "problems", "description": "What each error `type` means: the catalogue."},
             {"name": "audit", "description": "Who changed what: the audit log."},
             {"name": "webhooks", "description": "Subscriptions to changes, and their deliveries."},
         ],

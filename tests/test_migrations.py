@@ -5,6 +5,7 @@ import asyncio
 import json
 import subprocess
 import sys
+import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -356,7 +357,12 @@ def test_every_step_down_and_back_up_keeps_the_content(fresh_database: str, tmp_
     covers = uploaded_covers(pages)
     assert covers, "the demo's covers are uploads"
     after = asyncio.run(_public_pages(settings))
-    assert forget_uploads(after, covers) == forget_uploads(pages, covers)
+    rows = [*start["corrections"].rows, *start["article_related"].rows]
+    corrected = {str(uuid.UUID(str(row["article_id"]))) for row in rows}
+    assert corrected, "the demo's story has a correction and a related article"
+    assert forget_revised(forget_uploads(after, covers), corrected) == forget_revised(
+        forget_uploads(pages, covers), corrected
+    )
 
 
 def uploaded_covers(answer: Any, found: set[str] | None = None) -> set[str]:
@@ -384,6 +390,28 @@ def forget_uploads(answer: Any, covers: set[str]) -> Any:
     return {
         k: forget_uploads(v, covers) for k, v in answer.items() if not (cover and k in UPLOADED)
     }
+
+
+# What a round trip below 0d0a9a471f82 (correction notes, related articles) forgets: its
+# downgrade drops the notes, `revised_at` and the links, so a corrected version's
+# `updated_at` falls back to its first publication (and so do the JSON-LD's). The demo's
+# metro story has both.
+CORRECTED = ("updated_at", "corrections", "related")
+CORRECTED_JSON_LD = ("dateModified", "correction")
+
+
+def forget_revised(answer: Any, articles: set[str]) -> Any:
+    """`answer` without what that round trip forgets of these articles (`CORRECTED`)."""
+    if isinstance(answer, list):
+        return [forget_revised(item, articles) for item in answer]
+    if not isinstance(answer, dict):
+        return answer
+    if answer.get("id") not in articles:
+        return {k: forget_revised(v, articles) for k, v in answer.items()}
+    kept = {k: forget_revised(v, articles) for k, v in answer.items() if k not in CORRECTED}
+    if isinstance(kept.get("json_ld"), dict):
+        kept["json_ld"] = {k: v for k, v in kept["json_ld"].items() if k not in CORRECTED_JSON_LD}
+    return kept
 
 
 async def _key_answers(settings: Settings, *keys: str) -> list[int]:

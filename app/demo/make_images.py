@@ -1,6 +1,6 @@
 """Draws the demo newsroom's cover pictures (`app/demo/images/*.jpg`) with Pillow.
 
-Run once, by hand, when a picture changes: `python -m app.demo.make_images`; the JPEGs are
+Run once, by hand, when a picture changes: `python -m app.demo.make_images [NAME...]`; the JPEGs are
 committed and shipped with the package, and `newsdesk demo-data` uploads them through the
 same path as `POST /v1/admin/media`. Drawn, not photographed, so the demo carries no
 licensed photo; seeded, so a run draws the same pictures (the bytes may still differ
@@ -144,6 +144,25 @@ def lukianivska_metro(draw: ImageDraw.ImageDraw, rnd: random.Random) -> None:
     draw.ellipse([1150, 715, 1175, 740], fill=(20, 20, 20))
 
 
+def khreshchatyk_train(draw: ImageDraw.ImageDraw, rnd: random.Random) -> None:
+    _gradient(draw, 0, H, (188, 174, 150), (96, 88, 80))  # the hall, warm stone
+    for x in range(40, W, 260):  # columns and their lamps
+        draw.rectangle([x, 0, x + 70, 700], fill=(214, 204, 184))
+        draw.ellipse([x + 15, 90, x + 55, 130], fill=(255, 240, 200))
+    draw.rectangle([0, 700, W, H], fill=(140, 132, 124))  # the platform, its yellow line
+    draw.rectangle([0, 700, W, 714], fill=(232, 202, 58))
+    draw.rounded_rectangle([560, 380, W + 80, 700], 50, fill=(36, 96, 150))  # the train
+    draw.rectangle([560, 600, W + 80, 622], fill=(224, 224, 214))
+    draw.ellipse([590, 520, 640, 570], fill=(255, 250, 220))  # its headlight
+    for k in range(5):
+        draw.rounded_rectangle([720 + k * 170, 430, 840 + k * 170, 560], 10, fill=(168, 198, 214))
+    for _ in range(26):  # people waiting: heads and coats
+        x, y = rnd.randint(-20, 540), rnd.randint(720, 900)
+        coat = rnd.choice(((60, 60, 70), (120, 40, 50), (40, 70, 60), (150, 120, 90)))
+        draw.ellipse([x, y - 130, x + 40, y - 90], fill=(110, 84, 70))
+        draw.rounded_rectangle([x - 14, y - 92, x + 54, y + 40], 18, fill=coat)
+
+
 def gas_storage(draw: ImageDraw.ImageDraw, rnd: random.Random) -> None:
     _gradient(draw, 0, 540, (170, 184, 200), (232, 234, 236))
     _gradient(draw, 540, H, (244, 246, 250), (214, 220, 230))  # snow
@@ -167,6 +186,7 @@ SCENES: dict[str, Scene] = {
     "drone-startup": drone_startup,
     "lukianivska-metro": lukianivska_metro,
     "gas-storage": gas_storage,
+    "khreshchatyk-train": khreshchatyk_train,
 }
 
 
@@ -180,13 +200,17 @@ def draw(name: str) -> Image.Image:
     return Image.blend(picture, grain, 0.03)
 
 
-def main() -> None:
+def main(names: list[str]) -> None:
+    """Draw the named pictures (all without names): redrawing one that has not changed
+    may still change its bytes, and so its content address."""
     HERE.mkdir(exist_ok=True)
-    for name in SCENES:
+    for name in names or SCENES:
         path = HERE / f"{name}.jpg"
         draw(name).save(path, "JPEG", quality=62, optimize=True, progressive=True)
         print(f"{path} {path.stat().st_size // 1024} KB")
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(sys.argv[1:])

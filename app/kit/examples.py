@@ -5,6 +5,11 @@ Olena Kovalenko's Ukrainian original is scheduled for 09:00 Kyiv time (07:00 UTC
 body corrected at 10:05; the Russian draft was translated before that correction (so it is
 `outdated`), the English translation after it, published at 11:30. Response examples show
 times the way the API sends them (UTC, `Z`); request examples may use any RFC 3339 offset.
+
+The story is the demo newsroom's (`app/demo/demo.json`, loaded by `scripts/serve`) with
+these ids, slugs and times, and `add_parameter_examples` gives every path parameter of the
+contract a value from it, so each example request ("Try it out") answers against the demo
+(`tests/test_demo_examples.py`).
 """
 
 import copy
@@ -116,9 +121,12 @@ CORRECTION_TEXT_UA = (
 AUTHOR_NAME = {"ua": "Олена Коваленко", "en": "Olena Kovalenko", "ru": "Елена Коваленко"}
 AUTHOR_SLUG = {"ua": "olena-kovalenko", "en": "olena-kovalenko", "ru": "elena-kovalenko"}
 AUTHOR_BIO = {
-    "ua": "Кореспондентка відділу «Київ»: міський транспорт та інфраструктура.",
-    "en": "Kyiv desk correspondent covering city transport and infrastructure.",
-    "ru": "Корреспондент отдела «Киев»: городской транспорт и инфраструктура.",
+    "ua": "Міжнародна оглядачка Newsdesk. Пише про безпеку, НАТО та кіберзагрози; раніше "
+    "працювала кореспонденткою в Брюсселі.",
+    "en": "Newsdesk international affairs correspondent covering security, NATO and cyber "
+    "threats. Previously reported from Brussels.",
+    "ru": "Международный обозреватель Newsdesk. Пишет о безопасности, НАТО и киберугрозах; "
+    "ранее работала корреспондентом в Брюсселе.",
 }
 EARLIER_AUTHOR_NAME = {"ua": "Андрій Шевчук", "en": "Andrii Shevchuk", "ru": "Андрей Шевчук"}
 EARLIER_AUTHOR_SLUG = {"ua": "andrii-shevchuk", "en": "andrii-shevchuk", "ru": "andrei-shevchuk"}
@@ -129,27 +137,29 @@ TAG_TRANSPORT_SLUG = {"ua": "transport", "en": "transport", "ru": "transport"}
 TAG_KYIV_NAME = {"ua": "Київ", "en": "Kyiv", "ru": "Киев"}
 TAG_KYIV_SLUG = {"ua": "kyiv", "en": "kyiv", "ru": "kiev"}
 
-COVER_HASH = "6f158ac3e9ca2f0267a135b6b608318e567e89e755523ecc1f0cb0bcc59e9756"
-COVER_URL = f"https://cdn.newsdesk.example/media/6f/{COVER_HASH}/full-1920.jpg"
-COVER_BLURHASH = "LJS?E_^~fQ^~lzf%fQf%D,ayfQay"
-COVER_COLOR = "#5a6b7c"
+# The demo's cover (`app/demo/images/khreshchatyk-train.jpg`), as a CDN in front of the
+# media storage would serve it; its hash is the file's SHA-256.
+COVER_HASH = "c2fd4bdb669775e70c4bdb260cf73b075651ed27ed182c339ac22332c52a5b67"
+COVER_BASE = f"https://cdn.newsdesk.example/media/c2/{COVER_HASH}"
+COVER_URL = f"{COVER_BASE}/full-1600.jpg"
+COVER_BLURHASH = "LRHLYl$dr=xu~Vt7ofof=;SjS6ae"
+COVER_COLOR = "#8b827b"
 
 
 def renditions() -> list[dict[str, object]]:
-    """A few of an upload's renditions (a real record has every width and crop)."""
-    base = f"https://cdn.newsdesk.example/media/6f/{COVER_HASH}"
+    """A few of the upload's renditions (the record has every width, format and crop)."""
     return [
-        {"url": f"{base}/full-640.webp", "width": 640, "height": 427, "format": "webp",
+        {"url": f"{COVER_BASE}/full-640.webp", "width": 640, "height": 427, "format": "webp",
          "crop": None},
-        {"url": f"{base}/full-1920.jpg", "width": 1920, "height": 1280, "format": "jpeg",
+        {"url": f"{COVER_BASE}/full-1600.jpg", "width": 1600, "height": 1067, "format": "jpeg",
          "crop": None},
-        {"url": f"{base}/16x9-500-300-1280.webp", "width": 1280, "height": 720,
+        {"url": f"{COVER_BASE}/16x9-400-550-1280.webp", "width": 1280, "height": 720,
          "format": "webp", "crop": "16:9"},
     ]  # fmt: skip
 
 
-COVER_WIDTH, COVER_HEIGHT = 1920, 1280
-COVER_CREDIT = "Getty Images"
+COVER_WIDTH, COVER_HEIGHT = 1600, 1067
+COVER_CREDIT = "Newsdesk demo (drawn illustration)"
 COVER_CAPTION = {
     "ua": "Потяг прибуває на станцію «Хрещатик» у четвер вранці",
     "en": "A train pulls into Khreshchatyk station on Thursday morning",
@@ -170,3 +180,61 @@ def names(name: dict[str, str], slug: dict[str, str]) -> JsonDict:
 def ref(ident: str, name: dict[str, str], slug: dict[str, str], language: str) -> JsonDict:
     """A term or author as a public article names it in `language`."""
     return {"id": ident, "name": name[language], "slug": slug[language]}
+
+
+# Path and query parameters: what `add_parameter_examples` gives each, by name; a slug by
+# the kind of thing its path names. Operations whose parameter no demo can hold (a secret
+# preview token, users and webhooks the demo does not make) keep their schema's example.
+PARAMETERS: dict[str, object] = {
+    "lang": ORIGINAL,
+    "article_id": ARTICLE_ID,
+    "media_id": MEDIA_ID,
+    "tag_id": TAG_KYIV_ID,
+    "category_id": CATEGORY_ID,
+    "author_id": AUTHOR_ID,
+    "number": 1,  # a revision
+    "page": 1,  # a sitemap page: page 1 always exists
+}
+SLUGS = {
+    "/articles/{slug}": SLUG[ORIGINAL],
+    "/tags/{slug}": TAG_KYIV_SLUG[ORIGINAL],
+    "/categories/{slug}": CATEGORY_SLUG[ORIGINAL],
+    "/authors/{slug}": AUTHOR_SLUG[ORIGINAL],
+}
+# By operation: a search that finds the story; the version that has a pending copy.
+BY_OPERATION: dict[tuple[str, str], object] = {
+    ("listArticles", "q"): "метро",
+    ("getPendingTranslation", "lang"): "en",
+    ("getProblemType", "code"): "precondition-failed",
+}
+DEMO = "demo"  # the name of the example in each parameter's `examples`
+
+
+def parameter_example(path: str, operation_id: str, name: str, where: str) -> object | None:
+    """The demo newsroom's value for a path (or listed query) parameter, if it has one."""
+    if (operation_id, name) in BY_OPERATION:
+        return BY_OPERATION[(operation_id, name)]
+    if where == "query":
+        return None
+    if name == "slug":
+        return next((slug for kind, slug in SLUGS.items() if kind in path), None)
+    return PARAMETERS.get(name)
+
+
+def add_parameter_examples(document: dict[str, Any]) -> None:
+    """Give the parameters of the contract's operations the demo's values, as an OpenAPI
+    `examples` entry (what Swagger UI's "Try it out" fills in) and as their schema's
+    `examples` (what generators and FastAPI's own show)."""
+    for path, item in document.get("paths", {}).items():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                where, name = parameter.get("in"), parameter.get("name", "")
+                if where not in ("path", "query"):
+                    continue
+                value = parameter_example(path, operation.get("operationId", ""), name, where)
+                if value is None:
+                    continue
+                parameter["examples"] = {
+                    DEMO: {"summary": "From the demo newsroom (scripts/serve)", "value": value}
+                }
+                parameter.setdefault("schema", {})["examples"] = [value]

@@ -141,7 +141,8 @@ async def test_demo_data_uploads_its_pictures_to_the_bucket(
     async with running_app(settings) as (app, client):
         stored = objects(s3_server, app)
         cards = (await client.get("/v1/ua/articles")).json()["items"]
-        assert len(cards) == 6
+        assert len(cards) == 8
+        cards = [card for card in cards if card["cover"]]  # the contract's earlier story has none
         keys = {r["url"] for card in cards for r in card["cover"]["renditions"]}
         where = f"{s3_server.endpoint_url.rstrip('/')}/{bucket}/"
         assert sorted(k.removeprefix(where) for k in keys) == stored
