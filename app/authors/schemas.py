@@ -6,7 +6,7 @@ from pydantic import ConfigDict, Field
 from pydantic.config import JsonDict
 
 from app.kit import examples as ex
-from app.kit.schema import LanguageMap, Paragraph, ReadSchema, Schema
+from app.kit.schema import Absent, LanguageMap, Paragraph, ReadSchema, Schema
 from app.taxonomy.schemas import (
     LocalizedTerm,
     TermPage,
@@ -28,7 +28,7 @@ _AUTHOR: JsonDict = {
 _EARLIER_AUTHOR: JsonDict = {
     "id": ex.EARLIER_AUTHOR_ID,
     "translations": {
-        lang: {"name": name, "slug": ex.EARLIER_AUTHOR_SLUG[lang], "bio": ""}
+        lang: {"name": name, "slug": ex.EARLIER_AUTHOR_SLUG[lang], "bio": None}
         for lang, name in ex.EARLIER_AUTHOR_NAME.items()
     },
     "created_at": "2026-02-09T12:31:02.177346Z",
@@ -68,7 +68,7 @@ class AuthorUpdate(Schema):
 
 
 class AuthorTranslationRead(TermTranslationRead):
-    bio: str
+    bio: Absent = Field(description="Plain text; null when none.")
 
 
 class AuthorRead(TermRead):
@@ -83,7 +83,7 @@ class AuthorList(ReadSchema):
     items: list[AuthorRead]
 
 
-def _public(ident: str, name: dict[str, str], slug: dict[str, str], bio: str) -> JsonDict:
+def _public(ident: str, name: dict[str, str], slug: dict[str, str], bio: str | None) -> JsonDict:
     return {
         **ex.ref(ident, name, slug, "ua"),
         "url": f"https://news.example/ua/authors/{slug['ua']}",
@@ -101,7 +101,7 @@ class LocalizedAuthor(LocalizedTerm):
         )
     )
 
-    bio: str
+    bio: Absent = Field(description="Plain text; null when none.")
 
 
 class AuthorPage(TermPage):
@@ -117,7 +117,7 @@ class AuthorPage(TermPage):
         )
     )
 
-    bio: str
+    bio: Absent = Field(description="Plain text; null when none.")
 
 
 class LocalizedAuthorList(ReadSchema):
@@ -136,7 +136,7 @@ class LocalizedAuthorList(ReadSchema):
                             ex.EARLIER_AUTHOR_ID,
                             ex.EARLIER_AUTHOR_NAME,
                             ex.EARLIER_AUTHOR_SLUG,
-                            "",
+                            None,
                         ),
                         "article_count": 58,
                     },

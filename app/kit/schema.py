@@ -191,3 +191,12 @@ Slug = Annotated[
         examples=["kyiv-metro-reopens"],
     ),
 ]
+
+
+def _absent(value: Any) -> Any:
+    return None if value == "" else value
+
+
+# A text a response may lack: stored as "" where the column predates the rule, answered
+# as null (absent values are null, never "", across the contract).
+Absent = Annotated[str | None, BeforeValidator(_absent)]

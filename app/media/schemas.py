@@ -10,6 +10,7 @@ from pydantic.config import JsonDict
 from app.kit import examples as ex
 from app.kit.schema import (
     JSON_NUMBER,
+    Absent,
     HttpUrl,
     LanguageMap,
     LongLine,
@@ -159,8 +160,8 @@ class MediaUpdate(Schema):
 
 
 class MediaTranslationRead(ReadSchema):
-    caption: str
-    alt: str
+    caption: Absent = Field(description="Plain text; null when none.")
+    alt: Absent = Field(description="Plain text; null when none.")
 
 
 class Rendition(ReadSchema):
@@ -193,7 +194,7 @@ class MediaRead(ReadSchema):
     )
     width: int = Field(description="The picture's width as shown (after EXIF orientation).")
     height: int
-    credit: str
+    credit: Absent = Field(description="Plain text; null when none.")
     translations: dict[str, MediaTranslationRead]
     source: Literal["upload", "url"]
     format: str | None = Field(description="The uploaded file's type; null for a URL.")
@@ -201,8 +202,8 @@ class MediaRead(ReadSchema):
     content_hash: str | None = Field(description="SHA-256 of the uploaded file.")
     focal_point: FocalPoint
     renditions: list[Rendition] = Field(description="Empty for an image registered by URL.")
-    blurhash: str | None = Field(description="A BlurHash (4×3) to show while loading.")
-    dominant_color: str | None = Field(examples=["#5a6b7c"])
+    blurhash: Absent = Field(description="A BlurHash (4×3) to show while loading.")
+    dominant_color: Absent = Field(examples=["#5a6b7c"])
     usage: MediaUsage
     created_at: datetime
     updated_at: datetime

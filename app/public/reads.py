@@ -202,8 +202,8 @@ _COVER = _Shape(
         ("alt", "nullif(mt.alt, '')"),
         ("content_hash", "m.content_hash"),
         ("renditions", "{json}(m.renditions)"),
-        ("blurhash", "m.blurhash"),
-        ("dominant_color", "m.dominant_color"),
+        ("blurhash", "nullif(m.blurhash, '')"),
+        ("dominant_color", "nullif(m.dominant_color, '')"),
     )
 )
 _SOURCE = _Shape((("name", "x.name"), ("url", "x.url")))

@@ -193,8 +193,8 @@ class _Related:
                             "alt": m.alt or None,
                             "content_hash": media.content_hash,
                             "renditions": media.renditions,
-                            "blurhash": media.blurhash,
-                            "dominant_color": media.dominant_color,
+                            "blurhash": media.blurhash or None,
+                            "dominant_color": media.dominant_color or None,
                         }
                     )
                 )

@@ -16,7 +16,7 @@ from pydantic.config import JsonDict
 
 from app.changes.record import EVENT_TYPES
 from app.kit.examples import examples
-from app.kit.schema import Flag, LongLine, ReadSchema, Schema
+from app.kit.schema import Absent, Flag, LongLine, ReadSchema, Schema
 
 DISABLED = "webhook.disabled"  # a subscription was disabled after a long run of failures
 EventType = Literal[(*EVENT_TYPES, DISABLED)]  # type: ignore[valid-type]
@@ -101,7 +101,7 @@ class WebhookRead(ReadSchema):
 
     id: uuid.UUID
     url: str
-    description: str
+    description: Absent = Field(description="Null when none.")
     events: list[str]
     languages: list[str] | None
     enabled: bool
