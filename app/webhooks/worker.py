@@ -295,8 +295,12 @@ class Worker:
                     log.exception("the delivery worker's %s failed; it goes on", step.__name__)
                     busy = False
                 if not busy:
+                    # `asyncio.timeout`, not `wait_for`: on Python 3.11, `wait_for` can
+                    # swallow a cancellation that lands as its timeout fires, and the loop
+                    # would then poll forever after its stop (a test's teardown hung so).
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(event.wait(), self.settings.worker_poll_seconds)
+                        async with asyncio.timeout(self.settings.worker_poll_seconds):
+                            await event.wait()
                     event.clear()
         finally:
             self._wakes.remove(event)
