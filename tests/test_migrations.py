@@ -387,9 +387,19 @@ def forget_uploads(answer: Any, covers: set[str]) -> Any:
     if not isinstance(answer, dict):
         return answer
     cover = "renditions" in answer and answer.get("id") in covers
+    # A page's picks among the cover's files: the social card's file and the JSON-LD's crops.
+    social = "type" in answer and "alt" in answer and answer.get("id") in covers
+    shown = isinstance(answer.get("cover"), dict) and answer["cover"].get("id") in covers
     return {
-        k: forget_uploads(v, covers) for k, v in answer.items() if not (cover and k in UPLOADED)
+        k: forget_uploads(v, covers) if not (shown and k == "json_ld") else _no_image(v)
+        for k, v in answer.items()
+        if not (cover and k in UPLOADED)
+        and not (social and k in ("url", "width", "height", "type"))
     }
+
+
+def _no_image(json_ld: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in json_ld.items() if k != "image"}
 
 
 # What a round trip below 0d0a9a471f82 (correction notes, related articles) forgets: its
