@@ -149,7 +149,8 @@ BODY_HTML = (
     "iframes, blockquotes and scripts as pasted, or the post's URL alone in a paragraph) "
     'are kept in one script-free form, `<figure data-embed="<provider>" '
     'data-embed-id="<id>"><a href="<url>">…</a></figure>`: see `embeds`. Everything else '
-    "is removed, and the write's answer lists what (`warnings`). Sanitizing is idempotent."
+    "is removed, and the write's answer lists what (`warnings`). Sanitizing is idempotent. "
+    "At most 20,000 tags (`<`): more is refused (422)."
 )
 
 

@@ -110,7 +110,25 @@ Note = Annotated[str, *_bounded_line(1000)]  # a short plain-text note shown to 
 # Running text: NFC, no control characters but line breaks and tabs.
 _TEXT = InContract((("pattern", TEXT_PATTERN),))
 Paragraph = Annotated[str, StringConstraints(max_length=5_000), AfterValidator(_text), _TEXT]
-Html = Annotated[str, StringConstraints(max_length=500_000), AfterValidator(_text), _TEXT]
+# An article body: at most 500,000 characters and 20,000 tags. Real bodies have hundreds
+# of tags; the HTML parser's cost grows faster than linearly with deep nesting (60,000
+# nested `<div>`s take it seconds), and a body is sanitized inside its write transaction.
+MAX_BODY_TAGS = 20_000
+
+
+def _body(value: str) -> str:
+    value = _text(value)
+    if value.count("<") > MAX_BODY_TAGS:
+        raise ValueError(f"at most {MAX_BODY_TAGS:,} tags (`<`) in a body")
+    return value
+
+
+Html = Annotated[
+    str,
+    StringConstraints(max_length=500_000),
+    AfterValidator(_body),
+    _TEXT,
+]
 HttpUrl = Annotated[
     str,
     StringConstraints(

@@ -184,3 +184,27 @@ async def test_titles_and_leads_are_plain_text_stored_as_written(
             headers=admin.headers,
         )
         assert problem(refused, 422)["errors"][0]["loc"][-1] == field
+
+
+async def test_a_body_of_more_than_20000_tags_is_refused_before_any_work(
+    client: httpx.AsyncClient, admin: Credential
+) -> None:
+    # 60,000 nested elements cost the HTML parser seconds: refused at the door, 422.
+    hostile = {"title": "Вкладені", "lead": "", "body_html": "<div>" * 60_000}
+    body = problem(
+        await client.post(
+            "/v1/admin/articles",
+            json={"original_language": "ua", "translations": {"ua": hostile}},
+            headers=admin.headers,
+        ),
+        422,
+    )
+    assert body["errors"][0]["loc"][-1] == "body_html"
+    assert "20,000 tags" in body["errors"][0]["msg"]
+    listed = await client.get("/v1/admin/articles", headers=admin.headers)
+    assert listed.json()["items"] == []  # nothing stored
+    # At the limit, it is taken.
+    article = await create_article(
+        client, admin, translations={"ua": text("Межа", body="<p>x</p>" * 10_000)}
+    )
+    assert article["id"]

@@ -16,7 +16,9 @@ from tests.builders import create_article, create_term, problem, publish, text
 from tests.cache.faults import cached
 from tests.conftest import Credential
 
-AHEAD = timedelta(seconds=2.5)  # room for the checks before it on a loaded machine
+AHEAD = timedelta(
+    seconds=6
+)  # room for the checks before it on a loaded machine (feeds read bodies)
 
 
 def _path(article: dict[str, Any], lang: str) -> str:
