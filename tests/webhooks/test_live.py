@@ -181,7 +181,11 @@ def test_two_serving_workers_deliver_each_event_once(live: Live, receiver: Recei
     assert soon.timestamp() <= arrived < soon.timestamp() + 5  # at its time, not before
 
 
-def kill_group(server: Server, after: float) -> None:
+def kill_group(server: Server, after: float, first: threading.Event | None = None) -> None:
+    """SIGKILL the server's process group `after` seconds after `first` is set (at once,
+    if no event is given or it is not set within 30 s)."""
+    if first is not None:
+        first.wait(30)
     time.sleep(after)
     os.killpg(server.process.pid, signal.SIGKILL)
     server.process.wait()
@@ -206,10 +210,22 @@ def test_kill_minus_9_during_a_burst_loses_nothing(live: Live, receiver: Receive
             assert warm and status == 200
             committed.add(warm)
             titles = [f"Burst {round_} {i} {uuid.uuid4().hex[:6]}" for i in range(8)]
-            killer = threading.Thread(target=kill_group, args=(server, rng.uniform(0.1, 0.6)))
+            # The kill lands a random moment after the burst's first publish is answered,
+            # so it falls among publishes however slow the machine is (a fixed delay
+            # fired before any publish of the burst on a busy CI host).
+            first = threading.Event()
+
+            def publish(title: str, first: threading.Event = first) -> tuple[Any, Any]:
+                outcome = publish_new(server.base, live, title)
+                if outcome[1] is not None and 200 <= outcome[1] < 300:
+                    first.set()
+                return outcome
+
+            after = rng.uniform(0.0, 0.1)
+            killer = threading.Thread(target=kill_group, args=(server, after, first))
             killer.start()
             with ThreadPoolExecutor(max_workers=4) as pool:
-                outcomes = list(pool.map(lambda t: publish_new(server.base, live, t), titles))
+                outcomes = list(pool.map(publish, titles))
             killer.join()
         for ident, status in outcomes:
             if ident is not None and status is not None and 200 <= status < 300:
