@@ -2,7 +2,8 @@
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from datetime import datetime
+from typing import IO, TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 import uvicorn
@@ -19,6 +20,7 @@ from app.models import utcnow
 
 if TYPE_CHECKING:
     from app.media.storage import Storage
+    from app.transfer.load import Report
 
 cli = typer.Typer(
     help="Newsdesk: the content backend of a trilingual news site.", no_args_is_help=True
@@ -331,6 +333,123 @@ def bench_data(
             raise typer.Exit(2) from exc
     typer.echo(report.timings(), err=True)
     typer.echo(report.summary(), err=True)
+
+
+@cli.command("export")
+def export_content(
+    file: Annotated[str, typer.Argument(help="Where to write the JSON Lines (`-`: stdout).")],
+    since: Annotated[
+        datetime | None,
+        typer.Option(
+            help="Only articles changed since then (RFC 3339, e.g. 2026-11-01T00:00:00Z)."
+        ),
+    ] = None,
+    language: Annotated[
+        str | None, typer.Option(help="Only articles with a version in this language.")
+    ] = None,
+) -> None:
+    """Export every language, author, category, tag, media record and article as JSON
+    Lines (docs/import-export.md), streamed at constant memory."""
+    import sys
+    from collections import Counter
+
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from app.transfer.export import write
+
+    if since is not None and since.tzinfo is None:
+        typer.echo("error: --since needs a time zone (e.g. 2026-11-01T00:00:00Z)", err=True)
+        raise typer.Exit(2)
+    console = Console(stderr=True)
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+
+    async def run(out: IO[bytes]) -> Counter[str]:
+        db = Database(get_settings().database_url, pool_size=1)
+        try:
+            with Progress(*columns, console=console, transient=True,
+                          disable=not console.is_terminal) as bar:  # fmt: skip
+                task = bar.add_task("exporting", total=None)
+
+                def progress(counts: Counter[str]) -> None:
+                    if counts["article"] % 100 == 1:
+                        bar.update(task, description=f"{counts['article']:,} articles")
+
+                return await write(
+                    db, out, now=utcnow(), since=since, language=language, progress=progress
+                )
+        finally:
+            await db.dispose()
+
+    try:
+        if file == "-":
+            counts = asyncio.run(run(sys.stdout.buffer))
+            sys.stdout.buffer.flush()
+        else:
+            with open(file, "wb") as out:
+                counts = asyncio.run(run(out))
+    except AppError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(2) from exc
+    shown = {k: v for k, v in counts.items() if k not in ("header", "end")}
+    typer.echo("exported " + ", ".join(f"{v:,} {k}" for k, v in shown.items()), err=True)
+
+
+@cli.command("import")
+def import_content(
+    file: Annotated[str, typer.Argument(help="A Newsdesk export (JSON Lines; `-`: stdin).")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check every line and report; store nothing.")
+    ] = False,
+) -> None:
+    """Import a Newsdesk export: each object in its own transaction, ids kept (importing
+    the same file again changes nothing). Exits 1 when any line failed, naming each."""
+    import sys
+
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from app.transfer.load import Importer, LineError, read_lines
+
+    source = sys.stdin.buffer if file == "-" else open(file, "rb")  # noqa: SIM115
+    console = Console(stderr=True)
+    try:
+
+        async def run() -> "Report":
+            settings = get_settings()
+            db = Database(
+                settings.database_url, pool_size=1, record_purges=settings.purge_url is not None
+            )
+            try:
+                columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+                with Progress(*columns, console=console, transient=True,
+                              disable=not console.is_terminal) as progress:  # fmt: skip
+                    task = progress.add_task("importing", total=None)
+                    importer = Importer(db, dry_run=dry_run)
+
+                    def tick() -> None:
+                        if importer.report.lines % 100 == 0:
+                            progress.update(task, description=f"line {importer.report.lines:,}")
+
+                    return await importer.run(read_lines(source), tick)
+            finally:
+                await db.dispose()
+
+        try:
+            report = asyncio.run(run())
+        except LineError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
+    finally:
+        if source is not sys.stdin.buffer:
+            source.close()
+    for number, message in report.errors:
+        typer.echo(f"line {number}: {message}", err=True)
+    typer.echo(
+        ("dry run, nothing stored: " if dry_run else "imported ") + report.summary(), err=True
+    )
+    if report.errors:
+        raise typer.Exit(1)
 
 
 def main() -> None:

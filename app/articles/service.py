@@ -103,7 +103,7 @@ async def _check_ids(
         )
 
 
-async def _set_references(
+async def set_references(
     session: AsyncSession, article: Article, data: ArticleCreate | ArticleUpdate
 ) -> None:
     given = data.model_fields_set
@@ -179,7 +179,7 @@ async def create(
         related=[],
         translations=[],
     )
-    await _set_references(session, article, data)
+    await set_references(session, article, data)
     session.add(article)
     await session.flush()
     snapshot = revisions.article_snapshot(article)
@@ -213,7 +213,7 @@ async def update(
                 type="reference",
             )
         article.original_language = data.original_language
-    await _set_references(session, article, data)
+    await set_references(session, article, data)
     article.updated_at = utcnow()
     await session.flush()
     after = revisions.article_snapshot(article)

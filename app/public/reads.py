@@ -22,7 +22,6 @@ JSON array's positions are named in one place (`_Shape`). The visibility rule is
 """
 
 import asyncio
-import json
 import re
 import sqlite3
 import uuid
@@ -33,6 +32,7 @@ from typing import Any, Generic, TypeVar
 
 import asyncpg
 from pydantic import BaseModel
+from pydantic_core import from_json
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.datastructures import URL
 
@@ -312,7 +312,10 @@ def _utc(value: Any) -> datetime | None:
 
 
 def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
+    """A JSON column or aggregate as Python values. The drivers give JSON as text (SQLite
+    always, asyncpg for `json`); pydantic-core's parser reads these small arrays three
+    times faster than the standard library's, and an article page reads eight of them."""
+    return from_json(value) if isinstance(value, str) else value
 
 
 Row = Mapping[str, Any]

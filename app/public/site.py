@@ -39,6 +39,17 @@ class Site:
 
     @classmethod
     def of(cls, settings: Settings) -> "Site":
+        """The site of these settings; the same `Site` again for the same settings object
+        (the feeds, term pages and change events ask for it per item)."""
+        last = _LAST.get("site")
+        if last is not None and last[0] is settings:
+            return last[1]
+        site = cls._of(settings)
+        _LAST["site"] = (settings, site)
+        return site
+
+    @classmethod
+    def _of(cls, settings: Settings) -> "Site":
         return cls(
             base=settings.site_url.rstrip("/"),
             article_pattern=settings.article_url_pattern,
@@ -100,6 +111,10 @@ class Site:
         ]
 
 
+# The last settings object asked for and its site (`Site.of`).
+_LAST: dict[str, tuple[Settings, Site]] = {}
+
+
 def x_default(alternates: list[dict[str, Any]], original_language: str) -> str | None:
     """The `x-default` URL among `Site.alternates`: the original language's, else the
     first; None when there are none."""
@@ -116,7 +131,7 @@ def link_header(alternates: Iterable[Any], *, canonical: str, default: str | Non
     for alternate in alternates:
         url, bcp47 = (
             (alternate["url"], alternate["bcp47"])
-            if isinstance(alternate, Mapping)
+            if isinstance(alternate, dict)  # not `Mapping`: an ABC check costs a read more
             else (alternate.url, alternate.bcp47)
         )
         links.append(f'<{url}>; rel="alternate"; hreflang="{bcp47}"')

@@ -1,0 +1,680 @@
+"""`newsdesk import`: a Newsdesk export (JSON Lines) into this database, line by line.
+
+Each object line is applied in its own transaction, so an article is never half imported,
+and a bad line fails alone: its number and what is wrong go in the report, and the rest
+of the file is imported. Ids are kept, so importing the same file again changes nothing
+(a line equal to what is stored is skipped) and a changed line updates its object instead
+of duplicating it.
+
+Writes go through the services the API uses: bodies through the sanitizer
+(`app.articles.service.text_fields`), slugs through the slug rules (a slug taken by
+another article is refused), and every flush through the session hooks that keep the
+search index, the response cache's purges, the change feed, webhooks and the audit log in
+step. What the file says about an object's state — publication times and statuses,
+creation and change times, correction notes, former slugs, pending copies — is restored
+as stored, not replayed as transitions. A version the file lacks is left alone (an export
+of one language updates that language only).
+
+Related articles may point forward in the file: those not there yet are linked after the
+last line (each article in a transaction of its own again).
+"""
+
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from pydantic import ValidationError
+from pydantic_core import from_json
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import flag_modified, set_committed_value
+
+from app.articles import service as articles
+from app.articles.schemas import ArticleUpdate, TranslationIn
+from app.cache import keys as cache_keys
+from app.cache.cache import ResponseCache
+from app.db import Database
+from app.errors import AppError
+from app.models import (
+    Article,
+    ArticleRelated,
+    Correction,
+    Language,
+    Media,
+    MediaTranslation,
+    PendingTranslation,
+    SlugRedirect,
+    Translation,
+)
+from app.revisions import service as revisions
+from app.taxonomy import service as taxonomy
+from app.transfer import export
+from app.transfer.lines import (
+    KINDS,
+    MAX_LINE,
+    VERSION,
+    ArticleLine,
+    End,
+    Header,
+    LanguageLine,
+    MediaLine,
+    TermLine,
+)
+
+ACTOR = "cli:import"
+_TERMS = {"author": taxonomy.AUTHORS, "category": taxonomy.CATEGORIES, "tag": taxonomy.TAGS}
+_TEXT = ("title", "lead", "body_html", "slug", "seo_title", "seo_description",
+         "social_title", "social_description", "social_image_id")  # fmt: skip
+
+
+class LineError(Exception):
+    """What is wrong with one line, in words for the report."""
+
+
+@dataclass
+class Report:
+    """What an import did: per type, how many lines created, updated or left unchanged
+    an object; each failed line's number and error."""
+
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    lines: int = 0
+    complete: bool = False  # the file's end line was read, and its counts matched
+
+    def count(self, outcome: str, kind: str) -> None:
+        tally: dict[str, int] = getattr(self, outcome)
+        tally[kind] = tally.get(kind, 0) + 1
+
+    def summary(self) -> str:
+        def total(tally: dict[str, int]) -> int:
+            return sum(tally.values())
+
+        return (
+            f"{self.lines:,} lines: {total(self.created):,} created, "
+            f"{total(self.updated):,} updated, {total(self.unchanged):,} unchanged, "
+            f"{len(self.errors):,} failed"
+        )
+
+
+def read_lines(source: IO[bytes], limit: int = MAX_LINE) -> Iterable[tuple[int, bytes | None]]:
+    """The file's lines, numbered from 1; a line over `limit` bytes comes as None, after
+    being skipped in pieces (never held whole in memory)."""
+    number = 0
+    while True:
+        line = source.readline(limit + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > limit and not line.endswith(b"\n"):
+            while line and not line.endswith(b"\n"):
+                line = source.readline(limit)
+            yield number, None
+            continue
+        yield number, line
+
+
+def parse(raw: bytes) -> Any:
+    """A line's object, checked against its type's model."""
+    try:
+        value = from_json(raw)
+    except ValueError as exc:
+        raise LineError(f"not JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise LineError("not a JSON object")
+    kind = value.get("type")
+    model = KINDS.get(kind) if isinstance(kind, str) else None
+    if model is None:
+        raise LineError(f"unknown `type` {kind!r}")
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(line)'}: {e['msg']}"
+            for e in exc.errors(include_url=False)[:10]
+        )
+        raise LineError(f"invalid {kind}: {problems}") from None
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, LineError):
+        return str(exc)
+    if isinstance(exc, AppError):
+        detail = exc.detail
+        errors = getattr(exc, "errors", None)
+        if errors:
+            detail += " " + "; ".join(
+                f"{'.'.join(str(p) for p in e.get('loc', []))}: {e.get('msg')}" for e in errors
+            )
+        return detail
+    if isinstance(exc, IntegrityError):
+        return f"conflicts with what is stored: {str(exc.orig).splitlines()[0]}"
+    raise exc
+
+
+@dataclass
+class Importer:
+    """`cache`: the response cache of the process it runs in (the API's import jobs): each
+    commit purges what it changed there and, through its bus, in every worker."""
+
+    db: Database
+    cache: ResponseCache | None = None
+    dry_run: bool = False
+    actor: str = ACTOR
+    report: Report = field(default_factory=Report)
+    # Articles whose related articles come later in the file: (line, id, related ids).
+    later: list[tuple[int, uuid.UUID, list[uuid.UUID]]] = field(default_factory=list)
+
+    async def run(
+        self,
+        numbered: Iterable[tuple[int, bytes | None]],
+        progress: Callable[[], None] = lambda: None,
+    ) -> Report:
+        async with self._sessions() as session_for:
+            header: Header | None = None
+            end: End | None = None
+            seen: dict[str, int] = {}  # lines per type
+            given: dict[tuple[str, str], int] = {}  # (type, id): its line
+            for number, raw in numbered:
+                self.report.lines = number
+                progress()
+                if raw is None:
+                    self.report.errors.append((number, "too long: skipped"))
+                    continue
+                if not raw.strip():
+                    continue
+                try:
+                    line = parse(raw)
+                except LineError as exc:
+                    if header is None:
+                        raise LineError(f"line {number}: {exc}") from None
+                    self.report.errors.append((number, str(exc)))
+                    continue
+                if header is None:
+                    if not isinstance(line, Header):
+                        raise LineError("line 1 is not a Newsdesk export's header")
+                    if line.version != VERSION:
+                        raise LineError(
+                            f"format version {line.version}: this Newsdesk reads version {VERSION}"
+                        )
+                    header = line
+                    continue
+                if isinstance(line, Header):
+                    self.report.errors.append((number, "a second header"))
+                    continue
+                if isinstance(line, End):
+                    end = line
+                    continue
+                if end is not None:
+                    self.report.errors.append((number, "a line after the end line"))
+                    continue
+                kind = "language" if isinstance(line, LanguageLine) else line.type
+                seen[kind] = seen.get(kind, 0) + 1
+                name = line.code if isinstance(line, LanguageLine) else str(line.id)
+                first = given.setdefault((kind, name), number)
+                if first != number:
+                    self.report.errors.append((number, f"{kind} {name} is on line {first} too"))
+                    continue
+                await self._one(session_for, number, line)
+            if header is None:
+                raise LineError("the file is empty")
+            for number, ident, related in self.later:
+                await self._guarded(session_for, number, "article", self._link(ident, related))
+        if end is None:
+            self.report.errors.append((self.report.lines, "no end line: the file is cut off"))
+        elif end.counts != seen:
+            self.report.errors.append(
+                (self.report.lines, f"the end line counts {end.counts}, the file has {seen}")
+            )
+        else:
+            self.report.complete = True
+        return self.report
+
+    def _sessions(self) -> Any:
+        """A context giving, per line, a transaction to work in: its own on a real run;
+        on a dry run a savepoint of one transaction rolled back at the end (so later
+        lines see what earlier ones would have made)."""
+        importer = self
+
+        class Sessions:
+            async def __aenter__(self) -> Callable[[], Any]:
+                if importer.dry_run:
+                    self.session = importer.db.writer()
+                    await self.session.__aenter__()
+                    self.outer = await self.session.begin()
+                    return lambda: _Nested(self.session)
+                return lambda: _Own(importer.db, importer.cache)
+
+            async def __aexit__(self, *exc: object) -> None:
+                if importer.dry_run:
+                    await self.outer.rollback()
+                    await self.session.__aexit__(*exc)
+
+        return Sessions()
+
+    async def _one(self, session_for: Callable[[], Any], number: int, line: Any) -> None:
+        if isinstance(line, LanguageLine):
+            await self._guarded(session_for, number, "language", self._language(line))
+        elif isinstance(line, TermLine):
+            await self._guarded(session_for, number, line.type, self._term(line))
+        elif isinstance(line, MediaLine):
+            await self._guarded(session_for, number, "media", self._media(line))
+        elif isinstance(line, ArticleLine):
+            await self._guarded(session_for, number, "article", self._article(line, number))
+
+    async def _guarded(
+        self, session_for: Callable[[], Any], number: int, kind: str, work: Any
+    ) -> None:
+        try:
+            async with session_for() as session:
+                outcome = await work(session)
+        except Exception as exc:  # `_describe` raises what it cannot word
+            self.report.errors.append((number, _describe(exc)))
+            return
+        if outcome is not None:
+            self.report.count(outcome, kind)
+
+    # Objects ----------------------------------------------------------------------------
+
+    def _language(self, line: LanguageLine) -> Callable[[AsyncSession], Any]:
+        async def work(session: AsyncSession) -> str:
+            values = line.model_dump(exclude={"type"})
+            stored = await session.get(Language, line.code)
+            if stored is None:
+                session.add(Language(**values))
+                await session.flush()
+                return "created"
+            if export.language_line(stored) == {"type": "language", **values}:
+                return "unchanged"
+            if stored.text_search != line.text_search:
+                raise LineError(
+                    f"language '{line.code}' is analysed as '{stored.text_search}' here: change "
+                    "its text_search with updateLanguage, which re-indexes it, not by import"
+                )
+            for key, value in values.items():
+                setattr(stored, key, value)
+            await session.flush()
+            return "updated"
+
+        return work
+
+    def _term(self, line: TermLine) -> Callable[[AsyncSession], Any]:
+        kind = _TERMS[line.type]
+
+        async def work(session: AsyncSession) -> str:
+            stored: Any = await session.scalar(
+                select(kind.entity)
+                .options(selectinload(kind.entity.translations))
+                .where(kind.entity.id == line.id)
+            )
+            wanted = export.term_line(kind, _TermView(line, kind))
+            if stored is not None and export.term_line(kind, stored) == wanted:
+                return "unchanged"
+            names = {
+                lang: {k: v for k, v in t.model_dump().items() if v is not None}
+                for lang, t in line.translations.items()
+            }
+            created = stored is None
+            if stored is None:
+                stored = kind.entity(id=line.id, translations=[])
+                session.add(stored)
+            gone = {t.language for t in stored.translations} - names.keys()
+            await taxonomy.apply_translations(
+                session, kind, stored, {**names, **dict.fromkeys(gone)}
+            )
+            stored.created_at, stored.updated_at = line.created_at, line.updated_at
+            flag_modified(stored, "updated_at")
+            await session.flush()
+            return "created" if created else "updated"
+
+        return work
+
+    def _media(self, line: MediaLine) -> Callable[[AsyncSession], Any]:
+        async def work(session: AsyncSession) -> str:
+            stored = await session.scalar(
+                select(Media).options(selectinload(Media.translations)).where(Media.id == line.id)
+            )
+            wanted = line.model_dump(mode="json")
+            if stored is not None and _same(MediaLine, export.media_line(stored), wanted):
+                return "unchanged"
+            await _require_languages(session, line.translations)
+            created = stored is None
+            if stored is None:
+                stored = Media(id=line.id, translations=[])
+                session.add(stored)
+            values = line.model_dump(exclude={"type", "id", "translations", "focal_point"})
+            values["renditions"] = [list(r) for r in line.renditions]
+            for key, value in values.items():
+                setattr(stored, key, value)
+            stored.focal_x, stored.focal_y = line.focal_point
+            current = {t.language: t for t in stored.translations}
+            for lang, texts in line.translations.items():
+                row = current.pop(lang, None)
+                if row is None:
+                    stored.translations.append(
+                        MediaTranslation(language=lang, **texts.model_dump())
+                    )
+                else:
+                    row.caption, row.alt = texts.caption, texts.alt
+            for row in current.values():
+                stored.translations.remove(row)
+            flag_modified(stored, "updated_at")
+            await session.flush()
+            return "created" if created else "updated"
+
+        return work
+
+    def _article(self, line: ArticleLine, number: int) -> Callable[[AsyncSession], Any]:
+        async def work(session: AsyncSession) -> str:
+            stored = await _load(session, line.id)
+            wanted = line.model_dump(mode="json")
+            if stored is not None:
+                former = await _former(session, line.id)
+                current = export.article_line(stored, former, set(line.translations))
+                if _same(ArticleLine, current, wanted):
+                    return "unchanged"
+            await _require_languages(session, line.translations)
+            created = stored is None
+            article = stored or Article(
+                id=line.id,
+                original_language=line.original_language,
+                created_at=line.created_at,
+                updated_at=line.updated_at,
+                created_by=line.created_by,
+                last_revision=0,
+                authors=[],
+                tags=[],
+                sources=[],
+                related=[],
+                translations=[],
+            )
+            exist = set(
+                await session.scalars(select(Article.id).where(Article.id.in_(line.related_ids)))
+            )
+            now_related = [i for i in line.related_ids if i in exist]
+            if len(now_related) < len(line.related_ids):
+                self.later.append((number, line.id, line.related_ids))
+            references = ArticleUpdate(
+                author_ids=line.author_ids,
+                tag_ids=line.tag_ids,
+                category_id=line.category_id,
+                cover_media_id=line.cover_media_id,
+                sources=line.sources,
+                related_ids=now_related,
+            )
+            before = None if created else revisions.article_snapshot(article)
+            await articles.set_references(session, article, references)
+            if created:
+                session.add(article)
+            await session.flush()
+            after = revisions.article_snapshot(article)
+            await revisions.record(
+                session, article.id, actor=self.actor, action="import", snapshot=after,
+                changed_fields=revisions.changed(before, after),
+            )  # fmt: skip
+            # The original first: the others record the revision they are made from.
+            ordered = sorted(
+                line.translations.items(), key=lambda kv: kv[0] != line.original_language
+            )
+            for lang, version in ordered:
+                await self._version(session, article, lang, version)
+            article.original_language = line.original_language
+            await self._former_slugs(session, article, line)
+            article.created_at, article.updated_at = line.created_at, line.updated_at
+            article.created_by = line.created_by
+            article.deleted_at, article.deleted_by = line.deleted_at, line.deleted_by
+            flag_modified(article, "updated_at")
+            await session.flush()
+            return "created" if created else "updated"
+
+        return work
+
+    async def _version(
+        self, session: AsyncSession, article: Article, lang: str, version: Any
+    ) -> None:
+        content = TranslationIn.model_validate(version.model_dump(include=set(_TEXT)))
+        existing = articles.translation_of(article, lang)
+        if existing is None or any(
+            getattr(existing, name) != getattr(content, name) for name in _TEXT
+        ):
+            await articles.put_translation(
+                session, article, lang, content, actor=self.actor, action="import"
+            )
+        translation = articles.require_translation(article, lang)
+        for name in ("status", "publish_at", "published_at", "expire_at", "expire_status",
+                     "created_at", "updated_at", "revised_at"):  # fmt: skip
+            setattr(translation, name, getattr(version, name))
+        await self._corrections(session, translation, version.corrections)
+        await self._pending(session, article, translation, version.pending)
+        await session.flush()
+
+    async def _corrections(
+        self, session: AsyncSession, translation: Translation, notes: list[Any]
+    ) -> None:
+        """Notes are append-only: the file may add some, not change or drop one."""
+        stored = {c.number: c for c in translation.corrections}
+        for note in notes:
+            row = stored.get(note.number)
+            if row is None:
+                translation.corrections.append(
+                    Correction(
+                        id=uuid.uuid4(),
+                        article_id=translation.article_id,
+                        language=translation.language,
+                        number=note.number,
+                        kind=note.kind.value,
+                        text=note.text,
+                        created_at=note.created_at,
+                        created_by=note.created_by,
+                    )
+                )
+            elif (row.kind, row.text) != (note.kind.value, note.text):
+                raise LineError(
+                    f"correction {note.number} of '{translation.language}' differs from the "
+                    "stored one: notes readers saw are never changed"
+                )
+        if len(stored) > len(notes):
+            raise LineError(
+                f"'{translation.language}' has {len(stored)} correction notes stored and the "
+                f"line {len(notes)}: notes readers saw are never removed"
+            )
+
+    async def _pending(
+        self, session: AsyncSession, article: Article, translation: Translation, copy: Any
+    ) -> None:
+        stored = translation.pending
+        if copy is None:
+            if stored is not None:
+                await session.delete(stored)
+                set_committed_value(translation, "pending", None)
+            return
+        content = TranslationIn.model_validate(copy.model_dump(include=set(_TEXT)))
+        if content.slug is not None and content.slug != translation.slug:
+            await articles.require_free_slug(
+                session, language=translation.language, owner=article.id, slug=content.slug
+            )
+        await articles.check_social_image(session, content)
+        language = await session.get(Language, translation.language)
+        assert language is not None
+        text, _ = await articles.text_fields(content, language.bcp47)
+        row = stored or PendingTranslation(translation_id=translation.id)
+        row.slug = content.slug
+        for key, value in text.items():
+            if key not in ("outline", "embeds"):
+                setattr(row, key, value)
+        row.saved_by, row.saved_at = copy.saved_by, copy.saved_at
+        revision = await revisions.record(
+            session, article.id, actor=self.actor, action="import", language=translation.language,
+            snapshot=revisions.jsonable({**content.model_dump(), "saved_by": copy.saved_by}),
+            changed_fields=[], live=False,
+        )  # fmt: skip
+        row.revision = revision.number
+        session.add(row)
+        await session.flush()
+        set_committed_value(translation, "pending", row)
+
+    async def _former_slugs(
+        self, session: AsyncSession, article: Article, line: ArticleLine
+    ) -> None:
+        """Former slugs redirect to the article's current ones; one another article owns
+        (as its slug or its own former one) cannot."""
+        stored = {(r.language, r.slug): r for r in await _former(session, article.id)}
+        for former in line.former_slugs:
+            if former.language not in line.translations:
+                continue
+            row = stored.get((former.language, former.slug))
+            if row is not None:
+                row.created_at = former.created_at
+                continue
+            owner = await session.scalar(
+                select(SlugRedirect.article_id).where(
+                    SlugRedirect.language == former.language, SlugRedirect.slug == former.slug
+                )
+            )
+            live = await session.scalar(
+                select(Translation.article_id).where(
+                    Translation.language == former.language, Translation.slug == former.slug
+                )
+            )
+            if (owner is not None and owner != article.id) or live is not None:
+                raise LineError(
+                    f"former slug '{former.slug}' ({former.language}) belongs to another article"
+                )
+            session.add(
+                SlugRedirect(
+                    id=uuid.uuid4(),
+                    article_id=article.id,
+                    language=former.language,
+                    slug=former.slug,
+                    created_at=former.created_at,
+                )
+            )
+
+    def _link(self, ident: uuid.UUID, related: list[uuid.UUID]) -> Callable[[AsyncSession], Any]:
+        async def work(session: AsyncSession) -> None:
+            article = await _load(session, ident)
+            if article is None:  # its own line failed: reported there
+                return
+            missing = set(related) - set(
+                await session.scalars(select(Article.id).where(Article.id.in_(related)))
+            )
+            if missing:
+                raise LineError(
+                    "related_ids names articles neither stored nor in the file: "
+                    + ", ".join(sorted(str(m) for m in missing))
+                )
+            updated_at = article.updated_at
+            article.related = [
+                ArticleRelated(related_id=r, position=i) for i, r in enumerate(related)
+            ]
+            article.updated_at = updated_at
+            flag_modified(article, "updated_at")
+            await session.flush()
+            return
+
+        return work
+
+
+class _Own:
+    """A session and transaction of its own, committed on success; the cache purged of
+    what it changed, as a request's session is (`app.db.get_session`)."""
+
+    def __init__(self, db: Database, cache: ResponseCache | None) -> None:
+        self.db = db
+        self.cache = cache
+
+    async def __aenter__(self) -> AsyncSession:
+        self.session = self.db.writer()
+        await self.session.__aenter__()
+        self.transaction = await self.session.begin()
+        return self.session
+
+    async def __aexit__(self, kind: type[BaseException] | None, *exc: Any) -> None:
+        purge = None
+        try:
+            if kind is None:
+                await self.session.flush()
+                keys = cache_keys.take(self.session.sync_session)
+                if keys and self.cache is not None:
+                    purge = await self.cache.bus.stage(self.session, keys)
+                await self.transaction.commit()
+            else:
+                await self.transaction.rollback()
+        finally:
+            await self.session.__aexit__(kind, *exc)
+        if purge is not None and self.cache is not None:
+            self.cache.purge(purge.keys)
+            await self.cache.bus.published(purge)
+
+
+class _Nested:
+    """A savepoint of the dry run's one transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def __aenter__(self) -> AsyncSession:
+        self.savepoint = await self.session.begin_nested()
+        return self.session
+
+    async def __aexit__(self, kind: type[BaseException] | None, *exc: Any) -> None:
+        if kind is None:
+            await self.savepoint.commit()
+        else:
+            await self.savepoint.rollback()
+        self.session.expunge_all()
+
+
+class _TermView:
+    """A term line seen as a stored term, for `export.term_line`."""
+
+    def __init__(self, line: TermLine, kind: taxonomy.Kind) -> None:
+        self.id, self.created_at, self.updated_at = line.id, line.created_at, line.updated_at
+        self.translations = [
+            _Names(lang, t.name, t.slug, t.bio or "")
+            for lang, t in sorted(line.translations.items())
+        ]
+
+
+@dataclass
+class _Names:
+    language: str
+    name: str
+    slug: str
+    bio: str
+
+
+def _same(model: Any, stored: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    """Whether the stored object, read as its line, is the file's line (both as the line
+    model gives them back, so they compare alike); a stored object no line could say
+    (data from before a rule) is not."""
+    try:
+        return bool(model.model_validate(stored).model_dump(mode="json") == wanted)
+    except ValidationError:
+        return False
+
+
+async def _load(session: AsyncSession, ident: uuid.UUID) -> Article | None:
+    try:
+        return await articles.get(session, ident)
+    except AppError:
+        return None
+
+
+async def _former(session: AsyncSession, ident: uuid.UUID) -> list[SlugRedirect]:
+    return list(await session.scalars(select(SlugRedirect).where(SlugRedirect.article_id == ident)))
+
+
+async def _require_languages(session: AsyncSession, codes: Iterable[str]) -> None:
+    from app.languages import service as languages
+
+    await languages.require(session, codes, loc=("translations",))
+
+
+async def lines_of(source: IO[bytes]) -> AsyncIterator[tuple[int, bytes | None]]:
+    for item in read_lines(source):
+        yield item
