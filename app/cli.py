@@ -402,8 +402,8 @@ def import_content(
         bool, typer.Option("--dry-run", help="Check every line and report; store nothing.")
     ] = False,
 ) -> None:
-    """Import a Newsdesk export: each object in its own transaction, ids kept (importing
-    the same file again changes nothing). Exits 1 when any line failed, naming each."""
+    """Import a Newsdesk export: each object whole or not at all, ids kept (importing the
+    same file again changes nothing). Exits 1 when any line failed, naming each."""
     import sys
 
     from rich.console import Console

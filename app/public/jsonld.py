@@ -116,4 +116,6 @@ def _moment(value: datetime | None) -> str | None:
     """An RFC 3339 UTC time, as the API writes times (`Z`)."""
     if value is None:
         return None
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if value.utcoffset():  # stored times are UTC already; anything else is converted
+        value = value.astimezone(UTC)
+    return value.isoformat().replace("+00:00", "Z")

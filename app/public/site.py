@@ -25,6 +25,9 @@ def article_path(language: str, slug: str) -> str:
     return f"/v1/{language}/articles/{slug}"
 
 
+_PATTERNS = {"tag": "tag_pattern", "category": "category_pattern", "author": "author_pattern"}
+
+
 @dataclass(frozen=True, slots=True)
 class Site:
     """The public site's address and its URL patterns (from the settings)."""
@@ -73,11 +76,7 @@ class Site:
     def term_url(self, kind: str, *, language: str, bcp47: str, slug: str) -> str:
         """The site URL of a tag's, a category's or an author's page (`kind`) in one
         language."""
-        pattern = {
-            "tag": self.tag_pattern,
-            "category": self.category_pattern,
-            "author": self.author_pattern,
-        }[kind]
+        pattern: str = getattr(self, _PATTERNS[kind])
         return self.base + pattern.format_map({"lang": language, "bcp47": bcp47, "slug": slug})
 
     def publisher(self) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """`newsdesk import`: a Newsdesk export (JSON Lines) into this database, line by line.
 
-Each object line is applied in its own transaction, so an article is never half imported,
-and a bad line fails alone: its number and what is wrong go in the report, and the rest
-of the file is imported. Ids are kept, so importing the same file again changes nothing
+Each object line is applied in a savepoint of its own, so an article is never half
+imported, and a bad line fails alone: its number and what is wrong go in the report, and
+the rest of the file is imported. Lines are committed in batches (`_Batches`). Ids are
+kept, so importing the same file again changes nothing
 (a line equal to what is stored is skipped) and a changed line updates its object instead
 of duplicating it.
 
@@ -19,6 +20,8 @@ Related articles may point forward in the file: those not there yet are linked a
 last line (each article in a transaction of its own again).
 """
 
+import contextlib
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
@@ -34,6 +37,7 @@ from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from app.articles import service as articles
 from app.articles.schemas import ArticleUpdate, TranslationIn
+from app.audit import hook as audit
 from app.cache import keys as cache_keys
 from app.cache.cache import ResponseCache
 from app.db import Database
@@ -65,6 +69,8 @@ from app.transfer.lines import (
 )
 
 ACTOR = "cli:import"
+BATCH = 200  # lines per transaction at most
+BATCH_SECONDS = 0.5  # and at most this long
 _TERMS = {"author": taxonomy.AUTHORS, "category": taxonomy.CATEGORIES, "tag": taxonomy.TAGS}
 _TEXT = ("title", "lead", "body_html", "slug", "seo_title", "seo_description",
          "social_title", "social_description", "social_image_id")  # fmt: skip
@@ -234,27 +240,8 @@ class Importer:
             self.report.complete = True
         return self.report
 
-    def _sessions(self) -> Any:
-        """A context giving, per line, a transaction to work in: its own on a real run;
-        on a dry run a savepoint of one transaction rolled back at the end (so later
-        lines see what earlier ones would have made)."""
-        importer = self
-
-        class Sessions:
-            async def __aenter__(self) -> Callable[[], Any]:
-                if importer.dry_run:
-                    self.session = importer.db.writer()
-                    await self.session.__aenter__()
-                    self.outer = await self.session.begin()
-                    return lambda: _Nested(self.session)
-                return lambda: _Own(importer.db, importer.cache)
-
-            async def __aexit__(self, *exc: object) -> None:
-                if importer.dry_run:
-                    await self.outer.rollback()
-                    await self.session.__aexit__(*exc)
-
-        return Sessions()
+    def _sessions(self) -> "_Batches":
+        return _Batches(self.db, self.cache, self.actor, dry_run=self.dry_run)
 
     async def _one(self, session_for: Callable[[], Any], number: int, line: Any) -> None:
         if isinstance(line, LanguageLine):
@@ -579,54 +566,68 @@ class Importer:
         return work
 
 
-class _Own:
-    """A session and transaction of its own, committed on success; the cache purged of
-    what it changed, as a request's session is (`app.db.get_session`)."""
+class _Batches:
+    """The transactions an import writes in: each line in a savepoint of its own (a line
+    that fails is rolled back alone), committed in batches of `BATCH` lines or `BATCH_SECONDS`
+    (one commit per line would cost a disk sync per line; a longer transaction would hold
+    SQLite's writer lock from the API's writes). Each commit carries its audit entry and
+    purges the cache of what it changed, as a request's session does
+    (`app.db.get_session`). A dry run never commits: its one transaction is rolled back at
+    the end, so later lines see what earlier ones would have made."""
 
-    def __init__(self, db: Database, cache: ResponseCache | None) -> None:
-        self.db = db
-        self.cache = cache
+    def __init__(
+        self, db: Database, cache: ResponseCache | None, actor: str, *, dry_run: bool
+    ) -> None:
+        self.db, self.cache, self.actor, self.dry_run = db, cache, actor, dry_run
+        self.session: AsyncSession | None = None
+        self.lines = 0
+        self.started = 0.0
 
-    async def __aenter__(self) -> AsyncSession:
-        self.session = self.db.writer()
-        await self.session.__aenter__()
-        self.transaction = await self.session.begin()
-        return self.session
+    async def __aenter__(self) -> Callable[[], Any]:
+        return self.line
 
     async def __aexit__(self, kind: type[BaseException] | None, *exc: Any) -> None:
+        if kind is None and not self.dry_run:
+            await self._commit()
+        elif self.session is not None:
+            await self.session.rollback()
+            await self.session.close()
+            self.session = None
+
+    @contextlib.asynccontextmanager
+    async def line(self) -> AsyncIterator[AsyncSession]:
+        if self.session is None:
+            self.session = self.db.writer()
+            await self.session.begin()
+            self.lines, self.started = 0, time.monotonic()
+        session = self.session
+        try:
+            async with session.begin_nested():
+                yield session
+        finally:
+            session.expunge_all()  # memory stays flat over a long file
+        self.lines += 1
+        if not self.dry_run and (
+            self.lines >= BATCH or time.monotonic() - self.started >= BATCH_SECONDS
+        ):
+            await self._commit()
+
+    async def _commit(self) -> None:
+        session, self.session = self.session, None
+        if session is None:
+            return
         purge = None
         try:
-            if kind is None:
-                await self.session.flush()
-                keys = cache_keys.take(self.session.sync_session)
-                if keys and self.cache is not None:
-                    purge = await self.cache.bus.stage(self.session, keys)
-                await self.transaction.commit()
-            else:
-                await self.transaction.rollback()
+            await audit.record(session, actor=self.actor, action="importContent")
+            keys = cache_keys.take(session.sync_session)
+            if keys and self.cache is not None:
+                purge = await self.cache.bus.stage(session, keys)
+            await session.commit()
         finally:
-            await self.session.__aexit__(kind, *exc)
+            await session.close()
         if purge is not None and self.cache is not None:
             self.cache.purge(purge.keys)
             await self.cache.bus.published(purge)
-
-
-class _Nested:
-    """A savepoint of the dry run's one transaction."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def __aenter__(self) -> AsyncSession:
-        self.savepoint = await self.session.begin_nested()
-        return self.session
-
-    async def __aexit__(self, kind: type[BaseException] | None, *exc: Any) -> None:
-        if kind is None:
-            await self.savepoint.commit()
-        else:
-            await self.savepoint.rollback()
-        self.session.expunge_all()
 
 
 class _TermView:
@@ -673,8 +674,3 @@ async def _require_languages(session: AsyncSession, codes: Iterable[str]) -> Non
     from app.languages import service as languages
 
     await languages.require(session, codes, loc=("translations",))
-
-
-async def lines_of(source: IO[bytes]) -> AsyncIterator[tuple[int, bytes | None]]:
-    for item in read_lines(source):
-        yield item

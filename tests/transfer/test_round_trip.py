@@ -89,7 +89,7 @@ def body_lines(data: bytes) -> list[dict[str, Any]]:
 async def test_demo_round_trip_is_lossless(
     app: FastAPI, client: httpx.AsyncClient, admin: Credential
 ) -> None:
-    await load_demo(app)
+    await demo_file(app)  # the demo, loaded (or imported, when another test loaded it)
     # A published version renamed: its old slug is kept and must survive the trip.
     story = (await client.get("/v1/en/articles")).json()["items"][0]
     article = (await client.get(f"/v1/admin/articles/{story['id']}", headers=admin.headers)).json()
