@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -174,18 +175,17 @@ async def test_through_another_database_and_back(app: FastAPI, tmp_path: Path) -
 
 
 def test_the_commands(tmp_path: Path) -> None:
-    """On a bench-data archive (drafts, schedules, takedowns, several languages): export,
-    import into a new database, export again: the same lines; the same file into the
-    first database changes nothing; a bad line and a foreign file exit as documented. On
-    SQLite only: the commands are the functions the tests above run on both databases."""
-    cli_env = {
-        **os.environ,
-        "NEWSDESK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'a.db'}",
-        "NEWSDESK_MEDIA_DIR": str(tmp_path / "media"),
-    }
+    """On a bench-data archive (drafts, schedules, takedowns, 700 terms): export, import
+    into a new database, export again: the same lines; a bad line and a foreign file exit
+    as documented. On SQLite only: the commands run the functions the tests above run on
+    both databases."""
+    first, second = tmp_path / "a.db", tmp_path / "b.db"
+    env = {**os.environ, "NEWSDESK_DATABASE_URL": f"sqlite+aiosqlite:///{first}",
+           "NEWSDESK_MEDIA_DIR": str(tmp_path / "media")}  # fmt: skip
+    elsewhere = {**env, "NEWSDESK_DATABASE_URL": f"sqlite+aiosqlite:///{second}"}
 
     def newsdesk(
-        *args: str, stdin: bytes = b"", env: dict[str, str] = cli_env
+        *args: str, stdin: bytes = b"", env: dict[str, str] = env
     ) -> subprocess.CompletedProcess[bytes]:
         return subprocess.run(
             [*NEWSDESK, *args], env=env, input=stdin, capture_output=True, timeout=120,
@@ -193,6 +193,7 @@ def test_the_commands(tmp_path: Path) -> None:
         )  # fmt: skip
 
     assert newsdesk("migrate").returncode == 0
+    shutil.copy(first, second)  # migrated and empty
     made = newsdesk("bench-data", "--articles", "12", "--seed", "3")
     assert made.returncode == 0, made.stderr
     exported = newsdesk("export", "-")
@@ -201,27 +202,19 @@ def test_the_commands(tmp_path: Path) -> None:
     lines = exported.stdout.splitlines()
     assert json.loads(lines[0])["type"] == "header" and json.loads(lines[-1])["type"] == "end"
 
-    elsewhere = {**cli_env, "NEWSDESK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'b.db'}"}
-    assert newsdesk("migrate", env=elsewhere).returncode == 0
     path = tmp_path / "archive.jsonl"
     path.write_bytes(exported.stdout)
     moved = newsdesk("import", str(path), env=elsewhere)
     assert moved.returncode == 0, moved.stderr
+    assert b"0 failed" in moved.stderr
     back = newsdesk("export", "-", env=elsewhere)
     assert back.stdout.splitlines()[1:] == lines[1:]  # all but the header's time
 
-    again = newsdesk("import", "-", stdin=exported.stdout)
-    assert again.returncode == 0, again.stderr
-    assert b"0 created, 0 updated" in again.stderr
-
-    broken = lines[:]
-    broken[5] = b'{"type": "tag", "id": "not a uuid"}'
+    broken = [lines[0], b'{"type": "tag", "id": "not a uuid"}', lines[-1]]
     path.write_bytes(b"\n".join(broken) + b"\n")
     failed = newsdesk("import", str(path), "--dry-run")
     assert failed.returncode == 1
-    assert b"line 6: invalid tag: id:" in failed.stderr
+    assert b"line 2: invalid tag: id:" in failed.stderr
     assert b"dry run, nothing stored" in failed.stderr
     refused = newsdesk("import", "-", stdin=b'{"hello": "world"}\n')
     assert refused.returncode == 2 and b"error: line 1" in refused.stderr
-    naive = newsdesk("export", "-", "--since", "2026-01-01T00:00:00")
-    assert naive.returncode == 2 and b"time zone" in naive.stderr

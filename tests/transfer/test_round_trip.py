@@ -6,6 +6,7 @@ nothing the second time."""
 import io
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,7 +20,7 @@ from app.models.base import utcnow
 from app.transfer.export import write
 from app.transfer.load import Importer, Report, read_lines
 from tests.builders import put_translation
-from tests.conftest import Credential, empty_tables
+from tests.conftest import Credential, _file_lock, empty_tables
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -51,20 +52,28 @@ async def load_demo(app: FastAPI) -> None:
         )
 
 
-_DEMO_FILES: dict[str, bytes] = {}
+# Where the demo's export is kept for the whole run (all xdist workers, both databases):
+# set by `tests/transfer/conftest.py`.
+SHARED: list[Path] = []
 
 
 async def demo_file(app: FastAPI) -> bytes:
-    """The demo's export, stored in the app's database (loaded once per database, then
-    imported: the demo's pictures take seconds to render)."""
-    url = app.state.settings.database_url
-    if url not in _DEMO_FILES:
-        await load_demo(app)
-        _DEMO_FILES[url] = await export_bytes(app)
-        return _DEMO_FILES[url]
-    report = await import_bytes(app, _DEMO_FILES[url])
+    """The demo's export, stored in the app's database. The first test of the run to ask
+    loads the demo (its pictures take seconds to render) and keeps the export; every other
+    one imports that file, on either database."""
+    (folder,) = SHARED
+    path = folder / "demo-export.jsonl"
+    with _file_lock(folder / "demo-export.lock"):
+        if not path.exists():
+            await load_demo(app)
+            data = await export_bytes(app)
+            path.with_suffix(".partial").write_bytes(data)
+            path.with_suffix(".partial").rename(path)
+            return data
+    data = path.read_bytes()
+    report = await import_bytes(app, data)
     assert report.errors == [], report.errors
-    return _DEMO_FILES[url]
+    return data
 
 
 async def public_pages(client: httpx.AsyncClient) -> dict[str, Any]:
