@@ -18,6 +18,7 @@ from app.problems.router import router as problems_router
 from app.public.router import router as public_router
 from app.revisions.router import router as revisions_router
 from app.taxonomy.router import router as taxonomy_router
+from app.transfer.router import router as transfer_router
 from app.users.router import router as users_router
 from app.webhooks.router import router as webhooks_router
 
@@ -38,6 +39,7 @@ for domain in (
     users_router,
     audit_router,
     webhooks_router,
+    transfer_router,
     auth_router,
     taxonomy_router,
     authors_router,

@@ -146,6 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "operations", "description": "Health and readiness."},
             {"name": "problems", "description": "What each error `type` means: the catalogue."},
             {"name": "audit", "description": "Who changed what: the audit log."},
+            {"name": "transfer", "description": "Export and import the content (JSON Lines)."},
             {"name": "webhooks", "description": "Subscriptions to changes, and their deliveries."},
         ],
     )

@@ -273,18 +273,10 @@ async def write(
     An unknown `language` is a 422 (`AppError`) before anything is written."""
     counts: Counter[str] = Counter()
     async with db.reader() as session, session.begin():
-        if session.get_bind().dialect.name == "postgresql":
-            # One snapshot for every statement (PostgreSQL's default gives each its own;
-            # SQLite's read transaction already is one).
-            await session.connection(
-                execution_options={
-                    "isolation_level": "REPEATABLE READ",
-                    "postgresql_readonly": True,
-                }
-            )
+        await snapshot(session)
         if language is not None:
             await languages.require(session, [language], loc=("query", "language"))
-        revision = await session.run_sync(_schema_revision)
+        revision = await session.run_sync(schema_revision)
         stream = lines(session, schema_revision=revision, now=now, since=since, language=language)
         async for line in stream:
             out.write(dump(line))
@@ -293,7 +285,17 @@ async def write(
     return counts
 
 
-def _schema_revision(sync_session: Session) -> str | None:
+async def snapshot(session: AsyncSession) -> None:
+    """Make the session's transaction read one snapshot throughout: PostgreSQL's default
+    gives each statement its own; SQLite's read transaction already is one. Call it first."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.connection(
+            execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+        )
+
+
+def schema_revision(sync_session: Session) -> str | None:
+    """The database's migration, for the header."""
     from alembic.runtime.migration import MigrationContext
 
     return MigrationContext.configure(sync_session.connection()).get_current_revision()

@@ -17,10 +17,11 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, TypeAdapter, model_validator
 
 from app.articles.schemas import Source, TranslationIn
 from app.kit.schema import (
+    HttpUrl,
     LanguageKey,
     LanguageMap,
     LongLine,
@@ -32,6 +33,7 @@ from app.kit.schema import (
     Timestamp,
 )
 from app.languages.schemas import TextSearch
+from app.media.storage import KEY
 from app.models import CorrectionKind, Status
 
 FORMAT = "newsdesk"
@@ -133,6 +135,25 @@ class MediaLine(Schema):
     created_at: Timestamp
     updated_at: Timestamp
     translations: LanguageMap[MediaTexts] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _where(self) -> "MediaLine":
+        """An upload names storage keys, of the storage's own shape (no scheme, no `..`:
+        never a path out of the media folder); an image registered by address has an
+        http(s) URL, as the API asks, and no renditions (never `javascript:`)."""
+        if self.content_hash is not None:
+            keys = [self.url, *(r[0] for r in self.renditions)]
+            bad = [key for key in keys if not KEY.fullmatch(key)]
+            if bad:
+                raise ValueError(f"not a storage key: {bad[0][:100]!r}")
+        else:
+            _URL.validate_python(self.url)
+            if self.renditions:
+                raise ValueError("an image registered by URL has no renditions")
+        return self
+
+
+_URL: TypeAdapter[str] = TypeAdapter(HttpUrl)
 
 
 class CorrectionLine(Schema):

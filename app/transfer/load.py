@@ -146,6 +146,16 @@ def parse(raw: bytes) -> Any:
         raise LineError(f"invalid {kind}: {problems}") from None
 
 
+def _kind_of(raw: bytes) -> str | None:
+    """The `type` of a line that failed its checks, if it says one."""
+    try:
+        value = from_json(raw)
+    except ValueError:
+        return None
+    kind = value.get("type") if isinstance(value, dict) else None
+    return kind if isinstance(kind, str) else None
+
+
 def _describe(exc: Exception) -> str:
     if isinstance(exc, LineError):
         return str(exc)
@@ -199,6 +209,9 @@ class Importer:
                     if header is None:
                         raise LineError(f"line {number}: {exc}") from None
                     self.report.errors.append((number, str(exc)))
+                    kind = _kind_of(raw)  # still a line of its type, for the end's counts
+                    if kind in KINDS and kind not in ("header", "end"):
+                        seen[kind] = seen.get(kind, 0) + 1
                     continue
                 if header is None:
                     if not isinstance(line, Header):

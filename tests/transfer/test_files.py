@@ -82,8 +82,6 @@ async def test_bad_lines_fail_alone_with_their_numbers(app: FastAPI) -> None:
     assert "title" in numbered[first + 3] and "300" in numbered[first + 3]
     assert "author" in numbered[second + 3]
     assert "title" in numbered[third + 3]
-    # The end line's counts no longer match (a line added, a type unknown).
-    assert "end line counts" in by_line[report.lines]
     # Everything else was imported; the failed articles are not there at all.
     assert await count(app, Author) == len(authors) - 1
     stored = await count(app, Article)
@@ -110,6 +108,11 @@ async def test_a_cut_off_file_and_a_long_line(app: FastAPI) -> None:
     report = await import_bytes(app, cut, dry_run=True)
     assert report.errors[-1][1] == "no end line: the file is cut off"
     assert not report.complete
+    # An end line whose counts are not the file's: edited, or lines lost.
+    *body, end = parsed(data)
+    end["counts"]["article"] += 1
+    report = await import_bytes(app, as_file([*body, end]), dry_run=True)
+    assert "the end line counts" in report.errors[-1][1] and not report.complete
     # A line over the limit is skipped in pieces, and the next one read whole.
     long_line = b'{"type": "tag", "x": "' + b"a" * 5000 + b'"}\n'
     lines = data.splitlines(keepends=True)
@@ -218,3 +221,39 @@ def test_the_commands(tmp_path: Path) -> None:
     assert b"dry run, nothing stored" in failed.stderr
     refused = newsdesk("import", "-", stdin=b'{"hello": "world"}\n')
     assert refused.returncode == 2 and b"error: line 1" in refused.stderr
+
+
+async def test_media_lines_name_storage_keys_or_web_addresses(app: FastAPI) -> None:
+    """A cover URL from a file reaches every frontend: `javascript:` and paths out of the
+    media folder are refused."""
+    at = "2026-01-01T00:00:00Z"
+    header = {"type": "header", "format": "newsdesk", "version": VERSION, "exported_at": at}
+    common = {"type": "media", "width": 10, "height": 10, "created_at": at, "updated_at": at}
+    lines: list[dict[str, Any]] = [
+        header,
+        {**common, "id": "00000000-0000-4000-8000-000000000001", "url": "javascript:alert(1)"},
+        {
+            **common,
+            "id": "00000000-0000-4000-8000-000000000002",
+            "url": "../../etc/passwd",
+            "content_hash": "a" * 64,
+        },
+        {
+            **common,
+            "id": "00000000-0000-4000-8000-000000000003",
+            "url": "https://images.example.com/a.jpg",
+            "renditions": [["x", 1, 1, "jpeg", None]],
+        },
+        {
+            **common,
+            "id": "00000000-0000-4000-8000-000000000004",
+            "url": "https://images.example.com/b.jpg",
+        },
+        {"type": "end", "counts": {"media": 4}},
+    ]
+    report = await import_bytes(app, as_file(lines))
+    errors = dict(report.errors)
+    assert "pattern" in errors[2]
+    assert "not a storage key: '../../etc/passwd'" in errors[3]
+    assert "no renditions" in errors[4]
+    assert report.created == {"media": 1} and report.complete
