@@ -38,7 +38,9 @@ from app.models import (
 from app.revisions import service as revisions
 
 
-def _with_everything() -> list[object]:
+def with_everything() -> list[object]:
+    """The loader options of a whole article: byline, tags, sources, related articles,
+    versions with their pending copies and correction notes."""
     return [
         selectinload(Article.authors),
         selectinload(Article.tags),
@@ -52,7 +54,7 @@ def _with_everything() -> list[object]:
 
 async def get(session: AsyncSession, ident: uuid.UUID) -> Article:
     article: Article | None = await session.scalar(
-        select(Article).options(*_with_everything()).where(Article.id == ident)  # type: ignore[arg-type]
+        select(Article).options(*with_everything()).where(Article.id == ident)  # type: ignore[arg-type]
     )
     if article is None:
         raise NotFound(f"No article {ident}.")

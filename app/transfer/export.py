@@ -15,6 +15,7 @@ from sqlalchemy import Select, and_, exists, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, selectinload
 
+from app.articles import service as articles_service
 from app.db import Database
 from app.languages import service as languages
 from app.models import (
@@ -227,15 +228,7 @@ async def lines(
         for media in batch:
             counts["media"] += 1
             yield media_line(media)
-    articles = select(Article).options(
-        selectinload(Article.authors),
-        selectinload(Article.tags),
-        selectinload(Article.sources),
-        selectinload(Article.related),
-        selectinload(Article.translations).options(
-            selectinload(Translation.pending), selectinload(Translation.corrections)
-        ),
-    )
+    articles = select(Article).options(*articles_service.with_everything())  # type: ignore[arg-type]
     if since is not None:
         changed = exists().where(
             Translation.article_id == Article.id, Translation.updated_at >= since
