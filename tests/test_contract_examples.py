@@ -35,6 +35,7 @@ WITHOUT_EXAMPLES = {
     ("getSitemap", "200"): "sitemap index XML",
     ("getSitemapPage", "200"): "sitemap XML",
     ("getNewsSitemap", "200"): "Google News sitemap XML",
+    ("exportContent", "200"): "JSON Lines of the export format (docs/import-export.md)",
 }
 
 
