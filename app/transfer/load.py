@@ -42,6 +42,7 @@ from app.cache import keys as cache_keys
 from app.cache.cache import ResponseCache
 from app.db import Database
 from app.errors import AppError
+from app.languages import service as languages
 from app.models import (
     Article,
     ArticleRelated,
@@ -311,8 +312,8 @@ class Importer:
                 .options(selectinload(kind.entity.translations))
                 .where(kind.entity.id == line.id)
             )
-            wanted = export.term_line(kind, _TermView(line, kind))
-            if stored is not None and export.term_line(kind, stored) == wanted:
+            wanted = line.model_dump(mode="json")
+            if stored is not None and _same(TermLine, export.term_line(kind, stored), wanted):
                 return "unchanged"
             names = {
                 lang: {k: v for k, v in t.model_dump().items() if v is not None}
@@ -643,25 +644,6 @@ class _Batches:
             await self.cache.bus.published(purge)
 
 
-class _TermView:
-    """A term line seen as a stored term, for `export.term_line`."""
-
-    def __init__(self, line: TermLine, kind: taxonomy.Kind) -> None:
-        self.id, self.created_at, self.updated_at = line.id, line.created_at, line.updated_at
-        self.translations = [
-            _Names(lang, t.name, t.slug, t.bio or "")
-            for lang, t in sorted(line.translations.items())
-        ]
-
-
-@dataclass
-class _Names:
-    language: str
-    name: str
-    slug: str
-    bio: str
-
-
 def _same(model: Any, stored: dict[str, Any], wanted: dict[str, Any]) -> bool:
     """Whether the stored object, read as its line, is the file's line (both as the line
     model gives them back, so they compare alike); a stored object no line could say
@@ -684,6 +666,4 @@ async def _former(session: AsyncSession, ident: uuid.UUID) -> list[SlugRedirect]
 
 
 async def _require_languages(session: AsyncSession, codes: Iterable[str]) -> None:
-    from app.languages import service as languages
-
     await languages.require(session, codes, loc=("translations",))
