@@ -20,7 +20,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from app.kit.slugs import MAX_SLUG_LENGTH, SLUG_PATTERN
+from app.kit.slugs import LEGACY_SLUG_PATTERN, MAX_SLUG_LENGTH, SLUG_PATTERN, is_legacy_slug
 
 _MULTILINE_OK = {"\n", "\r", "\t"}
 
@@ -208,6 +208,29 @@ Slug = Annotated[
         description="ASCII, lower case, words joined by hyphens.",
         examples=["kyiv-metro-reopens"],
     ),
+]
+
+
+def _legacy(value: str) -> str:
+    if not is_legacy_slug(value):
+        raise ValueError(
+            "a slug, or another system's: lower case (NFC), no spaces, slashes, `?`, `#`, "
+            "`%`, control or format characters"
+        )
+    return value
+
+
+LegacySlug = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=MAX_SLUG_LENGTH,
+        pattern=LEGACY_SLUG_PATTERN,
+        description="A slug, or one another system gave the page (as WordPress keeps "
+        "Cyrillic ones): kept as a former slug so old links still redirect.",
+        examples=["kyiv-metro-reopens", "метро-києва-знову-працює"],
+    ),
+    AfterValidator(_legacy),
 ]
 
 

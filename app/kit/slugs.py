@@ -1,6 +1,7 @@
 """Slugs: ASCII, lower case, hyphenated, at most 120 characters, unique per language."""
 
 import re
+import unicodedata
 from collections.abc import Awaitable, Callable
 
 from app.kit.translit import transliterate
@@ -11,8 +12,27 @@ _SLUG_RE = re.compile(SLUG_PATTERN)
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
+# A slug another system gave a page (WordPress keeps Cyrillic ones, percent-decoded here):
+# kept only as a former slug, so its old links still redirect. Lower case, no spaces,
+# slashes, `?`, `#`, `%` or control characters.
+LEGACY_SLUG_PATTERN = r"^[^\s/?#%\\\x00-\x1f\x7f-\x9f]+$"
+_LEGACY_RE = re.compile(LEGACY_SLUG_PATTERN)
+
+
 def is_valid_slug(slug: str) -> bool:
     return len(slug) <= MAX_SLUG_LENGTH and bool(_SLUG_RE.match(slug))
+
+
+def is_legacy_slug(slug: str) -> bool:
+    """Whether `slug` may be kept as a former slug: a slug, or another system's (NFC, lower
+    case, at most 120 characters, of the legacy pattern, no
+    control, format or space characters)."""
+    return (
+        len(slug) <= MAX_SLUG_LENGTH
+        and bool(_LEGACY_RE.match(slug))
+        and slug == unicodedata.normalize("NFC", slug).lower()
+        and all(unicodedata.category(c)[0] not in "CZ" for c in slug)  # no format, no spaces
+    )
 
 
 def _cut(slug: str, limit: int) -> str:

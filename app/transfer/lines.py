@@ -24,6 +24,7 @@ from app.kit.schema import (
     HttpUrl,
     LanguageKey,
     LanguageMap,
+    LegacySlug,
     LongLine,
     Name,
     Note,
@@ -207,8 +208,11 @@ class TranslationLine(TranslationIn):
 
 
 class FormerSlug(Schema):
+    """A slug the version had before (or had in the system it came from: a WordPress
+    import keeps Cyrillic slugs here), redirected to its current one."""
+
     language: LanguageKey
-    slug: Slug
+    slug: LegacySlug
     created_at: Timestamp
 
 
