@@ -409,7 +409,7 @@ def import_content(
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from app.transfer.load import Importer, LineError, read_lines
+    from app.transfer.load import Importer, LineError, read_lines, target
 
     source = sys.stdin.buffer if file == "-" else open(file, "rb")  # noqa: SIM115
     console = Console(stderr=True)
@@ -425,13 +425,15 @@ def import_content(
                 with Progress(*columns, console=console, transient=True,
                               disable=not console.is_terminal) as progress:  # fmt: skip
                     task = progress.add_task("importing", total=None)
-                    importer = Importer(db, dry_run=dry_run)
+                    async with target(db, dry_run=dry_run) as (into, rollback):
+                        importer = Importer(into, dry_run=rollback)
 
-                    def tick() -> None:
-                        if importer.report.lines % 100 == 0:
-                            progress.update(task, description=f"line {importer.report.lines:,}")
+                        def tick() -> None:
+                            if importer.report.lines % 100 == 0:
+                                lines = importer.report.lines
+                                progress.update(task, description=f"line {lines:,}")
 
-                    return await importer.run(read_lines(source), tick)
+                        return await importer.run(read_lines(source), tick)
             finally:
                 await db.dispose()
 

@@ -146,6 +146,10 @@ class Settings(BaseSettings):
     # endpoint's path-style address of the bucket.
     media_base_url: Annotated[str | None, AfterValidator(_base_url)] = None
     media_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    # Import jobs (issue 19): the largest JSON Lines file `POST /v1/admin/imports` takes
+    # (larger archives: `newsdesk import` on the server). Kept in the temporary folder
+    # while it is imported.
+    import_max_bytes: int = Field(default=1024 * 1024 * 1024, ge=1024)
     s3_endpoint_url: str | None = None  # unset: AWS S3 itself
     s3_bucket: str | None = None
     s3_region: str = "us-east-1"

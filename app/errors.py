@@ -116,6 +116,10 @@ class UnsupportedMediaType(AppError):
     status, code, title = 415, "unsupported-media-type", "Unsupported media type"
 
 
+class NotAnExport(AppError):
+    status, code, title = 422, "invalid-import-file", "Not a Newsdesk export"
+
+
 class Unprocessable(AppError):
     status, code, title = 422, "validation-error", "Invalid request"
 

@@ -37,6 +37,8 @@ from app.public.hot import HotPathMiddleware
 from app.public.reads import HotReads
 from app.public.site import Site
 from app.ratelimit import RateLimitMiddleware, RateLimits
+from app.transfer import router as transfer
+from app.transfer.jobs import ImportJobs
 from app.webhooks.worker import Worker
 
 API_VERSION = "2.0.0"
@@ -47,7 +49,7 @@ def _add_body_models(schema: dict[str, Any]) -> None:
     """Request bodies a route reads itself (several content types on one operation) and
     names by `$ref` in its `openapi_extra`: their schemas, in the components."""
     _, definitions = models_json_schema(
-        [(model, "validation") for model in media_router.BODY_MODELS],
+        [(model, "validation") for model in (*media_router.BODY_MODELS, *transfer.BODY_MODELS)],
         ref_template="#/components/schemas/{model}",
     )
     components = schema.setdefault("components", {}).setdefault("schemas", {})
@@ -106,12 +108,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 ttl=settings.cache_ttl_seconds,
             )
             await app.state.response_cache.start()
+        app.state.imports = ImportJobs(app.state.db, app.state.response_cache)
         worker: asyncio.Task[None] | None = None
         if settings.worker_in_process:
             worker = asyncio.create_task(Worker(settings, app.state.db).run())
         try:
             yield
         finally:
+            await app.state.imports.close()  # each running job marks itself failed
             if worker is not None:
                 worker.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -168,7 +172,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
-        uploads={("POST", "/v1/admin/media"): settings.media_max_bytes + FORM_OVERHEAD},
+        uploads={
+            ("POST", "/v1/admin/media"): settings.media_max_bytes + FORM_OVERHEAD,
+            ("POST", "/v1/admin/imports"): settings.import_max_bytes + FORM_OVERHEAD,
+        },
     )
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(UnhandledErrorMiddleware)

@@ -27,6 +27,7 @@ from app.models.pending import PendingTranslation
 from app.models.preview import PreviewToken
 from app.models.search import SearchDocument
 from app.models.taxonomy import Category, CategoryTranslation, Tag, TagTranslation
+from app.models.transfer import ImportJob
 from app.models.user import AccessToken, User
 from app.models.webhook import CdnPurge, Webhook, WebhookDelivery, WorkerPosition
 
@@ -51,6 +52,7 @@ __all__ = [
     "Correction",
     "CorrectionKind",
     "IdempotencyKey",
+    "ImportJob",
     "Language",
     "Media",
     "MediaTranslation",

@@ -156,6 +156,14 @@ _TYPES = (
         "Export the picture again from an image editor and upload that.",
     ),
     ProblemType(
+        "invalid-import-file", "Not a Newsdesk export", (422,),
+        "The file sent to import does not start with the header line of a Newsdesk export "
+        "of the format version this server reads (it is empty, not JSON Lines, another "
+        "format, or another version).",
+        "Send a file `newsdesk export` or `GET /v1/admin/export` wrote (docs/import-export.md); "
+        "a WordPress export goes through `newsdesk import-wordpress`.",
+    ),
+    ProblemType(
         "idempotency-key-reused", "Idempotency key reused", (422,),
         "This `Idempotency-Key` was used before with a different request.",
         "Use a new key for each distinct request; reuse a key only to retry the same one.",

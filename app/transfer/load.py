@@ -21,15 +21,20 @@ last line (each article in a transaction of its own again).
 """
 
 import contextlib
+import shutil
+import sqlite3
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any
 
+import anyio
 from pydantic import ValidationError
 from pydantic_core import from_json
-from sqlalchemy import select
+from sqlalchemy import make_url, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -667,3 +672,42 @@ async def _former(session: AsyncSession, ident: uuid.UUID) -> list[SlugRedirect]
 
 async def _require_languages(session: AsyncSession, codes: Iterable[str]) -> None:
     await languages.require(session, codes, loc=("translations",))
+
+
+@contextlib.asynccontextmanager
+async def target(db: Database, *, dry_run: bool) -> AsyncIterator[tuple[Database, bool]]:
+    """Where an import writes, and whether it must roll back there. A real one: `db`. A
+    dry run: on PostgreSQL the
+    database itself, in one transaction rolled back at the end (others' writes go on:
+    it holds row locks only on what it changes); on SQLite a copy of the database in the
+    temporary folder, imported into as for real and then deleted, because one long
+    transaction there would hold the only writer lock from the API for the whole file."""
+    url = make_url(db.url)
+    if not dry_run:
+        yield db, False
+        return
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        yield db, True
+        return
+    original = url.database
+    folder = Path(tempfile.mkdtemp(prefix="newsdesk-dry-run-"))
+    copy = folder / "copy.db"
+
+    def backup() -> None:
+        source = sqlite3.connect(original)  # only read: the backup reads pages
+        target = sqlite3.connect(copy)
+        try:
+            source.backup(target)  # consistent, in steps: writers are not held off
+        finally:
+            target.close()
+            source.close()
+
+    try:
+        await anyio.to_thread.run_sync(backup)
+        scratch = Database(url.set(database=str(copy)).render_as_string(hide_password=False))
+        try:
+            yield scratch, False
+        finally:
+            await scratch.dispose()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

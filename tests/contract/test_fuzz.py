@@ -162,9 +162,13 @@ def positive_data_acceptance(
     problem_type = ""
     if response.headers.get("content-type", [""])[0] == "application/problem+json":
         problem_type = response.json().get("type", "")
-    if problem_type in ("/problems/unsupported-image", "/problems/invalid-image"):
+    if problem_type in (
+        "/problems/unsupported-image",
+        "/problems/invalid-image",
+        "/problems/invalid-import-file",
+    ):
         # An upload's `file` is any bytes to the schema; that they are a picture (and a
-        # whole one) is what the API checks and no schema can say.
+        # whole one), or a Newsdesk export, is what the API checks and no schema can say.
         return None
     if response.status_code == 422 and response.headers.get("content-type", [""])[0] == (
         "application/problem+json"
@@ -341,11 +345,12 @@ def _excluded(case: schemathesis.Case[Any]) -> list[schemathesis.CheckFunction]:
     A multipart upload's parts are all text on the wire: a "negative" part that the schema
     calls wrong by its JSON type (`123` for a string, `null` for an optional one) arrives as
     the same characters a valid value would, so its acceptance proves nothing; the upload
-    tests (tests/media/test_hostile_uploads.py) check what an upload refuses."""
+    tests (tests/media/test_hostile_uploads.py, tests/transfer/test_import_api.py) check
+    what an upload refuses."""
     excluded: list[schemathesis.CheckFunction] = [checks.positive_data_acceptance]
-    if case.operation.path == "/v1/admin/media" and (case.media_type or "").startswith(
-        "multipart/"
-    ):
+    if case.operation.path in ("/v1/admin/media", "/v1/admin/imports") and (
+        case.media_type or ""
+    ).startswith("multipart/"):
         excluded.append(checks.negative_data_rejection)
     return excluded
 
