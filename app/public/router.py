@@ -1,5 +1,6 @@
 """Public content API: published articles per language, no credentials."""
 
+import unicodedata
 import uuid
 from typing import Annotated, Any
 
@@ -12,7 +13,8 @@ from app.errors import NotFound, problem_responses
 from app.kit.clock import NowDep
 from app.kit.openapi import headers
 from app.kit.pagination import Cursor
-from app.kit.schema import QueryText, Slug, Timestamp
+from app.kit.schema import QueryText, Timestamp
+from app.kit.slugs import LEGACY_SLUG_PATTERN, MAX_SLUG_LENGTH, is_valid_slug
 from app.languages.deps import LanguageDep
 from app.public import reads, service
 from app.public.schemas import ArticlePage, PreviewArticle, PublicArticle
@@ -25,6 +27,20 @@ router = APIRouter(
 )
 
 
+# The article path's slug: a slug, or another system's one kept as a former slug (a
+# WordPress import keeps Cyrillic ones), so that old links still answer 301.
+ArticleSlug = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=MAX_SLUG_LENGTH,
+        pattern=LEGACY_SLUG_PATTERN,
+        description="The version's slug. Any other text without `/`, `?`, `#`, `%` or "
+        "spaces is looked up among former slugs only (an imported site's old Cyrillic "
+        "slugs, compared in lower case NFC): 301 to the article, or 404.",
+        examples=["kyiv-metro-reopens"],
+    ),
+]
 FilterSlug = Annotated[str | None, Query(max_length=120, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 
 
@@ -130,13 +146,16 @@ async def list_articles(
     },
 )
 async def get_article(
-    slug: Slug,
+    slug: ArticleSlug,
     language: LanguageDep,
     request: Request,
     session: SessionDep,
     now: NowDep,
 ) -> Response:
     """One public article in this language, with its alternates in other languages."""
+    if not is_valid_slug(slug):  # only ever a former slug: 301, or 404
+        legacy = unicodedata.normalize("NFC", slug).lower()
+        await service.explain_missing(session, language=language.code, slug=legacy, now=now)
     found = await reads.read_article(
         request.app.state.hot,
         language=language.code,
