@@ -26,13 +26,13 @@ that uses it.
 """
 
 import html
-import io
 import json
 import re
+import sys
 import unicodedata
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -151,7 +151,7 @@ def _php_value(data: bytes, at: int, depth: int) -> tuple[Any, int]:
 # Pass 1: the index ------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     """A WXR item without its text."""
 
@@ -168,6 +168,7 @@ class Item:
     meta: dict[str, str]
     old_slugs: list[str]
     url: str = ""  # an attachment's
+    protected: bool = False  # a password-protected post
     caption: str = ""  # an attachment's excerpt
 
     @property
@@ -186,7 +187,7 @@ class Item:
         return f"wpml:{wpml}" if wpml else None
 
 
-@dataclass
+@dataclass(slots=True)
 class Term:
     id: int
     taxonomy: str
@@ -370,8 +371,12 @@ def _item(element: Element) -> Item | None:
             old.append(_decoded(value))
         elif key in _KEPT_META:
             meta.setdefault(key, value)
-    terms = [
-        (c.get("domain", ""), _decoded(c.get("nicename", "")), html.unescape(_text(c)).strip())
+    terms = [  # interned: every post repeats its language's and its categories' names
+        (
+            sys.intern(c.get("domain", "")),
+            sys.intern(_decoded(c.get("nicename", ""))),
+            sys.intern(html.unescape(_text(c)).strip()),
+        )
         for c in element
         if _name(c.tag) == "category" and c.get("domain")
     ]
@@ -391,6 +396,7 @@ def _item(element: Element) -> Item | None:
         old_slugs=old,
         url=_child(element, "wp:attachment_url").strip() or _child(element, "guid").strip(),
         caption=_lead(_child(element, "excerpt:encoded")),
+        protected=bool(_child(element, "wp:post_password")),
     )
 
 
@@ -440,6 +446,7 @@ class WordPressReport:
     other_types: Counter[str] = field(default_factory=Counter)
     unmapped: Counter[str] = field(default_factory=Counter)  # WordPress language → posts
     no_language: list[int] = field(default_factory=list)
+    protected: list[int] = field(default_factory=list)  # imported as drafts
     no_sizes: list[str] = field(default_factory=list)
     lost: dict[int, Counter[str]] = field(default_factory=dict)  # post → shortcodes, blocks
     titles: dict[int, str] = field(default_factory=dict)
@@ -466,6 +473,11 @@ class WordPressReport:
                 f"posts without a language, imported as '{self.default_language}': "
                 f"{len(self.no_language)} (posts {_ids(self.no_language)})"
             )
+        if self.protected:
+            out.append(
+                f"password-protected, imported as drafts: {len(self.protected)} "
+                f"(posts {_ids(self.protected)})"
+            )
         for media in self.no_sizes:
             out.append(f"media without sizes, no cover: {media}")
         for post, lost in self.lost.items():
@@ -484,7 +496,8 @@ def _uuid(site: str, kind: str, key: str) -> uuid.UUID:
     return uuid.uuid5(uuid.NAMESPACE_URL, f"{site}#wordpress/{kind}/{key}")
 
 
-def _unique(base: str, taken: Any) -> str:
+def _unique(base: str, taken: Callable[[str], bool]) -> str:
+    """`base`, else `base-2`, `base-3`...: the first that `taken` does not hold."""
     base = base[:MAX_SLUG_LENGTH].strip("-")
     stem = base[: MAX_SLUG_LENGTH - 7].strip("-")
     candidate, n = base, 1
@@ -527,7 +540,7 @@ class Plan:
         self.authors: dict[str, dict[str, Any]] = {}
         self.media: dict[uuid.UUID, dict[str, Any]] = {}
         self.origins: dict[str, str] = {}  # line id → what it came from
-        self._term_ids: dict[tuple[str, str, str], uuid.UUID] = {}  # (kind, slug, lang) → id
+        self._term_slugs: dict[tuple[str, str], set[str]] = {}  # (kind, language) → slugs
         self._post_terms: dict[int, dict[str, list[uuid.UUID]]] = {}
         self._groups()
         self._slugs()
@@ -561,6 +574,8 @@ class Plan:
                 continue
             if wp is None:
                 self.report.no_language.append(item.id)
+            if item.protected:
+                self.report.protected.append(item.id)
             key = item.group or f"post:{item.id}"
             group = groups.get(key)
             if group is None:
@@ -749,15 +764,11 @@ class Plan:
         if language in line["translations"]:
             return
         base = slug if is_valid_slug(slug) else slugify(name, self.bcp47[language])
-        taken = {(k, t["slug"]) for k in [language] for t in self._names(kind, language)}
-        unique = _unique(base or kind, lambda s: (language, s) in taken)
+        taken = self._term_slugs.setdefault((kind, language), set())
+        unique = _unique(base or kind, taken.__contains__)
+        taken.add(unique)
         line["translations"][language] = {"name": name[:200] or unique, "slug": unique}
         self.origins[str(ident)] = f"{kind} {name!r}"
-
-    def _names(self, kind: str, language: str) -> Iterator[dict[str, str]]:
-        for line in self.terms[kind].values():
-            if language in line["translations"]:
-                yield line["translations"][language]
 
     # Authors and media ---------------------------------------------------------------------
 
@@ -878,7 +889,7 @@ class Plan:
             self.report.titles[item.id] = item.title
         lead = _lead(_child(element, "excerpt:encoded"))
         title = item.title[:300] or _plain(_TAG.sub(" ", body))[:80] or f"WordPress post {item.id}"
-        status = _STATUSES[item.status]
+        status = "draft" if item.protected else _STATUSES[item.status]
         created = min(d for d in (item.date, item.modified, _FAR) if d is not None)
         if created == _FAR:
             created = self.index.exported_at or _EPOCH
@@ -1028,11 +1039,3 @@ async def import_file(
     importer = Importer(db, cache=cache, dry_run=dry_run, actor=ACTOR)
     plan.report.lines = await importer.run(plan.lines(path))
     return plan.report
-
-
-def as_bytes(lines: Iterable[tuple[int, bytes]]) -> bytes:
-    """The lines as a Newsdesk export's file (to look at, or for `newsdesk import`)."""
-    buffer = io.BytesIO()
-    for _, line in lines:
-        buffer.write(line)
-    return buffer.getvalue()

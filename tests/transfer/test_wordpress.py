@@ -46,7 +46,7 @@ async def test_a_polylang_site_reads_per_language(app: FastAPI, client: httpx.As
     report = await run(app, POLYLANG)
     assert report.lines.errors == [] and report.lines.complete
     assert report.lines.created == {
-        "author": 2, "category": 3, "tag": 2, "media": 1, "article": 6,
+        "author": 2, "category": 3, "tag": 2, "media": 1, "article": 7,
     }  # fmt: skip
 
     ua = (await client.get("/v1/ua/articles/metro-kyieva-znovu-pratsiuie")).json()
@@ -91,7 +91,7 @@ async def test_a_polylang_site_reads_per_language(app: FastAPI, client: httpx.As
     # Scheduled, draft, private and pending posts are not public.
     hidden = ("ua/articles/reforma-osvity-2030", "en/articles/education-reform-2030",
               "ua/articles/chernetka-interviu-z-ministrom", "en/articles/internal-editorial-plan",
-              "ua/articles/novi-taryfy")  # fmt: skip
+              "ua/articles/novi-taryfy", "ua/articles/analityka-rynku")  # fmt: skip
     for path in hidden:
         assert (await client.get(f"/v1/{path}")).status_code == 404, path
     async with app.state.db.reader() as session:
@@ -108,11 +108,13 @@ async def test_a_polylang_site_reads_per_language(app: FastAPI, client: httpx.As
     assert states["chernetka-interviu-z-ministrom"][0] == "draft"  # no post_date_gmt
     assert states["internal-editorial-plan"][0] == "draft"  # private
     assert states["novi-taryfy"][0] == "in_review"  # pending
+    assert states["analityka-rynku"][0] == "draft"  # published behind a password
     assert "vydalena-novyna" not in str(states)  # trashed: skipped
 
     # The report: what was skipped and what the bodies lost.
     assert report.skipped == {"trash": [110]}
     assert report.other_types == {"page": 1}
+    assert report.protected == [113]
     assert any("attachment 97" in m for m in report.no_sizes)
     assert report.lost[104] == {"[caption]": 1, "[gallery]": 1}
     lost = report.lost[105]
@@ -160,7 +162,7 @@ async def test_a_second_import_changes_nothing_and_an_edit_updates(
     assert third.lines.errors == [] and third.lines.updated == {"article": 1}
     page = (await client.get("/v1/en/articles/kyiv-metro-reopens")).json()
     assert page["title"] == "Kyiv metro reopens at last"
-    assert await count(app, Article) == 6
+    assert await count(app, Article) == 7
 
 
 async def test_wpml_groups(app: FastAPI, client: httpx.AsyncClient) -> None:
@@ -201,7 +203,7 @@ async def test_a_map_to_an_unknown_language_and_a_dry_run(app: FastAPI) -> None:
     with pytest.raises(Refused, match="the language map names 'de'"):
         await import_file(app.state.db, POLYLANG, language_map={"uk": "de"})
     report = await run(app, POLYLANG, dry_run=True)
-    assert report.lines.errors == [] and report.lines.created["article"] == 6
+    assert report.lines.errors == [] and report.lines.created["article"] == 7
     assert await count(app, Article) == 0
 
 
@@ -238,10 +240,10 @@ def test_the_command(tmp_path: Path) -> None:
     report = tmp_path / "report.txt"
     done = newsdesk("import-wordpress", str(POLYLANG), "--report", str(report))
     assert done.returncode == 0, done.stderr
-    assert "imported 16 lines: 14 created, 0 updated, 0 unchanged, 0 failed" in done.stderr
+    assert "imported 17 lines: 15 created, 0 updated, 0 unchanged, 0 failed" in done.stderr
     assert "skipped, status trash: 1 (posts 110)" in report.read_text()
     again = newsdesk("import-wordpress", str(POLYLANG), "--language-map", "uk=ua,en=en,ru=ru")
-    assert "0 created, 0 updated, 14 unchanged" in again.stderr
+    assert "0 created, 0 updated, 15 unchanged" in again.stderr
 
     # A body over the API's limit fails alone, named by its post.
     huge = POLYLANG.read_text().replace("Not for readers.", "x" * 500_001)
