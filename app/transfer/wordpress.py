@@ -385,7 +385,7 @@ def _item(element: Element) -> Item | None:
         type=_child(element, "wp:post_type").strip(),
         status=_child(element, "wp:status").strip(),
         name=_decoded(_child(element, "wp:post_name")),
-        title=_plain(html.unescape(_child(element, "title"))),
+        title=_plain(html.unescape(_TAG.sub("", _child(element, "title")))),  # plain text
         link=_child(element, "link").strip(),
         date=_date(_child(element, "wp:post_date_gmt")) or _date(_child(element, "wp:post_date")),
         modified=_date(_child(element, "wp:post_modified_gmt"))
