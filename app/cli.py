@@ -21,6 +21,7 @@ from app.models import utcnow
 if TYPE_CHECKING:
     from app.media.storage import Storage
     from app.transfer.load import Report
+    from app.transfer.wordpress import WordPressReport
 
 cli = typer.Typer(
     help="Newsdesk: the content backend of a trilingual news site.", no_args_is_help=True
@@ -451,6 +452,62 @@ def import_content(
         ("dry run, nothing stored: " if dry_run else "imported ") + report.summary(), err=True
     )
     if report.errors:
+        raise typer.Exit(1)
+
+
+@cli.command("import-wordpress")
+def import_wordpress(
+    file: Annotated[str, typer.Argument(help="A WordPress export (WXR 1.2, Tools → Export).")],
+    language_map: Annotated[
+        str,
+        typer.Option(
+            help="WordPress (Polylang/WPML) language codes to Newsdesk's: wordpress=newsdesk, "
+            "comma-separated; `ua` maps to `ua` unless given."
+        ),
+    ] = "uk=ua,en=en,ru=ru",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Convert and check everything; store nothing.")
+    ] = False,
+    report: Annotated[
+        str | None, typer.Option(help="Also write the report to this file (UTF-8 text).")
+    ] = None,
+) -> None:
+    """Import a WordPress site (Polylang or WPML): each translation group becomes one
+    article with a version per language (docs/wordpress.md). Exits 1 when any object
+    failed, 2 when the file is refused (nothing written)."""
+    from pathlib import Path
+
+    from app.transfer.wordpress import Refused, import_file, parse_language_map
+
+    try:
+        languages = parse_language_map(language_map)
+    except ValueError as exc:
+        typer.echo(f"error: --language-map: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+    async def run() -> "WordPressReport":
+        settings = get_settings()
+        db = Database(
+            settings.database_url, pool_size=1, record_purges=settings.purge_url is not None
+        )
+        try:
+            return await import_file(db, Path(file), language_map=languages, dry_run=dry_run)
+        finally:
+            await db.dispose()
+
+    try:
+        outcome = asyncio.run(run())
+    except (Refused, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    lines = outcome.render()
+    summary = ("dry run, nothing stored: " if dry_run else "imported ") + outcome.lines.summary()
+    for line in lines:
+        typer.echo(line, err=True)
+    typer.echo(summary, err=True)
+    if report is not None:
+        Path(report).write_text("\n".join([*lines, summary]) + "\n", encoding="utf-8")
+    if outcome.failed:
         raise typer.Exit(1)
 
 
