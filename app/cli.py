@@ -348,6 +348,12 @@ def export_content(
     language: Annotated[
         str | None, typer.Option(help="Only articles with a version in this language.")
     ] = None,
+    with_revisions: Annotated[
+        bool,
+        typer.Option(
+            "--with-revisions", help="Each article's revisions too (not with --language)."
+        ),
+    ] = False,
 ) -> None:
     """Export every language, author, category, tag, media record and article as JSON
     Lines (docs/import-export.md), streamed at constant memory."""
@@ -361,6 +367,9 @@ def export_content(
 
     if since is not None and since.tzinfo is None:
         typer.echo("error: --since needs a time zone (e.g. 2026-11-01T00:00:00Z)", err=True)
+        raise typer.Exit(2)
+    if with_revisions and language is not None:
+        typer.echo("error: revisions go with whole articles: not with --language", err=True)
         raise typer.Exit(2)
     console = Console(stderr=True)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
@@ -377,8 +386,9 @@ def export_content(
                         bar.update(task, description=f"{counts['article']:,} articles")
 
                 return await write(
-                    db, out, now=utcnow(), since=since, language=language, progress=progress
-                )
+                    db, out, now=utcnow(), since=since, language=language,
+                    with_revisions=with_revisions, progress=progress,
+                )  # fmt: skip
         finally:
             await db.dispose()
 

@@ -22,6 +22,7 @@ from app.models import (
     Article,
     Language,
     Media,
+    Revision,
     SlugRedirect,
     Translation,
 )
@@ -32,9 +33,9 @@ from app.transfer.write import dump
 BATCH = 200  # articles per batch: a few MB of text at most
 
 
-def _translation(t: Translation) -> dict[str, Any]:
+def _translation(t: Translation, with_revisions: bool = False) -> dict[str, Any]:
     pending = t.pending
-    return {
+    line: dict[str, Any] = {
         "slug": t.slug,
         "title": t.title,
         "lead": t.lead,
@@ -78,6 +79,24 @@ def _translation(t: Translation) -> dict[str, Any]:
             "saved_at": moment(pending.saved_at),
         },
     }
+    if with_revisions:
+        line["source_revision"] = t.source_revision
+        if pending is not None:
+            line["pending"]["revision"] = pending.revision
+    return line
+
+
+def revision_line(revision: Revision) -> dict[str, Any]:
+    return {
+        "number": revision.number,
+        "language": revision.language,
+        "action": revision.action,
+        "actor": revision.actor,
+        "created_at": moment(revision.created_at),
+        "changed_fields": list(revision.changed_fields),
+        "text_changed": revision.text_changed,
+        "snapshot": revision.snapshot,
+    }
 
 
 def _id(value: uuid.UUID | None) -> str | None:
@@ -85,12 +104,17 @@ def _id(value: uuid.UUID | None) -> str | None:
 
 
 def article_line(
-    article: Article, former: Sequence[SlugRedirect], languages: set[str] | None = None
+    article: Article,
+    former: Sequence[SlugRedirect],
+    languages: set[str] | None = None,
+    revisions: Sequence[Revision] | None = None,
 ) -> dict[str, Any]:
     """The `article` line of a loaded article (`app.articles.service.get`'s options) and
-    its former slugs; with `languages`, only those versions (and the original's)."""
+    its former slugs; with `languages`, only those versions (and the original's); with
+    `revisions` (all of the article's, in order), its history."""
     keep = None if languages is None else languages | {article.original_language}
-    return {
+    with_revisions = revisions is not None
+    line: dict[str, Any] = {
         "type": "article",
         "id": str(article.id),
         "original_language": article.original_language,
@@ -106,7 +130,7 @@ def article_line(
         "deleted_at": moment(article.deleted_at),
         "deleted_by": article.deleted_by,
         "translations": {
-            t.language: _translation(t)
+            t.language: _translation(t, with_revisions)
             for t in sorted(article.translations, key=lambda t: t.language)
             if keep is None or t.language in keep
         },
@@ -116,6 +140,9 @@ def article_line(
             if keep is None or r.language in keep
         ],
     }
+    if revisions is not None:
+        line["revisions"] = [revision_line(r) for r in revisions]
+    return line
 
 
 def language_line(language: Language) -> dict[str, Any]:
@@ -195,17 +222,23 @@ async def lines(
     now: datetime,
     since: datetime | None = None,
     language: str | None = None,
+    with_revisions: bool = False,
 ) -> AsyncIterator[dict[str, Any]]:
     """Every line of the export, header to end. `since`: only the articles changed since
     then (their article row or a version); `language`: only the articles with a version
     in it, with that version and the original's. Languages, terms and media are always
-    whole (a few thousand rows at most, and what the articles name)."""
+    whole (a few thousand rows at most, and what the articles name). `with_revisions`:
+    each article's revisions too (whole articles only: not with `language`)."""
+    if with_revisions and language is not None:
+        raise ValueError("revisions are exported for whole articles: not with a language")
     counts: Counter[str] = Counter()
     filters: dict[str, Any] = {}
     if since is not None:
         filters["since"] = moment(since)
     if language is not None:
         filters["language"] = language
+    if with_revisions:
+        filters["with_revisions"] = True
     yield {
         "type": "header",
         "format": FORMAT,
@@ -247,9 +280,19 @@ async def lines(
             select(SlugRedirect).where(SlugRedirect.article_id.in_(list(former)))
         ):
             former[redirect.article_id].append(redirect)
+        history: dict[uuid.UUID, list[Revision]] | None = None
+        if with_revisions:
+            history = {a.id: [] for a in batch}
+            for revision in await session.scalars(
+                select(Revision)
+                .where(Revision.article_id.in_(list(history)))
+                .order_by(Revision.article_id, Revision.number)
+            ):
+                history[revision.article_id].append(revision)
         for article in batch:
             counts["article"] += 1
-            yield article_line(article, former[article.id], wanted)
+            revisions = None if history is None else history[article.id]
+            yield article_line(article, former[article.id], wanted, revisions)
     yield {"type": "end", "counts": dict(sorted(counts.items()))}
 
 
@@ -260,6 +303,7 @@ async def write(
     now: datetime,
     since: datetime | None = None,
     language: str | None = None,
+    with_revisions: bool = False,
     progress: Callable[[Counter[str]], None] = lambda _counts: None,
 ) -> Counter[str]:
     """Write the export to `out`, read in one snapshot; the lines written per type.
@@ -270,7 +314,14 @@ async def write(
         if language is not None:
             await languages.require(session, [language], loc=("query", "language"))
         revision = await session.run_sync(schema_revision)
-        stream = lines(session, schema_revision=revision, now=now, since=since, language=language)
+        stream = lines(
+            session,
+            schema_revision=revision,
+            now=now,
+            since=since,
+            language=language,
+            with_revisions=with_revisions,
+        )
         async for line in stream:
             out.write(dump(line))
             counts[line["type"]] += 1

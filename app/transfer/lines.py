@@ -170,6 +170,23 @@ class PendingLine(TranslationIn):
 
     saved_by: Actor
     saved_at: Timestamp
+    revision: Annotated[int, Field(ge=1)] | None = None  # with revisions: the save's
+
+
+class RevisionLine(Schema):
+    """One numbered change of the article (`--with-revisions`), as the revisions API shows
+    it; a restore checks its snapshot as the API checks any write."""
+
+    number: Annotated[int, Field(ge=1)]
+    language: LanguageKey | None = None
+    action: Annotated[str, Field(min_length=1, max_length=32)]
+    actor: Actor
+    created_at: Timestamp
+    changed_fields: list[Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=list, max_length=500
+    )
+    text_changed: bool = False
+    snapshot: dict[str, Any] = Field(default_factory=dict)
 
 
 _LIVE = {Status.published, Status.scheduled}
@@ -190,6 +207,8 @@ class TranslationLine(TranslationIn):
     revised_at: Timestamp | None = None
     corrections: list[CorrectionLine] = Field(default_factory=list, max_length=1000)
     pending: PendingLine | None = None
+    # With revisions: the original's revision this translation was made from (freshness).
+    source_revision: Annotated[int, Field(ge=1)] | None = None
 
     @model_validator(mode="after")
     def _state(self) -> "TranslationLine":
@@ -233,6 +252,27 @@ class ArticleLine(Schema):
     deleted_by: Actor | None = None
     translations: Annotated[LanguageMap[TranslationLine], Field(min_length=1)]
     former_slugs: list[FormerSlug] = Field(default_factory=list, max_length=1000)
+    # Only in an export `--with-revisions`: the article's whole history, which an import
+    # then restores as it is (else an import records revisions of its own).
+    revisions: list[RevisionLine] | None = Field(default=None, max_length=100_000)
+
+    @model_validator(mode="after")
+    def _history(self) -> "ArticleLine":
+        if self.revisions is None:
+            return self
+        numbers = [r.number for r in self.revisions]
+        if numbers != sorted(set(numbers)):
+            raise ValueError("revision `number`s rise, each once")
+        known = set(numbers)
+        for lang, version in self.translations.items():
+            if version.source_revision is not None and version.source_revision not in known:
+                raise ValueError(f"'{lang}': source_revision {version.source_revision} is not "
+                                 "a revision of the line")  # fmt: skip
+            saved = version.pending.revision if version.pending else None
+            if saved is not None and saved not in known:
+                raise ValueError(f"'{lang}': the pending copy's revision {saved} is not a "
+                                 "revision of the line")  # fmt: skip
+        return self
 
     @model_validator(mode="after")
     def _whole(self) -> "ArticleLine":

@@ -34,7 +34,7 @@ from typing import IO, Any
 import anyio
 from pydantic import ValidationError
 from pydantic_core import from_json
-from sqlalchemy import make_url, select
+from sqlalchemy import delete, make_url, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -56,6 +56,7 @@ from app.models import (
     Media,
     MediaTranslation,
     PendingTranslation,
+    Revision,
     SlugRedirect,
     Translation,
 )
@@ -380,10 +381,12 @@ class Importer:
             wanted = line.model_dump(mode="json")
             if stored is not None:
                 former = await _former(session, line.id)
-                current = export.article_line(stored, former, set(line.translations))
+                history = None if line.revisions is None else await _revisions(session, line.id)
+                current = export.article_line(stored, former, set(line.translations), history)
                 if _same(ArticleLine, current, wanted):
                     return "unchanged"
-            await _require_languages(session, line.translations)
+            of_revisions = {r.language for r in line.revisions or () if r.language}
+            await _require_languages(session, {*line.translations, *of_revisions})
             created = stored is None
             article = stored or Article(
                 id=line.id,
@@ -435,6 +438,8 @@ class Importer:
             article.deleted_at, article.deleted_by = line.deleted_at, line.deleted_by
             flag_modified(article, "updated_at")
             await session.flush()
+            if line.revisions is not None:
+                await _history(session, article, line)
             return "created" if created else "updated"
 
         return work
@@ -664,6 +669,40 @@ async def _load(session: AsyncSession, ident: uuid.UUID) -> Article | None:
         return await articles.get(session, ident)
     except AppError:
         return None
+
+
+async def _revisions(session: AsyncSession, ident: uuid.UUID) -> list[Revision]:
+    return list(
+        await session.scalars(
+            select(Revision).where(Revision.article_id == ident).order_by(Revision.number)
+        )
+    )
+
+
+async def _history(session: AsyncSession, article: Article, line: ArticleLine) -> None:
+    """The file's revisions instead of the article's (those the import just recorded
+    included), and what refers to them: each translation's `source_revision`, each pending
+    copy's `revision`, the article's `last_revision`."""
+    revisions = line.revisions or []
+    await session.execute(delete(Revision).where(Revision.article_id == article.id))
+    session.add_all(
+        Revision(id=uuid.uuid4(), article_id=article.id, **r.model_dump()) for r in revisions
+    )
+    await session.execute(
+        update(Article)
+        .where(Article.id == article.id)
+        .values(last_revision=max((r.number for r in revisions), default=0))
+        .execution_options(synchronize_session=False)
+    )
+    for lang, version in line.translations.items():
+        translation = articles.require_translation(article, lang)
+        translation.source_revision = version.source_revision
+        saved = version.pending.revision if version.pending is not None else None
+        if translation.pending is not None and saved is not None:
+            translation.pending.revision = saved
+    article.updated_at = line.updated_at  # the file's, not the update's onupdate time
+    flag_modified(article, "updated_at")
+    await session.flush()
 
 
 async def _former(session: AsyncSession, ident: uuid.UUID) -> list[SlugRedirect]:

@@ -57,12 +57,23 @@ async def export_content(
             "and the original's."
         ),
     ] = None,
+    with_revisions: Annotated[
+        bool,
+        Query(description="Each article's revisions too (whole articles: not with `language`)."),
+    ] = False,
 ) -> StreamingResponse:
     """Every language, author, category, tag, media record and article (each version with
     its state, correction notes, pending copy and former slugs), as `newsdesk export`
     writes them, read in one snapshot and streamed at flat memory. `newsdesk import`
     reads it back."""
     if language is not None:
+        if with_revisions:
+            raise Unprocessable.at(
+                ["query", "with_revisions"],
+                "Revisions are exported for whole articles: not with `language`.",
+                msg="Not with language",
+                type="combination",
+            )
         await languages.require(session, [language], loc=("query", "language"))
     db: Database = request.app.state.db
     now = utcnow()
@@ -72,8 +83,9 @@ async def export_content(
             await export.snapshot(reader)
             revision = await reader.run_sync(export.schema_revision)
             stream = export.lines(
-                reader, schema_revision=revision, now=now, since=since, language=language
-            )
+                reader, schema_revision=revision, now=now, since=since, language=language,
+                with_revisions=with_revisions,
+            )  # fmt: skip
             async for line in stream:
                 yield dump(line)
 

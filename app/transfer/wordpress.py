@@ -50,7 +50,7 @@ from app.kit.html import clean_body
 from app.kit.slugs import MAX_SLUG_LENGTH, is_legacy_slug, is_valid_slug, slugify
 from app.models import Language
 from app.transfer.lines import FORMAT, VERSION, moment
-from app.transfer.load import Importer, Report
+from app.transfer.load import Importer, Report, target
 
 ACTOR = "cli:import-wordpress"
 DEFAULT_MAP = {"uk": "ua", "ua": "ua", "en": "en", "ru": "ru"}
@@ -1036,6 +1036,7 @@ async def import_file(
             f"of this site ({', '.join(sorted(bcp47))})"
         )
     plan = Plan(scan(path), language_map, bcp47)
-    importer = Importer(db, cache=cache, dry_run=dry_run, actor=ACTOR)
-    plan.report.lines = await importer.run(plan.lines(path))
+    async with target(db, dry_run=dry_run) as (into, rollback):
+        importer = Importer(into, cache=None if dry_run else cache, dry_run=rollback, actor=ACTOR)
+        plan.report.lines = await importer.run(plan.lines(path))
     return plan.report

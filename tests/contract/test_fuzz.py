@@ -134,6 +134,9 @@ STATE_ERRORS = {
     ("search", "Invalid search query"),
     # the URL or size of an image that was uploaded (they come from its file), not registered
     ("uploaded", "Not writable for an upload"),
+    # two query parameters that do not go together (the export's revisions are of whole
+    # articles, `language` keeps part of each)
+    ("combination", "Not with language"),
     # a webhook URL whose host is not public, or that carries credentials (the schema
     # says http(s); which addresses are private is the API's rule)
     ("url", "Refused URL"),

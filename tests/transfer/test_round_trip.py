@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, insert, select
 
@@ -20,7 +21,7 @@ from app.models.base import utcnow
 from app.transfer.export import write
 from app.transfer.load import Importer, Report, read_lines
 from tests.builders import put_translation
-from tests.conftest import Credential, _file_lock, empty_tables
+from tests.conftest import Credential, _file_lock, empty_tables, make_key
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -184,3 +185,65 @@ async def test_dry_run_stores_nothing(app: FastAPI) -> None:
     async with app.state.db.reader() as session:
         assert await session.scalar(select(func.count()).select_from(Article)) == 0
         assert await session.scalar(select(func.count()).select_from(Language)) == 0
+
+
+async def test_revisions_come_along_when_asked(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential
+) -> None:
+    await demo_file(app)
+    # An original edited after its translations were made: they read as outdated, which
+    # rests on the revision numbers the file must keep.
+    story = (await client.get("/v1/en/articles")).json()["items"][0]
+    ident = story["id"]
+    article = (await client.get(f"/v1/admin/articles/{ident}", headers=admin.headers)).json()
+    original = article["original_language"]
+    text = article["translations"][original]
+    await put_translation(
+        client, admin, ident, original,
+        {"title": text["title"] + " (updated)", "lead": text["lead"],
+         "body_html": text["body_html"], "slug": text["slug"]},
+    )  # fmt: skip
+    before = (await client.get(f"/v1/admin/articles/{ident}", headers=admin.headers)).json()
+    assert any(t["outdated"] for t in before["translations"].values())
+    history = (
+        await client.get(f"/v1/admin/articles/{ident}/revisions", headers=admin.headers)
+    ).json()
+
+    first = await export_bytes(app, with_revisions=True)
+    lines = body_lines(first)
+    assert lines[0]["filters"] == {"with_revisions": True}
+    stories = [line for line in lines if line["type"] == "article"]
+    assert stories and all(line["revisions"] for line in stories)
+    plain = body_lines(await export_bytes(app))
+    assert not any("revisions" in line for line in plain if line["type"] == "article")
+
+    async with app.state.db.reader() as session:
+        languages = [
+            {c.key: getattr(row, c.key) for c in Language.__table__.columns}
+            for row in await session.scalars(select(Language))
+        ]
+    await empty(app, languages)
+    report = await import_bytes(app, first)
+    assert report.errors == [] and report.complete
+    assert await export_bytes(app, with_revisions=True) == first
+    again = await import_bytes(app, first)
+    assert again.created == again.updated == {} and again.errors == []
+
+    admin = await make_key(app)
+    after = (await client.get(f"/v1/admin/articles/{ident}", headers=admin.headers)).json()
+    for lang, version in before["translations"].items():
+        got = after["translations"][lang]
+        assert (got["outdated"], got["outdated_fields"], got["source_revision"]) == (
+            version["outdated"], version["outdated_fields"], version["source_revision"]
+        ), lang  # fmt: skip
+    assert (
+        await client.get(f"/v1/admin/articles/{ident}/revisions", headers=admin.headers)
+    ).json() == history
+    # Revisions go with whole articles: not with a language filter.
+    with pytest.raises(ValueError, match="whole articles"):
+        await export_bytes(app, with_revisions=True, language="ua")
+    refused = await client.get(
+        "/v1/admin/export", params={"with_revisions": "true", "language": "ua"},
+        headers=admin.headers,
+    )  # fmt: skip
+    assert refused.status_code == 422, refused.text
