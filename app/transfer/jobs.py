@@ -19,6 +19,7 @@ import logging
 import os
 import shutil
 import tempfile
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -155,6 +156,15 @@ async def page(
     return jobs, next_cursor
 
 
+def _printable(name: str | None) -> str | None:
+    """The name the client gave the file, as it is kept: no control or format characters
+    (PostgreSQL's text takes no NUL), at most 255 characters."""
+    if not name:
+        return None
+    kept = "".join(c for c in name if unicodedata.category(c)[0] != "C")[:255]
+    return kept or None
+
+
 class ImportJobs:
     """The import jobs of one running app."""
 
@@ -181,7 +191,7 @@ class ImportJobs:
             id=uuid.uuid4(),
             status="running",
             dry_run=dry_run,
-            filename=upload.filename[:255] if upload.filename else None,
+            filename=_printable(upload.filename),
             size_bytes=upload.size,
             bytes_read=0,
             lines=0,

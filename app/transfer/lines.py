@@ -40,7 +40,8 @@ from app.models import CorrectionKind, Status
 FORMAT = "newsdesk"
 VERSION = 1  # of the line format; a file of another version is refused
 MAX_LINE = 64 * 1024 * 1024  # bytes: a body is at most 500,000 characters, an article has few
-Actor = Annotated[str, Field(min_length=1, max_length=200)]
+# Who made a change, as stored: no control characters (PostgreSQL's text takes no NUL).
+Actor = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
 Count = Annotated[int, Field(ge=0)]
 
 
@@ -179,12 +180,12 @@ class RevisionLine(Schema):
 
     number: Annotated[int, Field(ge=1)]
     language: LanguageKey | None = None
-    action: Annotated[str, Field(min_length=1, max_length=32)]
+    action: Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.:-]+$")]
     actor: Actor
     created_at: Timestamp
-    changed_fields: list[Annotated[str, Field(max_length=200)]] = Field(
-        default_factory=list, max_length=500
-    )
+    changed_fields: list[
+        Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.-]+$")]
+    ] = Field(default_factory=list, max_length=500)
     text_changed: bool = False
     snapshot: dict[str, Any] = Field(default_factory=dict)
 

@@ -225,3 +225,34 @@ async def test_a_file_over_the_limit_is_413(settings: Any, admin: Credential) ->
     async with running_app(settings, import_max_bytes=2048) as (_, client):
         answer = await send(client, admin, b"{}\n" * 100_000)
         assert answer.status_code == 413, answer.text
+
+
+async def test_what_is_kept_of_the_upload_is_printable(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential
+) -> None:
+    """A file name with control and format characters (PostgreSQL's text takes no NUL) is
+    kept without them; the job's lines are reported, not stored, when they hold a NUL."""
+    data = await demo_file(app)
+    lines = body_lines(data)
+    actor_nul = {**lines[-2]}
+    assert actor_nul["type"] == "article"
+    if actor_nul["translations"]:  # one version gets a correction by a NUL-named actor
+        lang, version = next(iter(actor_nul["translations"].items()))
+        version = {**version, "corrections": [
+            {"number": 1, "kind": "correction", "text": "Fixed.",
+             "created_at": "2026-11-01T00:00:00.000000Z", "created_by": "user:\u0000x"}
+        ]}  # fmt: skip
+        actor_nul["translations"] = {**actor_nul["translations"], lang: version}
+    file = b"".join(
+        json.dumps(line).encode() + b"\n" for line in [*lines[:-2], actor_nul, lines[-1]]
+    )
+    answer = await client.post(
+        "/v1/admin/imports",
+        files={"file": ("a\x01b\u200e\u0085.jsonl", file, "application/x-ndjson")},
+        headers=admin.headers,
+    )
+    assert answer.status_code == 202, answer.text
+    job = await finished(client, admin, answer.headers["location"])
+    assert job["filename"] == "a%01b.jsonl"  # httpx escapes \x01; the rest is dropped
+    assert job["status"] == "succeeded", job
+    assert job["error_count"] == 1 and "created_by" in job["errors"][0]["error"], job
