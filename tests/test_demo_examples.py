@@ -29,6 +29,7 @@ NO_DEMO_VALUE = {
     "getUser": "the demo ships no user accounts (no passwords in a package)",
     "getWebhook": "the demo subscribes no webhook (it would deliver to the internet)",
     "listWebhookDeliveries": "the demo subscribes no webhook",
+    "getImport": "the demo is loaded by `newsdesk demo-data`, not by an import job",
 }
 DEMO_IMAGES = Path(__file__).resolve().parents[1] / "app" / "demo" / "images"
 
