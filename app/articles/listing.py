@@ -3,14 +3,14 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.articles.schemas import ArticleSummary
 from app.articles.views import article_summary
 from app.articles.visibility import expired, is_public
-from app.kit.pagination import Cursor
+from app.kit.pagination import newest_first
 from app.models import (
     LIVE_STATUSES,
     Article,
@@ -113,17 +113,8 @@ async def admin_page(
                 ArticleAuthor.article_id == Article.id, ArticleAuthor.author_id == author
             )
         )
-    if cursor is not None:
-        after = Cursor.decode(cursor)
-        if after.rank is not None:
-            raise Cursor.invalid()
-        query = query.where(tuple_(Article.created_at, Article.id) < (after.at, after.id))
-    query = query.order_by(Article.created_at.desc(), Article.id.desc()).limit(limit + 1)
-    articles = list(await session.scalars(query))
-    next_cursor = None
-    if len(articles) > limit:
-        articles = articles[:limit]
-        last = articles[-1]
-        next_cursor = Cursor(at=last.created_at, id=last.id).encode()
+    articles, next_cursor = await newest_first(
+        session, query, Article.created_at, Article.id, limit=limit, cursor=cursor
+    )
     staleness = await revisions.staleness(session, articles)
     return [article_summary(a, now, staleness) for a in articles], next_cursor

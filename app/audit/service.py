@@ -2,10 +2,10 @@
 
 from datetime import datetime
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.kit.pagination import Cursor
+from app.kit.pagination import newest_first
 from app.models import AuditEntry
 
 
@@ -31,15 +31,6 @@ async def page(
         query = query.where(AuditEntry.at >= since)
     if until is not None:
         query = query.where(AuditEntry.at < until)
-    if cursor is not None:
-        after = Cursor.decode(cursor)
-        if after.rank is not None:
-            raise Cursor.invalid()
-        query = query.where(tuple_(AuditEntry.at, AuditEntry.id) < (after.at, after.id))
-    query = query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit + 1)
-    entries = list(await session.scalars(query))
-    next_cursor = None
-    if len(entries) > limit:
-        entries = entries[:limit]
-        next_cursor = Cursor(at=entries[-1].at, id=entries[-1].id).encode()
-    return entries, next_cursor
+    return await newest_first(
+        session, query, AuditEntry.at, AuditEntry.id, limit=limit, cursor=cursor
+    )

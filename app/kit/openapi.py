@@ -18,7 +18,8 @@ here once, by rule, so that no operation can forget it:
 - public GETs (cached, see `app.cache`) declare `If-None-Match`, 304, `ETag`,
   `Cache-Control` and `Surrogate-Key`;
 - public responses of a language (`/v1/{lang}/...`) declare `Content-Language` and
-  `Cache-Control`.
+  `Cache-Control`, and those operations the 308 of a BCP 47 tag given for `{lang}`
+  (`app.languages.deps`).
 
 Routers name the other headers they set with `headers(...)`.
 """
@@ -203,6 +204,15 @@ def finish(schema: dict[str, Any]) -> dict[str, Any]:
                 "description": "Not modified: the `If-None-Match` ETag is current.",
                 "headers": headers("ETag", "Cache-Control"),
             }
+        if is_language_template(path):
+            responses.setdefault(
+                "308",
+                {
+                    "description": "`{lang}` was the BCP 47 tag of a language whose code "
+                    "differs (`uk` for `ua`): the same URL with the code.",
+                    "headers": headers("Location"),
+                },
+            )
         if is_api(path) and (area_of(path) is not Area.AUTH or "429" in responses):
             responses["429"] = _problem(429, "Too many requests: over the rate limit.")
             responses["429"]["headers"] = headers("Retry-After")

@@ -6,6 +6,11 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.errors import Unprocessable
 
@@ -49,3 +54,28 @@ class Cursor:
             msg="Invalid cursor",
             type="cursor",
         )
+
+
+async def newest_first(
+    session: AsyncSession,
+    query: Select[Any],
+    at: InstrumentedAttribute[datetime],
+    ident: InstrumentedAttribute[uuid.UUID],
+    *,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Any], str | None]:
+    """A page of `query`'s rows, newest first by (`at`, `ident`), after `cursor`; and the
+    next page's cursor (None on the last page)."""
+    if cursor is not None:
+        after = Cursor.decode(cursor)
+        if after.rank is not None:
+            raise Cursor.invalid()
+        query = query.where(tuple_(at, ident) < (after.at, after.id))
+    query = query.order_by(at.desc(), ident.desc()).limit(limit + 1)
+    rows: list[Any] = list(await session.scalars(query))
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    last = rows[-1]
+    return rows, Cursor(at=getattr(last, at.key), id=getattr(last, ident.key)).encode()

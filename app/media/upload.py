@@ -24,10 +24,9 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData, UploadFile
-from starlette.exceptions import HTTPException
-from starlette.formparsers import MultiPartException
 
-from app.errors import AppError, Unprocessable
+from app.errors import AppError
+from app.kit.forms import read_form
 from app.kit.schema import LanguageMap
 from app.media import imaging, service
 from app.media.schemas import FocalPoint, MediaTranslationIn, MediaUpload, parse_focal_point
@@ -151,21 +150,7 @@ def limiter(request: Request) -> anyio.CapacityLimiter:
 async def upload(request: Request, session: AsyncSession, storage: Storage) -> Media:
     """The record of the image in the request's multipart form (see the module)."""
     settings = request.app.state.settings
-    try:
-        form = await request.form(max_files=1, max_fields=len(_PARTS), max_part_size=PART_BYTES)
-    except (MultiPartException, HTTPException) as exc:
-        # Starlette turns the parser's MultiPartException into a 400 HTTPException inside
-        # an app; a broken form is a payload error (422) all the same. Other statuses
-        # (the 413 of the body limit, raised while the body is read) pass on as they are.
-        if isinstance(exc, HTTPException) and exc.status_code != 400:
-            raise
-        message = exc.message if isinstance(exc, MultiPartException) else str(exc.detail)
-        raise Unprocessable.at(
-            ["body"],
-            f"The multipart form cannot be read: {message}",
-            msg="Invalid multipart form",
-            type="multipart",
-        ) from exc
+    form = await read_form(request, max_fields=len(_PARTS), max_part_size=PART_BYTES)
     try:
         parts = _read_form(form)
         return await _store(request, session, storage, parts, settings.media_max_bytes)

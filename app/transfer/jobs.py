@@ -27,13 +27,13 @@ from pathlib import Path
 from typing import IO, Any
 
 import anyio
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.cache.cache import ResponseCache
 from app.db import Database
 from app.errors import Conflict, NotAnExport, NotFound
-from app.kit.pagination import Cursor
+from app.kit.pagination import newest_first
 from app.models import ImportJob, utcnow
 from app.transfer.lines import MAX_LINE, VERSION, Header
 from app.transfer.load import Importer, LineError, Report, parse, read_lines, target
@@ -141,19 +141,9 @@ async def get(session: AsyncSession, job_id: uuid.UUID) -> ImportJob:
 async def page(
     session: AsyncSession, *, limit: int, cursor: str | None
 ) -> tuple[list[ImportJob], str | None]:
-    query = select(ImportJob)
-    if cursor is not None:
-        after = Cursor.decode(cursor)
-        if after.rank is not None:
-            raise Cursor.invalid()
-        query = query.where(tuple_(ImportJob.created_at, ImportJob.id) < (after.at, after.id))
-    query = query.order_by(ImportJob.created_at.desc(), ImportJob.id.desc()).limit(limit + 1)
-    jobs = list(await session.scalars(query))
-    next_cursor = None
-    if len(jobs) > limit:
-        jobs = jobs[:limit]
-        next_cursor = Cursor(at=jobs[-1].created_at, id=jobs[-1].id).encode()
-    return jobs, next_cursor
+    return await newest_first(
+        session, select(ImportJob), ImportJob.created_at, ImportJob.id, limit=limit, cursor=cursor
+    )
 
 
 def _printable(name: str | None) -> str | None:

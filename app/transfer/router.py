@@ -9,13 +9,12 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException
-from starlette.formparsers import MultiPartException
 
 from app.audit import hook as audit
 from app.auth.deps import AdminDep
 from app.db import Database, SessionDep
 from app.errors import Unprocessable, UnsupportedMediaType, problem_responses
+from app.kit.forms import read_form
 from app.kit.openapi import headers
 from app.kit.schema import LanguageKey, Timestamp
 from app.languages import service as languages
@@ -145,18 +144,7 @@ async def create_import(
             "Send the file as multipart/form-data (part `file`)"
             + (f"; not {given}." if given else ".")
         )
-    try:
-        form = await request.form(max_files=1, max_fields=1, max_part_size=1024)
-    except (MultiPartException, HTTPException) as exc:
-        if isinstance(exc, HTTPException) and exc.status_code != 400:
-            raise  # the body limit's 413
-        message = exc.message if isinstance(exc, MultiPartException) else str(exc.detail)
-        raise Unprocessable.at(
-            ["body"],
-            f"The multipart form cannot be read: {message}",
-            msg="Invalid multipart form",
-            type="multipart",
-        ) from exc
+    form = await read_form(request, max_fields=1, max_part_size=1024)
     try:
         unknown = sorted(set(form.keys()) - _PARTS)
         if unknown:
