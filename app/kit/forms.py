@@ -1,7 +1,8 @@
 """Multipart forms read with their limits, a broken one answered as a payload error."""
 
 from fastapi import Request
-from starlette.datastructures import FormData
+from fastapi.exceptions import RequestValidationError
+from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 
@@ -25,3 +26,20 @@ async def read_form(request: Request, *, max_fields: int, max_part_size: int) ->
             msg="Invalid multipart form",
             type="multipart",
         ) from exc
+
+
+def invalid_part(loc: str, message: str, kind: str = "value_error") -> RequestValidationError:
+    """A 422 about one part of the form, shaped like FastAPI's own field errors."""
+    return RequestValidationError([{"type": kind, "loc": ("body", loc), "msg": message}])
+
+
+def the_file(form: FormData, parts: set[str], what: str) -> UploadFile:
+    """The form's one `file` part, once every part is known to be one of `parts`; `what`
+    names what the file holds in the error."""
+    unknown = sorted(set(form.keys()) - parts)
+    if unknown:
+        raise invalid_part(unknown[0], f"Unknown part `{unknown[0]}`.", "extra_forbidden")
+    files = form.getlist("file")
+    if len(files) != 1 or not isinstance(files[0], UploadFile):
+        raise invalid_part("file", f"Send exactly one `file` part with {what}.", "missing")
+    return files[0]

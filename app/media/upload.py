@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData, UploadFile
 
 from app.errors import AppError
-from app.kit.forms import read_form
+from app.kit.forms import invalid_part, read_form, the_file
 from app.kit.schema import LanguageMap
 from app.media import imaging, service
 from app.media.schemas import FocalPoint, MediaTranslationIn, MediaUpload, parse_focal_point
@@ -63,10 +63,6 @@ def is_multipart(request: Request) -> bool:
     return request.headers.get("content-type", "").lower().startswith("multipart/form-data")
 
 
-def _invalid(loc: str, message: str, kind: str = "value_error") -> RequestValidationError:
-    return RequestValidationError([{"type": kind, "loc": ("body", loc), "msg": message}])
-
-
 def _check_name(name: str | None) -> None:
     """A file name is never used (keys are content addresses), but one that tries to
     leave a directory says the client is not what it seems: refused, not ignored."""
@@ -79,7 +75,7 @@ def _check_name(name: str | None) -> None:
         or any(ord(c) < 32 or ord(c) == 127 for c in name)
         or len(name) > 255
     ):
-        raise _invalid(
+        raise invalid_part(
             "file",
             "The file name must be a plain name: no directories, '..', control characters, "
             "at most 255 characters.",
@@ -89,25 +85,19 @@ def _check_name(name: str | None) -> None:
 def _text(form: FormData, name: str) -> str | None:
     values = form.getlist(name)
     if len(values) > 1:
-        raise _invalid(name, f"Give `{name}` once.")
+        raise invalid_part(name, f"Give `{name}` once.")
     if not values:
         return None
     value = values[0]
     if not isinstance(value, str):
-        raise _invalid(name, f"`{name}` is text, not a file.")
+        raise invalid_part(name, f"`{name}` is text, not a file.")
     if "\x00" in value:
-        raise _invalid(name, f"`{name}` contains a NUL character.")
+        raise invalid_part(name, f"`{name}` contains a NUL character.")
     return value
 
 
 def _read_form(form: FormData) -> _Form:
-    unknown = sorted(set(form.keys()) - _PARTS)
-    if unknown:
-        raise _invalid(unknown[0], f"Unknown part `{unknown[0]}`.", "extra_forbidden")
-    files = form.getlist("file")
-    if len(files) != 1 or not isinstance(files[0], UploadFile):
-        raise _invalid("file", "Send exactly one `file` part with the image.", "missing")
-    upload = files[0]
+    upload = the_file(form, _PARTS, "the image")
     _check_name(upload.filename)
     fields: dict[str, Any] = {"file": b""}
     for name in ("credit", "translations", "focal_point"):
@@ -129,13 +119,13 @@ def _read_form(form: FormData) -> _Form:
                 raise RequestValidationError(
                     [{**e, "loc": ("body", "translations", *e["loc"])} for e in errors]
                 ) from exc
-            raise _invalid("translations", f"`translations` is not JSON: {exc}") from exc
+            raise invalid_part("translations", f"`translations` is not JSON: {exc}") from exc
     focal = FocalPoint(x=0.5, y=0.5)
     if parts.focal_point is not None:
         try:
             focal = parse_focal_point(parts.focal_point)
         except ValueError as exc:
-            raise _invalid("focal_point", str(exc).removeprefix("Value error, ")) from exc
+            raise invalid_part("focal_point", str(exc).removeprefix("Value error, ")) from exc
     return _Form(upload, parts.credit, translations, focal)
 
 

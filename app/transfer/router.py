@@ -6,15 +6,13 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
-from starlette.datastructures import UploadFile
 
 from app.audit import hook as audit
 from app.auth.deps import AdminDep
 from app.db import Database, SessionDep
 from app.errors import Unprocessable, UnsupportedMediaType, problem_responses
-from app.kit.forms import read_form
+from app.kit.forms import invalid_part, read_form, the_file
 from app.kit.openapi import headers
 from app.kit.schema import LanguageKey, Timestamp
 from app.languages import service as languages
@@ -113,10 +111,6 @@ BODY_MODELS = (ImportUpload,)  # in the contract's components (app.main)
 _PARTS = {"file", "dry_run"}
 
 
-def _invalid(loc: str, message: str, kind: str = "value_error") -> RequestValidationError:
-    return RequestValidationError([{"type": kind, "loc": ("body", loc), "msg": message}])
-
-
 @router.post(
     "/imports",
     operation_id="createImport",
@@ -146,16 +140,11 @@ async def create_import(
         )
     form = await read_form(request, max_fields=1, max_part_size=1024)
     try:
-        unknown = sorted(set(form.keys()) - _PARTS)
-        if unknown:
-            raise _invalid(unknown[0], f"Unknown part `{unknown[0]}`.", "extra_forbidden")
-        files = form.getlist("file")
-        if len(files) != 1 or not isinstance(files[0], UploadFile):
-            raise _invalid("file", "Send exactly one `file` part with the export.", "missing")
+        file = the_file(form, _PARTS, "the export")
         flags = form.getlist("dry_run")
         if len(flags) > 1 or any(f not in ("true", "false") for f in flags):
-            raise _invalid("dry_run", "`dry_run` is `true` or `false`, once.")
-        upload = await jobs.keep(files[0].file, files[0].filename)
+            raise invalid_part("dry_run", "`dry_run` is `true` or `false`, once.")
+        upload = await jobs.keep(file.file, file.filename)
     finally:
         await form.close()
     job = await request.app.state.imports.start(
