@@ -17,6 +17,7 @@ from pydantic.json_schema import models_json_schema
 from app import __doc__ as app_doc
 from app.api import router
 from app.articles.preview import redact_logs
+from app.auth import service as auth_service
 from app.cache.bus import bus_for
 from app.cache.cache import ResponseCache
 from app.cache.middleware import ResponseCacheMiddleware
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
+        await anyio.to_thread.run_sync(auth_service.dummy_hash)  # before the first login
         app.state.db = Database(
             settings.database_url,
             pool_size=settings.database_pool_size,

@@ -10,6 +10,7 @@ every token of the user stops, also one that a login running at that moment is i
 """
 
 import enum
+import functools
 import hashlib
 import secrets
 import uuid
@@ -27,8 +28,14 @@ from app.models import AccessToken, ApiKey, User, utcnow
 KEY_PREFIX = "nd_"
 TOKEN_PREFIX = "ndu_"  # noqa: S105 - a prefix, not a secret
 _hasher = PasswordHasher()  # Argon2id with the library's (RFC 9106) defaults
-# Verified against when the e-mail is unknown, so both failures cost the same time.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def dummy_hash() -> str:
+    """Verified against when the e-mail is unknown, so both failures cost the same time.
+    Made once per process, when the API starts (`app.main`), not on import: a CLI command
+    has no use for it and an Argon2 hash costs a tenth of a second."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class Role(enum.StrEnum):
@@ -176,7 +183,7 @@ async def login(
     """A new bearer token (its expiry, its user's id) for a valid, active user; None for
     any failure (all alike)."""
     user = await session.scalar(select(User).where(User.email == email.strip().lower()))
-    valid = await _verify(user.password_hash if user else _DUMMY_HASH, password)
+    valid = await _verify(user.password_hash if user else dummy_hash(), password)
     if user is None or not valid or not user.active:
         return None
     if _hasher.check_needs_rehash(user.password_hash):
