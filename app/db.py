@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
 from app.audit import hook as audit
 from app.cache import keys as cache_keys
 from app.changes import record as changes
+from app.languages import known as known_languages
 from app.media import cleanup as media_files
 from app.search import index as search_index
 
@@ -70,6 +71,7 @@ class Database:
         # the rows each write changed, for its audit entry, and the changes of the public
         # site it made, for the change feed, webhooks and (`record_purges`) a CDN.
         cache_keys.install()
+        known_languages.install()
         search_index.install()
         audit.install()
         changes.install()

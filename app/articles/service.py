@@ -1,7 +1,7 @@
 """Articles and translations: the writes of the management API and their rules."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
@@ -386,9 +386,12 @@ async def put_translation(
     *,
     actor: str,
     action: str = "replace_translation",
+    state: Mapping[str, Any] | None = None,
 ) -> Put:
     """Create the `language` translation, or replace its content.
-    `action`: the revision's name for a replacement (a published pending copy is one)."""
+    `action`: the revision's name for a replacement (a published pending copy is one).
+    `state`: other columns to write with it (an import's status, schedule and times),
+    in the same statement rather than an update after it."""
     lang = (await languages.require(session, [language], loc=("path", "lang")))[language]
     await check_social_image(session, content)
     existing = translation_of(article, language)
@@ -413,6 +416,7 @@ async def put_translation(
         **text,
         "source_revision": source_revision,
         "updated_at": now,
+        **(state or {}),
     }
     before = revisions.translation_snapshot(existing) if existing is not None else None
     if existing is None:
@@ -420,10 +424,8 @@ async def put_translation(
             id=uuid.uuid4(),
             article_id=article.id,
             language=language,
-            created_at=now,
-            status=Status.draft.value,
             corrections=[],
-            **fields,
+            **{"created_at": now, "status": Status.draft.value, **fields},
         )
         set_committed_value(translation, "pending", None)
         article.translations.append(translation)

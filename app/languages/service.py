@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, Unprocessable
+from app.languages import known
 from app.languages.schemas import LanguageCreate, LanguageUpdate
 from app.models import Base, Language
 from app.search.analysis import default_analyser
@@ -27,15 +28,16 @@ async def by_bcp47(session: AsyncSession, tag: str) -> Language | None:
 
 async def require(
     session: AsyncSession, codes: Iterable[str], *, loc: tuple[str, ...] = ("body",)
-) -> dict[str, Language]:
-    """The languages named by `codes`; 422 naming each unknown one."""
+) -> dict[str, known.Known]:
+    """The languages named by `codes`; 422 naming each unknown one. Read once per session
+    (`app.languages.known`)."""
     wanted = set(codes)
     if not wanted:
         return {}
-    found = {
-        lang.code: lang
-        for lang in await session.scalars(select(Language).where(Language.code.in_(wanted)))
-    }
+    every: dict[str, known.Known] | None = session.info.get(known.KEY)
+    if every is None:
+        every = await session.run_sync(known.of)
+    found = {code: every[code] for code in wanted if code in every}
     missing = sorted(wanted - found.keys())
     if missing:
         raise Unprocessable(

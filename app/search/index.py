@@ -30,6 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.kit.html import text_of
+from app.languages import known
 from app.models import Language, SearchDocument, Translation
 from app.search.analysis import Analyzer, analyzer_for
 
@@ -106,9 +107,13 @@ def _analysers(connection: Connection) -> Callable[[str], Analyzer]:
     return lambda code: analyzer_for(settings.get(code, "simple"))
 
 
-def index_rows(connection: Connection, rows: Iterable[Any]) -> int:
+def index_rows(
+    connection: Connection,
+    rows: Iterable[Any],
+    analysers: Callable[[str], Analyzer] | None = None,
+) -> int:
     """(Re)index translations given as rows with id, language, title, lead, body_html."""
-    analyser = _analysers(connection)
+    analyser = analysers or _analysers(connection)
     documents = [
         (row.id, Document.analyse(analyser(row.language), row.title, row.lead, row.body_html))
         for row in rows
@@ -212,7 +217,13 @@ def _keep_in_step(session: Session, _context: Any) -> None:
         )
     ]
     if changed:
-        index_rows(session.connection(), [_Row.of(t) for t in changed])
+        languages = known.of(session)
+
+        def analyser(code: str) -> Analyzer:
+            language = languages.get(code)
+            return analyzer_for(language.text_search if language else "simple")
+
+        index_rows(session.connection(), [_Row.of(t) for t in changed], analyser)
 
 
 @dataclass(frozen=True, slots=True)

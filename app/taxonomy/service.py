@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Result, Row, distinct, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased, selectinload
+from sqlalchemy.orm.attributes import flag_modified
 
 from app.articles.visibility import is_public
 from app.errors import Conflict, NotFound
@@ -109,22 +110,11 @@ async def _slug_for(
     *,
     language: str,
     bcp47: str,
-    wanted: str | None,
     name: str,
     owner: uuid.UUID,
 ) -> str:
+    """A free slug made from the name (`-2`, `-3`… when another entity holds it)."""
     parent = kind.parent
-    if wanted is not None:
-        clash = await session.scalar(
-            select(parent).where(
-                kind.translation.language == language,
-                kind.translation.slug == wanted,
-                parent != owner,
-            )
-        )
-        if clash is not None:
-            raise Conflict(f"The {kind.label} slug '{wanted}' is taken in '{language}'.")
-        return wanted
 
     async def taken(candidates: list[str]) -> set[str]:
         rows = await session.scalars(
@@ -139,44 +129,76 @@ async def _slug_for(
     return await unique_slug(slugify(name, bcp47), taken)
 
 
+async def _taken(
+    session: AsyncSession, kind: Kind, owner: uuid.UUID, wanted: Mapping[str, str]
+) -> set[tuple[str, str]]:
+    """Which of the (language, slug) pairs another entity of the kind holds: one query."""
+    if not wanted:
+        return set()
+    rows = await session.execute(
+        select(kind.translation.language, kind.translation.slug).where(
+            tuple_(kind.translation.language, kind.translation.slug).in_(list(wanted.items())),
+            kind.parent != owner,
+        )
+    )
+    return {(language, slug) for language, slug in rows}
+
+
 async def apply_translations(
     session: AsyncSession,
     kind: Kind,
     entity: Any,
     changes: Mapping[str, Mapping[str, Any] | None],
+    *,
+    updated_at: datetime | None = None,
 ) -> None:
     """Create, change (`{...}`) or remove (`None`) the entity's per-language fields.
 
     A changed name keeps the existing slug (URLs stay stable) unless a slug is given.
+    `updated_at`: the change time to record (an import's), now when not given.
     """
     langs = await languages.require(session, changes.keys(), loc=("body", "translations"))
     current: dict[str, Any] = {t.language: t for t in entity.translations}
+    wanted: dict[str, str] = {}
+    for code, fields in changes.items():
+        if fields is None:
+            continue
+        slug = fields.get("slug")
+        existing = current.get(code)
+        if slug is None and existing is not None:
+            slug = existing.slug
+        if slug is not None:
+            wanted[code] = slug
+    taken = await _taken(session, kind, entity.id, wanted)
     for code, fields in changes.items():
         existing = current.get(code)
         if fields is None:
             if existing is not None:
                 entity.translations.remove(existing)
             continue
-        values = dict(fields)
-        wanted = values.pop("slug", None)
-        if existing is not None and wanted is None:
-            wanted = existing.slug
-        slug = await _slug_for(
-            session,
-            kind,
-            language=code,
-            bcp47=langs[code].bcp47,
-            wanted=wanted,
-            name=values["name"],
-            owner=entity.id,
-        )
+        values = {k: v for k, v in fields.items() if k != "slug"}
+        if code in wanted:
+            slug = wanted[code]
+            if (code, slug) in taken:
+                raise Conflict(f"The {kind.label} slug '{slug}' is taken in '{code}'.")
+        else:
+            slug = await _slug_for(
+                session,
+                kind,
+                language=code,
+                bcp47=langs[code].bcp47,
+                name=values["name"],
+                owner=entity.id,
+            )
         if existing is None:
             entity.translations.append(kind.translation(language=code, slug=slug, **values))
         else:
             existing.slug = slug
             for key, value in values.items():
                 setattr(existing, key, value)
-    entity.updated_at = utcnow()
+    entity.updated_at = updated_at or utcnow()
+    if updated_at is not None:  # written as given, even when equal (not the onupdate time)
+        flag_modified(entity, "updated_at")
     await session.flush()
 
 

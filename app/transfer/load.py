@@ -78,6 +78,9 @@ from app.transfer.lines import (
 ACTOR = "cli:import"
 BATCH = 200  # lines per transaction at most
 BATCH_SECONDS = 0.5  # and at most this long
+# A version's columns the file restores as stored (not replayed as transitions).
+_STATE = ("status", "publish_at", "published_at", "expire_at", "expire_status", "created_at",
+          "updated_at", "revised_at")  # fmt: skip
 _TERMS = {"author": taxonomy.AUTHORS, "category": taxonomy.CATEGORIES, "tag": taxonomy.TAGS}
 _TEXT = ("title", "lead", "body_html", "slug", "seo_title", "seo_description",
          "social_title", "social_description", "social_image_id")  # fmt: skip
@@ -329,13 +332,11 @@ class Importer:
             if stored is None:
                 stored = kind.entity(id=line.id, translations=[])
                 session.add(stored)
+            stored.created_at = line.created_at
             gone = {t.language for t in stored.translations} - names.keys()
             await taxonomy.apply_translations(
-                session, kind, stored, {**names, **dict.fromkeys(gone)}
+                session, kind, stored, {**names, **dict.fromkeys(gone)}, updated_at=line.updated_at
             )
-            stored.created_at, stored.updated_at = line.created_at, line.updated_at
-            flag_modified(stored, "updated_at")
-            await session.flush()
             return "created" if created else "updated"
 
         return work
@@ -401,8 +402,14 @@ class Importer:
                 related=[],
                 translations=[],
             )
-            exist = set(
-                await session.scalars(select(Article.id).where(Article.id.in_(line.related_ids)))
+            exist = (
+                set(
+                    await session.scalars(
+                        select(Article.id).where(Article.id.in_(line.related_ids))
+                    )
+                )
+                if line.related_ids
+                else set()
             )
             now_related = [i for i in line.related_ids if i in exist]
             if len(now_related) < len(line.related_ids):
@@ -432,7 +439,7 @@ class Importer:
             for lang, version in ordered:
                 await self._version(session, article, lang, version)
             article.original_language = line.original_language
-            await self._former_slugs(session, article, line)
+            await self._former_slugs(session, article, line, created=created)
             article.created_at, article.updated_at = line.created_at, line.updated_at
             article.created_by = line.created_by
             article.deleted_at, article.deleted_by = line.deleted_at, line.deleted_by
@@ -449,16 +456,16 @@ class Importer:
     ) -> None:
         content = TranslationIn.model_validate(version.model_dump(include=set(_TEXT)))
         existing = articles.translation_of(article, lang)
+        state = {name: getattr(version, name) for name in _STATE}
         if existing is None or any(
             getattr(existing, name) != getattr(content, name) for name in _TEXT
         ):
             await articles.put_translation(
-                session, article, lang, content, actor=self.actor, action="import"
+                session, article, lang, content, actor=self.actor, action="import", state=state
             )
         translation = articles.require_translation(article, lang)
-        for name in ("status", "publish_at", "published_at", "expire_at", "expire_status",
-                     "created_at", "updated_at", "revised_at"):  # fmt: skip
-            setattr(translation, name, getattr(version, name))
+        for name, value in state.items():  # when the text was the same
+            setattr(translation, name, value)
         await self._corrections(session, translation, version.corrections)
         await self._pending(session, article, translation, version.pending)
         await session.flush()
@@ -529,10 +536,12 @@ class Importer:
         set_committed_value(translation, "pending", row)
 
     async def _former_slugs(
-        self, session: AsyncSession, article: Article, line: ArticleLine
+        self, session: AsyncSession, article: Article, line: ArticleLine, *, created: bool
     ) -> None:
         """Former slugs redirect to the article's current ones; one another article owns
         (as its slug or its own former one) cannot."""
+        if created and not line.former_slugs:
+            return
         stored = {(r.language, r.slug): r for r in await _former(session, article.id)}
         for former in line.former_slugs:
             if former.language not in line.translations:
