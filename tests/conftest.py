@@ -263,7 +263,8 @@ async def empty_tables(conn: AsyncConnection, *, truncate: bool = True) -> None:
 
 
 async def _reset(app: FastAPI, languages: list[dict[str, Any]]) -> None:
-    async with app.state.db.engine.begin() as conn:
+    # IMMEDIATE (SQLite): `empty_tables` reads before it writes (see tests/contract/test_fuzz.py).
+    async with app.state.db.engine.execution_options(sqlite_begin="IMMEDIATE").begin() as conn:
         await empty_tables(conn)
         await conn.execute(insert(Language), languages)
 

@@ -292,7 +292,11 @@ async def _prepare(settings: Settings, languages: list[dict[str, Any]], *, conte
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         # Row by row, not TRUNCATE: a few rows per table, and each stateful scenario does this.
-        async with application.state.db.engine.begin() as conn:
+        # IMMEDIATE (SQLite): `empty_tables` reads before it writes, and a deferred
+        # transaction whose snapshot another writer passed meanwhile (this app's webhook
+        # worker, starting) cannot become a writer: "database is locked", at once.
+        writer = application.state.db.engine.execution_options(sqlite_begin="IMMEDIATE")
+        async with writer.begin() as conn:
             await empty_tables(conn, truncate=False)
             await conn.execute(insert(Language), languages)
             await conn.execute(
