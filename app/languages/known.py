@@ -14,6 +14,7 @@ from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection, event, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql.dml import UpdateBase
 
@@ -32,7 +33,8 @@ class Known:
     text_search: str
 
 
-def _read(connection: Connection) -> dict[str, Known]:
+def read(connection: Connection) -> dict[str, Known]:
+    """Every configured language by code, from the database (no session to keep it in)."""
     rows = connection.execute(select(Language.code, Language.bcp47, Language.text_search))
     return {code: Known(code, bcp47, text_search) for code, bcp47, text_search in rows}
 
@@ -41,8 +43,14 @@ def of(session: Session) -> dict[str, Known]:
     """Every configured language by code (sync: inside a flush, or through `run_sync`)."""
     known: dict[str, Known] | None = session.info.get(KEY)
     if known is None:
-        known = session.info[KEY] = _read(session.connection())
+        known = session.info[KEY] = read(session.connection())
     return known
+
+
+async def of_async(session: AsyncSession) -> dict[str, Known]:
+    """`of` for an async session (read through `run_sync` only when not kept yet)."""
+    known: dict[str, Known] | None = session.info.get(KEY)
+    return known if known is not None else await session.run_sync(of)
 
 
 def forget(session: Session) -> None:

@@ -34,9 +34,7 @@ async def require(
     wanted = set(codes)
     if not wanted:
         return {}
-    every: dict[str, known.Known] | None = session.info.get(known.KEY)
-    if every is None:
-        every = await session.run_sync(known.of)
+    every = await known.of_async(session)
     found = {code: every[code] for code in wanted if code in every}
     missing = sorted(wanted - found.keys())
     if missing:

@@ -21,7 +21,7 @@ not in the index: queries join the translation and apply the one visibility rule
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from app.kit.html import text_of
 from app.languages import known
-from app.models import Language, SearchDocument, Translation
+from app.models import SearchDocument, Translation
 from app.search.analysis import Analyzer, analyzer_for
 
 FIELDS = ("title", "lead", "body")
@@ -102,18 +102,19 @@ class Document:
         return columns
 
 
-def _analysers(connection: Connection) -> Callable[[str], Analyzer]:
-    settings = dict(connection.execute(select(Language.code, Language.text_search)).all())
-    return lambda code: analyzer_for(settings.get(code, "simple"))
-
-
 def index_rows(
     connection: Connection,
     rows: Iterable[Any],
-    analysers: Callable[[str], Analyzer] | None = None,
+    languages: Mapping[str, known.Known] | None = None,
 ) -> int:
-    """(Re)index translations given as rows with id, language, title, lead, body_html."""
-    analyser = analysers or _analysers(connection)
+    """(Re)index translations given as rows with id, language, title, lead, body_html;
+    `languages`: the configured ones, when the caller has them (read here otherwise)."""
+    settings = known.read(connection) if languages is None else languages
+
+    def analyser(code: str) -> Analyzer:
+        language = settings.get(code)
+        return analyzer_for(language.text_search if language else "simple")
+
     documents = [
         (row.id, Document.analyse(analyser(row.language), row.title, row.lead, row.body_html))
         for row in rows
@@ -217,13 +218,7 @@ def _keep_in_step(session: Session, _context: Any) -> None:
         )
     ]
     if changed:
-        languages = known.of(session)
-
-        def analyser(code: str) -> Analyzer:
-            language = languages.get(code)
-            return analyzer_for(language.text_search if language else "simple")
-
-        index_rows(session.connection(), [_Row.of(t) for t in changed], analyser)
+        index_rows(session.connection(), [_Row.of(t) for t in changed], known.of(session))
 
 
 @dataclass(frozen=True, slots=True)
