@@ -22,19 +22,24 @@ from pydantic_core import CoreSchema
 
 from app.kit.slugs import LEGACY_SLUG_PATTERN, MAX_SLUG_LENGTH, SLUG_PATTERN, is_legacy_slug
 
-_MULTILINE_OK = {"\n", "\r", "\t"}
+# Unicode's Cc (control) category is exactly U+0000-U+001F and U+007F-U+009F and Cs
+# (surrogates) U+D800-U+DFFF, both fixed by Unicode's stability policy: one regular
+# expression finds the first of them at C speed (a loop over `unicodedata.category` cost an
+# import 6 % of its time).
+_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# Multiline text keeps tabs and line breaks (U+0009, U+000A, U+000D).
+_FORBIDDEN_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def check_characters(value: str, *, multiline: bool = False) -> str:
     """`value` as it is; ValueError for a lone surrogate or a control character (NUL,
     which PostgreSQL text cannot hold, included); `multiline` allows line breaks and tabs."""
-    for ch in value:
-        category = unicodedata.category(ch)
-        if category == "Cs":
-            raise ValueError("text contains a lone surrogate")
-        if category == "Cc" and not (multiline and ch in _MULTILINE_OK):
-            raise ValueError(f"text contains the control character U+{ord(ch):04X}")
-    return value
+    found = (_FORBIDDEN_IN_TEXT if multiline else _FORBIDDEN).search(value)
+    if found is None:
+        return value
+    if "\ud800" <= found[0] <= "\udfff":
+        raise ValueError("text contains a lone surrogate")
+    raise ValueError(f"text contains the control character U+{ord(found[0]):04X}")
 
 
 def _clean(value: str, *, multiline: bool) -> str:
