@@ -1,8 +1,11 @@
 """The `newsdesk` command: serve, migrate, credentials and content."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+import os
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, TypeVar
 
 import typer
@@ -68,6 +71,33 @@ def _in_transaction(
         raise typer.Exit(2) from exc
 
 
+@contextlib.contextmanager
+def _metrics_folder(workers: int) -> Iterator[None]:
+    """Several workers: prometheus_client's multiprocess mode, each worker's values in a
+    folder all of them read from (`/metrics` sums them). A fresh folder each start,
+    removed at the end; or the operator's PROMETHEUS_MULTIPROC_DIR, emptied of the last
+    run's files first (a counter must not start from a dead server's values)."""
+    import shutil
+    import tempfile
+
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if workers == 1 and not given:
+        yield
+        return
+    if given:
+        for stale in Path(given).glob("*.db"):
+            stale.unlink(missing_ok=True)
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="newsdesk-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder  # the workers inherit it
+    try:
+        yield
+    finally:
+        del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @cli.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
@@ -75,6 +105,7 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
     """Serve the API with uvicorn (run `newsdesk migrate` first)."""
+    from app.ops import logs
     from app.ops.protocol import GuardedHttpToolsProtocol
 
     settings = get_settings()
@@ -88,22 +119,29 @@ def serve(
             err=True,
         )
     trusted = settings.trusted_proxies
-    uvicorn.run(
-        "app.main:app",
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=settings.log_level,
-        http=GuardedHttpToolsProtocol,  # head/body timeouts and the head size limit
-        ws="none",  # no WebSocket routes: no upgrade to offer
-        # X-Forwarded-For is believed only from the proxies the settings name.
-        proxy_headers=bool(trusted),
-        forwarded_allow_ips=trusted or None,
-        timeout_keep_alive=settings.server_keep_alive_timeout,
-        limit_concurrency=settings.server_limit_concurrency,
-        backlog=settings.server_backlog,
-        timeout_graceful_shutdown=20,
-    )
+    with _metrics_folder(workers):
+        uvicorn.run(
+            "app.main:app",
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=settings.log_level,
+            # Records as JSON lines (or text on a terminal); the request log in place of
+            # uvicorn's access log.
+            log_config=logs.logging_config(
+                settings.log_level, as_json=logs.json_mode(settings.log_format)
+            ),
+            access_log=False,
+            http=GuardedHttpToolsProtocol,  # head/body timeouts and the head size limit
+            ws="none",  # no WebSocket routes: no upgrade to offer
+            # X-Forwarded-For is believed only from the proxies the settings name.
+            proxy_headers=bool(trusted),
+            forwarded_allow_ips=trusted or None,
+            timeout_keep_alive=settings.server_keep_alive_timeout,
+            limit_concurrency=settings.server_limit_concurrency,
+            backlog=settings.server_backlog,
+            timeout_graceful_shutdown=20,
+        )
 
 
 @cli.command()
@@ -111,15 +149,13 @@ def worker() -> None:
     """Deliver webhooks and CDN purges, and record scheduled changes, as a process of its
     own (set NEWSDESK_WORKER_IN_PROCESS=false for the serving processes then). Several may
     run: one at a time holds the job. Stops on SIGTERM or Ctrl-C."""
-    import logging
     import signal
 
+    from app.ops import logs
     from app.webhooks.worker import Worker
 
     settings = get_settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(settings.log_level, as_json=logs.json_mode(settings.log_format))
 
     async def run() -> None:
         db = Database(

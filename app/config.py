@@ -170,6 +170,17 @@ class Settings(BaseSettings):
     rate_limit_admin: Rate = "1200/minute"  # per credential
     rate_limit_login: Rate = "10/minute"  # per account from one client address
     log_level: str = "info"
+    # Log lines as JSON (`json`), as text (`text`), or JSON unless standard error is a
+    # terminal (`auto`); and one line per request (the request log, in place of uvicorn's
+    # access log; at level info, so not at `warning` and above).
+    log_format: Literal["auto", "json", "text"] = "auto"
+    access_log: bool = True
+    # `GET /metrics` (Prometheus) without a credential: for a scraper on a private network
+    # (otherwise it needs an administrator's key or token, as Prometheus's
+    # `authorization` setting sends).
+    metrics_public: bool = False
+    # false: no metrics are counted and `GET /metrics` answers 404.
+    metrics: bool = True
 
     # Security of logins and of `newsdesk serve` (issue 13, items 7, 8 and 18).
     # Login attempts per client address over all accounts, and per account from addresses

@@ -4,6 +4,7 @@ The request owns the transaction: services `flush()`, the session dependency com
 after the endpoint returns and before the response is sent, and rolls back on error.
 """
 
+import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -17,12 +18,14 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry, QueuePool
 
 from app.audit import hook as audit
 from app.cache import keys as cache_keys
 from app.changes import record as changes
 from app.languages import known as known_languages
 from app.media import cleanup as media_files
+from app.ops import metrics
 from app.search import index as search_index
 
 if TYPE_CHECKING:
@@ -53,13 +56,45 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+class TimedPool(AsyncAdaptedQueuePool):
+    """SQLAlchemy's pool for async engines, timing each wait for a connection (the
+    `newsdesk_db_pool_wait_seconds` metric): a connection opened meanwhile included."""
+
+    def _do_get(self) -> ConnectionPoolEntry:
+        started = time.perf_counter()
+        try:
+            return super()._do_get()
+        finally:
+            metrics.RECORDER.pool_waits.observe(("sessions",), time.perf_counter() - started)
+
+
+def pool_use(engine: AsyncEngine) -> tuple[int, int, int] | None:
+    """(in use, idle, the most it opens) of the engine's pool, when it is a queue pool."""
+    pool = engine.pool
+    if not isinstance(pool, QueuePool):
+        return None
+    return pool.checkedout(), pool.checkedin(), pool.size() + max(pool._max_overflow, 0)
+
+
 def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
     if is_sqlite(url):
-        engine = create_async_engine(url, connect_args={"timeout": 10})
+        database = make_url(url).database
+        in_memory = not database or database == ":memory:"  # one connection, kept
+        engine = create_async_engine(
+            url,
+            connect_args={"timeout": 10},
+            **({} if in_memory else {"poolclass": TimedPool}),
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        poolclass=TimedPool,
+    )
 
 
 class Database:
@@ -118,8 +153,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             raise
     await media_files.settle(session, storage, committed=True)
     if purge is not None and cache is not None:
-        cache.purge(purge.keys)
-        await cache.bus.published(purge)  # no worker serves what it purged any more
+        await cache.committed(purge)  # no worker serves what it purged any more
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

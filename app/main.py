@@ -3,7 +3,7 @@
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -22,7 +22,7 @@ from app.cache.bus import bus_for
 from app.cache.cache import ResponseCache
 from app.cache.middleware import ResponseCacheMiddleware
 from app.config import Settings, SettingsError, get_settings
-from app.db import Database
+from app.db import Database, pool_use
 from app.errors import UnhandledErrorMiddleware, install_error_handlers
 from app.idempotency import IdempotencyMiddleware
 from app.kit.examples import add_parameter_examples, restore_null_examples
@@ -34,6 +34,9 @@ from app.media import router as media_router
 from app.media import storage as media_storage
 from app.media.files import MediaFilesMiddleware
 from app.media.upload import FORM_OVERHEAD
+from app.ops import logs, metrics
+from app.ops.logs import RequestLog
+from app.ops.observe import ObserveMiddleware
 from app.public.hot import HotPathMiddleware
 from app.public.reads import HotReads
 from app.public.site import Site
@@ -84,6 +87,31 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return app.openapi_schema
 
 
+def _sampler(app: FastAPI) -> Callable[[], None]:
+    """What the metrics' gauges sample of this worker: its cache and its pools."""
+    last = {"hit": 0, "miss": 0, "evicted": 0}
+
+    def sample() -> None:
+        cache: ResponseCache | None = app.state.response_cache
+        if cache is not None:
+            store = cache.store
+            now = {"hit": store.hits, "miss": store.misses, "evicted": store.evictions}
+            for result in ("hit", "miss"):
+                metrics.CACHE_LOOKUPS.labels(result).inc(now[result] - last[result])
+            metrics.CACHE_EVICTIONS.inc(now["evicted"] - last["evicted"])
+            last.update(now)
+            metrics.CACHE_BYTES.set(store.bytes)
+            metrics.CACHE_ENTRIES.set(len(store))
+        for pool, use in (("sessions", pool_use(app.state.db.engine)),
+                          ("reads", app.state.hot.pool_use())):  # fmt: skip
+            if use is not None:
+                metrics.POOL_CONNECTIONS.labels(pool, "in_use").set(use[0])
+                metrics.POOL_CONNECTIONS.labels(pool, "idle").set(use[1])
+                metrics.POOL_LIMIT.labels(pool).set(use[2])
+
+    return sample
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -114,9 +142,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         worker: asyncio.Task[None] | None = None
         if settings.worker_in_process:
             worker = asyncio.create_task(Worker(settings, app.state.db).run())
+        sample = _sampler(app)
+        metrics.RECORDER.samplers.append(sample)
+        chores = [asyncio.create_task(metrics.RECORDER.move_every())]
+        if request_log is not None:
+            chores.append(asyncio.create_task(request_log.flush_every()))
         try:
             yield
         finally:
+            for chore in chores:
+                chore.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await chore
+            metrics.RECORDER.samplers.remove(sample)
+            metrics.process_ended()
             await app.state.imports.close()  # each running job marks itself failed
             if worker is not None:
                 worker.cancel()
@@ -158,6 +197,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.media_storage = media_storage.from_settings(settings)
+    request_log = (
+        RequestLog(as_json=logs.json_mode(settings.log_format))
+        if settings.access_log and settings.log_level.lower() in ("debug", "info", "trace")
+        else None
+    )
     redact_logs()  # preview tokens out of every log line, uvicorn's access log included
     install_error_handlers(app)
     app.include_router(router)
@@ -205,6 +249,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ],
     )
     app.add_middleware(RequestIdMiddleware)
+    if settings.metrics or request_log is not None:
+        # Outermost: it times everything, counts and logs each request.
+        app.add_middleware(ObserveMiddleware, log=request_log, count=settings.metrics)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.config import Settings
 from app.errors import problem_response
+from app.ops import metrics
 from app.paths import Area, area_of
 
 log = logging.getLogger("newsdesk.ratelimit")
@@ -84,6 +85,7 @@ class RateLimitMiddleware:
         client = scope.get("client")
         address = client[0] if client else "-"
         retry: int | None = None
+        limit = ""
         area = area_of(path)
         if area in (Area.ADMIN, Area.AUTH):
             auth = None
@@ -91,12 +93,16 @@ class RateLimitMiddleware:
                 auth = dict(scope["headers"]).get(b"authorization")
             if auth:
                 credential = hashlib.sha256(auth).hexdigest()
-                retry = await limits.hit(limits.admin, "admin", credential)
+                limit = "admin"
+                retry = await limits.hit(limits.admin, limit, credential)
             elif scope["method"] != "OPTIONS":
-                retry = await limits.hit(limits.unauthenticated, "unauthenticated", address)
+                limit = "unauthenticated"
+                retry = await limits.hit(limits.unauthenticated, limit, address)
         elif area is Area.PUBLIC:
-            retry = await limits.hit(limits.public, "public", address)
+            limit = "public"
+            retry = await limits.hit(limits.public, limit, address)
         if retry is not None:
+            metrics.count(metrics.RATE_LIMITED, limit)
             response = too_many(retry, "Rate limit reached; retry after the given seconds.")
             await response(scope, receive, send)  # type: ignore[operator]
             return

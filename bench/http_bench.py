@@ -43,6 +43,8 @@ from http_bench_results import (
     CACHE_MODES,
     CASE_LABELS,
     LATENCY_CASE,
+    MODES,
+    OBSERVED,
     WRK_CASES,
     CaseResult,
     LatencyResult,
@@ -244,13 +246,19 @@ def app_server(
 ) -> AbstractContextManager[Server]:
     """`newsdesk serve` on `port`: always the same one for an archive and worker count, as
     some responses name it (the RSS feed's self link) and must stay the recorded bytes."""
+    observed = cache.endswith(OBSERVED)
     env = {
         **os.environ,
         "NEWSDESK_DATABASE_URL": url,
-        "NEWSDESK_CACHE": cache,
-        "NEWSDESK_LOG_LEVEL": "warning",  # no access log, on both servers
+        "NEWSDESK_CACHE": cache.removesuffix(OBSERVED),
         "NEWSDESK_RATE_LIMIT_PUBLIC": "",  # empty: off (app/config.py)
         "NEWSDESK_RATE_LIMIT_ADMIN": "",
+        # Plain: no request log and no metrics, as the bare server; observed: both on, the
+        # log as JSON lines into the server's log file.
+        "NEWSDESK_LOG_LEVEL": "info" if observed else "warning",
+        "NEWSDESK_METRICS": "true" if observed else "false",
+        "NEWSDESK_ACCESS_LOG": "true" if observed else "false",
+        "NEWSDESK_LOG_FORMAT": "json",
     }
     command = [str(NEWSDESK), "serve", "--port", str(port), "--workers", str(workers)]
     return running(f"app cache={cache}", command, env, port, workers, log_dir)
@@ -767,9 +775,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=30, help="wrk --timeout, seconds")
     parser.add_argument(
         "--cache-modes",
-        type=csv_words(CACHE_MODES),
+        type=csv_words(MODES),
         default=CACHE_MODES,
-        help="NEWSDESK_CACHE values to start the app with",
+        help="NEWSDESK_CACHE values to start the app with; `on+observed`, `off+observed`: "
+        "the same with metrics and the JSON request log on (the plain ones: both off)",
     )
     parser.add_argument(
         "--cases",

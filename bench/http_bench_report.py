@@ -16,6 +16,9 @@ from http_bench_results import (
     CACHE_MODES,
     CASE_LABELS,
     LATENCY_CASE,
+    MODES,
+    OBSERVED,
+    OBSERVED_LIMIT,
     SCALING_LIMIT,
     CaseResult,
     LatencyResult,
@@ -211,7 +214,7 @@ def run_section(run: ServerRun) -> list[str]:
         return [*lines, f"**FAILED:** {run.failed}", ""]
     rows = []
     for case in ALL_CASES:
-        for mode in CACHE_MODES:
+        for mode in MODES:
             result = run.cases.get((case, mode))
             latency = run.latency.get(mode) if case == LATENCY_CASE else None
             if result is not None and result.app:
@@ -285,6 +288,38 @@ def targets_section(runs: list[ServerRun]) -> list[str]:
     return [*table(["target", *(r.key.short() for r in done)], rows, "l" + "r" * len(done)), ""]
 
 
+def observed_section(runs: list[ServerRun]) -> list[str]:
+    """Each case's ratio with metrics and the request log on ÷ its ratio with both off."""
+    rows = []
+    for run in (r for r in runs if r.failed is None):
+        for case in ALL_CASES:
+            for mode in CACHE_MODES:
+                plain, observed = run.figure(case, mode), run.figure(case, mode + OBSERVED)
+                if plain and observed:
+                    # Latency: higher is slower.
+                    flip = case == LATENCY_CASE
+                    quotient = plain / observed if flip else observed / plain
+                    rows.append(
+                        [run.key.short(), CASE_LABELS[case], mode, _f(plain), _f(observed),
+                         f"{quotient:.2f} {MARK[quotient >= OBSERVED_LIMIT]}"]
+                    )  # fmt: skip
+    if not rows:
+        return []
+    header = ["run", "case", "cache", "× bare, both off", "× bare, both on",
+              f"on ÷ off (≥ {OBSERVED_LIMIT})"]  # fmt: skip
+    return [
+        "## The cost of observability",
+        "",
+        "`cache X+observed` is the app started with metrics and the JSON request log on "
+        "(`NEWSDESK_METRICS=true`, `NEWSDESK_ACCESS_LOG=true`, `NEWSDESK_LOG_LEVEL=info`, "
+        "`NEWSDESK_LOG_FORMAT=json`, its output to a file); `cache X` with both off. Each "
+        "against the same bare app in the same run.",
+        "",
+        *table(header, rows, "lllrrr"),
+        "",
+    ]
+
+
 def reproduce(settings: Settings) -> list[str]:
     return [
         "```sh",
@@ -353,6 +388,7 @@ def render(runs: list[ServerRun], settings: Settings) -> str:
         "## Targets",
         "",
         *targets_section(runs),
+        *observed_section(runs),
         "## Runs",
         "",
     ]

@@ -22,6 +22,12 @@ CASE_LABELS = {
     LATENCY_CASE: "create + publish (latency)",
 }
 CACHE_MODES = ("on", "off")
+# The same with metrics and the JSON request log on (the plain modes run with both off):
+# issue 20's cost of observability, each against its plain mode in the same run.
+OBSERVED = "+observed"
+OBSERVED_MODES = tuple(mode + OBSERVED for mode in CACHE_MODES)
+MODES = (*CACHE_MODES, *OBSERVED_MODES)
+OBSERVED_LIMIT = 0.9  # observed ratio ÷ plain ratio at least this
 SOCKET_ERRORS = ("connect", "read", "write", "timeout")
 RESULT_PREFIX = "WRK_RESULT "
 SCALING_LIMIT = 1.2
@@ -278,7 +284,7 @@ def scaling(runs: list[ServerRun]) -> list[Scaling]:
             continue
         small, large = sized[0], sized[-1]
         for case in ALL_CASES:
-            for mode in CACHE_MODES:
+            for mode in MODES:
                 before, after = small.figure(case, mode), large.figure(case, mode)
                 if before and after:
                     found.append(

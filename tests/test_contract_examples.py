@@ -36,6 +36,7 @@ WITHOUT_EXAMPLES = {
     ("getSitemapPage", "200"): "sitemap XML",
     ("getNewsSitemap", "200"): "Google News sitemap XML",
     ("exportContent", "200"): "JSON Lines of the export format (docs/import-export.md)",
+    ("getMetrics", "200"): "Prometheus text format (an `example`, docs/operations.md#metrics)",
 }
 
 

@@ -10,6 +10,7 @@ from app.auth import service
 from app.auth.service import Principal, Role
 from app.db import SessionDep
 from app.errors import Forbidden, Unauthorized
+from app.ops import logs
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -38,6 +39,7 @@ async def get_principal(
             headers={"WWW-Authenticate": 'Bearer realm="newsdesk", error="invalid_token"'},
         )
     audit.note_principal(session, principal)  # the actor of the request's audit entry
+    logs.note_principal(principal.owner)  # and of its line in the request log
     return principal
 
 

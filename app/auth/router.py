@@ -13,6 +13,7 @@ from app.auth.schemas import TokenRead, TokenRequest
 from app.auth.service import Principal
 from app.db import SessionDep
 from app.errors import Forbidden, TooManyRequests, Unauthorized, problem_responses
+from app.ops import metrics
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 
@@ -61,6 +62,7 @@ async def create_token(
         request.app.state.rate_limits, session, email=form.username, address=address
     )
     if retry is not None:
+        metrics.count(metrics.RATE_LIMITED, "login")
         raise TooManyRequests(
             "Too many login attempts; retry later.", headers={"Retry-After": str(retry)}
         )

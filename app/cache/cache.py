@@ -21,9 +21,10 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.cache.bus import Bus
+from app.cache.bus import Bus, Purge
 from app.cache.store import ALL, Entry, ResponseStore
 from app.models import LIVE_STATUSES, Status, Translation
+from app.ops import metrics
 
 log = logging.getLogger("newsdesk.cache")
 CONNECT = 10.0  # seconds a starting worker waits for the invalidation bus
@@ -43,7 +44,7 @@ class ResponseCache:
     async def start(self) -> None:
         """Start listening for purges; wait (up to `CONNECT`) until the bus is connected.
         While it is not, nothing is served from or stored in the cache."""
-        self._listener = asyncio.create_task(self.bus.listen(self.purge))
+        self._listener = asyncio.create_task(self.bus.listen(self._from_bus))
         try:
             async with asyncio.timeout(CONNECT):
                 await self.bus.ready.wait()
@@ -56,6 +57,18 @@ class ResponseCache:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._listener
         await self.bus.close()
+
+    def _from_bus(self, keys: set[str]) -> None:
+        metrics.count(metrics.PURGES_APPLIED, "bus")
+        self.purge(keys)
+
+    async def committed(self, purge: Purge) -> None:
+        """After a write's commit: drop what it changed here, then tell the other workers
+        (returns once none serves it any more)."""
+        metrics.count(metrics.PURGES_APPLIED, "own")
+        self.purge(purge.keys)
+        metrics.count(metrics.PURGES_PUBLISHED)
+        await self.bus.published(purge)
 
     def purge(self, keys: set[str]) -> None:
         """Drop what these surrogate keys name (from this worker's writes or the bus)."""
@@ -82,6 +95,7 @@ class ResponseCache:
         body: bytes,
         etag: bytes,
         keys: frozenset[str],
+        route: str = "unmatched",
     ) -> None:
         """Store a response made while the cache was at `generation`, if still current."""
         if not self.horizon_known:
@@ -91,7 +105,7 @@ class ResponseCache:
         lifetime = self.ttl if self.horizon is None else min(self.ttl, self.horizon - time.time())
         if lifetime > 0:
             expires = time.monotonic() + lifetime
-            self.store.put(key, Entry(status, headers, body, etag, keys, expires))
+            self.store.put(key, Entry(status, headers, body, etag, keys, expires, route))
 
     async def _read_horizon(self) -> None:
         generation = self.generation

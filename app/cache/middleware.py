@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.cache.cache import ResponseCache
 from app.errors import problem_response
 from app.kit.etags import MAX_IF_NONE_MATCH
+from app.ops.metrics import note_route, route_of
 from app.paths import is_private
 
 # Headers a 304 repeats (RFC 9110 §15.4.5, and what a CDN purges and negotiates by).
@@ -95,6 +96,7 @@ class ResponseCacheMiddleware:
         if cache is not None:
             entry = cache.lookup(key)
             if entry is not None:
+                note_route(scope, entry.route)
                 await _answer(send, entry.status, entry.headers, entry.body, entry.etag,
                               if_none_match)  # fmt: skip
                 return
@@ -139,5 +141,6 @@ class ResponseCacheMiddleware:
                     body=body,
                     etag=etag,
                     keys=frozenset(surrogate.decode("latin-1").split()),
+                    route=route_of(scope),
                 )
         await _answer(send, status, headers, body, etag, if_none_match)

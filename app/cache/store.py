@@ -24,6 +24,7 @@ class Entry:
     etag: bytes
     keys: frozenset[str]
     expires: float  # time.monotonic() after which the entry is not served
+    route: str = "unmatched"  # the template of the route that made it (for the metrics)
 
     @property
     def size(self) -> int:
@@ -40,6 +41,7 @@ class _Lru(LRUCache[str, Entry]):
     def popitem(self) -> tuple[str, Entry]:
         key, entry = super().popitem()
         self._store._unindex(key, entry)
+        self._store.evictions += 1
         return key, entry
 
 
@@ -49,6 +51,7 @@ class ResponseStore:
         self._by_key: defaultdict[str, set[str]] = defaultdict(set)
         self.hits = 0
         self.misses = 0
+        self.evictions = 0  # dropped for room (not expired or purged)
 
     def __len__(self) -> int:
         return len(self._lru)

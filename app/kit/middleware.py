@@ -62,7 +62,12 @@ class HeadAsGetMiddleware:
                 message = {"type": "http.response.body", "body": b"", "more_body": False}
             await send(message)
 
-        await self.app({**scope, "method": "GET"}, receive, send_without_body)
+        inner = {**scope, "method": "GET"}
+        try:
+            await self.app(inner, receive, send_without_body)
+        finally:
+            if "route" in inner:  # the route that answered, for the metrics
+                scope["route"] = inner["route"]
 
 
 class BodyLimitMiddleware:

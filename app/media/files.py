@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app.errors import problem_response
 from app.media import links
 from app.media.storage import IMMUTABLE, KEY, LocalStorage
+from app.ops.metrics import note_route
 
 PREFIX = "/media/"
 _TYPES = {
@@ -45,6 +46,7 @@ class MediaFilesMiddleware:
             await self.app(scope, receive, send)
             return
         key = scope["path"][len(PREFIX) :]
+        note_route(scope, PREFIX + "{key}")
         response: Response
         if scope["method"] not in ("GET", "HEAD"):
             response = problem_response(

@@ -20,6 +20,7 @@ from app import paths
 from app.errors import Unprocessable
 from app.kit.pagination import Cursor
 from app.kit.slugs import MAX_SLUG_LENGTH, SLUG_PATTERN
+from app.ops.metrics import note_route
 from app.public.reads import Found, read_article, read_page
 
 # The shapes the lane answers: a public article by language and slug with no query, and a
@@ -32,6 +33,9 @@ _LANGUAGE = (
     + "|".join(re.escape(area.removeprefix(paths.API)) for area in paths.PRIVATE)
     + ")([A-Za-z0-9-]{2,35})"
 )
+# The templates of the routes this lane answers for (the metrics name requests by them).
+ARTICLE_ROUTE = "/v1/{lang}/articles/{slug}"
+LIST_ROUTE = "/v1/{lang}/articles"
 _ARTICLE_PATH = re.compile(_LANGUAGE + "/articles/(" + SLUG_PATTERN.strip("^$") + ")")
 _LIST_PATH = re.compile(_LANGUAGE + "/articles")
 _LIMIT = re.compile(r"[1-9][0-9]?|100")
@@ -76,6 +80,7 @@ class HotPathMiddleware:
         )
         if found is None:
             return False
+        note_route(scope, ARTICLE_ROUTE)
         await _send(send, found)
         return True
 
@@ -112,6 +117,7 @@ class HotPathMiddleware:
         )
         if found is None:
             return False
+        note_route(scope, LIST_ROUTE)
         await _send(send, found)
         return True
 

@@ -24,6 +24,7 @@ JSON array's positions are named in one place (`_Shape`). The visibility rule is
 import asyncio
 import re
 import sqlite3
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from app.articles.visibility import public_sql
 from app.cache import keys
 from app.kit.pagination import Cursor
 from app.media import links
+from app.ops import metrics
 from app.public import jsonld, social
 from app.public.schemas import ArticleCard, ArticlePage, Cover, PublicArticle
 from app.public.site import Site, article_path, link_header, x_default
@@ -363,7 +365,12 @@ class HotReads:
                 return row
         elif self.dialect == "postgresql":
             pool = self._pool or await self._postgres_pool()
-            record: Row | None = await pool.fetchrow(sql, *(params[name] for name in names))
+            started = time.perf_counter()
+            async with pool.acquire() as connection:
+                metrics.RECORDER.pool_waits.observe(("reads",), time.perf_counter() - started)
+                record: Row | None = await connection.fetchrow(
+                    sql, *(params[name] for name in names)
+                )
             return record
         async with self.engine.connect() as connection:  # an in-memory SQLite database
             raw = (await connection.get_raw_connection()).driver_connection
@@ -372,6 +379,14 @@ class HotReads:
                 found = await cursor.fetchone()
                 columns = [column[0] for column in cursor.description]
             return None if found is None else dict(zip(columns, found, strict=True))
+
+    def pool_use(self) -> tuple[int, int, int] | None:
+        """(in use, idle, the most it opens) of the PostgreSQL pool, once it exists."""
+        pool = self._pool
+        if pool is None:
+            return None
+        idle = pool.get_idle_size()
+        return pool.get_size() - idle, idle, pool.get_max_size()
 
     async def _postgres_pool(self) -> asyncpg.Pool:
         """asyncpg's own pool, with the engine's connection arguments.

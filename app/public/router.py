@@ -1,5 +1,6 @@
 """Public content API: published articles per language, no credentials."""
 
+import time
 import unicodedata
 import uuid
 from typing import Annotated, Any
@@ -16,6 +17,7 @@ from app.kit.pagination import Cursor
 from app.kit.schema import QueryText, Timestamp
 from app.kit.slugs import LEGACY_SLUG_PATTERN, MAX_SLUG_LENGTH, is_valid_slug
 from app.languages.deps import LanguageDep
+from app.ops import metrics
 from app.public import reads, service
 from app.public.schemas import ArticlePage, PreviewArticle, PublicArticle
 from app.search import query as search
@@ -107,6 +109,7 @@ async def list_articles(
         if plain is not None:
             return _answer(plain)
     # Filters and search: the ORM's query per tier, with the same headers.
+    started = time.perf_counter()
     items, next_cursor = await service.list_articles(
         session,
         language=language.code,
@@ -117,6 +120,8 @@ async def list_articles(
         search=None if q is None else search.parse(q, analyzer_for(language.text_search)),
         site=request.app.state.hot.site,
     )
+    if q is not None:
+        metrics.RECORDER.searches.observe((language.code,), time.perf_counter() - started)
     response.headers.update(
         reads.page_headers(
             language.code,

@@ -659,8 +659,7 @@ class _Batches:
         finally:
             await session.close()
         if purge is not None and self.cache is not None:
-            self.cache.purge(purge.keys)
-            await self.cache.bus.published(purge)
+            await self.cache.committed(purge)
 
 
 def _same(model: Any, stored: dict[str, Any], wanted: dict[str, Any]) -> bool:

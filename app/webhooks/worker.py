@@ -63,6 +63,7 @@ from app.models import (
     WorkerPosition,
     utcnow,
 )
+from app.ops import metrics
 from app.webhooks import secrets, sender
 from app.webhooks.schemas import DISABLED
 
@@ -595,6 +596,7 @@ class Worker:
             keys |= set(row.keys)
             batch.append(row)
         outcome = await self._purge(url, sorted(keys))
+        metrics.count(metrics.CDN_PURGES, "sent" if outcome.ok else "failed")
         window = timedelta(seconds=self.settings.webhook_retry_window_seconds)
         async with self.db.writer() as session, session.begin():
             ids = [row.id for row in batch]
