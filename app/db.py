@@ -6,6 +6,7 @@ after the endpoint returns and before the response is sent, and rolls back on er
 
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 import anyio
@@ -25,12 +26,13 @@ from app.cache import keys as cache_keys
 from app.changes import record as changes
 from app.languages import known as known_languages
 from app.media import cleanup as media_files
-from app.ops import metrics
+from app.ops import metrics, outage
 from app.search import index as search_index
 
 if TYPE_CHECKING:
     from app.cache.bus import Purge
     from app.cache.cache import ResponseCache
+    from app.config import Settings
 
 
 def is_sqlite(url: str) -> bool:
@@ -44,8 +46,7 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
+    cursor.close()  # the busy timeout: the driver's `timeout` (create_engine)
 
 
 def _sqlite_begin(conn: Any) -> None:
@@ -76,31 +77,71 @@ def pool_use(engine: AsyncEngine) -> tuple[int, int, int] | None:
     return pool.checkedout(), pool.checkedin(), pool.size() + max(pool._max_overflow, 0)
 
 
-def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
+@dataclass(frozen=True)
+class Timeouts:
+    """How long a serving process waits for the database, in seconds (issue 20): to open
+    a connection, for a statement (PostgreSQL, client side: a frozen server answers
+    nothing; SQLite: for the write lock) and for a free connection of the pool."""
+
+    connect: float
+    statement: float
+    pool: float
+
+    @classmethod
+    def of(cls, settings: "Settings") -> "Timeouts":
+        return cls(
+            settings.database_connect_timeout_seconds,
+            settings.database_statement_timeout_seconds,
+            settings.database_pool_timeout_seconds,
+        )
+
+
+def create_engine(
+    url: str, *, pool_size: int = 20, timeouts: Timeouts | None = None
+) -> AsyncEngine:
+    """`timeouts`: a serving process's; None (the commands: imports and exports run long
+    statements) waits as the drivers do (SQLite's lock 10 s, the pool 30 s)."""
     if is_sqlite(url):
         database = make_url(url).database
         in_memory = not database or database == ":memory:"  # one connection, kept
+        pooled: dict[str, Any] = {"poolclass": TimedPool}
+        if timeouts is not None:
+            pooled["pool_timeout"] = timeouts.pool
         engine = create_async_engine(
             url,
-            connect_args={"timeout": 10},
-            **({} if in_memory else {"poolclass": TimedPool}),
+            connect_args={"timeout": timeouts.statement if timeouts else 10},
+            **({} if in_memory else pooled),
         )
         event.listen(engine.sync_engine, "connect", _sqlite_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
+    limits: dict[str, Any] = {}
+    if timeouts is not None:
+        limits = {
+            "connect_args": {"timeout": timeouts.connect, "command_timeout": timeouts.statement},
+            "pool_timeout": timeouts.pool,
+        }
     return create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
         poolclass=TimedPool,
+        **limits,
     )
 
 
 class Database:
     """The engine and the two session factories of one running app."""
 
-    def __init__(self, url: str, *, pool_size: int = 20, record_purges: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 20,
+        record_purges: bool = False,
+        timeouts: Timeouts | None = None,
+    ) -> None:
         # The global Session hooks, installed here rather than by importing their modules:
         # what each write purges from the response cache, the search index kept in step,
         # the rows each write changed, for its audit entry, and the changes of the public
@@ -111,7 +152,8 @@ class Database:
         audit.install()
         changes.install()
         self.url = url
-        self.engine = create_engine(url, pool_size=pool_size)
+        self.timeouts = timeouts
+        self.engine = create_engine(url, pool_size=pool_size, timeouts=timeouts)
         self.reader = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self.writer = async_sessionmaker(
             self.engine.execution_options(sqlite_begin="IMMEDIATE"),
@@ -145,6 +187,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             if purged and cache is not None:
                 purge = await cache.bus.stage(session, purged)
             await session.commit()
+            if outage.OUTAGES.since is not None:
+                outage.OUTAGES.recovered()
         except BaseException:
             await session.rollback()
             await audit.write_failures(db.writer, session)

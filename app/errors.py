@@ -14,6 +14,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.ops import outage
+
 log = logging.getLogger("newsdesk.errors")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -326,7 +328,14 @@ class UnhandledErrorMiddleware:
 
         try:
             await self.app(scope, receive, watch)
-        except Exception:
+        except Exception as exc:
+            why = outage.reason(exc)
+            if why is not None:  # not a bug: logged once in a while, answered 503
+                outage.OUTAGES.refused_one(f"{why}; answering 503")
+                if started:
+                    raise
+                await outage.problem(why, scope.get("path"))(scope, receive, send)
+                return
             log.exception(
                 "unhandled error on %s %s (request %s)",
                 scope.get("method"),

@@ -22,7 +22,7 @@ from app.cache.bus import bus_for
 from app.cache.cache import ResponseCache
 from app.cache.middleware import ResponseCacheMiddleware
 from app.config import Settings, SettingsError, get_settings
-from app.db import Database, pool_use
+from app.db import Database, Timeouts, pool_use
 from app.errors import UnhandledErrorMiddleware, install_error_handlers
 from app.idempotency import IdempotencyMiddleware
 from app.kit.examples import add_parameter_examples, restore_null_examples
@@ -119,13 +119,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         await anyio.to_thread.run_sync(auth_service.dummy_hash)  # before the first login
+        timeouts = Timeouts.of(settings)
         app.state.db = Database(
             settings.database_url,
             pool_size=settings.database_pool_size,
             record_purges=settings.purge_url is not None,
+            timeouts=timeouts,
         )
         app.state.hot = HotReads(
-            app.state.db.engine, site=Site.of(settings), pool_size=settings.database_pool_size
+            app.state.db.engine,
+            site=Site.of(settings),
+            pool_size=settings.database_pool_size,
+            timeouts=timeouts,
         )
         app.state.rate_limits = RateLimits(settings)
         await anyio.to_thread.run_sync(app.state.media_storage.check)

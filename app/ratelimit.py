@@ -1,6 +1,7 @@
 """Rate limits (moving window) with the `limits` library: in memory for one process, or
 in Redis (NEWSDESK_REDIS_URL) so that every worker and host shares the count."""
 
+import asyncio
 import hashlib
 import logging
 import math
@@ -14,6 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app.config import Settings
 from app.errors import problem_response
 from app.ops import metrics
+from app.ops.outage import OutageLog
 from app.paths import Area, area_of
 
 log = logging.getLogger("newsdesk.ratelimit")
@@ -23,12 +25,25 @@ def _item(limit: str | None) -> RateLimitItem | None:
     return parse(limit) if limit else None
 
 
+# A Redis that does not answer in this long is down for the rate limits: requests are let
+# through without asking it for `SKIP` seconds (a frozen Redis held every request for 20 s).
+REDIS_TIMEOUT = 0.5
+SKIP = 5.0
+
+
 class RateLimits:
     def __init__(self, settings: Settings) -> None:
-        uri = "async+memory://"
         if settings.redis_url:
-            uri = "async+" + settings.redis_url
-        self.limiter = MovingWindowRateLimiter(storage_from_string(uri))
+            storage = storage_from_string(
+                "async+" + settings.redis_url,
+                connect_timeout=REDIS_TIMEOUT,
+                stream_timeout=REDIS_TIMEOUT,
+            )
+        else:
+            storage = storage_from_string("async+memory://")
+        self.limiter = MovingWindowRateLimiter(storage)
+        self.skip_until = 0.0  # monotonic: the shared store failed, not asked until then
+        self.outages = OutageLog("the rate-limit store (Redis)")
         self.public = parse(settings.rate_limit_public) if settings.rate_limit_public else None
         self.admin = parse(settings.rate_limit_admin) if settings.rate_limit_admin else None
         self.login = _item(settings.rate_limit_login)
@@ -45,15 +60,19 @@ class RateLimits:
 
     async def hit(self, item: RateLimitItem | None, *keys: str) -> int | None:
         """None when allowed; else the seconds until a retry can succeed."""
-        if item is None:
+        if item is None or time.monotonic() < self.skip_until:
             return None
         try:
-            if await self.limiter.hit(item, *keys):
-                return None
-            stats = await self.limiter.get_window_stats(item, *keys)
-        except Exception:  # the shared store is down: serve rather than fail every request
-            log.exception("rate-limit store unavailable; request allowed")
+            async with asyncio.timeout(2 * REDIS_TIMEOUT):  # the client's own, and a bound
+                if await self.limiter.hit(item, *keys):
+                    self.outages.recovered()
+                    return None
+                stats = await self.limiter.get_window_stats(item, *keys)
+        except Exception as exc:  # the shared store is down: serve rather than fail requests
+            self.skip_until = time.monotonic() + SKIP
+            self.outages.refused_one(f"{type(exc).__name__}; requests let through unlimited")
             return None
+        self.outages.recovered()
         return max(1, math.ceil(stats.reset_time - time.time()))
 
 

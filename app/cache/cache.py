@@ -85,6 +85,12 @@ class ResponseCache:
             self.purge({ALL})
         return self.store.get(key)
 
+    def stale(self, key: str) -> Entry | None:
+        """The entry kept for `key` whether or not the bus vouches for it now: for when the
+        database is down (no write can change anything then; one committed just before may
+        not have reached this worker, so it is at most NEWSDESK_CACHE_TTL_SECONDS old)."""
+        return self.store.peek(key)
+
     async def save(
         self,
         key: str,

@@ -71,6 +71,11 @@ class ResponseStore:
             self.hits += 1
         return entry
 
+    def peek(self, key: str) -> Entry | None:
+        """The unexpired entry, counted neither as a hit nor a miss."""
+        entry = self._lru.get(key)
+        return entry if entry is not None and entry.expires > time.monotonic() else None
+
     def put(self, key: str, entry: Entry) -> None:
         if entry.size > self._lru.maxsize:
             return

@@ -12,6 +12,8 @@ here once, by rule, so that no operation can forget it:
   and mark replays with `Idempotent-Replayed`;
 - a 412 may carry the resource's current `ETag`; a 401 carries `WWW-Authenticate`;
 - every operation can answer 422 (unknown or repeated query parameters, `app.kit.query`);
+- every operation but the liveness probe and the problem catalogue can answer 503 with
+  `Retry-After` (the database did not answer in time: `app.ops.outage`);
 - parameters marked `x-newsdesk-required` are required (If-Match of writes that answer
   428 themselves rather than 422);
 - maps keyed by language code are typed maps (`additionalProperties`);
@@ -218,6 +220,12 @@ def finish(schema: dict[str, Any]) -> dict[str, Any]:
             responses["429"]["headers"] = headers("Retry-After")
         if "requestBody" in operation:
             responses["413"] = _problem(413, "The request body is over the size limit.")
+        if not path.startswith(("/healthz", "/problems")):  # every other one may need it
+            responses.setdefault(
+                "503",
+                _problem(503, "The database did not answer in time (`service-unavailable`)."),
+            )
+            responses["503"].setdefault("headers", {}).update(headers("Retry-After"))
         if idempotent:
             responses.setdefault(
                 "409", _problem(409, "Conflict (or the same `Idempotency-Key` is in flight).")

@@ -196,7 +196,9 @@ def logging_config(log_level: str, *, as_json: bool) -> dict[str, Any]:
             }
         },
         "loggers": {
-            "": {"handlers": ["default"], "level": level},
+            # Libraries at warning (SQLAlchemy's pool tells every invalidation at info).
+            "": {"handlers": ["default"], "level": "WARNING"},
+            "newsdesk": {"level": level},
             "uvicorn": {"handlers": [], "level": level, "propagate": True},
             "uvicorn.error": {"handlers": [], "level": level, "propagate": True},
             "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},

@@ -68,6 +68,10 @@ CACHE_LOOKUPS = Counter(
     "Public GETs the response cache was asked for, by result (hit or miss).",
     ["result"],
 )
+CACHE_STALE = Counter(
+    "newsdesk_cache_stale_served",
+    "Cached answers served while the database was down instead of a 503 (stale-if-error).",
+)
 CACHE_EVICTIONS = Counter(
     "newsdesk_cache_evictions",
     "Responses the cache dropped to stay within NEWSDESK_CACHE_MAX_BYTES.",

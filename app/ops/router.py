@@ -1,5 +1,6 @@
 """Liveness and readiness probes, and the Prometheus metrics."""
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -10,7 +11,7 @@ from app.auth.deps import bearer, get_principal, oauth2, require_admin
 from app.db import Database, SessionDep
 from app.errors import NotFound, problem_response, problem_responses
 from app.migrate import head_revision
-from app.ops import metrics
+from app.ops import metrics, outage
 from app.ops.schemas import Health
 
 router = APIRouter(tags=["operations"])
@@ -22,6 +23,36 @@ async def healthz() -> Health:
     return Health(status="ok")
 
 
+READY_TIMEOUT = 5.0
+REDIS_READY_TIMEOUT = 1.0
+
+
+def _not_ready(detail: str) -> Response:
+    return problem_response(
+        503, "not-ready", "Not ready", detail, headers={"Retry-After": str(outage.RETRY_AFTER)}
+    )
+
+
+async def _redis_answers(request: Request) -> str | None:
+    """None when Redis answers a PING in time (or the server does not use it); else why."""
+    url = request.app.state.settings.redis_url
+    if not url:
+        return None
+    import coredis  # only when Redis is configured
+
+    client: coredis.Redis[bytes] = coredis.Redis.from_url(
+        url, connect_timeout=REDIS_READY_TIMEOUT, stream_timeout=REDIS_READY_TIMEOUT
+    )
+    try:
+        async with asyncio.timeout(2 * REDIS_READY_TIMEOUT):
+            await client.ping()
+    except Exception as exc:
+        return type(exc).__name__
+    finally:
+        client.connection_pool.disconnect()
+    return None
+
+
 @router.get(
     "/readyz",
     operation_id="readyz",
@@ -30,15 +61,20 @@ async def healthz() -> Health:
     responses=problem_responses(503),
 )
 async def readyz(request: Request) -> Health | Response:
-    """The database answers and its schema is at the migrations' head."""
+    """The database answers (within its timeouts) and its schema is at the migrations'
+    head; and Redis answers, when the server uses it."""
     db: Database = request.app.state.db
+    limit = db.timeouts.connect + db.timeouts.statement if db.timeouts else READY_TIMEOUT
     try:
-        async with db.engine.connect() as conn:
-            current = await conn.scalar(text("SELECT version_num FROM alembic_version"))
+        async with asyncio.timeout(limit):  # a frozen server answers nothing at all
+            async with db.engine.connect() as conn:
+                current = await conn.scalar(text("SELECT version_num FROM alembic_version"))
     except Exception as exc:  # any failure to reach or read the database means not ready
-        return problem_response(
-            503, "not-ready", "Not ready", f"The database is unavailable ({type(exc).__name__})."
-        )
+        why = outage.reason(exc) or type(exc).__name__
+        return _not_ready(f"The database is unavailable ({why}).")
+    redis = await _redis_answers(request)
+    if redis is not None:
+        return _not_ready(f"Redis is unavailable ({redis}).")
     head = head_revision()
     if current != head:
         return problem_response(

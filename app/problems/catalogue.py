@@ -202,6 +202,15 @@ _TYPES = (
         "traffic elsewhere meanwhile.",
     ),
     ProblemType(
+        "service-unavailable", "Service unavailable", (503,),
+        "The database did not answer in time or refused the request: it is stopped, "
+        "restarting, frozen, out of connections, locked, read-only or out of disk. Nothing "
+        "was changed by this request.",
+        "Retry after the seconds in `Retry-After` (a write with the same "
+        "`Idempotency-Key`, so that it is made once). Operators: `/readyz` says whether the "
+        "database answers; the log says why once in a while.",
+    ),
+    ProblemType(
         "secret-key-unavailable", "No server key", (503,),
         "The server key that encrypts webhook secrets cannot be read or made, so a webhook "
         "secret cannot be created or shown.",

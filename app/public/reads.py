@@ -29,7 +29,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import asyncpg
 from pydantic import BaseModel
@@ -46,6 +46,9 @@ from app.ops import metrics
 from app.public import jsonld, social
 from app.public.schemas import ArticleCard, ArticlePage, Cover, PublicArticle
 from app.public.site import Site, article_path, link_header, x_default
+
+if TYPE_CHECKING:
+    from app.db import Timeouts
 
 # {list}: an array of the subquery's rows, in its order ('[]' when none); {row}: an
 # array; {json}: JSON text from a subquery's column as JSON again (SQLite forgets that it
@@ -326,8 +329,16 @@ Row = Mapping[str, Any]
 class HotReads:
     """The read statements of one engine, in its dialect, run on the driver."""
 
-    def __init__(self, engine: AsyncEngine, *, site: Site, pool_size: int = 10) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        site: Site,
+        pool_size: int = 10,
+        timeouts: "Timeouts | None" = None,
+    ) -> None:
         self.engine = engine
+        self.timeouts = timeouts
         self.site = site
         self.dialect = engine.dialect.name
         self._article = _for(self.dialect, _ARTICLE)
@@ -366,7 +377,8 @@ class HotReads:
         elif self.dialect == "postgresql":
             pool = self._pool or await self._postgres_pool()
             started = time.perf_counter()
-            async with pool.acquire() as connection:
+            wait = self.timeouts.pool if self.timeouts else None
+            async with pool.acquire(timeout=wait) as connection:
                 metrics.RECORDER.pool_waits.observe(("reads",), time.perf_counter() - started)
                 record: Row | None = await connection.fetchrow(
                     sql, *(params[name] for name in names)
@@ -400,9 +412,20 @@ class HotReads:
         """
         async with self._pool_lock:
             if self._pool is None:
-                _, kwargs = self.engine.dialect.create_connect_args(self.engine.url)
+                _, found = self.engine.dialect.create_connect_args(self.engine.url)
+                kwargs: dict[str, Any] = dict(found)
+                if self.timeouts is not None:
+                    kwargs |= {
+                        "timeout": self.timeouts.connect,
+                        "command_timeout": self.timeouts.statement,
+                    }
                 self._pool = await asyncpg.create_pool(
-                    min_size=1, max_size=min(self._pool_size, 10), reset=_keep, **kwargs
+                    # No floor: asyncpg would keep trying to restore one while the
+                    # database is down, logging each try.
+                    min_size=0,
+                    max_size=min(self._pool_size, 10),
+                    reset=_keep,
+                    **kwargs,
                 )
         return self._pool
 

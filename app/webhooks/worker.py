@@ -63,7 +63,7 @@ from app.models import (
     WorkerPosition,
     utcnow,
 )
-from app.ops import metrics
+from app.ops import metrics, outage
 from app.webhooks import secrets, sender
 from app.webhooks.schemas import DISABLED
 
@@ -265,8 +265,8 @@ class Worker:
     async def _hold(self) -> bool:
         try:
             return await self.lock.hold()
-        except Exception:
-            log.exception("could not try to take the delivery job")
+        except Exception as exc:
+            outage.log_failure(log, exc, "taking the delivery job")
             return False
 
     def wake(self) -> None:
@@ -287,13 +287,15 @@ class Worker:
                 running = asyncio.ensure_future(step())
                 try:
                     busy = await asyncio.shield(running)
+                    if outage.BACKGROUND.since is not None:
+                        outage.BACKGROUND.recovered()
                 except asyncio.CancelledError:
                     self._stopping = True
                     with contextlib.suppress(Exception):
                         await running
                     raise
-                except Exception:
-                    log.exception("the delivery worker's %s failed; it goes on", step.__name__)
+                except Exception as exc:  # it goes on
+                    outage.log_failure(log, exc, f"the delivery worker's {step.__name__}")
                     busy = False
                 if not busy:
                     # `asyncio.timeout`, not `wait_for`: on Python 3.11, `wait_for` can

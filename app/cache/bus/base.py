@@ -119,8 +119,11 @@ class LeasedBus(Bus):
         self.ready.set()
 
     def lost(self, deliver: Deliver) -> None:
+        """The connection is gone: nothing is served from the cache until a heartbeat
+        comes back, and then everything is purged first (`beat_returned`). The entries
+        stay meanwhile: while the database is down too, they are what readers get rather
+        than a 503 (`app.cache.middleware`, stale-if-error)."""
         self.lease.end()
-        deliver({ALL})
 
 
 class Acks:

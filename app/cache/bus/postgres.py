@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.cache.bus.base import BEAT, LEASE, MARGIN, RETRY, Deliver, LeasedBus, Purge, decode, encode
+from app.ops import outage
 
 log = logging.getLogger("newsdesk.cache")
 
@@ -89,8 +90,8 @@ class PostgresBus(LeasedBus):
                 log.warning("PostgreSQL cache listener lost; reconnecting")
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("PostgreSQL cache listener failed; reconnecting")
+            except Exception as exc:  # reconnecting
+                outage.log_failure(log, exc, "the PostgreSQL cache listener")
             finally:
                 self.lost(deliver)
                 if conn is not None and not conn.is_closed():

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from app.cache.bus.base import Bus, Deliver, Purge, decode, encode
 from app.cache.store import ALL
 from app.models import CacheInvalidation
+from app.ops import outage
 
 log = logging.getLogger("newsdesk.cache")
 
@@ -110,8 +111,8 @@ class SqliteBus(Bus):
                 await self._poll(deliver)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("SQLite cache listener failed; purging and retrying")
+            except Exception as exc:  # purging and retrying
+                outage.log_failure(log, exc, "the SQLite cache listener")
                 self.connected = False
                 deliver({ALL})
             if self.connected and self.mark.read() > self.applied:

@@ -1,0 +1,118 @@
+"""A PostgreSQL server of a test's own, made with `initdb` in a temporary folder, to stop,
+freeze (SIGSTOP) and restart without touching the shared server the other tests use.
+
+Run as root (CI, the machines here), the server runs as the `postgres` user, as
+PostgreSQL insists; run as anyone else, as that user. Durability is switched off
+(`fsync=off`): these servers die with their test.
+"""
+
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from contextlib import suppress
+from pathlib import Path
+
+from tests.live import free_port
+
+
+def _bin() -> Path:
+    found = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=False)
+    folder = Path(found.stdout.strip()) if found.returncode == 0 else None
+    if folder is None or not (folder / "initdb").exists():
+        candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+        if not candidates:
+            raise RuntimeError("no PostgreSQL server binaries (initdb) on this machine")
+        folder = candidates[-1].parent
+    return folder
+
+
+class Cluster:
+    """One PostgreSQL server: `start`, `stop`, `freeze`, `thaw`; `url` for the app."""
+
+    def __init__(self) -> None:
+        # Not under pytest's temporary folders: those are root's alone, and the server
+        # runs as `postgres`.
+        self.folder = Path(tempfile.mkdtemp(prefix="newsdesk-pg-"))
+        self.data = self.folder / "data"
+        self.port = free_port()
+        self.bin = _bin()
+        self.as_root = os.geteuid() == 0
+        self.log = self.folder / "postgres.log"
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *command: str, timeout: float = 60) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if self.as_root else []
+        done = subprocess.run(
+            [*prefix, *command], capture_output=True, text=True, timeout=timeout, check=False
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"{command[0]} failed: {done.stderr or done.stdout}")
+
+    def init(self) -> "Cluster":
+        if self.as_root:
+            user = pwd.getpwnam("postgres")
+            os.chown(self.folder, user.pw_uid, user.pw_gid)
+        self._run(
+            str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres",
+            "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
+        )  # fmt: skip
+        with (self.data / "postgresql.conf").open("a") as conf:
+            conf.write(
+                f"port = {self.port}\nlisten_addresses = '127.0.0.1'\n"
+                f"unix_socket_directories = '{self.folder}'\nfsync = off\n"
+                "synchronous_commit = off\nfull_page_writes = off\nmax_connections = 100\n"
+            )
+        return self
+
+    def start(self) -> None:
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w",
+                  "-t", "60", "start")  # fmt: skip
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def pids(self) -> list[int]:
+        """The postmaster and every process it started."""
+        first = (self.data / "postmaster.pid").read_text().split("\n", 1)[0]
+        main = int(first)
+        children = subprocess.run(
+            ["pgrep", "-P", str(main)], capture_output=True, text=True, check=False
+        ).stdout.split()
+        return [main, *map(int, children)]
+
+    def freeze(self) -> None:
+        """SIGSTOP every process of the server: it answers nothing, and no error either."""
+        for pid in self.pids():
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        for pid in self.pids():
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+
+    def destroy(self) -> None:
+        with suppress(Exception):
+            self.thaw()
+        with suppress(Exception):
+            self.stop("immediate")
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ready = subprocess.run(
+                [str(self.bin / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port)],
+                capture_output=True, check=False,
+            )  # fmt: skip
+            if ready.returncode == 0:
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"PostgreSQL on {self.port} is not ready:\n{self.log.read_text()}")

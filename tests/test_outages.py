@@ -1,0 +1,245 @@
+"""The database stopped, frozen and restarted under a live `newsdesk serve` (issue 20,
+item 3), on a PostgreSQL server of the test's own (`tests/pgcluster.py`): requests that
+need the database get a 503 `service-unavailable` problem with Retry-After within 5 s,
+never a 500, a reset or a hang; cached public pages keep being served; `/readyz` says 503
+and `/healthz` 200; the outage is logged once, not per request; and service comes back by
+itself within 10 s of the database. SQLite's own outages (a locked, read-only file) too."""
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import run_cli
+from tests.live import Server, newsdesk_serve
+from tests.pgcluster import Cluster
+
+WITHIN = 5.5  # seconds: the 5 s the issue asks, and the test's own overhead
+
+
+@dataclass
+class Live:
+    server: Server
+    cluster: Cluster
+    key: str
+    log: Path
+
+    @property
+    def admin(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[Live]:
+    cluster = Cluster().init()
+    try:
+        cluster.start()
+        env = {
+            **os.environ,
+            "NEWSDESK_DATABASE_URL": cluster.url,
+            "NEWSDESK_MEDIA_DIR": str(tmp_path / "media"),
+            "NEWSDESK_SECRET_KEY_FILE": str(tmp_path / "secret"),
+            "NEWSDESK_LOG_LEVEL": "info",
+            "NEWSDESK_RATE_LIMIT_ADMIN": "",
+        }
+        run_cli(env, "migrate")
+        key = run_cli(env, "create-api-key", "--name", "outages").strip()
+        log = tmp_path / "server.log"
+        with newsdesk_serve(env, output=log) as server:
+            yield Live(server, cluster, key, log)
+    finally:
+        cluster.destroy()
+
+
+def timed(call: Any) -> tuple[httpx.Response, float]:
+    started = time.monotonic()
+    response = call()
+    return response, time.monotonic() - started
+
+
+def unavailable(response: httpx.Response, seconds: float) -> None:
+    assert response.status_code == 503, response.text
+    assert seconds < WITHIN, f"answered after {seconds:.1f} s"
+    assert response.json()["type"] == "/problems/service-unavailable"
+    assert int(response.headers["retry-after"]) > 0
+    assert response.headers["x-request-id"]
+
+
+def publish(http: httpx.Client, live: Live, title: str) -> str:
+    made = http.post(
+        "/v1/admin/articles",
+        json={
+            "original_language": "en",
+            "translations": {"en": {"title": title, "lead": "L.", "body_html": "<p>B</p>"}},
+        },
+        headers=live.admin,
+    )
+    assert made.status_code == 201, made.text
+    ident = made.json()["id"]
+    done = http.post(f"/v1/admin/articles/{ident}/translations/en/publish", headers=live.admin)
+    assert done.status_code == 200, done.text
+    return str(done.json()["slug"])
+
+
+def a_tag(http: httpx.Client, live: Live, name: str) -> httpx.Response:
+    return http.post(
+        "/v1/admin/tags", json={"translations": {"en": {"name": name}}}, headers=live.admin
+    )
+
+
+def recovers(http: httpx.Client, live: Live, name: str) -> float:
+    """Seconds until a write succeeds again (10 at most)."""
+    started = time.monotonic()
+    while time.monotonic() - started < 10:
+        if a_tag(http, live, name).status_code == 201:
+            return time.monotonic() - started
+        time.sleep(0.2)
+    raise AssertionError(f"no recovery in 10 s:\n{live.server.log_tail(40)}")
+
+
+def burst(base: str, paths: list[str], headers: dict[str, str]) -> list[int | str]:
+    """Each path on a connection of its own, all at once: statuses (or the error met)."""
+
+    def one(path: str) -> int | str:
+        try:
+            with httpx.Client(base_url=base, timeout=15) as client:
+                return client.get(path, headers=headers).status_code
+        except httpx.HTTPError as exc:
+            return type(exc).__name__
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        return list(pool.map(one, paths))
+
+
+def test_stopped_frozen_and_restarted(live: Live) -> None:
+    with httpx.Client(base_url=live.server.base, timeout=30) as http:
+        slug = publish(http, live, "Outage proof")
+        article = f"/v1/en/articles/{slug}"
+        for _ in range(2):  # the second from the response cache
+            assert http.get(article).status_code == 200
+        assert http.get("/readyz").status_code == 200
+
+        # Stopped.
+        live.cluster.stop()
+        unavailable(*timed(lambda: a_tag(http, live, "during")))
+        unavailable(*timed(lambda: http.get("/v1/en/articles", params={"tag": "x"})))
+        unavailable(*timed(lambda: http.get("/v1/admin/tags", headers=live.admin)))
+        kept, seconds = timed(lambda: http.get(article))
+        assert kept.status_code == 200 and seconds < WITHIN  # the cache, while it is down
+        assert kept.json()["title"] == "Outage proof"
+        ready, seconds = timed(lambda: http.get("/readyz"))
+        assert ready.status_code == 503 and seconds < WITHIN
+        assert "unavailable" in ready.json()["detail"]
+        assert http.get("/healthz").status_code == 200
+        statuses = burst(live.server.base, ["/v1/admin/tags"] * 40, live.admin)
+        assert statuses == [503] * 40  # no 500, no reset
+        live.cluster.start()
+        stopped_recovery = recovers(http, live, "after the stop")
+
+        # Frozen: connections open, nothing answers.
+        live.cluster.freeze()
+        try:
+            unavailable(*timed(lambda: a_tag(http, live, "frozen")))
+            unavailable(*timed(lambda: http.get("/v1/admin/tags", headers=live.admin)))
+            ready, seconds = timed(lambda: http.get("/readyz"))
+            assert ready.status_code == 503 and seconds < WITHIN
+            assert http.get("/healthz").status_code == 200
+            statuses = burst(live.server.base, ["/v1/admin/tags"] * 16, live.admin)
+            assert set(statuses) == {503}, statuses
+        finally:
+            live.cluster.thaw()
+        frozen_recovery = recovers(http, live, "after the freeze")
+
+        # Restarted while requests come in.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            during = pool.submit(burst, live.server.base, ["/v1/admin/tags"] * 200, live.admin)
+            live.cluster.stop()
+            live.cluster.start()
+            seen = during.result()
+        assert set(seen) <= {200, 503}, seen
+        restart_recovery = recovers(http, live, "after the restart")
+        # Nothing half-made: every tag the API acknowledged is there, once.
+        tags = http.get("/v1/admin/tags", headers=live.admin).json()["items"]
+        names = [t["translations"]["en"]["name"] for t in tags]
+        assert sorted(names) == sorted(
+            {"after the stop", "after the freeze", "after the restart"}
+        ), names
+    print(
+        f"recovery: stopped {stopped_recovery:.1f} s, frozen {frozen_recovery:.1f} s, "
+        f"restarted {restart_recovery:.1f} s"
+    )
+    lines = [json.loads(line) for line in live.log.read_text().splitlines() if line.startswith("{")]
+    warnings = [line for line in lines if line["level"] in ("warning", "error")]
+    outages = [line for line in warnings if line["logger"] == "newsdesk.outage"]
+    assert outages, warnings
+    # Logged once an outage (and once back), not once a request: ~300 requests met them.
+    assert len(outages) <= 12, [line["message"] for line in outages]
+    assert not [line for line in lines if "exception" in line], "a traceback was logged"
+    logged = {line["status"] for line in lines if line.get("event") == "request"}
+    assert 500 not in logged
+
+
+def test_sqlite_locked_and_read_only(tmp_path: Path) -> None:
+    """A SQLite file another process holds locked, and one that cannot be written: 503s
+    within the timeout, reads still served, and writes again once it is free."""
+    path = tmp_path / "newsdesk.db"
+    cli_env = {
+        **os.environ,
+        "NEWSDESK_DATABASE_URL": f"sqlite+aiosqlite:///{path}",
+        "NEWSDESK_MEDIA_DIR": str(tmp_path / "media"),
+        "NEWSDESK_SECRET_KEY_FILE": str(tmp_path / "secret"),
+    }
+    run_cli(cli_env, "migrate")
+    key = run_cli(cli_env, "create-api-key", "--name", "locks").strip()
+    admin = {"Authorization": f"Bearer {key}"}
+    env = {**cli_env, "NEWSDESK_DATABASE_STATEMENT_TIMEOUT_SECONDS": "1"}
+    with newsdesk_serve(env) as server, httpx.Client(base_url=server.base, timeout=30) as http:
+        tag = {"translations": {"en": {"name": "Locked out"}}}
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")  # another process's long write
+        try:
+            response, seconds = timed(lambda: http.post("/v1/admin/tags", json=tag, headers=admin))
+            unavailable(response, seconds)
+            assert "locked" in response.json()["detail"]
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert http.post("/v1/admin/tags", json=tag, headers=admin).status_code == 201
+    # A database file the server may only read (a read-only volume): reads answer, writes
+    # are 503s.
+    read_only = {
+        **env,
+        "NEWSDESK_DATABASE_URL": f"sqlite+aiosqlite:///file:{path}?mode=ro&uri=true",
+        "NEWSDESK_WORKER_IN_PROCESS": "false",
+    }
+    with newsdesk_serve(read_only) as server, httpx.Client(base_url=server.base) as http:
+        listed = http.get("/v1/admin/tags", headers=admin)
+        assert listed.status_code == 200 and len(listed.json()["items"]) == 1
+        response, seconds = timed(lambda: http.post("/v1/admin/tags", json=tag, headers=admin))
+        unavailable(response, seconds)
+        assert "readonly" in response.json()["detail"]
+
+
+def test_a_full_sqlite_database_is_an_outage_not_a_bug(tmp_path: Path) -> None:
+    """SQLite's real errors, as its driver raises them: full, read-only and locked are
+    outages (503); a statement's own mistake is not (500, a bug to fix)."""
+    from app.ops.outage import reason
+
+    connection = sqlite3.connect(tmp_path / "full.db", isolation_level=None)
+    connection.execute("CREATE TABLE t (x TEXT)")
+    connection.execute("PRAGMA max_page_count = 2")  # the disk is full at two pages
+    with pytest.raises(sqlite3.OperationalError) as full:
+        connection.executemany("INSERT INTO t VALUES (?)", [("x" * 4000,)] * 10)
+    assert reason(full.value) == "database or disk is full"
+    with pytest.raises(sqlite3.OperationalError) as bug:
+        connection.execute("SELECT * FROM no_such_table")
+    assert reason(bug.value) is None
+    connection.close()
