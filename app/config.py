@@ -124,11 +124,13 @@ class Settings(BaseSettings):
     )
     database_pool_size: int = 20
     # How long a serving process waits for the database (issue 20): to open a connection,
-    # for a statement's answer (PostgreSQL; SQLite: for its write lock), and for a free
-    # connection of its pool. Past them a request gets a 503 `service-unavailable`.
+    # for a statement's answer (PostgreSQL), and for a free connection of its pool. Past
+    # them a request gets a 503 `service-unavailable`.
     database_connect_timeout_seconds: float = Field(default=1.5, gt=0, le=60)
     database_statement_timeout_seconds: float = Field(default=3.0, gt=0, le=600)
     database_pool_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+    # SQLite: how long a write waits for another's (SQLite's busy timeout).
+    database_busy_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
     redis_url: str | None = None
     site_url: Annotated[str, AfterValidator(_site_url)] = "http://localhost:8000"
     # Where the public site shows an article; {lang} is the URL code, {bcp47} the tag.

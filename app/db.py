@@ -81,11 +81,12 @@ def pool_use(engine: AsyncEngine) -> tuple[int, int, int] | None:
 class Timeouts:
     """How long a serving process waits for the database, in seconds (issue 20): to open
     a connection, for a statement (PostgreSQL, client side: a frozen server answers
-    nothing; SQLite: for the write lock) and for a free connection of the pool."""
+    nothing), for a free connection of the pool, and (SQLite) for the write lock."""
 
     connect: float
     statement: float
     pool: float
+    busy: float  # SQLite: how long a write waits for the write lock
 
     @classmethod
     def of(cls, settings: "Settings") -> "Timeouts":
@@ -93,6 +94,7 @@ class Timeouts:
             settings.database_connect_timeout_seconds,
             settings.database_statement_timeout_seconds,
             settings.database_pool_timeout_seconds,
+            settings.database_busy_timeout_seconds,
         )
 
 
@@ -109,7 +111,7 @@ def create_engine(
             pooled["pool_timeout"] = timeouts.pool
         engine = create_async_engine(
             url,
-            connect_args={"timeout": timeouts.statement if timeouts else 10},
+            connect_args={"timeout": timeouts.busy if timeouts else 10},
             **({} if in_memory else pooled),
         )
         event.listen(engine.sync_engine, "connect", _sqlite_connect)

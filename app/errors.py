@@ -1,6 +1,7 @@
 """RFC 9457 problem details: the one error shape, and the handlers that render it."""
 
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -13,8 +14,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from app.ops import outage
 
 log = logging.getLogger("newsdesk.errors")
 
@@ -310,10 +309,16 @@ class UnhandledErrorMiddleware:
     """Any exception becomes a 500 problem *inside* the request-id, security-header and
     CORS middlewares (Starlette's own handler sits outside all of them, so its 500 had
     none of their headers). A response already started cannot be replaced: the error is
-    logged and the connection closed by the server."""
+    logged and the connection closed by the server.
 
-    def __init__(self, app: ASGIApp) -> None:
+    `outage`: the answer to an error that is an outage rather than a bug (a database that
+    does not answer: `app.ops.outage.answer`), or None for a bug."""
+
+    def __init__(
+        self, app: ASGIApp, outage: Callable[[Exception, Scope], ASGIApp | None] | None = None
+    ) -> None:
         self.app = app
+        self.outage = outage
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -329,12 +334,11 @@ class UnhandledErrorMiddleware:
         try:
             await self.app(scope, receive, watch)
         except Exception as exc:
-            why = outage.reason(exc)
-            if why is not None:  # not a bug: logged once in a while, answered 503
-                outage.OUTAGES.refused_one(f"{why}; answering 503")
+            answer = self.outage(exc, scope) if self.outage is not None else None
+            if answer is not None:  # not a bug: logged once in a while, answered 503
                 if started:
                     raise
-                await outage.problem(why, scope.get("path"))(scope, receive, send)
+                await answer(scope, receive, send)
                 return
             log.exception(
                 "unhandled error on %s %s (request %s)",

@@ -34,7 +34,7 @@ from app.media import router as media_router
 from app.media import storage as media_storage
 from app.media.files import MediaFilesMiddleware
 from app.media.upload import FORM_OVERHEAD
-from app.ops import logs, metrics
+from app.ops import logs, metrics, outage
 from app.ops.logs import RequestLog
 from app.ops.observe import ObserveMiddleware
 from app.public.hot import HotPathMiddleware
@@ -229,7 +229,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         },
     )
     app.add_middleware(HeadAsGetMiddleware)
-    app.add_middleware(UnhandledErrorMiddleware)
+    app.add_middleware(UnhandledErrorMiddleware, outage=outage.answer)
     app.add_middleware(MediaFilesMiddleware)  # /media/: files, before anything else is done
     app.add_middleware(
         CORSMiddleware,

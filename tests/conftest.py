@@ -55,6 +55,9 @@ def _redis_database_per_worker() -> None:
 
 
 _redis_database_per_worker()
+# No request log from the apps and servers of the tests (a line per request of thousands,
+# into pytest's output): the tests of the log itself switch it on.
+os.environ.setdefault("NEWSDESK_ACCESS_LOG", "false")
 POSTGRES_URL = os.environ.get("NEWSDESK_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", *(["postgres"] if POSTGRES_URL else [])]
 

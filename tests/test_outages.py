@@ -48,6 +48,7 @@ def live(tmp_path: Path) -> Iterator[Live]:
             "NEWSDESK_MEDIA_DIR": str(tmp_path / "media"),
             "NEWSDESK_SECRET_KEY_FILE": str(tmp_path / "secret"),
             "NEWSDESK_LOG_LEVEL": "info",
+            "NEWSDESK_ACCESS_LOG": "true",
             "NEWSDESK_RATE_LIMIT_ADMIN": "",
         }
         run_cli(env, "migrate")
@@ -189,7 +190,7 @@ def test_stopped_frozen_and_restarted(live: Live) -> None:
 
 def test_sqlite_locked_and_read_only(tmp_path: Path) -> None:
     """A SQLite file another process holds locked, and one that cannot be written: 503s
-    within the timeout, reads still served, and writes again once it is free."""
+    within the busy timeout, reads still served, and writes again once it is free."""
     path = tmp_path / "newsdesk.db"
     cli_env = {
         **os.environ,
@@ -200,7 +201,7 @@ def test_sqlite_locked_and_read_only(tmp_path: Path) -> None:
     run_cli(cli_env, "migrate")
     key = run_cli(cli_env, "create-api-key", "--name", "locks").strip()
     admin = {"Authorization": f"Bearer {key}"}
-    env = {**cli_env, "NEWSDESK_DATABASE_STATEMENT_TIMEOUT_SECONDS": "1"}
+    env = {**cli_env, "NEWSDESK_DATABASE_BUSY_TIMEOUT_SECONDS": "1"}
     with newsdesk_serve(env) as server, httpx.Client(base_url=server.base, timeout=30) as http:
         tag = {"translations": {"en": {"name": "Locked out"}}}
         holder = sqlite3.connect(path, isolation_level=None)

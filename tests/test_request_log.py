@@ -31,7 +31,8 @@ def test_a_live_server_logs_each_request_as_one_json_line(
     key = run_cli(cli_env, "create-api-key", "--name", "logs").strip()
     password = "correct horse battery staple"
     log = tmp_path / "server.log"
-    with live_server(cli_env, output=log) as base, httpx.Client(base_url=base) as client:
+    env = {**cli_env, "NEWSDESK_ACCESS_LOG": "true"}
+    with live_server(env, output=log) as base, httpx.Client(base_url=base) as client:
         made = client.post(
             "/v1/admin/tags",
             json={"translations": {"en": {"name": "Logged"}}},
@@ -67,7 +68,7 @@ def test_a_live_server_logs_each_request_as_one_json_line(
 def test_text_when_asked_for(cli_env: dict[str, str], tmp_path: Path) -> None:
     run_cli(cli_env, "migrate")
     log = tmp_path / "server.log"
-    env = {**cli_env, "NEWSDESK_LOG_FORMAT": "text"}
+    env = {**cli_env, "NEWSDESK_LOG_FORMAT": "text", "NEWSDESK_ACCESS_LOG": "true"}
     with live_server(env, output=log) as base, httpx.Client(base_url=base) as client:
         assert client.get("/v1/languages", headers={"X-Request-ID": "abc-1"}).status_code == 200
     written = log.read_text()

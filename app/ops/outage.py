@@ -136,6 +136,15 @@ def log_failure(logger: logging.Logger, error: BaseException, doing: str) -> Non
         BACKGROUND.refused_one(f"{doing}: {why}")
 
 
+def answer(error: Exception, scope: Any) -> Any:
+    """The 503 for an error that is an outage (logged once in a while); None for a bug."""
+    why = reason(error)
+    if why is None:
+        return None
+    OUTAGES.refused_one(f"{why}; answering 503")
+    return problem(why, scope.get("path"))
+
+
 def problem(why: str, path: str | None = None) -> Any:
     from app.errors import problem_response
 

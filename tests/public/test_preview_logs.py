@@ -20,7 +20,8 @@ def test_the_request_log_shows_preview_requests_without_their_tokens(
     auth = {"Authorization": f"Bearer {key}"}
     log = tmp_path / "server.log"
     forged = "ndp_" + "x" * 43
-    with live_server(cli_env, output=log) as base, httpx.Client(base_url=base) as client:
+    env = {**cli_env, "NEWSDESK_ACCESS_LOG": "true"}
+    with live_server(env, output=log) as base, httpx.Client(base_url=base) as client:
         made = client.post(
             "/v1/admin/articles",
             json={
