@@ -126,6 +126,33 @@ POOL_LIMIT = Gauge(
     ["pool"],
     multiprocess_mode="livesum",
 )
+# The outbox (issue 17): read from the database at each scrape, the same for every worker.
+OUTBOX_CHANGES = Gauge(
+    "newsdesk_outbox_changes_waiting",
+    "Recorded changes of the public site the delivery worker has not fanned out to the "
+    "webhooks yet.",
+    multiprocess_mode="mostrecent",
+)
+OUTBOX_CHANGE_AGE = Gauge(
+    "newsdesk_outbox_oldest_change_seconds",
+    "Age of the oldest change not fanned out yet (0: none waits): the webhooks' lag.",
+    multiprocess_mode="mostrecent",
+)
+OUTBOX_DELIVERIES = Gauge(
+    "newsdesk_webhook_deliveries_pending",
+    "Webhook deliveries not yet made (due now or waiting for a retry).",
+    multiprocess_mode="mostrecent",
+)
+OUTBOX_DELIVERY_AGE = Gauge(
+    "newsdesk_webhook_oldest_due_delivery_seconds",
+    "How long the oldest delivery that is due now has waited since its event (0: none).",
+    multiprocess_mode="mostrecent",
+)
+OUTBOX_PURGES = Gauge(
+    "newsdesk_cdn_purges_pending",
+    "CDN purges not yet accepted by NEWSDESK_PURGE_URL.",
+    multiprocess_mode="mostrecent",
+)
 POOL_WAIT = Histogram(
     "newsdesk_db_pool_wait_seconds",
     "Time a request waited for a database connection, by pool.",

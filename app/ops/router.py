@@ -13,6 +13,7 @@ from app.errors import NotFound, problem_response, problem_responses
 from app.migrate import head_revision
 from app.ops import metrics, outage
 from app.ops.schemas import Health
+from app.webhooks import lag
 
 router = APIRouter(tags=["operations"])
 
@@ -122,13 +123,14 @@ async def _may_read_metrics(
         **problem_responses(401, 403, 404),
     },
 )
-async def get_metrics() -> Response:
+async def get_metrics(request: Request) -> Response:
     """Requests by route template, method and status (count and latency histogram),
     requests in flight, the response cache (lookups, evictions, bytes), purges, rate-limit
     refusals, search latency per language and the database pools, summed over the
     server's worker processes. Needs an administrator's credential unless
     `NEWSDESK_METRICS_PUBLIC=true`. Scrape it every 15 s or more; `docs/operations.md`
     lists each metric."""
+    await lag.sample(request.app.state.db)
     return Response(
         metrics.exposition(),
         media_type=metrics.CONTENT_TYPE,
