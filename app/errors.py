@@ -148,7 +148,7 @@ class PayloadTooLarge(AppError):
 
 class ProblemResponse(JSONResponse):
     """A problem+json response that names the request it answers: the id is read from the
-    scope when the response is sent (`RequestIdMiddleware` puts it there), so problems made
+    scope when the response is sent (`ObserveMiddleware` puts it there), so problems made
     by middleware, handlers and routes all carry it."""
 
     media_type = PROBLEM_MEDIA_TYPE
@@ -340,11 +340,13 @@ class UnhandledErrorMiddleware:
                     raise
                 await answer(scope, receive, send)
                 return
+            request_id = scope.get("state", {}).get("request_id")
             log.exception(
                 "unhandled error on %s %s (request %s)",
                 scope.get("method"),
                 scope.get("path"),
-                scope.get("state", {}).get("request_id"),
+                request_id,
+                extra={"request_id": request_id},
             )
             if started:
                 raise

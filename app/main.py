@@ -26,7 +26,7 @@ from app.db import Database, Timeouts, pool_use
 from app.errors import UnhandledErrorMiddleware, install_error_handlers
 from app.idempotency import IdempotencyMiddleware
 from app.kit.examples import add_parameter_examples, restore_null_examples
-from app.kit.middleware import BodyLimitMiddleware, HeadAsGetMiddleware, RequestIdMiddleware
+from app.kit.middleware import BodyLimitMiddleware, HeadAsGetMiddleware
 from app.kit.openapi import finish
 from app.kit.openapi_links import add_links
 from app.kit.query import forbid_unknown_query
@@ -253,10 +253,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "Content-Language",
         ],
     )
-    app.add_middleware(RequestIdMiddleware)
-    if settings.metrics or request_log is not None:
-        # Outermost: it times everything, counts and logs each request.
-        app.add_middleware(ObserveMiddleware, log=request_log, count=settings.metrics)
+    # Outermost: the request id and security headers on every answer; times, counts and
+    # logs each request.
+    app.add_middleware(ObserveMiddleware, log=request_log, count=settings.metrics)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2PasswordBearer
 
 from app.audit import hook as audit
@@ -10,7 +10,6 @@ from app.auth import service
 from app.auth.service import Principal, Role
 from app.db import SessionDep
 from app.errors import Forbidden, Unauthorized
-from app.ops import logs
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -26,6 +25,7 @@ CHALLENGE = {"WWW-Authenticate": 'Bearer realm="newsdesk"'}
 
 
 async def get_principal(
+    request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     _token: Annotated[str | None, Depends(oauth2)],
@@ -39,7 +39,7 @@ async def get_principal(
             headers={"WWW-Authenticate": 'Bearer realm="newsdesk", error="invalid_token"'},
         )
     audit.note_principal(session, principal)  # the actor of the request's audit entry
-    logs.note_principal(principal.owner)  # and of its line in the request log
+    request.state.principal = principal.owner  # and of its line in the request log
     return principal
 
 

@@ -12,7 +12,8 @@ kept in memory and written together at most `FLUSH_SECONDS` later, in writes of 
 never interleave; a process killed with SIGKILL loses at most that last quarter second.
 
 The process's own records (`logging`: uvicorn's, the app's) get `JsonFormatter` in JSON
-mode, with the request id of the request they were logged in, when there is one.
+mode, with the request id a record is given (`extra={"request_id": ...}`: an unhandled
+error's record is).
 
 stdlib `logging` with a formatter of its own rather than structlog: the one structured
 line that matters for speed bypasses logging altogether, and the rest need no processor
@@ -25,22 +26,11 @@ import logging
 import os
 import time
 import traceback
-from contextvars import ContextVar
 from typing import Any
 
 FLUSH_SECONDS = 0.25
 PIPE_BUF = 4096  # POSIX: a write to a pipe up to this size is never interleaved
 _MOST = 64 * 1024  # buffered bytes that make a flush at once
-
-# The request being answered (its scope's `state`): the principal is noted there by the
-# authentication dependency, and records logged meanwhile read its request id.
-REQUEST: ContextVar[dict[str, Any] | None] = ContextVar("newsdesk_request", default=None)
-
-
-def note_principal(owner: str) -> None:
-    state = REQUEST.get()
-    if state is not None:
-        state["principal"] = owner
 
 
 def json_mode(log_format: str) -> bool:
@@ -48,18 +38,6 @@ def json_mode(log_format: str) -> bool:
     if log_format == "auto":
         return not os.isatty(2)
     return log_format == "json"
-
-
-_SAFE = frozenset(
-    map(chr, range(0x20, 0x7F))
-) - {'"', "\\"}  # fmt: skip
-
-
-def _quoted(text: str) -> str:
-    """A JSON string: as it is when it needs no escape (the usual case), else json's."""
-    if all(ch in _SAFE for ch in text):
-        return f'"{text}"'
-    return json.dumps(text)
 
 
 class _Clock:
@@ -96,15 +74,17 @@ class RequestLog:
         status: int,
         seconds: float,
     ) -> None:
+        # The id has no `"` or `\\` (`app.ops.observe`), routes are the code's templates
+        # and principals `kind:uuid`: each goes between quotes as it is.
         request_id = state.get("request_id") or ""
         principal = state.get("principal")
         if self.as_json:
             line = (
                 f'{{"time":"{self._clock.now()}","level":"info","event":"request",'
-                f'"request_id":{_quoted(request_id)},"method":"{method}",'
-                f'"route":{_quoted(route)},"status":{status},'
+                f'"request_id":"{request_id}","method":"{method}",'
+                f'"route":"{route}","status":{status},'
                 f'"duration_ms":{seconds * 1000:.3f}'
-                + (f',"principal":{_quoted(principal)}' if principal else "")
+                + (f',"principal":"{principal}"' if principal else "")
                 + "}\n"
             )
         else:
@@ -122,17 +102,14 @@ class RequestLog:
     def flush(self) -> None:
         if not self.lines:
             return
-        lines, self.lines, self.size = self.lines, [], 0
-        chunk: list[bytes] = []
-        length = 0
-        for line in lines:
-            data = line.encode("utf-8", "replace")
-            if chunk and length + len(data) > PIPE_BUF:
-                self._write(b"".join(chunk))
-                chunk, length = [], 0
-            chunk.append(data)
-            length += len(data)
-        self._write(b"".join(chunk))
+        data = "".join(self.lines).encode("utf-8", "replace")
+        self.lines, self.size = [], 0
+        while data:  # writes of whole lines, each at most PIPE_BUF bytes (or one line)
+            cut = len(data)
+            if cut > PIPE_BUF:
+                cut = data.rfind(b"\n", 0, PIPE_BUF) + 1 or data.find(b"\n") + 1 or len(data)
+            self._write(data[:cut])
+            data = data[cut:]
 
     def _write(self, data: bytes) -> None:
         try:
@@ -153,7 +130,7 @@ class RequestLog:
 
 class JsonFormatter(logging.Formatter):
     """A log record as one JSON line: time, level, logger, message (and its exception),
-    and the request id of the request it was logged in."""
+    and the request id it was given."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -166,9 +143,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        state = REQUEST.get()
-        if state is not None and state.get("request_id"):
-            line["request_id"] = state["request_id"]
+        request_id = getattr(record, "request_id", None)  # `extra={"request_id": ...}`
+        if request_id:
+            line["request_id"] = request_id
         if record.exc_info:
             line["exception"] = "".join(traceback.format_exception(*record.exc_info)).rstrip()
         return json.dumps(line, ensure_ascii=False, default=str)

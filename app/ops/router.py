@@ -97,7 +97,7 @@ async def _may_read_metrics(
         raise NotFound("Metrics are off on this server (NEWSDESK_METRICS=false).")
     if settings.metrics_public:
         return
-    await require_admin(await get_principal(session, credentials, token))
+    await require_admin(await get_principal(request, session, credentials, token))
 
 
 @router.get(

