@@ -111,8 +111,8 @@ class ResponseCacheMiddleware:
                 await _answer(send, entry.status, entry.headers, entry.body, entry.etag,
                               if_none_match)  # fmt: skip
                 return
-            # Held while the bus cannot vouch for it: served only if the database is down.
-            stale = cache.stale(key)
+            if not cache.bus.fresh():  # kept, but unvouched for: for a database outage only
+                stale = cache.stale(key)
             generation = cache.generation
 
         start: Message | None = None

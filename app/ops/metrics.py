@@ -22,7 +22,7 @@ import bisect
 import contextlib
 import os
 from collections import Counter as Tally
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import (
@@ -176,9 +176,10 @@ class _Histograms:
         row[bisect.bisect_left(self.bounds, value)] += 1  # the first bound >= value
         row[-1] += value
 
-    def move(self) -> Iterable[tuple[tuple[str, ...], float]]:
-        """Add the tallies to the metric; yield (labels, observations) of each row."""
+    def move(self) -> list[tuple[tuple[str, ...], float]]:
+        """Add the tallies to the metric; (labels, observations) of each row."""
         rows, self.rows = self.rows, {}
+        moved = []
         for labels, row in rows.items():
             child: Any = self.metric.labels(*labels) if labels else self.metric
             # prometheus_client keeps a histogram as a value per bucket (not cumulative)
@@ -187,7 +188,8 @@ class _Histograms:
                 if count:
                     child._buckets[index].inc(count)
             child._sum.inc(row[-1])
-            yield labels, sum(row[:-1])
+            moved.append((labels, sum(row[:-1])))
+        return moved
 
 
 class Recorder:
@@ -208,10 +210,8 @@ class Recorder:
         """Move the tallies into prometheus_client's metrics and sample the gauges."""
         for labels, n in self.requests.move():
             REQUESTS.labels(*labels).inc(n)
-        for _ in self.searches.move():
-            pass
-        for _ in self.pool_waits.move():
-            pass
+        self.searches.move()
+        self.pool_waits.move()
         counts, self.counts = self.counts, Tally()
         for (metric, labels), n in counts.items():
             (metric.labels(*labels) if labels else metric).inc(n)

@@ -19,6 +19,8 @@ from typing import Any
 import asyncpg
 from sqlalchemy import exc as sa
 
+from app.errors import problem_response
+
 log = logging.getLogger("newsdesk.outage")
 
 RETRY_AFTER = 5  # seconds a client is asked to wait
@@ -146,8 +148,6 @@ def answer(error: Exception, scope: Any) -> Any:
 
 
 def problem(why: str, path: str | None = None) -> Any:
-    from app.errors import problem_response
-
     return problem_response(
         503,
         "service-unavailable",
