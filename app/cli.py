@@ -9,19 +9,16 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-import uvicorn
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import migrate as migrations
-from app.audit import hook as audit
-from app.auth import service as auth
-from app.auth.service import Role
+# Only what the commands' signatures need is imported here: `newsdesk serve --workers N`
+# starts each worker by importing this module again, and uvicorn kills a worker that does
+# not answer its health check in time (issue 20). Each command imports what it uses.
+from app.auth.roles import Role
 from app.config import SettingsError, get_settings
-from app.db import Database
-from app.errors import AppError
-from app.models import utcnow
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from app.media.storage import Storage
     from app.transfer.load import Report
     from app.transfer.wordpress import WordPressReport
@@ -33,7 +30,7 @@ T = TypeVar("T")
 
 
 def _in_transaction(
-    work: Callable[[AsyncSession], Awaitable[T]],
+    work: Callable[["AsyncSession"], Awaitable[T]],
     *,
     audit_as: tuple[str, str] | None = None,
     storage: "Storage | None" = None,
@@ -41,6 +38,9 @@ def _in_transaction(
     """Run `work` in one transaction; with `audit_as` (command, action), its writes get an
     audit entry by `cli:<command>` in that transaction. With `storage`, media files the
     work wrote go again if the transaction rolls back (as `app.db.get_session` does)."""
+    from app.audit import hook as audit
+    from app.db import Database
+    from app.errors import AppError
     from app.media import cleanup
 
     async def run() -> T:
@@ -105,6 +105,8 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
     """Serve the API with uvicorn (run `newsdesk migrate` first)."""
+    import uvicorn
+
     from app.ops import logs
     from app.ops.protocol import GuardedHttpToolsProtocol
 
@@ -140,7 +142,8 @@ def serve(
             timeout_keep_alive=settings.server_keep_alive_timeout,
             limit_concurrency=settings.server_limit_concurrency,
             backlog=settings.server_backlog,
-            timeout_graceful_shutdown=20,
+            timeout_graceful_shutdown=settings.server_graceful_shutdown_timeout,
+            timeout_worker_healthcheck=settings.server_worker_healthcheck_timeout,
         )
 
 
@@ -151,6 +154,7 @@ def worker() -> None:
     run: one at a time holds the job. Stops on SIGTERM or Ctrl-C."""
     import signal
 
+    from app.db import Database
     from app.ops import logs
     from app.webhooks.worker import Worker
 
@@ -189,6 +193,8 @@ def migrate(
     ] = "head",
 ) -> None:
     """Move the database schema up or down to a migration (default: up to the latest)."""
+    from app import migrate as migrations
+
     try:
         before, after = migrations.move(get_settings().database_url, revision)
     except migrations.MigrationError as exc:
@@ -208,8 +214,9 @@ def create_api_key(
     role: Annotated[Role, typer.Option(help="The key's role.")] = Role.admin,
 ) -> None:
     """Create an API key and print it (alone, on stdout; it is not shown again)."""
+    from app.auth import service as auth
 
-    async def work(session: AsyncSession) -> str:
+    async def work(session: "AsyncSession") -> str:
         _, secret = await auth.create_api_key(session, name=name, role=role)
         return secret
 
@@ -228,13 +235,15 @@ def create_user(
     """Create a user; the password is read from standard input (never an argument)."""
     import sys
 
+    from app.auth import service as auth
+
     password = sys.stdin.readline().rstrip("\r\n")
     if len(password) < 10:
         typer.echo("the password (on stdin) must have at least 10 characters", err=True)
         raise typer.Exit(2)
     codes = [c.strip() for c in languages.split(",") if c.strip()]
 
-    async def work(session: AsyncSession) -> str:
+    async def work(session: "AsyncSession") -> str:
         from app.languages import service as language_service
 
         await language_service.require(session, codes, loc=("languages",))
@@ -253,12 +262,13 @@ def demo_data() -> None:
     storage (skipped when the database already has articles)."""
     from app.demo.loader import load
     from app.media import storage as media_storage
+    from app.models import utcnow
 
     settings = get_settings()
     storage = media_storage.from_settings(settings)
     storage.check()
 
-    async def work(session: AsyncSession) -> int:
+    async def work(session: "AsyncSession") -> int:
         return await load(session, now=utcnow(), storage=storage, settings=settings)
 
     count = _in_transaction(work, audit_as=("demo-data", "loadDemoData"), storage=storage)
@@ -283,7 +293,7 @@ def media_sweep(
 
     storage = media_storage.from_settings(get_settings())
 
-    async def work(session: AsyncSession) -> list[str]:
+    async def work(session: "AsyncSession") -> list[str]:
         swept = await sweep(session, storage, grace_seconds=grace, dry_run=dry_run)
         if swept.temporary:
             typer.echo(f"removed {swept.temporary} temporary files", err=True)
@@ -309,7 +319,7 @@ def search_reindex(
 
     from app.search.index import rebuild
 
-    async def work(session: AsyncSession) -> int:
+    async def work(session: "AsyncSession") -> int:
         from app.languages import service as language_service
 
         if language is not None:
@@ -399,6 +409,9 @@ def export_content(
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from app.db import Database
+    from app.errors import AppError
+    from app.models import utcnow
     from app.transfer.export import write
 
     if since is not None and since.tzinfo is None:
@@ -456,6 +469,7 @@ def import_content(
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from app.db import Database
     from app.transfer.load import Importer, LineError, read_lines, target
 
     source = sys.stdin.buffer if file == "-" else open(file, "rb")  # noqa: SIM115
@@ -523,6 +537,7 @@ def import_wordpress(
     failed, 2 when the file is refused (nothing written)."""
     from pathlib import Path
 
+    from app.db import Database
     from app.transfer.wordpress import Refused, import_file, parse_language_map
 
     try:

@@ -144,6 +144,9 @@ class Settings(BaseSettings):
     # URL of an image at most 600x60 (Google's guidance); unset: no logo is given.
     publisher_logo_url: Annotated[str | None, AfterValidator(_base_url)] = None
     sitemap_page_size: int = Field(default=50_000, ge=1, le=50_000)  # URLs per sitemap page
+    # The response cache rebuilds a sitemap at most once per this many seconds while
+    # writes keep purging it (app.cache.store); 0: on the first request after each write.
+    sitemap_refresh_seconds: float = Field(default=60.0, ge=0, le=3600)
     # Images (issue 16): where uploads and their renditions are kept, and where readers
     # fetch them. `local`: files under media_dir, served by the app under /media/ (or by
     # whatever serves media_base_url); `s3`: a bucket of any S3-compatible store.
@@ -209,6 +212,11 @@ class Settings(BaseSettings):
     server_keep_alive_timeout: int = Field(default=5, ge=1)
     server_limit_concurrency: int | None = Field(default=1000, ge=1)
     server_backlog: int = Field(default=2048, ge=1)
+    # Seconds a stopping worker gives its requests in flight before it closes them.
+    server_graceful_shutdown_timeout: int = Field(default=20, ge=1)
+    # Seconds `newsdesk serve --workers N` waits for a worker's answer to its health check
+    # before killing it as hung; a worker still starting on a busy host answers late.
+    server_worker_healthcheck_timeout: int = Field(default=30, ge=1)
 
     # Changes flowing out (issue 17): webhooks, the delivery worker and CDN purges.
     # The key webhook signing secrets are derived from (never stored): set it, the same on

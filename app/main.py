@@ -18,6 +18,7 @@ from app import __doc__ as app_doc
 from app.api import router
 from app.articles.preview import redact_logs
 from app.auth import service as auth_service
+from app.cache import keys as cache_keys
 from app.cache.bus import bus_for
 from app.cache.cache import ResponseCache
 from app.cache.middleware import ResponseCacheMiddleware
@@ -141,6 +142,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 bus_for(settings.database_url, settings.redis_url, app.state.db.engine),
                 max_bytes=settings.cache_max_bytes,
                 ttl=settings.cache_ttl_seconds,
+                refreshed=cache_keys.REFRESHED,
+                refresh=settings.sitemap_refresh_seconds,
             )
             await app.state.response_cache.start()
         app.state.imports = ImportJobs(app.state.db, app.state.response_cache)

@@ -58,6 +58,9 @@ _redis_database_per_worker()
 # No request log from the apps and servers of the tests (a line per request of thousands,
 # into pytest's output): the tests of the log itself switch it on.
 os.environ.setdefault("NEWSDESK_ACCESS_LOG", "false")
+# A sitemap changes at the first request after a write (the tests of the refresh window,
+# tests/cache/test_sitemap_refresh.py, set one).
+os.environ.setdefault("NEWSDESK_SITEMAP_REFRESH_SECONDS", "0")
 POSTGRES_URL = os.environ.get("NEWSDESK_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", *(["postgres"] if POSTGRES_URL else [])]
 

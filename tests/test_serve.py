@@ -4,6 +4,7 @@ with slow, idle, oversized and too many connections (raw sockets, no client libr
 import contextlib
 import socket
 import subprocess
+import sys
 import time
 from urllib.parse import urlsplit
 
@@ -150,3 +151,16 @@ def test_serve_bounds_slow_idle_large_and_concurrent_requests(cli_env: dict[str,
         with _connect(base) as sock:
             sock.sendall(HEALTH)
             assert _status(sock) == 200
+
+
+def test_the_cli_module_starts_light() -> None:
+    """`newsdesk serve --workers N` starts each worker by importing the CLI module again,
+    and uvicorn kills a worker that does not answer its health check in time: the module
+    imports none of the framework, the ORM or the app (each command imports its own)."""
+    probe = (
+        "import sys, app.cli; heavy = [m for m in ('sqlalchemy', 'fastapi', 'app.main', "
+        "'app.db', 'uvicorn', 'pymorphy3') if m in sys.modules]; print(heavy)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=60, check=True)  # fmt: skip
+    assert done.stdout.strip() == "[]", done.stdout

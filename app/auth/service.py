@@ -9,7 +9,6 @@ generation of its user it was issued in: `revoke_user_tokens` raises the generat
 every token of the user stops, also one that a login running at that moment is issuing.
 """
 
-import enum
 import functools
 import hashlib
 import secrets
@@ -23,6 +22,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.roles import Role as Role  # re-exported: `app.auth.service.Role`
 from app.models import AccessToken, ApiKey, User, utcnow
 
 KEY_PREFIX = "nd_"
@@ -36,13 +36,6 @@ def dummy_hash() -> str:
     Made once per process, when the API starts (`app.main`), not on import: a CLI command
     has no use for it and an Argon2 hash costs a tenth of a second."""
     return _hasher.hash(secrets.token_urlsafe(16))
-
-
-class Role(enum.StrEnum):
-    admin = "admin"
-    editor = "editor"
-    author = "author"
-    translator = "translator"
 
 
 @dataclass(frozen=True, slots=True)

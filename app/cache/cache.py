@@ -8,8 +8,11 @@ The horizon is read again after every purge (a write may have scheduled somethin
 before anything new is stored.
 
 A response is stored only if no purge happened while it was being made (`generation`):
-otherwise it may hold what the purge was about. Nothing is served or stored while the
-bus says the cache may be stale (`Bus.fresh`: see `app.cache.bus` for its guarantees).
+otherwise it may hold what the purge was about. A refreshed one (the sitemaps, see
+`app.cache.store`) is stored all the same, dirty when a purge happened meanwhile, so that
+a steady trickle of writes cannot keep it from ever being stored. Nothing is served or
+stored while the bus says the cache may be stale (`Bus.fresh`: see `app.cache.bus` for
+its guarantees).
 """
 
 import asyncio
@@ -31,10 +34,19 @@ CONNECT = 10.0  # seconds a starting worker waits for the invalidation bus
 
 
 class ResponseCache:
-    def __init__(self, engine: AsyncEngine, bus: Bus, *, max_bytes: int, ttl: float) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        bus: Bus,
+        *,
+        max_bytes: int,
+        ttl: float,
+        refreshed: frozenset[str] = frozenset(),
+        refresh: float = 0.0,
+    ) -> None:
         self.engine = engine
         self.bus = bus
-        self.store = ResponseStore(max_bytes)
+        self.store = ResponseStore(max_bytes, refreshed=refreshed, refresh=refresh)
         self.ttl = ttl
         self.generation = 0
         self.horizon: float | None = None  # Unix time of the next publication or takedown
@@ -79,6 +91,10 @@ class ResponseCache:
 
     def lookup(self, key: str) -> Entry | None:
         if not self.bus.fresh():
+            # A purge may be on its way: it would only mark a young refreshed entry dirty.
+            entry = self.store.peek(key)
+            if entry is not None and self.store.young(entry):
+                return entry
             return None
         if self.horizon is not None and time.time() >= self.horizon:
             log.debug("a scheduled publication or takedown is due: cache emptied")
@@ -102,16 +118,23 @@ class ResponseCache:
         etag: bytes,
         keys: frozenset[str],
         route: str = "unmatched",
+        made: float = 0.0,
     ) -> None:
-        """Store a response made while the cache was at `generation`, if still current."""
+        """Store a response made while the cache was at `generation` (from `made`, a
+        `time.monotonic()`), if still current, or dirty if refreshed."""
         if not self.horizon_known:
             await self._read_horizon()
-        if generation != self.generation or not self.horizon_known or not self.bus.fresh():
+        if not self.horizon_known:
+            return
+        # Purged meanwhile, or perhaps (a purge on its way): kept only if refreshed.
+        dirty = generation != self.generation or not self.bus.fresh()
+        if dirty and not self.store.is_refreshed(keys):
             return
         lifetime = self.ttl if self.horizon is None else min(self.ttl, self.horizon - time.time())
         if lifetime > 0:
             expires = time.monotonic() + lifetime
-            self.store.put(key, Entry(status, headers, body, etag, keys, expires, route))
+            entry = Entry(status, headers, body, etag, keys, expires, route, made, dirty)
+            self.store.put(key, entry)
 
     async def _read_horizon(self) -> None:
         generation = self.generation

@@ -8,7 +8,9 @@ purges, for the response cache and for a CDN alike.
   authors with their counts); purged when a version in that language changes.
 - `lists`: every list of every language; purged when an article's tags, authors or
   category change (the filtered lists gain or lose it).
-- `sitemap`: both sitemaps; purged when any version changes.
+- `sitemap`: both sitemaps; purged when any version changes. This worker's cache
+  refreshes them rather than dropping them, at most once per
+  `NEWSDESK_SITEMAP_REFRESH_SECONDS` (`app.cache.store`).
 - `tag-{id}`, `category-{id}`, `author-{id}`: the pages that show it and the lists filtered
   by it; purged when it changes, or an article's link to it does.
 - `tags`, `categories`, `authors`: the public listings of that kind; purged when one of
@@ -52,6 +54,8 @@ from app.models import (
     Translation,
 )
 
+SITEMAP = "sitemap"
+REFRESHED = frozenset({SITEMAP})  # refreshed by the response cache, not dropped
 PURGE = "newsdesk.purge"
 CDN = "newsdesk.purge.cdn"  # the same keys, kept for a CDN purge until the commit
 
@@ -70,7 +74,7 @@ LISTS = "lists"  # every list of every language
 def of_version(article_id: object, language: str) -> set[str]:
     """What a change of one language version purges: its article's pages, its own page,
     its language's lists and the sitemaps."""
-    return {article(article_id), article(article_id, language), listing(language), "sitemap"}
+    return {article(article_id), article(article_id, language), listing(language), SITEMAP}
 
 
 def header(keys: Iterable[str]) -> str:

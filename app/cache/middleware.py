@@ -11,6 +11,7 @@ get `public`, and pass through untouched.
 """
 
 import hashlib
+import time
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -113,7 +114,7 @@ class ResponseCacheMiddleware:
                 return
             if not cache.bus.fresh():  # kept, but unvouched for: for a database outage only
                 stale = cache.stale(key)
-            generation = cache.generation
+            generation, made = cache.generation, time.monotonic()
 
         start: Message | None = None
         chunks: list[bytes] = []
@@ -164,5 +165,6 @@ class ResponseCacheMiddleware:
                     etag=etag,
                     keys=frozenset(surrogate.decode("latin-1").split()),
                     route=route_of(scope),
+                    made=made,
                 )
         await _answer(send, status, headers, body, etag, if_none_match)

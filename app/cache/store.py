@@ -1,7 +1,17 @@
 """The response cache's store: serialized public responses in a memory-bounded LRU, with
 an index from surrogate keys to the entries that carry them, so a write purges exactly
-the responses it changed."""
+the responses it changed.
 
+Refreshed, not purged: an entry whose surrogate keys are all `refreshed` ones (the
+sitemaps: dear to build, and named by every write) outlives a purge that reaches it less
+than `refresh` seconds after it was made. It is then served, marked dirty, until that age;
+the next request after it rebuilds it, while the others are still given the dirty entry
+(one build at a time, not one per request). Under a steady trickle of writes a sitemap is
+so built once per `refresh` seconds instead of on every request, and shows every change
+at most `refresh` seconds (plus its build) late.
+"""
+
+import dataclasses
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -25,6 +35,9 @@ class Entry:
     keys: frozenset[str]
     expires: float  # time.monotonic() after which the entry is not served
     route: str = "unmatched"  # the template of the route that made it (for the metrics)
+    made: float = 0.0  # time.monotonic() when its making started
+    dirty: bool = False  # a purge reached it (a refreshed entry, kept until it is rebuilt)
+    rebuilding: float | None = None  # time.monotonic() when a request went to rebuild it
 
     @property
     def size(self) -> int:
@@ -46,8 +59,12 @@ class _Lru(LRUCache[str, Entry]):
 
 
 class ResponseStore:
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(
+        self, max_bytes: int, *, refreshed: frozenset[str] = frozenset(), refresh: float = 0.0
+    ) -> None:
         self._lru = _Lru(max_bytes, self)
+        self.refreshed = refreshed
+        self.refresh = refresh
         self._by_key: defaultdict[str, set[str]] = defaultdict(set)
         self.hits = 0
         self.misses = 0
@@ -62,8 +79,18 @@ class ResponseStore:
 
     def get(self, key: str) -> Entry | None:
         entry = self._lru.get(key)
-        if entry is not None and entry.expires <= time.monotonic():
+        now = time.monotonic()
+        if entry is not None and entry.expires <= now:
             self._drop(key)
+            entry = None
+        if (
+            entry is not None
+            and entry.dirty
+            and now >= entry.made + self.refresh
+            and (entry.rebuilding is None or now >= entry.rebuilding + self.refresh)
+        ):
+            # This request rebuilds it; the others meanwhile get it as it is.
+            self._lru[key] = dataclasses.replace(entry, rebuilding=now)
             entry = None
         if entry is None:
             self.misses += 1
@@ -84,8 +111,17 @@ class ResponseStore:
         for surrogate in entry.keys:
             self._by_key[surrogate].add(key)
 
+    def is_refreshed(self, keys: frozenset[str]) -> bool:
+        """Whether an entry with these surrogate keys is refreshed rather than purged."""
+        return self.refresh > 0 and bool(keys) and keys <= self.refreshed
+
+    def young(self, entry: Entry) -> bool:
+        """A refreshed entry that a purge would only mark dirty."""
+        return self.is_refreshed(entry.keys) and time.monotonic() < entry.made + self.refresh
+
     def purge(self, surrogate_keys: Iterable[str]) -> int:
-        """Drop every entry that carries one of these keys (`*`: all); how many went."""
+        """Drop every entry that carries one of these keys (`*`: all), or mark it dirty
+        when it is refreshed and young; how many were dropped or marked."""
         wanted = set(surrogate_keys)
         if ALL in wanted:
             count = len(self._lru)
@@ -93,7 +129,14 @@ class ResponseStore:
             return count
         doomed = set().union(*(self._by_key.get(k, set()) for k in wanted)) if wanted else set()
         for key in doomed:
-            self._drop(key)
+            entry = self._lru.get(key)
+            if entry is None or not self.is_refreshed(entry.keys):
+                self._drop(key)
+            elif not entry.dirty:  # (a dirty one is rebuilt at its age already)
+                if self.young(entry):
+                    self._lru[key] = dataclasses.replace(entry, dirty=True)
+                else:
+                    self._drop(key)  # quiet for a window: the change shows at once
         return len(doomed)
 
     def clear(self) -> None:

@@ -193,7 +193,7 @@ async def get_sitemap(request: Request, session: SessionDep, now: NowDep) -> Res
         )
         for page in found
     ]
-    return _answer(request, xml.sitemap_index(index), XML, {"Surrogate-Key": "sitemap"})
+    return _answer(request, xml.sitemap_index(index), XML, {"Surrogate-Key": keys.SITEMAP})
 
 
 @router.get(
@@ -219,7 +219,7 @@ async def get_sitemap_page(
     body = await sitemaps.page(session, now=now, settings=request.app.state.settings, number=page)
     if body is None:
         raise NotFound(f"The sitemap has no page {page}.")
-    return _answer(request, body, XML, {"Surrogate-Key": "sitemap"})
+    return _answer(request, body, XML, {"Surrogate-Key": keys.SITEMAP})
 
 
 @router.get(
@@ -232,4 +232,4 @@ async def get_sitemap_page(
 async def get_news_sitemap(request: Request, session: SessionDep, now: NowDep) -> Response:
     """Google News sitemap: public versions first published in the last 48 hours (1,000 max)."""
     urls = await service.news(session, now=now, settings=request.app.state.settings)
-    return _answer(request, xml.news_sitemap(urls), XML, {"Surrogate-Key": "sitemap"})
+    return _answer(request, xml.news_sitemap(urls), XML, {"Surrogate-Key": keys.SITEMAP})
