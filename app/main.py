@@ -35,7 +35,7 @@ from app.media import router as media_router
 from app.media import storage as media_storage
 from app.media.files import MediaFilesMiddleware
 from app.media.upload import FORM_OVERHEAD
-from app.ops import logs, metrics, outage
+from app.ops import logs, metrics, outage, tracing
 from app.ops.logs import RequestLog
 from app.ops.observe import ObserveMiddleware
 from app.public.hot import HotPathMiddleware
@@ -113,8 +113,11 @@ def _sampler(app: FastAPI) -> Callable[[], None]:
     return sample
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, span_exporter: Any = None) -> FastAPI:
+    """The application. `span_exporter` (an OpenTelemetry `SpanExporter`) takes the spans
+    in place of the exporters `OTEL_TRACES_EXPORTER` names, when tracing is on (tests)."""
     settings = settings or get_settings()
+    traces = tracing.provider(exporter=span_exporter)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -127,6 +130,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             record_purges=settings.purge_url is not None,
             timeouts=timeouts,
         )
+        if traces is not None:
+            tracing.instrument_engine(app.state.db.engine, traces)
         app.state.hot = HotReads(
             app.state.db.engine,
             site=Site.of(settings),
@@ -174,6 +179,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.rate_limits.close()
             await app.state.hot.close()
             await app.state.db.dispose()
+            if traces is not None:
+                await anyio.to_thread.run_sync(tracing.shutdown, traces)
 
     # Swagger UI (/docs) and ReDoc (/redoc) with their scripts served from the installed
     # package (under /static-offline-docs), not a CDN: the docs work with no internet.
@@ -259,6 +266,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost: the request id and security headers on every answer; times, counts and
     # logs each request.
     app.add_middleware(ObserveMiddleware, log=request_log, count=settings.metrics)
+    if traces is not None:
+        tracing.instrument_app(app, traces)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
