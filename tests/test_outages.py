@@ -5,9 +5,13 @@ never a 500, a reset or a hang; cached public pages keep being served; `/readyz`
 and `/healthz` 200; the outage is logged once, not per request; and service comes back by
 itself within 10 s of the database. SQLite's own outages (a locked, read-only file) too."""
 
+import contextlib
 import json
 import os
+import signal
+import socket
 import sqlite3
+import subprocess
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +23,7 @@ import httpx
 import pytest
 
 from tests.conftest import run_cli
-from tests.live import Server, newsdesk_serve
+from tests.live import Server, free_port, newsdesk_serve
 from tests.pgcluster import Cluster
 
 WITHIN = 5.5  # seconds: the 5 s the issue asks, and the test's own overhead
@@ -244,3 +248,122 @@ def test_a_full_sqlite_database_is_an_outage_not_a_bug(tmp_path: Path) -> None:
         connection.execute("SELECT * FROM no_such_table")
     assert reason(bug.value) is None
     connection.close()
+
+
+class RedisServer:
+    """A redis-server of the test's own on a free port: stopped, frozen (SIGSTOP), thawed."""
+
+    def __init__(self, folder: Path) -> None:
+        self.port = free_port()
+        self.folder = folder
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.folder)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while True:
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.port), timeout=1) as probe,
+            ):
+                probe.sendall(b"PING\r\n")
+                if probe.recv(16).startswith(b"+PONG"):
+                    return
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.send_signal(signal.SIGCONT)
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+    def freeze(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
+
+def served(response: httpx.Response, seconds: float) -> None:
+    assert response.status_code in (200, 201), response.text
+    assert seconds < 2.5, f"answered after {seconds:.1f} s"
+
+
+def ready_again(http: httpx.Client) -> float:
+    started = time.monotonic()
+    while http.get("/readyz").status_code != 200:
+        assert time.monotonic() - started < 10, "not ready 10 s after Redis came back"
+        time.sleep(0.1)
+    return time.monotonic() - started
+
+
+def test_redis_frozen_and_stopped(tmp_path: Path) -> None:
+    """Redis (rate limits and the cache bus) frozen, then stopped: every request is served
+    within the Redis timeouts, not held (a frozen Redis held each for 20 s); /readyz says
+    503 and /healthz 200; the cache is bypassed meanwhile and correct after."""
+    redis = RedisServer(tmp_path)
+    redis.start()
+    try:
+        path = tmp_path / "newsdesk.db"
+        env = {
+            **os.environ,
+            "NEWSDESK_DATABASE_URL": f"sqlite+aiosqlite:///{path}",
+            "NEWSDESK_MEDIA_DIR": str(tmp_path / "media"),
+            "NEWSDESK_SECRET_KEY_FILE": str(tmp_path / "secret"),
+            "NEWSDESK_REDIS_URL": redis.url,
+            "NEWSDESK_RATE_LIMIT_PUBLIC": "10000/minute",
+            "NEWSDESK_RATE_LIMIT_ADMIN": "10000/minute",
+        }
+        run_cli(env, "migrate")
+        key = run_cli(env, "create-api-key", "--name", "redis").strip()
+        live = Live(None, None, key, tmp_path / "server.log")  # type: ignore[arg-type]
+        with newsdesk_serve(env) as server, httpx.Client(base_url=server.base, timeout=30) as http:
+            slug = publish(http, live, "Before the freeze")
+            article = f"/v1/en/articles/{slug}"
+            for _ in range(2):
+                assert http.get(article).status_code == 200
+            assert http.get("/readyz").status_code == 200
+            recoveries = []
+            for outage in ("frozen", "stopped"):
+                redis.freeze() if outage == "frozen" else redis.stop()
+                try:
+                    served(*timed(lambda: http.get(article)))
+                    served(*timed(lambda o=outage: a_tag(http, live, f"while {o}")))
+                    served(*timed(lambda: http.get("/v1/admin/tags", headers=live.admin)))
+                    title = f"Published while {outage}"
+                    _, seconds = timed(lambda t=title: publish(http, live, t))
+                    assert seconds < 5, seconds
+                    listed = http.get("/v1/en/articles")
+                    assert title in [i["title"] for i in listed.json()["items"]]
+                    ready, seconds = timed(lambda: http.get("/readyz"))
+                    assert ready.status_code == 503 and seconds < 2.5, (ready.text, seconds)
+                    assert "Redis" in ready.json()["detail"]
+                    assert http.get("/healthz").status_code == 200
+                    statuses = burst(server.base, [article, "/v1/en/articles"] * 8, {})
+                    assert statuses == [200] * 16, statuses
+                finally:
+                    redis.thaw() if outage == "frozen" else redis.start()
+                recoveries.append(ready_again(http))
+                # The cache serves again, and what it serves is current.
+                listed = http.get("/v1/en/articles")
+                assert f"Published while {outage}" in [i["title"] for i in listed.json()["items"]]
+            tags = http.get("/v1/admin/tags", headers=live.admin).json()["items"]
+            assert sorted(t["translations"]["en"]["name"] for t in tags) == [
+                "while frozen", "while stopped"
+            ]  # fmt: skip
+        thawed, restarted = recoveries
+        print(f"ready again after Redis: thawed {thawed:.1f} s, restarted {restarted:.1f} s")
+    finally:
+        redis.stop()
