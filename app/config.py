@@ -131,6 +131,11 @@ class Settings(BaseSettings):
     database_pool_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
     # SQLite: how long a write waits for another's (SQLite's busy timeout).
     database_busy_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
+    # Read replicas (issue 20): PostgreSQL streaming replicas of the primary, JSON list or
+    # comma-separated. Public reads go to one that answers and lags at most
+    # replica_max_lag_seconds behind the primary (app/replicas.py).
+    database_replica_urls: TextList = []
+    replica_max_lag_seconds: float = Field(default=5.0, gt=0, le=3600)
     redis_url: str | None = None
     site_url: Annotated[str, AfterValidator(_site_url)] = "http://localhost:8000"
     # Where the public site shows an article; {lang} is the URL code, {bcp47} the tag.
@@ -248,6 +253,22 @@ class Settings(BaseSettings):
     def _s3_complete(self) -> "Settings":
         if self.media_storage == "s3" and not self.s3_bucket:
             raise ValueError("NEWSDESK_MEDIA_STORAGE=s3 needs NEWSDESK_S3_BUCKET")
+        return self
+
+    @field_validator("database_replica_urls")
+    @classmethod
+    def _replicas(cls, value: list[str]) -> list[str]:
+        urls = [_database_url(url) for url in value]
+        if any(not url.startswith("postgresql+asyncpg://") for url in urls):
+            raise ValueError("expected postgresql+asyncpg:// URLs (replicas are PostgreSQL's)")
+        return urls
+
+    @model_validator(mode="after")
+    def _replicas_of_postgresql(self) -> "Settings":
+        if self.database_replica_urls and not self.database_url.startswith("postgresql"):
+            raise ValueError(
+                "NEWSDESK_DATABASE_REPLICA_URLS needs a PostgreSQL NEWSDESK_DATABASE_URL"
+            )
         return self
 
     @field_validator("purge_headers")

@@ -169,6 +169,8 @@ class Database:
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# The scope's `app.replicas.Replica` a public read is made on (app.replicas chooses it).
+REPLICA_SCOPE_KEY = "newsdesk.replica"
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -178,6 +180,9 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     db: Database = request.app.state.db
     cache: ResponseCache | None = getattr(request.app.state, "response_cache", None)
     factory = db.reader if request.method in SAFE_METHODS else db.writer
+    replica = request.scope.get(REPLICA_SCOPE_KEY)
+    if replica is not None and request.method in SAFE_METHODS:
+        factory = replica.reader
     purge: Purge | None = None
     storage = getattr(request.app.state, "media_storage", None)
     async with factory() as session:

@@ -42,6 +42,7 @@ from app.public.hot import HotPathMiddleware
 from app.public.reads import HotReads
 from app.public.site import Site
 from app.ratelimit import RateLimitMiddleware, RateLimits
+from app.replicas import ReplicaMiddleware, Replicas
 from app.transfer import router as transfer
 from app.transfer.jobs import ImportJobs
 from app.webhooks.worker import Worker
@@ -138,6 +139,17 @@ def create_app(settings: Settings | None = None, *, span_exporter: Any = None) -
             pool_size=settings.database_pool_size,
             timeouts=timeouts,
         )
+        app.state.replicas = None
+        if settings.database_replica_urls:
+            app.state.replicas = Replicas.of(
+                settings.database_replica_urls,
+                app.state.db.engine,
+                max_lag=settings.replica_max_lag_seconds,
+                pool_size=settings.database_pool_size,
+                timeouts=timeouts,
+                site=app.state.hot.site,
+            )
+            await app.state.replicas.start()
         app.state.rate_limits = RateLimits(settings)
         await anyio.to_thread.run_sync(app.state.media_storage.check)
         app.state.response_cache = None
@@ -178,6 +190,8 @@ def create_app(settings: Settings | None = None, *, span_exporter: Any = None) -
                 await app.state.response_cache.stop()
             app.state.rate_limits.close()
             await app.state.hot.close()
+            if app.state.replicas is not None:
+                await app.state.replicas.stop()
             await app.state.db.dispose()
             if traces is not None:
                 await anyio.to_thread.run_sync(tracing.shutdown, traces)
@@ -227,6 +241,7 @@ def create_app(settings: Settings | None = None, *, span_exporter: Any = None) -
     # answer made inside CORS (429, 413, 500 included) carries its headers, and every
     # answer at all an X-Request-ID and the security headers.
     app.add_middleware(HotPathMiddleware)  # inside the cache: it stores what this answers
+    app.add_middleware(ReplicaMiddleware)  # where a public read is made (app.replicas)
     app.add_middleware(ResponseCacheMiddleware)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(RateLimitMiddleware)

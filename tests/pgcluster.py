@@ -1,5 +1,7 @@
 """A PostgreSQL server of a test's own, made with `initdb` in a temporary folder, to stop,
-freeze (SIGSTOP) and restart without touching the shared server the other tests use.
+freeze (SIGSTOP) and restart without touching the shared server the other tests use; and
+a streaming replica of one, made with `pg_basebackup` (`Cluster.replica_of`), whose replay
+can be paused to make it lag.
 
 Run as root (CI, the machines here), the server runs as the `postgres` user, as
 PostgreSQL insists; run as anyone else, as that user. Durability is switched off
@@ -55,20 +57,50 @@ class Cluster:
         if done.returncode != 0:
             raise RuntimeError(f"{command[0]} failed: {done.stderr or done.stdout}")
 
-    def init(self) -> "Cluster":
+    def _own_folder(self) -> None:
         if self.as_root:
             user = pwd.getpwnam("postgres")
             os.chown(self.folder, user.pw_uid, user.pw_gid)
-        self._run(
-            str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres",
-            "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
-        )  # fmt: skip
+
+    def _configure(self) -> None:
         with (self.data / "postgresql.conf").open("a") as conf:
             conf.write(
                 f"port = {self.port}\nlisten_addresses = '127.0.0.1'\n"
                 f"unix_socket_directories = '{self.folder}'\nfsync = off\n"
                 "synchronous_commit = off\nfull_page_writes = off\nmax_connections = 100\n"
+                "wal_receiver_status_interval = 1\n"
             )
+
+    @classmethod
+    def replica_of(cls, primary: "Cluster") -> "Cluster":
+        """A streaming replica of `primary` (running), not started yet."""
+        replica = cls()
+        replica._own_folder()
+        replica._run(
+            str(replica.bin / "pg_basebackup"), "-D", str(replica.data), "-R", "-X", "stream",
+            "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres", "--no-sync",
+        )  # fmt: skip
+        replica._configure()  # its own port and socket folder (the last line wins)
+        return replica
+
+    def sql(self, statement: str) -> str:
+        """Run one statement with psql; its output (unaligned, tuples only)."""
+        done = subprocess.run(
+            [str(self.bin / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+             "-d", "postgres", "-Atc", statement],
+            capture_output=True, text=True, timeout=30, check=False,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise RuntimeError(f"psql failed: {done.stderr}")
+        return done.stdout.strip()
+
+    def init(self) -> "Cluster":
+        self._own_folder()
+        self._run(
+            str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres",
+            "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
+        )  # fmt: skip
+        self._configure()
         return self
 
     def start(self) -> None:

@@ -49,6 +49,7 @@ class ResponseCache:
         self.store = ResponseStore(max_bytes, refreshed=refreshed, refresh=refresh)
         self.ttl = ttl
         self.generation = 0
+        self.purged_at = 0.0  # time.monotonic() of the latest purge (see app.replicas)
         self.horizon: float | None = None  # Unix time of the next publication or takedown
         self.horizon_known = False
         self._listener: asyncio.Task[None] | None = None
@@ -85,6 +86,7 @@ class ResponseCache:
     def purge(self, keys: set[str]) -> None:
         """Drop what these surrogate keys name (from this worker's writes or the bus)."""
         self.generation += 1
+        self.purged_at = time.monotonic()
         self.horizon_known = False
         if keys:
             self.store.purge(keys)

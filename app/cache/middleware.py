@@ -153,7 +153,10 @@ class ResponseCacheMiddleware:
         headers.append((b"etag", etag))
         # `no-cache` (the change feed's last page): revalidated by every client, so never
         # answered from here without asking the route.
-        if cache is not None and b"no-cache" not in cache_control:
+        # A read on a replica that may not have replayed the latest purge's write: served,
+        # not stored (app.replicas).
+        uncacheable = scope.get("state", {}).get("uncacheable", False)
+        if cache is not None and b"no-cache" not in cache_control and not uncacheable:
             surrogate = _header(headers, b"surrogate-key")
             if surrogate:
                 await cache.save(

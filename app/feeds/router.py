@@ -14,6 +14,7 @@ from app.kit.clock import NowDep
 from app.kit.slugs import MAX_SLUG_LENGTH, SLUG_PATTERN
 from app.languages.deps import LanguageDep
 from app.public.service import Filters
+from app.replicas import hot_reads
 
 router = APIRouter(tags=["public"])
 
@@ -68,7 +69,7 @@ async def _feed(
     """The feed's content and the headers every format sends with it."""
     feed, cards = await service.feed(
         session,
-        request.app.state.hot,
+        hot_reads(request.scope),
         request.app.state.media_storage,
         language=language,
         now=now,

@@ -153,6 +153,24 @@ OUTBOX_PURGES = Gauge(
     "CDN purges not yet accepted by NEWSDESK_PURGE_URL.",
     multiprocess_mode="mostrecent",
 )
+# Read replicas (app/replicas.py), named by their place in NEWSDESK_DATABASE_REPLICA_URLS.
+REPLICA_READS = Counter(
+    "newsdesk_replica_reads_total",
+    "Public reads made on a replica, by replica (its place in the setting, from 1).",
+    ["replica"],
+)
+REPLICA_LAG = Gauge(
+    "newsdesk_replica_lag_seconds",
+    "How far behind the primary a replica is, as time (-1: not measured yet).",
+    ["replica"],
+    multiprocess_mode="max",
+)
+REPLICA_USABLE = Gauge(
+    "newsdesk_replica_usable",
+    "1 when a replica answers and lags within NEWSDESK_REPLICA_MAX_LAG_SECONDS, else 0.",
+    ["replica"],
+    multiprocess_mode="min",
+)
 POOL_WAIT = Histogram(
     "newsdesk_db_pool_wait_seconds",
     "Time a request waited for a database connection, by pool.",

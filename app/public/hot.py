@@ -22,6 +22,7 @@ from app.kit.pagination import Cursor
 from app.kit.slugs import MAX_SLUG_LENGTH, SLUG_PATTERN
 from app.ops.metrics import note_route
 from app.public.reads import Found, read_article, read_page
+from app.replicas import hot_reads
 
 # The shapes the lane answers: a public article by language and slug with no query, and a
 # plain list page (only `limit` and `cursor`). The language pattern is the path
@@ -72,7 +73,7 @@ class HotPathMiddleware:
             return False
         state = scope["app"].state
         found = await read_article(
-            state.hot,
+            hot_reads(scope),
             language=match[1],
             slug=match[2],
             now=datetime.now(UTC),
@@ -107,7 +108,7 @@ class HotPathMiddleware:
                 return False
         state = scope["app"].state
         found = await read_page(
-            state.hot,
+            hot_reads(scope),
             language=match[1],
             now=datetime.now(UTC),
             limit=int(limit),

@@ -20,6 +20,7 @@ from app.languages.deps import LanguageDep
 from app.ops import metrics
 from app.public import reads, service
 from app.public.schemas import ArticlePage, PreviewArticle, PublicArticle
+from app.replicas import hot_reads
 from app.search import query as search
 from app.search.analysis import analyzer_for
 
@@ -98,7 +99,7 @@ async def list_articles(
         if after is not None and after.rank is not None:
             raise Cursor.invalid()
         plain = await reads.read_page(
-            request.app.state.hot,
+            hot_reads(request.scope),
             language=language.code,
             now=now,
             limit=limit,
@@ -162,7 +163,7 @@ async def get_article(
         legacy = unicodedata.normalize("NFC", slug).lower()
         await service.explain_missing(session, language=language.code, slug=legacy, now=now)
     found = await reads.read_article(
-        request.app.state.hot,
+        hot_reads(request.scope),
         language=language.code,
         slug=slug,
         now=now,
