@@ -76,8 +76,16 @@ def _check_foreign_keys(
         )
 
 
+# Held by the migrating transaction: several hosts starting at once (each image runs
+# `newsdesk migrate` at start) migrate one after the other, the later ones finding the
+# schema at head already, instead of racing to create the same tables.
+_MIGRATION_LOCK = 7_301_964
+
+
 def _configure(connection: Connection) -> None:
     sqlite = connection.dialect.name == "sqlite"
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
     with _foreign_keys_off(connection):
         context.configure(
             connection=connection,

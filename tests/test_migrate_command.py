@@ -8,10 +8,18 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from app import migrate
 from app.config import Settings
 from app.demo.loader import demo_content
-from tests.conftest import NEWSDESK, running_app
+from tests.conftest import (
+    NEWSDESK,
+    POSTGRES_URL,
+    drop_postgres_database,
+    new_postgres_database,
+    running_app,
+)
 from tests.databases import cli_environment, fresh_database
 from tests.test_migrations import forget_revised, forget_uploads, uploaded_covers
 
@@ -126,3 +134,34 @@ def test_a_step_that_leaves_dangling_references_on_sqlite_is_rolled_back(tmp_pat
     with sqlite3.connect(path) as db:
         columns = {row[1] for row in db.execute("PRAGMA table_info(articles)")}
     assert "created_by" not in columns
+
+
+@pytest.mark.skipif(POSTGRES_URL is None, reason="PostgreSQL's: NEWSDESK_TEST_POSTGRES_URL")
+def test_hosts_starting_at_once_migrate_one_after_the_other(tmp_path: Path) -> None:
+    """Each host's image runs `newsdesk migrate` at start: four at once on a new
+    PostgreSQL database all succeed (an advisory lock orders them; without it all but one
+    failed, racing to create the same tables), and the schema is at head. (Several hosts
+    share a PostgreSQL database, not a SQLite file.)"""
+    url = new_postgres_database("newsdesk_hosts", migrated=False)
+    try:
+        _migrate_at_once(url, tmp_path)
+    finally:
+        drop_postgres_database(url)
+
+
+def _migrate_at_once(fresh_database: str, tmp_path: Path) -> None:
+    env = cli_environment(fresh_database, tmp_path)
+    runs = [
+        subprocess.Popen(
+            [*NEWSDESK, "migrate"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    said = [run.communicate(timeout=120)[1] for run in runs]
+    assert [run.returncode for run in runs] == [0] * 4, said
+    assert not [stderr for stderr in said if "Traceback" in stderr]
+    assert migrate.current_revision(fresh_database) == migrate.head_revision()

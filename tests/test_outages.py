@@ -5,13 +5,9 @@ never a 500, a reset or a hang; cached public pages keep being served; `/readyz`
 and `/healthz` 200; the outage is logged once, not per request; and service comes back by
 itself within 10 s of the database. SQLite's own outages (a locked, read-only file) too."""
 
-import contextlib
 import json
 import os
-import signal
-import socket
 import sqlite3
-import subprocess
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -23,8 +19,9 @@ import httpx
 import pytest
 
 from tests.conftest import run_cli
-from tests.live import Server, free_port, newsdesk_serve
+from tests.live import Server, newsdesk_serve
 from tests.pgcluster import Cluster
+from tests.redisserver import RedisServer
 
 WITHIN = 5.5  # seconds: the 5 s the issue asks, and the test's own overhead
 
@@ -248,52 +245,6 @@ def test_a_full_sqlite_database_is_an_outage_not_a_bug(tmp_path: Path) -> None:
         connection.execute("SELECT * FROM no_such_table")
     assert reason(bug.value) is None
     connection.close()
-
-
-class RedisServer:
-    """A redis-server of the test's own on a free port: stopped, frozen (SIGSTOP), thawed."""
-
-    def __init__(self, folder: Path) -> None:
-        self.port = free_port()
-        self.folder = folder
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.folder)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        deadline = time.monotonic() + 10
-        while True:
-            with (
-                contextlib.suppress(OSError),
-                socket.create_connection(("127.0.0.1", self.port), timeout=1) as probe,
-            ):
-                probe.sendall(b"PING\r\n")
-                if probe.recv(16).startswith(b"+PONG"):
-                    return
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.send_signal(signal.SIGCONT)
-            self.process.kill()
-            self.process.wait()
-            self.process = None
-
-    def freeze(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGSTOP)
-
-    def thaw(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGCONT)
 
 
 def served(response: httpx.Response, seconds: float) -> None:

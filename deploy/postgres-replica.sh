@@ -1,0 +1,13 @@
+#!/bin/bash
+# The replica: at its first start, a copy of the primary by pg_basebackup (-R: it then
+# streams from it); afterwards it just starts and catches up.
+set -euo pipefail
+export PGDATA=/var/lib/postgresql/data
+if [ ! -s "$PGDATA/PG_VERSION" ]; then
+  until pg_basebackup -h postgres -U replicator -D "$PGDATA" -R -X stream -P; do
+    echo "waiting for the primary" >&2
+    sleep 2
+  done
+  chmod 0700 "$PGDATA"
+fi
+exec postgres

@@ -1,0 +1,68 @@
+"""The deployment example (deploy/compose.yaml, docs/deployment.md) says only what the app
+accepts: every NEWSDESK_ variable of its API hosts is a setting, their values pass the
+settings' own checks, the trusted proxy is the CDN's address, the purge reaches the CDN,
+and the CDN lets that address purge."""
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml  # type: ignore[import-untyped]  # PyYAML: uvicorn[standard] brings it
+
+from app.config import Settings
+
+DEPLOY = Path(__file__).parent.parent / "deploy"
+
+
+def _compose() -> dict[str, Any]:
+    text = (DEPLOY / "compose.yaml").read_text()
+    example = dict(
+        line.split("=", 1)
+        for line in (DEPLOY / "example.env").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+
+    def variable(match: re.Match[str]) -> str:
+        return example.get(match[1], match[2] or "")
+
+    # Compose's ${NAME:?} and ${NAME:-default}, from example.env.
+    text = re.sub(r"\$\{(\w+)(?::[?-]([^}]*))?\}", variable, text)
+    loaded: dict[str, Any] = yaml.safe_load(text)
+    return loaded
+
+
+def test_the_api_hosts_settings_are_valid_settings() -> None:
+    compose = _compose()
+    hosts = [name for name in compose["services"] if name.startswith("api-")]
+    assert len(hosts) >= 2
+    environments = [compose["services"][name]["environment"] for name in hosts]
+    assert all(env == environments[0] for env in environments)  # the same everywhere
+    env = environments[0]
+    known = {f"NEWSDESK_{name.upper()}" for name in Settings.model_fields}
+    unknown = (
+        {name for name in env if name.startswith("NEWSDESK_")}
+        - known
+        - {
+            "NEWSDESK_WORKERS"  # the image's own (its start command)
+        }
+    )
+    assert not unknown, unknown
+    settings = Settings.model_validate(
+        {
+            name.removeprefix("NEWSDESK_").lower(): value
+            for name, value in env.items()
+            if name != "NEWSDESK_WORKERS"
+        }
+    )
+    assert settings.database_replica_urls and settings.redis_url
+    cdn = compose["services"]["cdn"]
+    address = cdn["networks"]["newsdesk"]["ipv4_address"]
+    assert settings.trusted_proxies == [address]
+    assert settings.purge_url is not None and settings.purge_url.startswith("http://cdn/")
+    assert settings.webhook_allow_hosts == ["cdn"]
+    subnet = compose["networks"]["newsdesk"]["ipam"]["config"][0]["subnet"]
+    vcl = (DEPLOY / "varnish.vcl").read_text()
+    assert f'"{subnet.split("/")[0]}"/{subnet.split("/")[1]};' in vcl  # may purge
+    assert settings.purge_url.removeprefix("http://cdn") in vcl
+    for name in hosts:
+        assert "api-" + name.removeprefix("api-") in vcl  # a backend of the CDN
