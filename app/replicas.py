@@ -43,7 +43,9 @@ from app.paths import is_public
 
 log = logging.getLogger("newsdesk.replicas")
 POLL = 0.25  # seconds between two measures of every replica's lag
-_PRIMARY_POSITION = text("SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint")
+# The insert position: past every committed transaction's WAL, whether or not it has been
+# written out yet (with synchronous_commit off, the write position lags the commits).
+_PRIMARY_POSITION = text("SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint")
 _REPLAYED = text("SELECT pg_is_in_recovery(), (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint")
 
 

@@ -6,6 +6,7 @@ server midway (they get its process) and bench/http_bench.py (which puts the rep
 sys.path to import it) all start their servers here. Nothing here needs pytest.
 """
 
+import json
 import os
 import signal
 import socket
@@ -136,3 +137,8 @@ def create_article(
         json={"original_language": language, "translations": {language: translation}},
         headers=headers,
     )
+
+
+def fault_record(scenario: str, **figures: object) -> None:
+    """One line of what a fault test saw, for `bench/faults` to table (shown with -s)."""
+    print("FAULTS " + json.dumps({"scenario": scenario, **figures}, default=str), flush=True)

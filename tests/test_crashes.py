@@ -28,7 +28,7 @@ import httpx
 import pytest
 
 from tests.conftest import run_cli
-from tests.live import NEWSDESK, Server, free_port, serving
+from tests.live import NEWSDESK, Server, fault_record, free_port, serving
 
 ROUNDS = 10
 WRITERS = 6
@@ -190,6 +190,14 @@ def test_kill_9_during_concurrent_writes_loses_no_acknowledged_write(
         assert article["translations"]["en"]["title"] == f"{ua} (en)"
     for attempt in acked:
         assert by_title[attempt.title]["id"] == attempt.acked
+    database = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
+    fault_record(
+        f"kill -9 x{ROUNDS} under writes ({database})",
+        seen=f"{len(tally.attempts)} creates by {WRITERS} writers",
+        acknowledged=len(acked), acknowledged_stored=len(acked),
+        unanswered=len(unacked), unanswered_stored=len(set(before) & {a.title for a in unacked}),
+        retries=dict(retried), client_errors=dict(tally.errors),
+    )  # fmt: skip
     print(
         f"\n{database_url.split(':')[0]}: {ROUNDS} kills ({ROUNDS // 2} of the whole server, "
         f"{ROUNDS // 2} of a worker), {len(tally.attempts)} creates sent: {len(acked)} "

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from tests.conftest import run_cli
-from tests.live import Server, newsdesk_serve
+from tests.live import Server, fault_record, newsdesk_serve
 from tests.pgcluster import Cluster
 from tests.redisserver import RedisServer
 
@@ -67,12 +67,13 @@ def timed(call: Any) -> tuple[httpx.Response, float]:
     return response, time.monotonic() - started
 
 
-def unavailable(response: httpx.Response, seconds: float) -> None:
+def unavailable(response: httpx.Response, seconds: float) -> float:
     assert response.status_code == 503, response.text
     assert seconds < WITHIN, f"answered after {seconds:.1f} s"
     assert response.json()["type"] == "/problems/service-unavailable"
     assert int(response.headers["retry-after"]) > 0
     assert response.headers["x-request-id"]
+    return seconds
 
 
 def publish(http: httpx.Client, live: Live, title: str) -> str:
@@ -131,9 +132,11 @@ def test_stopped_frozen_and_restarted(live: Live) -> None:
 
         # Stopped.
         live.cluster.stop()
-        unavailable(*timed(lambda: a_tag(http, live, "during")))
-        unavailable(*timed(lambda: http.get("/v1/en/articles", params={"tag": "x"})))
-        unavailable(*timed(lambda: http.get("/v1/admin/tags", headers=live.admin)))
+        slowest = max(
+            unavailable(*timed(lambda: a_tag(http, live, "during"))),
+            unavailable(*timed(lambda: http.get("/v1/en/articles", params={"tag": "x"}))),
+            unavailable(*timed(lambda: http.get("/v1/admin/tags", headers=live.admin))),
+        )
         kept, seconds = timed(lambda: http.get(article))
         assert kept.status_code == 200 and seconds < WITHIN  # the cache, while it is down
         assert kept.json()["title"] == "Outage proof"
@@ -145,12 +148,19 @@ def test_stopped_frozen_and_restarted(live: Live) -> None:
         assert statuses == [503] * 40  # no 500, no reset
         live.cluster.start()
         stopped_recovery = recovers(http, live, "after the stop")
+        fault_record(
+            "PostgreSQL stopped", seen="3 requests, then 40 at once; the cached article",
+            statuses={"503": 43, "200 (the cached article)": 1}, slowest_s=round(slowest, 2),
+            recovery_s=round(stopped_recovery, 2),
+        )  # fmt: skip
 
         # Frozen: connections open, nothing answers.
         live.cluster.freeze()
         try:
-            unavailable(*timed(lambda: a_tag(http, live, "frozen")))
-            unavailable(*timed(lambda: http.get("/v1/admin/tags", headers=live.admin)))
+            slowest = max(
+                unavailable(*timed(lambda: a_tag(http, live, "frozen"))),
+                unavailable(*timed(lambda: http.get("/v1/admin/tags", headers=live.admin))),
+            )
             ready, seconds = timed(lambda: http.get("/readyz"))
             assert ready.status_code == 503 and seconds < WITHIN
             assert http.get("/healthz").status_code == 200
@@ -159,6 +169,11 @@ def test_stopped_frozen_and_restarted(live: Live) -> None:
         finally:
             live.cluster.thaw()
         frozen_recovery = recovers(http, live, "after the freeze")
+        fault_record(
+            "PostgreSQL frozen (SIGSTOP)", seen="2 requests, then 16 at once",
+            statuses={"503": 2 + len(statuses)}, slowest_s=round(slowest, 2),
+            recovery_s=round(frozen_recovery, 2),
+        )  # fmt: skip
 
         # Restarted while requests come in.
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -168,6 +183,11 @@ def test_stopped_frozen_and_restarted(live: Live) -> None:
             seen = during.result()
         assert set(seen) <= {200, 503}, seen
         restart_recovery = recovers(http, live, "after the restart")
+        fault_record(
+            "PostgreSQL restarted under 200 requests", seen="200 requests over the restart",
+            statuses={str(code): seen.count(code) for code in sorted(set(seen), key=str)},
+            recovery_s=round(restart_recovery, 2),
+        )  # fmt: skip
         # Nothing half-made: every tag the API acknowledged is there, once.
         tags = http.get("/v1/admin/tags", headers=live.admin).json()["items"]
         names = [t["translations"]["en"]["name"] for t in tags]
@@ -211,6 +231,8 @@ def test_sqlite_locked_and_read_only(tmp_path: Path) -> None:
             response, seconds = timed(lambda: http.post("/v1/admin/tags", json=tag, headers=admin))
             unavailable(response, seconds)
             assert "locked" in response.json()["detail"]
+            fault_record("SQLite locked by another process", seen="a write",
+                         statuses={"503": 1}, slowest_s=round(seconds, 2))  # fmt: skip
         finally:
             holder.execute("ROLLBACK")
             holder.close()
@@ -247,9 +269,10 @@ def test_a_full_sqlite_database_is_an_outage_not_a_bug(tmp_path: Path) -> None:
     connection.close()
 
 
-def served(response: httpx.Response, seconds: float) -> None:
+def served(response: httpx.Response, seconds: float) -> float:
     assert response.status_code in (200, 201), response.text
     assert seconds < 2.5, f"answered after {seconds:.1f} s"
+    return seconds
 
 
 def ready_again(http: httpx.Client) -> float:
@@ -290,9 +313,11 @@ def test_redis_frozen_and_stopped(tmp_path: Path) -> None:
             for outage in ("frozen", "stopped"):
                 redis.freeze() if outage == "frozen" else redis.stop()
                 try:
-                    served(*timed(lambda: http.get(article)))
-                    served(*timed(lambda o=outage: a_tag(http, live, f"while {o}")))
-                    served(*timed(lambda: http.get("/v1/admin/tags", headers=live.admin)))
+                    slowest = max(
+                        served(*timed(lambda: http.get(article))),
+                        served(*timed(lambda o=outage: a_tag(http, live, f"while {o}"))),
+                        served(*timed(lambda: http.get("/v1/admin/tags", headers=live.admin))),
+                    )
                     title = f"Published while {outage}"
                     _, seconds = timed(lambda t=title: publish(http, live, t))
                     assert seconds < 5, seconds
@@ -307,6 +332,11 @@ def test_redis_frozen_and_stopped(tmp_path: Path) -> None:
                 finally:
                     redis.thaw() if outage == "frozen" else redis.start()
                 recoveries.append(ready_again(http))
+                fault_record(
+                    f"Redis {outage}", seen="3 requests, a publication, then 16 reads at once",
+                    statuses={"200/201": 3 + 2 + len(statuses), "503 (/readyz)": 1},
+                    slowest_s=round(slowest, 2), recovery_s=round(recoveries[-1], 2),
+                )  # fmt: skip
                 # The cache serves again, and what it serves is current.
                 listed = http.get("/v1/en/articles")
                 assert f"Published while {outage}" in [i["title"] for i in listed.json()["items"]]
