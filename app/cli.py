@@ -194,11 +194,18 @@ def migrate(
 ) -> None:
     """Move the database schema up or down to a migration (default: up to the latest)."""
     from app import migrate as migrations
+    from app.ops.outage import reason
 
     try:
         before, after = migrations.move(get_settings().database_url, revision)
     except migrations.MigrationError as exc:
         typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    except Exception as exc:  # the database not there (yet): one line, not a traceback
+        why = reason(exc)
+        if why is None:
+            raise
+        typer.echo(f"error: the database cannot be reached ({why}); nothing migrated", err=True)
         raise typer.Exit(2) from exc
     head = " (the latest)" if after is not None and after == migrations.head_revision() else ""
     where = f"{after or 'base'}{head}"

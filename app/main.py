@@ -241,7 +241,8 @@ def create_app(settings: Settings | None = None, *, span_exporter: Any = None) -
     # answer made inside CORS (429, 413, 500 included) carries its headers, and every
     # answer at all an X-Request-ID and the security headers.
     app.add_middleware(HotPathMiddleware)  # inside the cache: it stores what this answers
-    app.add_middleware(ReplicaMiddleware)  # where a public read is made (app.replicas)
+    if settings.database_replica_urls:  # where a public read is made (app.replicas)
+        app.add_middleware(ReplicaMiddleware)
     app.add_middleware(ResponseCacheMiddleware)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(RateLimitMiddleware)

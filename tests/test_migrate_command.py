@@ -165,3 +165,15 @@ def _migrate_at_once(fresh_database: str, tmp_path: Path) -> None:
     assert [run.returncode for run in runs] == [0] * 4, said
     assert not [stderr for stderr in said if "Traceback" in stderr]
     assert migrate.current_revision(fresh_database) == migrate.head_revision()
+
+
+def test_an_unreachable_database_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    """What a container starting before its database says (the image runs `migrate`)."""
+    from tests.live import free_port
+
+    env = cli_environment(f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/x", tmp_path)
+    done = newsdesk(env, "migrate")
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "error: the database cannot be reached (ConnectionRefusedError); nothing migrated"
+    ]
