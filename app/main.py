@@ -143,12 +143,15 @@ def create_app(settings: Settings | None = None, *, span_exporter: Any = None) -
         if settings.database_replica_urls:
             app.state.replicas = Replicas.of(
                 settings.database_replica_urls,
-                app.state.db.engine,
+                settings.database_url,
                 max_lag=settings.replica_max_lag_seconds,
                 pool_size=settings.database_pool_size,
                 timeouts=timeouts,
                 site=app.state.hot.site,
             )
+            if traces is not None:
+                for replica in app.state.replicas.replicas:
+                    tracing.instrument_engine(replica.engine, traces)
             await app.state.replicas.start()
         app.state.rate_limits = RateLimits(settings)
         await anyio.to_thread.run_sync(app.state.media_storage.check)
@@ -161,6 +164,11 @@ def create_app(settings: Settings | None = None, *, span_exporter: Any = None) -
                 ttl=settings.cache_ttl_seconds,
                 refreshed=cache_keys.REFRESHED,
                 refresh=settings.sitemap_refresh_seconds,
+                # Replicas: a read is usable while at most the lag bound behind (a poll or
+                # two more, and the request's own time).
+                keep_purges=settings.replica_max_lag_seconds + 10
+                if settings.database_replica_urls
+                else 0.0,
             )
             await app.state.response_cache.start()
         app.state.imports = ImportJobs(app.state.db, app.state.response_cache)

@@ -1,9 +1,9 @@
 """Read replicas (issue 20, item 5): public reads on PostgreSQL streaming replicas.
 
 `NEWSDESK_DATABASE_REPLICA_URLS` names them. A public GET (content, lists, search, feeds,
-sitemaps, the change feed) is read on a usable replica; writes, the management API, logins
-and preview links (an editor's draft as just saved) on the primary, as is everything when
-no replica is usable.
+sitemaps) is read on a usable replica; writes, the management API, logins, preview links
+(an editor's draft as just saved) and the change feed (its cursors are the primary's) on
+the primary, as is everything when no replica is usable.
 
 **Lag, measured as time.** Every `POLL` seconds each worker notes the primary's WAL
 position and asks each replica how far it has replayed. A replica that has replayed the
@@ -17,11 +17,12 @@ replica at all is skipped until it answers and has caught up again.
 **A replica that fails a read** (it went down since the last poll) is marked down at once,
 and the read is made again on the primary: the reader sees no error.
 
-**The response cache stays correct.** A page read on a replica is stored only if that
-replica had caught up with the moment this worker learnt of the latest purge: otherwise it
-may be a page the purge was about, read before the replica replayed the write, and it
-would be served until the cache's TTL. It is served (at most the lag bound old), not
-stored.
+**The response cache stays correct.** A page read on a replica is stored only if none of
+its surrogate keys was purged (in this worker) after the moment the replica has
+everything of: otherwise it may be a page the purge was about, read before the replica
+replayed the write, and it would be served until the cache's TTL. It is served (at most
+the lag bound old), not stored; a sitemap (refreshed, not purged) is stored dirty, as
+made at that moment, so it is rebuilt at its age.
 """
 
 import asyncio
@@ -41,12 +42,26 @@ from app.db import REPLICA_SCOPE_KEY, Timeouts, create_engine
 from app.ops import metrics, outage
 from app.paths import is_public
 
+CHANGES = "/v1/changes"
+
 log = logging.getLogger("newsdesk.replicas")
 POLL = 0.25  # seconds between two measures of every replica's lag
 # The insert position: past every committed transaction's WAL, whether or not it has been
 # written out yet (with synchronous_commit off, the write position lags the commits).
 _PRIMARY_POSITION = text("SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint")
 _REPLAYED = text("SELECT pg_is_in_recovery(), (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint")
+
+
+WAL_PAGE = 8192  # XLOG_BLCKSZ, as PostgreSQL is built by default
+_PAGE_HEADERS = (24, 40)  # a page's header; the long one starts a WAL segment
+
+
+def _record_end(insert: int) -> int:
+    """The end of the last WAL record before the insert position: right after a page's
+    header, nothing is on the page yet, and a replica that replayed everything stops at
+    the page's start (an idle primary must not make it look behind)."""
+    offset = insert % WAL_PAGE
+    return insert - offset if offset in _PAGE_HEADERS else insert
 
 
 @dataclass(eq=False)
@@ -57,6 +72,7 @@ class Replica:
     engine: AsyncEngine
     reader: async_sessionmaker[Any]
     hot: Any  # app.public.reads.HotReads on this replica
+    poller: AsyncEngine  # one connection of its own: a busy pool does not look like lag
     caught_up: float | None = None  # time.monotonic() of the primary it has all of
     answering: bool = False
     why: str = "not polled yet"
@@ -67,7 +83,7 @@ class Replica:
 
 @dataclass
 class Replicas:
-    primary: AsyncEngine
+    primary: AsyncEngine  # the poller's own engine on the primary (one connection)
     replicas: list[Replica]
     max_lag: float
     _history: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=4096))
@@ -77,7 +93,7 @@ class Replicas:
     def of(
         cls,
         urls: list[str],
-        primary: AsyncEngine,
+        primary: str,
         *,
         max_lag: float,
         pool_size: int,
@@ -91,8 +107,9 @@ class Replicas:
             engine = create_engine(url, pool_size=pool_size, timeouts=timeouts)
             reader = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
             hot = HotReads(engine, site=site, pool_size=pool_size, timeouts=timeouts)
-            replicas.append(Replica(number, engine, reader, hot))
-        return cls(primary, replicas, max_lag)
+            poller = create_engine(url, pool_size=1, timeouts=timeouts)
+            replicas.append(Replica(number, engine, reader, hot, poller))
+        return cls(create_engine(primary, pool_size=1, timeouts=timeouts), replicas, max_lag)
 
     async def start(self) -> None:
         await self.poll()
@@ -104,8 +121,12 @@ class Replicas:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         for replica in self.replicas:
-            await replica.hot.close()
-            await replica.engine.dispose()
+            for closing in (replica.hot.close, replica.engine.dispose, replica.poller.dispose):
+                try:
+                    await closing()
+                except Exception:  # the others are closed all the same
+                    log.warning("closing replica %d failed", replica.number, exc_info=True)
+        await self.primary.dispose()
 
     def usable(self, now: float | None = None) -> list[Replica]:
         now = time.monotonic() if now is None else now
@@ -143,7 +164,7 @@ class Replicas:
             outage.log_failure(log, exc, "measuring the replicas' lag")
         else:
             if position is not None:
-                self._history.append((noted, int(position)))
+                self._history.append((noted, _record_end(int(position))))
         await asyncio.gather(*(self._poll_one(r) for r in self.replicas))
         now = time.monotonic()
         for replica in self.replicas:
@@ -154,7 +175,7 @@ class Replicas:
 
     async def _poll_one(self, replica: Replica) -> None:
         try:
-            async with asyncio.timeout(2.0), replica.engine.connect() as connection:
+            async with asyncio.timeout(2.0), replica.poller.connect() as connection:
                 row = (await connection.execute(_REPLAYED)).one()
         except Exception as exc:
             if replica.answering:
@@ -216,9 +237,9 @@ class ReplicaMiddleware:
             await self.app(scope, receive, send)
             return
         scope[REPLICA_SCOPE_KEY] = replica
-        cache = getattr(scope["app"].state, "response_cache", None)
-        if cache is not None and (replica.caught_up or 0.0) < cache.purged_at:
-            scope.setdefault("state", {})["uncacheable"] = True  # may predate the purge
+        # What the cache may store of this read: only if none of its surrogate keys was
+        # purged after the moment this replica has everything of (app.cache.cache).
+        scope.setdefault("state", {})["read_as_of"] = replica.caught_up or 0.0
         metrics.count(metrics.REPLICA_READS, str(replica.number))
         started = False
 
@@ -232,15 +253,28 @@ class ReplicaMiddleware:
             return
         except Exception as exc:
             why = outage.reason(exc)
-            if started or why is None:
+            if started or (why is None and not _database_error(exc)):
                 raise
-            replicas.down(replica, why)
+            if why is not None:
+                replicas.down(replica, why)
+            # else: the replica cancelled the read (a conflict with recovery, SQLSTATE
+            # 40001 or 57P04, normal on a standby) or refused it: the primary answers.
         # Again, on the primary.
         del scope[REPLICA_SCOPE_KEY]
-        scope.get("state", {}).pop("uncacheable", None)
+        scope.get("state", {}).pop("read_as_of", None)
         await self.app(scope, receive, send)
 
 
+def _database_error(error: BaseException) -> bool:
+    """Raised by the database or its driver (not by the app's own code)."""
+    import asyncpg
+    from sqlalchemy.exc import DBAPIError
+
+    return isinstance(error, DBAPIError | asyncpg.PostgresError | asyncpg.InterfaceError)
+
+
 def reads_on_replica(path: str) -> bool:
-    """A public read, but not a preview link (the editor's draft as just saved)."""
-    return is_public(path) and "/preview/" not in path
+    """A public read, but not a preview link (the editor's draft as just saved) nor the
+    change feed (a cursor from the primary or a fresher replica is "ahead" of a slower
+    replica's newest change: it would be told to read the feed again from the start)."""
+    return is_public(path) and "/preview/" not in path and path != CHANGES

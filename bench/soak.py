@@ -35,7 +35,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.live import NEWSDESK, Server, free_port, serving  # noqa: E402
+from tests.live import NEWSDESK, Server, free_port, serving, worker_pids  # noqa: E402
 
 WARM = 60.0  # seconds before the RSS baseline
 WORDS = {"en": ["city", "council", "water", "school", "market"],
@@ -56,16 +56,6 @@ def _rss_kb(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
-
-
-def _workers(server: Server) -> list[int]:
-    pid = server.process.pid
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return [
-        int(child)
-        for child in children
-        if b"resource_tracker" not in Path(f"/proc/{child}/cmdline").read_bytes()
-    ]
 
 
 class Load:
@@ -182,12 +172,12 @@ async def drive(
 
         async def sample() -> None:
             while time.monotonic() < stop:
-                rss.append((time.monotonic() - began, [_rss_kb(p) for p in _workers(server)]))
+                rss.append((time.monotonic() - began, [_rss_kb(p) for p in worker_pids(server)]))
                 await asyncio.sleep(10)
 
         await asyncio.gather(sample(), load.writer(client, stop),
                              *(load.reader(client, stop) for _ in range(clients)))  # fmt: skip
-        rss.append((time.monotonic() - began, [_rss_kb(p) for p in _workers(server)]))
+        rss.append((time.monotonic() - began, [_rss_kb(p) for p in worker_pids(server)]))
         return time.monotonic() - began
 
 

@@ -142,3 +142,24 @@ def create_article(
 def fault_record(scenario: str, **figures: object) -> None:
     """One line of what a fault test saw, for `bench/faults` to table (shown with -s)."""
     print("FAULTS " + json.dumps({"scenario": scenario, **figures}, default=str), flush=True)
+
+
+def worker_pids(server: Server) -> list[int]:
+    """The pids of a `serve --workers N` server's workers (its children, spawned by
+    uvicorn; not multiprocessing's resource tracker)."""
+    pid = server.process.pid
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [
+        int(child)
+        for child in children
+        if b"resource_tracker" not in Path(f"/proc/{child}/cmdline").read_bytes()
+    ]
+
+
+def wait_until(check: Callable[[], bool], within: float, what: str) -> float:
+    """Seconds until `check()` holds, asked every 20 ms; fails after `within` seconds."""
+    started = time.monotonic()
+    while not check():
+        assert time.monotonic() - started < within, f"{what}: not within {within} s"
+        time.sleep(0.02)
+    return time.monotonic() - started

@@ -28,7 +28,7 @@ import httpx
 import pytest
 
 from tests.conftest import run_cli
-from tests.live import NEWSDESK, Server, fault_record, free_port, serving
+from tests.live import NEWSDESK, Server, fault_record, free_port, serving, worker_pids
 
 ROUNDS = 10
 WRITERS = 6
@@ -55,17 +55,6 @@ def _payload(title: str) -> dict[str, Any]:
             "en": {"title": f"{title} (en)", "lead": "Lead.", "body_html": "<p>Text.</p>"},
         },
     }
-
-
-def _workers_of(server: Server) -> list[int]:
-    """The pids of the server's worker processes (its children, spawned by uvicorn)."""
-    pid = server.process.pid
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return [
-        int(child)
-        for child in children
-        if b"resource_tracker" not in Path(f"/proc/{child}/cmdline").read_bytes()
-    ]
 
 
 def _start(env: dict[str, str], log: Path) -> Any:
@@ -111,7 +100,7 @@ async def _round(server: Server, headers: dict[str, str], tally: Tally, whole: b
         os.killpg(server.process.pid, signal.SIGKILL)  # the supervisor and every worker
         await asyncio.sleep(0.3)
     else:
-        os.kill(random.choice(_workers_of(server)), signal.SIGKILL)
+        os.kill(random.choice(worker_pids(server)), signal.SIGKILL)
         await asyncio.sleep(1.0)  # the supervisor starts another; the writes go on
     stop.set()
     await asyncio.gather(*writers)

@@ -1,8 +1,9 @@
 """The deployment example (deploy/compose.yaml, docs/deployment.md) says only what the app
 accepts: every NEWSDESK_ variable of its API hosts is a setting, their values pass the
-settings' own checks, the trusted proxy is the CDN's address, the purge reaches the CDN,
-and the CDN lets that address purge."""
+settings' own checks, the trusted proxy is the CDN's address, the purge reaches the CDN
+with the token it asks for, and the CDN lets the API hosts purge, and nobody else."""
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -60,9 +61,18 @@ def test_the_api_hosts_settings_are_valid_settings() -> None:
     assert settings.trusted_proxies == [address]
     assert settings.purge_url is not None and settings.purge_url.startswith("http://cdn/")
     assert settings.webhook_allow_hosts == ["cdn"]
-    subnet = compose["networks"]["newsdesk"]["ipam"]["config"][0]["subnet"]
     vcl = (DEPLOY / "varnish.vcl").read_text()
-    assert f'"{subnet.split("/")[0]}"/{subnet.split("/")[1]};' in vcl  # may purge
+    acl = vcl[vcl.index("acl purgers {") :].split("}", 1)[0]
+    addresses = sorted(re.findall(r'"([0-9.]+)"(/\d+)?;', acl))
+    hosts_addresses = sorted(
+        (compose["services"][name]["networks"]["newsdesk"]["ipv4_address"], "") for name in hosts
+    )
+    assert addresses == hosts_addresses  # the API hosts may purge, and nobody else
     assert settings.purge_url.removeprefix("http://cdn") in vcl
+    assert settings.purge_headers is not None
+    token = json.loads(settings.purge_headers.get_secret_value())["X-Purge-Token"]
+    assert token and cdn["environment"]["PURGE_TOKEN"] == token
+    assert 'std.getenv("PURGE_TOKEN")' in vcl
+    assert '.url = "/healthz";' in vcl  # not /readyz: hosts serve while Redis is down
     for name in hosts:
-        assert "api-" + name.removeprefix("api-") in vcl  # a backend of the CDN
+        assert f'.host = "{name}"' in vcl  # a backend of the CDN

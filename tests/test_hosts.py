@@ -16,7 +16,7 @@ import pytest
 from standardwebhooks.webhooks import Webhook as Verifier
 
 from tests.conftest import run_cli
-from tests.live import create_article, fault_record, newsdesk_serve
+from tests.live import create_article, fault_record, newsdesk_serve, wait_until
 from tests.redisserver import RedisServer
 from tests.webhooks.receiver import receiving
 from tests.webhooks.test_delivery import ALL
@@ -32,14 +32,6 @@ def redis(tmp_path: Path) -> Iterator[RedisServer]:
         yield server
     finally:
         server.stop()
-
-
-def _until(check: object, within: float, what: str) -> float:
-    started = time.monotonic()
-    while not check():  # type: ignore[operator]
-        assert time.monotonic() - started < within, f"{what}: not within {within} s"
-        time.sleep(0.02)
-    return time.monotonic() - started
 
 
 def test_two_hosts_behave_as_one_service(
@@ -92,7 +84,7 @@ def test_two_hosts_behave_as_one_service(
             headers={**admin, "If-Match": current.headers["etag"]},
         )
         assert edited.status_code == 200, edited.text
-        purged = _until(lambda: b.get(page).json()["title"] == "One service, edited", 1.0,
+        purged = wait_until(lambda: b.get(page).json()["title"] == "One service, edited", 1.0,
                         "the other host's cache purged")  # fmt: skip
 
         # Webhooks: both hosts run the delivery worker; every event arrives once.

@@ -271,7 +271,7 @@ def test_a_full_sqlite_database_is_an_outage_not_a_bug(tmp_path: Path) -> None:
 
 def served(response: httpx.Response, seconds: float) -> float:
     assert response.status_code in (200, 201), response.text
-    assert seconds < 2.5, f"answered after {seconds:.1f} s"
+    assert seconds < 4.0, f"answered after {seconds:.1f} s"  # the Redis timeouts: ~2 s
     return seconds
 
 
@@ -324,7 +324,7 @@ def test_redis_frozen_and_stopped(tmp_path: Path) -> None:
                     listed = http.get("/v1/en/articles")
                     assert title in [i["title"] for i in listed.json()["items"]]
                     ready, seconds = timed(lambda: http.get("/readyz"))
-                    assert ready.status_code == 503 and seconds < 2.5, (ready.text, seconds)
+                    assert ready.status_code == 503 and seconds < 4.0, (ready.text, seconds)
                     assert "Redis" in ready.json()["detail"]
                     assert http.get("/healthz").status_code == 200
                     statuses = burst(server.base, [article, "/v1/en/articles"] * 8, {})

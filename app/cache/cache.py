@@ -8,11 +8,16 @@ The horizon is read again after every purge (a write may have scheduled somethin
 before anything new is stored.
 
 A response is stored only if no purge happened while it was being made (`generation`):
-otherwise it may hold what the purge was about. A refreshed one (the sitemaps, see
-`app.cache.store`) is stored all the same, dirty when a purge happened meanwhile, so that
-a steady trickle of writes cannot keep it from ever being stored. Nothing is served or
-stored while the bus says the cache may be stale (`Bus.fresh`: see `app.cache.bus` for
-its guarantees).
+otherwise it may hold what the purge was about. Nothing is served or stored while the
+bus says the cache may be stale (`Bus.fresh`: see `app.cache.bus` for its guarantees),
+with one exception: a refreshed response (the sitemaps, see `app.cache.store`) younger
+than its refresh window is served, and one made while a purge happened (or may have) is
+stored all the same, dirty, so that a steady trickle of writes cannot keep it from ever
+being stored; either is at most the window (plus its build) behind.
+
+A response read on a read replica (`app.replicas`) is as of the moment that replica has
+everything of: it is stored only if none of its keys was purged after that moment (the
+purges of the last `keep_purges` seconds are remembered for this).
 """
 
 import asyncio
@@ -43,13 +48,17 @@ class ResponseCache:
         ttl: float,
         refreshed: frozenset[str] = frozenset(),
         refresh: float = 0.0,
+        keep_purges: float = 0.0,
     ) -> None:
         self.engine = engine
         self.bus = bus
         self.store = ResponseStore(max_bytes, refreshed=refreshed, refresh=refresh)
         self.ttl = ttl
         self.generation = 0
-        self.purged_at = 0.0  # time.monotonic() of the latest purge (see app.replicas)
+        # With read replicas: each surrogate key's latest purge, kept this many seconds.
+        self.keep_purges = keep_purges
+        self.recent_purges: dict[str, float] = {}
+        self._pruned = 0.0
         self.horizon: float | None = None  # Unix time of the next publication or takedown
         self.horizon_known = False
         self._listener: asyncio.Task[None] | None = None
@@ -86,10 +95,27 @@ class ResponseCache:
     def purge(self, keys: set[str]) -> None:
         """Drop what these surrogate keys name (from this worker's writes or the bus)."""
         self.generation += 1
-        self.purged_at = time.monotonic()
+        if self.keep_purges and keys:
+            self._remember(keys)
         self.horizon_known = False
         if keys:
             self.store.purge(keys)
+
+    def _remember(self, keys: set[str]) -> None:
+        now = time.monotonic()
+        for key in keys:
+            self.recent_purges[key] = now
+        if now - self._pruned > 1.0:
+            horizon = now - self.keep_purges
+            self.recent_purges = {k: t for k, t in self.recent_purges.items() if t > horizon}
+            self._pruned = now
+
+    def purged_after(self, keys: frozenset[str], moment: float) -> bool:
+        """Whether any of these keys (or everything) may have been purged after `moment`."""
+        if moment < time.monotonic() - self.keep_purges:
+            return True  # older than what is remembered
+        recent = self.recent_purges
+        return recent.get(ALL, 0.0) > moment or any(recent.get(k, 0.0) > moment for k in keys)
 
     def lookup(self, key: str) -> Entry | None:
         if not self.bus.fresh():
@@ -121,15 +147,19 @@ class ResponseCache:
         keys: frozenset[str],
         route: str = "unmatched",
         made: float = 0.0,
+        read_as_of: float | None = None,
     ) -> None:
         """Store a response made while the cache was at `generation` (from `made`, a
-        `time.monotonic()`), if still current, or dirty if refreshed."""
+        `time.monotonic()`), if still current, or dirty if refreshed. `read_as_of`: read
+        on a replica that had everything up to that moment."""
         if not self.horizon_known:
             await self._read_horizon()
         if not self.horizon_known:
             return
         # Purged meanwhile, or perhaps (a purge on its way): kept only if refreshed.
         dirty = generation != self.generation or not self.bus.fresh()
+        if read_as_of is not None and self.purged_after(keys, read_as_of):
+            dirty, made = True, min(made, read_as_of)  # as old as what the replica had
         if dirty and not self.store.is_refreshed(keys):
             return
         lifetime = self.ttl if self.horizon is None else min(self.ttl, self.horizon - time.time())

@@ -153,10 +153,7 @@ class ResponseCacheMiddleware:
         headers.append((b"etag", etag))
         # `no-cache` (the change feed's last page): revalidated by every client, so never
         # answered from here without asking the route.
-        # A read on a replica that may not have replayed the latest purge's write: served,
-        # not stored (app.replicas).
-        uncacheable = scope.get("state", {}).get("uncacheable", False)
-        if cache is not None and b"no-cache" not in cache_control and not uncacheable:
+        if cache is not None and b"no-cache" not in cache_control:
             surrogate = _header(headers, b"surrogate-key")
             if surrogate:
                 await cache.save(
@@ -169,5 +166,7 @@ class ResponseCacheMiddleware:
                     keys=frozenset(surrogate.decode("latin-1").split()),
                     route=route_of(scope),
                     made=made,
+                    # Read on a replica (app.replicas): as of the moment it had all of.
+                    read_as_of=scope.get("state", {}).get("read_as_of"),
                 )
         await _answer(send, status, headers, body, etag, if_none_match)

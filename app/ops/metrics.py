@@ -163,13 +163,13 @@ REPLICA_LAG = Gauge(
     "newsdesk_replica_lag_seconds",
     "How far behind the primary a replica is, as time (-1: not measured yet).",
     ["replica"],
-    multiprocess_mode="max",
+    multiprocess_mode="livemax",
 )
 REPLICA_USABLE = Gauge(
     "newsdesk_replica_usable",
     "1 when a replica answers and lags within NEWSDESK_REPLICA_MAX_LAG_SECONDS, else 0.",
     ["replica"],
-    multiprocess_mode="min",
+    multiprocess_mode="livemin",
 )
 POOL_WAIT = Histogram(
     "newsdesk_db_pool_wait_seconds",
