@@ -61,6 +61,13 @@ os.environ.setdefault("NEWSDESK_ACCESS_LOG", "false")
 # A sitemap changes at the first request after a write (the tests of the refresh window,
 # tests/cache/test_sitemap_refresh.py, set one).
 os.environ.setdefault("NEWSDESK_SITEMAP_REFRESH_SECONDS", "0")
+# A serving process waits 1.5 s / 3 s / 3 s for the database (connect, statement, pool)
+# before answering 503; on a CI machine loaded by the suite's own servers a commit may
+# take longer, and these tests are not about outages: they get room. The outage tests
+# (tests/test_outages.py) set the production values.
+os.environ.setdefault("NEWSDESK_DATABASE_CONNECT_TIMEOUT_SECONDS", "10")
+os.environ.setdefault("NEWSDESK_DATABASE_STATEMENT_TIMEOUT_SECONDS", "30")
+os.environ.setdefault("NEWSDESK_DATABASE_POOL_TIMEOUT_SECONDS", "30")
 POSTGRES_URL = os.environ.get("NEWSDESK_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", *(["postgres"] if POSTGRES_URL else [])]
 

@@ -24,6 +24,13 @@ from tests.pgcluster import Cluster
 from tests.redisserver import RedisServer
 
 WITHIN = 5.5  # seconds: the 5 s the issue asks, and the test's own overhead
+# What a serving process waits for the database by default (the suite gives its other
+# tests more: tests/conftest.py).
+PRODUCTION_TIMEOUTS = {
+    "NEWSDESK_DATABASE_CONNECT_TIMEOUT_SECONDS": "1.5",
+    "NEWSDESK_DATABASE_STATEMENT_TIMEOUT_SECONDS": "3",
+    "NEWSDESK_DATABASE_POOL_TIMEOUT_SECONDS": "3",
+}
 
 
 @dataclass
@@ -51,6 +58,7 @@ def live(tmp_path: Path) -> Iterator[Live]:
             "NEWSDESK_LOG_LEVEL": "info",
             "NEWSDESK_ACCESS_LOG": "true",
             "NEWSDESK_RATE_LIMIT_ADMIN": "",
+            **PRODUCTION_TIMEOUTS,
         }
         run_cli(env, "migrate")
         key = run_cli(env, "create-api-key", "--name", "outages").strip()
@@ -222,7 +230,7 @@ def test_sqlite_locked_and_read_only(tmp_path: Path) -> None:
     run_cli(cli_env, "migrate")
     key = run_cli(cli_env, "create-api-key", "--name", "locks").strip()
     admin = {"Authorization": f"Bearer {key}"}
-    env = {**cli_env, "NEWSDESK_DATABASE_BUSY_TIMEOUT_SECONDS": "1"}
+    env = {**cli_env, **PRODUCTION_TIMEOUTS, "NEWSDESK_DATABASE_BUSY_TIMEOUT_SECONDS": "1"}
     with newsdesk_serve(env) as server, httpx.Client(base_url=server.base, timeout=30) as http:
         tag = {"translations": {"en": {"name": "Locked out"}}}
         holder = sqlite3.connect(path, isolation_level=None)
