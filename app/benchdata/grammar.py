@@ -50,15 +50,20 @@ class Vocabulary:
 
     def __init__(self) -> None:
         self.forms: list[str] = []
-        self.capitalised: list[str] = []
+        # Each form's capitalised form's id (a sentence's first word): a word of its own,
+        # since the search analyser may read it differently (a proper name).
+        self.capital_ids: list[int] = []
         self._ids: dict[str, int] = {}
 
     def word(self, form: str) -> int:
         ident = self._ids.get(form)
         if ident is None:
             ident = self._ids[form] = len(self.forms)
+            capital = form[:1].upper() + form[1:]
             self.forms.append(form)
-            self.capitalised.append(form[:1].upper() + form[1:])
+            self.capital_ids.append(ident)
+            if capital != form:
+                self.capital_ids[ident] = self.word(capital)
         return ident
 
     def phrase(self, text: str) -> Ids:
@@ -250,12 +255,15 @@ class Words:
                     if out[i] == word and out[i + 1] in before:
                         out[i] = replacement
 
-    def render(self, out: Sequence[int]) -> str:
-        """Word ids and punctuation as text, the first word capitalised."""
-        table = self._table
+    def capitalise(self, out: list[int]) -> list[int]:
+        """A sentence's word ids with its first word's capitalised form (in place)."""
         first = 1 if out[0] == OPEN_QUOTE else 0
-        text = "".join(map(table.__getitem__, out[:first])) + self._capitalised[out[first]]
-        text += "".join(map(table.__getitem__, out[first + 1 :]))
+        out[first] = self.vocabulary.capital_ids[out[first]]
+        return out
+
+    def render(self, out: Sequence[int]) -> str:
+        """Word ids and punctuation as text (a sentence: `capitalise` it first)."""
+        text = "".join(map(self._table.__getitem__, out))
         return text[1:].replace(self._after_quote, self.quotes[0])
 
     def _render_tables(self) -> None:
@@ -266,7 +274,6 @@ class Words:
         by_code = {COMMA: ",", PERIOD: ".", COLON: ":", DASH: " —",
                    OPEN_QUOTE: " " + self.quotes[0], CLOSE_QUOTE: self.quotes[1]}  # fmt: skip
         self._table += [by_code[code] for code in range(-len(by_code), 0)]
-        self._capitalised = [" " + f for f in self.vocabulary.capitalised]
         self._after_quote = self.quotes[0] + " "
 
 

@@ -122,6 +122,8 @@ def write(words: Words, pools: Pools, focus: Focus, rng: Random, year: int) -> T
         sentence = _sentence(ctx, "body")
         sentences.append(sentence)
         count += len(_words(sentence))
+    for sentence in (title, *lead, *sentences):
+        words.capitalise(sentence)
     paragraphs = _paragraphs(rng, sentences)
     body = "".join(
         "<p>" + " ".join(words.render(s) for s in paragraph) + "</p>" for paragraph in paragraphs

@@ -20,12 +20,27 @@ can be ambiguous (Києві: the city Київ or the name Кий); `lemmas()` 
 lemma first and up to three alternatives, and a query word matches a text word when their
 lemma sets meet.
 
+Case is folded, but first read where it tells something (`Reading`; morphology only):
+
+- A capitalised query word that the dictionary knows as a proper name keeps only those
+  readings: «Ростов» is the city (not «ростов цен», of рост), «Суми» not «сума». Russian
+  tags places, names and surnames (Geox, Name, Surn, ...); the Ukrainian dictionary tags
+  names and surnames but not places, so there a capitalised word in its dictionary form
+  keeps the readings of which it is the dictionary form (Суми → суми, Київ → київ), and
+  an inflected one keeps all (Києві, Сумах).
+- A lower-case word of a text drops its proper-name readings when it has others: «ростов
+  цен» indexes рост only. A capitalised one (a name, or the first word of a sentence)
+  keeps every reading, as does a lower-case query word: «ростов» finds both, as before.
+- Ukrainian comparatives and superlatives also index their positive form (дешевша,
+  найдешевший → дешевий), which the dictionary lists as words of their own.
+
 Analysis is total: any string, in any script, gives words or none, never an error (tests
 feed every analyser every Unicode category). A word longer than MAX_WORD characters is not
 lemmatized but cut, and every term is at most MAX_WORD characters of letters and digits,
 so it fits a PostgreSQL lexeme (2,047 bytes) and needs no quoting in either database.
 """
 
+import enum
 import re
 import threading
 import unicodedata
@@ -67,6 +82,14 @@ def default_analyser(bcp47: str) -> str:
     return BY_LANGUAGE.get(bcp47.split("-")[0].lower(), "simple")
 
 
+class Reading(enum.Enum):
+    """Which of a word's readings to keep, by what its capital letter says."""
+
+    ALL = "all"  # every reading: a capitalised word of a text, a lower-case query word
+    COMMON = "common"  # none that is a proper name, when others are left: lower case in text
+    PROPER = "proper"  # only proper names, when there are any: a capitalised query word
+
+
 @dataclass(frozen=True, slots=True)
 class Word:
     """One word of a text: where it is and its lemmas (primary first)."""
@@ -87,24 +110,30 @@ def _term(lemma: str) -> str:
     return _NOT_TERM.sub("", fold(lemma))[:MAX_WORD]
 
 
-class Analyzer:
-    """Turns words into lemmas for one `text_search` setting. Thread-safe, cached."""
+Lemmatize = Callable[[str, Reading], list[str]]
 
-    def __init__(self, name: str, lemmatize: Callable[[str], list[str]]) -> None:
+
+class Analyzer:
+    """Turns words into lemmas for one `text_search` setting. Thread-safe, cached.
+
+    `cased`: the analyser reads capitals (`Reading`); the others see every word as ALL."""
+
+    def __init__(self, name: str, lemmatize: Lemmatize, *, cased: bool = False) -> None:
         self.name = name
+        self.cased = cased
         self._lemmatize = lemmatize
         self._cached = lru_cache(maxsize=200_000)(self._lemmas)
 
-    def lemmas(self, folded: str) -> tuple[str, ...]:
+    def lemmas(self, folded: str, reading: Reading = Reading.ALL) -> tuple[str, ...]:
         """A folded word's lemmas as terms, primary first; `("",)` when nothing is left."""
         if len(folded) > MAX_WORD:
             # No word but a run of letters or digits: cut, not lemmatized (nor cached).
             return (_term(folded),)
-        return self._cached(folded)
+        return self._cached(folded, reading if self.cased else Reading.ALL)
 
-    def _lemmas(self, folded: str) -> tuple[str, ...]:
+    def _lemmas(self, folded: str, reading: Reading = Reading.ALL) -> tuple[str, ...]:
         found: list[str] = []
-        for lemma in self._lemmatize(folded):
+        for lemma in self._lemmatize(folded, reading):
             term = _term(lemma)
             if term and term not in found:
                 found.append(term)
@@ -112,32 +141,109 @@ class Analyzer:
                     break
         return tuple(found) or (_term(folded),)
 
-    def words(self, text: str) -> Iterator[Word]:
+    def words(
+        self, text: str, *, query: bool = False, reading: Reading | None = None
+    ) -> Iterator[Word]:
         """The words of `text` with their lemmas; words with no letters or digits left
-        once folded (a lone `ʼ`) are not words."""
+        once folded (a lone `ʼ`) are not words. `query`: the words a reader typed, whose
+        capitals pick proper names (`Reading`), rather than a text's; `reading`: this one
+        for every word, whatever its case."""
+        cased = self.cased and reading is None
+        fixed = reading or Reading.ALL
         for match in WORD.finditer(text):
-            lemmas = self.lemmas(fold(match.group()))
+            word = match.group()
+            this = fixed
+            if cased:
+                if word[0].isupper():
+                    this = Reading.PROPER if query else Reading.ALL
+                elif not query:
+                    this = Reading.COMMON
+            lemmas = self.lemmas(fold(word), this)
             if lemmas[0]:
                 yield Word(match.start(), match.end(), lemmas)
 
 
-def _morphology(language: str) -> Callable[[str], list[str]]:
+# The grammemes of proper names in the OpenCorpora tag set both dictionaries use: places,
+# first names, surnames, patronymics, organisations, trademarks.
+PROPER_NAMES = frozenset({"Geox", "Name", "Surn", "Patr", "Orgn", "Trad"})
+
+# Ukrainian comparatives (and superlatives, with най-, якнай-, щонай-) are lemmas of their
+# own in the dictionary; their positive form is found by undoing the suffix and asking the
+# dictionary which candidate is a positive adjective (tagged `compb`).
+_DEGREE_PREFIX = re.compile(r"^(?:якнай|щонай|най)")
+_COMPARATIVE_ENDINGS = (
+    ("іший", ("ий", "ій")),  # новіший → новий, синіший → синій
+    ("жчий", ("гий", "зький", "жкий", "зкий")),  # дорожчий, вужчий, важчий
+    ("щий", ("сокий", "стий", "ский")),  # вищий → високий, товщий → товстий
+    ("ший", ("ий", "кий", "окий", "гий")),  # дешевший, легший, ширший, довший
+)
+_SUPPLETIVE = {
+    "кращий": ("добрий", "гарний"),
+    "гірший": ("поганий",),
+    "більший": ("великий",),
+    "менший": ("малий",),
+}
+
+
+def _morphology(language: str) -> Lemmatize:
     import pymorphy3
 
     morph: Any = pymorphy3.MorphAnalyzer(lang=language)
+    tags_places = "Geox" in morph.TagClass.KNOWN_GRAMMEMES
+    degrees = language == "uk"
 
-    def lemmatize(word: str) -> list[str]:
+    def is_proper(parse: Any, word: str) -> bool:
+        if tags_places:
+            return bool(PROPER_NAMES & parse.tag.grammemes)
+        # No place tags (Ukrainian): a capitalised word in its own dictionary form.
+        return bool(parse.normal_form == word and "NOUN" in parse.tag.grammemes)
+
+    @lru_cache(maxsize=4096)
+    def positive(comparative: str) -> tuple[str, ...]:
+        """The positive forms of a Ukrainian comparative lemma; () when it is none."""
+        base = _DEGREE_PREFIX.sub("", comparative)
+        candidates: tuple[str, ...] = _SUPPLETIVE.get(base, ())
+        if not candidates:
+            for ending, replacements in _COMPARATIVE_ENDINGS:
+                if base.endswith(ending) and len(base) > len(ending) + 1:
+                    stem = base[: -len(ending)]
+                    candidates = tuple(stem + replacement for replacement in replacements)
+                    break
+        return tuple(
+            candidate
+            for candidate in candidates
+            if morph.word_is_known(candidate)  # not a guess of the suffix predictor
+            and any(
+                parse.normal_form == candidate and {"ADJF", "compb"} <= parse.tag.grammemes
+                for parse in morph.parse(candidate)
+            )
+        )
+
+    def lemmatize(word: str, reading: Reading) -> list[str]:
         # pymorphy3 asks `unicodedata.name` of letters without a default, which raises
         # for a letter this Python has no name for (Tangut ideographs, U+17000-U+187F7).
         # No such word is Ukrainian or Russian: it stays as written.
         if not all(unicodedata.name(ch, "") for ch in word):
             return [word]
-        return [parse.normal_form for parse in morph.parse(word)]
+        parses = morph.parse(word)
+        if reading is Reading.PROPER:
+            proper = [parse for parse in parses if is_proper(parse, word)]
+            parses = proper or parses
+        elif reading is Reading.COMMON:
+            common = [p for p in parses if not PROPER_NAMES & p.tag.grammemes]
+            parses = common or parses
+        lemmas: list[str] = []
+        for parse in parses:
+            lemmas.append(parse.normal_form)
+            grammemes = parse.tag.grammemes
+            if degrees and "ADJF" in grammemes and "compb" not in grammemes:
+                lemmas.extend(positive(parse.normal_form))
+        return lemmas
 
     return lemmatize
 
 
-def _lemma_list(language: str) -> Callable[[str], list[str]]:
+def _lemma_list(language: str) -> Lemmatize:
     from simplemma import Lemmatizer
     from simplemma.strategies import DefaultStrategy
     from simplemma.strategies.dictionaries import StreamDictionaryFactory
@@ -149,16 +255,16 @@ def _lemma_list(language: str) -> Callable[[str], list[str]]:
         lemmatization_strategy=DefaultStrategy(dictionary_factory=StreamDictionaryFactory())
     )
 
-    def lemmatize(word: str) -> list[str]:
+    def lemmatize(word: str, _reading: Reading) -> list[str]:
         return [lemmatizer.lemmatize(word, lang=language)]
 
     return lemmatize
 
 
-def _snowball(algorithm: str) -> Callable[[str], list[str]]:
+def _snowball(algorithm: str) -> Lemmatize:
     stemmers = threading.local()
 
-    def lemmatize(word: str) -> list[str]:
+    def lemmatize(word: str, _reading: Reading) -> list[str]:
         # PyStemmer objects are not thread-safe; one per thread.
         stemmer = getattr(stemmers, "stemmer", None)
         if stemmer is None:
@@ -168,7 +274,7 @@ def _snowball(algorithm: str) -> Callable[[str], list[str]]:
     return lemmatize
 
 
-def _identity(word: str) -> list[str]:
+def _identity(word: str, _reading: Reading) -> list[str]:
     return [word]
 
 
@@ -184,7 +290,9 @@ def analyzer_for(text_search: str) -> Analyzer:
         with _lock:
             analyzer = _analyzers.get(name)
             if analyzer is None:
-                if name in MORPHOLOGY:
+                cased = name in MORPHOLOGY
+                lemmatize: Lemmatize
+                if cased:
                     lemmatize = _morphology(MORPHOLOGY[name])
                 elif name in LEMMA_LISTS:
                     lemmatize = _lemma_list(LEMMA_LISTS[name])
@@ -192,5 +300,5 @@ def analyzer_for(text_search: str) -> Analyzer:
                     lemmatize = _snowball(name)
                 else:
                     lemmatize = _identity
-                analyzer = _analyzers[name] = Analyzer(name, lemmatize)
+                analyzer = _analyzers[name] = Analyzer(name, lemmatize, cased=cased)
     return analyzer

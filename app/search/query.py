@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Unprocessable
 from app.models import SearchDocument, Translation
-from app.search.analysis import Analyzer
+from app.search.analysis import Analyzer, Reading
 from app.search.index import ALTERNATIVE
 
 MAX_LENGTH = 200
@@ -98,12 +98,14 @@ def parse(q: str, analyzer: Analyzer) -> Query:
         position = match.end()
     pieces.append((q[position:], False))
     for piece, quoted in pieces:
-        words = [word.lemmas for word in analyzer.words(piece)]
+        # A phrase's words are read every way (the text's context decides; a phrase
+        # matches primary lemmas only); a word alone by its capital (`Reading`).
+        phrase = [word.lemmas for word in analyzer.words(piece, reading=Reading.ALL)]
         new: list[Clause]
-        if quoted and len(words) > 1:
-            new = [Phrase(_variants(words))]
+        if quoted and len(phrase) > 1:
+            new = [Phrase(_variants(phrase))]
         else:
-            new = [Term(lemmas) for lemmas in words]
+            new = [Term(word.lemmas) for word in analyzer.words(piece, query=True)]
         for clause in new:
             if clause not in seen:
                 seen.add(clause)
