@@ -55,7 +55,7 @@ from app.public.schemas import (
 from app.public.site import Site, article_path, x_default
 from app.search import query as matching
 from app.search.query import Query, Tier
-from app.search.snippets import highlight
+from app.search.snippets import Seen, highlight
 
 _CARD_COLUMNS = (
     Translation.article_id,
@@ -330,7 +330,8 @@ async def _snippets(
             )
         ).all()
     )
-    return {row.id: highlight(search, row.lead, bodies.get(row.id, "")) for row in rows}
+    seen: Seen = {}  # the page's texts share most of their words
+    return {row.id: highlight(search, row.lead, bodies.get(row.id, ""), seen) for row in rows}
 
 
 async def get_preview(

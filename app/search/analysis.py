@@ -152,15 +152,17 @@ class Analyzer:
         fixed = reading or Reading.ALL
         for match in WORD.finditer(text):
             word = match.group()
-            this = fixed
-            if cased:
-                if word[0].isupper():
-                    this = Reading.PROPER if query else Reading.ALL
-                elif not query:
-                    this = Reading.COMMON
-            lemmas = self.lemmas(fold(word), this)
+            lemmas = self.lemmas(fold(word), self.reading(word, query) if cased else fixed)
             if lemmas[0]:
                 yield Word(match.start(), match.end(), lemmas)
+
+    def reading(self, word: str, query: bool = False) -> Reading:
+        """How `words` reads a word (of a text, or of a `query`) by its capital."""
+        if not self.cased:
+            return Reading.ALL
+        if word[0].isupper():
+            return Reading.PROPER if query else Reading.ALL
+        return Reading.ALL if query else Reading.COMMON
 
 
 # The grammemes of proper names in the OpenCorpora tag set both dictionaries use: places,

@@ -17,9 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
     Select,
+    Uuid,
     and_,
+    any_,
+    bindparam,
     cast,
     column,
     false,
@@ -176,12 +180,17 @@ def fts_query(query: Query, weight: str = "") -> str:
 _fts = table("search_fts", column("rowid"))
 
 
+def _pg_match(query: Query, field: str) -> ColumnElement[bool]:
+    """PostgreSQL: the document matches in `field` ("": anywhere, the whole `vector`)."""
+    vector = SearchDocument.head if field else SearchDocument.vector
+    return vector.op("@@")(cast(literal(tsquery(query, field)), TSQUERY))
+
+
 def _ids(query: Query, dialect: str, field: str = "") -> Select[uuid.UUID]:
     """Translations whose `field` ("A": title, "B": lead, "": any) has every clause."""
     ids = select(SearchDocument.translation_id)
     if dialect == "postgresql":
-        vector = SearchDocument.head if field else SearchDocument.vector
-        return ids.where(vector.op("@@")(cast(literal(tsquery(query, field)), TSQUERY)))
+        return ids.where(_pg_match(query, field))
     match = literal_column("search_fts").op("MATCH")(literal(fts_query(query, field)))
     return ids.join(_fts, _fts.c.rowid == SearchDocument.id).where(match)
 
@@ -211,13 +220,9 @@ FREQUENT = 3_000
 
 def _pg_probe(query: Query, field: str) -> ColumnElement[bool]:
     """PostgreSQL: this translation's document matches in `field` (looked up by id)."""
-    vector = SearchDocument.head if field else SearchDocument.vector
     return (
         select(literal(1))
-        .where(
-            SearchDocument.translation_id == Translation.id,
-            vector.op("@@")(cast(literal(tsquery(query, field)), TSQUERY)),
-        )
+        .where(SearchDocument.translation_id == Translation.id, _pg_match(query, field))
         .exists()
     )
 
@@ -236,32 +241,91 @@ class Tiers:
     anywhere else. Pages are read tier by tier, newest first within each, so no query
     sorts all its hits; each tier is planned when a page first reaches it.
 
+    A tier with fewer than FREQUENT hits is listed, and the page query starts from the
+    list; the better tiers' hits are left out of it in Python. On PostgreSQL one read
+    lists all three when the whole query has few hits (each hit's title and lead matches
+    come from its small `head`).
+
     A tier with many hits walks the newest-first index and tests each row: on PostgreSQL
     by looking its document up, on SQLite against the tier's hits read once into a
     temporary list (an FTS5 lookup per row costs milliseconds)."""
 
     COUNT = 3
+    FIELDS = ("A", "B", "")
 
     def __init__(self, session: AsyncSession, query: Query) -> None:
         self.session = session
         self.query = query
         self.dialect = session.get_bind().dialect.name
+        # Per rank: the tier's hits (everything matching in its field), or None when there
+        # are FREQUENT or more.
+        self._found: dict[int, list[uuid.UUID] | None] = {}
 
     def _matches(self, field: str) -> ColumnElement[bool]:
         if self.dialect == "postgresql":
             return _pg_probe(self.query, field)
         return Translation.id.in_(_ids(self.query, self.dialect, field))
 
+    async def _listed(self, rank: int) -> list[uuid.UUID] | None:
+        if rank in self._found:
+            return self._found[rank]
+        if self.dialect == "postgresql" and not self._found:
+            await self._pg_every_tier()
+            if rank in self._found:
+                return self._found[rank]
+        ids = _ids(self.query, self.dialect, self.FIELDS[rank])
+        found: list[uuid.UUID] | None = None
+        if self.dialect != "postgresql" or await _estimate(self.session, ids) < FREQUENT:
+            found = list(await self.session.scalars(ids.limit(FREQUENT)))
+            if len(found) >= FREQUENT:
+                found = None
+        self._found[rank] = found
+        return found
+
+    async def _pg_every_tier(self) -> None:
+        """PostgreSQL: every tier's hits from one read, when the query has few hits."""
+        match = _pg_match(self.query, "")
+        if (
+            await _estimate(self.session, select(SearchDocument.translation_id).where(match))
+            >= FREQUENT
+        ):
+            return
+        in_title, in_lead = (
+            SearchDocument.head.op("@@")(cast(literal(tsquery(self.query, field)), TSQUERY))
+            for field in ("A", "B")
+        )
+        rows = (
+            await self.session.execute(
+                select(SearchDocument.translation_id, in_title, in_lead)
+                .where(match)
+                .limit(FREQUENT)
+            )
+        ).all()
+        if len(rows) >= FREQUENT:
+            return
+        self._found[0] = [ident for ident, title, _ in rows if title]
+        self._found[1] = [ident for ident, _, lead in rows if lead]
+        self._found[2] = [ident for ident, _, _ in rows]
+
     async def tier(self, rank: int) -> Tier:
-        field = ("A", "B", "")[rank]
-        exclude = [~self._matches(better) for better in ("A", "B")[:rank]]
-        ids = _ids(self.query, self.dialect, field)
-        walk = Tier(and_(self._matches(field), *exclude))
-        if self.dialect == "postgresql" and await _estimate(self.session, ids) >= FREQUENT:
-            return walk
-        found = list(await self.session.scalars(ids.limit(FREQUENT)))
-        if len(found) >= FREQUENT:
-            return walk
-        if not found:
+        found = await self._listed(rank)
+        if found is None:
+            exclude = [~self._matches(self.FIELDS[better]) for better in range(rank)]
+            return Tier(and_(self._matches(self.FIELDS[rank]), *exclude))
+        left_out: set[uuid.UUID] = set()
+        still: list[ColumnElement[bool]] = []  # better tiers too big to list
+        for better in range(rank):
+            listed = await self._listed(better)
+            if listed is None:
+                still.append(~self._matches(self.FIELDS[better]))
+            else:
+                left_out.update(listed)
+        ids = [ident for ident in found if ident not in left_out]
+        if not ids:
             return Tier(false(), drive=True)
-        return Tier(and_(Translation.id.in_(found), *exclude), drive=True)
+        return Tier(and_(self._among(ids), *still), drive=True)
+
+    def _among(self, ids: list[uuid.UUID]) -> ColumnElement[bool]:
+        if self.dialect == "postgresql":  # one array parameter, not thousands
+            return Translation.id == any_(bindparam("hits", ids, type_=ARRAY(Uuid())))
+        return Translation.id.in_(ids)

@@ -4,29 +4,40 @@ Made in Python from the same analysis as the index, so a reader sees «удар�
 the query «удар», identically on both databases. The excerpt is plain text, HTML-escaped,
 with `<mark>` around matched words and `…` where it was cut.
 
-The text is analysed lazily, word by word, and the scan stops at the first window that
-shows every word of the query (or after SCAN_LIMIT words): a page of hits costs a few
-hundred words of analysis per hit, not whole bodies.
+The scan stops at the first window that shows every word of the query (or after
+SCAN_LIMIT words). It is the search's main cost in Python, so it does as little per word
+as it can: a word is analysed once per page (`Seen`: each distinct spelling, whether it
+is a hit), only hits keep their lemmas, and every other word is just a span.
 """
 
 import html
-from itertools import islice
 
 from app.kit.html import text_of
-from app.search.analysis import Word
+from app.search.analysis import WORD, fold
 from app.search.query import Query
 
 WINDOW = 30  # words shown
 LEAD_IN = 6  # words shown before the first hit of the window
 SCAN_LIMIT = 3_000
 
+# A spelling's lemmas when it is a hit, None when it is not, () when it is no word at all
+# (nothing left once folded). Shared by the hits of one page: their texts share words.
+Seen = dict[str, tuple[str, ...] | None]
+_UNSEEN = ("",)
 
-def _best_window(words: list[Word], hits: list[int], clauses: tuple[frozenset[str], ...]) -> int:
-    """The first word of the window showing the most query clauses, earliest on ties."""
+
+def _best_window(hits: list[int], lemmas: list[tuple[str, ...]],
+                 clauses: tuple[frozenset[str], ...]) -> int:  # fmt: skip
+    """The first word of the window showing the most query clauses, earliest on ties.
+    Only hits can show a clause, so a window's lemmas are its hits' lemmas."""
     best, start = -1, 0
-    for first in hits:
-        lemmas = {lemma for word in words[first : first + WINDOW] for lemma in word.lemmas}
-        covered = sum(1 for clause in clauses if clause & lemmas)
+    for k, first in enumerate(hits):
+        shown: set[str] = set()
+        for j in range(k, len(hits)):
+            if hits[j] >= first + WINDOW:
+                break
+            shown.update(lemmas[j])
+        covered = sum(1 for clause in clauses if clause & shown)
         if covered > best:
             best, start = covered, first
             if covered == len(clauses):
@@ -34,35 +45,51 @@ def _best_window(words: list[Word], hits: list[int], clauses: tuple[frozenset[st
     return start
 
 
-def highlight(query: Query, lead: str, body_html: str) -> str:
+def highlight(query: Query, lead: str, body_html: str, seen: Seen | None = None) -> str:
     text = " ".join(part for part in (lead.strip(), " ".join(text_of(body_html).split())) if part)
+    analyzer = query.analyzer
     wanted = query.lemmas
     clauses = query.clause_lemmas
-    words: list[Word] = []
-    hits: list[int] = []
-    for i, word in enumerate(islice(query.analyzer.words(text), SCAN_LIMIT)):
-        words.append(word)
-        if wanted.intersection(word.lemmas):
+    seen = {} if seen is None else seen
+    spans: list[tuple[int, int]] = []
+    hits: list[int] = []  # word numbers
+    hit_lemmas: list[tuple[str, ...]] = []
+    for match in WORD.finditer(text):
+        word = match.group()
+        found = seen.get(word, _UNSEEN)
+        if found is _UNSEEN:
+            lemmas = analyzer.lemmas(fold(word), analyzer.reading(word))
+            found = seen[word] = (
+                () if not lemmas[0] else lemmas if wanted.intersection(lemmas) else None
+            )
+        if found == ():
+            continue
+        i = len(spans)
+        spans.append(match.span())
+        if found is not None:
             hits.append(i)
+            hit_lemmas.append(found)
         # Stop once the window from the first hit is complete if it shows every clause.
         if hits and i == hits[0] + WINDOW:
-            seen = {lemma for w in words[hits[0] : i] for lemma in w.lemmas}
-            if all(clause & seen for clause in clauses):
+            shown = {lemma for n, ls in zip(hits, hit_lemmas, strict=True) if n < i for lemma in ls}
+            if all(clause & shown for clause in clauses):
                 break
-    if not words:
+        if len(spans) == SCAN_LIMIT:
+            break
+    if not spans:
         return ""
-    start = max(0, _best_window(words, hits, clauses) - LEAD_IN) if hits else 0
-    end = min(len(words), start + WINDOW)
+    start = max(0, _best_window(hits, hit_lemmas, clauses) - LEAD_IN) if hits else 0
+    end = min(len(spans), start + WINDOW)
     marked = set(hits)
     out: list[str] = ["… " if start > 0 else ""]
-    position = words[start].start
+    position = spans[start][0]
     for i in range(start, end):
-        word = words[i]
-        out.append(html.escape(text[position : word.start]))
-        piece = html.escape(text[word.start : word.end])
+        first, last = spans[i]
+        out.append(html.escape(text[position:first]))
+        piece = html.escape(text[first:last])
         out.append(f"<mark>{piece}</mark>" if i in marked else piece)
-        position = word.end
-    if end < len(words) or len(words) == SCAN_LIMIT:
+        position = last
+    if end < len(spans) or len(spans) == SCAN_LIMIT:
         out.append(" …")
     else:
         out.append(html.escape(text[position:]))
