@@ -290,10 +290,7 @@ class Tiers:
             >= FREQUENT
         ):
             return
-        in_title, in_lead = (
-            SearchDocument.head.op("@@")(cast(literal(tsquery(self.query, field)), TSQUERY))
-            for field in ("A", "B")
-        )
+        in_title, in_lead = (_pg_match(self.query, field) for field in ("A", "B"))
         rows = (
             await self.session.execute(
                 select(SearchDocument.translation_id, in_title, in_lead)
