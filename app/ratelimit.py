@@ -12,6 +12,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.cache.middleware import ASKED
 from app.config import Settings
 from app.errors import problem_response
 from app.ops import metrics
@@ -75,6 +76,11 @@ class RateLimits:
         self.outages.recovered()
         return max(1, math.ceil(stats.reset_time - time.time()))
 
+    async def hit_public(self, scope: Scope) -> int | None:
+        """A public read of the client's address (the TCP peer, or a trusted proxy's)."""
+        client = scope.get("client")
+        return await self.hit(self.public, "public", client[0] if client else "-")
+
 
 def too_many(retry_after: int, detail: str) -> object:
     return problem_response(
@@ -117,9 +123,9 @@ class RateLimitMiddleware:
             elif scope["method"] != "OPTIONS":
                 limit = "unauthenticated"
                 retry = await limits.hit(limits.unauthenticated, limit, address)
-        elif area is Area.PUBLIC:
+        elif area is Area.PUBLIC and ASKED not in scope:  # else counted by app.cache.fast
             limit = "public"
-            retry = await limits.hit(limits.public, limit, address)
+            retry = await limits.hit_public(scope)
         if retry is not None:
             metrics.count(metrics.RATE_LIMITED, limit)
             response = too_many(retry, "Rate limit reached; retry after the given seconds.")

@@ -319,17 +319,17 @@ def _at_least(value: float | None, limit: float) -> Verdict:
 def target_verdicts(run: ServerRun, largest: int) -> dict[str, Verdict]:
     """The issue's targets, judged on one ServerRun."""
     verdicts = {
-        "cached article GET ≥ 0.6× bare": _at_least(run.figure("article", "on"), 0.6),
+        "cached article GET ≥ 0.9× bare": _at_least(run.figure("article", "on"), 0.9),
         "uncached article GET ≥ 0.08× bare": _at_least(run.figure("article", "off"), 0.08),
     }
     not_modified = run.cases.get(("not_modified", "on"))
     if not_modified is None or not not_modified.app:
-        verdicts["304 ≥ 0.8× bare"] = Verdict("not run", None)
+        verdicts["304 ≥ 1.0× bare"] = Verdict("not run", None)
     elif not not_modified.as_expected:
         got = describe_statuses(not_modified.app_statuses)
-        verdicts["304 ≥ 0.8× bare"] = Verdict(f"{not_modified.ratio:.3f} but got {got}", False)
+        verdicts["304 ≥ 1.0× bare"] = Verdict(f"{not_modified.ratio:.3f} but got {got}", False)
     else:
-        verdicts["304 ≥ 0.8× bare"] = _at_least(not_modified.ratio, 0.8)
+        verdicts["304 ≥ 1.0× bare"] = _at_least(not_modified.ratio, 1.0)
     verdicts["list at depth within 1.2× of page 1"] = _depth_verdict(run)
     rss = run.app_rss_mb()
     if run.key.articles != largest:

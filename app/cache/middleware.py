@@ -17,17 +17,16 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.cache.cache import ResponseCache
-from app.cache.store import Entry
+from app.cache.store import Entry, not_modified
 from app.errors import problem_response
 from app.kit.etags import MAX_IF_NONE_MATCH
 from app.ops import metrics, outage
 from app.ops.metrics import note_route, route_of
 from app.paths import is_private
 
-# Headers a 304 repeats (RFC 9110 §15.4.5, and what a CDN purges and negotiates by).
-_NOT_MODIFIED_HEADERS = frozenset(
-    {b"etag", b"cache-control", b"vary", b"content-language", b"surrogate-key", b"expires"}
-)
+# The scope key `app.cache.fast` sets when it asked the cache for this request and missed
+# (its value: the cache key), having applied the public rate limit: neither is done again.
+ASKED = "newsdesk.cache_asked"
 
 
 def cache_key(scope: Scope) -> str:
@@ -43,7 +42,7 @@ def strong_etag(body: bytes) -> bytes:
     return b'"' + hashlib.blake2b(body, digest_size=16).hexdigest().encode() + b'"'
 
 
-def _matches(if_none_match: bytes | None, etag: bytes) -> bool:
+def matches(if_none_match: bytes | None, etag: bytes) -> bool:
     """RFC 9110 §13.1.2: weak comparison; `*` matches any current representation."""
     if if_none_match is None:
         return False
@@ -68,14 +67,21 @@ async def _answer(
     body: bytes,
     etag: bytes,
     if_none_match: bytes | None,
+    kept: tuple[tuple[bytes, bytes], ...] | None = None,
 ) -> None:
-    if _matches(if_none_match, etag):
-        kept = [(k, v) for k, v in headers if k.lower() in _NOT_MODIFIED_HEADERS]
-        await send({"type": "http.response.start", "status": 304, "headers": kept})
+    """The response, or its 304 (`kept`: its headers, when already made)."""
+    if matches(if_none_match, etag):
+        kept = not_modified(headers) if kept is None else kept
+        await send({"type": "http.response.start", "status": 304, "headers": list(kept)})
         await send({"type": "http.response.body", "body": b""})
         return
     await send({"type": "http.response.start", "status": status, "headers": list(headers)})
     await send({"type": "http.response.body", "body": body})
+
+
+async def _send_entry(send: Send, entry: Entry, if_none_match: bytes | None) -> None:
+    await _answer(send, entry.status, entry.headers, entry.body, entry.etag, if_none_match,
+                  entry.not_modified)  # fmt: skip
 
 
 async def _stale(scope: Scope, send: Send, entry: Entry, if_none_match: bytes | None) -> None:
@@ -83,7 +89,7 @@ async def _stale(scope: Scope, send: Send, entry: Entry, if_none_match: bytes | 
     stale-if-error): at most NEWSDESK_CACHE_TTL_SECONDS old, as any cached answer."""
     note_route(scope, entry.route)
     metrics.count(metrics.CACHE_STALE)
-    await _answer(send, entry.status, entry.headers, entry.body, entry.etag, if_none_match)
+    await _send_entry(send, entry, if_none_match)
 
 
 class ResponseCacheMiddleware:
@@ -103,14 +109,14 @@ class ResponseCacheMiddleware:
             )  # fmt: skip
             await too_long(scope, receive, send)
             return
-        key = cache_key(scope) if cache is not None else ""
+        asked: str | None = scope.get(ASKED)
+        key = asked or (cache_key(scope) if cache is not None else "")
         stale: Entry | None = None
         if cache is not None:
-            entry = cache.lookup(key)
+            entry = cache.lookup(key) if asked is None else None
             if entry is not None:
                 note_route(scope, entry.route)
-                await _answer(send, entry.status, entry.headers, entry.body, entry.etag,
-                              if_none_match)  # fmt: skip
+                await _send_entry(send, entry, if_none_match)
                 return
             if not cache.bus.fresh():  # kept, but unvouched for: for a database outage only
                 stale = cache.stale(key)

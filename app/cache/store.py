@@ -15,13 +15,23 @@ import dataclasses
 import time
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cachetools import LRUCache
 
 # Bookkeeping per entry beyond its body and headers (key strings, the index, the LRU).
 ENTRY_OVERHEAD = 512
 ALL = "*"  # the surrogate key that purges everything
+# Headers a 304 repeats (RFC 9110 §15.4.5, and what a CDN purges and negotiates by).
+NOT_MODIFIED_HEADERS = frozenset(
+    {b"etag", b"cache-control", b"vary", b"content-language", b"surrogate-key", b"expires"}
+)
+Headers = tuple[tuple[bytes, bytes], ...]
+
+
+def not_modified(headers: Iterable[tuple[bytes, bytes]]) -> Headers:
+    """What a 304 repeats of a 200's headers, in their order."""
+    return tuple((k, v) for k, v in headers if k.lower() in NOT_MODIFIED_HEADERS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +39,7 @@ class Entry:
     """One response as the framework answered it, ready to send again."""
 
     status: int
-    headers: tuple[tuple[bytes, bytes], ...]
+    headers: Headers
     body: bytes
     etag: bytes
     keys: frozenset[str]
@@ -38,6 +48,14 @@ class Entry:
     made: float = 0.0  # time.monotonic() when its making started
     dirty: bool = False  # a purge reached it (a refreshed entry, kept until it is rebuilt)
     rebuilding: float | None = None  # time.monotonic() when a request went to rebuild it
+    # Made once, when stored: what its 304 sends (in place of `headers`).
+    not_modified: Headers = field(init=False, repr=False, compare=False)
+    # Its headers as `app.cache.fast` sends them to a request without Origin, by status,
+    # made on first use (the same for every such request but the request id).
+    sent: dict[int, Headers] = field(init=False, repr=False, compare=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "not_modified", not_modified(self.headers))
 
     @property
     def size(self) -> int:

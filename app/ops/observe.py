@@ -1,5 +1,7 @@
-"""The outermost middleware: each HTTP request gets its id and is timed once, for the
-metrics (`app.ops.metrics`) and the request log (`app.ops.logs`).
+"""The outermost middleware but one: each HTTP request gets its id and is timed once, for
+the metrics (`app.ops.metrics`) and the request log (`app.ops.logs`). Cached answers are
+made outside it (`app.cache.fast`), with the same id, headers, count and log line
+(`request_id`, `SECURITY_HEADERS`, `record`).
 
 One layer for all of it: every ASGI layer costs a coroutine and a wrapped `send` per
 request, on a cached read that takes ~60 µs in all (`docs/decisions/0008-...`). No
@@ -10,6 +12,7 @@ that had it, copied it into each new task: CPython issue 140947's leak).
 
 import os
 import time
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -31,10 +34,37 @@ _ID_CHARACTERS = frozenset(range(0x20, 0x7F)) - {ord('"'), ord("\\")}
 def request_id_of(scope: Scope) -> bytes:
     for name, value in scope["headers"]:
         if name == b"x-request-id":
-            if 0 < len(value) <= 128 and all(byte in _ID_CHARACTERS for byte in value):
-                return bytes(value)
-            break
+            return request_id(value)
+    return request_id(None)
+
+
+def request_id(given: bytes | None) -> bytes:
+    """The client's X-Request-ID (`given`, its first) if sane, else a new one."""
+    if given is not None and 0 < len(given) <= 128 and all(b in _ID_CHARACTERS for b in given):
+        return bytes(given)
     return os.urandom(16).hex().encode()  # as uuid4().hex, at a fifth of its cost
+
+
+def method_label(method: str) -> str:
+    return method if method in _METHODS else "other"
+
+
+def record(
+    log: RequestLog | None,
+    count: bool,
+    state: dict[str, Any],
+    method: str,
+    route: str,
+    status: int,
+    seconds: float,
+) -> None:
+    """Count a request that ended (`method` a label) and log it."""
+    if count:
+        # 0: no answer was started (the client went away, or the app failed before
+        # answering and the server answered 500 itself).
+        RECORDER.requests.observe((route, method, _STATUS.get(status, "0")), seconds)
+    if log is not None:
+        log.request(state, method, route, status, seconds)
 
 
 class ObserveMiddleware:
@@ -79,13 +109,5 @@ class ObserveMiddleware:
         finally:
             recorder.in_flight -= 1
             seconds = time.perf_counter() - started
-            method = scope["method"]
-            if method not in _METHODS:
-                method = "other"
-            route = route_of(scope)
-            if self.count:
-                # 0: no answer was started (the client went away, or the app failed before
-                # answering and the server answered 500 itself).
-                recorder.requests.observe((route, method, _STATUS.get(status, "0")), seconds)
-            if self.log is not None:
-                self.log.request(state, method, route, status, seconds)
+            method = method_label(scope["method"])
+            record(self.log, self.count, state, method, route_of(scope), status, seconds)
