@@ -320,11 +320,22 @@ def search_reindex(
     language: Annotated[
         str | None, typer.Option(help="Only this language's translations (default: all).")
     ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Processes analysing the texts (default: one per CPU core; 1: this one).",
+        ),
+    ] = None,
 ) -> None:
     """Rebuild the search index (after an analyser or a language's text_search changed)."""
-    from rich.progress import Progress
+    import time
 
+    from app.kit.progress import counting
     from app.search.index import rebuild
+
+    workers = jobs or os.cpu_count() or 1
+    started = time.monotonic()
 
     async def work(session: "AsyncSession") -> int:
         from app.languages import service as language_service
@@ -332,16 +343,14 @@ def search_reindex(
         if language is not None:
             await language_service.require(session, [language], loc=("language",))
         connection = await session.connection()
-        with Progress(transient=True) as progress:
-            task = progress.add_task("indexing", total=None)
+        with counting("indexing", unit="translations") as progress:
             return await connection.run_sync(
-                lambda sync: rebuild(
-                    sync, language=language, progress=lambda n: progress.update(task, completed=n)
-                )
+                lambda sync: rebuild(sync, language=language, progress=progress, jobs=workers)
             )
 
     count = _in_transaction(work)
-    typer.echo(f"indexed {count} translations", err=True)
+    seconds = time.monotonic() - started
+    typer.echo(f"indexed {count} translations in {seconds:.1f} s (--jobs {workers})", err=True)
 
 
 @cli.command("bench-data")

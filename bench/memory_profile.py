@@ -2,16 +2,21 @@
 
     bench/memory-profile DATABASE_URL
 
-Starts the app in-process on a `newsdesk bench-data` archive (its lifespan, no server),
-serves an article and a list page, then searches once in each language; prints the
-process's resident set size (VmRSS) after each step and what each step added. Each search
-analyser loads its dictionaries on its language's first search.
+Loads what a `newsdesk serve` worker loads (the CLI module, uvicorn with uvloop and
+httptools, the app), starts the app in-process on a `newsdesk bench-data` archive (its
+lifespan, no server), serves an article and a list page, then searches once in each
+language; prints the process's resident set size (VmRSS) after each step and what each
+step added. Each search analyser loads its dictionaries on its language's first search.
+Requests are plain ASGI calls, not an HTTP client: a worker has no client library loaded
+(httpx alone is ~5 MB), so the profile must not add one.
 """
 
-import asyncio
+import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
 
 
 def rss_mb() -> float:
@@ -24,6 +29,26 @@ def rss_mb() -> float:
 SEARCHES = (("ua", "україна"), ("ru", "россия"), ("en", "running"))
 
 
+async def get(app: Any, path: str, **params: str) -> tuple[int, bytes]:
+    """One GET through the ASGI app: its status and body."""
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+        "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "",
+        "query_string": urlencode(params).encode(), "headers": [(b"host", b"bench")],
+        "client": ("127.0.0.1", 50000), "server": ("bench", 80),
+    }  # fmt: skip
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+
+
 def main() -> None:
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -31,28 +56,35 @@ def main() -> None:
     os.environ["NEWSDESK_CACHE"] = "off"
     steps = [("Python", rss_mb())]
 
-    import httpx
+    # What `newsdesk serve` loads besides the app: a worker imports the CLI module again
+    # (its entry point), uvicorn, uvloop, and httptools under the app's guarded protocol.
+    import uvicorn  # noqa: F401
+    import uvloop
+
+    import app.cli
+    import app.ops.protocol  # noqa: F401
+
+    steps.append(("the server (app.cli, uvicorn, uvloop)", rss_mb()))
 
     from app.config import get_settings
     from app.main import create_app
 
-    steps.append(("imports (app.main and httpx)", rss_mb()))
+    steps.append(("imports (app.main)", rss_mb()))
 
     async def serve() -> None:
         app = create_app(get_settings())
         async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://bench") as c:
-                items = (await c.get("/v1/ua/articles")).json()["items"]
-                if not items:
-                    sys.exit("no public Ukrainian articles: run `newsdesk bench-data` first")
-                await c.get(items[0]["path"])
-                steps.append(("an article and a list page served", rss_mb()))
-                for lang, word in SEARCHES:
-                    r = await c.get(f"/v1/{lang}/articles", params={"q": word})
-                    steps.append((f"first search in {lang} (status {r.status_code})", rss_mb()))
+            steps.append(("lifespan", rss_mb()))
+            items = json.loads((await get(app, "/v1/ua/articles"))[1])["items"]
+            if not items:
+                sys.exit("no public Ukrainian articles: run `newsdesk bench-data` first")
+            await get(app, items[0]["path"])
+            steps.append(("an article and a list page served", rss_mb()))
+            for lang, word in SEARCHES:
+                status, _ = await get(app, f"/v1/{lang}/articles", q=word)
+                steps.append((f"first search in {lang} (status {status})", rss_mb()))
 
-    asyncio.run(serve())
+    uvloop.run(serve())  # the loop uvicorn runs a worker on
     before = 0.0
     for step, mb in steps:
         print(f"{step:40s} {mb:6.1f} MB   +{mb - before:5.1f}")

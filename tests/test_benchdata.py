@@ -29,7 +29,8 @@ from app.config import Settings
 from app.kit import html
 from app.kit.slugs import is_valid_slug
 from app.search.analysis import WORD, analyzer_for
-from app.search.index import Document, rebuild
+from app.search.documents import Document
+from app.search.index import rebuild
 from tests.conftest import Credential, make_key
 
 TEXT_SEARCH = {"ua": "ukrainian", "en": "english", "ru": "russian"}
@@ -94,6 +95,7 @@ def test_index_terms_are_what_analysing_the_text_gives(code: str) -> None:
         assert terms.document(t.words) == document
         assert terms.tsvector(t.words) == document.tsvector()
         assert terms.tsvector(t.words, 2) == document.tsvector(2)
+        assert terms.pairs(t.words) == document.pairs()
         assert terms.fts_columns(t.words) == document.fts_columns()
 
 

@@ -164,3 +164,32 @@ def test_the_cli_module_starts_light() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           timeout=60, check=True)  # fmt: skip
     assert done.stdout.strip() == "[]", done.stdout
+
+
+# What a serving worker needs only when it uploads an image (libvips), holds the delivery
+# job and sends (httpx, which brings rich; Standard Webhooks), or traces (the SDK; the
+# OpenTelemetry API itself is FastAPI's): about 14 MB of RSS it does without (issue 21).
+LOADED_ON_USE = ("pyvips", "httpx", "rich", "standardwebhooks", "opentelemetry.sdk")
+WORKER_PROBE = f"""
+import asyncio, sys
+from app.config import get_settings
+from app.main import create_app
+
+async def serve() -> None:
+    app = create_app(get_settings())
+    async with app.router.lifespan_context(app):
+        await asyncio.sleep(1.5)  # the delivery worker takes the job and looks for work
+
+asyncio.run(serve())
+print(sorted(m for m in {LOADED_ON_USE!r} if m in sys.modules))
+"""
+
+
+def test_a_serving_worker_loads_what_it_uses_only_when_it_uses_it(
+    cli_env: dict[str, str],
+) -> None:
+    env = {k: v for k, v in cli_env.items() if not k.startswith("OTEL_")}  # tracing off
+    done = subprocess.run([sys.executable, "-c", WORKER_PROBE], env=env, capture_output=True,
+                          text=True, timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]", done.stdout

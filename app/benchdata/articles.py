@@ -88,7 +88,7 @@ class Batch:
     article_tags: list[Row] = field(default_factory=list)
     article_sources: list[Row] = field(default_factory=list)
     revisions: list[Row] = field(default_factory=list)
-    # translation_id and, PostgreSQL, vector and head; SQLite, the search_fts columns.
+    # translation_id and, PostgreSQL, vector, head and pairs; SQLite, the search_fts columns.
     search: list[Row] = field(default_factory=list)
     text_seconds: float = 0.0  # CPU time
     index_seconds: float = 0.0
@@ -233,7 +233,11 @@ class Generator:
     def _index(self, code: str, text: Text) -> Row:
         terms = self.terms[code]
         if self.setup.dialect == "postgresql":
-            return {"vector": terms.tsvector(text.words), "head": terms.tsvector(text.words, 2)}
+            return {
+                "vector": terms.tsvector(text.words),
+                "head": terms.tsvector(text.words, 2),
+                "pairs": terms.pairs(text.words),
+            }
         return terms.fts_columns(text.words)
 
     def _category(self, rng: Random, focus: Focus) -> uuid.UUID | None:

@@ -1,8 +1,8 @@
-"""Search index content from word ids: what `app.search.index.Document` makes, faster.
+"""Search index content from word ids: what `app.search.documents.Document` makes, faster.
 
 `Document.analyse` finds the words of a stored text and asks the analyser for each; the
 generated text is made of word ids whose lemmas are known, so the analysis is skipped.
-What remains is `Document.tsvector` and `Document.fts_columns`, done here with the
+What remains is `Document.tsvector`, `Document.pairs` and `Document.fts_columns`, done here with the
 per-word strings worked out once per word form; the results are the same strings
 (`tests/test_benchdata.py` compares them, and the index in the database with what
 `newsdesk search-reindex` writes).
@@ -10,11 +10,13 @@ per-word strings worked out once per word form; the results are the same strings
 
 from collections.abc import Sequence
 
-from app.search.index import (
+from app.search.documents import (
     ALTERNATIVE,
     FIELDS,
+    MAX_LEXEME_BYTES,
     MAX_POSITIONS,
     MAX_POSITIONS_PER_TERM,
+    PAIR,
     WEIGHTS,
     Document,
     Lemmas,
@@ -66,6 +68,31 @@ class Terms:
                         at.append(label)
             position += 1
         return " ".join(f"'{term}':{','.join(at)}" for term, at in positions.items())
+
+    def pairs(self, fields: Sequence[Sequence[int]]) -> str:
+        """`Document.pairs()`: the `pairs` tsvector literal."""
+        primary = self._primary
+        kept: dict[str, int] = {}
+        pairs: dict[str, None] = {}
+        size = 0
+        for words in self.cut(fields):
+            previous = None
+            for word in words:
+                lemma = primary[word]
+                count = kept.get(lemma, 0)
+                if count >= MAX_POSITIONS_PER_TERM:
+                    previous = None
+                    continue
+                kept[lemma] = count + 1
+                if previous is not None:
+                    pair = f"{previous}{PAIR}{lemma}"
+                    if pair not in pairs:
+                        pairs[pair] = None
+                        size += len(pair.encode())
+                previous = lemma
+        if size > MAX_LEXEME_BYTES:
+            return f"'{PAIR}'"
+        return " ".join(f"'{pair}'" for pair in pairs)
 
     def fts_columns(self, fields: Sequence[Sequence[int]]) -> dict[str, str]:
         """`Document.fts_columns()`: SQLite's FTS5 columns."""

@@ -24,6 +24,7 @@ SVG, a PDF or anything else never reaches a decoder.
 """
 
 import ctypes
+import functools
 import hashlib
 import math
 import os
@@ -31,18 +32,28 @@ import re
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import blurhash
-import pyvips
 
 from app.media.storage import Storage
 
-pyvips.block_untrusted_set(True)
-pyvips.cache_set_max(0)  # nothing kept between uploads: the worker's memory returns to idle
+if TYPE_CHECKING:
+    import pyvips
+
+
+@functools.cache
+def _vips() -> Any:
+    """pyvips, imported at the first upload: libvips costs ~9 MB of RSS that a worker
+    which only serves reads never needs (bench/memory-profile)."""
+    import pyvips
+
+    pyvips.block_untrusted_set(True)
+    pyvips.cache_set_max(0)  # nothing kept between uploads: the worker's memory returns to idle
+    return pyvips
 
 
 def _glibc() -> Any:
@@ -164,13 +175,14 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
-_LOADERS: dict[str, Callable[..., pyvips.Image]] = {
-    "jpeg": pyvips.Image.jpegload,
-    "png": pyvips.Image.pngload,
-    "webp": pyvips.Image.webpload,
-    "gif": pyvips.Image.gifload,
-    "avif": pyvips.Image.heifload,
-    "heic": pyvips.Image.heifload,
+# pyvips.Image's loader of each type.
+_LOADERS = {
+    "jpeg": "jpegload",
+    "png": "pngload",
+    "webp": "webpload",
+    "gif": "gifload",
+    "avif": "heifload",
+    "heic": "heifload",
 }
 
 
@@ -220,12 +232,14 @@ def probe(source: IO[bytes], *, max_bytes: int, max_pixels: int, directory: Path
 def _header(path: Path, kind: str, max_pixels: int) -> tuple[int, int, bool]:
     """The shown size, and whether a colour profile comes with it, from the header alone
     (nothing decoded), or `Rejected`."""
+    vips = _vips()
     try:
-        image = _LOADERS[kind](str(path), access="sequential", fail_on="error")
+        load = getattr(vips.Image, _LOADERS[kind])
+        image = load(str(path), access="sequential", fail_on="error")
         width, height = image.width, image.height
         orientation = image.get("orientation") if image.get_typeof("orientation") else 1
         tagged = image.get_typeof("icc-profile-data") != 0
-    except pyvips.Error as exc:
+    except vips.Error as exc:
         raise _invalid(f"The {kind.upper()} file cannot be read: {_reason(exc)}") from None
     if width * height > max_pixels:
         raise _invalid(
@@ -236,7 +250,7 @@ def _header(path: Path, kind: str, max_pixels: int) -> tuple[int, int, bool]:
     return (height, width, tagged) if turned else (width, height, tagged)
 
 
-def _reason(exc: pyvips.Error) -> str:
+def _reason(exc: "pyvips.Error") -> str:
     lines = [line.strip() for line in str(exc.detail or exc.message).splitlines()]
     text = "; ".join(line for line in lines if line)[:300]
     return text or "damaged or truncated"
@@ -296,7 +310,7 @@ def _widths(shown_width: int) -> list[int]:
     return widths
 
 
-def _encode(image: pyvips.Image, fmt: str) -> bytes:
+def _encode(image: "pyvips.Image", fmt: str) -> bytes:
     if fmt == "jpeg":
         if image.hasalpha():
             image = image.flatten(background=[255, 255, 255])
@@ -347,11 +361,12 @@ def _render(
     work_h = max(1, round(shown_h * scale))
     kept = set(existing)
     done = Rendered(renditions=[], blurhash="", dominant_color="")
+    vips = _vips()
     try:
         # Colours converted only when the file says what they are (a profile): the
         # conversion costs a pass over every pixel, and untagged files are sRGB already.
         profile: dict[str, str] = {"export_profile": "srgb"} if found.tagged else {}
-        work = pyvips.Image.thumbnail(
+        work = vips.Image.thumbnail(
             str(found.path), work_w, height=work_h, size="force", **profile,
             # libjpeg only warns about damaged scan data (it paints the rest grey), so a
             # JPEG with a corrupt middle would pass as "error": refused on a warning.
@@ -385,7 +400,7 @@ def _render(
                         kept.add(key)
                     done.renditions.append(Rendition(key, width, height, fmt, crop))
         done.blurhash, done.dominant_color = _placeholder(work)
-    except pyvips.Error as exc:
+    except vips.Error as exc:
         storage.delete(done.written)
         raise _invalid(f"The image cannot be decoded: {_reason(exc)}") from None
     except BaseException:
@@ -394,7 +409,7 @@ def _render(
     return done
 
 
-def _placeholder(work: pyvips.Image) -> tuple[str, str]:
+def _placeholder(work: "pyvips.Image") -> tuple[str, str]:
     """The BlurHash (4×3 components) and the dominant colour (#rrggbb) of the picture."""
     small = work.thumbnail_image(32, height=32, size="down")
     if small.hasalpha():

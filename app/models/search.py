@@ -20,6 +20,7 @@ class SearchDocument(Base):
     __table_args__ = (
         Index("ix_search_documents_vector", "vector", postgresql_using="gin"),
         Index("ix_search_documents_head", "head", postgresql_using="gin"),
+        Index("ix_search_documents_pairs", "pairs", postgresql_using="gin"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -31,6 +32,10 @@ class SearchDocument(Base):
     vector: Mapped[str | None] = mapped_column(TSVECTOR_OR_NULL)
     # PostgreSQL: the title and lead terms alone (weights A, B), to rank by field cheaply.
     head: Mapped[str | None] = mapped_column(TSVECTOR_OR_NULL)
+    # PostgreSQL: each pair of neighbouring primary lemmas as a lexeme `a_b`, without
+    # positions, so that a phrase's candidates come from the GIN index alone and only they
+    # have their whole `vector` read to check positions (`app.search.query`).
+    pairs: Mapped[str | None] = mapped_column(TSVECTOR_OR_NULL)
 
 
 def include_object(_obj: Any, name: str | None, type_: str, _reflected: bool, _other: Any) -> bool:

@@ -122,7 +122,9 @@ class Analyzer:
         self.name = name
         self.cased = cased
         self._lemmatize = lemmatize
-        self._cached = lru_cache(maxsize=200_000)(self._lemmas)
+        # Bounded for a worker's memory: an entry costs ~450 B (20,000 ≈ 9 MB per analyser;
+        # 200,000 was ~90 MB); a miss costs 25-40 µs of pymorphy3 (docs/benchmarks.md, memory).
+        self._cached = lru_cache(maxsize=20_000)(self._lemmas)
 
     def lemmas(self, folded: str, reading: Reading = Reading.ALL) -> tuple[str, ...]:
         """A folded word's lemmas as terms, primary first; `("",)` when nothing is left."""

@@ -2,104 +2,60 @@
 
 Every translation has one search document. Its terms come from `analysis` (the same
 Python code for both databases): one primary lemma per word, in order, so phrases
-match as phrases, and the word's other possible lemmas beside it.
+match as phrases, and the word's other possible lemmas beside it. What each document
+holds, and how a text becomes it, is `documents` (pure; no database).
 
-- PostgreSQL: `search_documents.vector`, a `tsvector` written as a literal (no text
-  search configuration involved): primary lemmas at their positions, the alternatives as
-  `~lemma` at the same positions; weights A (title), B (lead), C (body); fields are a
-  position apart so a phrase never runs from one into the next. `head` is the same for
+- PostgreSQL: `search_documents.vector`, a `tsvector` literal, and `head`, the same for
   title and lead only: small, so ranking by field never reads a whole body. Both
   GIN-indexed.
-- SQLite: FTS5 table `search_fts` (rowid = `search_documents.id`) with the primary
-  lemmas of each field in `title`/`lead`/`body` and the alternatives in `*_alt`.
+- SQLite: FTS5 table `search_fts` (rowid = `search_documents.id`).
 
 An ORM flush hook re-analyses every translation whose title, lead or body changed, or
 which is new, in the same transaction; deletes cascade (PostgreSQL by foreign key,
 SQLite by a trigger on `search_documents`). Visibility (publish, unpublish, archive) is
 not in the index: queries join the translation and apply the one visibility rule.
+
+`rebuild` re-analyses everything (`newsdesk search-reindex`): source rows are read in
+batches by id, analysed in this process or, with `jobs` > 1, in a pool of worker
+processes, and written in order by this one, in the caller's transaction.
 """
 
+import contextlib
+import multiprocessing
 import uuid
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, delete, event, inspect, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    column,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.kit.html import text_of
 from app.languages import known
 from app.models import SearchDocument, Translation
-from app.search.analysis import Analyzer, analyzer_for
+from app.search import documents
+from app.search.documents import COLUMNS, Entry, Source
 
-FIELDS = ("title", "lead", "body")
-WEIGHTS = ("A", "B", "C")
-# PostgreSQL keeps positions up to 16383 and 256 per lexeme; both databases index the
-# same words, so longer texts are cut at the same word everywhere.
-MAX_POSITIONS = 16_000
-MAX_POSITIONS_PER_TERM = 255
-# ... and at most 1 MB of distinct lexemes per tsvector: a text of that many different
-# words (only made up ones come near) is cut at the word that would pass it.
-MAX_LEXEME_BYTES = 1_000_000
-ALTERNATIVE = "~"
+# `app.search.query` builds its terms with it.
+ALTERNATIVE = documents.ALTERNATIVE
 BATCH = 500
-
-Lemmas = tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Document:
-    """A translation's analysed text: per field, per word, its lemmas."""
-
-    fields: tuple[list[Lemmas], list[Lemmas], list[Lemmas]]
-
-    @classmethod
-    def analyse(cls, analyzer: Analyzer, title: str, lead: str, body_html: str) -> "Document":
-        budget = MAX_POSITIONS
-        lexemes: set[str] = set()
-        size = 0
-        fields: list[list[Lemmas]] = []
-        for text_ in (title, lead, text_of(body_html)):
-            words = []
-            for word in analyzer.words(text_):
-                if budget <= 0:
-                    break
-                for i, lemma in enumerate(word.lemmas):
-                    lexeme = lemma if i == 0 else ALTERNATIVE + lemma  # as `tsvector` writes
-                    if lexeme not in lexemes:
-                        lexemes.add(lexeme)
-                        size += len(lexeme.encode())
-                if size > MAX_LEXEME_BYTES:  # this word would pass it: the text ends before
-                    budget = 0
-                    break
-                words.append(word.lemmas)
-                budget -= 1
-            fields.append(words)
-        return cls((fields[0], fields[1], fields[2]))
-
-    def tsvector(self, fields: int = 3) -> str:
-        """The first `fields` fields (3: all; 2: title and lead) as a tsvector literal."""
-        positions: dict[str, list[str]] = defaultdict(list)
-        position = 0
-        for words, weight in zip(self.fields[:fields], WEIGHTS[:fields], strict=True):
-            for lemmas in words:
-                position += 1
-                for i, lemma in enumerate(lemmas):
-                    term = lemma if i == 0 else ALTERNATIVE + lemma
-                    at = positions[term]
-                    if len(at) < MAX_POSITIONS_PER_TERM:
-                        at.append(f"{position}{weight}")
-            position += 1
-        return " ".join(f"'{term}':{','.join(at)}" for term, at in positions.items())
-
-    def fts_columns(self) -> dict[str, str]:
-        columns = {}
-        for name, words in zip(FIELDS, self.fields, strict=True):
-            columns[name] = " ".join(lemmas[0] for lemmas in words)
-            columns[f"{name}_alt"] = " ".join(alt for lemmas in words for alt in lemmas[1:])
-        return columns
+# Batches handed to the worker pool and not written yet, per worker: enough to keep every
+# worker busy while this process writes, few enough to keep memory flat.
+IN_FLIGHT_PER_JOB = 2
 
 
 def index_rows(
@@ -110,51 +66,102 @@ def index_rows(
     """(Re)index translations given as rows with id, language, title, lead, body_html;
     `languages`: the configured ones, when the caller has them (read here otherwise)."""
     settings = known.read(connection) if languages is None else languages
+    sources = [_source(row, settings) for row in rows]
+    return _write(connection, documents.analyse(connection.dialect.name, sources))
 
-    def analyser(code: str) -> Analyzer:
-        language = settings.get(code)
-        return analyzer_for(language.text_search if language else "simple")
 
-    documents = [
-        (row.id, Document.analyse(analyser(row.language), row.title, row.lead, row.body_html))
-        for row in rows
-    ]
-    if not documents:
+def _source(row: Any, languages: Mapping[str, known.Known]) -> Source:
+    language = languages.get(row.language)
+    text_search = language.text_search if language else "simple"
+    return (row.id, text_search, row.title, row.lead, row.body_html)
+
+
+def _write(
+    connection: Connection, entries: Sequence[Entry], only: Sequence[str] | None = None
+) -> int:
+    """`only`: PostgreSQL columns to write, when a migration runs before the rest exist."""
+    if not entries:
         return 0
-    if connection.dialect.name == "postgresql":
-        insert = postgresql.insert(SearchDocument)
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        names = [name for name in COLUMNS[dialect] if only is None or name in only]
+        upsert = postgresql.insert(SearchDocument)
         connection.execute(
-            insert.on_conflict_do_update(
+            upsert.on_conflict_do_update(
                 index_elements=[SearchDocument.translation_id],
-                set_={"vector": insert.excluded.vector, "head": insert.excluded.head},
+                set_={name: upsert.excluded[name] for name in names},
             ),
             [
-                {"translation_id": ident, "vector": doc.tsvector(), "head": doc.tsvector(2)}
-                for ident, doc in documents
+                {
+                    "translation_id": ident,
+                    **{
+                        name: value
+                        for name, value in zip(COLUMNS[dialect], values, strict=True)
+                        if name in names
+                    },
+                }
+                for ident, values in entries
             ],
         )
-        return len(documents)
+        return len(entries)
     connection.execute(
         sqlite.insert(SearchDocument).on_conflict_do_nothing(),
-        [{"translation_id": ident} for ident, _ in documents],
+        [{"translation_id": ident} for ident, _ in entries],
     )
     rowids = dict(
         connection.execute(
             select(SearchDocument.translation_id, SearchDocument.id).where(
-                SearchDocument.translation_id.in_([ident for ident, _ in documents])
+                SearchDocument.translation_id.in_([ident for ident, _ in entries])
             )
         ).all()
     )
-    params = [{"rowid": rowids[ident], **doc.fts_columns()} for ident, doc in documents]
+    params = [
+        {"rowid": rowids[ident], **dict(zip(COLUMNS[dialect], values, strict=True))}
+        for ident, values in entries
+    ]
     connection.execute(text("DELETE FROM search_fts WHERE rowid = :rowid"), params)
-    connection.execute(
-        text(
-            "INSERT INTO search_fts (rowid, title, lead, body, title_alt, lead_alt, body_alt) "
-            "VALUES (:rowid, :title, :lead, :body, :title_alt, :lead_alt, :body_alt)"
-        ),
-        params,
-    )
-    return len(documents)
+    connection.execute(insert(_FTS), params)
+    return len(entries)
+
+
+_FTS = table("search_fts", column("rowid"), *(column(name) for name in COLUMNS["sqlite"]))
+
+
+def rebuild(
+    connection: Connection,
+    *,
+    language: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    jobs: int = 1,
+    only: Sequence[str] | None = None,
+) -> int:
+    """Re-analyse every translation (of one language): after an analyser changes.
+    `progress(done, total)` after each batch; `jobs` > 1: analysed by that many worker
+    processes (the index written is the same); `only`: the PostgreSQL columns to write
+    (a migration's, before later ones add the rest)."""
+    where = [] if language is None else [Translation.language == language]
+    count = select(func.count()).select_from(Translation).where(*where)
+    total = connection.execute(count).scalar_one()
+    if progress is not None:
+        progress(0, total)
+    if language is None:
+        # Start empty: writing fresh rows is cheaper than replacing each one. (The FTS5
+        # table first, so the delete trigger finds nothing left to do.)
+        if connection.dialect.name == "sqlite":
+            connection.execute(text("DELETE FROM search_fts"))
+        connection.execute(delete(SearchDocument))
+    batches = _sources(connection, where, known.read(connection))
+    jobs = min(jobs, -(-total // BATCH))  # a pool for one batch only costs its start
+    done = 0
+    with contextlib.closing(_analysed(batches, connection.dialect.name, jobs)) as analysed:
+        for entries in analysed:
+            done += _write(connection, entries, only)
+            if progress is not None:
+                progress(done, total)
+    if connection.dialect.name == "postgresql":
+        # Every row was rewritten: the planner's term statistics must follow at once.
+        connection.execute(text("ANALYZE search_documents"))
+    return done
 
 
 _SOURCE = (
@@ -166,41 +173,50 @@ _SOURCE = (
 )
 
 
-def index_translations(connection: Connection, ids: Sequence[uuid.UUID]) -> int:
-    total = 0
-    for start in range(0, len(ids), BATCH):
-        chunk = ids[start : start + BATCH]
-        rows = connection.execute(select(*_SOURCE).where(Translation.id.in_(chunk))).all()
-        total += index_rows(connection, rows)
-    return total
-
-
-def rebuild(
+def _sources(
     connection: Connection,
-    *,
-    language: str | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> int:
-    """Re-analyse every translation (of one language): after an analyser changes."""
-    query = select(Translation.id).order_by(Translation.id)
-    if language is not None:
-        query = query.where(Translation.language == language)
-    ids = list(connection.execute(query).scalars())
-    if language is None:
-        # Start empty: writing fresh rows is cheaper than replacing each one. (The FTS5
-        # table first, so the delete trigger finds nothing left to do.)
-        if connection.dialect.name == "sqlite":
-            connection.execute(text("DELETE FROM search_fts"))
-        connection.execute(delete(SearchDocument))
-    total = 0
-    for start in range(0, len(ids), BATCH):
-        total += index_translations(connection, ids[start : start + BATCH])
-        if progress is not None:
-            progress(total)
-    if connection.dialect.name == "postgresql":
-        # Every row was rewritten: the planner's term statistics must follow at once.
-        connection.execute(text("ANALYZE search_documents"))
-    return total
+    where: Sequence[ColumnElement[bool]],
+    languages: Mapping[str, known.Known],
+) -> Iterator[list[Source]]:
+    """The translations in batches, in id order, read a batch at a time (keyset on id:
+    the same connection writes between reads, so no cursor is held open)."""
+    after: uuid.UUID | None = None
+    while True:
+        query = select(*_SOURCE).where(*where).order_by(Translation.id).limit(BATCH)
+        if after is not None:
+            query = query.where(Translation.id > after)
+        rows = connection.execute(query).all()
+        if not rows:
+            return
+        yield [_source(row, languages) for row in rows]
+        after = rows[-1].id
+
+
+def _analysed(
+    batches: Iterator[list[Source]], dialect: str, jobs: int
+) -> Generator[list[Entry], None, None]:
+    """Each batch's entries, in order; with `jobs` > 1 from a pool of worker processes,
+    at most `IN_FLIGHT_PER_JOB` batches per worker read ahead."""
+    if jobs <= 1:
+        for sources in batches:
+            yield documents.analyse(dialect, sources)
+        return
+    # "spawn": fresh interpreters that import only `documents` and what it needs (and the
+    # command's light main module), not a fork of a process with an event loop, a
+    # database connection and threads running.
+    context = multiprocessing.get_context("spawn")
+    pending: deque[Future[list[Entry]]] = deque()
+    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        try:
+            for sources in batches:
+                pending.append(pool.submit(documents.analyse, dialect, sources))
+                if len(pending) >= IN_FLIGHT_PER_JOB * jobs:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
 
 
 _TEXT = ("title", "lead", "body_html")

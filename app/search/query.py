@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.errors import Unprocessable
 from app.models import SearchDocument, Translation
 from app.search.analysis import Analyzer, Reading
+from app.search.documents import PAIR
 from app.search.index import ALTERNATIVE
 
 MAX_LENGTH = 200
@@ -156,6 +157,22 @@ def tsquery(query: Query, weight: str = "") -> str:
     return " & ".join(_pg_clause(clause, weight) for clause in query.clauses)
 
 
+def pairs_tsquery(query: Query) -> str | None:
+    """The query's phrases as pairs of neighbouring lemmas, over `search_documents.pairs`:
+    no positions and no weights, so the GIN index answers it without reading a single
+    document, and only its candidates have their `vector` read to check positions. A
+    document whose pairs did not fit carries the marker `_` and is always a candidate."""
+    parts = []
+    for clause in query.clauses:
+        if isinstance(clause, Phrase):
+            variants = (
+                " & ".join(f"'{a}{PAIR}{b}'" for a, b in itertools.pairwise(variant))
+                for variant in clause.variants
+            )
+            parts.append("(" + " | ".join(f"({v})" for v in variants) + f" | '{PAIR}')")
+    return " & ".join(parts) or None
+
+
 # --- SQLite: an FTS5 query over the primary and alternative columns ---------------------
 
 _FTS_FIELDS = {"": "title lead body", "A": "title", "B": "lead"}
@@ -181,9 +198,15 @@ _fts = table("search_fts", column("rowid"))
 
 
 def _pg_match(query: Query, field: str) -> ColumnElement[bool]:
-    """PostgreSQL: the document matches in `field` ("": anywhere, the whole `vector`)."""
-    vector = SearchDocument.head if field else SearchDocument.vector
-    return vector.op("@@")(cast(literal(tsquery(query, field)), TSQUERY))
+    """PostgreSQL: the document matches in `field`; a phrase anywhere (the whole `vector`)
+    is checked on the pairs' candidates only."""
+    if field:
+        return SearchDocument.head.op("@@")(cast(literal(tsquery(query, field)), TSQUERY))
+    match = SearchDocument.vector.op("@@")(cast(literal(tsquery(query)), TSQUERY))
+    pairs = pairs_tsquery(query)
+    if pairs is None:
+        return match
+    return and_(SearchDocument.pairs.op("@@")(cast(literal(pairs), TSQUERY)), match)
 
 
 def _ids(query: Query, dialect: str, field: str = "") -> Select[uuid.UUID]:

@@ -22,8 +22,6 @@ import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from standardwebhooks.webhooks import Webhook as Signer
-
 from app.config import Settings
 from app.errors import AppError
 from app.models import Webhook
@@ -112,4 +110,7 @@ def signing_secrets(key: bytes, webhook: Webhook, now: datetime) -> list[str]:
 
 def signature(secrets_: list[str], *, message_id: str, at: datetime, body: str) -> str:
     """The `webhook-signature` header: one `v1,<base64>` per secret, space-separated."""
+    # Imported here: only the process holding the delivery job signs (issue 21's memory).
+    from standardwebhooks.webhooks import Webhook as Signer
+
     return " ".join(Signer(s).sign(message_id, at, body) for s in secrets_)

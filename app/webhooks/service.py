@@ -13,11 +13,15 @@ from app.config import Settings
 from app.errors import Conflict, NotFound, Unprocessable
 from app.kit.pagination import Cursor
 from app.models import ContentChange, Language, Webhook, WebhookDelivery
-from app.webhooks import secrets, sender
+from app.webhooks import secrets
 from app.webhooks.schemas import WebhookCreate, WebhookUpdate
 
 
 def _checked_url(settings: Settings, url: str) -> str:
+    # Imported here: it brings httpx (~5 MB), which a worker that never sees a webhook
+    # registered does without (issue 21's memory).
+    from app.webhooks import sender
+
     try:
         return sender.check_url(url, allow=settings.webhook_allow_hosts)
     except ValueError as exc:

@@ -40,10 +40,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
-import httpx
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
@@ -64,8 +63,15 @@ from app.models import (
     utcnow,
 )
 from app.ops import metrics, outage
-from app.webhooks import secrets, sender
+from app.webhooks import secrets
 from app.webhooks.schemas import DISABLED
+
+if TYPE_CHECKING:
+    # Imported where a delivery or a purge is made: every serving process runs a Worker,
+    # only the one holding the job sends, and httpx costs the others ~5 MB.
+    import httpx
+
+    from app.webhooks import sender
 
 log = logging.getLogger("newsdesk.worker")
 LOCK_KEY = 0x4E44574B  # the PostgreSQL advisory lock of the job ("NDWK")
@@ -164,10 +170,19 @@ def job_lock(db: Database) -> JobLock:
 
 
 @dataclass(frozen=True, slots=True)
+class Sending:
+    """What deliveries and purges are sent with; made at the first one."""
+
+    deliveries: "httpx.AsyncClient"
+    purges: "httpx.AsyncClient"
+    policy: "sender.AddressPolicy"
+
+
+@dataclass(frozen=True, slots=True)
 class Attempt:
     delivery_id: Any
     at: datetime
-    outcome: sender.Outcome
+    outcome: "sender.Outcome"
 
 
 def backoff(settings: Settings, attempts: int) -> timedelta:
@@ -220,9 +235,7 @@ class Worker:
         self.settings = settings
         self.db = db
         self.lock = job_lock(db)
-        self.policy = sender.AddressPolicy(settings.webhook_allow_hosts)
-        self.client = sender.make_client()
-        self.purge_client = httpx.AsyncClient(trust_env=False, follow_redirects=False)
+        self._sending: Sending | None = None
         self._wakes: list[asyncio.Event] = []
         self._stopping = False  # a batch under way starts no new attempt
         self._next_prune = 0.0  # time.monotonic() of the next pruning of the log
@@ -234,6 +247,20 @@ class Worker:
         if self._key is None:
             self._key = secrets.server_key(self.settings)
         return self._key
+
+    @property
+    def sending(self) -> Sending:
+        if self._sending is None:
+            import httpx
+
+            from app.webhooks import sender
+
+            self._sending = Sending(
+                deliveries=sender.make_client(),
+                purges=httpx.AsyncClient(trust_env=False, follow_redirects=False),
+                policy=sender.AddressPolicy(self.settings.webhook_allow_hosts),
+            )
+        return self._sending
 
     async def run(self) -> None:
         """Until cancelled: take the job when free; while holding it, run its three
@@ -314,8 +341,10 @@ class Worker:
             self._remove_listener = None
         with anyio.CancelScope(shield=True):
             await self.lock.release()
-            await self.client.aclose()
-            await self.purge_client.aclose()
+            if self._sending is not None:
+                await self._sending.deliveries.aclose()
+                await self._sending.purges.aclose()
+                self._sending = None
 
     async def record_and_fan_out(self) -> bool:
         """Scheduled changes recorded, then the log turned into deliveries (and, once an
@@ -451,6 +480,8 @@ class Worker:
 
     async def attempt(self, delivery: WebhookDelivery, hook: Webhook) -> Attempt:
         """One attempt; never raises (but for cancellation): a failure is its outcome."""
+        from app.webhooks import sender
+
         at = utcnow()
         try:
             return await self._attempt(delivery, hook, at)
@@ -460,6 +491,8 @@ class Worker:
             return Attempt(delivery.id, at, sender.Outcome(None, 0, f"not sent: {detail}"[:300]))
 
     async def _attempt(self, delivery: WebhookDelivery, hook: Webhook, at: datetime) -> Attempt:
+        from app.webhooks import sender
+
         try:
             keys = secrets.signing_secrets(self.key, hook, at)
         except secrets.KeyMismatch as exc:
@@ -475,11 +508,11 @@ class Worker:
             "content-type": "application/json",
         }
         outcome = await sender.deliver(
-            self.client,
+            self.sending.deliveries,
             hook.url,
             delivery.payload.encode(),
             headers,
-            policy=self.policy,
+            policy=self.sending.policy,
             timeout=self.settings.webhook_timeout_seconds,
             max_response_bytes=self.settings.webhook_max_response_bytes,
         )
@@ -620,14 +653,18 @@ class Worker:
                     row.next_attempt_at = now + backoff(self.settings, row.attempts)
         return True
 
-    async def _purge(self, url: str, keys: list[str]) -> sender.Outcome:
+    async def _purge(self, url: str, keys: list[str]) -> "sender.Outcome":
+        import httpx
+
+        from app.webhooks import sender
+
         headers = {"Surrogate-Key": " ".join(keys), "Content-Type": "application/json"}
         if self.settings.purge_headers is not None:
             headers |= json.loads(self.settings.purge_headers.get_secret_value())
         body = json.dumps({"surrogate_keys": keys, "tags": keys}).encode()
         started = asyncio.get_running_loop().time()
         try:
-            response = await self.purge_client.post(
+            response = await self.sending.purges.post(
                 url, content=body, headers=headers, timeout=self.settings.webhook_timeout_seconds
             )
             status: int | None = response.status_code

@@ -29,11 +29,11 @@ def upgrade() -> None:
         unique=False,
         postgresql_using="gin",
     )
-    # Index what exists (the index code of this release; later migrations that change
-    # the index's shape rebuild it again).
+    # Index what exists (with today's analysis, into the columns this revision has; later
+    # migrations fill the columns they add).
     from app.search.index import rebuild
 
-    rebuild(op.get_bind())
+    rebuild(op.get_bind(), only=("vector", "head"))
 
 
 def downgrade() -> None:

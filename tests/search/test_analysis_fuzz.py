@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from app.errors import Unprocessable
 from app.search import query as search
 from app.search.analysis import ANALYSERS, MAX_WORD, Analyzer, analyzer_for
-from app.search.index import MAX_LEXEME_BYTES, Document
+from app.search.documents import MAX_LEXEME_BYTES, Document
 from app.search.snippets import highlight
 
 # Every general category but Cs (no Python text from HTTP holds a lone surrogate).

@@ -1,0 +1,142 @@
+"""A translation's text to the search index's row content: pure, no database.
+
+`analyse` is what `app.search.index` writes for each translation, and what
+`newsdesk search-reindex --jobs N` runs in worker processes: it imports only the
+analysers (`app.search.analysis`) and the HTML text extraction, and returns plain strings,
+cheap to send back to the writing process.
+
+Per dialect, the columns of an entry (`COLUMNS`):
+
+- PostgreSQL: `vector`, a `tsvector` literal (no text search configuration involved):
+  primary lemmas at their positions, the alternatives as `~lemma` at the same positions;
+  weights A (title), B (lead), C (body); fields are a position apart so a phrase never
+  runs from one into the next. `head`: the same for title and lead only. `pairs`: each
+  pair of primary lemmas at neighbouring (kept) positions as one lexeme `a_b`, without
+  positions, which a phrase's candidates are found by (`app.search.query`).
+- SQLite: the FTS5 columns, the primary lemmas of each field in `title`/`lead`/`body`
+  and the alternatives in `*_alt`.
+"""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from app.kit.html import text_of
+from app.search.analysis import Analyzer, analyzer_for
+
+FIELDS = ("title", "lead", "body")
+WEIGHTS = ("A", "B", "C")
+# PostgreSQL keeps positions up to 16383 and 256 per lexeme; both databases index the
+# same words, so longer texts are cut at the same word everywhere.
+MAX_POSITIONS = 16_000
+MAX_POSITIONS_PER_TERM = 255
+# ... and at most 1 MB of distinct lexemes per tsvector: a text of that many different
+# words (only made up ones come near) is cut at the word that would pass it.
+MAX_LEXEME_BYTES = 1_000_000
+ALTERNATIVE = "~"
+# Joins the two lemmas of a pair; a document whose distinct pairs pass MAX_LEXEME_BYTES
+# has the pair set PAIR alone, "a candidate for every phrase".
+PAIR = "_"
+COLUMNS = {
+    "postgresql": ("vector", "head", "pairs"),
+    "sqlite": ("title", "lead", "body", "title_alt", "lead_alt", "body_alt"),
+}
+
+Lemmas = tuple[str, ...]
+# A translation to analyse: id, its language's analyser (`text_search`), title, lead, body.
+Source = tuple[uuid.UUID, str, str, str, str]
+# Its index content: id and the values of the dialect's `COLUMNS`.
+Entry = tuple[uuid.UUID, tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A translation's analysed text: per field, per word, its lemmas."""
+
+    fields: tuple[list[Lemmas], list[Lemmas], list[Lemmas]]
+
+    @classmethod
+    def analyse(cls, analyzer: Analyzer, title: str, lead: str, body_html: str) -> "Document":
+        budget = MAX_POSITIONS
+        lexemes: set[str] = set()
+        size = 0
+        fields: list[list[Lemmas]] = []
+        for text_ in (title, lead, text_of(body_html)):
+            words = []
+            for word in analyzer.words(text_):
+                if budget <= 0:
+                    break
+                for i, lemma in enumerate(word.lemmas):
+                    lexeme = lemma if i == 0 else ALTERNATIVE + lemma  # as `tsvector` writes
+                    if lexeme not in lexemes:
+                        lexemes.add(lexeme)
+                        size += len(lexeme.encode())
+                if size > MAX_LEXEME_BYTES:  # this word would pass it: the text ends before
+                    budget = 0
+                    break
+                words.append(word.lemmas)
+                budget -= 1
+            fields.append(words)
+        return cls((fields[0], fields[1], fields[2]))
+
+    def tsvector(self, fields: int = 3) -> str:
+        """The first `fields` fields (3: all; 2: title and lead) as a tsvector literal."""
+        positions: dict[str, list[str]] = defaultdict(list)
+        position = 0
+        for words, weight in zip(self.fields[:fields], WEIGHTS[:fields], strict=True):
+            for lemmas in words:
+                position += 1
+                for i, lemma in enumerate(lemmas):
+                    term = lemma if i == 0 else ALTERNATIVE + lemma
+                    at = positions[term]
+                    if len(at) < MAX_POSITIONS_PER_TERM:
+                        at.append(f"{position}{weight}")
+            position += 1
+        return " ".join(f"'{term}':{','.join(at)}" for term, at in positions.items())
+
+    def pairs(self) -> str:
+        """The `pairs` tsvector literal: the primary lemmas at neighbouring positions that
+        `tsvector()` keeps (the per-term cap applied the same way), joined by PAIR."""
+        kept: dict[str, int] = defaultdict(int)
+        pairs: dict[str, None] = {}  # in order of first appearance
+        size = 0
+        for words in self.fields:
+            previous = None
+            for lemmas in words:
+                primary = lemmas[0]
+                if kept[primary] < MAX_POSITIONS_PER_TERM:
+                    kept[primary] += 1
+                    if previous is not None:
+                        pair = f"{previous}{PAIR}{primary}"
+                        if pair not in pairs:
+                            pairs[pair] = None
+                            size += len(pair.encode())
+                    previous = primary
+                else:
+                    previous = None
+        if size > MAX_LEXEME_BYTES:
+            return f"'{PAIR}'"
+        return " ".join(f"'{pair}'" for pair in pairs)
+
+    def fts_columns(self) -> dict[str, str]:
+        columns = {}
+        for name, words in zip(FIELDS, self.fields, strict=True):
+            columns[name] = " ".join(lemmas[0] for lemmas in words)
+            columns[f"{name}_alt"] = " ".join(alt for lemmas in words for alt in lemmas[1:])
+        return columns
+
+    def columns(self, dialect: str) -> tuple[str, ...]:
+        """The values of `COLUMNS[dialect]`."""
+        if dialect == "postgresql":
+            return (self.tsvector(), self.tsvector(2), self.pairs())
+        fts = self.fts_columns()
+        return tuple(fts[name] for name in COLUMNS["sqlite"])
+
+
+def analyse(dialect: str, sources: Sequence[Source]) -> list[Entry]:
+    """The index content of each source, in order."""
+    return [
+        (ident, Document.analyse(analyzer_for(text_search), title, lead, body).columns(dialect))
+        for ident, text_search, title, lead, body in sources
+    ]
