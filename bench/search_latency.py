@@ -38,6 +38,8 @@ class Samples:
     list_ms: list[float] = field(default_factory=list)
     search_ms: dict[str, list[float]] = field(default_factory=lambda: collections.defaultdict(list))
     hits: dict[str, list[int]] = field(default_factory=lambda: collections.defaultdict(list))
+    # Each search: (ms, language, kind, query), for `--slowest`.
+    each: list[tuple[float, str, str, str]] = field(default_factory=list)
 
 
 def p95(values: list[float]) -> float:
@@ -53,7 +55,14 @@ def free_port() -> int:
 @contextmanager
 def server(database_url: str) -> Iterator[str]:
     port = free_port()
-    env = {**os.environ, "NEWSDESK_DATABASE_URL": database_url, "NEWSDESK_LOG_LEVEL": "warning"}
+    # No response cache: each request is measured doing its work (the list's repeats and
+    # the rounds' searches would otherwise be answered from memory).
+    env = {
+        **os.environ,
+        "NEWSDESK_DATABASE_URL": database_url,
+        "NEWSDESK_LOG_LEVEL": "warning",
+        "NEWSDESK_CACHE": "off",
+    }
     proc = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port)], cwd=ROOT, env=env
     )
@@ -129,7 +138,9 @@ def measure(base: str, rounds: int, seed: int) -> Samples:
                 r.raise_for_status()
                 start = time.perf_counter()
                 r = client.get(f"/v1/{lang}/articles", params={"q": q})
-                samples.search_ms[kind].append((time.perf_counter() - start) * 1000)
+                took = (time.perf_counter() - start) * 1000
+                samples.search_ms[kind].append(took)
+                samples.each.append((took, lang, kind, q))
                 r.raise_for_status()
                 samples.hits[kind].append(len(r.json()["items"]))
     return samples
@@ -180,6 +191,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="passes over the query set")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--reindex", action="store_true", help="time a full rebuild first")
+    parser.add_argument(
+        "--slowest", type=int, default=0, metavar="N", help="list the N slowest searches"
+    )
     args = parser.parse_args()
     out = []
     for url in args.urls:
@@ -188,6 +202,8 @@ def main() -> None:
             samples = measure(base, args.rounds, args.seed)
         out.append(report(url, samples, rebuild_s))
         print(out[-1], flush=True)
+        for took, lang, kind, q in sorted(samples.each, reverse=True)[: args.slowest]:
+            print(f"    {took:7.1f} ms  {lang}  {kind:13}  {q}", flush=True)
     print()
 
 

@@ -95,7 +95,9 @@ def test_index_terms_are_what_analysing_the_text_gives(code: str) -> None:
         assert terms.document(t.words) == document
         assert terms.tsvector(t.words) == document.tsvector()
         assert terms.tsvector(t.words, 2) == document.tsvector(2)
+        assert terms.tsvector(t.words, language="ru") == document.tsvector(language="ru")
         assert terms.pairs(t.words) == document.pairs()
+        assert terms.pairs(t.words, "ua") == document.pairs("ua")
         assert terms.fts_columns(t.words) == document.fts_columns()
 
 

@@ -33,7 +33,11 @@ __all__ = ["fresh_database"]  # the fixture, imported for pytest
 
 # Columns a migration is meant to rewrite on its way down and back up: 7d1e0c5a9b31
 # gives Ukrainian its own analyser (`simple` -> `ukrainian`).
-REWRITES = {"7d1e0c5a9b31": frozenset({("languages", "text_search")})}
+# 8c1f4e7a2d93 adds (and takes away) each search document's language lexeme.
+REWRITES = {
+    "7d1e0c5a9b31": frozenset({("languages", "text_search")}),
+    "8c1f4e7a2d93": frozenset(("search_documents", c) for c in ("vector", "head", "pairs")),
+}
 # Tables a migration fills on its way up: 3b8f2d6e4a10 indexes every translation.
 FILLS = {"3b8f2d6e4a10": frozenset({("search_documents", "*"), ("search_fts", "*")})}
 # Tables a migration must empty, both ways: e3a9c1f07b52 keys stored retry answers by the

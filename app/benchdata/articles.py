@@ -234,9 +234,9 @@ class Generator:
         terms = self.terms[code]
         if self.setup.dialect == "postgresql":
             return {
-                "vector": terms.tsvector(text.words),
-                "head": terms.tsvector(text.words, 2),
-                "pairs": terms.pairs(text.words),
+                "vector": terms.tsvector(text.words, language=code),
+                "head": terms.tsvector(text.words, 2, code),
+                "pairs": terms.pairs(text.words, code),
             }
         return terms.fts_columns(text.words)
 

@@ -20,6 +20,7 @@ from app.search.documents import (
     WEIGHTS,
     Document,
     Lemmas,
+    language_lexeme,
 )
 
 
@@ -51,8 +52,11 @@ class Terms:
         title, lead, body = ([self.lemmas[w] for w in words] for words in self.cut(fields))
         return Document((title, lead, body))
 
-    def tsvector(self, fields: Sequence[Sequence[int]], count: int = len(FIELDS)) -> str:
-        """`Document.tsvector(count)`: a tsvector literal of the first `count` fields."""
+    def tsvector(
+        self, fields: Sequence[Sequence[int]], count: int = len(FIELDS), language: str | None = None
+    ) -> str:
+        """`Document.tsvector(count, language)`: a tsvector literal of the first `count`
+        fields."""
         positions: dict[str, list[str]] = {}
         position = 0
         terms = self._terms
@@ -67,10 +71,13 @@ class Terms:
                     elif len(at) < MAX_POSITIONS_PER_TERM:
                         at.append(label)
             position += 1
-        return " ".join(f"'{term}':{','.join(at)}" for term, at in positions.items())
+        return " ".join(
+            [f"'{term}':{','.join(at)}" for term, at in positions.items()]
+            + language_lexeme(language)
+        )
 
-    def pairs(self, fields: Sequence[Sequence[int]]) -> str:
-        """`Document.pairs()`: the `pairs` tsvector literal."""
+    def pairs(self, fields: Sequence[Sequence[int]], language: str | None = None) -> str:
+        """`Document.pairs(language)`: the `pairs` tsvector literal."""
         primary = self._primary
         kept: dict[str, int] = {}
         pairs: dict[str, None] = {}
@@ -87,12 +94,12 @@ class Terms:
                 if previous is not None:
                     pair = f"{previous}{PAIR}{lemma}"
                     if pair not in pairs:
-                        pairs[pair] = None
                         size += len(pair.encode())
+                        if size > MAX_LEXEME_BYTES:
+                            return " ".join([f"'{p}'" for p in pairs] + language_lexeme(language))
+                        pairs[pair] = None
                 previous = lemma
-        if size > MAX_LEXEME_BYTES:
-            return f"'{PAIR}'"
-        return " ".join(f"'{pair}'" for pair in pairs)
+        return " ".join([f"'{p}'" for p in pairs] + language_lexeme(language))
 
     def fts_columns(self, fields: Sequence[Sequence[int]]) -> dict[str, str]:
         """`Document.fts_columns()`: SQLite's FTS5 columns."""

@@ -60,7 +60,7 @@ async def feed(
             filters=filters,
             limit=FEED_SIZE,
             cursor=None,
-            site=hot.site,
+            hot=hot,
         )
     bodies = await _bodies(session, language.code, cards)
     images = await _images(session, storage, cards)

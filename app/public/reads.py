@@ -22,6 +22,7 @@ JSON array's positions are named in one place (`_Shape`). The visibility rule is
 """
 
 import asyncio
+import json
 import re
 import sqlite3
 import time
@@ -61,6 +62,7 @@ _DIALECT = {
         "empty": "'[]'",
         "json": "json",
         "ts": "replace({}, ' ', 'T') || 'Z'",
+        "among": "t.id IN (SELECT value FROM json_each(:ids))",
     },
     "postgresql": {
         "list": "json_agg",
@@ -68,6 +70,7 @@ _DIALECT = {
         "empty": "'[]'::json",
         "json": "",
         "ts": """to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')""",
+        "among": "t.id = ANY(CAST(:ids AS uuid[]))",
     },
 }
 
@@ -167,6 +170,19 @@ SELECT l.bcp47, (
 FROM languages l WHERE l.code = :lang
 """
 _AFTER = "AND (t.published_at, t.id) < (:after_at, :after_id)"
+
+# The cards of chosen versions (a search page's hits, a filtered list's page: chosen by
+# `app.public.service`), those still public, in no order: the caller orders them. The
+# ids are one parameter: a JSON array on SQLite, a uuid[] on PostgreSQL.
+_CARDS = """
+SELECT coalesce({list}(<card>), {empty}) AS cards
+FROM (
+    SELECT t.article_id, t.slug, t.title, t.lead, t.published_at,
+           {updated_t} AS updated_at, t.reading_time_minutes, t.id, a.original_language,
+           {card}
+    FROM translations t JOIN articles a ON a.id = t.article_id
+    WHERE {among} AND {public_t}) x
+"""
 
 
 class _Shape:
@@ -345,6 +361,7 @@ class HotReads:
         self._related = _for(self.dialect, _RELATED)
         self._first_page = _for(self.dialect, _PAGE)
         self._next_page = _for(self.dialect, _PAGE, _AFTER)
+        self._cards = _for(self.dialect, _CARDS)
         database = engine.url.database if self.dialect == "sqlite" else None
         self._sqlite_file = database if database and database != ":memory:" else None
         self._sqlite: sqlite3.Connection | None = None
@@ -473,6 +490,20 @@ class HotReads:
             _card_fields(related, language, self.site)
         article = _article(row, related, now=now, site=self.site)
         return article, row["bcp47"], row["related_count"] > len(related)
+
+    async def cards(
+        self, ids: list[uuid.UUID], *, language: str, now: datetime
+    ) -> dict[uuid.UUID, dict[str, Any]]:
+        """The `ArticleCard` fields of these versions of `language` that are public `now`,
+        by version id (one statement, whatever the number)."""
+        if not ids:
+            return {}
+        chosen: Any = json.dumps([i.hex for i in ids]) if self.dialect == "sqlite" else ids
+        row = await self._one(self._cards, ids=chosen, now=now)
+        cards = [_CARD.read(card) for card in _json(row["cards"])] if row is not None else []
+        by_id = {uuid.UUID(str(card["version_id"])): card for card in cards}
+        _card_fields(cards, language, self.site)
+        return by_id
 
     async def page(
         self, *, language: str, now: datetime, limit: int, after: Cursor | None

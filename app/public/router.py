@@ -119,7 +119,7 @@ async def list_articles(
         limit=limit,
         cursor=cursor,
         search=None if q is None else search.parse(q, analyzer_for(language.text_search)),
-        site=request.app.state.hot.site,
+        hot=hot_reads(request.scope),
     )
     if q is not None:
         metrics.RECORDER.searches.observe((language.code,), time.perf_counter() - started)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from sqlalchemy import Row, Select, exists, or_, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,6 +56,9 @@ from app.public.site import Site, article_path, x_default
 from app.search import query as matching
 from app.search.query import Query, Tier
 from app.search.snippets import Seen, highlight
+
+if TYPE_CHECKING:
+    from app.public.reads import HotReads
 
 _CARD_COLUMNS = (
     Translation.article_id,
@@ -233,15 +236,19 @@ async def list_articles(
     limit: int,
     cursor: str | None,
     search: Query | None = None,
-    site: Site,
+    hot: "HotReads",
 ) -> tuple[list[ArticleCard], str | None]:
-    """Newest first; with `search`, title hits first, then lead hits, then the rest."""
+    """Newest first; with `search`, title hits first, then lead hits, then the rest.
+
+    The page's versions are chosen here, by the ORM's query per tier (ids and times only:
+    the language's list index covers them); their cards come from `hot.cards`, the
+    statement the plain list's cards come from."""
     after = Cursor.decode(cursor) if cursor is not None else None
     if after is not None and (after.rank is None) != (search is None):
         raise Cursor.invalid()
     # Pages are read tier by tier (search: title hits, lead hits, the rest; a plain list
     # is one tier), newest first within each, resuming after the cursor's position.
-    tiers = None if search is None else matching.Tiers(session, search)
+    tiers = None if search is None else matching.Tiers(session, search, language)
     rows: list[Any] = []
     ranks: list[int] = []
     first = (after.rank or 0) if after is not None else 0
@@ -251,13 +258,12 @@ async def list_articles(
         in_language = (
             Translation.language.concat("") if tier.drive else Translation.language
         ) == language
-        page = _filtered(
-            select(*_CARD_COLUMNS)
-            .join(Article, Article.id == Translation.article_id)
-            .where(in_language, is_public(now), tier.condition),
-            language,
-            filters,
+        page = select(Translation.id, Translation.published_at).where(
+            in_language, is_public(now), tier.condition
         )
+        if filters.category is not None:
+            page = page.join(Article, Article.id == Translation.article_id)
+        page = _filtered(page, language, filters)
         if after is not None and rank == first:
             page = page.where(
                 tuple_(Translation.published_at, Translation.id) < (after.at, after.id)
@@ -274,11 +280,11 @@ async def list_articles(
         last = rows[-1]
         last_rank = ranks[limit - 1] if search is not None else None
         next_cursor = Cursor(at=last.published_at, id=last.id, rank=last_rank).encode()
-    related = await _Related.load(session, language, rows, now=now, site=site)
-    snippets = await _snippets(session, rows, search) if search is not None else {}
-    return [
-        ArticleCard(**related.card_fields(row), snippet=snippets.get(row.id)) for row in rows
-    ], next_cursor
+    cards = await hot.cards([row.id for row in rows], language=language, now=now)
+    # A version taken down since it was chosen has no card: the page is one shorter.
+    chosen = [(row.id, cards[row.id]) for row in rows if row.id in cards]
+    snippets = await _snippets(session, chosen, search) if search is not None else {}
+    return [ArticleCard(**card, snippet=snippets.get(ident)) for ident, card in chosen], next_cursor
 
 
 def _filtered(query: Rows, language: str, filters: Filters) -> Rows:
@@ -316,22 +322,24 @@ def _filtered(query: Rows, language: str, filters: Filters) -> Rows:
 
 
 async def _snippets(
-    session: AsyncSession, rows: Sequence[Any], search: Query
+    session: AsyncSession, cards: Sequence[tuple[uuid.UUID, dict[str, Any]]], search: Query
 ) -> dict[uuid.UUID, str]:
     """A highlighted excerpt of each hit's lead and body (one query for the page)."""
-    if not rows:
+    if not cards:
         return {}
     bodies = dict(
         (
             await session.execute(
                 select(Translation.id, Translation.body_html).where(
-                    Translation.id.in_([row.id for row in rows])
+                    Translation.id.in_([ident for ident, _ in cards])
                 )
             )
         ).all()
     )
     seen: Seen = {}  # the page's texts share most of their words
-    return {row.id: highlight(search, row.lead, bodies.get(row.id, ""), seen) for row in rows}
+    return {
+        ident: highlight(search, card["lead"], bodies.get(ident, ""), seen) for ident, card in cards
+    }
 
 
 async def get_preview(

@@ -125,6 +125,9 @@ class Analyzer:
         # Bounded for a worker's memory: an entry costs ~450 B (20,000 ≈ 9 MB per analyser;
         # 200,000 was ~90 MB); a miss costs 25-40 µs of pymorphy3 (docs/benchmarks.md, memory).
         self._cached = lru_cache(maxsize=20_000)(self._lemmas)
+        # A text's spelling as written to its lemmas, for snippets: a page's texts are
+        # mostly the same few thousand spellings (an entry: ~250 B).
+        self._spelled = lru_cache(maxsize=10_000)(self._spelling)
 
     def lemmas(self, folded: str, reading: Reading = Reading.ALL) -> tuple[str, ...]:
         """A folded word's lemmas as terms, primary first; `("",)` when nothing is left."""
@@ -132,6 +135,13 @@ class Analyzer:
             # No word but a run of letters or digits: cut, not lemmatized (nor cached).
             return (_term(folded),)
         return self._cached(folded, reading if self.cased else Reading.ALL)
+
+    def spelling(self, word: str) -> tuple[str, ...]:
+        """`lemmas` of a word of a text as written (folded, and read by its capital)."""
+        return self._spelled(word)
+
+    def _spelling(self, word: str) -> tuple[str, ...]:
+        return self.lemmas(fold(word), self.reading(word))
 
     def _lemmas(self, folded: str, reading: Reading = Reading.ALL) -> tuple[str, ...]:
         found: list[str] = []

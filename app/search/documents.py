@@ -12,14 +12,17 @@ Per dialect, the columns of an entry (`COLUMNS`):
   weights A (title), B (lead), C (body); fields are a position apart so a phrase never
   runs from one into the next. `head`: the same for title and lead only. `pairs`: each
   pair of primary lemmas at neighbouring (kept) positions as one lexeme `a_b`, without
-  positions, which a phrase's candidates are found by (`app.search.query`).
+  positions, which a phrase's candidates are found by (`app.search.query`). Each of the
+  three also holds the lexeme `@<language>` (no position), so that GIN finds a language's
+  hits without reading a row (a word can be frequent in one language and rare in another:
+  «президент» in Ukrainian and Russian).
 - SQLite: the FTS5 columns, the primary lemmas of each field in `title`/`lead`/`body`
   and the alternatives in `*_alt`.
 """
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from app.kit.html import text_of
@@ -35,17 +38,20 @@ MAX_POSITIONS_PER_TERM = 255
 # words (only made up ones come near) is cut at the word that would pass it.
 MAX_LEXEME_BYTES = 1_000_000
 ALTERNATIVE = "~"
-# Joins the two lemmas of a pair; a document whose distinct pairs pass MAX_LEXEME_BYTES
-# has the pair set PAIR alone, "a candidate for every phrase".
+# Joins the two lemmas of a pair. A document's pairs, too, stop at the one that would
+# pass MAX_LEXEME_BYTES (only made-up words of 100 letters come near).
 PAIR = "_"
+# Starts the language's lexeme: no term has it (terms are letters and digits only).
+LANGUAGE = "@"
 COLUMNS = {
     "postgresql": ("vector", "head", "pairs"),
     "sqlite": ("title", "lead", "body", "title_alt", "lead_alt", "body_alt"),
 }
 
 Lemmas = tuple[str, ...]
-# A translation to analyse: id, its language's analyser (`text_search`), title, lead, body.
-Source = tuple[uuid.UUID, str, str, str, str]
+# A translation to analyse: id, its language, the language's analyser (`text_search`),
+# title, lead, body.
+Source = tuple[uuid.UUID, str, str, str, str, str]
 # Its index content: id and the values of the dialect's `COLUMNS`.
 Entry = tuple[uuid.UUID, tuple[str, ...]]
 
@@ -80,8 +86,9 @@ class Document:
             fields.append(words)
         return cls((fields[0], fields[1], fields[2]))
 
-    def tsvector(self, fields: int = 3) -> str:
-        """The first `fields` fields (3: all; 2: title and lead) as a tsvector literal."""
+    def tsvector(self, fields: int = 3, language: str | None = None) -> str:
+        """The first `fields` fields (3: all; 2: title and lead) as a tsvector literal, and
+        the `language`'s lexeme."""
         positions: dict[str, list[str]] = defaultdict(list)
         position = 0
         for words, weight in zip(self.fields[:fields], WEIGHTS[:fields], strict=True):
@@ -93,9 +100,12 @@ class Document:
                     if len(at) < MAX_POSITIONS_PER_TERM:
                         at.append(f"{position}{weight}")
             position += 1
-        return " ".join(f"'{term}':{','.join(at)}" for term, at in positions.items())
+        return " ".join(
+            [f"'{term}':{','.join(at)}" for term, at in positions.items()]
+            + language_lexeme(language)
+        )
 
-    def pairs(self) -> str:
+    def pairs(self, language: str | None = None) -> str:
         """The `pairs` tsvector literal: the primary lemmas at neighbouring positions that
         `tsvector()` keeps (the per-term cap applied the same way), joined by PAIR."""
         kept: dict[str, int] = defaultdict(int)
@@ -110,14 +120,14 @@ class Document:
                     if previous is not None:
                         pair = f"{previous}{PAIR}{primary}"
                         if pair not in pairs:
-                            pairs[pair] = None
                             size += len(pair.encode())
+                            if size > MAX_LEXEME_BYTES:
+                                return _pairs_literal(pairs, language)
+                            pairs[pair] = None
                     previous = primary
                 else:
                     previous = None
-        if size > MAX_LEXEME_BYTES:
-            return f"'{PAIR}'"
-        return " ".join(f"'{pair}'" for pair in pairs)
+        return _pairs_literal(pairs, language)
 
     def fts_columns(self) -> dict[str, str]:
         columns = {}
@@ -126,17 +136,38 @@ class Document:
             columns[f"{name}_alt"] = " ".join(alt for lemmas in words for alt in lemmas[1:])
         return columns
 
-    def columns(self, dialect: str) -> tuple[str, ...]:
+    def columns(self, dialect: str, language: str | None = None) -> tuple[str, ...]:
         """The values of `COLUMNS[dialect]`."""
         if dialect == "postgresql":
-            return (self.tsvector(), self.tsvector(2), self.pairs())
+            return (
+                self.tsvector(language=language),
+                self.tsvector(2, language),
+                self.pairs(language),
+            )
         fts = self.fts_columns()
         return tuple(fts[name] for name in COLUMNS["sqlite"])
+
+
+def language_lexeme(language: str | None) -> list[str]:
+    """The language's lexeme in a tsvector literal (none without a language)."""
+    if language is None:
+        return []
+    quoted = (LANGUAGE + language).replace("\\", "\\\\").replace("'", "''")
+    return [f"'{quoted}'"]
+
+
+def _pairs_literal(pairs: Iterable[str], language: str | None) -> str:
+    return " ".join([f"'{pair}'" for pair in pairs] + language_lexeme(language))
 
 
 def analyse(dialect: str, sources: Sequence[Source]) -> list[Entry]:
     """The index content of each source, in order."""
     return [
-        (ident, Document.analyse(analyzer_for(text_search), title, lead, body).columns(dialect))
-        for ident, text_search, title, lead, body in sources
+        (
+            ident,
+            Document.analyse(analyzer_for(text_search), title, lead, body).columns(
+                dialect, language
+            ),
+        )
+        for ident, language, text_search, title, lead, body in sources
     ]

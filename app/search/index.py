@@ -73,7 +73,7 @@ def index_rows(
 def _source(row: Any, languages: Mapping[str, known.Known]) -> Source:
     language = languages.get(row.language)
     text_search = language.text_search if language else "simple"
-    return (row.id, text_search, row.title, row.lead, row.body_html)
+    return (row.id, row.language, text_search, row.title, row.lead, row.body_html)
 
 
 def _write(

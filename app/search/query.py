@@ -27,6 +27,7 @@ from sqlalchemy import (
     cast,
     column,
     false,
+    func,
     literal,
     literal_column,
     select,
@@ -38,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.errors import Unprocessable
 from app.models import SearchDocument, Translation
 from app.search.analysis import Analyzer, Reading
-from app.search.documents import PAIR
+from app.search.documents import PAIR, language_lexeme
 from app.search.index import ALTERNATIVE
 
 MAX_LENGTH = 200
@@ -160,8 +161,7 @@ def tsquery(query: Query, weight: str = "") -> str:
 def pairs_tsquery(query: Query) -> str | None:
     """The query's phrases as pairs of neighbouring lemmas, over `search_documents.pairs`:
     no positions and no weights, so the GIN index answers it without reading a single
-    document, and only its candidates have their `vector` read to check positions. A
-    document whose pairs did not fit carries the marker `_` and is always a candidate."""
+    document. A two-word phrase is its pair; a longer one needs its positions checked."""
     parts = []
     for clause in query.clauses:
         if isinstance(clause, Phrase):
@@ -169,7 +169,7 @@ def pairs_tsquery(query: Query) -> str | None:
                 " & ".join(f"'{a}{PAIR}{b}'" for a, b in itertools.pairwise(variant))
                 for variant in clause.variants
             )
-            parts.append("(" + " | ".join(f"({v})" for v in variants) + f" | '{PAIR}')")
+            parts.append("(" + " | ".join(f"({v})" for v in variants) + ")")
     return " & ".join(parts) or None
 
 
@@ -197,25 +197,47 @@ def fts_query(query: Query, weight: str = "") -> str:
 _fts = table("search_fts", column("rowid"))
 
 
-def _pg_match(query: Query, field: str) -> ColumnElement[bool]:
-    """PostgreSQL: the document matches in `field`; a phrase anywhere (the whole `vector`)
-    is checked on the pairs' candidates only."""
+def _pg_match(query: Query, field: str, language: str | None = None) -> ColumnElement[bool]:
+    """PostgreSQL: the document (in `language`, when given) matches in `field`. Anywhere
+    (the whole `vector`), a phrase's candidates come from its pairs: when every phrase is
+    two words the pairs are the answer (a pair is two words at neighbouring positions) and
+    GIN answers the whole query from its index, never reading a document; a longer phrase
+    has its positions checked on the pairs' candidates only. The language is a lexeme of
+    each column (`app.search.documents`), so GIN finds a language's hits by itself."""
     if field:
-        return SearchDocument.head.op("@@")(cast(literal(tsquery(query, field)), TSQUERY))
-    match = SearchDocument.vector.op("@@")(cast(literal(tsquery(query)), TSQUERY))
+        return SearchDocument.head.op("@@")(_tsquery(tsquery(query, field), language))
     pairs = pairs_tsquery(query)
     if pairs is None:
-        return match
-    return and_(SearchDocument.pairs.op("@@")(cast(literal(pairs), TSQUERY)), match)
+        return SearchDocument.vector.op("@@")(_tsquery(tsquery(query), language))
+    by_pairs = SearchDocument.pairs.op("@@")(_tsquery(pairs, language))
+    if any(len(v) > 2 for c in query.clauses if isinstance(c, Phrase) for v in c.variants):
+        return and_(by_pairs, SearchDocument.vector.op("@@")(_tsquery(tsquery(query))))
+    terms = Query(tuple(c for c in query.clauses if not isinstance(c, Phrase)), query.analyzer)
+    if not terms.clauses:
+        return by_pairs
+    return and_(by_pairs, SearchDocument.vector.op("@@")(_tsquery(tsquery(terms))))
 
 
-def _ids(query: Query, dialect: str, field: str = "") -> Select[uuid.UUID]:
-    """Translations whose `field` ("A": title, "B": lead, "": any) has every clause."""
+def _tsquery(text: str, language: str | None = None) -> ColumnElement[Any]:
+    if language is not None:
+        text = f"({text}) & {language_lexeme(language)[0]}"
+    return cast(literal(text), TSQUERY)
+
+
+def _ids(
+    query: Query, dialect: str, field: str = "", language: str | None = None
+) -> Select[uuid.UUID]:
+    """Translations whose `field` ("A": title, "B": lead, "": any) has every clause (on
+    PostgreSQL, of `language` only, when given: SQLite's page query filters it)."""
     ids = select(SearchDocument.translation_id)
     if dialect == "postgresql":
-        return ids.where(_pg_match(query, field))
-    match = literal_column("search_fts").op("MATCH")(literal(fts_query(query, field)))
-    return ids.join(_fts, _fts.c.rowid == SearchDocument.id).where(match)
+        return ids.where(_pg_match(query, field, language))
+    return ids.join(_fts, _fts.c.rowid == SearchDocument.id).where(_fts_match(query, field))
+
+
+def _fts_match(query: Query, field: str) -> ColumnElement[bool]:
+    """SQLite: the FTS5 row matches in `field`."""
+    return literal_column("search_fts").op("MATCH")(literal(fts_query(query, field)))
 
 
 def matching_ids(query: Query, dialect: str) -> Select[uuid.UUID]:
@@ -239,6 +261,11 @@ class Tier:
 # right one is ~100× faster (bench/search-latency). Neither database can tell on its own:
 # SQLite knows nothing of FTS5 selectivity, PostgreSQL guesses rare terms far too common.
 FREQUENT = 3_000
+# PostgreSQL lists a tier unless its estimate passes this: the planner's guess for words
+# of one language is rough (it takes the language's lexeme as independent of the words),
+# and a list of FREQUENT hits read for nothing costs a few milliseconds, while a walk of a
+# language with few hits reads its whole newest-first index.
+LIST_UNLESS_ESTIMATE = 10 * FREQUENT
 
 
 def _pg_probe(query: Query, field: str) -> ColumnElement[bool]:
@@ -276,9 +303,10 @@ class Tiers:
     COUNT = 3
     FIELDS = ("A", "B", "")
 
-    def __init__(self, session: AsyncSession, query: Query) -> None:
+    def __init__(self, session: AsyncSession, query: Query, language: str) -> None:
         self.session = session
         self.query = query
+        self.language = language
         self.dialect = session.get_bind().dialect.name
         # Per rank: the tier's hits (everything matching in its field), or None when there
         # are FREQUENT or more.
@@ -296,18 +324,30 @@ class Tiers:
             await self._pg_every_tier()
             if rank in self._found:
                 return self._found[rank]
-        ids = _ids(self.query, self.dialect, self.FIELDS[rank])
+        ids = _ids(self.query, self.dialect, self.FIELDS[rank], self.language)
         found: list[uuid.UUID] | None = None
-        if self.dialect != "postgresql" or await _estimate(self.session, ids) < FREQUENT:
+        if await self._few(rank, ids):
             found = list(await self.session.scalars(ids.limit(FREQUENT)))
             if len(found) >= FREQUENT:
                 found = None
         self._found[rank] = found
         return found
 
+    async def _few(self, rank: int, ids: Select[uuid.UUID]) -> bool:
+        """Whether the tier may have fewer than FREQUENT hits, worth listing: on PostgreSQL
+        by the planner's estimate (LIST_UNLESS_ESTIMATE); on SQLite by counting FTS5's own
+        rowids up to FREQUENT (no join, nothing converted: a count costs a fraction of the
+        list)."""
+        if self.dialect == "postgresql":
+            return await _estimate(self.session, ids) < LIST_UNLESS_ESTIMATE
+        match = _fts_match(self.query, self.FIELDS[rank])
+        hits = select(_fts.c.rowid).select_from(_fts).where(match).limit(FREQUENT).subquery()
+        count = await self.session.scalar(select(func.count()).select_from(hits))
+        return (count or 0) < FREQUENT
+
     async def _pg_every_tier(self) -> None:
         """PostgreSQL: every tier's hits from one read, when the query has few hits."""
-        match = _pg_match(self.query, "")
+        match = _pg_match(self.query, "", self.language)
         if (
             await _estimate(self.session, select(SearchDocument.translation_id).where(match))
             >= FREQUENT

@@ -13,7 +13,7 @@ is a hit), only hits keep their lemmas, and every other word is just a span.
 import html
 
 from app.kit.html import text_of
-from app.search.analysis import WORD, fold
+from app.search.analysis import WORD
 from app.search.query import Query
 
 WINDOW = 30  # words shown
@@ -51,21 +51,25 @@ def highlight(query: Query, lead: str, body_html: str, seen: Seen | None = None)
     wanted = query.lemmas
     clauses = query.clause_lemmas
     seen = {} if seen is None else seen
-    spans: list[tuple[int, int]] = []
-    hits: list[int] = []  # word numbers
+    # First the words alone (a dict lookup each), then the spans of the window shown.
+    kept: list[int] = []  # per word (a spelling with lemmas): its number in `words`
+    hits: list[int] = []  # word numbers in `kept`
     hit_lemmas: list[tuple[str, ...]] = []
-    for match in WORD.finditer(text):
-        word = match.group()
-        found = seen.get(word, _UNSEEN)
-        if found is _UNSEEN:
-            lemmas = analyzer.lemmas(fold(word), analyzer.reading(word))
-            found = seen[word] = (
-                () if not lemmas[0] else lemmas if wanted.intersection(lemmas) else None
-            )
+    words = WORD.findall(text)
+    distinct = set(words)
+    for word in distinct.difference(seen):
+        lemmas = analyzer.spelling(word)
+        seen[word] = () if not lemmas[0] else lemmas if wanted.intersection(lemmas) else None
+    # No hit in the text (a title hit, say): its first words, without a loop per word.
+    if not any(seen[word] for word in distinct):
+        kept = [k for k, word in enumerate(words) if seen[word] != ()][:SCAN_LIMIT]
+        words = []
+    for k, word in enumerate(words):
+        found = seen[word]
         if found == ():
             continue
-        i = len(spans)
-        spans.append(match.span())
+        i = len(kept)
+        kept.append(k)
         if found is not None:
             hits.append(i)
             hit_lemmas.append(found)
@@ -74,22 +78,30 @@ def highlight(query: Query, lead: str, body_html: str, seen: Seen | None = None)
             shown = {lemma for n, ls in zip(hits, hit_lemmas, strict=True) if n < i for lemma in ls}
             if all(clause & shown for clause in clauses):
                 break
-        if len(spans) == SCAN_LIMIT:
+        if len(kept) == SCAN_LIMIT:
             break
-    if not spans:
+    if not kept:
         return ""
     start = max(0, _best_window(hits, hit_lemmas, clauses) - LEAD_IN) if hits else 0
-    end = min(len(spans), start + WINDOW)
-    marked = set(hits)
+    end = min(len(kept), start + WINDOW)
+    shown_words = set(kept[start:end])
+    last_shown = kept[end - 1]
+    found_spans: dict[int, tuple[int, int]] = {}
+    for k, match in enumerate(WORD.finditer(text)):
+        if k in shown_words:
+            found_spans[k] = match.span()
+            if k == last_shown:
+                break
+    spans = [found_spans[k] for k in kept[start:end]]
+    marked = {i - start for i in hits if start <= i < end}
     out: list[str] = ["… " if start > 0 else ""]
-    position = spans[start][0]
-    for i in range(start, end):
-        first, last = spans[i]
+    position = spans[0][0]
+    for i, (first, last) in enumerate(spans):
         out.append(html.escape(text[position:first]))
         piece = html.escape(text[first:last])
         out.append(f"<mark>{piece}</mark>" if i in marked else piece)
         position = last
-    if end < len(spans) or len(spans) == SCAN_LIMIT:
+    if end < len(kept) or len(kept) == SCAN_LIMIT:
         out.append(" …")
     else:
         out.append(html.escape(text[position:]))

@@ -21,21 +21,25 @@ down_revision: str | None = "3d9a6f1c2b80"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# The pairs of one document, as `app.search.documents.Document.pairs` makes them: over
-# 1 MB of distinct pairs (no real text comes near) is the marker `_`, "check me anyway".
+# The pairs of one document, as `app.search.documents.Document.pairs` makes them: in order
+# of first appearance, up to the one that would pass 1 MB (only made-up words come near).
 FILL = """
 UPDATE search_documents AS d SET pairs = found.pairs
 FROM (
     SELECT s.id,
-           CASE WHEN coalesce(sum(octet_length(x.pair)), 0) > 1000000 THEN '_'::tsvector
-                ELSE coalesce(array_to_tsvector(array_agg(x.pair)), ''::tsvector) END AS pairs
+           coalesce(array_to_tsvector(array_agg(x.pair) FILTER (WHERE x.running <= 1000000)),
+                    ''::tsvector) AS pairs
     FROM search_documents AS s
     LEFT JOIN LATERAL (
-        SELECT DISTINCT a.lexeme || '_' || b.lexeme AS pair
-        FROM (SELECT lexeme, unnest(positions) AS at FROM unnest(s.vector)
-              WHERE left(lexeme, 1) <> '~') AS a
-        JOIN (SELECT lexeme, unnest(positions) AS at FROM unnest(s.vector)
-              WHERE left(lexeme, 1) <> '~') AS b ON b.at = a.at + 1
+        SELECT pair, sum(octet_length(pair)) OVER (ORDER BY first) AS running
+        FROM (
+            SELECT a.lexeme || '_' || b.lexeme AS pair, min(a.at) AS first
+            FROM (SELECT lexeme, unnest(positions) AS at FROM unnest(s.vector)
+                  WHERE left(lexeme, 1) <> '~') AS a
+            JOIN (SELECT lexeme, unnest(positions) AS at FROM unnest(s.vector)
+                  WHERE left(lexeme, 1) <> '~') AS b ON b.at = a.at + 1
+            GROUP BY 1
+        ) AS distinct_pairs
     ) AS x ON true
     GROUP BY s.id
 ) AS found

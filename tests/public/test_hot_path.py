@@ -212,7 +212,7 @@ async def test_list_pages_read_what_the_ordinary_path_reads(
                     filters=service.Filters(),
                     limit=2,
                     cursor=after.encode() if after else None,
-                    site=app.state.hot.site,
+                    hot=app.state.hot,
                 )
             assert page == ArticlePage(items=items, next_cursor=next_cursor)
             assert bcp47 == {"ua": "uk", "en": "en", "ru": "ru"}[lang]

@@ -85,6 +85,35 @@ async def test_all_words_must_match_and_phrases_are_phrases(
     assert await search(client, "en", '"power grids" attacks') == [slug_of(adjacent, "en")]
 
 
+async def test_phrases_stay_within_a_field_and_longer_phrases_keep_their_order(
+    client: httpx.AsyncClient, admin: Credential
+) -> None:
+    # Two-word phrases are answered by pairs of neighbouring words on PostgreSQL, longer
+    # ones by pairs and then positions: neither runs from the title into the lead.
+    across = await article(client, admin, "en", "Talks on the grid", lead="Power returns.")
+    three = await article(client, admin, "en", "Night power grid repairs")
+    await article(client, admin, "en", "Grid repairs at night, power back")
+    assert await search(client, "en", '"grid power"') == []
+    assert await search(client, "en", '"power grid repair"') == [slug_of(three, "en")]
+    assert await search(client, "en", '"grid repair night"') == []
+    assert await search(client, "en", '"grid power" talks') == []
+    assert await search(client, "en", "talks grid power") == [slug_of(across, "en")]
+
+
+async def test_a_word_two_languages_share_ranks_by_its_own_language(
+    client: httpx.AsyncClient, admin: Credential
+) -> None:
+    # «президент» is Ukrainian and Russian: each language lists its own title and lead hits.
+    ua_title = await article(client, admin, "ua", "Президент підписав закон")
+    ru_lead = await article(client, admin, "ru", "Новости дня", lead="Президент выступил.")
+    ru_title = await article(client, admin, "ru", "Президент в Киеве")
+    assert await search(client, "ua", "президент") == [slug_of(ua_title, "ua")]
+    assert await search(client, "ru", "президент") == [
+        slug_of(ru_title, "ru"),
+        slug_of(ru_lead, "ru"),
+    ]
+
+
 async def test_title_hits_rank_above_lead_above_body_newest_first_within(
     client: httpx.AsyncClient, admin: Credential
 ) -> None:
