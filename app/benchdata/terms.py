@@ -21,6 +21,7 @@ from app.search.documents import (
     Document,
     Lemmas,
     language_lexeme,
+    pairs_literal,
 )
 
 
@@ -96,10 +97,10 @@ class Terms:
                     if pair not in pairs:
                         size += len(pair.encode())
                         if size > MAX_LEXEME_BYTES:
-                            return " ".join([f"'{p}'" for p in pairs] + language_lexeme(language))
+                            return pairs_literal(pairs, language)
                         pairs[pair] = None
                 previous = lemma
-        return " ".join([f"'{p}'" for p in pairs] + language_lexeme(language))
+        return pairs_literal(pairs, language)
 
     def fts_columns(self, fields: Sequence[Sequence[int]]) -> dict[str, str]:
         """`Document.fts_columns()`: SQLite's FTS5 columns."""

@@ -122,12 +122,12 @@ class Document:
                         if pair not in pairs:
                             size += len(pair.encode())
                             if size > MAX_LEXEME_BYTES:
-                                return _pairs_literal(pairs, language)
+                                return pairs_literal(pairs, language)
                             pairs[pair] = None
                     previous = primary
                 else:
                     previous = None
-        return _pairs_literal(pairs, language)
+        return pairs_literal(pairs, language)
 
     def fts_columns(self) -> dict[str, str]:
         columns = {}
@@ -156,7 +156,8 @@ def language_lexeme(language: str | None) -> list[str]:
     return [f"'{quoted}'"]
 
 
-def _pairs_literal(pairs: Iterable[str], language: str | None) -> str:
+def pairs_literal(pairs: Iterable[str], language: str | None) -> str:
+    """A `pairs` tsvector literal: the pairs, then the language's lexeme."""
     return " ".join([f"'{pair}'" for pair in pairs] + language_lexeme(language))
 
 
