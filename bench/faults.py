@@ -41,7 +41,7 @@ TESTS = [
 
 
 def run_tests(postgres: str) -> tuple[list[dict[str, Any]], bool]:
-    env = {**os.environ, "NEWSDESK_TEST_POSTGRES_URL": postgres}
+    env = {**os.environ, "NEWSDESK_TEST_POSTGRES_URL": postgres, "NEWSDESK_TEST_KILL_ROUNDS": "10"}
     done = subprocess.run(
         [str(ROOT / ".venv/bin/pytest"), "-p", "no:cacheprovider", "-q", "-s", *TESTS],
         cwd=ROOT, env=env, capture_output=True, text=True, check=False,

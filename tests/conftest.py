@@ -24,7 +24,7 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, literal, select, text, union_all
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -245,31 +245,42 @@ def seeded_languages(database_url: str) -> list[dict[str, Any]]:
     return asyncio.run(read())
 
 
-async def empty_tables(conn: AsyncConnection, *, truncate: bool = True) -> None:
-    """Empty every table: on PostgreSQL by one TRUNCATE, or row by row (`truncate=False`:
-    cheaper for a few rows). The audit log's append-only guards are set aside: PostgreSQL's
-    are row triggers, which TRUNCATE passes; SQLite's refuse every DELETE, so they are
-    dropped while the tables are emptied and made again."""
-    tables = list(Base.metadata.sorted_tables)
+async def _tables_with_rows(conn: AsyncConnection) -> set[str]:
+    """The tables that hold a row, from one statement (a test writes to a few of ~30)."""
+    checks = union_all(
+        *(
+            select(literal(t.name)).where(select(literal(1)).select_from(t).exists())
+            for t in Base.metadata.sorted_tables
+        )
+    )
+    return set((await conn.execute(checks)).scalars())
+
+
+async def empty_tables(conn: AsyncConnection) -> None:
+    """Empty every table that holds a row, row by row (found by one statement first: a
+    TRUNCATE of all ~30 cost 0.2 s a test on PostgreSQL, a DELETE from each 0.1 s on
+    SQLite). The audit log's append-only guards are set aside: PostgreSQL's are row
+    triggers, which TRUNCATE passes; SQLite's refuse every DELETE, so they are dropped
+    while the log is emptied and made again."""
+    full = await _tables_with_rows(conn)
+    tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name in full]
+    audit = AuditEntry.__tablename__
     if conn.dialect.name == "postgresql":
-        if truncate:
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            await conn.execute(text(f"TRUNCATE {names} CASCADE"))
-            return
-        for table in reversed(tables):
-            if table.name != AuditEntry.__tablename__:
+        for table in tables:
+            if table.name != audit:
                 await conn.execute(table.delete())
-        await conn.execute(text(f'TRUNCATE "{AuditEntry.__tablename__}"'))
+        if audit in full:
+            await conn.execute(text(f'TRUNCATE "{audit}"'))
         return
     guards = (
         await conn.execute(
             text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
                  "AND name LIKE '%append_only%'")
         )
-    ).all()  # fmt: skip
+    ).all() if audit in full else []  # fmt: skip
     for name, _ in guards:
         await conn.execute(text(f'DROP TRIGGER "{name}"'))
-    for table in reversed(tables):
+    for table in tables:
         await conn.execute(table.delete())
     for _, sql in guards:
         await conn.execute(text(sql))

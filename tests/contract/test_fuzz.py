@@ -291,13 +291,12 @@ async def _prepare(settings: Settings, languages: list[dict[str, Any]], *, conte
     """Empty the database, store the admin key, and write content public reads can find."""
     application = create_app(settings)
     async with application.router.lifespan_context(application):
-        # Row by row, not TRUNCATE: a few rows per table, and each stateful scenario does this.
         # IMMEDIATE (SQLite): `empty_tables` reads before it writes, and a deferred
         # transaction whose snapshot another writer passed meanwhile (this app's webhook
         # worker, starting) cannot become a writer: "database is locked", at once.
         writer = application.state.db.engine.execution_options(sqlite_begin="IMMEDIATE")
         async with writer.begin() as conn:
-            await empty_tables(conn, truncate=False)
+            await empty_tables(conn)
             await conn.execute(insert(Language), languages)
             await conn.execute(
                 insert(ApiKey),
