@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import anyio
 from fastapi import Depends, Request
 from sqlalchemy import event
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -98,6 +99,16 @@ class Timeouts:
         )
 
 
+class _SQLiteCompiler(SQLiteCompiler):
+    """SQLite's statement compiler, rendering a table's `with_hint(table, "INDEXED BY ix",
+    "sqlite")` after its name (SQLAlchemy renders no table hint on SQLite). SQLite's
+    planner takes a primary key over a covering index of the same leading column, whatever
+    the rows cost to read; `app.search.query` names the index it needs."""
+
+    def get_from_hint_text(self, table: Any, text: str | None) -> str | None:
+        return text
+
+
 def create_engine(
     url: str, *, pool_size: int = 20, timeouts: Timeouts | None = None
 ) -> AsyncEngine:
@@ -116,6 +127,7 @@ def create_engine(
         )
         event.listen(engine.sync_engine, "connect", _sqlite_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        engine.sync_engine.dialect.statement_compiler = _SQLiteCompiler
         return engine
     limits: dict[str, Any] = {}
     if timeouts is not None:

@@ -36,7 +36,7 @@ from app.media import router as media_router
 from app.media import storage as media_storage
 from app.media.files import MediaFilesMiddleware
 from app.media.upload import FORM_OVERHEAD
-from app.ops import logs, metrics, outage, tracing
+from app.ops import heap, logs, metrics, outage, tracing
 from app.ops.logs import RequestLog
 from app.ops.observe import ObserveMiddleware
 from app.public.hot import HotPathMiddleware
@@ -91,7 +91,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 
 
 def _sampler(app: FastAPI) -> Callable[[], None]:
-    """What the metrics' gauges sample of this worker: its cache and its pools."""
+    """What the metrics' gauges sample of this worker: its cache, its pools, its heap."""
     last = {"hit": 0, "miss": 0, "evicted": 0}
 
     def sample() -> None:
@@ -111,13 +111,18 @@ def _sampler(app: FastAPI) -> Callable[[], None]:
                 metrics.POOL_CONNECTIONS.labels(pool, "in_use").set(use[0])
                 metrics.POOL_CONNECTIONS.labels(pool, "idle").set(use[1])
                 metrics.POOL_LIMIT.labels(pool).set(use[2])
+        metrics.GC_FROZEN.set(heap.frozen())
 
     return sample
 
 
-def create_app(settings: Settings | None = None, *, span_exporter: Any = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, span_exporter: Any = None, serving: bool = False
+) -> FastAPI:
     """The application. `span_exporter` (an OpenTelemetry `SpanExporter`) takes the spans
-    in place of the exporters `OTEL_TRACES_EXPORTER` names, when tracing is on (tests)."""
+    in place of the exporters `OTEL_TRACES_EXPORTER` names, when tracing is on (tests).
+    `serving`: the app of a serving process (`app.main:app`), which takes what it made at
+    start-up out of the garbage collector's walks (`app.ops.heap`)."""
     settings = settings or get_settings()
     traces = tracing.provider(exporter=span_exporter)
 
@@ -181,6 +186,8 @@ def create_app(settings: Settings | None = None, *, span_exporter: Any = None) -
         chores = [asyncio.create_task(metrics.RECORDER.move_every())]
         if request_log is not None:
             chores.append(asyncio.create_task(request_log.flush_every()))
+        if serving:
+            heap.settle()
         try:
             yield
         finally:
@@ -306,7 +313,7 @@ def __getattr__(name: str) -> Any:
     # `app.main:app` for uvicorn, built on first access so importing has no side effects.
     if name == "app":
         try:
-            application = create_app()
+            application = create_app(serving=True)
         except SettingsError as exc:  # `uvicorn app.main:app` with a bad variable
             raise SystemExit(f"newsdesk: invalid settings\n{exc}") from None
         globals()["app"] = application

@@ -149,6 +149,9 @@ async def test_purges_search_and_pools(client: httpx.AsyncClient, admin: Credent
     assert ("newsdesk_webhook_deliveries_pending", frozenset()) in after
     sessions = value(after, "newsdesk_db_pool_limit", pool="sessions")
     assert sessions >= 1
+    # An app made in-process leaves the garbage collector alone (app.ops.heap).
+    assert ("newsdesk_gc_frozen_objects", frozenset()) in after
+    assert value(after, "newsdesk_gc_frozen_objects") == 0
     assert value(after, "newsdesk_db_pool_wait_seconds_count", pool="sessions") > value(
         before, "newsdesk_db_pool_wait_seconds_count", pool="sessions"
     )
@@ -214,6 +217,10 @@ def test_two_workers_are_summed(two_workers: str, tmp_path: Path) -> None:
         time.sleep(0.3)
     # Whichever worker answers the scrape, it says both workers' sum.
     assert [scrape_once() - start for _ in range(10)] == [40] * 10
+    # Serving workers took what they made at start-up out of the collector's walks.
+    with httpx.Client(base_url=two_workers, timeout=10) as once:
+        frozen = value(parse(once.get("/metrics").text), "newsdesk_gc_frozen_objects")
+    assert frozen > 2 * 50_000
 
 
 async def test_metrics_can_be_switched_off(app: FastAPI, settings: Settings) -> None:

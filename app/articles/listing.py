@@ -60,6 +60,7 @@ async def _matches(session: AsyncSession, q: str, language: str | None) -> Colum
     if language is not None:
         languages = languages.where(Language.code == language)
     dialect = session.get_bind().dialect.name
+    await search.plan_for_values(session)
     matches = [
         and_(
             Translation.language == code,

@@ -149,6 +149,12 @@ class Translation(IdMixin, Base):
             "ix_translations_public_list",
             *("language", "published_at", "id", "status", "publish_at", "expire_at"),
         ),
+        # A search hit by id, with what the public list checks (visibility, order): read
+        # from the index alone, never the row and its body (app.search.query).
+        Index(
+            "ix_translations_by_id",
+            *("id", "language", "published_at", "status", "publish_at", "expire_at"),
+        ),
         # When the next scheduled version goes public (the response cache's horizon). Partial:
         # on (status, publish_at) the planners preferred it to the article's own rows for
         # every `is_public` lookup by article (alternates), scanning all public versions.

@@ -126,6 +126,12 @@ POOL_LIMIT = Gauge(
     ["pool"],
     multiprocess_mode="livesum",
 )
+GC_FROZEN = Gauge(
+    "newsdesk_gc_frozen_objects",
+    "Objects a serving worker took out of the garbage collector's walks at start-up and as "
+    "analysers loaded (app.ops.heap), summed over workers.",
+    multiprocess_mode="livesum",
+)
 # The outbox (issue 17): read from the database at each scrape, the same for every worker.
 OUTBOX_CHANGES = Gauge(
     "newsdesk_outbox_changes_waiting",

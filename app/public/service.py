@@ -261,6 +261,8 @@ async def list_articles(
         page = select(Translation.id, Translation.published_at).where(
             in_language, is_public(now), tier.condition
         )
+        if tier.drive:
+            page = page.with_hint(Translation, matching.BY_ID, "sqlite")
         if filters.category is not None:
             page = page.join(Article, Article.id == Translation.article_id)
         page = _filtered(page, language, filters)

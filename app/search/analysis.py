@@ -51,6 +51,8 @@ from typing import Any
 
 import Stemmer
 
+from app.ops import heap
+
 # A word: letters and digits, possibly joined by apostrophes (пам'ять, O'Brien, don't).
 # Hyphens and every other punctuation split words.
 WORD = re.compile(r"[^\W_]+(?:['’ʼ‘`][^\W_]+)*")
@@ -315,4 +317,5 @@ def analyzer_for(text_search: str) -> Analyzer:
                 else:
                     lemmatize = _identity
                 analyzer = _analyzers[name] = Analyzer(name, lemmatize, cased=cased)
+                heap.settle_again()  # its dictionary lives as long as the process
     return analyzer

@@ -6,8 +6,9 @@ with `<mark>` around matched words and `…` where it was cut.
 
 The scan stops at the first window that shows every word of the query (or after
 SCAN_LIMIT words). It is the search's main cost in Python, so it does as little per word
-as it can: a word is analysed once per page (`Seen`: each distinct spelling, whether it
-is a hit), only hits keep their lemmas, and every other word is just a span.
+as it can: a spelling is analysed when the scan first meets it, once per page (`Seen`:
+each distinct spelling, whether it is a hit), so the words after the window are never
+analysed; only hits keep their lemmas, and every other word is just a span.
 """
 
 import html
@@ -51,21 +52,18 @@ def highlight(query: Query, lead: str, body_html: str, seen: Seen | None = None)
     wanted = query.lemmas
     clauses = query.clause_lemmas
     seen = {} if seen is None else seen
-    # First the words alone (a dict lookup each), then the spans of the window shown.
-    kept: list[int] = []  # per word (a spelling with lemmas): its number in `words`
+    # First the words alone, each spelling analysed when the scan first meets it (most
+    # scans stop soon after the first hit: the rest of the text is never analysed), then
+    # the spans of the window shown.
+    kept: list[int] = []  # per word (a spelling with lemmas): its number among the text's words
     hits: list[int] = []  # word numbers in `kept`
     hit_lemmas: list[tuple[str, ...]] = []
-    words = WORD.findall(text)
-    distinct = set(words)
-    for word in distinct.difference(seen):
-        lemmas = analyzer.spelling(word)
-        seen[word] = () if not lemmas[0] else lemmas if wanted.intersection(lemmas) else None
-    # No hit in the text (a title hit, say): its first words, without a loop per word.
-    if not any(seen[word] for word in distinct):
-        kept = [k for k, word in enumerate(words) if seen[word] != ()][:SCAN_LIMIT]
-        words = []
-    for k, word in enumerate(words):
-        found = seen[word]
+    for k, word in enumerate(WORD.findall(text)):
+        found = seen.get(word, _UNSEEN)
+        if found is _UNSEEN:
+            lemmas = analyzer.spelling(word)
+            found = () if not lemmas[0] else lemmas if wanted.intersection(lemmas) else None
+            seen[word] = found
         if found == ():
             continue
         i = len(kept)
