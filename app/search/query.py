@@ -246,6 +246,15 @@ def matching_ids(query: Query, dialect: str) -> Select[uuid.UUID]:
     return _ids(query, dialect)
 
 
+def _among_rowids(rowids: list[int]) -> ColumnElement[bool]:
+    """SQLite: the translation's document is one of these FTS5 rowids (one parameter)."""
+    listed = func.json_each(json.dumps(rowids)).table_valued("value")
+    documents = select(SearchDocument.translation_id).where(
+        SearchDocument.id.in_(select(listed.c.value))
+    )
+    return Translation.id.in_(documents)
+
+
 async def plan_for_values(session: AsyncSession) -> None:
     """PostgreSQL: plan the rest of this transaction's statements for the values they are
     run with. The driver prepares each statement once per connection, and after five runs
@@ -312,7 +321,8 @@ class Tiers:
     order need, so no row is read). On PostgreSQL the hits are listed, and the better
     tiers' are left out in Python; one read lists all three when the whole query has few
     hits (each hit's title and lead matches come from its small `head`). On SQLite the
-    hits and the better tiers' are subqueries of the page's statement.
+    hits and the better tiers' are subqueries of the page's statement (each tier's FTS5
+    query read once).
 
     A tier with many hits walks the newest-first index and tests each row: on PostgreSQL
     by looking its document up, on SQLite against the tier's hits read once into a
@@ -327,8 +337,9 @@ class Tiers:
         self.language = language
         self.dialect = session.get_bind().dialect.name
         # PostgreSQL, per rank: the tier's hits (everything matching in its field), or None
-        # when there are FREQUENT or more.
+        # when there are FREQUENT or more; SQLite: their FTS5 rowids.
         self._found: dict[int, list[uuid.UUID] | None] = {}
+        self._rowids: dict[int, list[int] | None] = {}
 
     def _matches(self, field: str) -> ColumnElement[bool]:
         if self.dialect == "postgresql":
@@ -356,17 +367,29 @@ class Tiers:
         by the planner's estimate (LIST_UNLESS_ESTIMATE)."""
         return await _estimate(self.session, ids) < LIST_UNLESS_ESTIMATE
 
+    async def _sqlite_hits(self, rank: int) -> list[int] | None:
+        """SQLite: the FTS5 rowids of the tier's hits in every language (no join, nothing
+        converted: a fraction of a list of ids), or None when there are FREQUENT or more.
+        Read once per page, for this tier's own statement and the worse tiers'."""
+        if rank not in self._rowids:
+            match = _fts_match(self.query, self.FIELDS[rank])
+            found = list(
+                await self.session.scalars(select(_fts.c.rowid).where(match).limit(FREQUENT))
+            )
+            self._rowids[rank] = found if len(found) < FREQUENT else None
+        return self._rowids[rank]
+
     async def _sqlite_tier(self, rank: int) -> Tier:
-        """SQLite: the tier's hits and none of a better tier's, each a subquery FTS5 answers
-        within the page's statement (no id goes through Python). With fewer than FREQUENT
-        hits (counted from FTS5's own rowids, no join: a fraction of the list's cost) the
-        page starts from them, each looked up in `ix_translations_by_id` alone."""
-        match = _fts_match(self.query, self.FIELDS[rank])
-        hits = select(_fts.c.rowid).select_from(_fts).where(match).limit(FREQUENT).subquery()
-        count = await self.session.scalar(select(func.count()).select_from(hits))
-        exclude = [~self._matches(self.FIELDS[better]) for better in range(rank)]
-        condition = and_(self._matches(self.FIELDS[rank]), *exclude)
-        return Tier(condition, drive=(count or 0) < FREQUENT)
+        """SQLite: the tier's hits and none of a better tier's, each as a subquery of the
+        page's statement: a tier with few hits by its rowids (one JSON parameter), then
+        the page starts from them, each looked up in `ix_translations_by_id` alone; a
+        tier with many by its FTS5 query, and the page walks the newest-first index."""
+        parts: list[ColumnElement[bool]] = []
+        for each in range(rank + 1):
+            rowids = await self._sqlite_hits(each)
+            matches = self._matches(self.FIELDS[each]) if rowids is None else _among_rowids(rowids)
+            parts.append(matches if each == rank else ~matches)
+        return Tier(and_(*parts), drive=self._rowids[rank] is not None)
 
     async def _pg_every_tier(self) -> None:
         """PostgreSQL: every tier's hits from one read, when the query has few hits."""
