@@ -349,7 +349,8 @@ class Tiers:
     async def _listed(self, rank: int) -> list[uuid.UUID] | None:
         if rank in self._found:
             return self._found[rank]
-        if not self._found:
+        if not self._found:  # the page's first tier
+            await plan_for_values(self.session)
             await self._pg_every_tier()
             if rank in self._found:
                 return self._found[rank]
@@ -416,8 +417,6 @@ class Tiers:
     async def tier(self, rank: int) -> Tier:
         if self.dialect != "postgresql":
             return await self._sqlite_tier(rank)
-        if not self._found:
-            await plan_for_values(self.session)
         found = await self._listed(rank)
         if found is None:
             exclude = [~self._matches(self.FIELDS[better]) for better in range(rank)]
