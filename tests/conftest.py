@@ -78,7 +78,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     drop: list[pytest.Item] = []
     for item in items:
         callspec = getattr(item, "callspec", None)
-        on_sqlite = callspec is not None and callspec.params.get("database_url") == "sqlite"
+        on_sqlite = callspec is not None and "sqlite" in (
+            callspec.params.get("database_url"),
+            callspec.params.get("fresh_database"),
+        )
         (drop if on_sqlite and item.get_closest_marker("postgres_only") else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)

@@ -95,6 +95,7 @@ def test_index_terms_are_what_analysing_the_text_gives(code: str) -> None:
         assert terms.document(t.words) == document
         assert terms.tsvector(t.words) == document.tsvector()
         assert terms.tsvector(t.words, 2) == document.tsvector(2)
+        assert terms.tsvector(t.words, 2, "ua", marked=True) == document.tsvector(2, "ua", True)
         assert terms.tsvector(t.words, language="ru") == document.tsvector(language="ru")
         assert terms.pairs(t.words) == document.pairs()
         assert terms.pairs(t.words, "ua") == document.pairs("ua")

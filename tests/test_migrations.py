@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -33,10 +34,12 @@ __all__ = ["fresh_database"]  # the fixture, imported for pytest
 
 # Columns a migration is meant to rewrite on its way down and back up: 7d1e0c5a9b31
 # gives Ukrainian its own analyser (`simple` -> `ukrainian`).
-# 8c1f4e7a2d93 adds (and takes away) each search document's language lexeme.
+# 8c1f4e7a2d93 adds (and takes away) each search document's language lexeme, and
+# 2b7e5d31c9a4 its `head`'s field marks.
 REWRITES = {
     "7d1e0c5a9b31": frozenset({("languages", "text_search")}),
     "8c1f4e7a2d93": frozenset(("search_documents", c) for c in ("vector", "head", "pairs")),
+    "2b7e5d31c9a4": frozenset({("search_documents", "head")}),
 }
 # Tables a migration fills on its way up: 3b8f2d6e4a10 indexes every translation.
 FILLS = {"3b8f2d6e4a10": frozenset({("search_documents", "*"), ("search_fts", "*")})}
@@ -462,6 +465,38 @@ def test_an_expired_api_key_stays_dead_below_the_revision_that_added_expiry(
     migrate.move(url, "5f41607e028f")  # below fc95e7778993: no expiry column
     migrate.move(url)
     assert asyncio.run(_key_answers(settings, live, expired)) == [200, 401]
+
+
+async def _heads(url: str) -> dict[int, list[str]]:
+    """Each search document's `head`, as its sorted lexemes with their positions."""
+    engine = create_engine(url, pool_size=1)
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(text("SELECT id, head::text FROM search_documents"))
+            return {ident: sorted(head.split(" ")) for ident, head in rows}
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.postgres_only
+def test_field_marks_made_by_the_migration_are_the_index_s(
+    fresh_database: str, tmp_path: Path
+) -> None:
+    """2b7e5d31c9a4 derives `head`'s marked lexemes from its positions' weights in SQL;
+    below it there are none, and back up every `head` is again what the index wrote."""
+    url = fresh_database
+    migrate.upgrade(url)
+    run_cli(cli_environment(url, tmp_path), "demo-data")
+    written = asyncio.run(_heads(url))
+    marked = [lexeme for head in written.values() for lexeme in head if lexeme[1] in "^+"]
+    assert len(written) >= 20 and len(marked) > 100
+    assert any(lexeme.startswith("'^~") for lexeme in marked)
+    migrate.move(url, "8af69b19ed2c")
+    below = asyncio.run(_heads(url))
+    assert below.keys() == written.keys()
+    assert [lexeme for head in below.values() for lexeme in head if lexeme[1] in "^+"] == []
+    migrate.move(url)
+    assert asyncio.run(_heads(url)) == written
 
 
 def test_the_head_read_off_the_files_is_alembics() -> None:

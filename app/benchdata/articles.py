@@ -235,7 +235,7 @@ class Generator:
         if self.setup.dialect == "postgresql":
             return {
                 "vector": terms.tsvector(text.words, language=code),
-                "head": terms.tsvector(text.words, 2, code),
+                "head": terms.tsvector(text.words, 2, code, marked=True),
                 "pairs": terms.pairs(text.words, code),
             }
         return terms.fts_columns(text.words)

@@ -20,8 +20,8 @@ from app.search.documents import (
     WEIGHTS,
     Document,
     Lemmas,
-    language_lexeme,
     pairs_literal,
+    tsvector_literal,
 )
 
 
@@ -54,10 +54,14 @@ class Terms:
         return Document((title, lead, body))
 
     def tsvector(
-        self, fields: Sequence[Sequence[int]], count: int = len(FIELDS), language: str | None = None
+        self,
+        fields: Sequence[Sequence[int]],
+        count: int = len(FIELDS),
+        language: str | None = None,
+        marked: bool = False,
     ) -> str:
-        """`Document.tsvector(count, language)`: a tsvector literal of the first `count`
-        fields."""
+        """`Document.tsvector(count, language, marked)`: a tsvector literal of the first
+        `count` fields."""
         positions: dict[str, list[str]] = {}
         position = 0
         terms = self._terms
@@ -72,10 +76,7 @@ class Terms:
                     elif len(at) < MAX_POSITIONS_PER_TERM:
                         at.append(label)
             position += 1
-        return " ".join(
-            [f"'{term}':{','.join(at)}" for term, at in positions.items()]
-            + language_lexeme(language)
-        )
+        return tsvector_literal(positions, language, marked)
 
     def pairs(self, fields: Sequence[Sequence[int]], language: str | None = None) -> str:
         """`Document.pairs(language)`: the `pairs` tsvector literal."""

@@ -54,6 +54,7 @@ from app.public.schemas import (
 )
 from app.public.site import Site, article_path, x_default
 from app.search import query as matching
+from app.search import snippets
 from app.search.query import Query, Tier
 from app.search.snippets import Seen, highlight
 
@@ -329,18 +330,11 @@ async def _snippets(
     """A highlighted excerpt of each hit's lead and body (one query for the page)."""
     if not cards:
         return {}
-    bodies = dict(
-        (
-            await session.execute(
-                select(Translation.id, Translation.body_html).where(
-                    Translation.id.in_([ident for ident, _ in cards])
-                )
-            )
-        ).all()
-    )
-    seen: Seen = {}  # the page's texts share most of their words
+    found = await snippets.hits(session, [ident for ident, _ in cards], search)
+    seen: Seen = {}  # what is analysed: the page's texts share most of their words
     return {
-        ident: highlight(search, card["lead"], bodies.get(ident, ""), seen) for ident, card in cards
+        ident: highlight(search, hit.lead, hit.body_html, seen, hit.marks)
+        for ident, hit in found.items()
     }
 
 

@@ -106,6 +106,13 @@ def fold(word: str) -> str:
     return word.lower().replace("ё", "е").translate(_APOSTROPHES)
 
 
+def is_word(word: str) -> bool:
+    """Whether a `WORD` match is a word to the analysers (has a term once folded): all but
+    runs of apostrophes, which is what U+02BC (a letter to Unicode) folds to. The index
+    counts these words' positions, and snippets count them the same way without analysis."""
+    return "ʼ" not in word or bool(_term(fold(word)))
+
+
 def _term(lemma: str) -> str:
     """An index term: folded, no apostrophes or other non-word characters, at most
     MAX_WORD characters."""

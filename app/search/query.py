@@ -40,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.errors import Unprocessable
 from app.models import SearchDocument, Translation
 from app.search.analysis import Analyzer, Reading
-from app.search.documents import PAIR, language_lexeme
+from app.search.documents import FIELD_MARKS, PAIR, language_lexeme
 from app.search.index import ALTERNATIVE
 
 MAX_LENGTH = 200
@@ -142,17 +142,27 @@ def _pg_lexeme(term: str, weight: str) -> str:
 
 def _pg_clause(clause: Clause, weight: str) -> str:
     if isinstance(clause, Term):
+        # In a field, by `head`'s marked lexemes (no weight: GIN answers by itself).
+        mark = FIELD_MARKS.get(weight, "")
         parts = [
-            _pg_lexeme(term, weight)
+            _pg_lexeme(mark + term, "")
             for lemma in clause.lemmas
             for term in (lemma, ALTERNATIVE + lemma)
         ]
     else:
-        parts = [
-            " <-> ".join(_pg_lexeme(lemma, weight) for lemma in variant)
-            for variant in clause.variants
-        ]
+        parts = [_pg_phrase(variant, weight) for variant in clause.variants]
     return "(" + " | ".join(f"({p})" for p in parts) + ")"
+
+
+def _pg_phrase(variant: tuple[str, ...], weight: str) -> str:
+    """A phrase's words at neighbouring positions; in a field, its candidates come from
+    the marks first (every word in that field), so fewer `head`s are read to check."""
+    positions = " <-> ".join(_pg_lexeme(lemma, weight) for lemma in variant)
+    mark = FIELD_MARKS.get(weight)
+    if mark is None:
+        return positions
+    candidates = [_pg_lexeme(mark + lemma, "") for lemma in dict.fromkeys(variant)]
+    return " & ".join([*candidates, f"({positions})"])
 
 
 def tsquery(query: Query, weight: str = "") -> str:
@@ -294,12 +304,18 @@ LIST_UNLESS_ESTIMATE = 10 * FREQUENT
 
 
 def _pg_probe(query: Query, field: str) -> ColumnElement[bool]:
-    """PostgreSQL: this translation's document matches in `field` (looked up by id)."""
-    return (
-        select(literal(1))
-        .where(SearchDocument.translation_id == Translation.id, _pg_match(query, field))
-        .exists()
+    """PostgreSQL: this translation's document matches in `field` (looked up by id).
+
+    A scalar subquery, which PostgreSQL runs per row as a filter of the walk, where an
+    `EXISTS` is turned into a join: it then read every hit of the tier in every language
+    to sort them (158 ms for the phrase «Дарина Соколова» in Ukrainian leads at 100k
+    articles, against 6 ms for the walk)."""
+    matches = (
+        select(_pg_match(query, field))
+        .where(SearchDocument.translation_id == Translation.id)
+        .scalar_subquery()
     )
+    return func.coalesce(matches, false())
 
 
 async def _estimate(session: AsyncSession, ids: Select[uuid.UUID]) -> float:

@@ -1,20 +1,45 @@
 """Snippets: a short excerpt of a hit's lead and body with the matched words marked.
 
-Made in Python from the same analysis as the index, so a reader sees «удару» marked for
-the query «удар», identically on both databases. The excerpt is plain text, HTML-escaped,
-with `<mark>` around matched words and `…` where it was cut.
+A reader sees «удару» marked for the query «удар», identically on both databases. The
+excerpt is plain text, HTML-escaped, with `<mark>` around matched words and `…` where it
+was cut.
+
+Which words match is read from the search index when it can be (`Marks`), so a page's
+snippets analyse no word at request time: the index already holds each word's lemmas, from
+the same analysis.
+
+- PostgreSQL: the positions of the query's lemmas in the hit's `vector` (primary and
+  alternative lemmas, `~`), which count words as the text is scanned here (`is_word`),
+  title first, a position apart per field.
+- SQLite: the FTS5 columns hold each word's primary lemma, in order; the alternatives
+  (`*_alt`) are kept without positions, so when one of the query's lemmas is among a hit's
+  alternatives, that hit's words are analysed instead.
+- When the index and the text disagree on how many words a field has (an index made by
+  another version of the analysis, before `newsdesk search-reindex`), the words are
+  analysed too.
 
 The scan stops at the first window that shows every word of the query (or after
-SCAN_LIMIT words). It is the search's main cost in Python, so it does as little per word
-as it can: a spelling is analysed when the scan first meets it, once per page (`Seen`:
-each distinct spelling, whether it is a hit), so the words after the window are never
-analysed; only hits keep their lemmas, and every other word is just a span.
+SCAN_LIMIT words). Analysed, a spelling is analysed when the scan first meets it, once per
+page (`Seen`: each distinct spelling, whether it is a hit), so the words after the window
+are never analysed; only hits keep their lemmas, and every other word is just a span.
 """
 
 import html
+import json
+import re
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import ARRAY, Text, any_, bindparam, column, func, select, table
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.html import text_of
-from app.search.analysis import WORD
+from app.models import SearchDocument, Translation
+from app.models.search import FTS_TABLE
+from app.search.analysis import WORD, is_word
+from app.search.documents import ALTERNATIVE
 from app.search.query import Query
 
 WINDOW = 30  # words shown
@@ -25,6 +50,45 @@ SCAN_LIMIT = 3_000
 # (nothing left once folded). Shared by the hits of one page: their texts share words.
 Seen = dict[str, tuple[str, ...] | None]
 _UNSEEN = ("",)
+_SPACE = re.compile(r"\s+")  # what `str.split` splits on
+
+
+class Marks(Protocol):
+    """What the index says of a hit's words: per word of its lead and body (numbered from
+    0 as `is_word` counts them), the query's lemmas it matched, None for none; and the
+    number of the last word that matched (-1: none), past which the scan need not go."""
+
+    @property
+    def last(self) -> int: ...
+
+    def get(self, i: int, /) -> tuple[str, ...] | None: ...
+
+
+class _Positions(dict[int, tuple[str, ...]]):
+    """PostgreSQL's marks: the matched words by number."""
+
+    @property
+    def last(self) -> int:
+        return max(self, default=-1)
+
+
+class _Primaries:
+    """SQLite's marks: each word's primary lemma, looked at when the scan reaches it."""
+
+    __slots__ = ("last", "lemmas", "wanted")
+
+    def __init__(self, lemmas: list[str], wanted: frozenset[str]) -> None:
+        self.lemmas = lemmas
+        self.wanted = wanted
+        # Found in the lemmas' text (fast), by the number of words before the last hit.
+        text = f" {' '.join(lemmas)} "
+        at = max(text.rfind(f" {lemma} ") for lemma in wanted)
+        self.last = text.count(" ", 0, at) if at >= 0 else -1
+
+    def get(self, i: int, /) -> tuple[str, ...] | None:
+        if i < len(self.lemmas) and (lemma := self.lemmas[i]) in self.wanted:
+            return (lemma,)
+        return None
 
 
 def _best_window(hits: list[int], lemmas: list[tuple[str, ...]],
@@ -46,28 +110,44 @@ def _best_window(hits: list[int], lemmas: list[tuple[str, ...]],
     return start
 
 
-def highlight(query: Query, lead: str, body_html: str, seen: Seen | None = None) -> str:
-    text = " ".join(part for part in (lead.strip(), " ".join(text_of(body_html).split())) if part)
+def highlight(
+    query: Query,
+    lead: str,
+    body_html: str,
+    seen: Seen | None = None,
+    marks: Marks | None = None,
+) -> str:
+    """The snippet of a hit: its words' matches from `marks` (the index's), or else by
+    analysing them (`seen`: the page's spellings so far). Whitespace shows as one space."""
+    text = f"{lead} {text_of(body_html)}"
     analyzer = query.analyzer
     wanted = query.lemmas
     clauses = query.clause_lemmas
     seen = {} if seen is None else seen
-    # First the words alone, each spelling analysed when the scan first meets it (most
-    # scans stop soon after the first hit: the rest of the text is never analysed), then
-    # the spans of the window shown.
-    kept: list[int] = []  # per word (a spelling with lemmas): its number among the text's words
-    hits: list[int] = []  # word numbers in `kept`
+    # The words as far as the scan goes, each matched when the scan meets it (most scans
+    # stop soon after the first hit: the rest of the text is never read).
+    spans: list[tuple[int, int]] = []  # per word (a spelling with lemmas): where it is
+    hits: list[int] = []  # word numbers in `spans`
     hit_lemmas: list[tuple[str, ...]] = []
-    for k, word in enumerate(WORD.findall(text)):
-        found = seen.get(word, _UNSEEN)
-        if found is _UNSEEN:
-            lemmas = analyzer.spelling(word)
-            found = () if not lemmas[0] else lemmas if wanted.intersection(lemmas) else None
-            seen[word] = found
-        if found == ():
-            continue
-        i = len(kept)
-        kept.append(k)
+    # Known hits: past the window after the last one, nothing changes the snippet (its
+    # window is chosen by then, and one more word says whether the text goes on).
+    enough = SCAN_LIMIT if marks is None else min(SCAN_LIMIT, marks.last + WINDOW + 2)
+    for match in WORD.finditer(text):
+        word = match.group()
+        if marks is not None:
+            if not is_word(word):
+                continue
+            found = marks.get(len(spans))
+        else:
+            found = seen.get(word, _UNSEEN)
+            if found is _UNSEEN:
+                lemmas = analyzer.spelling(word)
+                found = () if not lemmas[0] else lemmas if wanted.intersection(lemmas) else None
+                seen[word] = found
+            if found == ():
+                continue
+        i = len(spans)
+        spans.append(match.span())
         if found is not None:
             hits.append(i)
             hit_lemmas.append(found)
@@ -76,31 +156,159 @@ def highlight(query: Query, lead: str, body_html: str, seen: Seen | None = None)
             shown = {lemma for n, ls in zip(hits, hit_lemmas, strict=True) if n < i for lemma in ls}
             if all(clause & shown for clause in clauses):
                 break
-        if len(kept) == SCAN_LIMIT:
+        if len(spans) == enough:
             break
-    if not kept:
+    if not spans:
         return ""
     start = max(0, _best_window(hits, hit_lemmas, clauses) - LEAD_IN) if hits else 0
-    end = min(len(kept), start + WINDOW)
-    shown_words = set(kept[start:end])
-    last_shown = kept[end - 1]
-    found_spans: dict[int, tuple[int, int]] = {}
-    for k, match in enumerate(WORD.finditer(text)):
-        if k in shown_words:
-            found_spans[k] = match.span()
-            if k == last_shown:
-                break
-    spans = [found_spans[k] for k in kept[start:end]]
-    marked = {i - start for i in hits if start <= i < end}
+    end = min(len(spans), start + WINDOW)
+    marked = {i for i in hits if start <= i < end}
     out: list[str] = ["… " if start > 0 else ""]
-    position = spans[0][0]
-    for i, (first, last) in enumerate(spans):
-        out.append(html.escape(text[position:first]))
+    position = spans[start][0]
+    for i in range(start, end):
+        first, last = spans[i]
+        out.append(_between(text[position:first]))
         piece = html.escape(text[first:last])
         out.append(f"<mark>{piece}</mark>" if i in marked else piece)
         position = last
-    if end < len(kept) or len(kept) == SCAN_LIMIT:
+    if end < len(spans) or len(spans) == SCAN_LIMIT:
         out.append(" …")
     else:
-        out.append(html.escape(text[position:]))
+        out.append(_between(text[position:]))
     return "".join(out).strip()
+
+
+def _between(text: str) -> str:
+    return html.escape(_SPACE.sub(" ", text))
+
+
+def _words(text: str) -> int:
+    return sum(1 for word in WORD.findall(text) if is_word(word))
+
+
+def from_fts(
+    query: Query, lead_text: str, lead: str, body: str, lead_alt: str, body_alt: str
+) -> Marks | None:
+    """SQLite: marks from a hit's FTS5 columns (each word's primary lemma, in order; the
+    alternatives unplaced). None when they cannot tell: a query lemma is among the hit's
+    alternatives, or the lead's words do not line up with the text's."""
+    wanted = query.lemmas
+    if not wanted.isdisjoint(lead_alt.split()) or not wanted.isdisjoint(body_alt.split()):
+        return None
+    primaries = lead.split()
+    if len(primaries) != _words(lead_text):
+        return None
+    primaries += body.split()
+    return _Primaries(primaries, wanted)
+
+
+def from_positions(
+    title: str, lead: str, found: Iterable[tuple[str, Sequence[int], Sequence[str]]]
+) -> Marks | None:
+    """PostgreSQL: marks from the positions (and weights) of the query's lexemes in a hit's
+    `vector`: title words at 1..T (A), lead words a position after (B), body words a
+    position after those (C). None when a position falls outside its field's words."""
+    in_title, in_lead = _words(title), _words(lead)
+    lead_from, body_from = in_title + 2, in_title + in_lead + 3
+    marks: dict[int, list[str]] = {}
+    for lexeme, positions, weights in found:
+        lemma = lexeme.removeprefix(ALTERNATIVE)
+        for position, weight in zip(positions, weights, strict=True):
+            if weight == "A":
+                continue
+            if weight == "B" and lead_from <= position < body_from - 1:
+                i = position - lead_from
+            elif weight == "C" and position >= body_from:
+                i = position - body_from + in_lead
+            else:
+                return None
+            at = marks.setdefault(i, [])
+            if lemma not in at:
+                at.append(lemma)
+    return _Positions((i, tuple(lemmas)) for i, lemmas in marks.items())
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """What a hit's snippet is made of: its lead and body, and what the index says."""
+
+    lead: str
+    body_html: str
+    marks: Marks | None
+
+
+_FTS = table(
+    FTS_TABLE, column("rowid"), *(column(f) for f in ("lead", "body", "lead_alt", "body_alt"))
+)
+
+
+async def hits(
+    session: AsyncSession, ids: Sequence[uuid.UUID], query: Query
+) -> dict[uuid.UUID, Hit]:
+    """The snippet material of a page's hits, in one statement: each translation's text and
+    its index entry, read together (so they are of the same version)."""
+    if session.get_bind().dialect.name == "postgresql":
+        lexemes = (
+            func.unnest(SearchDocument.vector)
+            .table_valued("lexeme", "positions", "weights")
+            .render_derived(name="u")
+        )
+        terms = sorted({*query.lemmas, *(ALTERNATIVE + lemma for lemma in query.lemmas)})
+        positions = (
+            select(
+                func.json_agg(
+                    func.json_build_array(lexemes.c.lexeme, lexemes.c.positions, lexemes.c.weights)
+                )
+            )
+            .where(lexemes.c.lexeme == any_(bindparam("terms", terms, type_=ARRAY(Text))))
+            .scalar_subquery()
+        )
+        rows = await session.execute(
+            select(
+                Translation.id,
+                Translation.title,
+                Translation.lead,
+                Translation.body_html,
+                SearchDocument.id,
+                positions,
+            )
+            .outerjoin(SearchDocument, SearchDocument.translation_id == Translation.id)
+            .where(Translation.id.in_(ids))
+        )
+        return {
+            ident: Hit(
+                lead, body, None if entry is None else from_positions(title, lead, _loaded(found))
+            )
+            for ident, title, lead, body, entry, found in rows
+        }
+    rows = await session.execute(
+        select(
+            Translation.id,
+            Translation.lead,
+            Translation.body_html,
+            _FTS.c.lead,
+            _FTS.c.body,
+            _FTS.c.lead_alt,
+            _FTS.c.body_alt,
+        )
+        .outerjoin(SearchDocument, SearchDocument.translation_id == Translation.id)
+        .outerjoin(_FTS, _FTS.c.rowid == SearchDocument.id)
+        .where(Translation.id.in_(ids))
+    )
+    return {
+        ident: Hit(
+            lead,
+            body,
+            None if primaries is None else from_fts(query, lead, primaries, rest, alt, rest_alt),
+        )
+        for ident, lead, body, primaries, rest, alt, rest_alt in rows
+    }
+
+
+def _loaded(value: Any) -> list[tuple[str, list[int], list[str]]]:
+    """The positions subquery's JSON (NULL when no lexeme of the query is there), as the
+    driver gives it: decoded (`json_agg` is typed JSON) or not."""
+    if value is None:
+        return []
+    items = json.loads(value) if isinstance(value, str | bytes) else value
+    return [(lexeme, at, weights) for lexeme, at, weights in items]

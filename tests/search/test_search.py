@@ -9,8 +9,11 @@ import pytest
 from fastapi import FastAPI
 
 from app.auth.service import Role
+from app.search.analysis import analyzer_for
+from app.search.query import parse
 from tests.builders import create_article, create_term, problem, publish, text
 from tests.conftest import Credential, make_key
+from tests.search.test_snippets import CORPUS, reference
 
 
 async def search(client: httpx.AsyncClient, lang: str, q: str, **params: Any) -> list[str]:
@@ -208,6 +211,44 @@ async def test_hits_carry_a_highlighted_snippet(
     assert "&amp; мережах" in snippet and "<strong>" not in snippet
     plain = (await client.get("/v1/ua/articles")).json()
     assert plain["items"][0]["snippet"] is None
+
+
+async def test_snippets_read_from_the_index_are_the_rule_s(
+    client: httpx.AsyncClient, admin: Credential
+) -> None:
+    """Snippets come from the index entry (PostgreSQL's positions, SQLite's lemmas in order),
+    and are what analysing the text gives (`reference`), on both databases: for a word
+    that is its text words' primary lemma, for one that is only an alternative («сталь» of
+    «стали»: SQLite analyses that hit), in title, lead and body, and for a phrase."""
+    corpus = CORPUS["ru"]["articles"][:12]
+    for item in corpus:
+        await article(client, admin, "ru", item["title"], item["lead"], item["body_html"])
+    await article(
+        client,
+        admin,
+        "ru",
+        "Сталь дорожает",
+        lead="Цены стали выше ʼ ʼ ещё вчера.",
+        body="<p>Заводы, что льют стали, <em>стали</em> работать в три смены.</p>",
+    )
+    analyzer = analyzer_for("russian")
+    queries = ["сталь", "стали работать", "цены", '"стали работать"', "Москва", "год"]
+    queries += [q["q"] for q in CORPUS["ru"]["queries"][:12]]
+    marked = 0
+    for q in queries:
+        response = await client.get("/v1/ru/articles", params={"q": q, "limit": 50})
+        assert response.status_code == 200, response.text
+        by_title = {a["title"]: a for a in [*corpus, {"title": "Сталь дорожает"}]}
+        for item in response.json()["items"]:
+            source = by_title[item["title"]]
+            lead = source.get("lead", "Цены стали выше ʼ ʼ ещё вчера.")
+            body = source.get(
+                "body_html", "<p>Заводы, что льют стали, <em>стали</em> работать в три смены.</p>"
+            )
+            expected = reference(parse(q, analyzer), lead, body)
+            assert item["snippet"] == expected, q
+            marked += "<mark>" in expected
+    assert marked >= 10
 
 
 async def test_index_follows_every_write(client: httpx.AsyncClient, admin: Credential) -> None:

@@ -4,6 +4,7 @@ first implementation, which analysed every word into a `Word`."""
 
 import html
 import json
+import sys
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,18 @@ from typing import Any
 import pytest
 
 from app.kit.html import text_of
-from app.search.analysis import Word, analyzer_for
+from app.search.analysis import Word, analyzer_for, fold, is_word
+from app.search.documents import ALTERNATIVE, Document
 from app.search.query import Query, parse
-from app.search.snippets import LEAD_IN, SCAN_LIMIT, WINDOW, Seen, highlight
+from app.search.snippets import (
+    LEAD_IN,
+    SCAN_LIMIT,
+    WINDOW,
+    Seen,
+    from_fts,
+    from_positions,
+    highlight,
+)
 
 CORPUS: dict[str, Any] = json.loads(
     (Path(__file__).parent / "quality_corpus.json").read_text(encoding="utf-8")
@@ -85,3 +95,84 @@ def test_long_texts_stop_at_the_scan_limit() -> None:
     for lead in ("", "Удар по Харкову вночі.", "ʼ ʼ ʼ"):
         assert highlight(query, lead, body) == reference(query, lead, body)
     assert highlight(query, "", body).endswith(" …")
+
+
+def _positions(literal: str) -> list[tuple[str, list[int], list[str]]]:
+    """A `tsvector` literal's lexemes with their positions and weights, as PostgreSQL's
+    `unnest(vector)` gives them (the lexemes this module writes need no unquoting)."""
+    found = []
+    for item in literal.split(" "):
+        lexeme, _, at = item.strip("'").partition("':")
+        if at:
+            pairs = [(int(p[:-1]), p[-1]) for p in at.split(",")]
+            found.append((lexeme, [p for p, _ in pairs], [w for _, w in pairs]))
+    return found
+
+
+@pytest.mark.parametrize("lang", ["ua", "ru", "en"])
+def test_snippets_from_the_index_are_what_the_rule_gives(lang: str) -> None:
+    """Marks read from either database's index entry (PostgreSQL's positions, SQLite's
+    primary lemmas) give the snippet analysis gives; SQLite hands a hit back to analysis
+    when a query lemma is among its alternatives, and that happens for some but not most."""
+    analyzer = analyzer_for(TEXT_SEARCH[lang])
+    articles = CORPUS[lang]["articles"]
+    documents = [
+        Document.analyse(analyzer, a["title"], a["lead"], a["body_html"]) for a in articles
+    ]
+    compared = analysed = 0
+    for item in CORPUS[lang]["queries"]:
+        query = parse(item["q"], analyzer)
+        terms = {*query.lemmas, *(ALTERNATIVE + lemma for lemma in query.lemmas)}
+        for article, document in zip(articles, documents, strict=True):
+            expected = reference(query, article["lead"], article["body_html"])
+            lexemes = [f for f in _positions(document.tsvector()) if f[0] in terms]
+            marks = from_positions(article["title"], article["lead"], lexemes)
+            assert marks is not None
+            assert highlight(query, article["lead"], article["body_html"], {}, marks) == expected
+            fts = document.fts_columns()
+            marks = from_fts(
+                query, article["lead"], fts["lead"], fts["body"], fts["lead_alt"], fts["body_alt"]
+            )
+            if marks is None:
+                analysed += 1
+            else:
+                assert (
+                    highlight(query, article["lead"], article["body_html"], {}, marks) == expected
+                )
+            compared += 1
+    assert compared > 800
+    assert analysed < compared / 2
+
+
+def test_marks_that_do_not_line_up_are_refused() -> None:
+    """An index entry of another text (made by another analysis) is not read as this one's."""
+    analyzer = analyzer_for("ukrainian")
+    query = parse("удар", analyzer)
+    document = Document.analyse(analyzer, "Заголовок", "Удар по місту.", "<p>Удару не було</p>")
+    fts = document.fts_columns()
+    assert from_fts(query, "Удар по місту вночі.", fts["lead"], fts["body"], "", "") is None
+    marks = from_fts(query, "Удар по місту.", fts["lead"], fts["body"], "", "")
+    assert marks is not None
+    assert [marks.get(i) for i in range(6)] == [("удар",), None, None, ("удар",), None, None]
+    lexemes = [f for f in _positions(document.tsvector()) if f[0] == "удар"]
+    marks = from_positions("Заголовок", "Удар по місту.", lexemes)
+    assert marks is not None and (marks.last, marks.get(0), marks.get(3)) == (
+        3,
+        ("удар",),
+        ("удар",),
+    )
+    assert [marks.get(i) for i in (1, 2, 4)] == [None, None, None]
+    # A longer title moves every position: the lead's hit would land in the title.
+    assert from_positions("Заголовок про все", "Удар по місту.", lexemes) is None
+
+
+def test_every_letter_but_the_modifier_apostrophe_is_a_word() -> None:
+    """`is_word` (how snippets count words without analysing them) agrees with what the
+    analysers keep, over every alphanumeric code point."""
+    simple = analyzer_for("simple")
+    for code in range(sys.maxunicode + 1):
+        letter = chr(code)
+        if letter.isalnum():
+            assert is_word(letter) == bool(simple.lemmas(fold(letter))[0]), hex(code)
+    for word in ("ʼ", "ʼʼ", "ʼ'ʼ", "пам'ять", "ʼa", "Oʼ"):
+        assert is_word(word) == bool(simple.lemmas(fold(word))[0]), word
