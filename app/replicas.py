@@ -163,6 +163,7 @@ class Replicas:
             # The primary cannot say where it is: the replicas' lag grows until it can.
             outage.log_failure(log, exc, "measuring the replicas' lag")
         else:
+            outage.log_success("measuring the replicas' lag")
             if position is not None:
                 self._history.append((noted, _record_end(int(position))))
         await asyncio.gather(*(self._poll_one(r) for r in self.replicas))

@@ -6,6 +6,7 @@ and `/healthz` 200; the outage is logged once, not per request; and service come
 itself within 10 s of the database. SQLite's own outages (a locked, read-only file) too."""
 
 import json
+import logging
 import os
 import sqlite3
 import time
@@ -212,6 +213,11 @@ def test_stopped_frozen_and_restarted(live: Live) -> None:
     assert outages, warnings
     # Logged once an outage (and once back), not once a request: ~300 requests met them.
     assert len(outages) <= 12, [line["message"] for line in outages]
+    # Background work says it is back once an outage (three here), however many of its
+    # loops need no database (no purge address: its loop succeeded while the others
+    # failed, and the log flapped "unavailable", "answers again" with every poll).
+    back = [line for line in outages if "background work answers again" in line["message"]]
+    assert len(back) <= 3, [line["message"] for line in outages]
     assert not [line for line in lines if "exception" in line], "a traceback was logged"
     logged = {line["status"] for line in lines if line.get("event") == "request"}
     assert 500 not in logged
@@ -356,3 +362,27 @@ def test_redis_frozen_and_stopped(tmp_path: Path) -> None:
         print(f"ready again after Redis: thawed {thawed:.1f} s, restarted {restarted:.1f} s")
     finally:
         redis.stop()
+
+
+def test_background_work_is_back_when_every_task_that_met_the_outage_is(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Another background task's success says nothing of the database: only the tasks that
+    met the outage, once each has worked again."""
+    from app.ops.outage import OutageLog
+
+    background = OutageLog("the database, for background work")
+    with caplog.at_level(logging.WARNING, logger="newsdesk.outage"):
+        background.refused_one("sending: no answer in time", source="sending")
+        background.refused_one("listening: no answer in time", source="listening")
+        background.recovered(source="purging")  # never failed: no database needed
+        background.recovered(source="sending")  # the listener still fails
+        background.refused_one("listening: no answer in time", source="listening")
+        assert background.since is not None
+        background.recovered(source="listening")
+        background.recovered(source="listening")
+    assert [record.getMessage() for record in caplog.records] == [
+        "the database, for background work unavailable (sending: no answer in time)",
+        "the database, for background work answers again after 0 s",
+    ]
+    assert background.since is None and background.failing == set()

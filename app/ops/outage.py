@@ -91,7 +91,12 @@ def reason(error: BaseException) -> str | None:
 class OutageLog:
     """One warning when an outage of `what` is first seen, then one per `every` seconds
     while requests keep meeting it, with their number; one line when it answers again
-    (`recovered`)."""
+    (`recovered`).
+
+    With a `source` (a background task), it answers again when every source that met it
+    has succeeded since: another task's success says nothing (one that needs no database,
+    such as a purge loop with nothing to purge, succeeded while the others failed, and the
+    log flapped "unavailable", "answers again" with every poll of a frozen database)."""
 
     def __init__(self, what: str, every: float = LOG_EVERY) -> None:
         self.what = what
@@ -99,9 +104,12 @@ class OutageLog:
         self.since: float | None = None
         self.last_logged = 0.0
         self.met = 0
+        self.failing: set[str] = set()
 
-    def refused_one(self, why: str) -> None:
+    def refused_one(self, why: str, source: str | None = None) -> None:
         now = time.monotonic()
+        if source is not None:
+            self.failing.add(source)
         self.met += 1
         if self.since is None:
             self.since = now
@@ -116,7 +124,13 @@ class OutageLog:
             self.last_logged = now
             self.met = 0
 
-    def recovered(self) -> None:
+    def recovered(self, source: str | None = None) -> None:
+        if source is not None:
+            if source not in self.failing:
+                return
+            self.failing.discard(source)
+            if self.failing:
+                return
         if self.since is not None:
             elapsed = time.monotonic() - self.since
             log.warning("%s answers again after %.0f s", self.what, elapsed)
@@ -135,7 +149,13 @@ def log_failure(logger: logging.Logger, error: BaseException, doing: str) -> Non
     if why is None:
         logger.error("%s failed", doing, exc_info=error)
     else:
-        BACKGROUND.refused_one(f"{doing}: {why}")
+        BACKGROUND.refused_one(f"{doing}: {why}", source=doing)
+
+
+def log_success(doing: str) -> None:
+    """A background task worked (`doing`, as `log_failure` named it): when it is the last
+    of those that met an outage, the outage is over."""
+    BACKGROUND.recovered(source=doing)
 
 
 def answer(error: Exception, scope: Any) -> Any:

@@ -291,10 +291,12 @@ class Worker:
 
     async def _hold(self) -> bool:
         try:
-            return await self.lock.hold()
+            held = await self.lock.hold()
         except Exception as exc:
             outage.log_failure(log, exc, "taking the delivery job")
             return False
+        outage.log_success("taking the delivery job")
+        return held
 
     def wake(self) -> None:
         """Look for work at once (a commit in this process recorded some)."""
@@ -314,8 +316,7 @@ class Worker:
                 running = asyncio.ensure_future(step())
                 try:
                     busy = await asyncio.shield(running)
-                    if outage.BACKGROUND.since is not None:
-                        outage.BACKGROUND.recovered()
+                    outage.log_success(f"the delivery worker's {step.__name__}")
                 except asyncio.CancelledError:
                     self._stopping = True
                     with contextlib.suppress(Exception):

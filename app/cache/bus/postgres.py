@@ -86,6 +86,7 @@ class PostgresBus(LeasedBus):
                 conn.add_termination_listener(on_lost)
                 await conn.add_listener(self.own, on_own)
                 await conn.add_listener(CHANNEL, on_purge)
+                outage.log_success("the PostgreSQL cache listener")
                 await self._talk(conn, lost)
                 log.warning("PostgreSQL cache listener lost; reconnecting")
             except asyncio.CancelledError:

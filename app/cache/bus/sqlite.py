@@ -115,6 +115,8 @@ class SqliteBus(Bus):
                 outage.log_failure(log, exc, "the SQLite cache listener")
                 self.connected = False
                 deliver({ALL})
+            else:
+                outage.log_success("the SQLite cache listener")
             if self.connected and self.mark.read() > self.applied:
                 await asyncio.sleep(PAUSE)
             try:
