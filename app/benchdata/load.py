@@ -216,16 +216,20 @@ def _unique(base: str, taken: set[str]) -> str:
 
 
 async def _analyze(engine: AsyncEngine) -> None:
-    """Fresh planner statistics after a bulk load, as a restore would take them.
+    """Fresh planner statistics and visibility map after a bulk load, as autovacuum
+    leaves them on a live server.
 
-    Without them PostgreSQL guesses one row per table until autovacuum comes by: it then
-    sorted every public version of a language for a list page and read a language's
-    whole byline table per card (40 ms for a 1.8 ms page). SQLite's planner does without.
+    Without statistics PostgreSQL guesses one row per table until autovacuum comes by: it
+    then sorted every public version of a language for a list page and read a language's
+    whole byline table per card (40 ms for a 1.8 ms page). Without the visibility map an
+    index-only scan reads each row's page too (a search's hits looked up by
+    `ix_translations_by_id`, the list's walk): autovacuum sets it, but a benchmark may
+    run before it comes by, or on a server that has it off. SQLite's planner does without.
     """
     if engine.dialect.name == "postgresql":
         async with engine.connect() as conn:
             await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text("ANALYZE"))
+            await conn.execute(text("VACUUM ANALYZE"))
 
 
 async def _bulk_settings(engine: AsyncEngine) -> tuple[str, ...]:
