@@ -126,8 +126,6 @@ class OutageLog:
 
     def recovered(self, source: str | None = None) -> None:
         if source is not None:
-            if source not in self.failing:
-                return
             self.failing.discard(source)
             if self.failing:
                 return
@@ -150,6 +148,12 @@ def log_failure(logger: logging.Logger, error: BaseException, doing: str) -> Non
         logger.error("%s failed", doing, exc_info=error)
     else:
         BACKGROUND.refused_one(f"{doing}: {why}", source=doing)
+
+
+def forget(doing: str) -> None:
+    """A background task stopped (the worker's loops when the job goes to another
+    process): it will not say whether the database answers; the others will."""
+    BACKGROUND.failing.discard(doing)
 
 
 def log_success(doing: str) -> None:

@@ -286,8 +286,8 @@ async def list_articles(
     cards = await hot.cards([row.id for row in rows], language=language, now=now)
     # A version taken down since it was chosen has no card: the page is one shorter.
     chosen = [(row.id, cards[row.id]) for row in rows if row.id in cards]
-    snippets = await _snippets(session, chosen, search) if search is not None else {}
-    return [ArticleCard(**card, snippet=snippets.get(ident)) for ident, card in chosen], next_cursor
+    excerpts = await _snippets(session, chosen, search) if search is not None else {}
+    return [ArticleCard(**card, snippet=excerpts.get(ident)) for ident, card in chosen], next_cursor
 
 
 def _filtered(query: Rows, language: str, filters: Filters) -> Rows:

@@ -14,9 +14,11 @@ the same analysis.
 - SQLite: the FTS5 columns hold each word's primary lemma, in order; the alternatives
   (`*_alt`) are kept without positions, so when one of the query's lemmas is among a hit's
   alternatives, that hit's words are analysed instead.
-- When the index and the text disagree on how many words a field has (an index made by
-  another version of the analysis, before `newsdesk search-reindex`), the words are
-  analysed too.
+- The words are analysed too when the entry cannot tell: a position outside its field's
+  words, or the lead's word count not the index's (an entry made by another version of
+  the analysis, before `newsdesk search-reindex`: a shift that stays within the field is
+  not caught), or a lexeme at PostgreSQL's cap of positions (its later repeats have
+  none).
 
 The scan stops at the first window that shows every word of the query (or after
 SCAN_LIMIT words). Analysed, a spelling is analysed when the scan first meets it, once per
@@ -39,7 +41,7 @@ from app.kit.html import text_of
 from app.models import SearchDocument, Translation
 from app.models.search import FTS_TABLE
 from app.search.analysis import WORD, is_word
-from app.search.documents import ALTERNATIVE
+from app.search.documents import ALTERNATIVE, MAX_POSITIONS_PER_TERM
 from app.search.query import Query
 
 WINDOW = 30  # words shown
@@ -212,6 +214,8 @@ def from_positions(
     lead_from, body_from = in_title + 2, in_title + in_lead + 3
     marks: dict[int, list[str]] = {}
     for lexeme, positions, weights in found:
+        if len(positions) >= MAX_POSITIONS_PER_TERM:
+            return None  # later repeats have no position: the words are analysed
         lemma = lexeme.removeprefix(ALTERNATIVE)
         for position, weight in zip(positions, weights, strict=True):
             if weight == "A":

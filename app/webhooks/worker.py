@@ -335,6 +335,7 @@ class Worker:
                     event.clear()
         finally:
             self._wakes.remove(event)
+            outage.forget(f"the delivery worker's {step.__name__}")
 
     async def close(self) -> None:
         if self._remove_listener is not None:

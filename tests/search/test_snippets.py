@@ -32,7 +32,9 @@ TEXT_SEARCH = {"ua": "ukrainian", "ru": "russian", "en": "english"}
 
 
 def reference(query: Query, lead: str, body_html: str) -> str:
-    text = " ".join(part for part in (lead.strip(), " ".join(text_of(body_html).split())) if part)
+    text = " ".join(
+        part for part in (" ".join(lead.split()), " ".join(text_of(body_html).split())) if part
+    )
     wanted, clauses = query.lemmas, query.clause_lemmas
     words: list[Word] = []
     hits: list[int] = []
@@ -92,7 +94,12 @@ def test_long_texts_stop_at_the_scan_limit() -> None:
     analyzer = analyzer_for("ukrainian")
     query = parse("удар Харків", analyzer)
     body = "<p>" + " ".join(["слово"] * (SCAN_LIMIT + 50)) + " удару по Харкову</p>"
-    for lead in ("", "Удар по Харкову вночі.", "ʼ ʼ ʼ"):
+    for lead in (
+        "",
+        "Удар по Харкову вночі.",
+        "ʼ ʼ ʼ",
+        " Удар  по\nХаркову:\u00a010\u00a0000 ракет. ",
+    ):
         assert highlight(query, lead, body) == reference(query, lead, body)
     assert highlight(query, "", body).endswith(" …")
 
@@ -164,6 +171,12 @@ def test_marks_that_do_not_line_up_are_refused() -> None:
     assert [marks.get(i) for i in (1, 2, 4)] == [None, None, None]
     # A longer title moves every position: the lead's hit would land in the title.
     assert from_positions("Заголовок про все", "Удар по місту.", lexemes) is None
+    # A lexeme at PostgreSQL's cap of positions has repeats without one: analysed instead.
+    lead = "удар " * 300
+    for kept, expected in ((254, 254), (255, None)):
+        at = list(range(2, 2 + kept))
+        marks = from_positions("", lead, [("удар", at, ["B"] * kept)])
+        assert (marks if marks is None else marks.last + 1) == expected
 
 
 def test_every_letter_but_the_modifier_apostrophe_is_a_word() -> None:
