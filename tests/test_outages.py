@@ -385,7 +385,7 @@ def test_background_work_is_back_when_every_task_that_met_the_outage_is(
         # takes the job) is forgotten: the others' success ends the outage.
         background.refused_one("sending: no answer in time", source="sending")
         background.refused_one("listening: no answer in time", source="listening")
-        background.failing.discard("sending")  # what `outage.forget` does
+        background.forget("sending")
         background.recovered(source="listening")
     assert [record.getMessage() for record in caplog.records] == [
         "the database, for background work unavailable (sending: no answer in time)",

@@ -124,6 +124,10 @@ class OutageLog:
             self.last_logged = now
             self.met = 0
 
+    def forget(self, source: str) -> None:
+        """`source` stopped: it will not say whether the outage is over; the others will."""
+        self.failing.discard(source)
+
     def recovered(self, source: str | None = None) -> None:
         if source is not None:
             self.failing.discard(source)
@@ -153,7 +157,7 @@ def log_failure(logger: logging.Logger, error: BaseException, doing: str) -> Non
 def forget(doing: str) -> None:
     """A background task stopped (the worker's loops when the job goes to another
     process): it will not say whether the database answers; the others will."""
-    BACKGROUND.failing.discard(doing)
+    BACKGROUND.forget(doing)
 
 
 def log_success(doing: str) -> None:

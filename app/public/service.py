@@ -286,7 +286,9 @@ async def list_articles(
     cards = await hot.cards([row.id for row in rows], language=language, now=now)
     # A version taken down since it was chosen has no card: the page is one shorter.
     chosen = [(row.id, cards[row.id]) for row in rows if row.id in cards]
-    excerpts = await _snippets(session, chosen, search) if search is not None else {}
+    excerpts = {}
+    if search is not None:
+        excerpts = await _snippets(session, [ident for ident, _ in chosen], search)
     return [ArticleCard(**card, snippet=excerpts.get(ident)) for ident, card in chosen], next_cursor
 
 
@@ -325,12 +327,12 @@ def _filtered(query: Rows, language: str, filters: Filters) -> Rows:
 
 
 async def _snippets(
-    session: AsyncSession, cards: Sequence[tuple[uuid.UUID, dict[str, Any]]], search: Query
+    session: AsyncSession, ids: Sequence[uuid.UUID], search: Query
 ) -> dict[uuid.UUID, str]:
     """A highlighted excerpt of each hit's lead and body (one query for the page)."""
-    if not cards:
+    if not ids:
         return {}
-    found = await snippets.hits(session, [ident for ident, _ in cards], search)
+    found = await snippets.hits(session, ids, search)
     seen: Seen = {}  # what is analysed: the page's texts share most of their words
     return {
         ident: highlight(search, hit.lead, hit.body_html, seen, hit.marks)

@@ -40,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Unprocessable
 from app.models import SearchDocument, Translation
+from app.models.search import FTS_TABLE
 from app.search.analysis import Analyzer, Reading
 from app.search.documents import FIELD_MARKS, PAIR, language_lexeme
 from app.search.index import ALTERNATIVE
@@ -206,7 +207,10 @@ def fts_query(query: Query, weight: str = "") -> str:
 
 # --- Both: which translations match, by tier ----------------------------------------------
 
-_fts = table("search_fts", column("rowid"))
+# SQLite's FTS5 table: the rowid (a search document's id) and the columns snippets read.
+FTS = table(
+    FTS_TABLE, column("rowid"), *(column(f) for f in ("lead", "body", "lead_alt", "body_alt"))
+)
 
 
 def _pg_match(query: Query, field: str, language: str | None = None) -> ColumnElement[bool]:
@@ -244,12 +248,12 @@ def _ids(
     ids = select(SearchDocument.translation_id)
     if dialect == "postgresql":
         return ids.where(_pg_match(query, field, language))
-    return ids.join(_fts, _fts.c.rowid == SearchDocument.id).where(_fts_match(query, field))
+    return ids.join(FTS, FTS.c.rowid == SearchDocument.id).where(_fts_match(query, field))
 
 
 def _fts_match(query: Query, field: str) -> ColumnElement[bool]:
     """SQLite: the FTS5 row matches in `field`."""
-    return literal_column("search_fts").op("MATCH")(literal(fts_query(query, field)))
+    return literal_column(FTS_TABLE).op("MATCH")(literal(fts_query(query, field)))
 
 
 def matching_ids(query: Query, dialect: str) -> Select[uuid.UUID]:
@@ -317,7 +321,7 @@ def _sqlite_probe(query: Query, field: str) -> ColumnElement[bool]:
     return (
         select(literal(1))
         .select_from(SearchDocument)
-        .join(_fts, _fts.c.rowid == SearchDocument.id)
+        .join(FTS, FTS.c.rowid == SearchDocument.id)
         .where(SearchDocument.translation_id == Translation.id, _fts_match(query, field))
         .exists()
     )
@@ -378,6 +382,7 @@ class Tiers:
         self._rowids: dict[int, list[int] | None] = {}
         # SQLite, per rank with FREQUENT hits or more: whether it has more than DENSE.
         self._dense: dict[int, bool] = {}
+        self._last_rowid: int | None = None
 
     def _matches(self, field: str) -> ColumnElement[bool]:
         if self.dialect == "postgresql":
@@ -413,14 +418,17 @@ class Tiers:
         if rank not in self._rowids:
             match = _fts_match(self.query, self.FIELDS[rank])
             found = list(
-                await self.session.scalars(select(_fts.c.rowid).where(match).limit(FREQUENT))
+                await self.session.scalars(select(FTS.c.rowid).where(match).limit(FREQUENT))
             )
             self._rowids[rank] = found if len(found) < FREQUENT else None
             if len(found) >= FREQUENT:
                 # FTS5 gives hits in rowid order: how far into the index its FREQUENT-th
                 # hit lies tells how many there are in all, roughly.
-                last = await self.session.scalar(select(func.max(SearchDocument.id)))
-                self._dense[rank] = FREQUENT * (last or 0) > DENSE * found[-1]
+                if self._last_rowid is None:  # once a page
+                    self._last_rowid = await self.session.scalar(
+                        select(func.max(SearchDocument.id))
+                    )
+                self._dense[rank] = FREQUENT * (self._last_rowid or 0) > DENSE * found[-1]
         return self._rowids[rank]
 
     async def _sqlite_tier(self, rank: int) -> Tier:

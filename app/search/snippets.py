@@ -27,22 +27,20 @@ are never analysed; only hits keep their lemmas, and every other word is just a 
 """
 
 import html
-import json
 import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import ARRAY, Text, any_, bindparam, column, func, select, table
+from sqlalchemy import ARRAY, Text, any_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.html import text_of
 from app.models import SearchDocument, Translation
-from app.models.search import FTS_TABLE
 from app.search.analysis import WORD, is_word
 from app.search.documents import ALTERNATIVE, MAX_POSITIONS_PER_TERM
-from app.search.query import Query
+from app.search.query import FTS, Query
 
 WINDOW = 30  # words shown
 LEAD_IN = 6  # words shown before the first hit of the window
@@ -241,11 +239,6 @@ class Hit:
     marks: Marks | None
 
 
-_FTS = table(
-    FTS_TABLE, column("rowid"), *(column(f) for f in ("lead", "body", "lead_alt", "body_alt"))
-)
-
-
 async def hits(
     session: AsyncSession, ids: Sequence[uuid.UUID], query: Query
 ) -> dict[uuid.UUID, Hit]:
@@ -290,13 +283,13 @@ async def hits(
             Translation.id,
             Translation.lead,
             Translation.body_html,
-            _FTS.c.lead,
-            _FTS.c.body,
-            _FTS.c.lead_alt,
-            _FTS.c.body_alt,
+            FTS.c.lead,
+            FTS.c.body,
+            FTS.c.lead_alt,
+            FTS.c.body_alt,
         )
         .outerjoin(SearchDocument, SearchDocument.translation_id == Translation.id)
-        .outerjoin(_FTS, _FTS.c.rowid == SearchDocument.id)
+        .outerjoin(FTS, FTS.c.rowid == SearchDocument.id)
         .where(Translation.id.in_(ids))
     )
     return {
@@ -310,9 +303,6 @@ async def hits(
 
 
 def _loaded(value: Any) -> list[tuple[str, list[int], list[str]]]:
-    """The positions subquery's JSON (NULL when no lexeme of the query is there), as the
-    driver gives it: decoded (`json_agg` is typed JSON) or not."""
-    if value is None:
-        return []
-    items = json.loads(value) if isinstance(value, str | bytes) else value
-    return [(lexeme, at, weights) for lexeme, at, weights in items]
+    """The positions subquery's JSON, decoded (`json_agg` is typed JSON); NULL when no
+    lexeme of the query is there."""
+    return [] if value is None else [(lexeme, at, weights) for lexeme, at, weights in value]
