@@ -45,7 +45,8 @@ from app.models import (
     Translation,
     utcnow,
 )
-from app.models.search import FTS_TABLE
+from app.models.search import FTS_PAIRS_TABLE, FTS_TABLE
+from app.search.documents import SQLITE_PAIRS
 
 MAX_ARTICLES = 2_000_000
 # Up to this many batches are made in-process: starting workers costs about a second.
@@ -332,11 +333,13 @@ async def _index(conn: AsyncConnection, dialect: str, rows: list[dict[str, Any]]
         insert(SearchDocument),
         [{"id": first + k, "translation_id": r["translation_id"]} for k, r in enumerate(rows)],
     )
-    columns = [c for c in rows[0] if c != "translation_id"]
-    await conn.execute(
-        text(
-            f"INSERT INTO {FTS_TABLE} (rowid, {', '.join(columns)}) "  # noqa: S608 (fixed names)
-            f"VALUES (:rowid, {', '.join(':' + c for c in columns)})"
-        ),
-        [{"rowid": first + k, **{c: r[c] for c in columns}} for k, r in enumerate(rows)],
-    )
+    pairs = [c for c in rows[0] if c in SQLITE_PAIRS]
+    terms = [c for c in rows[0] if c != "translation_id" and c not in SQLITE_PAIRS]
+    for name, columns in ((FTS_TABLE, terms), (FTS_PAIRS_TABLE, pairs)):
+        await conn.execute(
+            text(
+                f"INSERT INTO {name} (rowid, {', '.join(columns)}) "  # noqa: S608 (fixed names)
+                f"VALUES (:rowid, {', '.join(':' + c for c in columns)})"
+            ),
+            [{"rowid": first + k, **{c: r[c] for c in columns}} for k, r in enumerate(rows)],
+        )

@@ -12,6 +12,10 @@ from app.models.base import Base
 # SQLite keeps the terms in this FTS5 table (rowid = search_documents.id), made by the
 # migration; SQLAlchemy's metadata does not describe virtual tables.
 FTS_TABLE = "search_fts"
+# ... and each pair of neighbouring primary lemmas of the title and of the lead as one token
+# `a_b`, without positions, so that a phrase in a field needs no position lists
+# (`app.search.query`). Its name starts as FTS_TABLE's: Alembic leaves both alone.
+FTS_PAIRS_TABLE = "search_fts_pairs"
 TSVECTOR_OR_NULL = Text().with_variant(TSVECTOR(), "postgresql")
 
 

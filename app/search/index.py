@@ -8,7 +8,7 @@ holds, and how a text becomes it, is `documents` (pure; no database).
 - PostgreSQL: `search_documents.vector`, a `tsvector` literal, and `head`, the same for
   title and lead only: small, so ranking by field never reads a whole body. Both
   GIN-indexed.
-- SQLite: FTS5 table `search_fts` (rowid = `search_documents.id`).
+- SQLite: FTS5 tables `search_fts` and `search_fts_pairs` (rowid = `search_documents.id`).
 
 An ORM flush hook re-analyses every translation whose title, lead or body changed, or
 which is new, in the same transaction; deletes cascade (PostgreSQL by foreign key,
@@ -44,11 +44,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import TableClause
 
 from app.languages import known
 from app.models import SearchDocument, Translation
+from app.models.search import FTS_PAIRS_TABLE, FTS_TABLE
 from app.search import documents
-from app.search.documents import COLUMNS, Entry, Source
+from app.search.documents import COLUMNS, SQLITE_PAIRS, Entry, Source
 
 # `app.search.query` builds its terms with it.
 ALTERNATIVE = documents.ALTERNATIVE
@@ -79,7 +81,8 @@ def _source(row: Any, languages: Mapping[str, known.Known]) -> Source:
 def _write(
     connection: Connection, entries: Sequence[Entry], only: Sequence[str] | None = None
 ) -> int:
-    """`only`: PostgreSQL columns to write, when a migration runs before the rest exist."""
+    """`only`: the columns to write, when a migration runs before the rest exist (SQLite:
+    the FTS5 table's always, the pairs table's when named)."""
     if not entries:
         return 0
     dialect = connection.dialect.name
@@ -119,12 +122,29 @@ def _write(
         {"rowid": rowids[ident], **dict(zip(COLUMNS[dialect], values, strict=True))}
         for ident, values in entries
     ]
-    connection.execute(text("DELETE FROM search_fts WHERE rowid = :rowid"), params)
-    connection.execute(insert(_FTS), params)
+    for fts in _fts_tables(only):
+        connection.execute(text(f"DELETE FROM {fts.name} WHERE rowid = :rowid"), params)  # noqa: S608 (fixed names)
+        connection.execute(insert(fts), params)
     return len(entries)
 
 
-_FTS = table("search_fts", column("rowid"), *(column(name) for name in COLUMNS["sqlite"]))
+# SQLite's two FTS5 tables, with the columns of an entry each holds.
+_FTS = (
+    table(
+        FTS_TABLE,
+        column("rowid"),
+        *(column(name) for name in COLUMNS["sqlite"] if name not in SQLITE_PAIRS),
+    ),
+    table(FTS_PAIRS_TABLE, column("rowid"), *(column(name) for name in SQLITE_PAIRS)),
+)
+
+
+def _fts_tables(only: Sequence[str] | None) -> tuple[TableClause, ...]:
+    """The FTS5 tables to write: a migration older than the pairs table names none of its
+    columns in `only`."""
+    if only is None or set(SQLITE_PAIRS) & set(only):
+        return _FTS
+    return _FTS[:1]
 
 
 def rebuild(
@@ -137,8 +157,8 @@ def rebuild(
 ) -> int:
     """Re-analyse every translation (of one language): after an analyser changes.
     `progress(done, total)` after each batch; `jobs` > 1: analysed by that many worker
-    processes (the index written is the same); `only`: the PostgreSQL columns to write
-    (a migration's, before later ones add the rest)."""
+    processes (the index written is the same); `only`: the columns to write (a
+    migration's, before later ones add the rest; see `_write`)."""
     where = [] if language is None else [Translation.language == language]
     count = select(func.count()).select_from(Translation).where(*where)
     total = connection.execute(count).scalar_one()
@@ -148,7 +168,8 @@ def rebuild(
         # Start empty: writing fresh rows is cheaper than replacing each one. (The FTS5
         # table first, so the delete trigger finds nothing left to do.)
         if connection.dialect.name == "sqlite":
-            connection.execute(text("DELETE FROM search_fts"))
+            for fts in _fts_tables(only):
+                connection.execute(text(f"DELETE FROM {fts.name}"))  # noqa: S608 (fixed names)
         connection.execute(delete(SearchDocument))
     batches = _sources(connection, where, known.read(connection))
     jobs = min(jobs, -(-total // BATCH))  # a pool for one batch only costs its start

@@ -37,11 +37,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.expression import Executable
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.expression import Executable, TableClause
 
 from app.errors import Unprocessable
 from app.models import SearchDocument, Translation
-from app.models.search import FTS_TABLE
+from app.models.search import FTS_PAIRS_TABLE, FTS_TABLE
 from app.search.analysis import Analyzer, Reading
 from app.search.documents import FIELD_MARKS, PAIR, language_lexeme
 from app.search.index import ALTERNATIVE
@@ -206,12 +207,57 @@ def fts_query(query: Query, weight: str = "") -> str:
     return " AND ".join(_fts_clause(clause, weight) for clause in query.clauses)
 
 
+# The pairs table's column of a field (`app.search.documents.fts_pairs`).
+_FTS_PAIRS = {"A": "title_pairs", "B": "lead_pairs"}
+
+
+def _fts_parts(query: Query, field: str) -> list[tuple[TableClause, str]]:
+    """SQLite: the FTS5 tables and queries a document must match, all of them, to match in
+    `field`. In a title or a lead, a phrase of two words is one token of the pairs table
+    (`a_b`), whose document list FTS5 reads alone; the other clauses are the FTS5 table's."""
+    column_ = _FTS_PAIRS.get(field)
+    paired = [
+        clause
+        for clause in query.clauses
+        if column_ is not None
+        and isinstance(clause, Phrase)
+        and all(len(variant) == 2 for variant in clause.variants)
+    ]
+    parts: list[tuple[TableClause, str]] = []
+    if paired:
+        tokens = (
+            " OR ".join(f'"{PAIR.join(variant)}"' for variant in clause.variants)
+            for clause in paired
+        )
+        parts.append((FTS_PAIRS, " AND ".join(f"({{{column_}}} : ({t}))" for t in tokens)))
+    rest = [clause for clause in query.clauses if clause not in paired]
+    if rest:
+        parts.append((FTS, " AND ".join(_fts_clause(clause, field) for clause in rest)))
+    return parts
+
+
+def _fts_matching(
+    statement: Select[Any],
+    rowid: ColumnElement[int] | InstrumentedAttribute[int],
+    query: Query,
+    field: str,
+) -> Select[Any]:
+    """SQLite: `statement` joined to the FTS5 rows matching in `field` whose rowid is
+    `rowid` (a search document's id)."""
+    for fts, match in _fts_parts(query, field):
+        statement = statement.join(fts, fts.c.rowid == rowid).where(
+            literal_column(fts.name).op("MATCH")(literal(match))
+        )
+    return statement
+
+
 # --- Both: which translations match, by tier ----------------------------------------------
 
 # SQLite's FTS5 table: the rowid (a search document's id) and the columns snippets read.
 FTS = table(
     FTS_TABLE, column("rowid"), *(column(f) for f in ("lead", "body", "lead_alt", "body_alt"))
 )
+FTS_PAIRS = table(FTS_PAIRS_TABLE, column("rowid"))
 
 
 def _pg_match(query: Query, field: str, language: str | None = None) -> ColumnElement[bool]:
@@ -249,12 +295,7 @@ def _ids(
     ids = select(SearchDocument.translation_id)
     if dialect == "postgresql":
         return ids.where(_pg_match(query, field, language))
-    return ids.join(FTS, FTS.c.rowid == SearchDocument.id).where(_fts_match(query, field))
-
-
-def _fts_match(query: Query, field: str) -> ColumnElement[bool]:
-    """SQLite: the FTS5 row matches in `field`."""
-    return literal_column(FTS_TABLE).op("MATCH")(literal(fts_query(query, field)))
+    return _fts_matching(ids, SearchDocument.id, query, field)
 
 
 def matching_ids(query: Query, dialect: str) -> Select[uuid.UUID]:
@@ -319,11 +360,10 @@ DENSE = 15_000
 
 def _sqlite_probe(query: Query, field: str) -> ColumnElement[bool]:
     """SQLite: this translation's document matches in `field` (looked up by id)."""
+    document = select(literal(1)).select_from(SearchDocument)
     return (
-        select(literal(1))
-        .select_from(SearchDocument)
-        .join(FTS, FTS.c.rowid == SearchDocument.id)
-        .where(SearchDocument.translation_id == Translation.id, _fts_match(query, field))
+        _fts_matching(document, SearchDocument.id, query, field)
+        .where(SearchDocument.translation_id == Translation.id)
         .exists()
     )
 
@@ -424,14 +464,20 @@ class Tiers:
         return await _estimate(self.session, ids) < LIST_UNLESS_ESTIMATE
 
     async def _sqlite_hits(self, rank: int) -> list[int] | None:
-        """SQLite: the FTS5 rowids of the tier's hits in every language (no join, nothing
-        converted: a fraction of a list of ids), or None when there are FREQUENT or more.
+        """SQLite: the FTS5 rowids of the tier's hits in every language (no other table,
+        one JSON array: a fraction of a list of ids), or None when there are FREQUENT or
+        more.
         Read once per page, for this tier's own statement and the worse tiers'."""
         if rank not in self._rowids:
-            match = _fts_match(self.query, self.FIELDS[rank])
-            hits = select(FTS.c.rowid).where(match).limit(FREQUENT).subquery()
+            (first, _), *_ = parts = _fts_parts(self.query, self.FIELDS[rank])
+            hits = select(first.c.rowid).select_from(first)
+            for fts, match in parts:
+                if fts is not first:
+                    hits = hits.join(fts, fts.c.rowid == first.c.rowid)
+                hits = hits.where(literal_column(fts.name).op("MATCH")(literal(match)))
+            found = hits.limit(FREQUENT).subquery()
             listed, count, last = await self._one_row(
-                select(func.json_group_array(hits.c.rowid), func.count(), func.max(hits.c.rowid))
+                select(func.json_group_array(found.c.rowid), func.count(), func.max(found.c.rowid))
             )
             self._rowids[rank] = json.loads(listed) if count < FREQUENT else None
             if count >= FREQUENT:

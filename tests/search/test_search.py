@@ -103,6 +103,33 @@ async def test_phrases_stay_within_a_field_and_longer_phrases_keep_their_order(
     assert await search(client, "en", "talks grid power") == [slug_of(across, "en")]
 
 
+async def test_a_phrase_ranks_by_the_field_it_is_in(
+    client: httpx.AsyncClient, admin: Credential
+) -> None:
+    """A two-word phrase's title and lead hits come from pairs of neighbouring lemmas
+    (SQLite: the pairs table, alone or joined with the FTS5 table for the query's other
+    words; PostgreSQL: the field marks, then the positions): title hits above lead hits
+    above the rest, and the query's other words in the same field."""
+    in_body = await article(client, admin, "en", "Evening notes", body="<p>Power grids failed.</p>")
+    in_lead = await article(
+        client, admin, "en", "Blackout", lead="The power grid is down in the east."
+    )
+    apart = await article(
+        client, admin, "en", "Grid and power", lead="The grid held and power came back in the east."
+    )
+    in_title = await article(client, admin, "en", "Power grid restored", lead="East and west.")
+    assert await search(client, "en", '"power grid"') == [
+        slug_of(a, "en") for a in (in_title, in_lead, in_body)
+    ]
+    # The other word in the phrase's field ranks the hit there; in another field, lower.
+    assert await search(client, "en", '"power grid" east') == [
+        slug_of(a, "en") for a in (in_lead, in_title)
+    ]
+    assert await search(client, "en", '"power grid" restored') == [slug_of(in_title, "en")]
+    assert await search(client, "en", '"grid power"') == []
+    assert slug_of(apart, "en") in await search(client, "en", "grid power east")
+
+
 async def test_a_word_two_languages_share_ranks_by_its_own_language(
     client: httpx.AsyncClient, admin: Credential
 ) -> None:
@@ -419,7 +446,7 @@ async def test_both_sqlite_plans_give_the_same_pages(
             if (cursor := page["next_cursor"]) is None:
                 return out
 
-    queries = ("storm", "storm coast", '"storm warning"')
+    queries = ("storm", "storm coast", '"storm warning"', '"storm warning" coast', '"a storm"')
     rare = {q: await pages(q, 2) for q in queries}
     monkeypatch.setattr(query, "FREQUENT", 1)
     assert {q: await pages(q, 3) for q in queries} == rare
