@@ -164,14 +164,16 @@ def highlight(
     end = min(len(spans), start + WINDOW)
     marked = {i for i in hits if start <= i < end}
     out: list[str] = ["… " if start > 0 else ""]
+    # Escaped a run at a time: from one marked word to the next (words hold no whitespace,
+    # so collapsing a run's whitespace collapses each gap between its words).
     position = spans[start][0]
-    for i in range(start, end):
+    for i in sorted(marked):
         first, last = spans[i]
         out.append(_between(text[position:first]))
-        piece = html.escape(text[first:last])
-        out.append(f"<mark>{piece}</mark>" if i in marked else piece)
+        out.append(f"<mark>{html.escape(text[first:last])}</mark>")
         position = last
     if end < len(spans) or len(spans) == SCAN_LIMIT:
+        out.append(_between(text[position : spans[end - 1][1]]))
         out.append(" …")
     else:
         out.append(_between(text[position:]))
