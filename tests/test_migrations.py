@@ -48,9 +48,9 @@ FILLS = {"3b8f2d6e4a10": frozenset({("search_documents", "*"), ("search_fts", "*
 # the old rows held secrets in clear.
 EMPTIES = {"e3a9c1f07b52": frozenset({("idempotency_keys", "*")})}
 EMPTIED = frozenset().union(*EMPTIES.values())
-# The search index, which must come back as the index writes it (6c3e8a1f5d27 fills
-# SQLite's pairs table from the FTS5 table's lemmas).
-SEARCH = ("search_documents", "search_fts", "search_fts_pairs")
+# The search index, which must come back as the index writes it (4f7b2d9e1a63 fills
+# SQLite's head table from the FTS5 table's lemmas).
+SEARCH = ("search_documents", "search_fts", "search_fts_head")
 # Surrogate keys of derived rows: 3b8f2d6e4a10 rebuilds the search index on its way up.
 DERIVED_KEYS = {"search_documents": {"id"}}
 # What a round trip below 3b8e1f6a9c20 (media uploads) forgets: its downgrade drops the
@@ -139,7 +139,7 @@ async def _dump(url: str) -> Dump:
                 for name in names
                 if name != "alembic_version" and not name.startswith("search_fts")
             }
-            for fts in ("search_fts", "search_fts_pairs"):  # SQLite's FTS5 tables: their
+            for fts in ("search_fts", "search_fts_head"):  # SQLite's FTS5 tables: their
                 if fts in names:  # rowid is a document id
                     queries[fts] = (
                         f"SELECT d.translation_id, f.* FROM {fts} f "  # noqa: S608 (fixed names)

@@ -45,8 +45,8 @@ from app.models import (
     Translation,
     utcnow,
 )
-from app.models.search import FTS_PAIRS_TABLE, FTS_TABLE
-from app.search.documents import SQLITE_PAIRS
+from app.models.search import FTS_HEAD_TABLE, FTS_TABLE
+from app.search.documents import SQLITE_HEAD
 
 MAX_ARTICLES = 2_000_000
 # Up to this many batches are made in-process: starting workers costs about a second.
@@ -333,9 +333,8 @@ async def _index(conn: AsyncConnection, dialect: str, rows: list[dict[str, Any]]
         insert(SearchDocument),
         [{"id": first + k, "translation_id": r["translation_id"]} for k, r in enumerate(rows)],
     )
-    pairs = [c for c in rows[0] if c in SQLITE_PAIRS]
-    terms = [c for c in rows[0] if c != "translation_id" and c not in SQLITE_PAIRS]
-    for name, columns in ((FTS_TABLE, terms), (FTS_PAIRS_TABLE, pairs)):
+    terms = [c for c in rows[0] if c != "translation_id"]
+    for name, columns in ((FTS_TABLE, terms), (FTS_HEAD_TABLE, list(SQLITE_HEAD))):
         await conn.execute(
             text(
                 f"INSERT INTO {name} (rowid, {', '.join(columns)}) "  # noqa: S608 (fixed names)

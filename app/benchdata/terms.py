@@ -17,11 +17,9 @@ from app.search.documents import (
     MAX_POSITIONS,
     MAX_POSITIONS_PER_TERM,
     PAIR,
-    SQLITE_PAIRS,
     WEIGHTS,
     Document,
     Lemmas,
-    fts_pairs,
     pairs_literal,
     tsvector_literal,
 )
@@ -112,6 +110,4 @@ class Terms:
         for name, words in zip(FIELDS, self.cut(fields), strict=True):
             columns[name] = " ".join([primary[w] for w in words])
             columns[f"{name}_alt"] = " ".join([a for w in words if (a := alternatives[w])])
-        for name in SQLITE_PAIRS:
-            columns[name] = fts_pairs(columns[name.removesuffix("_pairs")])
         return columns

@@ -12,10 +12,10 @@ from app.models.base import Base
 # SQLite keeps the terms in this FTS5 table (rowid = search_documents.id), made by the
 # migration; SQLAlchemy's metadata does not describe virtual tables.
 FTS_TABLE = "search_fts"
-# ... and each pair of neighbouring primary lemmas of the title and of the lead as one token
-# `a_b`, without positions, so that a phrase in a field needs no position lists
-# (`app.search.query`). Its name starts as FTS_TABLE's: Alembic leaves both alone.
-FTS_PAIRS_TABLE = "search_fts_pairs"
+# ... and the title's and lead's columns again in this one: the title and lead tiers read its
+# short document lists, of those fields only (`app.search.query`). Its name starts as
+# FTS_TABLE's: Alembic leaves both alone.
+FTS_HEAD_TABLE = "search_fts_head"
 TSVECTOR_OR_NULL = Text().with_variant(TSVECTOR(), "postgresql")
 
 

@@ -8,7 +8,7 @@ holds, and how a text becomes it, is `documents` (pure; no database).
 - PostgreSQL: `search_documents.vector`, a `tsvector` literal, and `head`, the same for
   title and lead only: small, so ranking by field never reads a whole body. Both
   GIN-indexed.
-- SQLite: FTS5 tables `search_fts` and `search_fts_pairs` (rowid = `search_documents.id`).
+- SQLite: FTS5 tables `search_fts` and `search_fts_head` (rowid = `search_documents.id`).
 
 An ORM flush hook re-analyses every translation whose title, lead or body changed, or
 which is new, in the same transaction; deletes cascade (PostgreSQL by foreign key,
@@ -48,9 +48,9 @@ from sqlalchemy.sql.expression import TableClause
 
 from app.languages import known
 from app.models import SearchDocument, Translation
-from app.models.search import FTS_PAIRS_TABLE, FTS_TABLE
+from app.models.search import FTS_HEAD_TABLE, FTS_TABLE
 from app.search import documents
-from app.search.documents import COLUMNS, SQLITE_PAIRS, Entry, Source
+from app.search.documents import COLUMNS, SQLITE_HEAD, Entry, Source
 
 # `app.search.query` builds its terms with it.
 ALTERNATIVE = documents.ALTERNATIVE
@@ -82,7 +82,7 @@ def _write(
     connection: Connection, entries: Sequence[Entry], only: Sequence[str] | None = None
 ) -> int:
     """`only`: the columns to write, when a migration runs before the rest exist (SQLite:
-    the FTS5 table's always, the pairs table's when named)."""
+    the head table only once it exists)."""
     if not entries:
         return 0
     dialect = connection.dialect.name
@@ -122,7 +122,7 @@ def _write(
         {"rowid": rowids[ident], **dict(zip(COLUMNS[dialect], values, strict=True))}
         for ident, values in entries
     ]
-    for fts in _fts_tables(only):
+    for fts in _fts_tables(connection, only):
         connection.execute(text(f"DELETE FROM {fts.name} WHERE rowid = :rowid"), params)  # noqa: S608 (fixed names)
         connection.execute(insert(fts), params)
     return len(entries)
@@ -130,21 +130,20 @@ def _write(
 
 # SQLite's two FTS5 tables, with the columns of an entry each holds.
 _FTS = (
-    table(
-        FTS_TABLE,
-        column("rowid"),
-        *(column(name) for name in COLUMNS["sqlite"] if name not in SQLITE_PAIRS),
-    ),
-    table(FTS_PAIRS_TABLE, column("rowid"), *(column(name) for name in SQLITE_PAIRS)),
+    table(FTS_TABLE, column("rowid"), *(column(name) for name in COLUMNS["sqlite"])),
+    table(FTS_HEAD_TABLE, column("rowid"), *(column(name) for name in SQLITE_HEAD)),
 )
 
 
-def _fts_tables(only: Sequence[str] | None) -> tuple[TableClause, ...]:
-    """The FTS5 tables to write: a migration older than the pairs table names none of its
-    columns in `only`."""
-    if only is None or set(SQLITE_PAIRS) & set(only):
+def _fts_tables(connection: Connection, only: Sequence[str] | None) -> tuple[TableClause, ...]:
+    """The FTS5 tables to write: both, but for a migration's rebuild (`only`) from before
+    the head table existed."""
+    if only is None:
         return _FTS
-    return _FTS[:1]
+    head = connection.execute(
+        text("SELECT 1 FROM sqlite_master WHERE name = :name"), {"name": FTS_HEAD_TABLE}
+    )
+    return _FTS if head.first() is not None else _FTS[:1]
 
 
 def rebuild(
@@ -168,7 +167,7 @@ def rebuild(
         # Start empty: writing fresh rows is cheaper than replacing each one. (The FTS5
         # table first, so the delete trigger finds nothing left to do.)
         if connection.dialect.name == "sqlite":
-            for fts in _fts_tables(only):
+            for fts in _fts_tables(connection, only):
                 connection.execute(text(f"DELETE FROM {fts.name}"))  # noqa: S608 (fixed names)
         connection.execute(delete(SearchDocument))
     batches = _sources(connection, where, known.read(connection))

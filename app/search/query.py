@@ -42,7 +42,7 @@ from sqlalchemy.sql.expression import Executable, TableClause
 
 from app.errors import Unprocessable
 from app.models import SearchDocument, Translation
-from app.models.search import FTS_PAIRS_TABLE, FTS_TABLE
+from app.models.search import FTS_HEAD_TABLE, FTS_TABLE
 from app.search.analysis import Analyzer, Reading
 from app.search.documents import FIELD_MARKS, PAIR, language_lexeme
 from app.search.index import ALTERNATIVE
@@ -207,33 +207,11 @@ def fts_query(query: Query, weight: str = "") -> str:
     return " AND ".join(_fts_clause(clause, weight) for clause in query.clauses)
 
 
-# The pairs table's column of a field (`app.search.documents.fts_pairs`).
-_FTS_PAIRS = {"A": "title_pairs", "B": "lead_pairs"}
-
-
-def _fts_parts(query: Query, field: str) -> list[tuple[TableClause, str]]:
-    """SQLite: the FTS5 tables and queries a document must match, all of them, to match in
-    `field`. In a title or a lead, a phrase of two words is one token of the pairs table
-    (`a_b`), whose document list FTS5 reads alone; the other clauses are the FTS5 table's."""
-    column_ = _FTS_PAIRS.get(field)
-    paired = [
-        clause
-        for clause in query.clauses
-        if column_ is not None
-        and isinstance(clause, Phrase)
-        and all(len(variant) == 2 for variant in clause.variants)
-    ]
-    parts: list[tuple[TableClause, str]] = []
-    if paired:
-        tokens = (
-            " OR ".join(f'"{PAIR.join(variant)}"' for variant in clause.variants)
-            for clause in paired
-        )
-        parts.append((FTS_PAIRS, " AND ".join(f"({{{column_}}} : ({t}))" for t in tokens)))
-    rest = [clause for clause in query.clauses if clause not in paired]
-    if rest:
-        parts.append((FTS, " AND ".join(_fts_clause(clause, field) for clause in rest)))
-    return parts
+def _fts_table(field: str) -> TableClause:
+    """SQLite: the FTS5 table a field's matches are read from: the head table for the
+    title or the lead (their words' document lists alone, where the FTS5 table's hold
+    every document with the word, body included), the FTS5 table for anywhere."""
+    return FTS_HEAD if field else FTS
 
 
 def _fts_matching(
@@ -242,13 +220,16 @@ def _fts_matching(
     query: Query,
     field: str,
 ) -> Select[Any]:
-    """SQLite: `statement` joined to the FTS5 rows matching in `field` whose rowid is
-    `rowid` (a search document's id)."""
-    for fts, match in _fts_parts(query, field):
-        statement = statement.join(fts, fts.c.rowid == rowid).where(
-            literal_column(fts.name).op("MATCH")(literal(match))
-        )
-    return statement
+    """SQLite: `statement` joined to the FTS5 row matching in `field` whose rowid is `rowid`
+    (a search document's id)."""
+    fts = _fts_table(field)
+    return statement.join(fts, fts.c.rowid == rowid).where(_fts_match(query, field))
+
+
+def _fts_match(query: Query, field: str) -> ColumnElement[bool]:
+    """SQLite: the FTS5 row (of `_fts_table(field)`) matches in `field`."""
+    match = literal(fts_query(query, field))
+    return literal_column(_fts_table(field).name).op("MATCH")(match)
 
 
 # --- Both: which translations match, by tier ----------------------------------------------
@@ -257,7 +238,7 @@ def _fts_matching(
 FTS = table(
     FTS_TABLE, column("rowid"), *(column(f) for f in ("lead", "body", "lead_alt", "body_alt"))
 )
-FTS_PAIRS = table(FTS_PAIRS_TABLE, column("rowid"))
+FTS_HEAD = table(FTS_HEAD_TABLE, column("rowid"))
 
 
 def _pg_match(query: Query, field: str, language: str | None = None) -> ColumnElement[bool]:
@@ -469,12 +450,9 @@ class Tiers:
         more.
         Read once per page, for this tier's own statement and the worse tiers'."""
         if rank not in self._rowids:
-            (first, _), *_ = parts = _fts_parts(self.query, self.FIELDS[rank])
-            hits = select(first.c.rowid).select_from(first)
-            for fts, match in parts:
-                if fts is not first:
-                    hits = hits.join(fts, fts.c.rowid == first.c.rowid)
-                hits = hits.where(literal_column(fts.name).op("MATCH")(literal(match)))
+            field = self.FIELDS[rank]
+            fts = _fts_table(field)
+            hits = select(fts.c.rowid).where(_fts_match(self.query, field))
             found = hits.limit(FREQUENT).subquery()
             listed, count, last = await self._one_row(
                 select(func.json_group_array(found.c.rowid), func.count(), func.max(found.c.rowid))

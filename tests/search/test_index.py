@@ -34,8 +34,8 @@ async def _index_content(conn: AsyncConnection) -> dict[Any, tuple[Any, ...]]:
     else:
         sql = (
             "SELECT d.translation_id, d.id, f.title, f.lead, f.body, f.title_alt, f.lead_alt, "
-            "f.body_alt, p.title_pairs, p.lead_pairs FROM search_documents d "
-            "JOIN search_fts f ON f.rowid = d.id JOIN search_fts_pairs p ON p.rowid = d.id"
+            "f.body_alt, h.* FROM search_documents d "
+            "JOIN search_fts f ON f.rowid = d.id JOIN search_fts_head h ON h.rowid = d.id"
         )
     return {row[0]: tuple(row[1:]) for row in await conn.execute(text(sql))}
 

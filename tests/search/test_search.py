@@ -106,10 +106,9 @@ async def test_phrases_stay_within_a_field_and_longer_phrases_keep_their_order(
 async def test_a_phrase_ranks_by_the_field_it_is_in(
     client: httpx.AsyncClient, admin: Credential
 ) -> None:
-    """A two-word phrase's title and lead hits come from pairs of neighbouring lemmas
-    (SQLite: the pairs table, alone or joined with the FTS5 table for the query's other
-    words; PostgreSQL: the field marks, then the positions): title hits above lead hits
-    above the rest, and the query's other words in the same field."""
+    """A phrase ranks by the field that holds it (SQLite: the title and lead tiers read the
+    head table; PostgreSQL: the field marks, then the positions): title hits above lead
+    hits above the rest, and the query's other words must be in the same field."""
     in_body = await article(client, admin, "en", "Evening notes", body="<p>Power grids failed.</p>")
     in_lead = await article(
         client, admin, "en", "Blackout", lead="The power grid is down in the east."
