@@ -3,7 +3,7 @@
 Authors, categories and tags first (reused when a previous run made them: matched by
 English name), then the articles in batches of `articles.BATCH_SIZE`, each batch one
 transaction of bulk Core inserts: articles, translations, bylines, tags, sources,
-revisions and the search index (`search_documents`, and on SQLite `search_fts`). The ORM
+revisions and the search index (`search_documents`, and on SQLite its two FTS5 tables). The ORM
 flush hook that indexes translations does not see Core inserts, so the index content
 comes with each batch (see `articles`). Batches are made by worker processes while the
 previous ones are written.
@@ -66,7 +66,7 @@ class Report:
     text_seconds: float = 0.0  # CPU time writing the texts, summed over the workers
     index_seconds: float = 0.0  # CPU time making the search index content, likewise
     insert_seconds: float = 0.0  # wall time inserting content rows
-    index_insert_seconds: float = 0.0  # wall time inserting search_documents (search_fts)
+    index_insert_seconds: float = 0.0  # wall time inserting the search index
     wait_seconds: float = 0.0  # wall time the writer waited for batches
 
     def summary(self) -> str:

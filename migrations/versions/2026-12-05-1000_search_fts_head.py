@@ -2,7 +2,7 @@
 
 SQLite only: a second FTS5 table, `search_fts_head` (rowid = `search_documents.id`), holds
 each document's title and lead columns again (`title`, `lead`, `title_alt`, `lead_alt`),
-as `app.search.documents` now writes them. A search's title and lead tiers are answered
+as `app.search.index` now writes them. A search's title and lead tiers are answered
 from it: document lists of title and lead words only, where the FTS5 table's hold every
 document with the word, body included, with all its positions (a two-word query's title
 and lead listings at 100k articles: 3-10 ms -> 0.3-1.5 ms; a phrase's 4-5 ms -> about
@@ -40,13 +40,13 @@ def upgrade() -> None:
         "tokenize = 'unicode61 remove_diacritics 0')"
     )
     op.execute(FILL)
-    op.execute("DROP TRIGGER search_documents_delete")
+    op.execute("DROP TRIGGER IF EXISTS search_documents_delete")
     op.execute(TRIGGER.format(more=MORE))
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
-    op.execute("DROP TRIGGER search_documents_delete")
+    op.execute("DROP TRIGGER IF EXISTS search_documents_delete")
     op.execute(TRIGGER.format(more=""))
     op.execute("DROP TABLE search_fts_head")

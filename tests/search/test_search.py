@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import text as sql_text
 
 from app.auth.service import Role
 from app.search.analysis import analyzer_for
@@ -277,7 +278,25 @@ async def test_snippets_read_from_the_index_are_the_rule_s(
     assert marked >= 10
 
 
-async def test_index_follows_every_write(client: httpx.AsyncClient, admin: Credential) -> None:
+async def _fts_rows(app: FastAPI) -> dict[str, int] | None:
+    """SQLite: the rows of each FTS5 table, and those whose document is gone (a delete
+    trigger's job); None on PostgreSQL, whose index is the documents' own columns."""
+    engine = app.state.db.engine
+    if engine.dialect.name != "sqlite":
+        return None
+    counts = {}
+    async with engine.connect() as conn:
+        for fts in ("search_documents", "search_fts", "search_fts_head"):
+            counts[fts] = await conn.scalar(sql_text(f"SELECT count(*) FROM {fts}"))  # noqa: S608
+            gone = "rowid NOT IN (SELECT id FROM search_documents)"
+            orphans = f"SELECT count(*) FROM {fts} WHERE {gone}"  # noqa: S608 (fixed names)
+            counts[f"{fts} orphans"] = await conn.scalar(sql_text(orphans))
+    return counts
+
+
+async def test_index_follows_every_write(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential
+) -> None:
     created = await create_article(
         client,
         admin,
@@ -308,10 +327,18 @@ async def test_index_follows_every_write(client: httpx.AsyncClient, admin: Crede
 
     await publish(client, admin, article_id, "en")
     assert await search(client, "en", "truce") == [slug]
+    before = await _fts_rows(app)
     current = await client.get(base, headers=admin.headers)
     r = await client.delete(base, headers={**admin.headers, "If-Match": current.headers["ETag"]})
     assert r.status_code == 204, r.text
     assert await search(client, "en", "truce") == []
+    # SQLite: the version's document went, and both FTS5 tables' rows with it.
+    after = await _fts_rows(app)
+    if before is not None and after is not None:
+        assert after["search_documents"] == before["search_documents"] - 1
+        for fts in ("search_fts", "search_fts_head"):
+            assert after[fts] == after["search_documents"], fts
+            assert after[f"{fts} orphans"] == 0, fts
 
     await publish(client, admin, article_id, "ua")
     assert len(await search(client, "ua", "перемирʼя")) == 1
