@@ -37,7 +37,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.expression import Executable, TableClause
 
 from app.errors import Unprocessable
@@ -214,16 +213,11 @@ def _fts_table(field: str) -> TableClause:
     return FTS_HEAD if field else FTS
 
 
-def _fts_matching(
-    statement: Select[Any],
-    rowid: ColumnElement[int] | InstrumentedAttribute[int],
-    query: Query,
-    field: str,
-) -> Select[Any]:
-    """SQLite: `statement` joined to the FTS5 row matching in `field` whose rowid is `rowid`
-    (a search document's id)."""
+def _fts_matching(statement: Select[Any], query: Query, field: str) -> Select[Any]:
+    """SQLite: `statement` (over search documents) joined to each document's FTS5 row,
+    which must match in `field`."""
     fts = _fts_table(field)
-    return statement.join(fts, fts.c.rowid == rowid).where(_fts_match(query, field))
+    return statement.join(fts, fts.c.rowid == SearchDocument.id).where(_fts_match(query, field))
 
 
 def _fts_match(query: Query, field: str) -> ColumnElement[bool]:
@@ -276,7 +270,7 @@ def _ids(
     ids = select(SearchDocument.translation_id)
     if dialect == "postgresql":
         return ids.where(_pg_match(query, field, language))
-    return _fts_matching(ids, SearchDocument.id, query, field)
+    return _fts_matching(ids, query, field)
 
 
 def matching_ids(query: Query, dialect: str) -> Select[uuid.UUID]:
@@ -343,7 +337,7 @@ def _sqlite_probe(query: Query, field: str) -> ColumnElement[bool]:
     """SQLite: this translation's document matches in `field` (looked up by id)."""
     document = select(literal(1)).select_from(SearchDocument)
     return (
-        _fts_matching(document, SearchDocument.id, query, field)
+        _fts_matching(document, query, field)
         .where(SearchDocument.translation_id == Translation.id)
         .exists()
     )
