@@ -20,8 +20,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import nh3
-
 from app.kit import embeds
 from app.kit.headings import HEADINGS, apply, finish, paragraph_url
 from app.kit.markup import Token, matching_ends, tokenize
@@ -75,6 +73,10 @@ def _keep_strict(tag: str, attribute: str, value: str) -> str | None:
 
 
 def _nh3(body_html: str, *, strict: bool) -> str:
+    # Imported at the first write, as in `_probe`: a worker that only reads is spared
+    # nh3's ~1.7 MB (docs/benchmarks.md, memory).
+    import nh3
+
     return nh3.clean(
         body_html,
         tags=ALLOWED_TAGS,
@@ -121,6 +123,8 @@ def _cached_probe(tag: str, attribute: str, value: str) -> bool:
 
 
 def _probe(tag: str, attribute: str, value: str) -> bool:
+    import nh3
+
     probe = f'<{tag} {attribute}="{html.escape(value)}"></{tag}>'
     cleaned = nh3.clean(
         probe, tags={tag}, attributes={tag: {attribute}}, url_schemes=ALLOWED_SCHEMES,

@@ -13,10 +13,10 @@ import errno
 import logging
 import socket
 import sqlite3
+import sys
 import time
 from typing import Any
 
-import asyncpg
 from sqlalchemy import exc as sa
 
 from app.errors import problem_response
@@ -66,25 +66,38 @@ def reason(error: BaseException) -> str | None:
             found = next((words for words in _SQLITE_OUTAGES if words in message), None)
             if found is not None:
                 return found
-        if isinstance(
-            item,
-            asyncpg.PostgresConnectionError
-            | asyncpg.CannotConnectNowError
-            | asyncpg.TooManyConnectionsError
-            | asyncpg.exceptions.OperatorInterventionError
-            | asyncpg.exceptions.ConnectionDoesNotExistError
-            | asyncpg.exceptions.ReadOnlySQLTransactionError
-            | asyncpg.exceptions.DiskFullError,
-        ):
-            return type(item).__name__
-        if isinstance(item, asyncpg.InterfaceError) and "closed" in str(item).lower():
-            return "the connection was closed"
+        postgres = _postgres_reason(item)
+        if postgres is not None:
+            return postgres
         if isinstance(item, TimeoutError | asyncio.TimeoutError):
             return "no answer in time"
         if isinstance(item, ConnectionError | socket.gaierror) or (
             isinstance(item, OSError) and item.errno in _NETWORK
         ):
             return type(item).__name__
+    return None
+
+
+def _postgres_reason(item: BaseException) -> str | None:
+    """`reason` for asyncpg's errors. asyncpg is imported only by a process that reaches
+    PostgreSQL (a worker on SQLite is spared its ~2.6 MB); until it is, none of its errors
+    can exist."""
+    asyncpg: Any = sys.modules.get("asyncpg")
+    if asyncpg is None:
+        return None
+    if isinstance(
+        item,
+        asyncpg.PostgresConnectionError
+        | asyncpg.CannotConnectNowError
+        | asyncpg.TooManyConnectionsError
+        | asyncpg.exceptions.OperatorInterventionError
+        | asyncpg.exceptions.ConnectionDoesNotExistError
+        | asyncpg.exceptions.ReadOnlySQLTransactionError
+        | asyncpg.exceptions.DiskFullError,
+    ):
+        return type(item).__name__
+    if isinstance(item, asyncpg.InterfaceError) and "closed" in str(item).lower():
+        return "the connection was closed"
     return None
 
 

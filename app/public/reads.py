@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-import asyncpg
 from pydantic import BaseModel
 from pydantic_core import from_json
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -49,6 +48,8 @@ from app.public.schemas import ArticleCard, ArticlePage, Cover, PublicArticle
 from app.public.site import Site, article_path, link_header, x_default
 
 if TYPE_CHECKING:
+    import asyncpg
+
     from app.db import Timeouts
 
 # {list}: an array of the subquery's rows, in its order ('[]' when none); {row}: an
@@ -321,7 +322,7 @@ def _for(dialect: str, sql: str, after: str = "") -> Statement:
     return sql, names
 
 
-async def _keep(_connection: asyncpg.Connection) -> None:
+async def _keep(_connection: "asyncpg.Connection") -> None:
     """Nothing to reset between reads (see `HotReads._postgres_pool`)."""
 
 
@@ -417,7 +418,7 @@ class HotReads:
         idle = pool.get_idle_size()
         return pool.get_size() - idle, idle, pool.get_max_size()
 
-    async def _postgres_pool(self) -> asyncpg.Pool:
+    async def _postgres_pool(self) -> "asyncpg.Pool":
         """asyncpg's own pool, with the engine's connection arguments.
 
         Not the engine's: its checkout pings each connection first (a transaction, a
@@ -427,6 +428,8 @@ class HotReads:
         most 10 connections: each runs one short statement at a time, and a worker is one
         core.
         """
+        import asyncpg  # here: a worker on SQLite has no use for its ~2.6 MB
+
         async with self._pool_lock:
             if self._pool is None:
                 _, found = self.engine.dialect.create_connect_args(self.engine.url)
