@@ -1,14 +1,17 @@
 """What a worker's memory is made of: RSS of one process as the app's parts load.
 
-    bench/memory-profile DATABASE_URL
+    bench/memory-profile DATABASE_URL [--single]
 
-Loads what a `newsdesk serve` worker loads (the CLI module, uvicorn with uvloop and
-httptools, the app), starts the app in-process on a `newsdesk bench-data` archive (its
-lifespan, no server), serves an article and a list page, then searches once in each
-language; prints the process's resident set size (VmRSS) after each step and what each
-step added. Each search analyser loads its dictionaries on its language's first search.
-Requests are plain ASGI calls, not an HTTP client: a worker has no client library loaded
-(httpx alone is ~5 MB), so the profile must not add one.
+Loads what a `newsdesk serve --workers N` worker loads (the `newsdesk` script's module,
+which multiprocessing runs again in each worker, uvicorn with uvloop and httptools, the
+app); `--single`: what `newsdesk serve` with one worker holds, where the command's own
+process serves (the CLI module and Typer too). Then it starts the app in-process on a
+`newsdesk bench-data` archive (its lifespan, no server), serves an article and a list
+page, then searches once in each language; prints the process's resident set size
+(VmRSS) after each step and what each step added. Each search analyser loads its
+dictionaries on its language's first search. Requests are plain ASGI calls, not an HTTP
+client: a worker has no client library loaded (httpx alone is ~5 MB), so the profile must
+not add one.
 """
 
 import json
@@ -50,21 +53,26 @@ async def get(app: Any, path: str, **params: str) -> tuple[int, bytes]:
 
 
 def main() -> None:
-    if len(sys.argv) != 2:
+    if len(sys.argv) not in (2, 3) or sys.argv[2:] not in ([], ["--single"]):
         sys.exit(__doc__)
+    single = sys.argv[2:] == ["--single"]
     os.environ["NEWSDESK_DATABASE_URL"] = sys.argv[1]
     os.environ["NEWSDESK_CACHE"] = "off"
     steps = [("Python", rss_mb())]
 
-    # What `newsdesk serve` loads besides the app: a worker imports the CLI module again
-    # (its entry point), uvicorn, uvloop, and httptools under the app's guarded protocol.
+    # What `newsdesk serve` loads besides the app: a worker imports the script's module
+    # again (`app.launch`; one worker: the command's own process, with the CLI), uvicorn,
+    # uvloop, and httptools under the app's guarded protocol.
     import uvicorn  # noqa: F401
     import uvloop
 
-    import app.cli
-    import app.ops.protocol  # noqa: F401
+    import app.launch
+    import app.ops.protocol
 
-    steps.append(("the server (app.cli, uvicorn, uvloop)", rss_mb()))
+    if single:
+        import app.cli  # noqa: F401
+    server = "app.cli" if single else "app.launch"
+    steps.append((f"the server ({server}, uvicorn, uvloop)", rss_mb()))
 
     from app.config import get_settings
     from app.main import create_app
@@ -72,7 +80,7 @@ def main() -> None:
     steps.append(("imports (app.main)", rss_mb()))
 
     async def serve() -> None:
-        app = create_app(get_settings())
+        app = create_app(get_settings(), serving=True)  # as `app.main:app`, a worker's app
         async with app.router.lifespan_context(app):
             steps.append(("lifespan", rss_mb()))
             items = json.loads((await get(app, "/v1/ua/articles"))[1])["items"]

@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -166,11 +167,28 @@ def test_the_cli_module_starts_light() -> None:
     assert done.stdout.strip() == "[]", done.stdout
 
 
+def test_a_spawned_worker_loads_no_cli() -> None:
+    """`newsdesk serve --workers N` spawns each worker with multiprocessing, which runs the
+    `newsdesk` script again as `__mp_main__` before the worker imports the app: the script
+    imports neither Typer, Click nor the commands (about 1.4 MB of each worker)."""
+    script = Path(sys.executable).with_name("newsdesk")
+    probe = (
+        f"import runpy, sys; runpy.run_path({str(script)!r}, run_name='__mp_main__'); "
+        "print([m for m in ('typer', 'click', 'app.cli', 'app.config') if m in sys.modules])"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=60, check=True)  # fmt: skip
+    assert done.stdout.strip() == "[]", done.stdout
+
+
 # What a serving worker needs only when it uploads an image (libvips), holds the delivery
 # job and sends (httpx, which brings rich; Standard Webhooks), traces (the SDK; the
 # OpenTelemetry API itself is FastAPI's), or sanitizes a body on a write (nh3): about
 # 16 MB of RSS a reading worker does without (issue 21). On SQLite, asyncpg too (2.6 MB).
-LOADED_ON_USE = ("pyvips", "httpx", "rich", "standardwebhooks", "opentelemetry.sdk", "nh3")
+LOADED_ON_USE = (
+    "pyvips", "httpx", "rich", "standardwebhooks", "opentelemetry.sdk", "nh3",
+    "Stemmer",  # PyStemmer: for a language whose text_search is a Snowball stemmer
+)  # fmt: skip
 WORKER_PROBE = """
 import asyncio, sys
 from app.config import get_settings

@@ -5,20 +5,24 @@ from pydantic.config import JsonDict
 
 from app.kit.examples import examples
 from app.kit.schema import InContract, LanguageKey, Name, ReadSchema, Schema
-from app.search.analysis import ANALYSERS
+from app.search.analysis import analysers
 
 
 def _known_analyser(name: str) -> str:
-    if name not in ANALYSERS:
-        raise ValueError(f"unknown text_search '{name}'; one of: {', '.join(ANALYSERS)}")
+    if name not in analysers():
+        raise ValueError(f"unknown text_search '{name}'; one of: {', '.join(analysers())}")
     return name
+
+
+def _analyser_names(schema: JsonDict) -> None:
+    schema["enum"] = list(analysers())  # when the contract is made, not at import
 
 
 TextSearch = Annotated[
     str,
     AfterValidator(_known_analyser),
     Field(
-        json_schema_extra={"enum": list(ANALYSERS)},
+        json_schema_extra=_analyser_names,
         description="How search analyses this language: `ukrainian` and `russian` "
         "(dictionary lemmatization), a Snowball stemmer (`english`, `polish`, `german`, "
         "...), or `simple` (case folding only). Changing it re-indexes the language.",

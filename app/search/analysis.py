@@ -46,10 +46,8 @@ import threading
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
-
-import Stemmer
 
 from app.ops import heap
 
@@ -62,8 +60,21 @@ MAX_LEMMAS = 4
 MAX_WORD = 100  # characters: the longest German compounds are about 80
 MORPHOLOGY = {"ukrainian": "uk", "russian": "ru"}
 LEMMA_LISTS = {"english": "en"}
-SNOWBALL = frozenset(Stemmer.algorithms()) - {"porter"} - set(MORPHOLOGY) - set(LEMMA_LISTS)
-ANALYSERS = ("simple", *sorted({*MORPHOLOGY, *LEMMA_LISTS}), *sorted(SNOWBALL))
+
+
+@cache
+def snowball() -> frozenset[str]:
+    """The Snowball algorithms PyStemmer has, as `text_search` names. PyStemmer is
+    imported here, when a name is not one of ours: a worker whose languages use none
+    is spared its ~0.7 MB (docs/benchmarks.md, memory)."""
+    import Stemmer
+
+    return frozenset(Stemmer.algorithms()) - {"porter"} - set(MORPHOLOGY) - set(LEMMA_LISTS)
+
+
+def analysers() -> tuple[str, ...]:
+    """Every `text_search` name, `simple` first."""
+    return ("simple", *sorted({*MORPHOLOGY, *LEMMA_LISTS}), *sorted(snowball()))
 
 
 # The analyser a new language gets by its BCP 47 primary subtag when none is named.
@@ -285,6 +296,8 @@ def _lemma_list(language: str) -> Lemmatize:
 
 
 def _snowball(algorithm: str) -> Lemmatize:
+    import Stemmer
+
     stemmers = threading.local()
 
     def lemmatize(word: str, _reading: Reading) -> list[str]:
@@ -307,7 +320,8 @@ _analyzers: dict[str, Analyzer] = {}
 
 def analyzer_for(text_search: str) -> Analyzer:
     """The analyser a language's `text_search` names (`simple` for unknown names)."""
-    name = text_search if text_search in ANALYSERS else "simple"
+    known = text_search in MORPHOLOGY or text_search in LEMMA_LISTS
+    name = text_search if known or text_search in snowball() else "simple"
     analyzer = _analyzers.get(name)
     if analyzer is None:
         with _lock:
@@ -319,7 +333,7 @@ def analyzer_for(text_search: str) -> Analyzer:
                     lemmatize = _morphology(MORPHOLOGY[name])
                 elif name in LEMMA_LISTS:
                     lemmatize = _lemma_list(LEMMA_LISTS[name])
-                elif name in SNOWBALL:
+                elif name in snowball():
                     lemmatize = _snowball(name)
                 else:
                     lemmatize = _identity

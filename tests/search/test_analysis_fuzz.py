@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from app.errors import Unprocessable
 from app.search import query as search
-from app.search.analysis import ANALYSERS, MAX_WORD, Analyzer, analyzer_for
+from app.search.analysis import MAX_WORD, Analyzer, analysers, analyzer_for
 from app.search.documents import MAX_LEXEME_BYTES, Document
 from app.search.snippets import highlight
 
@@ -109,14 +109,14 @@ def check(analyzer: Analyzer, text: str) -> None:
     assert isinstance(highlight(query, text, body), str)
 
 
-@pytest.mark.parametrize("name", ANALYSERS)
+@pytest.mark.parametrize("name", analysers())
 @settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(text=TEXTS)
 def test_any_text_is_analysed_without_error(name: str, text: str) -> None:
     check(analyzer_for(name), text)
 
 
-@pytest.mark.parametrize("name", ANALYSERS)
+@pytest.mark.parametrize("name", analysers())
 def test_every_general_category(name: str) -> None:
     analyzer = analyzer_for(name)
     for category in CATEGORIES:
@@ -142,7 +142,7 @@ def test_letters_without_a_unicode_name(name: str) -> None:
     assert (chr(TANGUT[0]),) in [clause.lemmas for clause in query.clauses]
 
 
-@pytest.mark.parametrize("name", ANALYSERS)
+@pytest.mark.parametrize("name", analysers())
 def test_words_longer_than_max_word_are_cut_not_lemmatized(name: str) -> None:
     analyzer = analyzer_for(name)
     word = "абвгд" * 1000
