@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml  # type: ignore[import-untyped]  # PyYAML: uvicorn[standard] brings it
+import yaml  # type: ignore[import-untyped]  # PyYAML, a dev dependency
 
 from app.config import Settings
 

@@ -40,6 +40,7 @@ from starlette.datastructures import URL
 from app.articles.corrections import public_updated_sql
 from app.articles.visibility import public_sql
 from app.cache import keys
+from app.db import SQLITE_CACHE_KIB
 from app.kit.pagination import Cursor
 from app.media import links
 from app.ops import metrics
@@ -464,6 +465,7 @@ class HotReads:
                 self._sqlite_file, timeout=1.0, isolation_level=None, check_same_thread=False
             )
             connection.execute("PRAGMA journal_mode = WAL")  # as the engine's connections
+            connection.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")  # and this
             connection.execute("PRAGMA query_only = ON")
             connection.row_factory = sqlite3.Row
             self._sqlite = connection

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
+from sqlalchemy import text as sql_text
 
 from app.kit.pagination import Cursor
 from app.models import Translation
@@ -256,3 +257,22 @@ async def test_list_pages_through_http(client: httpx.AsyncClient, admin: Credent
     search_cursor = (await client.get("/v1/ua/articles?q=стаття&limit=1")).json()["next_cursor"]
     if search_cursor is not None:
         problem(await client.get(f"/v1/ua/articles?cursor={search_cursor}"), 422)
+
+
+async def test_sqlite_connections_keep_a_small_page_cache(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential
+) -> None:
+    """SQLite: the engine's connections and the lane's own keep 512 KiB of pages each (the
+    file is in the operating system's cache anyway), not SQLite's default 2,000 KiB: a
+    worker's memory (docs/benchmarks.md, memory). PostgreSQL: the lane holds no SQLite
+    connection."""
+    await published_article(client, admin)
+    assert (await client.get("/v1/ua/articles")).status_code == 200  # the lane's statement
+    hot = app.state.hot
+    if app.state.db.engine.dialect.name != "sqlite":
+        assert hot._sqlite is None
+        return
+    async with app.state.db.engine.connect() as conn:
+        assert await conn.scalar(sql_text("PRAGMA cache_size")) == -512
+    assert hot._sqlite is not None
+    assert hot._sqlite.execute("PRAGMA cache_size").fetchone()[0] == -512
