@@ -326,11 +326,28 @@ LIST_UNLESS_ESTIMATE = 10 * FREQUENT
 
 
 # SQLite: a tier with more hits than this (estimated) is tested row by row as the page
-# walks the newest-first index, each row's document looked up in FTS5 by rowid (~60 µs);
-# one with fewer is read whole once into a temporary list (~1.2 µs a hit). At 100,000
-# articles a page walks about 20 × 240,000 / hits rows, so the two cost the same near
-# 15,000 hits («президент» in leads: 31,770 hits, 37 ms read whole).
-DENSE = 15_000
+# walks the newest-first index, each row's document looked up in FTS5 by rowid (~40 µs);
+# one with fewer has its FTS5 rowids read once into a temporary list (~0.35 µs a hit), and
+# each row walked looks its document's id up in it (`_sqlite_among_hits`). A page walks
+# about 20 × 240,000 / hits rows at 100,000 articles (more where a language has fewer of
+# the hits): the two cost about the same near 50,000 hits. Against 15,000, the title tier
+# of «радою» (19,656 hits, fewer of them Ukrainian) 44 → 17 ms a search, «президента» in
+# Russian 34 → 19 ms; the walks of «україна», «року», «said» the same (bench/SEARCH-RESULTS.md).
+DENSE = 50_000
+
+
+def _sqlite_among_hits(query: Query, field: str) -> ColumnElement[bool]:
+    """SQLite: this translation's document is among the FTS5 hits of `field`, as a list
+    of rowids made once for the statement. Mapping the hits to their translations first
+    (a join to the search documents per hit) cost three times as much: 21 against 8.6 ms
+    for the title tier of «радою» (19,656 hits) at 100k articles."""
+    fts = _fts_table(field)
+    document = (
+        select(SearchDocument.id)
+        .where(SearchDocument.translation_id == Translation.id)
+        .scalar_subquery()
+    )
+    return document.in_(select(fts.c.rowid).where(_fts_match(query, field)))
 
 
 def _sqlite_probe(query: Query, field: str) -> ColumnElement[bool]:
@@ -477,7 +494,7 @@ class Tiers:
             elif self._dense[each] or (each < rank and drive):
                 matches = _sqlite_probe(self.query, field)
             else:
-                matches = self._matches(field)
+                matches = _sqlite_among_hits(self.query, field)
             parts.append(matches if each == rank else ~matches)
         return Tier(and_(*parts), drive=drive)
 
