@@ -10,9 +10,11 @@ from typing import IO, TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-# Only what the commands' signatures need is imported here: `newsdesk serve --workers N`
-# starts each worker by importing this module again, and uvicorn kills a worker that does
-# not answer its health check in time (issue 20). Each command imports what it uses.
+# Only what the commands' signatures need is imported here. `newsdesk serve --workers N`
+# runs the `newsdesk` script again in each worker (its module is `app.launch`, which imports
+# nothing), but run as `python -m app.cli`, this module is what each worker runs again, and
+# uvicorn kills a worker that does not answer its health check in time (issue 20). Each
+# command imports what it uses.
 from app.auth.roles import Role
 from app.config import SettingsError, get_settings
 

@@ -40,11 +40,22 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-# SQLite's own page cache per connection, in KiB (its default is 2,000). The file's pages
-# are in the operating system's page cache anyway: at 100k articles, searches were as fast
-# with 250, 500, 1,000 or 2,000 (bench/search-latency, docs/benchmarks.md, memory), and a
-# worker with 40 connections open under load held up to 80 MB of copies with the default.
+# An app's SQLite page cache per connection, in KiB (SQLite's default is 2,000). The file's
+# pages are in the operating system's page cache anyway: at 100k articles, searches were as
+# fast with 250, 500, 1,000 or 2,000 (bench/search-latency, docs/benchmarks.md, memory), and
+# a worker with 40 connections open under load held up to 80 MB of copies with the default.
+# The commands (bench-data, search-reindex, import) keep SQLite's default: their
+# transactions write megabytes, which a small cache would spill to the WAL before commit.
 SQLITE_CACHE_KIB = 512
+
+
+def _sqlite_cache(cache_kib: int) -> Any:
+    def connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA cache_size=-{int(cache_kib)}")
+        cursor.close()
+
+    return connect
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -54,7 +65,6 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.close()  # the busy timeout: the driver's `timeout` (create_engine)
 
 
@@ -118,10 +128,15 @@ class _SQLiteCompiler(SQLiteCompiler):
 
 
 def create_engine(
-    url: str, *, pool_size: int = 20, timeouts: Timeouts | None = None
+    url: str,
+    *,
+    pool_size: int = 20,
+    timeouts: Timeouts | None = None,
+    sqlite_cache_kib: int | None = None,
 ) -> AsyncEngine:
     """`timeouts`: a serving process's; None (the commands: imports and exports run long
-    statements) waits as the drivers do (SQLite's lock 10 s, the pool 30 s)."""
+    statements) waits as the drivers do (SQLite's lock 10 s, the pool 30 s).
+    `sqlite_cache_kib`: each SQLite connection's page cache (SQLite's default if None)."""
     if is_sqlite(url):
         database = make_url(url).database
         in_memory = not database or database == ":memory:"  # one connection, kept
@@ -134,6 +149,8 @@ def create_engine(
             **({} if in_memory else pooled),
         )
         event.listen(engine.sync_engine, "connect", _sqlite_connect)
+        if sqlite_cache_kib is not None:
+            event.listen(engine.sync_engine, "connect", _sqlite_cache(sqlite_cache_kib))
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         engine.sync_engine.dialect.statement_compiler = _SQLiteCompiler
         return engine
@@ -175,7 +192,9 @@ class Database:
         changes.install()
         self.url = url
         self.timeouts = timeouts
-        self.engine = create_engine(url, pool_size=pool_size, timeouts=timeouts)
+        self.engine = create_engine(
+            url, pool_size=pool_size, timeouts=timeouts, sqlite_cache_kib=SQLITE_CACHE_KIB
+        )
         self.reader = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self.writer = async_sessionmaker(
             self.engine.execution_options(sqlite_begin="IMMEDIATE"),

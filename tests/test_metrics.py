@@ -226,7 +226,7 @@ def test_two_workers_are_summed(two_workers: str, tmp_path: Path) -> None:
 
 
 def test_the_frozen_count_is_taken_at_settle_not_at_each_sample() -> None:
-    """`gc.get_freeze_count` walks every frozen object (8-15 ms in a worker, on its event
+    """`gc.get_freeze_count` walks every frozen object (3-8 ms in a worker, on its event
     loop); the sampler asks every second, so `heap.frozen` answers the count of the last
     settle. In a process of its own: settling freezes what the process holds for good."""
     probe = (

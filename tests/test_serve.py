@@ -155,9 +155,10 @@ def test_serve_bounds_slow_idle_large_and_concurrent_requests(cli_env: dict[str,
 
 
 def test_the_cli_module_starts_light() -> None:
-    """`newsdesk serve --workers N` starts each worker by importing the CLI module again,
-    and uvicorn kills a worker that does not answer its health check in time: the module
-    imports none of the framework, the ORM or the app (each command imports its own)."""
+    """`python -m app.cli serve --workers N` starts each worker by running the CLI module
+    again (the `newsdesk` script runs `app.launch` instead), and uvicorn kills a worker
+    that does not answer its health check in time: the module imports none of the
+    framework, the ORM or the app (each command imports its own)."""
     probe = (
         "import sys, app.cli; heavy = [m for m in ('sqlalchemy', 'fastapi', 'app.main', "
         "'app.db', 'uvicorn', 'pymorphy3') if m in sys.modules]; print(heavy)"
@@ -165,6 +166,20 @@ def test_the_cli_module_starts_light() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           timeout=60, check=True)  # fmt: skip
     assert done.stdout.strip() == "[]", done.stdout
+
+
+def test_the_analysers_of_our_own_load_no_snowball_stemmer() -> None:
+    """`simple`, the dictionaries and the lemma list need no PyStemmer (~0.7 MB): only a
+    Snowball name, or the list of every name (the contract, a language's write), loads it."""
+    probe = (
+        "import sys; from app.search.analysis import analyzer_for, analysers; "
+        "[analyzer_for(n) for n in ('simple', 'ukrainian', 'russian', 'english')]; "
+        "before = 'Stemmer' in sys.modules; german = analyzer_for('german').name; "
+        "print(before, german, 'Stemmer' in sys.modules, 'german' in analysers())"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=60, check=True)  # fmt: skip
+    assert done.stdout.split() == ["False", "german", "True", "True"], done.stdout
 
 
 def test_a_spawned_worker_loads_no_cli() -> None:
@@ -234,7 +249,11 @@ def test_a_serving_worker_loads_what_it_uses_only_when_it_uses_it(
     cli_env: dict[str, str],
 ) -> None:
     env = {k: v for k, v in cli_env.items() if not k.startswith("OTEL_")}  # tracing off
-    modules = [*LOADED_ON_USE, *(["asyncpg"] if "sqlite" in env["NEWSDESK_DATABASE_URL"] else [])]
+    # Never: uvicorn imports watchfiles (--reload) whenever it is installed, as its
+    # [standard] extra does; websockets goes unused (no WebSocket routes).
+    never = ["watchfiles", "websockets"]
+    sqlite = "sqlite" in env["NEWSDESK_DATABASE_URL"]
+    modules = [*LOADED_ON_USE, *never, *(["asyncpg"] if sqlite else [])]
     done = subprocess.run([sys.executable, "-c", WORKER_PROBE, *modules], env=env,
                           capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr

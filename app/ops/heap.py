@@ -17,8 +17,8 @@ import threading
 
 _lock = threading.Lock()
 _serving = False
-# `gc.get_freeze_count` walks the frozen objects' list: 8-15 ms for a worker's 200,000 to
-# 400,000, on the event loop. The metrics sampler asked it every second, delaying whatever
+# `gc.get_freeze_count` walks the frozen objects' list: 3-8 ms for a worker's 200,000, on
+# the event loop. The metrics sampler asked it every second, delaying whatever
 # request fell in that time; the number is taken once per settle instead.
 _frozen = 0
 

@@ -65,8 +65,9 @@ LEMMA_LISTS = {"english": "en"}
 @cache
 def snowball() -> frozenset[str]:
     """The Snowball algorithms PyStemmer has, as `text_search` names. PyStemmer is
-    imported here, when a name is not one of ours: a worker whose languages use none
-    is spared its ~0.7 MB (docs/benchmarks.md, memory)."""
+    imported here, when a name is not one of ours (`simple`, the dictionaries, the lemma
+    list): a worker whose languages use none is spared its ~0.7 MB (docs/benchmarks.md,
+    memory)."""
     import Stemmer
 
     return frozenset(Stemmer.algorithms()) - {"porter"} - set(MORPHOLOGY) - set(LEMMA_LISTS)
@@ -320,8 +321,8 @@ _analyzers: dict[str, Analyzer] = {}
 
 def analyzer_for(text_search: str) -> Analyzer:
     """The analyser a language's `text_search` names (`simple` for unknown names)."""
-    known = text_search in MORPHOLOGY or text_search in LEMMA_LISTS
-    name = text_search if known or text_search in snowball() else "simple"
+    ours = text_search == "simple" or text_search in MORPHOLOGY or text_search in LEMMA_LISTS
+    name = text_search if ours or text_search in snowball() else "simple"
     analyzer = _analyzers.get(name)
     if analyzer is None:
         with _lock:
@@ -333,10 +334,10 @@ def analyzer_for(text_search: str) -> Analyzer:
                     lemmatize = _morphology(MORPHOLOGY[name])
                 elif name in LEMMA_LISTS:
                     lemmatize = _lemma_list(LEMMA_LISTS[name])
-                elif name in snowball():
-                    lemmatize = _snowball(name)
-                else:
+                elif name == "simple":
                     lemmatize = _identity
+                else:  # a Snowball algorithm's (checked above)
+                    lemmatize = _snowball(name)
                 analyzer = _analyzers[name] = Analyzer(name, lemmatize, cased=cased)
                 heap.settle_again()  # its dictionary lives as long as the process
     return analyzer

@@ -398,8 +398,8 @@ class Tiers:
     query read once).
 
     A tier with many hits walks the newest-first index and tests each row: on PostgreSQL
-    by looking its document up, on SQLite against the tier's hits read once into a
-    temporary list (an FTS5 lookup per row costs milliseconds)."""
+    by looking its document up, on SQLite against the tier's FTS5 rowids read once into a
+    temporary list, or, past DENSE hits, by looking the row's document up in FTS5."""
 
     COUNT = 3
     FIELDS = ("A", "B", "")
@@ -418,9 +418,8 @@ class Tiers:
         self._last_rowid: int | None = None
 
     def _matches(self, field: str) -> ColumnElement[bool]:
-        if self.dialect == "postgresql":
-            return _pg_probe(self.query, field)
-        return Translation.id.in_(_ids(self.query, self.dialect, field))
+        """PostgreSQL: the row's document matches in `field` (SQLite: `_sqlite_tier`)."""
+        return _pg_probe(self.query, field)
 
     async def _listed(self, rank: int) -> list[uuid.UUID] | None:
         if rank in self._found:
