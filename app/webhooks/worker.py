@@ -551,7 +551,10 @@ class Worker:
                         self._disable(hook, done.at, outcome.error)
                         disabled.append(hook)
                 else:
-                    delivery.next_attempt_at = done.at + backoff(self.settings, delivery.attempts)
+                    # From when its answer came (or it gave up waiting), not from when it
+                    # began: a receiver slower than the backoff was retried at once.
+                    answered = done.at + timedelta(milliseconds=outcome.duration_ms)
+                    delivery.next_attempt_at = answered + backoff(self.settings, delivery.attempts)
                     held[delivery.webhook_id] = delivery.next_attempt_at
             # The subscription's other pending deliveries wait for its next attempt too,
             # and then go in the order of their changes.
@@ -633,6 +636,7 @@ class Worker:
             keys |= set(row.keys)
             batch.append(row)
         outcome = await self._purge(url, sorted(keys))
+        answered = utcnow()  # the backoff counts from here, as a delivery's does
         metrics.count(metrics.CDN_PURGES, "sent" if outcome.ok else "failed")
         window = timedelta(seconds=self.settings.webhook_retry_window_seconds)
         async with self.db.writer() as session, session.begin():
@@ -652,7 +656,7 @@ class Worker:
                     )
                     await session.delete(row)
                 else:
-                    row.next_attempt_at = now + backoff(self.settings, row.attempts)
+                    row.next_attempt_at = answered + backoff(self.settings, row.attempts)
         return True
 
     async def _purge(self, url: str, keys: list[str]) -> "sender.Outcome":

@@ -1,6 +1,7 @@
 """A real webhook receiver for the tests and the benchmarks: an HTTP server in a thread
 that records every POST (headers, body, arrival time) and answers as told by its path:
-`/ok` 200 (optionally after `delay`), `/fail` 500, `/hang` never (until stopped),
+`/ok` 200 (optionally after `delay`), `/fail` 500, `/slow-fail` 500 after `delay`, `/hang`
+never (until stopped),
 `/redirect?to=URL` 302. Nothing here needs pytest."""
 
 import threading
@@ -79,6 +80,9 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if path.path == "/fail":
                 self._answer(500, b"failing on purpose")
+            elif path.path == "/slow-fail":
+                time.sleep(receiver.delay)
+                self._answer(500, b"failing slowly on purpose")
             elif path.path == "/redirect":
                 self.send_response(302)
                 self.send_header("Location", parse_qs(path.query)["to"][0])

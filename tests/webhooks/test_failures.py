@@ -43,6 +43,26 @@ async def _log(
     return items
 
 
+@pytest.mark.settings(
+    webhook_retry_window_seconds=5.0,
+    webhook_retry_base_seconds=0.5,
+    webhook_retry_max_seconds=0.5,
+)
+async def test_a_slow_failing_receiver_is_backed_off_from_its_answer(
+    client: httpx.AsyncClient, admin: Credential, receiver: Receiver, worker: Worker
+) -> None:
+    """The backoff (0.375-0.625 s here) counts from when an attempt's answer came, not from
+    when it began: a receiver slower than the backoff was retried the moment it answered
+    (with the defaults, one timing out after 10 s was retried at once for its first
+    attempts, the backoff starting at 5 s)."""
+    receiver.delay = 0.8
+    await subscribe(client, admin, receiver.url("/slow-fail"))
+    await _publish_one(client, admin)
+    tries = await asyncio.to_thread(receiver.wait_for, 3, 20.0, "/slow-fail")
+    gaps = [b.at - a.at for a, b in pairwise(tries)]
+    assert all(gap >= receiver.delay + 0.3 for gap in gaps), gaps
+
+
 @pytest.mark.settings(webhook_retry_window_seconds=2.0)
 async def test_a_failing_receiver_is_retried_with_the_same_id_then_disabled(
     client: httpx.AsyncClient, admin: Credential, receiver: Receiver, worker: Worker
