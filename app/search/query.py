@@ -522,6 +522,9 @@ class Tiers:
             )
         )
         if count >= FREQUENT:
+            # The last tier lists the same match ("anywhere"): as frequent, known now, and
+            # not listed again (4-5 ms for 3,000 ids of a two-word query at 100k).
+            self._found[self.FIELDS.index("")] = None
             return
         for rank, ids in enumerate(found):
             self._found[rank] = ids or []
