@@ -522,6 +522,7 @@ class Worker:
 
     async def settle(self, attempts: list[Attempt]) -> None:
         """Write what the attempts came to, in one transaction."""
+        answered = utcnow()  # after every attempt of the batch: the backoffs count from here
         window = timedelta(seconds=self.settings.webhook_retry_window_seconds)
         async with self.db.writer() as session, session.begin():
             disabled: list[Webhook] = []
@@ -551,9 +552,9 @@ class Worker:
                         self._disable(hook, done.at, outcome.error)
                         disabled.append(hook)
                 else:
-                    # From when its answer came (or it gave up waiting), not from when it
-                    # began: a receiver slower than the backoff was retried at once.
-                    answered = done.at + timedelta(milliseconds=outcome.duration_ms)
+                    # From now, when every answer of the batch is in (or its wait gave up),
+                    # not from when the attempt began: a receiver slower than the backoff
+                    # was retried the moment it answered.
                     delivery.next_attempt_at = answered + backoff(self.settings, delivery.attempts)
                     held[delivery.webhook_id] = delivery.next_attempt_at
             # The subscription's other pending deliveries wait for its next attempt too,
