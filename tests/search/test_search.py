@@ -1,12 +1,15 @@
 """Search through HTTP: analysis, index upkeep on every write, ranking, filters, safety."""
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import event
 from sqlalchemy import text as sql_text
 
 from app.auth.service import Role
@@ -444,21 +447,9 @@ async def test_cli_rebuilds_the_index(
     assert await search(client, "ru", "учение") == [slug_of(created, "ru")]
 
 
-async def test_a_frequent_tier_is_read_as_fts5_rowids(
-    app: FastAPI, client: httpx.AsyncClient, admin: Credential, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """SQLite: a tier of FREQUENT hits or more is read as FTS5 rowids once, and each row the
-    page walks looks its document's id up in them: no join of every hit to its document
-    (35.6 against 8.6 ms for the title tier of «радою» at 100k articles, docs/search.md).
-    PostgreSQL reads no FTS5 table."""
-    from sqlalchemy import event
-
-    from app.search import query
-
-    await article(client, admin, "en", "Storm hits the coast")
-    await article(client, admin, "en", "Storm warning for the coast")
-    await article(client, admin, "en", "Harbour news", lead="A storm is coming.")
-    monkeypatch.setattr(query, "FREQUENT", 1)  # every tier is frequent
+@contextmanager
+def statements_of(app: FastAPI) -> Iterator[list[str]]:
+    """The SQL the app's engine runs inside the block, in order."""
     statements: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
@@ -467,9 +458,26 @@ async def test_a_frequent_tier_is_read_as_fts5_rowids(
     engine = app.state.db.engine.sync_engine
     event.listen(engine, "before_cursor_execute", record)
     try:
-        found = await search(client, "en", "storm", limit=5)
+        yield statements
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+async def test_a_frequent_tier_is_read_as_fts5_rowids(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite: a tier of FREQUENT hits or more is read as FTS5 rowids once, and each row the
+    page walks looks its document's id up in them: no join of every hit to its document
+    (35.6 against 8.6 ms for the title tier of «радою» at 100k articles, docs/search.md).
+    PostgreSQL reads no FTS5 table."""
+    from app.search import query
+
+    await article(client, admin, "en", "Storm hits the coast")
+    await article(client, admin, "en", "Storm warning for the coast")
+    await article(client, admin, "en", "Harbour news", lead="A storm is coming.")
+    monkeypatch.setattr(query, "FREQUENT", 1)  # every tier is frequent
+    with statements_of(app) as statements:
+        found = await search(client, "en", "storm", limit=5)
     assert len(found) == 3
     pages = [s for s in statements if "ORDER BY translations.published_at DESC" in s]
     assert pages
@@ -488,8 +496,6 @@ async def test_postgresql_lists_a_frequent_match_once(
     """PostgreSQL: when the one read of every tier finds FREQUENT hits or more, the last
     tier (anywhere: the same match) is known frequent and not listed again (4-5 ms for a
     two-word query at 100k articles); the page is the same. SQLite lists no such read."""
-    from sqlalchemy import event
-
     from app.search import query
 
     for n in range(4):
@@ -497,18 +503,9 @@ async def test_postgresql_lists_a_frequent_match_once(
     await article(client, admin, "en", "Storm hits the coast")
     before = await search(client, "en", "storm", limit=10)
     monkeypatch.setattr(query, "FREQUENT", 2)
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    engine = app.state.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements_of(app) as statements:
         # Another page size: the response cache must not answer with the first page.
         found = await search(client, "en", "storm", limit=9)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert found == before[:9]
     assert len(before) == 5
     if app.state.db.engine.dialect.name != "postgresql":
