@@ -35,6 +35,7 @@ from app.benchdata.writer import Text, make_focus, make_pools, write
 from app.kit.html import reading_time_minutes
 from app.kit.slugs import MAX_SLUG_LENGTH, slugify
 from app.search.analysis import analyzer_for
+from app.search.documents import fts_language
 
 BATCH_SIZE = 1000
 ACTOR = "cli:bench-data"
@@ -238,7 +239,7 @@ class Generator:
                 "head": terms.tsvector(text.words, 2, code, marked=True),
                 "pairs": terms.pairs(text.words, code),
             }
-        return terms.fts_columns(text.words)
+        return {**terms.fts_columns(text.words), "language": fts_language(code)}
 
     def _category(self, rng: Random, focus: Focus) -> uuid.UUID | None:
         choices = self.categories_by_topic.get(focus.topic)

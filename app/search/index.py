@@ -124,7 +124,8 @@ def _write(
     ]
     for fts in _fts_tables(connection, only):
         connection.execute(text(f"DELETE FROM {fts.name} WHERE rowid = :rowid"), params)  # noqa: S608 (fixed names)
-        connection.execute(insert(fts), params)
+        names = fts.c.keys()
+        connection.execute(insert(fts), [{name: row[name] for name in names} for row in params])
     return len(entries)
 
 
@@ -136,14 +137,21 @@ _FTS = (
 
 
 def _fts_tables(connection: Connection, only: Sequence[str] | None) -> tuple[TableClause, ...]:
-    """The FTS5 tables to write: both, but for a migration's rebuild (`only`) from before
-    the head table existed."""
+    """The FTS5 tables to write: both, but for a migration's rebuild (`only`) the ones
+    that exist yet, with the columns they have then (the head table and the `language`
+    columns came later)."""
     if only is None:
         return _FTS
-    head = connection.execute(
-        text("SELECT 1 FROM sqlite_master WHERE name = :name"), {"name": FTS_HEAD_TABLE}
-    )
-    return _FTS if head.first() is not None else _FTS[:1]
+    tables = []
+    for fts in _FTS:
+        exists = connection.execute(
+            text("SELECT 1 FROM sqlite_master WHERE name = :name"), {"name": fts.name}
+        )
+        if exists.first() is not None:
+            has = connection.execute(text(f"SELECT * FROM {fts.name} LIMIT 0")).keys()  # noqa: S608 (fixed names)
+            names = [c.name for c in fts.c if c.name == "rowid" or c.name in has]
+            tables.append(table(fts.name, *(column(name) for name in names)))
+    return tuple(tables)
 
 
 def rebuild(

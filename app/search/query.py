@@ -43,7 +43,7 @@ from app.errors import Unprocessable
 from app.models import SearchDocument, Translation
 from app.models.search import FTS_HEAD_TABLE, FTS_TABLE
 from app.search.analysis import Analyzer, Reading
-from app.search.documents import FIELD_MARKS, PAIR, language_lexeme
+from app.search.documents import FIELD_MARKS, PAIR, fts_language, language_lexeme
 from app.search.index import ALTERNATIVE
 
 MAX_LENGTH = 200
@@ -220,10 +220,13 @@ def _fts_matching(statement: Select[Any], query: Query, field: str) -> Select[An
     return statement.join(fts, fts.c.rowid == SearchDocument.id).where(_fts_match(query, field))
 
 
-def _fts_match(query: Query, field: str) -> ColumnElement[bool]:
-    """SQLite: the FTS5 row (of `_fts_table(field)`) matches in `field`."""
-    match = literal(fts_query(query, field))
-    return literal_column(_fts_table(field).name).op("MATCH")(match)
+def _fts_match(query: Query, field: str, language: str | None = None) -> ColumnElement[bool]:
+    """SQLite: the FTS5 row (of `_fts_table(field)`) matches in `field` (and is in
+    `language`, when given: FTS5 then gives that language's hits alone)."""
+    match = fts_query(query, field)
+    if language is not None:
+        match = f'{match} AND ({{language}} : "{fts_language(language)}")'
+    return literal_column(_fts_table(field).name).op("MATCH")(literal(match))
 
 
 # --- Both: which translations match, by tier ----------------------------------------------
@@ -325,29 +328,37 @@ FREQUENT = 3_000
 LIST_UNLESS_ESTIMATE = 10 * FREQUENT
 
 
-# SQLite: a tier with more hits than this (estimated) is tested row by row as the page
-# walks the newest-first index, each row's document looked up in FTS5 by rowid (~40 µs);
-# one with fewer has its FTS5 rowids read once into a temporary list (~0.35 µs a hit), and
-# each row walked looks its document's id up in it (`_sqlite_among_hits`). A page walks
-# about 20 × 240,000 / hits rows at 100,000 articles (more where a language has fewer of
-# the hits): the two cost about the same near 50,000 hits. Against 15,000, the title tier
-# of «радою» (19,656 hits, fewer of them Ukrainian) 44 → 17 ms a search, «президента» in
-# Russian 34 → 19 ms; the walks of «україна», «року», «said» the same (bench/SEARCH-RESULTS.md).
-DENSE = 50_000
+# SQLite counts a tier's hits in the page's language alone (FTS5's `language` column), so
+# its threshold is its own: driving costs ~3.3 µs a hit (each looked up in the search
+# documents, then in `ix_translations_by_id`), a walk ~2 µs a row walked, about
+# 20 × 80,000 / hits rows for a language of 80,000 versions at 100,000 articles, plus
+# ~0.4 µs a hit to read them: the two cost the same near 1,000 hits. (Before the
+# language column, FREQUENT hits in every language were about a thousand in each.)
+SQLITE_FREQUENT = 1_000
+
+# SQLite: a tier with more hits than this in the page's language (estimated) is tested
+# row by row as the page walks the newest-first index, each row's document looked up in
+# FTS5 by rowid (~40 µs); one with fewer has its FTS5 rowids read once into a temporary
+# list (~0.4 µs a hit), and each row walked looks its document's id up in it
+# (`_sqlite_among_hits`). A page walks about 20 × 80,000 / hits rows: the two cost about
+# the same near 16,000 hits in one language (50,000 in all three before the language
+# column: against 15,000 then, the title tier of «радою» 44 → 17 ms a search,
+# «президента» in Russian 34 → 19 ms; bench/SEARCH-RESULTS.md).
+DENSE = 16_000
 
 
-def _sqlite_among_hits(query: Query, field: str) -> ColumnElement[bool]:
-    """SQLite: this translation's document is among the FTS5 hits of `field`, as a list
-    of rowids made once for the statement. Mapping the hits to their translations first
-    (a join to the search documents per hit) cost three times as much: 21 against 8.6 ms
-    for the title tier of «радою» (19,656 hits) at 100k articles."""
+def _sqlite_among_hits(query: Query, field: str, language: str) -> ColumnElement[bool]:
+    """SQLite: this translation's document is among the FTS5 hits of `field` in
+    `language`, as a list of rowids made once for the statement. Mapping the hits to their
+    translations first (a join to the search documents per hit) cost three times as much:
+    21 against 8.6 ms for the title tier of «радою» (19,656 hits) at 100k articles."""
     fts = _fts_table(field)
     document = (
         select(SearchDocument.id)
         .where(SearchDocument.translation_id == Translation.id)
         .scalar_subquery()
     )
-    return document.in_(select(fts.c.rowid).where(_fts_match(query, field)))
+    return document.in_(select(fts.c.rowid).where(_fts_match(query, field, language)))
 
 
 def _sqlite_probe(query: Query, field: str) -> ColumnElement[bool]:
@@ -389,9 +400,10 @@ class Tiers:
     anywhere else. Pages are read tier by tier, newest first within each, so no query
     sorts all its hits; each tier is planned when a page first reaches it.
 
-    A tier with fewer than FREQUENT hits drives: the page query starts from its hits and
-    looks each up by id (`ix_translations_by_id` holds what the visibility rule and the
-    order need, so no row is read). On PostgreSQL the hits are listed, and the better
+    A tier with fewer than FREQUENT hits (SQLite: SQLITE_FREQUENT in the page's language)
+    drives: the page query starts from its hits and looks each up by id
+    (`ix_translations_by_id` holds what the visibility rule and the order need, so no row
+    is read). On PostgreSQL the hits are listed, and the better
     tiers' are left out in Python; one read lists all three when the whole query has few
     hits (each hit's title and lead matches come from its small `head`). On SQLite the
     hits and the better tiers' are subqueries of the page's statement (each tier's FTS5
@@ -410,10 +422,11 @@ class Tiers:
         self.language = language
         self.dialect = session.get_bind().dialect.name
         # PostgreSQL, per rank: the tier's hits (everything matching in its field), or None
-        # when there are FREQUENT or more; SQLite: their FTS5 rowids.
+        # when there are FREQUENT or more; SQLite: their FTS5 rowids in the page's language,
+        # or None when there are SQLITE_FREQUENT or more.
         self._found: dict[int, list[uuid.UUID] | None] = {}
         self._rowids: dict[int, list[int] | None] = {}
-        # SQLite, per rank with FREQUENT hits or more: whether it has more than DENSE.
+        # SQLite, per rank with SQLITE_FREQUENT hits or more: whether it has more than DENSE.
         self._dense: dict[int, bool] = {}
         self._last_rowid: int | None = None
 
@@ -455,27 +468,27 @@ class Tiers:
         return await _estimate(self.session, ids) < LIST_UNLESS_ESTIMATE
 
     async def _sqlite_hits(self, rank: int) -> list[int] | None:
-        """SQLite: the FTS5 rowids of the tier's hits in every language (no other table,
-        one JSON array: a fraction of a list of ids), or None when there are FREQUENT or
-        more.
+        """SQLite: the FTS5 rowids of the tier's hits in the page's language (no other
+        table, one JSON array: a fraction of a list of ids), or None when there are
+        SQLITE_FREQUENT or more.
         Read once per page, for this tier's own statement and the worse tiers'."""
         if rank not in self._rowids:
             field = self.FIELDS[rank]
             fts = _fts_table(field)
-            hits = select(fts.c.rowid).where(_fts_match(self.query, field))
-            found = hits.limit(FREQUENT).subquery()
+            hits = select(fts.c.rowid).where(_fts_match(self.query, field, self.language))
+            found = hits.limit(SQLITE_FREQUENT).subquery()
             listed, count, last = await self._one_row(
                 select(func.json_group_array(found.c.rowid), func.count(), func.max(found.c.rowid))
             )
-            self._rowids[rank] = json.loads(listed) if count < FREQUENT else None
-            if count >= FREQUENT:
-                # FTS5 gives hits in rowid order: how far into the index its FREQUENT-th
-                # hit lies tells how many there are in all, roughly.
+            self._rowids[rank] = json.loads(listed) if count < SQLITE_FREQUENT else None
+            if count >= SQLITE_FREQUENT:
+                # FTS5 gives hits in rowid order: how far into the index its
+                # SQLITE_FREQUENT-th hit lies tells how many there are in all, roughly.
                 if self._last_rowid is None:  # once a page
                     self._last_rowid = await self.session.scalar(
                         select(func.max(SearchDocument.id))
                     )
-                self._dense[rank] = FREQUENT * (self._last_rowid or 0) > DENSE * last
+                self._dense[rank] = SQLITE_FREQUENT * (self._last_rowid or 0) > DENSE * last
         return self._rowids[rank]
 
     async def _sqlite_tier(self, rank: int) -> Tier:
@@ -493,7 +506,7 @@ class Tiers:
             elif self._dense[each] or (each < rank and drive):
                 matches = _sqlite_probe(self.query, field)
             else:
-                matches = _sqlite_among_hits(self.query, field)
+                matches = _sqlite_among_hits(self.query, field, self.language)
             parts.append(matches if each == rank else ~matches)
         return Tier(and_(*parts), drive=drive)
 

@@ -449,11 +449,12 @@ async def test_cli_rebuilds_the_index(
 
 @contextmanager
 def statements_of(app: FastAPI) -> Iterator[list[str]]:
-    """The SQL the app's engine runs inside the block, in order."""
+    """The SQL the app's engine runs inside the block, in order, each followed by its
+    parameters (after `-- `)."""
     statements: list[str] = []
 
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        statements.append(f"{statement} -- {parameters!r}")
 
     engine = app.state.db.engine.sync_engine
     event.listen(engine, "before_cursor_execute", record)
@@ -466,7 +467,7 @@ def statements_of(app: FastAPI) -> Iterator[list[str]]:
 async def test_a_frequent_tier_is_read_as_fts5_rowids(
     app: FastAPI, client: httpx.AsyncClient, admin: Credential, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """SQLite: a tier of FREQUENT hits or more is read as FTS5 rowids once, and each row the
+    """SQLite: a tier of SQLITE_FREQUENT hits or more is read as FTS5 rowids once, and each row the
     page walks looks its document's id up in them: no join of every hit to its document
     (35.6 against 8.6 ms for the title tier of «радою» at 100k articles, docs/search.md).
     PostgreSQL reads no FTS5 table."""
@@ -476,6 +477,7 @@ async def test_a_frequent_tier_is_read_as_fts5_rowids(
     await article(client, admin, "en", "Storm warning for the coast")
     await article(client, admin, "en", "Harbour news", lead="A storm is coming.")
     monkeypatch.setattr(query, "FREQUENT", 1)  # every tier is frequent
+    monkeypatch.setattr(query, "SQLITE_FREQUENT", 1)
     with statements_of(app) as statements:
         found = await search(client, "en", "storm", limit=5)
     assert len(found) == 3
@@ -488,6 +490,52 @@ async def test_a_frequent_tier_is_read_as_fts5_rowids(
     # as rowids, none joined to the documents.
     assert all("IN (SELECT search_fts_head.rowid" in page for page in pages), pages
     assert not any("JOIN search_fts" in page for page in pages), pages
+
+
+async def test_sqlite_counts_a_tier_s_hits_in_the_page_s_language_alone(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite: FTS5 gives a tier's hits in the page's language only (its `language`
+    column), so a word frequent in another language leaves this one's few hits listed and
+    driving the page: none of the other language's hits is looked up. PostgreSQL's
+    tsvectors hold the language too (the same answers)."""
+    from app.search import query
+
+    ours = [await article(client, admin, "ru", f"Президент {n}") for n in range(2)]
+    for n in range(3):
+        await article(client, admin, "ua", f"Президент {n}")
+    monkeypatch.setattr(query, "SQLITE_FREQUENT", 3)  # 5 hits in all, 2 of them Russian
+    with statements_of(app) as statements:
+        found = await search(client, "ru", "президент")
+    assert sorted(found) == sorted(slug_of(created, "ru") for created in ours)
+    if app.state.db.engine.dialect.name != "sqlite":
+        return
+    listings = [s for s in statements if "json_group_array" in s]
+    assert listings and all("{language}" in s for s in listings), listings
+    pages = [s for s in statements if "ORDER BY translations.published_at DESC" in s]
+    # The title tier drives (its 2 hits read by id), where 5 would have made it walk.
+    assert pages and matching_by_id(pages[0]), pages
+
+
+def matching_by_id(page: str) -> bool:
+    """SQLite: the page statement starts from a tier's hits (`matching.BY_ID`)."""
+    return "INDEXED BY ix_translations_by_id" in page
+
+
+async def test_language_codes_that_share_a_prefix_keep_their_hits_apart(
+    client: httpx.AsyncClient, admin: Credential
+) -> None:
+    """`pt` and `pt-br` are two languages: each finds its own versions, and only them.
+    SQLite's FTS5 tokenizer would split `pt-br` into `pt` and `br`: the index writes it
+    as one token, and the tiers must ask for the same one, or `pt-br` finds nothing."""
+    for code, bcp47 in (("pt", "pt-PT"), ("pt-br", "pt-BR")):
+        language = {"code": code, "bcp47": bcp47, "name": code, "native_name": code}
+        r = await client.post("/v1/admin/languages", json=language, headers=admin.headers)
+        assert r.status_code == 201, r.text
+    pt = await article(client, admin, "pt", "Tempestade na costa")
+    br = await article(client, admin, "pt-br", "Tempestade no litoral")
+    assert await search(client, "pt", "tempestade") == [slug_of(pt, "pt")]
+    assert await search(client, "pt-br", "tempestade") == [slug_of(br, "pt-br")]
 
 
 async def test_postgresql_lists_a_frequent_match_once(
@@ -550,6 +598,7 @@ async def test_both_sqlite_plans_give_the_same_pages(
     queries = ("storm", "storm coast", '"storm warning"', '"storm warning" coast', '"a storm"')
     rare = {q: await pages(q, 2) for q in queries}
     monkeypatch.setattr(query, "FREQUENT", 1)
+    monkeypatch.setattr(query, "SQLITE_FREQUENT", 1)
     assert {q: await pages(q, 3) for q in queries} == rare
     # SQLite: a frequent tier read whole (above), or tested row by row as the page walks.
     monkeypatch.setattr(query, "DENSE", 0)
