@@ -1,14 +1,17 @@
-"""The hot lane: public article pages and plain list pages answered before the framework.
+"""The hot lane: public article pages, plain list pages and searches answered before the
+framework.
 
-The reads themselves are `app.public.reads` (`read_article`, `read_page`): the same
-functions the routes call, so the lane and the routes answer with the same bytes and the
-same headers. The lane only saves what the framework costs (routing, dependencies,
-validation of the parameters): it matches the two URL shapes it can answer, calls the read
-and sends its `Found`; anything else, and anything the read does not find, goes on to the
-routes, which answer it as before.
+The reads themselves are `app.public.reads` (`read_article`, `read_page`) and
+`app.public.service.list_articles` (a search): the same functions the routes call, so the
+lane and the routes answer with the same bytes and the same headers. The lane only saves
+what the framework costs (routing, dependencies, validation of the parameters): it
+matches the URL shapes it can answer, calls the read and sends its `Found`; anything
+else, and anything the read does not find or refuses, goes on to the routes, which
+answer it as before.
 """
 
 import re
+import time
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -17,15 +20,23 @@ from starlette.datastructures import URL
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import paths
+from app.db import REPLICA_SCOPE_KEY
 from app.errors import Unprocessable
 from app.kit.pagination import Cursor
+from app.kit.schema import check_characters
 from app.kit.slugs import MAX_SLUG_LENGTH, SLUG_PATTERN
+from app.models import Language
+from app.ops import metrics
 from app.ops.metrics import note_route
-from app.public.reads import Found, read_article, read_page
+from app.public import service
+from app.public.reads import Found, page_headers, read_article, read_page
+from app.public.schemas import ArticlePage
 from app.replicas import hot_reads
+from app.search import query as search
+from app.search.analysis import analyzer_for
 
 # The shapes the lane answers: a public article by language and slug with no query, and a
-# plain list page (only `limit` and `cursor`). The language pattern is the path
+# plain list page or a search (only `limit`, `cursor` and `q`). The language pattern is the path
 # parameter's; an unknown language falls through. Anything else goes to the routes.
 # The language segment of the public area (`app.paths`): not one of the private areas.
 _LANGUAGE = (
@@ -44,7 +55,7 @@ _MAX_CURSOR = 200  # the query parameter's maxLength
 
 
 class HotPathMiddleware:
-    """Answers public article pages and plain list pages before the framework.
+    """Answers public article pages, plain list pages and searches before the framework.
 
     Sits right inside the response cache (which stores what it answers, adds the ETag and
     answers 304s). Everything else, and every request it cannot answer with a 200, goes
@@ -91,7 +102,7 @@ class HotPathMiddleware:
             return False
         params = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
         names = [name for name, _ in params]
-        if len(set(names)) != len(names) or not set(names) <= {"limit", "cursor"}:
+        if len(set(names)) != len(names) or not set(names) <= {"limit", "cursor", "q"}:
             return False
         given = dict(params)
         limit = given.get("limit", "20")
@@ -104,8 +115,10 @@ class HotPathMiddleware:
                 after = Cursor.decode(cursor)
             except Unprocessable:
                 return False
-            if after.rank is not None:  # a search cursor
+            if (after.rank is not None) != ("q" in given):  # a search's cursor, or not
                 return False
+        if "q" in given:
+            return await self._search(scope, send, match[1], given["q"], int(limit), cursor)
         state = scope["app"].state
         found = await read_page(
             hot_reads(scope),
@@ -120,6 +133,53 @@ class HotPathMiddleware:
             return False
         note_route(scope, LIST_ROUTE)
         await _send(send, found)
+        return True
+
+    async def _search(
+        self, scope: Scope, send: Send, language: str, q: str, limit: int, cursor: str | None
+    ) -> bool:
+        """A search page, as the list route makes it (`service.list_articles`) on the
+        session the route would have (the replica's where the request reads on one)."""
+        if not 1 <= len(q) <= search.MAX_LENGTH:
+            return False
+        try:
+            check_characters(q)
+        except ValueError:
+            return False
+        state = scope["app"].state
+        replica = scope.get(REPLICA_SCOPE_KEY)
+        factory = replica.reader if replica is not None else state.db.reader
+        async with factory() as session:
+            found = await session.get(Language, language)
+            if found is None:  # 404, or 308 for a BCP 47 tag
+                return False
+            try:
+                parsed = search.parse(q, analyzer_for(found.text_search))
+            except Unprocessable:
+                return False
+            started = time.perf_counter()
+            items, next_cursor = await service.list_articles(
+                session,
+                language=language,
+                now=datetime.now(UTC),
+                filters=service.Filters(),
+                limit=limit,
+                cursor=cursor,
+                search=parsed,
+                hot=hot_reads(scope),
+            )
+            metrics.RECORDER.searches.observe((language,), time.perf_counter() - started)
+            headers = page_headers(
+                language,
+                items,
+                next_cursor,
+                url=URL(scope=scope),
+                bcp47=found.bcp47,
+                cache_control=state.settings.cache_control,
+            )
+        note_route(scope, LIST_ROUTE)
+        page = ArticlePage(items=items, next_cursor=next_cursor)
+        await _send(send, Found(page, found.bcp47, headers))
         return True
 
 

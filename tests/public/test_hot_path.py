@@ -283,3 +283,58 @@ async def test_sqlite_connections_keep_a_small_page_cache(
     async with command.connect() as conn:
         assert await conn.scalar(sql_text("PRAGMA cache_size")) == -2000
     await command.dispose()
+
+
+async def test_searches_are_answered_by_the_lane_as_the_route_answers_them(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential
+) -> None:
+    """A search with only `q`, `limit` and `cursor` is answered by the lane (no route
+    dependency runs) with the route's bytes and headers; anything else still reaches the
+    route, which answers it as before."""
+    from app.kit.clock import get_now
+
+    await _newsroom(client, admin)
+    for n in range(3):
+        await published_article(client, admin, f"Стаття про грозу {n}")
+    routed: list[datetime] = []
+
+    def now() -> datetime:  # the route's clock: called only when the route answers
+        routed.append(datetime.now(UTC))
+        return routed[-1]
+
+    app.dependency_overrides[get_now] = now
+    try:
+        lane = await client.get("/v1/ua/articles", params={"q": "гроза", "limit": 2})
+        assert lane.status_code == 200 and not routed
+        # The same search through the route (a filter that keeps every hit).
+        route = await client.get(
+            "/v1/ua/articles",
+            params={"q": "гроза", "limit": 2, "published_after": "2000-01-01T00:00:00Z"},
+        )
+        assert route.status_code == 200 and routed
+    finally:
+        del app.dependency_overrides[get_now]
+    assert lane.content == route.content
+    assert [i["title"] for i in lane.json()["items"]] == [
+        "Стаття про грозу 2",
+        "Стаття про грозу 1",
+    ]
+    assert all("snippet" in i for i in lane.json()["items"])
+    same = ("content-type", "content-language", "cache-control", "surrogate-key")
+    assert {h: lane.headers[h] for h in same} == {h: route.headers[h] for h in same}
+    cursor = lane.json()["next_cursor"]
+    assert (
+        lane.headers["link"]
+        == f'</v1/ua/articles?q=%D0%B3%D1%80%D0%BE%D0%B7%D0%B0&limit=2&cursor={cursor}>; rel="next"'
+    )
+    rest = await client.get(lane.headers["link"][1 : lane.headers["link"].index(">")])
+    assert [i["title"] for i in rest.json()["items"]] == ["Стаття про грозу 0"]
+    # What the lane leaves to the routes is answered as before.
+    for bad in ("", " ", "x" * 201, "a\x00b", "!!!"):
+        problem(await client.get("/v1/ua/articles", params={"q": bad}), 422)
+    problem(await client.get("/v1/ua/articles?q=a&q=b"), 422)  # repeated: refused
+    plain_cursor = (await client.get("/v1/ua/articles?limit=1")).json()["next_cursor"]
+    problem(await client.get("/v1/ua/articles", params={"q": "гроза", "cursor": plain_cursor}), 422)
+    problem(await client.get("/v1/xx/articles?q=гроза"), 404)
+    r = await client.get("/v1/uk/articles", params={"q": "гроза"})
+    assert r.status_code == 308 and r.headers["location"].startswith("/v1/ua/articles?q=")
