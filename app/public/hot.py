@@ -25,7 +25,6 @@ from app.errors import Unprocessable
 from app.kit.pagination import Cursor
 from app.kit.schema import check_characters
 from app.kit.slugs import MAX_SLUG_LENGTH, SLUG_PATTERN
-from app.models import Language
 from app.ops import metrics
 from app.ops.metrics import note_route
 from app.public import service
@@ -147,16 +146,18 @@ class HotPathMiddleware:
         except ValueError:
             return False
         state = scope["app"].state
+        reader = hot_reads(scope)
+        known = await reader.language(language)
+        if known is None:  # 404, or 308 for a BCP 47 tag
+            return False
+        bcp47, text_search = known
+        try:
+            parsed = search.parse(q, analyzer_for(text_search))
+        except Unprocessable:
+            return False
         replica = scope.get(REPLICA_SCOPE_KEY)
         factory = replica.reader if replica is not None else state.db.reader
         async with factory() as session:
-            found = await session.get(Language, language)
-            if found is None:  # 404, or 308 for a BCP 47 tag
-                return False
-            try:
-                parsed = search.parse(q, analyzer_for(found.text_search))
-            except Unprocessable:
-                return False
             started = time.perf_counter()
             items, next_cursor = await service.list_articles(
                 session,
@@ -166,7 +167,7 @@ class HotPathMiddleware:
                 limit=limit,
                 cursor=cursor,
                 search=parsed,
-                hot=hot_reads(scope),
+                hot=reader,
             )
             metrics.RECORDER.searches.observe((language,), time.perf_counter() - started)
             headers = page_headers(
@@ -174,12 +175,12 @@ class HotPathMiddleware:
                 items,
                 next_cursor,
                 url=URL(scope=scope),
-                bcp47=found.bcp47,
+                bcp47=bcp47,
                 cache_control=state.settings.cache_control,
             )
         note_route(scope, LIST_ROUTE)
         page = ArticlePage(items=items, next_cursor=next_cursor)
-        await _send(send, Found(page, found.bcp47, headers))
+        await _send(send, Found(page, bcp47, headers))
         return True
 
 

@@ -176,6 +176,8 @@ _AFTER = "AND (t.published_at, t.id) < (:after_at, :after_id)"
 # The cards of chosen versions (a search page's hits, a filtered list's page: chosen by
 # `app.public.service`), those still public, in no order: the caller orders them. The
 # ids are one parameter: a JSON array on SQLite, a uuid[] on PostgreSQL.
+# A language's tag and analyser, for a search the hot lane answers (no row: unknown).
+_LANGUAGE = "SELECT l.bcp47, l.text_search FROM languages l WHERE l.code = :lang"
 _CARDS = """
 SELECT coalesce({list}(<card>), {empty}) AS cards
 FROM (
@@ -364,6 +366,7 @@ class HotReads:
         self._first_page = _for(self.dialect, _PAGE)
         self._next_page = _for(self.dialect, _PAGE, _AFTER)
         self._cards = _for(self.dialect, _CARDS)
+        self._language = _for(self.dialect, _LANGUAGE)
         database = engine.url.database if self.dialect == "sqlite" else None
         self._sqlite_file = database if database and database != ":memory:" else None
         self._sqlite: sqlite3.Connection | None = None
@@ -495,6 +498,11 @@ class HotReads:
             _card_fields(related, language, self.site)
         article = _article(row, related, now=now, site=self.site)
         return article, row["bcp47"], row["related_count"] > len(related)
+
+    async def language(self, code: str) -> tuple[str, str] | None:
+        """The language's BCP 47 tag and analyser (`text_search`); None when unknown."""
+        row = await self._one(self._language, lang=code)
+        return None if row is None else (row["bcp47"], row["text_search"])
 
     async def cards(
         self, ids: list[uuid.UUID], *, language: str, now: datetime
