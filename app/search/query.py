@@ -335,14 +335,6 @@ LIST_UNLESS_ESTIMATE = 10 * FREQUENT
 # ~0.4 µs a hit to read them: the two cost the same near 1,000 hits. (Before the
 # language column, FREQUENT hits in every language were about a thousand in each.)
 SQLITE_FREQUENT = 1_000
-# SQLite reads up to this many of a tier's hits (FTS5 rowids) once a page. A tier with
-# SQLITE_FREQUENT hits or more but fewer than this walks with the list it read (each row
-# walked looks its document's id up in it); one with more walks with its FTS5 query as a
-# subquery of the page's statement, which reads them all again. For a phrase FTS5 checks
-# the positions of every document holding its words, so a second read costs as much as
-# the first: «Kyiv NATO» in English (1,669 hits) 5.9 ms for its first 1,000 and 10.2 ms
-# for all of them, twice, at 100,000 articles.
-SQLITE_LISTED = 3_000
 
 # SQLite: a tier with more hits than this in the page's language (estimated) is tested
 # row by row as the page walks the newest-first index, each row's document looked up in
@@ -367,19 +359,6 @@ def _sqlite_among_hits(query: Query, field: str, language: str) -> ColumnElement
         .scalar_subquery()
     )
     return document.in_(select(fts.c.rowid).where(_fts_match(query, field, language)))
-
-
-def _sqlite_among_listed(rowids: list[int]) -> ColumnElement[bool]:
-    """SQLite: this translation's document is one of these FTS5 rowids (one JSON
-    parameter), tested for each row the page walks: the translation's document looked up,
-    its id looked for in the list (made once for the statement)."""
-    listed = func.json_each(json.dumps(rowids)).table_valued("value")
-    document = (
-        select(SearchDocument.id)
-        .where(SearchDocument.translation_id == Translation.id)
-        .scalar_subquery()
-    )
-    return document.in_(select(listed.c.value))
 
 
 def _sqlite_probe(query: Query, field: str) -> ColumnElement[bool]:
@@ -447,7 +426,7 @@ class Tiers:
         # or None when there are SQLITE_FREQUENT or more.
         self._found: dict[int, list[uuid.UUID] | None] = {}
         self._rowids: dict[int, list[int] | None] = {}
-        # SQLite, per rank with SQLITE_LISTED hits or more: whether it has more than DENSE.
+        # SQLite, per rank with SQLITE_FREQUENT hits or more: whether it has more than DENSE.
         self._dense: dict[int, bool] = {}
         self._last_rowid: int | None = None
 
@@ -491,45 +470,39 @@ class Tiers:
     async def _sqlite_hits(self, rank: int) -> list[int] | None:
         """SQLite: the FTS5 rowids of the tier's hits in the page's language (no other
         table, one JSON array: a fraction of a list of ids), or None when there are
-        SQLITE_LISTED or more.
+        SQLITE_FREQUENT or more.
         Read once per page, for this tier's own statement and the worse tiers'."""
         if rank not in self._rowids:
             field = self.FIELDS[rank]
             fts = _fts_table(field)
             hits = select(fts.c.rowid).where(_fts_match(self.query, field, self.language))
-            found = hits.limit(SQLITE_LISTED).subquery()
+            found = hits.limit(SQLITE_FREQUENT).subquery()
             listed, count, last = await self._one_row(
                 select(func.json_group_array(found.c.rowid), func.count(), func.max(found.c.rowid))
             )
-            self._rowids[rank] = json.loads(listed) if count < SQLITE_LISTED else None
-            if count >= SQLITE_LISTED:
-                # FTS5 gives hits in rowid order: how far into the index its last hit
-                # read lies tells how many there are in all, roughly.
+            self._rowids[rank] = json.loads(listed) if count < SQLITE_FREQUENT else None
+            if count >= SQLITE_FREQUENT:
+                # FTS5 gives hits in rowid order: how far into the index its
+                # SQLITE_FREQUENT-th hit lies tells how many there are in all, roughly.
                 if self._last_rowid is None:  # once a page
                     self._last_rowid = await self.session.scalar(
                         select(func.max(SearchDocument.id))
                     )
-                self._dense[rank] = count * (self._last_rowid or 0) > DENSE * last
+                self._dense[rank] = SQLITE_FREQUENT * (self._last_rowid or 0) > DENSE * last
         return self._rowids[rank]
 
     async def _sqlite_tier(self, rank: int) -> Tier:
         """SQLite: the tier's hits and none of a better tier's, each as a subquery of the
-        page's statement. A tier with fewer than SQLITE_FREQUENT hits drives: the page
-        starts from its rowids (one JSON parameter), each looked up in
-        `ix_translations_by_id` alone. One with more walks the newest-first index and
-        tests each row: against its rowids when they were all read (SQLITE_LISTED), else
-        against its FTS5 query's, or, past DENSE hits, by looking the row's document up in
-        FTS5. A better tier is left out by its rowids when they were all read."""
-        hits = await self._sqlite_hits(rank)
-        drive = hits is not None and len(hits) < SQLITE_FREQUENT
+        page's statement: a tier with few hits by its rowids (one JSON parameter), then
+        the page starts from them, each looked up in `ix_translations_by_id` alone; a
+        tier with many by its FTS5 query, and the page walks the newest-first index."""
+        drive = await self._sqlite_hits(rank) is not None
         parts: list[ColumnElement[bool]] = []
         for each in range(rank + 1):
             rowids = await self._sqlite_hits(each)
             field = self.FIELDS[each]
-            if rowids is not None and each == rank and drive:
+            if rowids is not None:
                 matches = _among_rowids(rowids)
-            elif rowids is not None:
-                matches = _sqlite_among_listed(rowids)
             elif self._dense[each] or (each < rank and drive):
                 matches = _sqlite_probe(self.query, field)
             else:

@@ -479,16 +479,8 @@ async def test_a_frequent_tier_is_read_as_fts5_rowids(
     monkeypatch.setattr(query, "FREQUENT", 1)  # every tier is frequent
     monkeypatch.setattr(query, "SQLITE_FREQUENT", 1)
     with statements_of(app) as statements:
-        listed = await search(client, "en", "storm", limit=4)
-    if app.state.db.engine.dialect.name == "sqlite":
-        # Frequent, but all listed: each walk tests its rows against the list it read
-        # (no FTS5 query read again in the page's statement).
-        walks = [s for s in statements if "ORDER BY translations.published_at DESC" in s]
-        assert walks and all("json_each" in s and "MATCH" not in s for s in walks), walks
-    monkeypatch.setattr(query, "SQLITE_LISTED", 1)  # too many to list
-    with statements_of(app) as statements:
         found = await search(client, "en", "storm", limit=5)
-    assert len(found) == 3 and found == listed[:3]
+    assert len(found) == 3
     pages = [s for s in statements if "ORDER BY translations.published_at DESC" in s]
     assert pages
     if app.state.db.engine.dialect.name != "sqlite":
@@ -607,12 +599,8 @@ async def test_both_sqlite_plans_give_the_same_pages(
     rare = {q: await pages(q, 2) for q in queries}
     monkeypatch.setattr(query, "FREQUENT", 1)
     monkeypatch.setattr(query, "SQLITE_FREQUENT", 1)
-    # SQLite: a frequent tier tested against the hits it listed, ...
     assert {q: await pages(q, 3) for q in queries} == rare
-    # ... or against its FTS5 query's, read whole, ...
-    monkeypatch.setattr(query, "SQLITE_LISTED", 1)
-    assert {q: await pages(q, 4) for q in queries} == rare
-    # ... or row by row as the page walks.
+    # SQLite: a frequent tier read whole (above), or tested row by row as the page walks.
     monkeypatch.setattr(query, "DENSE", 0)
     assert {q: await pages(q, 1) for q in queries} == rare
     assert len(rare["storm"]) == 4
