@@ -202,6 +202,15 @@ async def test_the_cli_fills_an_archive_the_api_serves(
                 text("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'translations'")
             )
             assert analyzed is not None and analyzed >= started
+            # Into an empty index the GIN indexes are built after the load: all three.
+            gin = await conn.scalar(
+                text(
+                    "SELECT count(*) FROM pg_indexes WHERE tablename = 'search_documents' "
+                    "AND indexdef LIKE '%USING gin%'"
+                )
+            )
+            assert gin == 3
+            assert "GIN indexes built after" in err
     assert sum(per_article.values()) == 200 and per_article[3] > 0 and per_article[1] > 0
     assert sum(statuses.values()) == len(samples)
     assert originals["ua"] > originals["en"] > originals["ru"] > 0
