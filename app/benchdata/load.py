@@ -136,7 +136,7 @@ async def _gin_after(engine: AsyncEngine, report: Report) -> AsyncIterator[None]
     fresh = engine.dialect.name == "postgresql"
     if fresh:
         async with engine.connect() as conn:
-            fresh = await conn.scalar(select(func.count()).select_from(_FIRST_DOCUMENT)) == 0
+            fresh = await conn.scalar(select(SearchDocument.id).limit(1)) is None
     if not fresh:
         yield
         return
@@ -156,7 +156,6 @@ async def _gin_after(engine: AsyncEngine, report: Report) -> AsyncIterator[None]
 
 # What building a GIN index may hold in memory (PostgreSQL's default is 64 MB).
 GIN_MEMORY = "512MB"
-_FIRST_DOCUMENT = select(SearchDocument.id).limit(1).subquery()
 
 
 def _workers(articles: int, wanted: int | None) -> int:

@@ -1,17 +1,15 @@
 """The hot lane: public article pages, plain list pages and searches answered before the
 framework.
 
-The reads themselves are `app.public.reads` (`read_article`, `read_page`) and
-`app.public.service.list_articles` (a search): the same functions the routes call, so the
-lane and the routes answer with the same bytes and the same headers. The lane only saves
-what the framework costs (routing, dependencies, validation of the parameters): it
-matches the URL shapes it can answer, calls the read and sends its `Found`; anything
-else, and anything the read does not find or refuses, goes on to the routes, which
-answer it as before.
+The reads themselves are `app.public.reads` (`read_article`, `read_page`, and `read_list`
+for a search): the same functions the routes call, so the lane and the routes answer with
+the same bytes and the same headers. The lane only saves what the framework costs
+(routing, dependencies, validation of the parameters): it matches the URL shapes it can
+answer, calls the read and sends its `Found`; anything else, and anything the read does
+not find or refuses, goes on to the routes, which answer it as before.
 """
 
 import re
-import time
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -25,11 +23,9 @@ from app.errors import Unprocessable
 from app.kit.pagination import Cursor
 from app.kit.schema import check_characters
 from app.kit.slugs import MAX_SLUG_LENGTH, SLUG_PATTERN
-from app.ops import metrics
 from app.ops.metrics import note_route
 from app.public import service
-from app.public.reads import Found, page_headers, read_article, read_page
-from app.public.schemas import ArticlePage
+from app.public.reads import Found, read_article, read_list, read_page
 from app.replicas import hot_reads
 from app.search import query as search
 from app.search.analysis import analyzer_for
@@ -158,29 +154,21 @@ class HotPathMiddleware:
         replica = scope.get(REPLICA_SCOPE_KEY)
         factory = replica.reader if replica is not None else state.db.reader
         async with factory() as session:
-            started = time.perf_counter()
-            items, next_cursor = await service.list_articles(
+            found = await read_list(
                 session,
+                reader,
                 language=language,
+                bcp47=bcp47,
                 now=datetime.now(UTC),
                 filters=service.Filters(),
                 limit=limit,
                 cursor=cursor,
                 search=parsed,
-                hot=reader,
-            )
-            metrics.RECORDER.searches.observe((language,), time.perf_counter() - started)
-            headers = page_headers(
-                language,
-                items,
-                next_cursor,
                 url=URL(scope=scope),
-                bcp47=bcp47,
                 cache_control=state.settings.cache_control,
             )
         note_route(scope, LIST_ROUTE)
-        page = ArticlePage(items=items, next_cursor=next_cursor)
-        await _send(send, Found(page, bcp47, headers))
+        await _send(send, found)
         return True
 
 

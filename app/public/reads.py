@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel
 from pydantic_core import from_json
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.datastructures import URL
 
 from app.articles.corrections import public_updated_sql
@@ -44,9 +44,10 @@ from app.db import SQLITE_CACHE_KIB
 from app.kit.pagination import Cursor
 from app.media import links
 from app.ops import metrics
-from app.public import jsonld, social
+from app.public import jsonld, service, social
 from app.public.schemas import ArticleCard, ArticlePage, Cover, PublicArticle
 from app.public.site import Site, article_path, link_header, x_default
+from app.search.query import Query
 
 if TYPE_CHECKING:
     import asyncpg
@@ -173,11 +174,11 @@ FROM languages l WHERE l.code = :lang
 """
 _AFTER = "AND (t.published_at, t.id) < (:after_at, :after_id)"
 
+# A language's tag and analyser, for a search the hot lane answers (no row: unknown).
+_LANGUAGE = "SELECT l.bcp47, l.text_search FROM languages l WHERE l.code = :lang"
 # The cards of chosen versions (a search page's hits, a filtered list's page: chosen by
 # `app.public.service`), those still public, in no order: the caller orders them. The
 # ids are one parameter: a JSON array on SQLite, a uuid[] on PostgreSQL.
-# A language's tag and analyser, for a search the hot lane answers (no row: unknown).
-_LANGUAGE = "SELECT l.bcp47, l.text_search FROM languages l WHERE l.code = :lang"
 _CARDS = """
 SELECT coalesce({list}(<card>), {empty}) AS cards
 FROM (
@@ -670,6 +671,41 @@ def page_headers(
         surrogate_key=keys.of_list(language, items),
         link=link,
     )
+
+
+async def read_list(
+    session: AsyncSession,
+    reader: HotReads,
+    *,
+    language: str,
+    bcp47: str,
+    now: datetime,
+    filters: service.Filters,
+    limit: int,
+    cursor: str | None,
+    search: Query | None,
+    url: URL,
+    cache_control: str,
+) -> Found[ArticlePage]:
+    """A filtered list page or a search page (`service.list_articles`, the ORM's query per
+    tier), with the plain page's headers: for the route and the hot lane alike."""
+    started = time.perf_counter()
+    items, next_cursor = await service.list_articles(
+        session,
+        language=language,
+        now=now,
+        filters=filters,
+        limit=limit,
+        cursor=cursor,
+        search=search,
+        hot=reader,
+    )
+    if search is not None:
+        metrics.RECORDER.searches.observe((language,), time.perf_counter() - started)
+    headers = page_headers(
+        language, items, next_cursor, url=url, bcp47=bcp47, cache_control=cache_control
+    )
+    return Found(ArticlePage(items=items, next_cursor=next_cursor), bcp47, headers)
 
 
 async def read_article(

@@ -1,6 +1,5 @@
 """Public content API: published articles per language, no credentials."""
 
-import time
 import unicodedata
 import uuid
 from typing import Annotated, Any
@@ -17,7 +16,6 @@ from app.kit.pagination import Cursor
 from app.kit.schema import QueryText, Timestamp
 from app.kit.slugs import LEGACY_SLUG_PATTERN, MAX_SLUG_LENGTH, is_valid_slug
 from app.languages.deps import LanguageDep
-from app.ops import metrics
 from app.public import reads, service
 from app.public.schemas import ArticlePage, PreviewArticle, PublicArticle
 from app.replicas import hot_reads
@@ -57,7 +55,6 @@ FilterSlug = Annotated[str | None, Query(max_length=120, pattern=r"^[a-z0-9]+(-[
 async def list_articles(
     language: LanguageDep,
     request: Request,
-    response: Response,
     session: SessionDep,
     now: NowDep,
     limit: Annotated[int, Query(ge=1, le=100, description="Page size.")] = 20,
@@ -83,7 +80,7 @@ async def list_articles(
             examples=["удар по Києву"],
         ),
     ] = None,
-) -> ArticlePage | Response:
+) -> Response:
     """Public articles in this language, newest first, by cursor; or search them (`q`)."""
     settings = request.app.state.settings
     filters = service.Filters(
@@ -110,30 +107,20 @@ async def list_articles(
         if plain is not None:
             return _answer(plain)
     # Filters and search: the ORM's query per tier, with the same headers.
-    started = time.perf_counter()
-    items, next_cursor = await service.list_articles(
+    found = await reads.read_list(
         session,
+        hot_reads(request.scope),
         language=language.code,
+        bcp47=language.bcp47,
         now=now,
         filters=filters,
         limit=limit,
         cursor=cursor,
         search=None if q is None else search.parse(q, analyzer_for(language.text_search)),
-        hot=hot_reads(request.scope),
+        url=request.url,
+        cache_control=settings.cache_control,
     )
-    if q is not None:
-        metrics.RECORDER.searches.observe((language.code,), time.perf_counter() - started)
-    response.headers.update(
-        reads.page_headers(
-            language.code,
-            items,
-            next_cursor,
-            url=request.url,
-            bcp47=language.bcp47,
-            cache_control=settings.cache_control,
-        )
-    )
-    return ArticlePage(items=items, next_cursor=next_cursor)
+    return _answer(found)
 
 
 @router.get(

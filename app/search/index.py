@@ -124,8 +124,7 @@ def _write(
     ]
     for fts in _fts_tables(connection, only):
         connection.execute(text(f"DELETE FROM {fts.name} WHERE rowid = :rowid"), params)  # noqa: S608 (fixed names)
-        names = fts.c.keys()
-        connection.execute(insert(fts), [{name: row[name] for name in names} for row in params])
+        connection.execute(insert(fts), params)  # each takes its own columns' values
     return len(entries)
 
 
