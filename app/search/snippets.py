@@ -24,13 +24,18 @@ The scan stops at the first window that shows every word of the query (or after
 SCAN_LIMIT words). Analysed, a spelling is analysed when the scan first meets it, once per
 page (`Seen`: each distinct spelling, whether it is a hit), so the words after the window
 are never analysed; only hits keep their lemmas, and every other word is just a span.
+With marks, where the scan stops and the window it gives are known before the text is
+read: the words before the window are only counted (by the regex engine), and only the
+window's are spans. A text shorter than its marks say (an entry of another version) is
+scanned as a whole, so the snippet is the text's own.
 """
 
 import html
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, Protocol
 
 from sqlalchemy import ARRAY, Text, any_, bindparam, func, select
@@ -61,7 +66,9 @@ class Marks(Protocol):
     @property
     def last(self) -> int: ...
 
-    def get(self, i: int, /) -> tuple[str, ...] | None: ...
+    def before(self, limit: int, /) -> list[tuple[int, tuple[str, ...]]]:
+        """The matched words numbered below `limit`, in order, with their lemmas."""
+        ...
 
 
 class _Positions(dict[int, tuple[str, ...]]):
@@ -71,24 +78,40 @@ class _Positions(dict[int, tuple[str, ...]]):
     def last(self) -> int:
         return max(self, default=-1)
 
+    def before(self, limit: int, /) -> list[tuple[int, tuple[str, ...]]]:
+        return sorted((i, lemmas) for i, lemmas in self.items() if i < limit)
+
 
 class _Primaries:
-    """SQLite's marks: each word's primary lemma, looked at when the scan reaches it."""
+    """SQLite's marks: each word's primary lemma, one space apart (as the FTS5 columns
+    hold them); a hit is a word whose lemma is wanted. Read as text, not split into words:
+    a page's hits are a few places in a few thousand lemmas."""
 
-    __slots__ = ("last", "lemmas", "wanted")
+    __slots__ = ("last", "text", "wanted")
 
-    def __init__(self, lemmas: list[str], wanted: frozenset[str]) -> None:
-        self.lemmas = lemmas
+    def __init__(self, lemmas: str, wanted: frozenset[str]) -> None:
+        self.text = f" {lemmas} "
         self.wanted = wanted
-        # Found in the lemmas' text (fast), by the number of words before the last hit.
-        text = f" {' '.join(lemmas)} "
-        at = max(text.rfind(f" {lemma} ") for lemma in wanted)
-        self.last = text.count(" ", 0, at) if at >= 0 else -1
+        # Found in the lemmas' text, by the number of words before the last hit.
+        at = max(self.text.rfind(f" {lemma} ") for lemma in wanted)
+        self.last = self.text.count(" ", 0, at) if at >= 0 else -1
 
-    def get(self, i: int, /) -> tuple[str, ...] | None:
-        if i < len(self.lemmas) and (lemma := self.lemmas[i]) in self.wanted:
-            return (lemma,)
-        return None
+    def before(self, limit: int, /) -> list[tuple[int, tuple[str, ...]]]:
+        text = self.text
+        found: list[tuple[int, tuple[str, ...]]] = []
+        for lemma in self.wanted:
+            spaced = f" {lemma} "
+            at, number = text.find(spaced), 0
+            counted = 0  # the spaces before `counted` are `number`
+            while at >= 0:
+                number += text.count(" ", counted, at)
+                if number >= limit:
+                    break
+                found.append((number, (lemma,)))
+                counted = at
+                at = text.find(spaced, at + 1)
+        found.sort()
+        return found
 
 
 def _best_window(hits: list[int], lemmas: list[tuple[str, ...]],
@@ -110,6 +133,19 @@ def _best_window(hits: list[int], lemmas: list[tuple[str, ...]],
     return start
 
 
+@dataclass(slots=True)
+class _Scan:
+    """What a snippet is cut from: the spans of the words scanned from number `first` on
+    (those before it are only counted), how many words the scan met (or at least one past
+    the window), and the hits among them (word numbers) with their lemmas."""
+
+    spans: list[tuple[int, int]]
+    first: int
+    words: int
+    hits: list[int]
+    lemmas: list[tuple[str, ...]]
+
+
 def highlight(
     query: Query,
     lead: str,
@@ -120,64 +156,126 @@ def highlight(
     """The snippet of a hit: its words' matches from `marks` (the index's), or else by
     analysing them (`seen`: the page's spellings so far). Whitespace shows as one space."""
     text = f"{lead} {text_of(body_html)}"
+    clauses = query.clause_lemmas
+    if marks is None:
+        scan = _analysed(text, query, {} if seen is None else seen)
+    else:
+        scan = _marked(text, marks, clauses)
+    if not scan.words:
+        return ""
+    hits = scan.hits
+    start = _window_start(scan.hits, scan.lemmas, clauses)
+    end = min(scan.words, start + WINDOW)
+    spans = scan.spans
+    at = scan.first  # spans[i - at] is word i's
+    marked = {i for i in hits if start <= i < end}
+    out: list[str] = ["… " if start > 0 else ""]
+    # Escaped a run at a time: from one marked word to the next (words hold no whitespace,
+    # so collapsing a run's whitespace collapses each gap between its words).
+    position = spans[start - at][0]
+    for i in sorted(marked):
+        first, last = spans[i - at]
+        out.append(_between(text[position:first]))
+        out.append(f"<mark>{html.escape(text[first:last])}</mark>")
+        position = last
+    if end < scan.words or scan.words == SCAN_LIMIT:
+        out.append(_between(text[position : spans[end - 1 - at][1]]))
+        out.append(" …")
+    else:
+        out.append(_between(text[position:]))
+    return "".join(out).strip()
+
+
+def _window_start(hits: list[int], lemmas: list[tuple[str, ...]],
+                  clauses: tuple[frozenset[str], ...]) -> int:  # fmt: skip
+    """The first word shown: a few before the best window's first hit."""
+    return max(0, _best_window(hits, lemmas, clauses) - LEAD_IN) if hits else 0
+
+
+def _stops_at(hits: list[int], lemmas: list[tuple[str, ...]],
+              clauses: tuple[frozenset[str], ...]) -> int | None:  # fmt: skip
+    """The word a scan stops after: the last of the window from the first hit, when that
+    window shows every clause (the hits before it are all that `hits` holds by then)."""
+    if not hits:
+        return None
+    last = hits[0] + WINDOW
+    shown = {lemma for n, found in zip(hits, lemmas, strict=True) if n < last for lemma in found}
+    return last if all(clause & shown for clause in clauses) else None
+
+
+def _analysed(text: str, query: Query, seen: Seen) -> _Scan:
+    """The scan of a text whose hits are not known: each spelling analysed when the scan
+    first meets it, until the window from the first hit shows every clause (or
+    SCAN_LIMIT words), so the words after it are never analysed."""
     analyzer = query.analyzer
     wanted = query.lemmas
     clauses = query.clause_lemmas
-    seen = {} if seen is None else seen
-    # The words as far as the scan goes, each matched when the scan meets it (most scans
-    # stop soon after the first hit: the rest of the text is never read).
     spans: list[tuple[int, int]] = []  # per word (a spelling with lemmas): where it is
     hits: list[int] = []  # word numbers in `spans`
     hit_lemmas: list[tuple[str, ...]] = []
-    # Known hits: past the window after the last one, nothing changes the snippet (its
-    # window is chosen by then, and one more word says whether the text goes on).
-    enough = SCAN_LIMIT if marks is None else min(SCAN_LIMIT, marks.last + WINDOW + 2)
     for match in WORD.finditer(text):
         word = match.group()
-        if marks is not None:
-            if not is_word(word):
-                continue
-            found = marks.get(len(spans))
-        else:
-            found = seen.get(word, _UNSEEN)
-            if found is _UNSEEN:
-                lemmas = analyzer.spelling(word)
-                found = () if not lemmas[0] else lemmas if wanted.intersection(lemmas) else None
-                seen[word] = found
-            if found == ():
-                continue
+        found = seen.get(word, _UNSEEN)
+        if found is _UNSEEN:
+            lemmas = analyzer.spelling(word)
+            found = () if not lemmas[0] else lemmas if wanted.intersection(lemmas) else None
+            seen[word] = found
+        if found == ():
+            continue
         i = len(spans)
         spans.append(match.span())
         if found is not None:
             hits.append(i)
             hit_lemmas.append(found)
-        # Stop once the window from the first hit is complete if it shows every clause.
-        if hits and i == hits[0] + WINDOW:
-            shown = {lemma for n, ls in zip(hits, hit_lemmas, strict=True) if n < i for lemma in ls}
-            if all(clause & shown for clause in clauses):
-                break
-        if len(spans) == enough:
+        if hits and i == hits[0] + WINDOW and _stops_at(hits, hit_lemmas, clauses) == i:
             break
-    if not spans:
-        return ""
-    start = max(0, _best_window(hits, hit_lemmas, clauses) - LEAD_IN) if hits else 0
-    end = min(len(spans), start + WINDOW)
-    marked = {i for i in hits if start <= i < end}
-    out: list[str] = ["… " if start > 0 else ""]
-    # Escaped a run at a time: from one marked word to the next (words hold no whitespace,
-    # so collapsing a run's whitespace collapses each gap between its words).
-    position = spans[start][0]
-    for i in sorted(marked):
-        first, last = spans[i]
-        out.append(_between(text[position:first]))
-        out.append(f"<mark>{html.escape(text[first:last])}</mark>")
-        position = last
-    if end < len(spans) or len(spans) == SCAN_LIMIT:
-        out.append(_between(text[position : spans[end - 1][1]]))
-        out.append(" …")
-    else:
-        out.append(_between(text[position:]))
-    return "".join(out).strip()
+        if len(spans) == SCAN_LIMIT:
+            break
+    return _Scan(spans, 0, len(spans), hits, hit_lemmas)
+
+
+def _marked(text: str, marks: Marks, clauses: tuple[frozenset[str], ...]) -> _Scan:
+    """`_analysed`'s scan, with the hits known from the index: where the scan stops, and
+    so the window, are known before the text is read, and the words before the window
+    are only counted, by the regex engine (a Python step per word cost a third of a
+    search's time in the event loop). Past the window after the last known hit, nothing
+    changes the snippet (its window is chosen by then, and one more word says whether the
+    text goes on)."""
+    enough = min(SCAN_LIMIT, marks.last + WINDOW + 2)
+    known = marks.before(enough)
+    stop = _stops_at([i for i, _ in known], [lemmas for _, lemmas in known], clauses)
+    limit = enough if stop is None else min(stop + 1, enough)  # the words the scan meets
+    kept = [(i, lemmas) for i, lemmas in known if i < limit]
+    hits, lemmas = [i for i, _ in kept], [found for _, found in kept]
+    start = _window_start(hits, lemmas, clauses)
+    words = _words_of(text)
+    if _count(words, start) == start:
+        spans = [match.span() for match in islice(words, min(WINDOW + 1, limit - start))]
+        met = start + len(spans)  # the scan ends at `limit` or at the text's end
+        if not hits or met > hits[-1] or met + _count(words, hits[-1] + 1 - met) > hits[-1]:
+            return _Scan(spans, start, met, hits, lemmas)
+    # The text ends before a hit the index places in it (an entry made from another
+    # version): scanned as a whole, so hits past its end are left out as the scan would.
+    return _marked_whole(text, known, limit)
+
+
+def _count(words: Iterator[re.Match[str]], n: int) -> int:
+    """Takes up to `n` words, counted."""
+    return len(list(islice(words, n))) if n > 0 else 0
+
+
+def _marked_whole(text: str, known: list[tuple[int, tuple[str, ...]]], limit: int) -> _Scan:
+    spans = [match.span() for match in islice(_words_of(text), limit)]
+    kept = [(i, lemmas) for i, lemmas in known if i < len(spans)]
+    return _Scan(spans, 0, len(spans), [i for i, _ in kept], [found for _, found in kept])
+
+
+def _words_of(text: str) -> Iterator[re.Match[str]]:
+    """The `WORD` matches the index counts (`is_word`)."""
+    words: Iterator[re.Match[str]] = WORD.finditer(text)
+    if "ʼ" in text:  # a run of these alone is no word to the index
+        words = (match for match in words if is_word(match.group()))
+    return words
 
 
 def _between(text: str) -> str:
@@ -185,6 +283,8 @@ def _between(text: str) -> str:
 
 
 def _words(text: str) -> int:
+    if "ʼ" not in text:  # every match is a word (`is_word`)
+        return len(WORD.findall(text))
     return sum(1 for word in WORD.findall(text) if is_word(word))
 
 
@@ -195,13 +295,15 @@ def from_fts(
     alternatives unplaced). None when they cannot tell: a query lemma is among the hit's
     alternatives, or the lead's words do not line up with the text's."""
     wanted = query.lemmas
-    if not wanted.isdisjoint(lead_alt.split()) or not wanted.isdisjoint(body_alt.split()):
+    alternatives = f" {lead_alt} {body_alt} "
+    if any(f" {lemma} " in alternatives for lemma in wanted):
         return None
-    primaries = lead.split()
-    if len(primaries) != _words(lead_text):
+    if len(lead.split()) != _words(lead_text):
         return None
-    primaries += body.split()
-    return _Primaries(primaries, wanted)
+    lemmas = f"{lead} {body}" if lead and body else lead or body
+    if "  " in lemmas or lemmas != lemmas.strip():  # not one space apart as written
+        lemmas = " ".join(lemmas.split())
+    return _Primaries(lemmas, wanted)
 
 
 def from_positions(

@@ -160,15 +160,12 @@ def test_marks_that_do_not_line_up_are_refused() -> None:
     assert from_fts(query, "Удар по місту вночі.", fts["lead"], fts["body"], "", "") is None
     marks = from_fts(query, "Удар по місту.", fts["lead"], fts["body"], "", "")
     assert marks is not None
-    assert [marks.get(i) for i in range(6)] == [("удар",), None, None, ("удар",), None, None]
+    assert marks.before(6) == [(0, ("удар",)), (3, ("удар",))]
+    assert marks.before(3) == [(0, ("удар",))]
     lexemes = [f for f in _positions(document.tsvector()) if f[0] == "удар"]
     marks = from_positions("Заголовок", "Удар по місту.", lexemes)
-    assert marks is not None and (marks.last, marks.get(0), marks.get(3)) == (
-        3,
-        ("удар",),
-        ("удар",),
-    )
-    assert [marks.get(i) for i in (1, 2, 4)] == [None, None, None]
+    assert marks is not None and marks.last == 3
+    assert marks.before(6) == [(0, ("удар",)), (3, ("удар",))]
     # A longer title moves every position: the lead's hit would land in the title.
     assert from_positions("Заголовок про все", "Удар по місту.", lexemes) is None
     # A lexeme at PostgreSQL's cap of positions has repeats without one: analysed instead.
@@ -189,3 +186,32 @@ def test_every_letter_but_the_modifier_apostrophe_is_a_word() -> None:
             assert is_word(letter) == bool(simple.lemmas(fold(letter))[0]), hex(code)
     for word in ("ʼ", "ʼʼ", "ʼ'ʼ", "пам'ять", "ʼa", "Oʼ"):
         assert is_word(word) == bool(simple.lemmas(fold(word))[0]), word
+
+
+@pytest.mark.parametrize("where", ["before the window", "after the window"])
+def test_marks_past_the_text_s_end_are_left_out(where: str) -> None:
+    """An entry made from a longer version of the body places hits past the text's last
+    word: the snippet is the one the text itself gives (those hits never met), whether the
+    window would have started past the end or the missing hit lies after it."""
+    analyzer = analyzer_for("ukrainian")
+    lead = "Удар по місту."
+    words = [f"слово{n}" for n in range(60)]
+    if where == "before the window":
+        query = parse("удар", analyzer)
+        indexed = " ".join([*words[:20], "удар", *words[20:]])
+        shown = " ".join(words[:10])
+        lead = "Вночі було тихо."
+    else:
+        query = parse("удар місто", analyzer)
+        lead = "Удар по селу."
+        # By the entry, the window with both words is the later one; in the text, «удар»
+        # is alone there and the first window is the snippet's.
+        tokens = [*words[:37], "удар", *words[37:41], "місто", *words[41:]]
+        indexed = " ".join(tokens)
+        shown = " ".join(tokens[:40])
+    document = Document.analyse(analyzer, "Заголовок", lead, f"<p>{indexed}</p>")
+    fts = document.fts_columns()
+    marks = from_fts(query, lead, fts["lead"], fts["body"], "", "")
+    assert marks is not None and marks.last > len(shown.split()) + 3
+    body = f"<p>{shown}</p>"
+    assert highlight(query, lead, body, {}, marks) == reference(query, lead, body)
