@@ -176,6 +176,29 @@ _AFTER = "AND (t.published_at, t.id) < (:after_at, :after_id)"
 
 # A language's tag and analyser, for a search the hot lane answers (no row: unknown).
 _LANGUAGE = "SELECT l.bcp47, l.text_search FROM languages l WHERE l.code = :lang"
+# What a search page's snippets are cut from (`app.search.snippets.Material`): each
+# hit's text and its index entry, read together so they are of the same version. SQLite:
+# the entry's FTS5 columns; PostgreSQL: the positions of the query's lexemes (`:terms`)
+# in its vector.
+_SNIPPETS = {
+    "sqlite": """
+SELECT json_group_array(json_array(t.id, t.title, t.lead, t.body_html, d.id,
+                                   f.lead, f.body, f.lead_alt, f.body_alt)) AS hits
+FROM translations t
+LEFT JOIN search_documents d ON d.translation_id = t.id
+LEFT JOIN search_fts f ON f.rowid = d.id
+WHERE {among}
+""",
+    "postgresql": """
+SELECT json_agg(json_build_array(t.id, t.title, t.lead, t.body_html, d.id, (
+           SELECT json_agg(json_build_array(u.lexeme, u.positions, u.weights))
+           FROM unnest(d.vector) AS u(lexeme, positions, weights)
+           WHERE u.lexeme = ANY(CAST(:terms AS text[]))))) AS hits
+FROM translations t
+LEFT JOIN search_documents d ON d.translation_id = t.id
+WHERE {among}
+""",
+}
 # The cards of chosen versions (a search page's hits, a filtered list's page: chosen by
 # `app.public.service`), those still public, in no order: the caller orders them. The
 # ids are one parameter: a JSON array on SQLite, a uuid[] on PostgreSQL.
@@ -368,6 +391,7 @@ class HotReads:
         self._next_page = _for(self.dialect, _PAGE, _AFTER)
         self._cards = _for(self.dialect, _CARDS)
         self._language = _for(self.dialect, _LANGUAGE)
+        self._snippets = _for(self.dialect, _SNIPPETS.get(self.dialect, _SNIPPETS["sqlite"]))
         database = engine.url.database if self.dialect == "sqlite" else None
         self._sqlite_file = database if database and database != ":memory:" else None
         self._sqlite: sqlite3.Connection | None = None
@@ -518,6 +542,21 @@ class HotReads:
         by_id = {uuid.UUID(str(card["version_id"])): card for card in cards}
         _card_fields(cards, language, self.site)
         return by_id
+
+    async def snippet_material(
+        self, ids: list[uuid.UUID], *, terms: list[str]
+    ) -> list[list[Any]]:
+        """Of these versions, what their snippets are cut from (`_SNIPPETS`), each as a
+        list: id, title, lead, body, then the index entry's id and what it holds (NULL for
+        a version without one), in no order."""
+        if not ids:
+            return []
+        if self.dialect == "sqlite":
+            row = await self._one(self._snippets, ids=json.dumps([i.hex for i in ids]))
+        else:
+            row = await self._one(self._snippets, ids=ids, terms=terms)
+        found: list[list[Any]] | None = _json(row["hits"]) if row is not None else None
+        return found or []
 
     async def page(
         self, *, language: str, now: datetime, limit: int, after: Cursor | None

@@ -288,7 +288,7 @@ async def list_articles(
     chosen = [(row.id, cards[row.id]) for row in rows if row.id in cards]
     excerpts = {}
     if search is not None:
-        excerpts = await _snippets(session, [ident for ident, _ in chosen], search)
+        excerpts = await _snippets(hot, [ident for ident, _ in chosen], search)
     return [ArticleCard(**card, snippet=excerpts.get(ident)) for ident, card in chosen], next_cursor
 
 
@@ -327,12 +327,12 @@ def _filtered(query: Rows, language: str, filters: Filters) -> Rows:
 
 
 async def _snippets(
-    session: AsyncSession, ids: Sequence[uuid.UUID], search: Query
+    hot: "HotReads", ids: Sequence[uuid.UUID], search: Query
 ) -> dict[uuid.UUID, str]:
-    """A highlighted excerpt of each hit's lead and body (one query for the page)."""
+    """A highlighted excerpt of each hit's lead and body (one statement for the page)."""
     if not ids:
         return {}
-    found = await snippets.hits(session, ids, search)
+    found = await snippets.hits(hot, ids, search)
     seen: Seen = {}  # what is analysed: the page's texts share most of their words
     return {
         ident: highlight(search, hit.lead, hit.body_html, seen, hit.marks)

@@ -38,14 +38,10 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any, Protocol
 
-from sqlalchemy import ARRAY, Text, any_, bindparam, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from app.kit.html import text_of
-from app.models import SearchDocument, Translation
 from app.search.analysis import WORD, is_word
 from app.search.documents import ALTERNATIVE, MAX_POSITIONS_PER_TERM
-from app.search.query import FTS, Query
+from app.search.query import Query
 
 WINDOW = 30  # words shown
 LEAD_IN = 6  # words shown before the first hit of the window
@@ -343,67 +339,33 @@ class Hit:
     marks: Marks | None
 
 
-async def hits(
-    session: AsyncSession, ids: Sequence[uuid.UUID], query: Query
-) -> dict[uuid.UUID, Hit]:
-    """The snippet material of a page's hits, in one statement: each translation's text and
-    its index entry, read together (so they are of the same version)."""
-    if session.get_bind().dialect.name == "postgresql":
-        lexemes = (
-            func.unnest(SearchDocument.vector)
-            .table_valued("lexeme", "positions", "weights")
-            .render_derived(name="u")
-        )
-        terms = sorted({*query.lemmas, *(ALTERNATIVE + lemma for lemma in query.lemmas)})
-        positions = (
-            select(
-                func.json_agg(
-                    func.json_build_array(lexemes.c.lexeme, lexemes.c.positions, lexemes.c.weights)
-                )
-            )
-            .where(lexemes.c.lexeme == any_(bindparam("terms", terms, type_=ARRAY(Text))))
-            .scalar_subquery()
-        )
-        rows = await session.execute(
-            select(
-                Translation.id,
-                Translation.title,
-                Translation.lead,
-                Translation.body_html,
-                SearchDocument.id,
-                positions,
-            )
-            .outerjoin(SearchDocument, SearchDocument.translation_id == Translation.id)
-            .where(Translation.id.in_(ids))
-        )
-        return {
-            ident: Hit(
-                lead, body, None if entry is None else from_positions(title, lead, _loaded(found))
-            )
-            for ident, title, lead, body, entry, found in rows
-        }
-    rows = await session.execute(
-        select(
-            Translation.id,
-            Translation.lead,
-            Translation.body_html,
-            FTS.c.lead,
-            FTS.c.body,
-            FTS.c.lead_alt,
-            FTS.c.body_alt,
-        )
-        .outerjoin(SearchDocument, SearchDocument.translation_id == Translation.id)
-        .outerjoin(FTS, FTS.c.rowid == SearchDocument.id)
-        .where(Translation.id.in_(ids))
-    )
-    return {
-        ident: Hit(
-            lead,
-            body,
-            None if primaries is None else from_fts(query, lead, primaries, rest, alt, rest_alt),
-        )
-        for ident, lead, body, primaries, rest, alt, rest_alt in rows
-    }
+class Material(Protocol):
+    """Where a page's snippet material is read from (`app.public.reads.HotReads`)."""
+
+    dialect: str
+
+    async def snippet_material(
+        self, ids: list[uuid.UUID], *, terms: list[str]
+    ) -> list[list[Any]]: ...
+
+
+async def hits(reader: Material, ids: Sequence[uuid.UUID], query: Query) -> dict[uuid.UUID, Hit]:
+    """The snippet material of a page's hits, in one statement on the driver: each
+    translation's text and its index entry, read together (so they are of the same
+    version). PostgreSQL reads the positions of the query's lexemes (primary and
+    alternative), SQLite the entry's FTS5 columns."""
+    terms = sorted({*query.lemmas, *(ALTERNATIVE + lemma for lemma in query.lemmas)})
+    rows = await reader.snippet_material(list(ids), terms=terms)
+    found: dict[uuid.UUID, Hit] = {}
+    if reader.dialect == "postgresql":
+        for ident, title, lead, body, entry, positions in rows:
+            marks = None if entry is None else from_positions(title, lead, _loaded(positions))
+            found[uuid.UUID(ident)] = Hit(lead, body, marks)
+        return found
+    for ident, _title, lead, body, entry, primaries, rest, alt, rest_alt in rows:
+        marks = None if entry is None else from_fts(query, lead, primaries, rest, alt, rest_alt)
+        found[uuid.UUID(ident)] = Hit(lead, body, marks)
+    return found
 
 
 def _loaded(value: Any) -> list[tuple[str, list[int], list[str]]]:
