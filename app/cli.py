@@ -334,8 +334,10 @@ def search_reindex(
     import time
 
     from app.kit.progress import counting
+    from app.search.analysis import for_archives
     from app.search.index import rebuild
 
+    for_archives()
     workers = jobs or os.cpu_count() or 1
     started = time.monotonic()
 
@@ -377,6 +379,9 @@ def bench_data(
     )
 
     from app.benchdata.load import Refused, generate
+    from app.search.analysis import for_archives
+
+    for_archives()
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn(), TimeRemainingColumn())  # fmt: skip
@@ -488,7 +493,10 @@ def import_content(
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from app.db import Database
+    from app.search.analysis import for_archives
     from app.transfer.load import Importer, LineError, read_lines, target
+
+    for_archives()
 
     source = sys.stdin.buffer if file == "-" else open(file, "rb")  # noqa: SIM115
     console = Console(stderr=True)
@@ -556,7 +564,10 @@ def import_wordpress(
     from pathlib import Path
 
     from app.db import Database
+    from app.search.analysis import for_archives
     from app.transfer.wordpress import Refused, import_file, parse_language_map
+
+    for_archives()
 
     try:
         languages = parse_language_map(language_map)

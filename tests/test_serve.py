@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from app.search.analysis import ARCHIVE_CACHES, CACHES
 from tests.conftest import NEWSDESK, live_server
 
 BAD_LOGIN = {"username": "olena@newsroom.example", "password": "not the password"}
@@ -180,6 +181,31 @@ def test_the_analysers_of_our_own_load_no_snowball_stemmer() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           timeout=60, check=True)  # fmt: skip
     assert done.stdout.split() == ["False", "german", "True", "True"], done.stdout
+
+
+def test_a_worker_s_analysers_keep_bounded_caches_and_archive_commands_more() -> None:
+    """Full at the commands' bounds, an analyser's caches held ~12 MB: a serving process's
+    keep CACHES whatever it analyses; `for_archives` (search-reindex, bench-data, imports)
+    bounds them again, the analysers made before it and after."""
+    probe = (
+        "from itertools import product; from app.search import analysis; "
+        "ua = analysis.analyzer_for('ukrainian'); "
+        "words = [''.join(p) for p in product('бвгдклмнпрст', 'аоуеи', 'бвгдклмнпрст', "
+        "'аоуеи', 'кнт')][:6000]; [ua.spelling(w) for w in words]; "
+        "print(ua._cached.cache_info().currsize, ua._spelled.cache_info().currsize); "
+        "analysis.for_archives(); ru = analysis.analyzer_for('russian'); "
+        "print(*(a._cached.cache_info().maxsize for a in (ua, ru)), "
+        "*(a._spelled.cache_info().maxsize for a in (ua, ru)))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=120, check=True)  # fmt: skip
+    lemmas, spellings = CACHES
+    assert done.stdout.split() == [
+        str(lemmas),
+        str(spellings),
+        *[str(ARCHIVE_CACHES[0])] * 2,
+        *[str(ARCHIVE_CACHES[1])] * 2,
+    ], done.stdout
 
 
 def test_a_spawned_worker_loads_no_cli() -> None:

@@ -34,7 +34,7 @@ from app.benchdata.terms import Terms
 from app.benchdata.writer import Text, make_focus, make_pools, write
 from app.kit.html import reading_time_minutes
 from app.kit.slugs import MAX_SLUG_LENGTH, slugify
-from app.search.analysis import analyzer_for
+from app.search.analysis import analyzer_for, for_archives
 from app.search.documents import fts_language
 
 BATCH_SIZE = 1000
@@ -310,6 +310,7 @@ _generator: Generator | None = None
 def start(setup: Setup) -> None:
     """A worker process's initializer."""
     global _generator
+    for_archives()
     _generator = Generator(setup)
 
 

@@ -543,9 +543,7 @@ class HotReads:
         _card_fields(cards, language, self.site)
         return by_id
 
-    async def snippet_material(
-        self, ids: list[uuid.UUID], *, terms: list[str]
-    ) -> list[list[Any]]:
+    async def snippet_material(self, ids: list[uuid.UUID], *, terms: list[str]) -> list[list[Any]]:
         """Of these versions, what their snippets are cut from (`_SNIPPETS`), each as a
         list: id, title, lead, body, then the index entry's id and what it holds (NULL for
         a version without one), in no order."""

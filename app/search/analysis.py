@@ -143,12 +143,14 @@ class Analyzer:
         self.name = name
         self.cased = cased
         self._lemmatize = lemmatize
-        # Bounded for a worker's memory: an entry costs ~450 B (20,000 ≈ 9 MB per analyser;
-        # 200,000 was ~90 MB); a miss costs 25-40 µs of pymorphy3 (docs/benchmarks.md, memory).
-        self._cached = lru_cache(maxsize=20_000)(self._lemmas)
-        # A text's spelling as written to its lemmas, for snippets: a page's texts are
-        # mostly the same few thousand spellings (an entry: ~250 B).
-        self._spelled = lru_cache(maxsize=10_000)(self._spelling)
+        self.bound(*_cache_sizes)
+
+    def bound(self, lemmas: int, spellings: int) -> None:
+        """How many entries its caches keep (`CACHES`), emptied."""
+        # A folded word's lemmas (an entry: ~450 B; a miss: 25-40 µs of pymorphy3), and a
+        # text's spelling as written to its lemmas, for snippets (an entry: ~250 B).
+        self._cached = lru_cache(maxsize=lemmas)(self._lemmas)
+        self._spelled = lru_cache(maxsize=spellings)(self._spelling)
 
     def lemmas(self, folded: str, reading: Reading = Reading.ALL) -> tuple[str, ...]:
         """A folded word's lemmas as terms, primary first; `("",)` when nothing is left."""
@@ -317,6 +319,29 @@ def _identity(word: str, _reading: Reading) -> list[str]:
 
 _lock = threading.Lock()
 _analyzers: dict[str, Analyzer] = {}
+
+# What each analyser's caches keep, entries of (lemmas of a folded word, lemmas of a
+# spelling). Full at 20,000 / 10,000 they held ~12 MB per analyser (Ukrainian and Russian
+# alike, measured), so a worker that had searched long enough in three languages would
+# have grown ~35 MB past its target: a serving process keeps 4,000 / 4,000 (~3 MB each).
+# Its searches read a hit's lemmas from the index, so its misses are a query's words and
+# the words of a snippet the index cannot tell (a page's spellings are analysed once per
+# page anyway, `app.search.snippets.Seen`), and news texts repeat their commonest words.
+# The commands that analyse whole archives (search-reindex's processes, bench-data's,
+# the imports) keep more: `for_archives`.
+CACHES = (4_000, 4_000)
+ARCHIVE_CACHES = (20_000, 10_000)
+_cache_sizes = CACHES
+
+
+def for_archives() -> None:
+    """This process analyses archives: its analysers keep ARCHIVE_CACHES (the ones made
+    already are bounded again, emptied)."""
+    global _cache_sizes
+    with _lock:
+        _cache_sizes = ARCHIVE_CACHES
+        for analyzer in _analyzers.values():
+            analyzer.bound(*ARCHIVE_CACHES)
 
 
 def analyzer_for(text_search: str) -> Analyzer:

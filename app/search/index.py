@@ -50,6 +50,7 @@ from app.languages import known
 from app.models import SearchDocument, Translation
 from app.models.search import FTS_HEAD_TABLE, FTS_TABLE
 from app.search import documents
+from app.search.analysis import for_archives
 from app.search.documents import COLUMNS, SQLITE_HEAD, Entry, Source
 
 # `app.search.query` builds its terms with it.
@@ -233,7 +234,7 @@ def _analysed(
     # database connection and threads running.
     context = multiprocessing.get_context("spawn")
     pending: deque[Future[list[Entry]]] = deque()
-    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=for_archives) as pool:
         try:
             for sources in batches:
                 pending.append(pool.submit(documents.analyse, dialect, sources))
