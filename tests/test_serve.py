@@ -284,3 +284,20 @@ def test_a_serving_worker_loads_what_it_uses_only_when_it_uses_it(
                           capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]", done.stdout
+
+
+def test_the_hot_reads_json_keeps_no_values_in_a_worker() -> None:
+    """pydantic-core's parser caches the short strings it meets unless told otherwise: a
+    worker's card and snippet arrays would leave up to 16,000 titles, names and slugs
+    behind (1.4 MB after 1,800 searches). `_json` caches keys alone, and these arrays have
+    none: after 20,000 distinct values, next to nothing is kept."""
+    probe = (
+        "import gc, json, tracemalloc; from app.public.reads import _json; "
+        "texts = [json.dumps([f'Заголовок {i} {j}' for j in range(1000)]) for i in range(20)]; "
+        "tracemalloc.start(); before = tracemalloc.get_traced_memory()[0]; "
+        "[_json(t) for t in texts]; gc.collect(); "
+        "print(tracemalloc.get_traced_memory()[0] - before)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=60, check=True)  # fmt: skip
+    assert int(done.stdout) < 100_000, done.stdout

@@ -137,7 +137,7 @@ def read_lines(source: IO[bytes], limit: int = MAX_LINE) -> Iterable[tuple[int, 
 def parse(raw: bytes) -> Any:
     """A line's object, checked against its type's model."""
     try:
-        value = from_json(raw)
+        value = from_json(raw, cache_strings="keys")
     except ValueError as exc:
         raise LineError(f"not JSON: {exc}") from None
     if not isinstance(value, dict):
@@ -159,7 +159,7 @@ def parse(raw: bytes) -> Any:
 def _kind_of(raw: bytes) -> str | None:
     """The `type` of a line that failed its checks, if it says one."""
     try:
-        value = from_json(raw)
+        value = from_json(raw, cache_strings="keys")
     except ValueError:
         return None
     kind = value.get("type") if isinstance(value, dict) else None
