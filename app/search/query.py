@@ -429,6 +429,8 @@ class Tiers:
         # SQLite, per rank with SQLITE_FREQUENT hits or more: whether it has more than DENSE.
         self._dense: dict[int, bool] = {}
         self._last_rowid: int | None = None
+        self._planned = False  # PostgreSQL: the page's first listing is under way or done
+        self._anywhere_estimate: float | None = None  # the planner's, for the last tier
 
     def _matches(self, field: str) -> ColumnElement[bool]:
         """PostgreSQL: the row's document matches in `field` (SQLite: `_sqlite_tier`)."""
@@ -437,19 +439,53 @@ class Tiers:
     async def _listed(self, rank: int) -> list[uuid.UUID] | None:
         if rank in self._found:
             return self._found[rank]
-        if not self._found:  # the page's first tier
+        if not self._planned:  # the page's first tier
+            self._planned = True
             await plan_for_values(self.session)
             await self._pg_every_tier()
             if rank in self._found:
                 return self._found[rank]
-        ids = _ids(self.query, self.dialect, self.FIELDS[rank], self.language)
+        field = self.FIELDS[rank]
+        if field and self._phrases:
+            # A phrase in the title or the lead is one anywhere: when that tier is small,
+            # this one is among its hits, each checked (at most FREQUENT). GIN would
+            # check every document with the words' marks in the field instead, whether
+            # or not they are neighbours: 165 ms for «"зріс відсотків"» in Ukrainian
+            # titles at 1,000,000 articles (30,170 candidates, no hit).
+            anywhere = await self._listed(self.FIELDS.index(""))
+            if anywhere is not None:
+                self._found[rank] = await self._pg_among(anywhere, field)
+                return self._found[rank]
+        ids = _ids(self.query, self.dialect, field, self.language)
         found: list[uuid.UUID] | None = None
-        if await self._few(ids):
+        if field == "" and self._anywhere_estimate is not None:  # planned once a page
+            few = self._anywhere_estimate < LIST_UNLESS_ESTIMATE
+        else:
+            few = await self._few(ids)
+        if few:
             found = await self._pg_list(ids)
             if len(found) >= FREQUENT:
                 found = None
         self._found[rank] = found
         return found
+
+    @property
+    def _phrases(self) -> bool:
+        return any(isinstance(clause, Phrase) for clause in self.query.clauses)
+
+    async def _pg_among(self, ids: list[uuid.UUID], field: str) -> list[uuid.UUID]:
+        """PostgreSQL: those of `ids` whose document matches in `field`, each looked up by
+        id (the match as a value, which no index answers: the planner would take GIN's
+        candidates otherwise)."""
+        if not ids:
+            return []
+        matches = func.coalesce(_pg_match(self.query, field), false(), type_=Boolean)
+        among = select(SearchDocument.translation_id).where(
+            SearchDocument.translation_id == any_(bindparam("listed", ids, type_=ARRAY(Uuid()))),
+            matches,
+        )
+        hits = among.subquery()
+        return (await self._one_row(select(func.array_agg(hits.c[0]))))[0] or []
 
     async def _one_row(self, statement: Executable) -> Any:
         """The one row of an aggregate `statement`, run as Core. A tier's hits come as one
@@ -511,20 +547,20 @@ class Tiers:
         return Tier(and_(*parts), drive=drive)
 
     async def _pg_every_tier(self) -> None:
-        """PostgreSQL: every tier's hits from one statement, when the query has few hits:
-        each tier's own list (GIN finds the title's and the lead's in the small `head`),
-        so a tier that turns out frequent costs its FREQUENT ids alone. Reading the hits
-        with each one's title and lead matched row by row cost 7 ms for nothing when the
-        planner took a two-word query for rare («Тернополя октябре» in Russian: 71
-        estimated, 4,355 hits): half of it the flags."""
-        match = _pg_match(self.query, "", self.language)
-        if (
-            await _estimate(self.session, select(SearchDocument.translation_id).where(match))
-            >= FREQUENT
-        ):
+        """PostgreSQL: every tier's hits from one statement, when the query has few hits.
+        Words: each tier by its own match (GIN answers the title's and the lead's from the
+        marks in the small `head`, with no document read), so a tier that turns out
+        frequent costs its FREQUENT ids alone; reading the hits with each one's title and
+        lead matched row by row cost 7 ms for nothing when the planner took a two-word
+        query for rare («Тернополя октябре» in Russian: 71 estimated, 4,355 hits).
+        Phrases: the title's and the lead's among the hits, each checked (`_listed`)."""
+        anywhere = _ids(self.query, self.dialect, "", self.language)
+        self._anywhere_estimate = await _estimate(self.session, anywhere)
+        if self._anywhere_estimate >= FREQUENT:
             return
+        names = ("",) if self._phrases else self.FIELDS
         lists = []
-        for name in self.FIELDS:
+        for name in names:
             hits = (
                 select(SearchDocument.translation_id)
                 .where(_pg_match(self.query, name, self.language))
@@ -532,7 +568,9 @@ class Tiers:
                 .subquery()
             )
             lists.append(select(func.array_agg(hits.c.translation_id)).scalar_subquery())
-        for rank, ids in enumerate(await self._one_row(select(*lists))):
+        found = await self._one_row(select(*lists))
+        for name, ids in zip(names, found, strict=True):
+            rank = self.FIELDS.index(name)
             self._found[rank] = None if ids is not None and len(ids) >= FREQUENT else ids or []
 
     async def tier(self, rank: int) -> Tier:
