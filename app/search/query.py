@@ -446,16 +446,6 @@ class Tiers:
             if rank in self._found:
                 return self._found[rank]
         field = self.FIELDS[rank]
-        if field and self._phrases:
-            # A phrase in the title or the lead is one anywhere: when that tier is small,
-            # this one is among its hits, each checked (at most FREQUENT). GIN would
-            # check every document with the words' marks in the field instead, whether
-            # or not they are neighbours: 165 ms for «"зріс відсотків"» in Ukrainian
-            # titles at 1,000,000 articles (30,170 candidates, no hit).
-            anywhere = await self._listed(self.FIELDS.index(""))
-            if anywhere is not None:
-                self._found[rank] = await self._pg_among(anywhere, field)
-                return self._found[rank]
         ids = _ids(self.query, self.dialect, field, self.language)
         found: list[uuid.UUID] | None = None
         if field == "" and self._anywhere_estimate is not None:  # planned once a page
@@ -472,20 +462,6 @@ class Tiers:
     @property
     def _phrases(self) -> bool:
         return any(isinstance(clause, Phrase) for clause in self.query.clauses)
-
-    async def _pg_among(self, ids: list[uuid.UUID], field: str) -> list[uuid.UUID]:
-        """PostgreSQL: those of `ids` whose document matches in `field`, each looked up by
-        id (the match as a value, which no index answers: the planner would take GIN's
-        candidates otherwise)."""
-        if not ids:
-            return []
-        matches = func.coalesce(_pg_match(self.query, field), false(), type_=Boolean)
-        among = select(SearchDocument.translation_id).where(
-            SearchDocument.translation_id == any_(bindparam("listed", ids, type_=ARRAY(Uuid()))),
-            matches,
-        )
-        hits = among.subquery()
-        return (await self._one_row(select(func.array_agg(hits.c[0]))))[0] or []
 
     async def _one_row(self, statement: Executable) -> Any:
         """The one row of an aggregate `statement`, run as Core. A tier's hits come as one
@@ -553,12 +529,18 @@ class Tiers:
         frequent costs its FREQUENT ids alone; reading the hits with each one's title and
         lead matched row by row cost 7 ms for nothing when the planner took a two-word
         query for rare («Тернополя октябре» in Russian: 71 estimated, 4,355 hits).
-        Phrases: the title's and the lead's among the hits, each checked (`_listed`)."""
+        Phrases: the title's and the lead's among the hits, each hit's `head` checked
+        (`_pg_flagged`): GIN on `head` checks every document with both words' marks in the
+        field, neighbours or not (165 ms for «"зріс відсотків"» in Ukrainian titles at
+        1,000,000 articles: 30,170 candidates, no hit)."""
         anywhere = _ids(self.query, self.dialect, "", self.language)
         self._anywhere_estimate = await _estimate(self.session, anywhere)
         if self._anywhere_estimate >= FREQUENT:
             return
-        names = ("",) if self._phrases else self.FIELDS
+        if self._phrases:
+            await self._pg_flagged(_pg_match(self.query, "", self.language))
+            return
+        names = self.FIELDS
         lists = []
         for name in names:
             hits = (
@@ -572,6 +554,26 @@ class Tiers:
         for name, ids in zip(names, found, strict=True):
             rank = self.FIELDS.index(name)
             self._found[rank] = None if ids is not None and len(ids) >= FREQUENT else ids or []
+
+    async def _pg_flagged(self, match: ColumnElement[bool]) -> None:
+        """PostgreSQL: up to FREQUENT hits of `match` (anywhere), each with whether it
+        matches in the title and in the lead: every tier, when there are fewer."""
+        in_title, in_lead = (_pg_match(self.query, field) for field in ("A", "B"))
+        hits = (
+            select(SearchDocument.translation_id, in_title.label("title"), in_lead.label("lead"))
+            .where(match)
+            .limit(FREQUENT)
+            .subquery()
+        )
+        every = func.array_agg(hits.c.translation_id)
+        count, *found = await self._one_row(
+            select(func.count(), every.filter(hits.c.title), every.filter(hits.c.lead), every)
+        )
+        if count >= FREQUENT:
+            self._found[self.FIELDS.index("")] = None  # known frequent: not listed again
+            return
+        for rank, ids in enumerate(found):
+            self._found[rank] = ids or []
 
     async def tier(self, rank: int) -> Tier:
         if self.dialect != "postgresql":
