@@ -5,7 +5,9 @@ For each database URL given (filled by `newsdesk bench-data --articles N`): star
 words, two-word queries and quoted phrases, per language), then alternate plain list
 requests (`GET /v1/{lang}/articles`) with search requests (`...?q=`) one at a time and
 report median and p95 latency of each and their ratio. `--reindex` also times
-`newsdesk search-reindex` (a full rebuild of the index) first.
+`newsdesk search-reindex` (a full rebuild of the index) first. `--same-queries` asks every
+archive the first one's queries (the set is drawn from each archive's newest pages, so
+archives of different sizes, and runs a day apart, get different sets otherwise).
 
     bench/search-latency sqlite+aiosqlite:////tmp/bench100k.db \\
         postgresql+asyncpg://postgres@127.0.0.1:5432/bench100k --reindex
@@ -117,16 +119,23 @@ def queries_for(client: httpx.Client, lang: str, rng: random.Random) -> dict[str
     }
 
 
-def measure(base: str, rounds: int, seed: int) -> Samples:
+Plan = list[tuple[str, str, str]]  # (language, kind, query)
+
+
+def measure(base: str, rounds: int, seed: int, plan: Plan | None = None) -> tuple[Samples, Plan]:
+    """The samples, and the queries asked: `plan`, or drawn from this archive."""
     rng = random.Random(seed)
     samples = Samples()
     with httpx.Client(base_url=base, timeout=60) as client:
-        plan = [
-            (lang, kind, q)
-            for lang in LANGUAGES
-            for kind, qs in queries_for(client, lang, rng).items()
-            for q in qs
-        ]
+        if plan is None:
+            plan = [
+                (lang, kind, q)
+                for lang in LANGUAGES
+                for kind, qs in queries_for(client, lang, rng).items()
+                for q in qs
+            ]
+        asked = list(plan)
+        plan = list(plan)
         # Warm-up: caches, connections, and each language's analyser (its first search loads
         # the dictionaries: 0.1-0.2 s, a worker's once, not a search's).
         # Every fifth of each language's: some of each kind.
@@ -148,7 +157,7 @@ def measure(base: str, rounds: int, seed: int) -> Samples:
                 samples.each.append((took, lang, kind, q))
                 r.raise_for_status()
                 samples.hits[kind].append(len(r.json()["items"]))
-    return samples
+    return samples, asked
 
 
 def reindex(database_url: str) -> float:
@@ -199,12 +208,21 @@ def main() -> None:
     parser.add_argument(
         "--slowest", type=int, default=0, metavar="N", help="list the N slowest searches"
     )
+    parser.add_argument(
+        "--same-queries",
+        action="store_true",
+        help="ask every archive the queries drawn from the first (for scaling figures: "
+        "each archive's newest pages give another set otherwise)",
+    )
     args = parser.parse_args()
     out = []
+    plan: Plan | None = None
     for url in args.urls:
         rebuild_s = reindex(url) if args.reindex else None
         with server(url) as base:
-            samples = measure(base, args.rounds, args.seed)
+            samples, asked = measure(base, args.rounds, args.seed, plan)
+        if args.same_queries:
+            plan = asked
         out.append(report(url, samples, rebuild_s))
         print(out[-1], flush=True)
         for took, lang, kind, q in sorted(samples.each, reverse=True)[: args.slowest]:
