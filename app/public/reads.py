@@ -395,7 +395,7 @@ class HotReads:
         self._next_page = _for(self.dialect, _PAGE, _AFTER)
         self._cards = _for(self.dialect, _CARDS)
         self._language = _for(self.dialect, _LANGUAGE)
-        self._snippets = _for(self.dialect, _SNIPPETS.get(self.dialect, _SNIPPETS["sqlite"]))
+        self._snippets = _for(self.dialect, _SNIPPETS[self.dialect])
         database = engine.url.database if self.dialect == "sqlite" else None
         self._sqlite_file = database if database and database != ":memory:" else None
         self._sqlite: sqlite3.Connection | None = None
@@ -533,6 +533,11 @@ class HotReads:
         row = await self._one(self._language, lang=code)
         return None if row is None else (row["bcp47"], row["text_search"])
 
+    def _id_list(self, ids: list[uuid.UUID]) -> Any:
+        """Version ids as one parameter (`among`): a JSON array on SQLite, a list for
+        asyncpg's uuid[]."""
+        return json.dumps([i.hex for i in ids]) if self.dialect == "sqlite" else ids
+
     async def cards(
         self, ids: list[uuid.UUID], *, language: str, now: datetime
     ) -> dict[uuid.UUID, dict[str, Any]]:
@@ -540,8 +545,7 @@ class HotReads:
         by version id (one statement, whatever the number)."""
         if not ids:
             return {}
-        chosen: Any = json.dumps([i.hex for i in ids]) if self.dialect == "sqlite" else ids
-        row = await self._one(self._cards, ids=chosen, now=now)
+        row = await self._one(self._cards, ids=self._id_list(ids), now=now)
         cards = [_CARD.read(card) for card in _json(row["cards"])] if row is not None else []
         by_id = {uuid.UUID(str(card["version_id"])): card for card in cards}
         _card_fields(cards, language, self.site)
@@ -553,10 +557,7 @@ class HotReads:
         a version without one), in no order."""
         if not ids:
             return []
-        if self.dialect == "sqlite":
-            row = await self._one(self._snippets, ids=json.dumps([i.hex for i in ids]))
-        else:
-            row = await self._one(self._snippets, ids=ids, terms=terms)
+        row = await self._one(self._snippets, ids=self._id_list(ids), terms=terms)
         found: list[list[Any]] | None = _json(row["hits"]) if row is not None else None
         return found or []
 

@@ -459,10 +459,6 @@ class Tiers:
         self._found[rank] = found
         return found
 
-    @property
-    def _phrases(self) -> bool:
-        return any(isinstance(clause, Phrase) for clause in self.query.clauses)
-
     async def _one_row(self, statement: Executable) -> Any:
         """The one row of an aggregate `statement`, run as Core. A tier's hits come as one
         array, not FREQUENT rows: the ORM's and the driver's handling of each row cost
@@ -537,12 +533,11 @@ class Tiers:
         self._anywhere_estimate = await _estimate(self.session, anywhere)
         if self._anywhere_estimate >= FREQUENT:
             return
-        if self._phrases:
+        if any(isinstance(clause, Phrase) for clause in self.query.clauses):
             await self._pg_flagged(_pg_match(self.query, "", self.language))
             return
-        names = self.FIELDS
         lists = []
-        for name in names:
+        for name in self.FIELDS:
             hits = (
                 select(SearchDocument.translation_id)
                 .where(_pg_match(self.query, name, self.language))
@@ -550,9 +545,7 @@ class Tiers:
                 .subquery()
             )
             lists.append(select(func.array_agg(hits.c.translation_id)).scalar_subquery())
-        found = await self._one_row(select(*lists))
-        for name, ids in zip(names, found, strict=True):
-            rank = self.FIELDS.index(name)
+        for rank, ids in enumerate(await self._one_row(select(*lists))):
             self._found[rank] = None if ids is not None and len(ids) >= FREQUENT else ids or []
 
     async def _pg_flagged(self, match: ColumnElement[bool]) -> None:

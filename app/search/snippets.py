@@ -160,7 +160,7 @@ def highlight(
     if not scan.words:
         return ""
     hits = scan.hits
-    start = _window_start(scan.hits, scan.lemmas, clauses)
+    start = _window_start(hits, scan.lemmas, clauses)
     end = min(scan.words, start + WINDOW)
     spans = scan.spans
     at = scan.first  # spans[i - at] is word i's
@@ -248,7 +248,7 @@ def _marked(text: str, marks: Marks, clauses: tuple[frozenset[str], ...]) -> _Sc
     if _count(words, start) == start:
         spans = [match.span() for match in islice(words, min(WINDOW + 1, limit - start))]
         met = start + len(spans)  # the scan ends at `limit` or at the text's end
-        if not hits or met > hits[-1] or met + _count(words, hits[-1] + 1 - met) > hits[-1]:
+        if not hits or met + _count(words, hits[-1] + 1 - met) > hits[-1]:
             return _Scan(spans, start, met, hits, lemmas)
     # The text ends before a hit the index places in it (an entry made from another
     # version): scanned as a whole, so hits past its end are left out as the scan would.
@@ -279,9 +279,7 @@ def _between(text: str) -> str:
 
 
 def _words(text: str) -> int:
-    if "ʼ" not in text:  # every match is a word (`is_word`)
-        return len(WORD.findall(text))
-    return sum(1 for word in WORD.findall(text) if is_word(word))
+    return len(list(_words_of(text)))
 
 
 def from_fts(
