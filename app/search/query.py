@@ -13,9 +13,11 @@ import math
 import re
 import unicodedata
 import uuid
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
+from cachetools import TTLCache
 from sqlalchemy import (
     ARRAY,
     Boolean,
@@ -36,6 +38,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import Executable, TableClause
 
@@ -386,6 +389,42 @@ def _pg_probe(query: Query, field: str) -> ColumnElement[bool]:
     return func.coalesce(matches, false(), type_=Boolean)
 
 
+# What earlier searches found out about big tiers, kept for TIER_SIZES_SECONDS: a tier
+# found to have FREQUENT hits or more (SQLite: SQLITE_FREQUENT in the page's language) is
+# not listed again to find that out. Listing one costs what its index holds for the
+# words, not the page: GIN builds the bitmap of every hit before the first row
+# (PostgreSQL, 100k articles: the lead tier of «президента» in Russian, 14,868 hits,
+# 6-9 ms, for a page the walk then reads in 2 ms), FTS5 reads SQLITE_FREQUENT rowids
+# (1.4-1.7 ms). A reader's next page, or another reader's search sharing a word, is
+# planned from what was found. A verdict is a plan, never an answer: a tier taken for
+# frequent is still matched row by row, so a stale one (articles taken down since) costs
+# a longer walk for at most TIER_SIZES_SECONDS, and the page is the same. Rare tiers are
+# not kept: their hits are listed for each page anyway.
+TIER_SIZES = 4_096
+TIER_SIZES_SECONDS = 600.0
+
+
+@dataclass(frozen=True, slots=True)
+class Size:
+    """What a listing found: at least `hits` hits (it stopped there), and, on SQLite,
+    the estimated number in all (`Tiers._sqlite_hits`)."""
+
+    hits: int
+    estimate: float = 0.0
+
+
+# Per engine (a serving process has one; tests make many), by (language, field, clauses).
+_SIZES: "weakref.WeakKeyDictionary[Engine, TTLCache[Any, Size]]" = weakref.WeakKeyDictionary()
+
+
+def tier_sizes(engine: Engine) -> "TTLCache[Any, Size]":
+    """The big tiers this engine's searches found, each kept TIER_SIZES_SECONDS."""
+    sizes = _SIZES.get(engine)
+    if sizes is None:
+        sizes = _SIZES[engine] = TTLCache(maxsize=TIER_SIZES, ttl=TIER_SIZES_SECONDS)
+    return sizes
+
+
 async def _estimate(session: AsyncSession, ids: Select[uuid.UUID]) -> float:
     """PostgreSQL's own row estimate for `ids` (planning only, about a millisecond)."""
     sql = ids.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
@@ -431,6 +470,19 @@ class Tiers:
         self._last_rowid: int | None = None
         self._planned = False  # PostgreSQL: the page's first listing is under way or done
         self._anywhere_estimate: float | None = None  # the planner's, for the last tier
+        self._sizes = tier_sizes(session.get_bind().engine)
+
+    def _size(self, rank: int) -> Size | None:
+        """What an earlier search found out about this tier, if it was big."""
+        return self._sizes.get((self.language, self.FIELDS[rank], self.query.clauses))
+
+    def _big(self, rank: int) -> Size | None:
+        """An earlier search found FREQUENT hits or more in this tier: not listed again."""
+        known = self._size(rank)
+        return known if known is not None and known.hits >= FREQUENT else None
+
+    def _found_big(self, rank: int, size: Size) -> None:
+        self._sizes[(self.language, self.FIELDS[rank], self.query.clauses)] = size
 
     def _matches(self, field: str) -> ColumnElement[bool]:
         """PostgreSQL: the row's document matches in `field` (SQLite: `_sqlite_tier`)."""
@@ -442,9 +494,13 @@ class Tiers:
         if not self._planned:  # the page's first tier
             self._planned = True
             await plan_for_values(self.session)
-            await self._pg_every_tier()
+            if not self._big(self.FIELDS.index("")):  # known to have many: no use
+                await self._pg_every_tier()
             if rank in self._found:
                 return self._found[rank]
+        if self._big(rank):
+            self._found[rank] = None
+            return None
         field = self.FIELDS[rank]
         ids = _ids(self.query, self.dialect, field, self.language)
         found: list[uuid.UUID] | None = None
@@ -455,6 +511,7 @@ class Tiers:
         if few:
             found = await self._pg_list(ids)
             if len(found) >= FREQUENT:
+                self._found_big(rank, Size(len(found)))
                 found = None
         self._found[rank] = found
         return found
@@ -481,6 +538,11 @@ class Tiers:
         SQLITE_FREQUENT or more.
         Read once per page, for this tier's own statement and the worse tiers'."""
         if rank not in self._rowids:
+            known = self._size(rank)
+            if known is not None and known.hits >= SQLITE_FREQUENT:  # an earlier search's
+                self._rowids[rank] = None
+                self._dense[rank] = known.estimate > DENSE
+                return None
             field = self.FIELDS[rank]
             fts = _fts_table(field)
             hits = select(fts.c.rowid).where(_fts_match(self.query, field, self.language))
@@ -496,7 +558,9 @@ class Tiers:
                     self._last_rowid = await self.session.scalar(
                         select(func.max(SearchDocument.id))
                     )
-                self._dense[rank] = SQLITE_FREQUENT * (self._last_rowid or 0) > DENSE * last
+                estimate = count * (self._last_rowid or 0) / max(last, 1)
+                self._dense[rank] = estimate > DENSE
+                self._found_big(rank, Size(count, estimate))
         return self._rowids[rank]
 
     async def _sqlite_tier(self, rank: int) -> Tier:
@@ -546,7 +610,11 @@ class Tiers:
             )
             lists.append(select(func.array_agg(hits.c.translation_id)).scalar_subquery())
         for rank, ids in enumerate(await self._one_row(select(*lists))):
-            self._found[rank] = None if ids is not None and len(ids) >= FREQUENT else ids or []
+            if ids is not None and len(ids) >= FREQUENT:
+                self._found_big(rank, Size(len(ids)))
+                self._found[rank] = None
+            else:
+                self._found[rank] = ids or []
 
     async def _pg_flagged(self, match: ColumnElement[bool]) -> None:
         """PostgreSQL: up to FREQUENT hits of `match` (anywhere), each with whether it
@@ -563,7 +631,9 @@ class Tiers:
             select(func.count(), every.filter(hits.c.title), every.filter(hits.c.lead), every)
         )
         if count >= FREQUENT:
-            self._found[self.FIELDS.index("")] = None  # known frequent: not listed again
+            anywhere = self.FIELDS.index("")
+            self._found[anywhere] = None  # known frequent: not listed again
+            self._found_big(anywhere, Size(count))
             return
         for rank, ids in enumerate(found):
             self._found[rank] = ids or []

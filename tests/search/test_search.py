@@ -571,6 +571,46 @@ async def test_postgresql_lists_a_frequent_match_once(
         assert len(anywhere) <= 1, statements
 
 
+async def test_a_tier_found_big_is_not_listed_again(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tier found to have FREQUENT hits or more (SQLite: SQLITE_FREQUENT in the page's
+    language) is not listed again by the next search of the same words in that language:
+    listing it costs every hit the index holds for the words (GIN builds the whole
+    bitmap first). The page is the same; and a verdict gone stale (hits taken down since)
+    changes how the page is read, never what it holds."""
+    from app.search import query
+
+    made = [await article(client, admin, "en", f"Storm report {n}") for n in range(3)]
+    monkeypatch.setattr(query, "FREQUENT", 2)
+    monkeypatch.setattr(query, "SQLITE_FREQUENT", 2)
+    sqlite = app.state.db.engine.dialect.name == "sqlite"
+
+    def title_listings(statements: list[str]) -> list[str]:
+        """The statements listing the title tier's hits (its marks on PostgreSQL)."""
+        if sqlite:
+            return [s for s in statements if "json_group_array" in s and "{title title_alt} :" in s]
+        return [s for s in statements if "array_agg(" in s and "'^storm'" in s]
+
+    with statements_of(app) as first:
+        found = await search(client, "en", "storm", limit=10)
+    # Other page sizes: the response cache must not answer.
+    with statements_of(app) as second:
+        again = await search(client, "en", "storm", limit=9)
+    assert again == found == [slug_of(created, "en") for created in reversed(made)]
+    assert title_listings(first), first
+    assert not title_listings(second), second
+
+    for created in made[:2]:
+        url = f"/v1/admin/articles/{created['id']}/translations/en/unpublish"
+        r = await client.post(url, json={}, headers=admin.headers)
+        assert r.status_code == 200, r.text
+    with statements_of(app) as stale:
+        left = await search(client, "en", "storm", limit=8)
+    assert left == [slug_of(made[2], "en")]
+    assert not title_listings(stale), stale  # still taken for big: walked, not listed
+
+
 async def test_a_phrase_s_title_hits_are_among_its_hits(
     app: FastAPI, client: httpx.AsyncClient, admin: Credential
 ) -> None:
