@@ -48,8 +48,9 @@ from app.models import (
     Translation,
     utcnow,
 )
-from app.models.search import FTS_HEAD_TABLE, FTS_TABLE
-from app.search.documents import SQLITE_HEAD
+from app.models.search import FTS_HEAD_TABLE, FTS_PAIRS_TABLE, FTS_TABLE
+from app.search.documents import SQLITE_FTS, SQLITE_HEAD, SQLITE_PAIRS
+from app.search.index import forget_pairs
 
 MAX_ARTICLES = 2_000_000
 # Up to this many batches are made in-process: starting workers costs about a second.
@@ -373,14 +374,20 @@ async def _index(conn: AsyncConnection, dialect: str, rows: list[dict[str, Any]]
         await conn.execute(insert(SearchDocument), rows)
         return
     # search_fts rows share their rowid with the document: the ids are chosen here (this
-    # transaction holds the write lock) instead of read back.
+    # transaction holds the write lock) instead of read back. A deleted document's pairs
+    # leave first: SQLite may hand its id out again (`forget_pairs`).
+    await conn.run_sync(forget_pairs, [])
     first = (await conn.scalar(select(func.max(SearchDocument.id))) or 0) + 1
     await conn.execute(
         insert(SearchDocument),
         [{"id": first + k, "translation_id": r["translation_id"]} for k, r in enumerate(rows)],
     )
-    terms = [c for c in rows[0] if c != "translation_id"]
-    for name, columns in ((FTS_TABLE, terms), (FTS_HEAD_TABLE, list(SQLITE_HEAD))):
+    tables = (
+        (FTS_TABLE, SQLITE_FTS),
+        (FTS_HEAD_TABLE, SQLITE_HEAD),
+        (FTS_PAIRS_TABLE, SQLITE_PAIRS),
+    )
+    for name, columns in tables:
         await conn.execute(
             text(
                 f"INSERT INTO {name} (rowid, {', '.join(columns)}) "  # noqa: S608 (fixed names)

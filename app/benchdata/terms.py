@@ -20,6 +20,7 @@ from app.search.documents import (
     WEIGHTS,
     Document,
     Lemmas,
+    fts_pairs,
     pairs_literal,
     tsvector_literal,
 )
@@ -110,4 +111,5 @@ class Terms:
         for name, words in zip(FIELDS, self.cut(fields), strict=True):
             columns[name] = " ".join([primary[w] for w in words])
             columns[f"{name}_alt"] = " ".join([a for w in words if (a := alternatives[w])])
+            columns[f"{name}_pairs"] = fts_pairs(columns[name])
         return columns

@@ -8,7 +8,8 @@ holds, and how a text becomes it, is `documents` (pure; no database).
 - PostgreSQL: `search_documents.vector`, a `tsvector` literal, and `head`, the same for
   title and lead only: small, so ranking by field never reads a whole body. Both
   GIN-indexed.
-- SQLite: FTS5 tables `search_fts` and `search_fts_head` (rowid = `search_documents.id`).
+- SQLite: FTS5 tables `search_fts`, `search_fts_head` and `search_fts_pairs` (rowid =
+  `search_documents.id`).
 
 An ORM flush hook re-analyses every translation whose title, lead or body changed, or
 which is new, in the same transaction; deletes cascade (PostgreSQL by foreign key,
@@ -21,6 +22,7 @@ processes, and written in order by this one, in the caller's transaction.
 """
 
 import contextlib
+import json
 import multiprocessing
 import uuid
 from collections import deque
@@ -48,10 +50,10 @@ from sqlalchemy.sql.expression import TableClause
 
 from app.languages import known
 from app.models import SearchDocument, Translation
-from app.models.search import FTS_HEAD_TABLE, FTS_TABLE
+from app.models.search import FTS_HEAD_TABLE, FTS_PAIRS_TABLE, FTS_TABLE
 from app.search import documents
 from app.search.analysis import for_archives
-from app.search.documents import COLUMNS, SQLITE_HEAD, Entry, Source
+from app.search.documents import COLUMNS, SQLITE_FTS, SQLITE_HEAD, SQLITE_PAIRS, Entry, Source
 
 # `app.search.query` builds its terms with it.
 ALTERNATIVE = documents.ALTERNATIVE
@@ -123,23 +125,74 @@ def _write(
         {"rowid": rowids[ident], **dict(zip(COLUMNS[dialect], values, strict=True))}
         for ident, values in entries
     ]
-    for fts in _fts_tables(connection, only):
-        connection.execute(text(f"DELETE FROM {fts.name} WHERE rowid = :rowid"), params)  # noqa: S608 (fixed names)
+    tables = _fts_tables(connection, only)
+    if any(fts.name == FTS_PAIRS_TABLE for fts in tables):  # first: its values are read
+        forget_pairs(connection, [rowids[ident] for ident, _ in entries])  # from FTS_TABLE
+    for fts in tables:
+        if fts.name != FTS_PAIRS_TABLE:  # contentless: its rows went out with their values
+            connection.execute(text(f"DELETE FROM {fts.name} WHERE rowid = :rowid"), params)  # noqa: S608 (fixed names)
         connection.execute(insert(fts), params)  # each takes its own columns' values
     return len(entries)
 
 
-# SQLite's two FTS5 tables, with the columns of an entry each holds.
-_FTS = (
-    table(FTS_TABLE, column("rowid"), *(column(name) for name in COLUMNS["sqlite"])),
-    table(FTS_HEAD_TABLE, column("rowid"), *(column(name) for name in SQLITE_HEAD)),
+# SQLite: what the pairs table's rows were written from, for documents deleted since (the
+# delete trigger copies their FTS5 row's primary columns here: see `forget_pairs`).
+PAIRS_GONE = "search_fts_pairs_gone"
+_FORGET = text(
+    f"INSERT INTO {FTS_PAIRS_TABLE} ({FTS_PAIRS_TABLE}, rowid, {', '.join(SQLITE_PAIRS)}) "  # noqa: S608 (fixed names)
+    f"VALUES ('delete', :rowid, {', '.join(':' + name for name in SQLITE_PAIRS)})"
+)
+_PRIMARIES = ", ".join((*documents.FIELDS, "language"))  # what the pairs are made from
+_WRITTEN = text(
+    f"SELECT rowid, {_PRIMARIES} FROM {FTS_TABLE} "  # noqa: S608 (fixed names)
+    "WHERE rowid IN (SELECT value FROM json_each(:rowids)) "
+    f"UNION ALL SELECT id, {_PRIMARIES} FROM {PAIRS_GONE}"
+)
+
+
+def forget_pairs(connection: Connection, rowids: Sequence[int]) -> None:
+    """SQLite: take these documents' rows out of the pairs table, and those of documents
+    deleted since the last write. The table is contentless (it keeps the index, not the
+    text: 2.9 GB at 100k articles), and FTS5 takes such a row out only when given the values
+    it was written with: they are made again from the FTS5 table's primary columns, which
+    they were made from (`documents.fts_pairs`), before that row is replaced. A deleted
+    document's row waits in PAIRS_GONE (a trigger cannot make pairs); until its pairs go,
+    its rowid, which no document has, matches nothing a search reads, and this runs before
+    any document is written, so a rowid SQLite hands out again never meets them."""
+    written = connection.execute(_WRITTEN, {"rowids": json.dumps(list(rowids))}).all()
+    if written:
+        connection.execute(
+            _FORGET,
+            [
+                {
+                    "rowid": row.rowid,
+                    **{
+                        f"{name}_pairs": documents.fts_pairs(getattr(row, name) or "")
+                        for name in documents.FIELDS
+                    },
+                    "language": row.language,
+                }
+                for row in written
+            ],
+        )
+    connection.execute(text(f"DELETE FROM {PAIRS_GONE}"))  # noqa: S608 (fixed names)
+
+
+# SQLite's FTS5 tables, with the columns of an entry each holds.
+_FTS = tuple(
+    table(name, column("rowid"), *(column(c) for c in columns))
+    for name, columns in (
+        (FTS_TABLE, SQLITE_FTS),
+        (FTS_HEAD_TABLE, SQLITE_HEAD),
+        (FTS_PAIRS_TABLE, SQLITE_PAIRS),
+    )
 )
 
 
 def _fts_tables(connection: Connection, only: Sequence[str] | None) -> tuple[TableClause, ...]:
-    """The FTS5 tables to write: both, but for a migration's rebuild (`only`) the ones
-    that exist yet, with the columns they have then (the head table and the `language`
-    columns came later)."""
+    """The FTS5 tables to write: all, but for a migration's rebuild (`only`) the ones
+    that exist yet, with the columns they have then (the head table, the `language`
+    columns and the pairs table came later)."""
     if only is None:
         return _FTS
     tables = []
@@ -176,7 +229,7 @@ def rebuild(
         # table first, so the delete trigger finds nothing left to do.)
         if connection.dialect.name == "sqlite":
             for fts in _fts_tables(connection, only):
-                connection.execute(text(f"DELETE FROM {fts.name}"))  # noqa: S608 (fixed names)
+                _empty(connection, fts.name)
         connection.execute(delete(SearchDocument))
     batches = _sources(connection, where, known.read(connection))
     jobs = min(jobs, -(-total // BATCH))  # a pool for one batch only costs its start
@@ -190,6 +243,16 @@ def rebuild(
         # Every row was rewritten: the planner's term statistics must follow at once.
         connection.execute(text("ANALYZE search_documents"))
     return done
+
+
+def _empty(connection: Connection, name: str) -> None:
+    """SQLite: an FTS5 table emptied; the contentless pairs table by FTS5's command (it
+    takes no DELETE), and what was waiting to leave it with it."""
+    if name != FTS_PAIRS_TABLE:
+        connection.execute(text(f"DELETE FROM {name}"))  # noqa: S608 (fixed names)
+        return
+    connection.execute(text(f"INSERT INTO {name} ({name}) VALUES ('delete-all')"))  # noqa: S608 (fixed names)
+    connection.execute(text(f"DELETE FROM {PAIRS_GONE}"))  # noqa: S608 (fixed names)
 
 
 _SOURCE = (

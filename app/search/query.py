@@ -44,7 +44,7 @@ from sqlalchemy.sql.expression import Executable, TableClause
 
 from app.errors import Unprocessable
 from app.models import SearchDocument, Translation
-from app.models.search import FTS_HEAD_TABLE, FTS_TABLE
+from app.models.search import FTS_HEAD_TABLE, FTS_PAIRS_TABLE, FTS_TABLE
 from app.search.analysis import Analyzer, Reading
 from app.search.documents import FIELD_MARKS, PAIR, fts_language, language_lexeme
 from app.search.index import ALTERNATIVE
@@ -195,41 +195,56 @@ def pairs_tsquery(query: Query) -> str | None:
 _FTS_FIELDS = {"": "title lead body", "A": "title", "B": "lead"}
 
 
-def _fts_clause(clause: Clause, weight: str) -> str:
+def _fts_clause(clause: Clause, weight: str, pairs: bool) -> str:
     fields = _FTS_FIELDS[weight]
     if isinstance(clause, Term):
         columns = " ".join(f"{f} {f}_alt" for f in fields.split())
         terms = " OR ".join(f'"{lemma}"' for lemma in clause.lemmas)
         return f"({{{columns}}} : ({terms}))"
+    if pairs:  # each variant one token of the pairs table (`_pairs_only`)
+        columns = " ".join(f"{f}_pairs" for f in fields.split())
+        tokens = " OR ".join(f'"{PAIR.join(variant)}"' for variant in clause.variants)
+        return f"({{{columns}}} : ({tokens}))"
     phrases = " OR ".join('"' + " ".join(variant) + '"' for variant in clause.variants)
     return f"({{{fields}}} : ({phrases}))"
 
 
 def fts_query(query: Query, weight: str = "") -> str:
-    return " AND ".join(_fts_clause(clause, weight) for clause in query.clauses)
+    """SQLite: the FTS5 query of `_fts_table(query, weight)`."""
+    pairs = _pairs_only(query)
+    return " AND ".join(_fts_clause(clause, weight, pairs) for clause in query.clauses)
 
 
-def _fts_table(field: str) -> TableClause:
-    """SQLite: the FTS5 table a field's matches are read from: the head table for the
-    title or the lead (their words' document lists alone, where the FTS5 table's hold
-    every document with the word, body included), the FTS5 table for anywhere."""
+def _pairs_only(query: Query) -> bool:
+    """SQLite: every clause is a phrase of two words, so the pairs table answers the
+    query alone: each variant is one token there, its document list the phrase's hits."""
+    return all(isinstance(c, Phrase) and len(c.variants[0]) == 2 for c in query.clauses)
+
+
+def _fts_table(query: Query, field: str) -> TableClause:
+    """SQLite: the FTS5 table a query's matches in a field are read from: the pairs table
+    for two-word phrases alone; otherwise the head table for the title or the lead (their
+    words' document lists alone, where the FTS5 table's hold every document with the
+    word, body included), the FTS5 table for anywhere."""
+    if _pairs_only(query):
+        return FTS_PAIRS
     return FTS_HEAD if field else FTS
 
 
 def _fts_matching(statement: Select[Any], query: Query, field: str) -> Select[Any]:
     """SQLite: `statement` (over search documents) joined to each document's FTS5 row,
     which must match in `field`."""
-    fts = _fts_table(field)
+    fts = _fts_table(query, field)
     return statement.join(fts, fts.c.rowid == SearchDocument.id).where(_fts_match(query, field))
 
 
 def _fts_match(query: Query, field: str, language: str | None = None) -> ColumnElement[bool]:
-    """SQLite: the FTS5 row (of `_fts_table(field)`) matches in `field` (and is in
+    """SQLite: the FTS5 row (of `_fts_table(query, field)`) matches in `field` (and is in
     `language`, when given: FTS5 then gives that language's hits alone)."""
     match = fts_query(query, field)
     if language is not None:
         match = f'{match} AND ({{language}} : "{fts_language(language)}")'
-    return literal_column(_fts_table(field).name).op("MATCH")(literal(match))
+    return literal_column(_fts_table(query, field).name).op("MATCH")(literal(match))
 
 
 # --- Both: which translations match, by tier ----------------------------------------------
@@ -239,6 +254,7 @@ FTS = table(
     FTS_TABLE, column("rowid"), *(column(f) for f in ("lead", "body", "lead_alt", "body_alt"))
 )
 FTS_HEAD = table(FTS_HEAD_TABLE, column("rowid"))
+FTS_PAIRS = table(FTS_PAIRS_TABLE, column("rowid"))
 
 
 def _pg_match(query: Query, field: str, language: str | None = None) -> ColumnElement[bool]:
@@ -355,7 +371,7 @@ def _sqlite_among_hits(query: Query, field: str, language: str) -> ColumnElement
     `language`, as a list of rowids made once for the statement. Mapping the hits to their
     translations first (a join to the search documents per hit) cost three times as much:
     21 against 8.6 ms for the title tier of «радою» (19,656 hits) at 100k articles."""
-    fts = _fts_table(field)
+    fts = _fts_table(query, field)
     document = (
         select(SearchDocument.id)
         .where(SearchDocument.translation_id == Translation.id)
@@ -544,7 +560,7 @@ class Tiers:
                 self._dense[rank] = known.estimate > DENSE
                 return None
             field = self.FIELDS[rank]
-            fts = _fts_table(field)
+            fts = _fts_table(self.query, field)
             hits = select(fts.c.rowid).where(_fts_match(self.query, field, self.language))
             found = hits.limit(SQLITE_FREQUENT).subquery()
             listed, count, last = await self._one_row(

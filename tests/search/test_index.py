@@ -31,13 +31,31 @@ async def _index_content(conn: AsyncConnection) -> dict[Any, tuple[Any, ...]]:
     """Every document by translation, the SQLite rowids (the FTS5 table's keys) included."""
     if conn.dialect.name == "postgresql":
         sql = "SELECT translation_id, vector::text, head::text, pairs::text FROM search_documents"
-    else:
-        sql = (
-            "SELECT d.translation_id, d.id, f.title, f.lead, f.body, f.title_alt, f.lead_alt, "
-            "f.body_alt, h.* FROM search_documents d "
-            "JOIN search_fts f ON f.rowid = d.id JOIN search_fts_head h ON h.rowid = d.id"
+        return {row[0]: tuple(row[1:]) for row in await conn.execute(text(sql))}
+    sql = (
+        "SELECT d.translation_id, d.id, f.title, f.lead, f.body, f.title_alt, f.lead_alt, "
+        "f.body_alt, h.* FROM search_documents d "
+        "JOIN search_fts f ON f.rowid = d.id JOIN search_fts_head h ON h.rowid = d.id"
+    )
+    pairs = await sqlite_pairs(conn)
+    return {row[0]: (*row[1:], pairs.get(row[0])) for row in await conn.execute(text(sql))}
+
+
+async def sqlite_pairs(conn: AsyncConnection) -> dict[Any, tuple[tuple[int, int, str], ...]]:
+    """SQLite: each translation's tokens in the contentless pairs table (column, position,
+    pair), read through FTS5's vocabulary table: the table keeps no text to compare."""
+    vocabulary = "CREATE VIRTUAL TABLE IF NOT EXISTS temp.pairs_vocab USING fts5vocab"
+    await conn.execute(text(f"{vocabulary}(main, search_fts_pairs, instance)"))
+    found: dict[Any, list[tuple[int, int, str]]] = {}
+    rows = await conn.execute(
+        text(
+            'SELECT d.translation_id, v.col, v."offset", v.term FROM temp.pairs_vocab v '
+            "JOIN search_documents d ON d.id = v.doc"
         )
-    return {row[0]: tuple(row[1:]) for row in await conn.execute(text(sql))}
+    )
+    for translation, field, at, pair in rows:
+        found.setdefault(translation, []).append((field, at, pair))
+    return {translation: tuple(sorted(tokens)) for translation, tokens in found.items()}
 
 
 async def test_workers_write_the_index_one_process_writes(app: FastAPI, settings: Settings) -> None:
