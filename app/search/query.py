@@ -429,7 +429,8 @@ class Size:
     estimate: float = 0.0
 
 
-# Per engine (a serving process has one; tests make many), by (language, field, clauses).
+# Per engine (a serving process has one; tests make many), by language, field and the
+# clauses' hash (`Tiers._key`).
 _SIZES: "weakref.WeakKeyDictionary[Engine, TTLCache[Any, Size]]" = weakref.WeakKeyDictionary()
 
 
@@ -490,7 +491,7 @@ class Tiers:
 
     def _size(self, rank: int) -> Size | None:
         """What an earlier search found out about this tier, if it was big."""
-        return self._sizes.get((self.language, self.FIELDS[rank], self.query.clauses))
+        return self._sizes.get(self._key(rank))
 
     def _big(self, rank: int) -> Size | None:
         """An earlier search found FREQUENT hits or more in this tier: not listed again."""
@@ -498,7 +499,14 @@ class Tiers:
         return known if known is not None and known.hits >= FREQUENT else None
 
     def _found_big(self, rank: int, size: Size) -> None:
-        self._sizes[(self.language, self.FIELDS[rank], self.query.clauses)] = size
+        self._sizes[self._key(rank)] = size
+
+    def _key(self, rank: int) -> tuple[str, str, int]:
+        """The tier's key among the remembered ones: the clauses by their hash, so that an
+        entry's size is fixed whatever the query (a long quoted passage with its readings
+        would otherwise be kept whole, 4,096 times). Two queries with one hash share a
+        verdict: a plan, never an answer."""
+        return (self.language, self.FIELDS[rank], hash(self.query.clauses))
 
     def _matches(self, field: str) -> ColumnElement[bool]:
         """PostgreSQL: the row's document matches in `field` (SQLite: `_sqlite_tier`)."""
