@@ -29,6 +29,7 @@ from tests import builders
 from tests.builders import create_media, create_term
 from tests.conftest import Credential, make_key, run_cli, running_app
 from tests.databases import cli_environment, fresh_database
+from tests.search.test_index import pairs_vocabulary
 
 __all__ = ["fresh_database"]  # the fixture, imported for pytest
 
@@ -146,14 +147,9 @@ async def _dump(url: str) -> Dump:
                         "LEFT JOIN search_documents d ON d.id = f.rowid"
                     )
             if "search_fts_pairs" in names:  # contentless: its tokens, by FTS5's own table
-                await conn.execute(
-                    text(
-                        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.pairs_vocab "
-                        "USING fts5vocab(main, search_fts_pairs, instance)"
-                    )
-                )
+                vocabulary = await pairs_vocabulary(conn)
                 queries["search_fts_pairs"] = (
-                    'SELECT d.translation_id, v.term, v.col, v."offset" FROM temp.pairs_vocab v '
+                    f'SELECT d.translation_id, v.term, v.col, v."offset" FROM {vocabulary} v '  # noqa: S608 (a fixed name)
                     "LEFT JOIN search_documents d ON d.id = v.doc"
                 )
             dump: Dump = {}

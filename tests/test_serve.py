@@ -32,6 +32,13 @@ def _without_proxies(env: dict[str, str]) -> dict[str, str]:
                                                        "FORWARDED_ALLOW_IPS")}  # fmt: skip
 
 
+def _probe(code: str, timeout: int = 60) -> subprocess.CompletedProcess[str]:
+    """`code` run by a fresh interpreter (what a worker imports, holds or loads), which must
+    succeed; its output is the answer."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=timeout, check=True)  # fmt: skip
+
+
 def test_x_forwarded_for_is_believed_only_from_a_named_proxy(cli_env: dict[str, str]) -> None:
     env = {**_without_proxies(cli_env), "NEWSDESK_RATE_LIMIT_LOGIN": "2/minute"}
     # By default every local client could pick its own address: 40 bad logins, no refusal.
@@ -164,8 +171,7 @@ def test_the_cli_module_starts_light() -> None:
         "import sys, app.cli; heavy = [m for m in ('sqlalchemy', 'fastapi', 'app.main', "
         "'app.db', 'uvicorn', 'pymorphy3') if m in sys.modules]; print(heavy)"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          timeout=60, check=True)  # fmt: skip
+    done = _probe(probe)
     assert done.stdout.strip() == "[]", done.stdout
 
 
@@ -178,8 +184,7 @@ def test_the_analysers_of_our_own_load_no_snowball_stemmer() -> None:
         "before = 'Stemmer' in sys.modules; german = analyzer_for('german').name; "
         "print(before, german, 'Stemmer' in sys.modules, 'german' in analysers())"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          timeout=60, check=True)  # fmt: skip
+    done = _probe(probe)
     assert done.stdout.split() == ["False", "german", "True", "True"], done.stdout
 
 
@@ -197,8 +202,7 @@ def test_a_worker_s_analysers_keep_bounded_caches_and_archive_commands_more() ->
         "print(*(a._cached.cache_info().maxsize for a in (ua, ru)), "
         "*(a._spelled.cache_info().maxsize for a in (ua, ru)))"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          timeout=120, check=True)  # fmt: skip
+    done = _probe(probe, timeout=120)
     lemmas, spellings = CACHES
     assert done.stdout.split() == [
         str(lemmas),
@@ -217,8 +221,7 @@ def test_a_spawned_worker_loads_no_cli() -> None:
         f"import runpy, sys; runpy.run_path({str(script)!r}, run_name='__mp_main__'); "
         "print([m for m in ('typer', 'click', 'app.cli', 'app.config') if m in sys.modules])"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          timeout=60, check=True)  # fmt: skip
+    done = _probe(probe)
     assert done.stdout.strip() == "[]", done.stdout
 
 
@@ -298,6 +301,5 @@ def test_the_hot_reads_json_keeps_no_values_in_a_worker() -> None:
         "[_json(t) for t in texts]; gc.collect(); "
         "print(tracemalloc.get_traced_memory()[0] - before)"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          timeout=60, check=True)  # fmt: skip
+    done = _probe(probe)
     assert int(done.stdout) < 100_000, done.stdout

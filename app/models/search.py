@@ -19,7 +19,6 @@ FTS_HEAD_TABLE = "search_fts_head"
 # ... and each field's pairs of neighbouring primary lemmas as one token `a_b` in this one:
 # a two-word phrase's hits are one token's document list (`app.search.query`).
 FTS_PAIRS_TABLE = "search_fts_pairs"
-FTS_TABLES = (FTS_TABLE, FTS_HEAD_TABLE, FTS_PAIRS_TABLE)
 TSVECTOR_OR_NULL = Text().with_variant(TSVECTOR(), "postgresql")
 
 

@@ -489,14 +489,11 @@ class Tiers:
         self._anywhere_estimate: float | None = None  # the planner's, for the last tier
         self._sizes = tier_sizes(session.get_bind().engine)
 
-    def _size(self, rank: int) -> Size | None:
-        """What an earlier search found out about this tier, if it was big."""
-        return self._sizes.get(self._key(rank))
-
-    def _big(self, rank: int) -> Size | None:
-        """An earlier search found FREQUENT hits or more in this tier: not listed again."""
-        known = self._size(rank)
-        return known if known is not None and known.hits >= FREQUENT else None
+    def _big(self, rank: int, threshold: int) -> Size | None:
+        """What an earlier search found of this tier, when it was `threshold` hits or
+        more (FREQUENT; SQLite: SQLITE_FREQUENT): not listed again."""
+        known = self._sizes.get(self._key(rank))
+        return known if known is not None and known.hits >= threshold else None
 
     def _found_big(self, rank: int, size: Size) -> None:
         self._sizes[self._key(rank)] = size
@@ -518,11 +515,11 @@ class Tiers:
         if not self._planned:  # the page's first tier
             self._planned = True
             await plan_for_values(self.session)
-            if not self._big(self.FIELDS.index("")):  # known to have many: no use
+            if not self._big(self.FIELDS.index(""), FREQUENT):  # known big: no use
                 await self._pg_every_tier()
             if rank in self._found:
                 return self._found[rank]
-        if self._big(rank):
+        if self._big(rank, FREQUENT):
             self._found[rank] = None
             return None
         field = self.FIELDS[rank]
@@ -562,8 +559,8 @@ class Tiers:
         SQLITE_FREQUENT or more.
         Read once per page, for this tier's own statement and the worse tiers'."""
         if rank not in self._rowids:
-            known = self._size(rank)
-            if known is not None and known.hits >= SQLITE_FREQUENT:  # an earlier search's
+            known = self._big(rank, SQLITE_FREQUENT)
+            if known is not None:
                 self._rowids[rank] = None
                 self._dense[rank] = known.estimate > DENSE
                 return None

@@ -41,15 +41,26 @@ async def _index_content(conn: AsyncConnection) -> dict[Any, tuple[Any, ...]]:
     return {row[0]: (*row[1:], pairs.get(row[0])) for row in await conn.execute(text(sql))}
 
 
+async def pairs_vocabulary(conn: AsyncConnection) -> str:
+    """SQLite: FTS5's vocabulary table of the pairs table (each token: term, document,
+    column, offset), made for this connection; its name."""
+    await conn.execute(
+        text(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.pairs_vocab "
+            "USING fts5vocab(main, search_fts_pairs, instance)"
+        )
+    )
+    return "temp.pairs_vocab"
+
+
 async def sqlite_pairs(conn: AsyncConnection) -> dict[Any, tuple[tuple[int, int, str], ...]]:
     """SQLite: each translation's tokens in the contentless pairs table (column, position,
     pair), read through FTS5's vocabulary table: the table keeps no text to compare."""
-    vocabulary = "CREATE VIRTUAL TABLE IF NOT EXISTS temp.pairs_vocab USING fts5vocab"
-    await conn.execute(text(f"{vocabulary}(main, search_fts_pairs, instance)"))
+    vocabulary = await pairs_vocabulary(conn)
     found: dict[Any, list[tuple[int, int, str]]] = {}
     rows = await conn.execute(
         text(
-            'SELECT d.translation_id, v.col, v."offset", v.term FROM temp.pairs_vocab v '
+            f'SELECT d.translation_id, v.col, v."offset", v.term FROM {vocabulary} v '  # noqa: S608 (a fixed name)
             "JOIN search_documents d ON d.id = v.doc"
         )
     )
