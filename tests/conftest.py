@@ -32,6 +32,7 @@ import migrations
 from app import migrate
 from app.auth import service as auth
 from app.auth.service import Role
+from app.cache.bus import base as bus_base
 from app.config import Settings
 from app.main import create_app
 from app.models import AuditEntry, Base, Language
@@ -362,6 +363,16 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         secret_key_file=tmp_path / "newsdesk-secret",
         worker_in_process=False,
     )
+
+
+@pytest.fixture
+def steady_lease(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For a test that counts answers from one in-process worker's cache: a lease on the
+    cache that a late heartbeat does not end. Under the suite's load a heartbeat can come
+    back later than the 2-s lease, and the lapse rightly empties the cache
+    (`LeasedBus.beat_returned`), so the hit the test counts never comes. Lapses and
+    gaps have their own tests (tests/cache/test_bus_gaps.py), with the real lease."""
+    monkeypatch.setattr(bus_base, "LEASE", 60.0)
 
 
 @pytest.fixture

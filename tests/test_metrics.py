@@ -78,6 +78,7 @@ async def test_metrics_public_when_the_setting_says_so(app: FastAPI, settings: S
         assert "# TYPE newsdesk_http_request_duration_seconds histogram" in response.text
 
 
+@pytest.mark.usefixtures("steady_lease")
 async def test_requests_are_counted_by_template_whoever_answers(
     app: FastAPI, client: httpx.AsyncClient, admin: Credential
 ) -> None:

@@ -69,6 +69,7 @@ async def _two_languages(client: httpx.AsyncClient, admin: Credential) -> dict[s
     }
 
 
+@pytest.mark.usefixtures("steady_lease")
 async def test_a_deleted_article_is_gone_from_every_public_path(
     app: FastAPI, client: httpx.AsyncClient, admin: Credential
 ) -> None:

@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from app.cache.cache import ResponseCache
@@ -75,6 +76,7 @@ async def test_every_public_get_has_a_strong_etag_and_answers_304(
         assert head.status_code == 200 and head.headers["etag"] == etag and head.content == b""
 
 
+@pytest.mark.usefixtures("steady_lease")
 async def test_repeats_are_answered_from_the_cache(
     app: FastAPI, client: httpx.AsyncClient, admin: Credential
 ) -> None:

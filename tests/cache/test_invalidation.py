@@ -155,6 +155,7 @@ def _card(response: httpx.Response, ident: str) -> dict[str, Any]:
     return card
 
 
+@pytest.mark.usefixtures("steady_lease")
 async def test_a_takedown_is_never_served_from_the_cache(
     app: FastAPI, client: httpx.AsyncClient, admin: Credential
 ) -> None:

@@ -109,6 +109,7 @@ async def test_a_used_one_is_refused_with_the_count(
     assert await _revisions(client, admin, draft) == history
 
 
+@pytest.mark.usefixtures("steady_lease")
 @pytest.mark.parametrize("name", list(KINDS))
 async def test_force_by_an_editor_removes_it_with_a_revision_on_each_article(
     app: FastAPI, client: httpx.AsyncClient, admin: Credential, name: str
