@@ -253,30 +253,32 @@ async def list_articles(
     rows: list[Any] = []
     ranks: list[int] = []
     first = (after.rank or 0) if after is not None else 0
-    for rank in range(first, 1 if tiers is None else tiers.COUNT):
-        tier = Tier(true()) if tiers is None else await tiers.tier(rank)
-        # `language || ''` is no column to SQLite: it starts from the hits, not the index.
-        in_language = (
-            Translation.language.concat("") if tier.drive else Translation.language
-        ) == language
-        page = select(Translation.id, Translation.published_at).where(
-            in_language, is_public(now), tier.condition
+    joint = None if tiers is None or first >= tiers.COUNT else await tiers.joint()
+    if joint is not None:  # every tier in one statement, ranked in it
+        page = _page(language, now, filters, joint.condition, drive=True)
+        if after is not None:
+            position = tuple_(Translation.published_at, Translation.id) < (after.at, after.id)
+            page = page.where(or_(joint.rank > first, (joint.rank == first) & position))
+        ranked = joint.rank.label("rank")
+        page = page.add_columns(ranked).order_by(
+            ranked, Translation.published_at.desc(), Translation.id.desc()
         )
-        if tier.drive:
-            page = page.with_hint(Translation, matching.BY_ID, "sqlite")
-        if filters.category is not None:
-            page = page.join(Article, Article.id == Translation.article_id)
-        page = _filtered(page, language, filters)
-        if after is not None and rank == first:
-            page = page.where(
-                tuple_(Translation.published_at, Translation.id) < (after.at, after.id)
-            )
-        page = page.order_by(Translation.published_at.desc(), Translation.id.desc())
-        found = list(await session.execute(page.limit(limit + 1 - len(rows))))
-        rows += found
-        ranks += [rank] * len(found)
-        if len(rows) > limit:
-            break
+        rows = list(await session.execute(page.limit(limit + 1)))
+        ranks = [row.rank for row in rows]
+    else:  # tier by tier until the page is full
+        for rank in range(first, 1 if tiers is None else tiers.COUNT):
+            tier = Tier(true()) if tiers is None else await tiers.tier(rank)
+            page = _page(language, now, filters, tier.condition, drive=tier.drive)
+            if after is not None and rank == first:
+                page = page.where(
+                    tuple_(Translation.published_at, Translation.id) < (after.at, after.id)
+                )
+            page = page.order_by(Translation.published_at.desc(), Translation.id.desc())
+            found = list(await session.execute(page.limit(limit + 1 - len(rows))))
+            rows += found
+            ranks += [rank] * len(found)
+            if len(rows) > limit:
+                break
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
@@ -290,6 +292,22 @@ async def list_articles(
     if search is not None:
         excerpts = await _snippets(hot, [ident for ident, _ in chosen], search)
     return [ArticleCard(**card, snippet=excerpts.get(ident)) for ident, card in chosen], next_cursor
+
+
+def _page(language: str, now: datetime, filters: Filters, condition: Any, *, drive: bool) -> Rows:
+    """The public versions in `language` meeting `condition` and the filters, as (id,
+    publication time): a page's statement before its order. `drive`: the condition
+    names few rows by id, and the statement starts from them."""
+    # `language || ''` is no column to SQLite: it starts from the hits, not the index.
+    in_language = (Translation.language.concat("") if drive else Translation.language) == language
+    page = select(Translation.id, Translation.published_at).where(
+        in_language, is_public(now), condition
+    )
+    if drive:
+        page = page.with_hint(Translation, matching.BY_ID, "sqlite")
+    if filters.category is not None:
+        page = page.join(Article, Article.id == Translation.article_id)
+    return _filtered(page, language, filters)
 
 
 def _filtered(query: Rows, language: str, filters: Filters) -> Rows:

@@ -14,6 +14,7 @@ import re
 import unicodedata
 import uuid
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,7 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
+    case,
     cast,
     column,
     false,
@@ -324,6 +326,21 @@ async def plan_for_values(session: AsyncSession) -> None:
 BY_ID = "INDEXED BY ix_translations_by_id"
 
 
+# A query with at most this many hits in the page's language is paged in one statement,
+# all its hits ranked and sorted (`Tiers.joint`): each is looked up by id (~3.3 µs on
+# SQLite), so the statement costs what two statements' overhead does at about 200.
+JOINT = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Joint:
+    """Every tier at once: the condition on `Translation` (the query's hits), and each
+    hit's rank (0: title, 1: lead, 2: elsewhere) for the page's order."""
+
+    condition: ColumnElement[bool]
+    rank: ColumnElement[int]
+
+
 @dataclass(frozen=True, slots=True)
 class Tier:
     """One rank of hits: the condition on `Translation`, and whether the page query
@@ -414,8 +431,10 @@ def _pg_probe(query: Query, field: str) -> ColumnElement[bool]:
 # (1.4-1.7 ms). A reader's next page, or another reader's search sharing a word, is
 # planned from what was found. A verdict is a plan, never an answer: a tier taken for
 # frequent is still matched row by row, so a stale one (articles taken down since) costs
-# a longer walk for at most TIER_SIZES_SECONDS, and the page is the same. Rare tiers are
-# not kept: their hits are listed for each page anyway.
+# a longer walk for at most TIER_SIZES_SECONDS, and the page is the same. SQLite also
+# keeps a tier found to have more than JOINT hits: its worse tiers are not listed with its
+# own to page them at once (`Tiers.joint`). Rare tiers are not kept: their hits are listed
+# for each page anyway.
 TIER_SIZES = 4_096
 TIER_SIZES_SECONDS = 600.0
 
@@ -495,7 +514,8 @@ class Tiers:
         known = self._sizes.get(self._key(rank))
         return known if known is not None and known.hits >= threshold else None
 
-    def _found_big(self, rank: int, size: Size) -> None:
+    def _remember(self, rank: int, size: Size) -> None:
+        """This tier has at least `size.hits` hits: a verdict kept TIER_SIZES_SECONDS."""
         self._sizes[self._key(rank)] = size
 
     def _key(self, rank: int) -> tuple[str, str, int]:
@@ -532,7 +552,7 @@ class Tiers:
         if few:
             found = await self._pg_list(ids)
             if len(found) >= FREQUENT:
-                self._found_big(rank, Size(len(found)))
+                self._remember(rank, Size(len(found)))
                 found = None
         self._found[rank] = found
         return found
@@ -556,33 +576,59 @@ class Tiers:
     async def _sqlite_hits(self, rank: int) -> list[int] | None:
         """SQLite: the FTS5 rowids of the tier's hits in the page's language (no other
         table, one JSON array: a fraction of a list of ids), or None when there are
-        SQLITE_FREQUENT or more.
-        Read once per page, for this tier's own statement and the worse tiers'."""
+        SQLITE_FREQUENT or more. Read once per page, for this tier's own statement and
+        the worse tiers' (`_sqlite_list`)."""
         if rank not in self._rowids:
-            known = self._big(rank, SQLITE_FREQUENT)
-            if known is not None:
-                self._rowids[rank] = None
-                self._dense[rank] = known.estimate > DENSE
-                return None
-            field = self.FIELDS[rank]
+            await self._sqlite_list(rank)
+        return self._rowids[rank]
+
+    async def _sqlite_list(self, rank: int) -> None:
+        """SQLite: the tier's hits, and with the page's first listing the worse tiers'
+        up to JOINT + 1 each, in one statement (each listing a scalar subquery of it). A
+        statement costs about 0.7 ms beyond its SQL (the ORM, the driver's thread), as
+        much as listing a few hundred hits: a query with few hits has its three tiers
+        listed, and then paged, at once (`joint`). A worse tier with more is listed in
+        full if the page reaches it."""
+        ranks = [rank]
+        if not self._rowids and not any(self._sizes.get(self._key(r)) for r in range(self.COUNT)):
+            ranks += range(rank + 1, self.COUNT)  # none known to have more than JOINT
+        todo: dict[int, int] = {}  # rank: how many hits listed at most
+        for each in ranks:
+            known = self._big(each, SQLITE_FREQUENT)
+            if known is None:
+                todo[each] = SQLITE_FREQUENT if each == rank else min(JOINT + 1, SQLITE_FREQUENT)
+            else:
+                self._rowids[each] = None
+                self._dense[each] = known.estimate > DENSE
+        if not todo:
+            return
+        lists = []
+        for each, most in todo.items():
+            field = self.FIELDS[each]
             fts = _fts_table(self.query, field)
             hits = select(fts.c.rowid).where(_fts_match(self.query, field, self.language))
-            found = hits.limit(SQLITE_FREQUENT).subquery()
-            listed, count, last = await self._one_row(
-                select(func.json_group_array(found.c.rowid), func.count(), func.max(found.c.rowid))
-            )
-            self._rowids[rank] = json.loads(listed) if count < SQLITE_FREQUENT else None
-            if count >= SQLITE_FREQUENT:
-                # FTS5 gives hits in rowid order: how far into the index its
-                # SQLITE_FREQUENT-th hit lies tells how many there are in all, roughly.
-                if self._last_rowid is None:  # once a page
-                    self._last_rowid = await self.session.scalar(
-                        select(func.max(SearchDocument.id))
-                    )
-                estimate = count * (self._last_rowid or 0) / max(last, 1)
-                self._dense[rank] = estimate > DENSE
-                self._found_big(rank, Size(count, estimate))
-        return self._rowids[rank]
+            found = hits.limit(most).subquery()
+            lists.append(select(func.json_group_array(found.c.rowid)).scalar_subquery())
+        listings = await self._one_row(select(*lists))
+        for (each, most), listed in zip(todo.items(), listings, strict=True):
+            rowids: list[int] = json.loads(listed)
+            if len(rowids) > JOINT:  # no page of this query is one statement
+                self._remember(each, Size(len(rowids)))
+            if len(rowids) < most:
+                self._rowids[each] = rowids
+            elif each == rank:
+                await self._sqlite_big(each, rowids)
+
+    async def _sqlite_big(self, rank: int, rowids: list[int]) -> None:
+        """SQLite: the tier has SQLITE_FREQUENT hits or more, these the first of them."""
+        # FTS5 gives hits in rowid order: how far into the index its SQLITE_FREQUENT-th
+        # hit lies tells how many there are in all, roughly.
+        if self._last_rowid is None:  # once a page
+            self._last_rowid = await self.session.scalar(select(func.max(SearchDocument.id)))
+        estimate = len(rowids) * (self._last_rowid or 0) / max(max(rowids), 1)
+        self._rowids[rank] = None
+        self._dense[rank] = estimate > DENSE
+        self._remember(rank, Size(len(rowids), estimate))
 
     async def _sqlite_tier(self, rank: int) -> Tier:
         """SQLite: the tier's hits and none of a better tier's, each as a subquery of the
@@ -632,7 +678,7 @@ class Tiers:
             lists.append(select(func.array_agg(hits.c.translation_id)).scalar_subquery())
         for rank, ids in enumerate(await self._one_row(select(*lists))):
             if ids is not None and len(ids) >= FREQUENT:
-                self._found_big(rank, Size(len(ids)))
+                self._remember(rank, Size(len(ids)))
                 self._found[rank] = None
             else:
                 self._found[rank] = ids or []
@@ -654,7 +700,7 @@ class Tiers:
         if count >= FREQUENT:
             anywhere = self.FIELDS.index("")
             self._found[anywhere] = None  # known frequent: not listed again
-            self._found_big(anywhere, Size(count))
+            self._remember(anywhere, Size(count))
             return
         for rank, ids in enumerate(found):
             self._found[rank] = ids or []
@@ -681,4 +727,28 @@ class Tiers:
 
     def _among(self, ids: list[uuid.UUID]) -> ColumnElement[bool]:
         # One array parameter, not thousands.
-        return Translation.id == any_(bindparam("hits", ids, type_=ARRAY(Uuid())))
+        return Translation.id == any_(bindparam("hits", ids, type_=ARRAY(Uuid()), unique=True))
+
+    async def joint(self) -> Joint | None:
+        """Every tier as one page statement, ranked in it, when each tier's hits are
+        listed and the query's are JOINT or fewer: the tiers' pages would otherwise be a
+        statement each (a rare word fills no page from its title hits), each ~0.7 ms
+        beyond its SQL on SQLite. None otherwise: a tier too big to list walks, and many
+        hits are better paged tier by tier, the first often filling the page alone.
+        PostgreSQL lists the three at once only when the query has few hits
+        (`_pg_every_tier`), so its title tier is listed first to find out."""
+        among: Callable[[Any], ColumnElement[bool]]
+        listed: list[Any]
+        if self.dialect == "postgresql":
+            await self._listed(0)
+            listed = [self._found.get(rank) for rank in range(self.COUNT)]
+            among = self._among
+        else:
+            await self._sqlite_hits(0)
+            listed = [self._rowids.get(rank) for rank in range(self.COUNT)]
+            among = _among_rowids
+        anywhere = listed[-1]
+        if anywhere is None or len(anywhere) > JOINT or any(x is None for x in listed):
+            return None
+        title, lead = (among(hits) if hits else false() for hits in listed[:2])
+        return Joint(among(anywhere), case((title, 0), (lead, 1), else_=2))
