@@ -179,21 +179,23 @@ _LANGUAGE = "SELECT l.bcp47, l.text_search FROM languages l WHERE l.code = :lang
 # What a search page's snippets are cut from (`app.search.snippets.Material`): each
 # hit's text and its index entry, read together so they are of the same version. SQLite:
 # the entry's FTS5 columns; PostgreSQL: the positions of the query's lexemes (`:terms`)
-# in its vector.
+# in its vector. Rows, not one JSON aggregate as the cards are: a page's bodies and
+# lemmas are about 150 KB, which the database spent 1.2 ms escaping into JSON and the
+# worker 1.3 ms parsing back (SQLite, 100k articles: 0.6 ms as rows).
 _SNIPPETS = {
     "sqlite": """
-SELECT json_group_array(json_array(t.id, t.title, t.lead, t.body_html, d.id,
-                                   f.lead, f.body, f.lead_alt, f.body_alt)) AS hits
+SELECT t.id, t.title, t.lead, t.body_html, d.id AS entry, f.lead AS lemmas_lead,
+       f.body AS lemmas_body, f.lead_alt, f.body_alt
 FROM translations t
 LEFT JOIN search_documents d ON d.translation_id = t.id
 LEFT JOIN search_fts f ON f.rowid = d.id
 WHERE {among}
 """,
     "postgresql": """
-SELECT json_agg(json_build_array(t.id, t.title, t.lead, t.body_html, d.id, (
+SELECT t.id, t.title, t.lead, t.body_html, d.id AS entry, (
            SELECT json_agg(json_build_array(u.lexeme, u.positions, u.weights))
            FROM unnest(d.vector) AS u(lexeme, positions, weights)
-           WHERE u.lexeme = ANY(CAST(:terms AS text[]))))) AS hits
+           WHERE u.lexeme = ANY(CAST(:terms AS text[]))) AS positions
 FROM translations t
 LEFT JOIN search_documents d ON d.translation_id = t.id
 WHERE {among}
@@ -413,6 +415,11 @@ class HotReads:
 
     async def _one(self, statement: Statement, **params: Any) -> Row | None:
         """The statement's one row (by column name), or None."""
+        rows = await self._rows(statement, one=True, **params)
+        return rows[0] if rows else None
+
+    async def _rows(self, statement: Statement, *, one: bool = False, **params: Any) -> list[Row]:
+        """The statement's rows (by column name); its first alone when `one`."""
         sql, names = statement
         if self.dialect == "sqlite":
             for name, value in params.items():  # as UTCDateTime and Uuid store them
@@ -423,25 +430,29 @@ class HotReads:
                 elif isinstance(value, uuid.UUID):
                     params[name] = value.hex
             if self._sqlite_file is not None:
-                row: Row | None = self._sqlite_read().execute(sql, params).fetchone()
-                return row
+                cursor = self._sqlite_read().execute(sql, params)
+                if one:
+                    row: Row | None = cursor.fetchone()
+                    return [] if row is None else [row]
+                return cursor.fetchall()
         elif self.dialect == "postgresql":
             pool = self._pool or await self._postgres_pool()
             started = time.perf_counter()
             wait = self.timeouts.pool if self.timeouts else None
+            values = [params[name] for name in names]
             async with pool.acquire(timeout=wait) as connection:
                 metrics.RECORDER.pool_waits.observe(("reads",), time.perf_counter() - started)
-                record: Row | None = await connection.fetchrow(
-                    sql, *(params[name] for name in names)
-                )
-            return record
+                if one:
+                    record: Row | None = await connection.fetchrow(sql, *values)
+                    return [] if record is None else [record]
+                return await connection.fetch(sql, *values)  # type: ignore[no-any-return]
         async with self.engine.connect() as connection:  # an in-memory SQLite database
             raw = (await connection.get_raw_connection()).driver_connection
             assert raw is not None
             async with raw.execute(sql, params) as cursor:
-                found = await cursor.fetchone()
+                found = [await cursor.fetchone()] if one else await cursor.fetchall()
                 columns = [column[0] for column in cursor.description]
-            return None if found is None else dict(zip(columns, found, strict=True))
+            return [dict(zip(columns, row, strict=True)) for row in found if row is not None]
 
     def pool_use(self) -> tuple[int, int, int] | None:
         """(in use, idle, the most it opens) of the PostgreSQL pool, once it exists."""
@@ -551,15 +562,16 @@ class HotReads:
         _card_fields(cards, language, self.site)
         return by_id
 
-    async def snippet_material(self, ids: list[uuid.UUID], *, terms: list[str]) -> list[list[Any]]:
-        """Of these versions, what their snippets are cut from (`_SNIPPETS`), each as a
-        list: id, title, lead, body, then the index entry's id and what it holds (NULL for
-        a version without one), in no order."""
+    async def snippet_material(self, ids: list[uuid.UUID], *, terms: list[str]) -> list[Row]:
+        """Of these versions, what their snippets are cut from (`_SNIPPETS`), each a row:
+        id, title, lead, body, then the index entry's id and what it holds (NULL for a
+        version without one), in no order."""
         if not ids:
             return []
-        row = await self._one(self._snippets, ids=self._id_list(ids), terms=terms)
-        found: list[list[Any]] | None = _json(row["hits"]) if row is not None else None
-        return found or []
+        rows = await self._rows(self._snippets, ids=self._id_list(ids), terms=terms)
+        if self.dialect == "postgresql":  # asyncpg gives `json` as text
+            return [{**row, "positions": _json(row["positions"])} for row in rows]
+        return rows
 
     async def page(
         self, *, language: str, now: datetime, limit: int, after: Cursor | None

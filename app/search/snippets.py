@@ -33,7 +33,7 @@ scanned as a whole, so the snippet is the text's own.
 import html
 import re
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any, Protocol
@@ -344,7 +344,7 @@ class Material(Protocol):
 
     async def snippet_material(
         self, ids: list[uuid.UUID], *, terms: list[str]
-    ) -> list[list[Any]]: ...
+    ) -> Sequence[Mapping[str, Any]]: ...
 
 
 async def hits(reader: Material, ids: Sequence[uuid.UUID], query: Query) -> dict[uuid.UUID, Hit]:
@@ -355,14 +355,25 @@ async def hits(reader: Material, ids: Sequence[uuid.UUID], query: Query) -> dict
     terms = sorted({*query.lemmas, *(ALTERNATIVE + lemma for lemma in query.lemmas)})
     rows = await reader.snippet_material(list(ids), terms=terms)
     found: dict[uuid.UUID, Hit] = {}
-    if reader.dialect == "postgresql":
-        for ident, title, lead, body, entry, positions in rows:
-            marks = None if entry is None else from_positions(title, lead, _loaded(positions))
-            found[uuid.UUID(ident)] = Hit(lead, body, marks)
-        return found
-    for ident, _title, lead, body, entry, primaries, rest, alt, rest_alt in rows:
-        marks = None if entry is None else from_fts(query, lead, primaries, rest, alt, rest_alt)
-        found[uuid.UUID(ident)] = Hit(lead, body, marks)
+    for row in rows:
+        lead, marks = row["lead"], None
+        if row["entry"] is None:  # not indexed (yet): the words are analysed
+            pass
+        elif reader.dialect == "postgresql":
+            marks = from_positions(row["title"], lead, _loaded(row["positions"]))
+        else:
+            marks = from_fts(
+                query,
+                lead,
+                row["lemmas_lead"],
+                row["lemmas_body"],
+                row["lead_alt"],
+                row["body_alt"],
+            )
+        ident = row["id"]
+        found[ident if isinstance(ident, uuid.UUID) else uuid.UUID(ident)] = Hit(
+            lead, row["body_html"], marks
+        )
     return found
 
 
