@@ -579,6 +579,36 @@ async def test_a_query_with_more_hits_is_paged_tier_by_tier(
     assert listed == [[3, 1], [1, 1, 1]], listed
 
 
+async def test_a_walked_tier_lists_every_language_when_the_others_have_few(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite: FTS5 filters a language by reading its whole document list, so a big tier
+    whose hits are (nearly) all in the page's language is walked against its hits in every
+    language, found out once (`OTHERS`); the walk reads the page's language alone, so
+    another language's hit is never shown. Where others have more, the filter stays."""
+    from app.search import query
+
+    for n in range(2):
+        await article(client, admin, "ru", f"Storm warning {n}")
+    ours = [await article(client, admin, "en", f"Storm warning {n}") for n in range(3)]
+    monkeypatch.setattr(query, "SQLITE_FREQUENT", 2)  # every tier of 2 hits or more walks
+    expected = [slug_of(a, "en") for a in reversed(ours)]
+
+    def walks(statements: list[str]) -> list[str]:
+        return [s for s in statements if "IN (SELECT search_fts_head.rowid" in s]
+
+    monkeypatch.setattr(query, "OTHERS", 1_000)  # the Russian hits are few
+    with statements_of(app) as few:
+        assert await search(client, "en", "storm", limit=5) == expected
+    monkeypatch.setattr(query, "OTHERS", -1)  # any hit in another language is too many
+    with statements_of(app) as many:
+        assert await search(client, "en", "warning", limit=5) == expected
+    if app.state.db.engine.dialect.name != "sqlite":
+        return
+    assert walks(few) and not any("{language}" in s for s in walks(few)), walks(few)
+    assert walks(many) and all("{language}" in s for s in walks(many)), walks(many)
+
+
 def matching_by_id(page: str) -> bool:
     """SQLite: the page statement starts from a tier's hits (`matching.BY_ID`)."""
     return "INDEXED BY ix_translations_by_id" in page
