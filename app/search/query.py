@@ -408,6 +408,29 @@ def _sqlite_among_hits(query: Query, field: str, language: str | None) -> Column
     return document.in_(select(fts.c.rowid).where(_fts_match(query, field, language)))
 
 
+# SQLite: a tier with fewer hits than this in every language is listed in every language
+# (`_sqlite_listing`); its other languages' hits cost the page a lookup each (~3.3 µs).
+FEW_EVERYWHERE = 128
+
+
+def _sqlite_listing(query: Query, field: str, language: str, most: int) -> ColumnElement[Any]:
+    """SQLite: the FTS5 rowids of the tier's hits (as a JSON array, at most `most`): in
+    every language when they are fewer than FEW_EVERYWHERE (and `most`) there, else in
+    `language`. FTS5 filters a language by reading its token's whole document list
+    (`OTHERS`), which costs more than a rare word's hits; the page's statement keeps its
+    language's hits alone (`app.public.service`), the same ones either way."""
+    fts = _fts_table(query, field)
+    few = min(FEW_EVERYWHERE, most)
+    everywhere = select(fts.c.rowid).where(_fts_match(query, field)).limit(few).subquery()
+    in_language = select(fts.c.rowid).where(_fts_match(query, field, language))
+    listed = in_language.limit(most).subquery()
+    counted = select(func.count()).select_from(everywhere).scalar_subquery()
+    return case(
+        (counted < few, select(func.json_group_array(everywhere.c.rowid)).scalar_subquery()),
+        else_=select(func.json_group_array(listed.c.rowid)).scalar_subquery(),
+    )
+
+
 def _sqlite_probe(query: Query, field: str) -> ColumnElement[bool]:
     """SQLite: this translation's document matches in `field` (looked up by id)."""
     document = select(literal(1)).select_from(SearchDocument)
@@ -619,13 +642,10 @@ class Tiers:
                 self._alone[each] = known.alone
         if not todo:
             return
-        lists = []
-        for each, most in todo.items():
-            field = self.FIELDS[each]
-            fts = _fts_table(self.query, field)
-            hits = select(fts.c.rowid).where(_fts_match(self.query, field, self.language))
-            found = hits.limit(most).subquery()
-            lists.append(select(func.json_group_array(found.c.rowid)).scalar_subquery())
+        lists = [
+            _sqlite_listing(self.query, self.FIELDS[each], self.language, most)
+            for each, most in todo.items()
+        ]
         listings = await self._one_row(select(*lists))
         for (each, most), listed in zip(todo.items(), listings, strict=True):
             rowids: list[int] = json.loads(listed)
