@@ -549,7 +549,8 @@ class Tiers:
 
     def _big(self, rank: int, threshold: int) -> Size | None:
         """What an earlier search found of this tier, when it was `threshold` hits or
-        more (FREQUENT; SQLite: SQLITE_FREQUENT): not listed again."""
+        more (PostgreSQL: FREQUENT; SQLite's listing reads the sizes itself,
+        `_sqlite_list`): not listed again."""
         known = self._sizes.get(self._key(rank))
         return known if known is not None and known.hits >= threshold else None
 
@@ -628,13 +629,14 @@ class Tiers:
         much as listing a few hundred hits: a query with few hits has its three tiers
         listed, and then paged, at once (`joint`). A worse tier with more is listed in
         full if the page reaches it."""
+        known_sizes = [self._sizes.get(self._key(r)) for r in range(self.COUNT)]
         ranks = [rank]
-        if not self._rowids and not any(self._sizes.get(self._key(r)) for r in range(self.COUNT)):
+        if not self._rowids and not any(known_sizes):
             ranks += range(rank + 1, self.COUNT)  # none known to have more than JOINT
         todo: dict[int, int] = {}  # rank: how many hits listed at most
         for each in ranks:
-            known = self._big(each, SQLITE_FREQUENT)
-            if known is None:
+            known = known_sizes[each]
+            if known is None or known.hits < SQLITE_FREQUENT:
                 todo[each] = SQLITE_FREQUENT if each == rank else min(JOINT + 1, SQLITE_FREQUENT)
             else:
                 self._rowids[each] = None

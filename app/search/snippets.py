@@ -357,19 +357,12 @@ async def hits(reader: Material, ids: Sequence[uuid.UUID], query: Query) -> dict
     found: dict[uuid.UUID, Hit] = {}
     for row in rows:
         lead, marks = row["lead"], None
-        if row["entry"] is None:  # not indexed (yet): the words are analysed
-            pass
-        elif reader.dialect == "postgresql":
+        if row["entry"] is not None and reader.dialect == "postgresql":
             marks = from_positions(row["title"], lead, _loaded(row["positions"]))
-        else:
-            marks = from_fts(
-                query,
-                lead,
-                row["lemmas_lead"],
-                row["lemmas_body"],
-                row["lead_alt"],
-                row["body_alt"],
-            )
+        elif row["entry"] is not None:
+            lemmas = (row[c] for c in ("lemmas_lead", "lemmas_body", "lead_alt", "body_alt"))
+            marks = from_fts(query, lead, *lemmas)
+        # No entry (not indexed yet): no marks, the words are analysed.
         ident = row["id"]
         found[ident if isinstance(ident, uuid.UUID) else uuid.UUID(ident)] = Hit(
             lead, row["body_html"], marks

@@ -26,6 +26,19 @@ async def search(client: httpx.AsyncClient, lang: str, q: str, **params: Any) ->
     return [item["slug"] for item in response.json()["items"]]
 
 
+async def every_page(client: httpx.AsyncClient, lang: str, q: str, limit: int) -> list[str]:
+    """Every hit of a search, page by page through its cursors (`limit` a page)."""
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params: dict[str, str | int] = {"q": q, "limit": limit}
+        params |= {"cursor": cursor} if cursor else {}
+        page = (await client.get(f"/v1/{lang}/articles", params=params)).json()
+        seen += [item["slug"] for item in page["items"]]
+        if (cursor := page["next_cursor"]) is None:
+            return seen
+
+
 async def article(
     client: httpx.AsyncClient,
     admin: Credential,
@@ -169,16 +182,7 @@ async def test_cursor_pages_through_ranked_results(
     for i in range(3):
         await article(client, admin, "en", f"Flood warning {i}")
         await article(client, admin, "en", f"Storm report {i}", lead="A flood is expected.")
-    seen: list[str] = []
-    cursor = None
-    while True:
-        params: dict[str, str | int] = {"q": "floods", "limit": 2}
-        params |= {"cursor": cursor} if cursor else {}
-        page = (await client.get("/v1/en/articles", params=params)).json()
-        seen += [item["slug"] for item in page["items"]]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
+    seen = await every_page(client, "en", "floods", 2)
     assert seen == await search(client, "en", "floods", limit=100)
     assert len(seen) == 6 and all(s.startswith("flood-warning") for s in seen[:3])
     # A list cursor is no search cursor, and the other way round.
@@ -535,19 +539,7 @@ async def test_a_query_with_few_hits_is_paged_in_one_statement(
     listings = [s for s in statements if "json_group_array" in s or "array_agg" in s]
     assert len(listings) == 1, listings
     # Pages of one: each cursor resumes within its tier or in the next one.
-    seen: list[str] = []
-    cursor = None
-    while True:
-        params: dict[str, str | int] = {"q": "storm", "limit": 1}
-        page = (
-            await client.get(
-                "/v1/en/articles", params=params | ({"cursor": cursor} if cursor else {})
-            )
-        ).json()
-        seen += [item["slug"] for item in page["items"]]
-        if (cursor := page["next_cursor"]) is None:
-            break
-    assert seen == ranked
+    assert await every_page(client, "en", "storm", 1) == ranked
 
 
 async def test_a_query_with_more_hits_is_paged_tier_by_tier(
@@ -812,15 +804,7 @@ async def test_both_sqlite_plans_give_the_same_pages(
     async def pages(q: str, limit: int) -> list[str]:
         """Every hit, page by page (each way its own page size: the response cache must
         not answer with what another way made)."""
-        out: list[str] = []
-        cursor = None
-        while True:
-            params: dict[str, str | int] = {"q": q, "limit": limit}
-            params |= {"cursor": cursor} if cursor else {}
-            page = (await client.get("/v1/en/articles", params=params)).json()
-            out += [item["slug"] for item in page["items"]]
-            if (cursor := page["next_cursor"]) is None:
-                return out
+        return await every_page(client, "en", q, limit)
 
     queries = ("storm", "storm coast", '"storm warning"', '"storm warning" coast', '"a storm"')
     rare = {q: await pages(q, 2) for q in queries}  # every tier in one statement (JOINT)
