@@ -117,7 +117,7 @@ class Timeouts:
         )
 
 
-class _SQLiteCompiler(SQLiteCompiler):
+class SQLiteStatementCompiler(SQLiteCompiler):
     """SQLite's statement compiler, rendering a table's `with_hint(table, "INDEXED BY ix",
     "sqlite")` after its name (SQLAlchemy renders no table hint on SQLite). SQLite's
     planner takes a primary key over a covering index of the same leading column, whatever
@@ -152,7 +152,7 @@ def create_engine(
         if sqlite_cache_kib is not None:
             event.listen(engine.sync_engine, "connect", _sqlite_cache(sqlite_cache_kib))
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
-        engine.sync_engine.dialect.statement_compiler = _SQLiteCompiler
+        engine.sync_engine.dialect.statement_compiler = SQLiteStatementCompiler
         return engine
     limits: dict[str, Any] = {}
     if timeouts is not None:

@@ -34,14 +34,17 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel
 from pydantic_core import from_json
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.pool import StaticPool
 from starlette.datastructures import URL
 
 from app.articles.corrections import public_updated_sql
 from app.articles.visibility import public_sql
 from app.cache import keys
-from app.db import SQLITE_CACHE_KIB
+from app.db import SQLITE_CACHE_KIB, SQLiteStatementCompiler
 from app.kit.pagination import Cursor
+from app.kit.statements import OnConnection, OnSession, Statements
 from app.media import links
 from app.ops import metrics
 from app.public import jsonld, service, social
@@ -374,6 +377,10 @@ def _json(value: Any) -> Any:
 
 
 Row = Mapping[str, Any]
+# SQLite: how long an ORM statement of a search page may hold the event loop
+# (`statements`): the bench's searches' statements take up to 8 ms at 100k articles; a
+# phrase of the commonest words, 100 ms.
+STATEMENT_BUDGET = 0.015
 
 
 class HotReads:
@@ -401,11 +408,15 @@ class HotReads:
         database = engine.url.database if self.dialect == "sqlite" else None
         self._sqlite_file = database if database and database != ":memory:" else None
         self._sqlite: sqlite3.Connection | None = None
+        self._sync_engine: Engine | None = None  # `statements`
         self._pool: asyncpg.Pool | None = None
         self._pool_size = pool_size
         self._pool_lock = asyncio.Lock()
 
     async def close(self) -> None:
+        if self._sync_engine is not None:
+            self._sync_engine.dispose()
+            self._sync_engine = None
         if self._sqlite is not None:
             self._sqlite.close()
             self._sqlite = None
@@ -492,6 +503,27 @@ class HotReads:
                     **kwargs,
                 )
         return self._pool
+
+    def statements(self, session: AsyncSession) -> Statements | None:
+        """SQLite (a file): where the ORM's read statements of a search page run
+        (`app.kit.statements`): this worker's own connection (`sqlite_engine`), each
+        statement at most STATEMENT_BUDGET seconds before it runs again on `session`.
+        None otherwise: they run on the session."""
+        engine = self.sqlite_engine()
+        if engine is None:
+            return None
+        return OnConnection(engine, self._sqlite_read, STATEMENT_BUDGET, OnSession(session))
+
+    def sqlite_engine(self) -> Engine | None:
+        """SQLite (a file): a synchronous engine whose one connection is `_sqlite_read`'s
+        (made on first use); None otherwise."""
+        if self._sqlite_file is None:
+            return None
+        if self._sync_engine is None:
+            engine = create_engine("sqlite://", creator=self._sqlite_read, poolclass=StaticPool)
+            engine.dialect.statement_compiler = SQLiteStatementCompiler
+            self._sync_engine = engine
+        return self._sync_engine
 
     def _sqlite_read(self) -> sqlite3.Connection:
         """A read-only connection of this worker's own, used in the event loop's thread.

@@ -22,6 +22,7 @@ from app.articles.visibility import expired, is_public
 from app.errors import Gone, NotFound, Redirect
 from app.kit import html
 from app.kit.pagination import Cursor
+from app.kit.statements import OnSession
 from app.languages.negotiation import preference
 from app.media import links
 from app.models import (
@@ -242,14 +243,16 @@ async def list_articles(
     """Newest first; with `search`, title hits first, then lead hits, then the rest.
 
     The page's versions are chosen here, by the ORM's query per tier (ids and times only:
-    the language's list index covers them); their cards come from `hot.cards`, the
-    statement the plain list's cards come from."""
+    the language's list index covers them), run where `hot.statements` says (SQLite's
+    on the hot lane's connection, otherwise on `session`); their cards come from
+    `hot.cards`, the statement the plain list's cards come from."""
+    statements = hot.statements(session) or OnSession(session)
     after = Cursor.decode(cursor) if cursor is not None else None
     if after is not None and (after.rank is None) != (search is None):
         raise Cursor.invalid()
     # Pages are read tier by tier (search: title hits, lead hits, the rest; a plain list
     # is one tier), newest first within each, resuming after the cursor's position.
-    tiers = None if search is None else matching.Tiers(session, search, language)
+    tiers = None if search is None else matching.Tiers(session, search, language, statements)
     rows: list[Any] = []
     ranks: list[int] = []
     first = (after.rank or 0) if after is not None else 0
@@ -263,7 +266,7 @@ async def list_articles(
         page = page.add_columns(ranked).order_by(
             ranked, Translation.published_at.desc(), Translation.id.desc()
         )
-        rows = list(await session.execute(page.limit(limit + 1)))
+        rows = list(await statements.rows(page.limit(limit + 1)))
         ranks = [row.rank for row in rows]
     else:  # tier by tier until the page is full
         for rank in range(first, 1 if tiers is None else tiers.COUNT):
@@ -274,7 +277,7 @@ async def list_articles(
                     tuple_(Translation.published_at, Translation.id) < (after.at, after.id)
                 )
             page = page.order_by(Translation.published_at.desc(), Translation.id.desc())
-            found = list(await session.execute(page.limit(limit + 1 - len(rows))))
+            found = list(await statements.rows(page.limit(limit + 1 - len(rows))))
             rows += found
             ranks += [rank] * len(found)
             if len(rows) > limit:

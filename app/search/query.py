@@ -45,6 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import Executable, TableClause
 
 from app.errors import Unprocessable
+from app.kit.statements import OnSession, Statements
 from app.models import SearchDocument, Translation
 from app.models.search import FTS_HEAD_TABLE, FTS_PAIRS_TABLE, FTS_TABLE
 from app.search.analysis import Analyzer, Reading
@@ -529,8 +530,17 @@ class Tiers:
     COUNT = 3
     FIELDS = ("A", "B", "")
 
-    def __init__(self, session: AsyncSession, query: Query, language: str) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        query: Query,
+        language: str,
+        statements: Statements | None = None,
+    ) -> None:
         self.session = session
+        # Where the listings and counts run (`app.kit.statements`): the session's unless
+        # given; PostgreSQL's planner estimates (`_estimate`) run on the session.
+        self.statements = statements or OnSession(session)
         self.query = query
         self.language = language
         self.dialect = session.get_bind().dialect.name
@@ -601,7 +611,7 @@ class Tiers:
         """The one row of an aggregate `statement`, run as Core. A tier's hits come as one
         array, not FREQUENT rows: the ORM's and the driver's handling of each row cost
         about 5 ms for FREQUENT ids, more than finding them."""
-        return (await (await self.session.connection()).execute(statement)).one()
+        return await self.statements.one(statement)
 
     async def _pg_list(self, ids: Select[uuid.UUID]) -> list[uuid.UUID]:
         """PostgreSQL: up to FREQUENT of these ids, as one array."""
@@ -625,9 +635,10 @@ class Tiers:
     async def _sqlite_list(self, rank: int) -> None:
         """SQLite: the tier's hits, and with the page's first listing the worse tiers'
         up to JOINT + 1 each, in one statement (each listing a scalar subquery of it). A
-        statement costs about 0.7 ms beyond its SQL (the ORM, the driver's thread), as
-        much as listing a few hundred hits: a query with few hits has its three tiers
-        listed, and then paged, at once (`joint`). A worse tier with more is listed in
+        statement costs about 0.4 ms beyond its SQL (building it, SQLAlchemy's handling;
+        on a session, over aiosqlite, 1.4 ms), as much as listing a few hundred hits: a
+        query with few hits has its three tiers listed, and then paged, at once
+        (`joint`). A worse tier with more is listed in
         full if the page reaches it."""
         known_sizes = [self._sizes.get(self._key(r)) for r in range(self.COUNT)]
         ranks = [rank]
@@ -663,7 +674,7 @@ class Tiers:
         # FTS5 gives hits in rowid order: how far into the index its SQLITE_FREQUENT-th
         # hit lies tells how many there are in all, roughly.
         if self._last_rowid is None:  # once a page
-            self._last_rowid = await self.session.scalar(select(func.max(SearchDocument.id)))
+            self._last_rowid = await self.statements.scalar(select(func.max(SearchDocument.id)))
         estimate = len(rowids) * (self._last_rowid or 0) / max(max(rowids), 1)
         self._rowids[rank] = None
         self._dense[rank] = estimate > DENSE
@@ -674,7 +685,7 @@ class Tiers:
             most = int(estimate) + OTHERS
             everywhere = select(fts.c.rowid).where(_fts_match(self.query, field)).limit(most + 1)
             counted = select(func.count()).select_from(everywhere.subquery())
-            alone = (await self.session.scalar(counted) or 0) <= most
+            alone = (await self.statements.scalar(counted) or 0) <= most
         self._alone[rank] = alone
         self._remember(rank, Size(len(rowids), estimate, alone))
 
@@ -781,7 +792,7 @@ class Tiers:
     async def joint(self) -> Joint | None:
         """Every tier as one page statement, ranked in it, when each tier's hits are
         listed and the query's are JOINT or fewer: the tiers' pages would otherwise be a
-        statement each (a rare word fills no page from its title hits), each ~0.7 ms
+        statement each (a rare word fills no page from its title hits), each ~0.4 ms
         beyond its SQL on SQLite. None otherwise: a tier too big to list walks, and many
         hits are better paged tier by tier, the first often filling the page alone.
         PostgreSQL lists the three at once only when the query has few hits

@@ -460,12 +460,16 @@ def statements_of(app: FastAPI) -> Iterator[list[str]]:
     def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
         statements.append(f"{statement} -- {parameters!r}")
 
-    engine = app.state.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
+    # SQLite's search statements run on the hot lane's connection (`HotReads.statements`).
+    hot = app.state.hot.sqlite_engine()
+    engines = [app.state.db.engine.sync_engine, *([hot] if hot is not None else [])]
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
     try:
         yield statements
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
 
 
 async def test_a_frequent_tier_is_read_as_fts5_rowids(
@@ -599,6 +603,60 @@ async def test_a_walked_tier_lists_every_language_when_the_others_have_few(
         return
     assert walks(few) and not any("{language}" in s for s in walks(few)), walks(few)
     assert walks(many) and all("{language}" in s for s in walks(many)), walks(many)
+
+
+async def test_a_search_statement_past_its_budget_runs_again_on_the_session(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite: a search page's statements run on the hot lane's own connection, in the
+    event loop's thread, none on the request's session; one that holds the loop past
+    STATEMENT_BUDGET is interrupted and run again on the session (in the driver's thread),
+    with the same answer. PostgreSQL's run on the session."""
+    from app.kit import statements as running
+    from app.public import reads
+
+    ours = [await article(client, admin, "en", f"Storm warning {n} issued") for n in range(3)]
+    expected = [slug_of(a, "en") for a in reversed(ours)]
+    # The response cache reads when the next scheduled change is once after writes.
+    assert await search(client, "en", "issued") == expected
+    hot = app.state.hot.sqlite_engine()
+    session = app.state.db.engine.sync_engine
+    with recorded(session) as on_session, recorded(hot) as on_hot:
+        assert await search(client, "en", "storm") == expected
+    if hot is None:  # PostgreSQL
+        assert any("FROM translations" in s for s in on_session), on_session
+        return
+    assert not reads_of(on_session), on_session
+    assert any("search_fts" in s for s in on_hot) and any("translations" in s for s in on_hot)
+    monkeypatch.setattr(reads, "STATEMENT_BUDGET", 0.0)
+    monkeypatch.setattr(running, "PROGRESS_STEPS", 1)  # the clock read at every step
+    with recorded(session) as on_session, recorded(hot) as on_hot:
+        assert await search(client, "en", "warning") == expected
+    # Each began on the hot lane and ran again, whole, on the session.
+    ran = reads_of(on_session)
+    assert ran and ran == on_hot, (ran, on_hot)
+
+
+def reads_of(statements: list[str]) -> list[str]:
+    """A search's statements among these (the cache bus polls its table meanwhile)."""
+    return [s for s in statements if "translations" in s or "search_" in s]
+
+
+@contextmanager
+def recorded(engine: Any) -> Iterator[list[str]]:
+    """The statements `engine` (None: none) runs inside the block, without parameters."""
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    if engine is not None:
+        event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        if engine is not None:
+            event.remove(engine, "before_cursor_execute", record)
 
 
 def matching_by_id(page: str) -> bool:
