@@ -52,6 +52,10 @@ EMPTIED = frozenset().union(*EMPTIES.values())
 # The search index, which must come back as the index writes it (4f7b2d9e1a63 fills
 # SQLite's head table from the FTS5 table's lemmas, 9e4c1b7a3f20 its pairs table).
 SEARCH = ("search_documents", "search_fts", "search_fts_head", "search_fts_pairs")
+# What the index writes that a migration does not make: b2f7c4e91d05 adds SQLite's
+# `alternatives_at` empty (NULL: snippets analyse such a hit's words), and an entry places
+# its alternatives when it is next written (`newsdesk search-reindex`).
+UNPLACED = frozenset({("search_documents", "alternatives_at")})
 # Surrogate keys of derived rows: 3b8f2d6e4a10 rebuilds the search index on its way up.
 DERIVED_KEYS = {"search_documents": {"id"}}
 # What a round trip below 3b8e1f6a9c20 (media uploads) forgets: its downgrade drops the
@@ -370,7 +374,7 @@ def test_every_step_down_and_back_up_keeps_the_content(fresh_database: str, tmp_
     assert _differences(start, dump, within=earliest, ignore=EMPTIED) == []
     search = {name: start[name] for name in SEARCH if name in start}
     assert all(table.rows for table in search.values()), "every index table has rows"
-    assert _differences(start, dump, within=search) == []
+    assert _differences(start, dump, within=search, ignore=UNPLACED) == []
     assert asyncio.run(_schema(url)) == schema
     covers = uploaded_covers(pages)
     assert covers, "the demo's covers are uploads"

@@ -49,7 +49,7 @@ from app.models import (
     utcnow,
 )
 from app.models.search import FTS_HEAD_TABLE, FTS_PAIRS_TABLE, FTS_TABLE
-from app.search.documents import SQLITE_FTS, SQLITE_HEAD, SQLITE_PAIRS
+from app.search.documents import SQLITE_FTS, SQLITE_HEAD, SQLITE_PAIRS, SQLITE_PLACES
 from app.search.index import forget_pairs
 
 MAX_ARTICLES = 2_000_000
@@ -380,7 +380,14 @@ async def _index(conn: AsyncConnection, dialect: str, rows: list[dict[str, Any]]
     first = (await conn.scalar(select(func.max(SearchDocument.id))) or 0) + 1
     await conn.execute(
         insert(SearchDocument),
-        [{"id": first + k, "translation_id": r["translation_id"]} for k, r in enumerate(rows)],
+        [
+            {
+                "id": first + k,
+                "translation_id": r["translation_id"],
+                SQLITE_PLACES: r[SQLITE_PLACES],
+            }
+            for k, r in enumerate(rows)
+        ],
     )
     tables = (
         (FTS_TABLE, SQLITE_FTS),

@@ -17,6 +17,7 @@ from app.search.documents import (
     MAX_POSITIONS,
     MAX_POSITIONS_PER_TERM,
     PAIR,
+    SQLITE_PLACES,
     WEIGHTS,
     Document,
     Lemmas,
@@ -34,6 +35,7 @@ class Terms:
         self._terms = [(ls[0], *(ALTERNATIVE + lemma for lemma in ls[1:])) for ls in self.lemmas]
         self._primary = [ls[0] for ls in self.lemmas]
         self._alternatives = [" ".join(ls[1:]) for ls in self.lemmas]
+        self._alternatives_count = [len(ls) - 1 for ls in self.lemmas]
         # "<position><weight>" for every position a text can have.
         self._labels = [
             [f"{p}{weight}" for p in range(MAX_POSITIONS + len(FIELDS) + 1)] for weight in WEIGHTS
@@ -112,4 +114,8 @@ class Terms:
             columns[name] = " ".join([primary[w] for w in words])
             columns[f"{name}_alt"] = " ".join([a for w in words if (a := alternatives[w])])
             columns[f"{name}_pairs"] = fts_pairs(columns[name])
+        _, lead, body = self.cut(fields)
+        count = self._alternatives_count
+        numbers = (str(i) for i, w in enumerate([*lead, *body]) for _ in range(count[w]))
+        columns[SQLITE_PLACES] = " ".join(numbers)
         return columns

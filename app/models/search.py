@@ -43,6 +43,11 @@ class SearchDocument(Base):
     # positions, so that a phrase's candidates come from the GIN index alone and only they
     # have their whole `vector` read to check positions (`app.search.query`).
     pairs: Mapped[str | None] = mapped_column(TSVECTOR_OR_NULL)
+    # SQLite: for each alternative lemma of the FTS5 row's `lead_alt` then `body_alt`, in
+    # order, the number of its word (lead and body words counted from 0), one space apart,
+    # so that snippets place them (`app.search.snippets.from_fts`). NULL on PostgreSQL
+    # (`vector` places them) and for an entry written before it existed.
+    alternatives_at: Mapped[str | None] = mapped_column(Text)
 
 
 def include_object(_obj: Any, name: str | None, type_: str, _reflected: bool, _other: Any) -> bool:

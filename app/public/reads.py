@@ -188,7 +188,7 @@ _LANGUAGE = "SELECT l.bcp47, l.text_search FROM languages l WHERE l.code = :lang
 _SNIPPETS = {
     "sqlite": """
 SELECT t.id, t.title, t.lead, t.body_html, d.id AS entry, f.lead AS lemmas_lead,
-       f.body AS lemmas_body, f.lead_alt, f.body_alt
+       f.body AS lemmas_body, f.lead_alt, f.body_alt, d.alternatives_at
 FROM translations t
 LEFT JOIN search_documents d ON d.translation_id = t.id
 LEFT JOIN search_fts f ON f.rowid = d.id

@@ -31,7 +31,10 @@ Per dialect, the columns of an entry (`COLUMNS`):
   hold every document with the word, body included (3-10 ms against 0.3-1.5 ms for a
   two-word query at 100k articles). Every table's `language` column holds the language's
   token (`fts_language`), so that FTS5 gives a language's hits alone, none looked up in
-  another table to be dropped.
+  another table to be dropped. The alternatives have no place in FTS5 (a column's tokens
+  are its words in order, one each), so `search_documents.alternatives_at` says where
+  they are, for snippets: for each alternative of `lead_alt` then `body_alt`, in order, its
+  word's number among the lead's and the body's words.
 """
 
 import itertools
@@ -66,9 +69,11 @@ FIELD_MARKS = {"A": "^", "B": "+"}
 SQLITE_FTS = ("title", "lead", "body", "title_alt", "lead_alt", "body_alt", "language")
 SQLITE_HEAD = ("title", "lead", "title_alt", "lead_alt", "language")
 SQLITE_PAIRS = ("title_pairs", "lead_pairs", "body_pairs", "language")
+# ... and `search_documents.alternatives_at`, where the alternatives are (`fts_columns`).
+SQLITE_PLACES = "alternatives_at"
 COLUMNS = {
     "postgresql": ("vector", "head", "pairs"),
-    "sqlite": tuple(dict.fromkeys((*SQLITE_FTS, *SQLITE_PAIRS))),
+    "sqlite": tuple(dict.fromkeys((*SQLITE_FTS, *SQLITE_PAIRS, SQLITE_PLACES))),
 }
 
 Lemmas = tuple[str, ...]
@@ -155,6 +160,10 @@ class Document:
             columns[name] = " ".join(lemmas[0] for lemmas in words)
             columns[f"{name}_alt"] = " ".join(alt for lemmas in words for alt in lemmas[1:])
             columns[f"{name}_pairs"] = fts_pairs(columns[name])
+        # Each alternative of `lead_alt` then `body_alt`: its word's number in lead + body.
+        _, lead, body = self.fields
+        numbers = (str(i) for i, lemmas in enumerate(lead + body) for _ in lemmas[1:])
+        columns[SQLITE_PLACES] = " ".join(numbers)
         return columns
 
     def columns(self, dialect: str, language: str | None = None) -> tuple[str, ...]:

@@ -53,7 +53,15 @@ from app.models import SearchDocument, Translation
 from app.models.search import FTS_HEAD_TABLE, FTS_PAIRS_TABLE, FTS_TABLE
 from app.search import documents
 from app.search.analysis import for_archives
-from app.search.documents import COLUMNS, SQLITE_FTS, SQLITE_HEAD, SQLITE_PAIRS, Entry, Source
+from app.search.documents import (
+    COLUMNS,
+    SQLITE_FTS,
+    SQLITE_HEAD,
+    SQLITE_PAIRS,
+    SQLITE_PLACES,
+    Entry,
+    Source,
+)
 
 # `app.search.query` builds its terms with it.
 ALTERNATIVE = documents.ALTERNATIVE
@@ -110,10 +118,21 @@ def _write(
             ],
         )
         return len(entries)
-    connection.execute(
-        sqlite.insert(SearchDocument).on_conflict_do_nothing(),
-        [{"translation_id": ident} for ident, _ in entries],
-    )
+    at = COLUMNS[dialect].index(SQLITE_PLACES)
+    if only is None or SQLITE_PLACES in only:  # not in a migration's before the column
+        placing = sqlite.insert(SearchDocument)
+        connection.execute(
+            placing.on_conflict_do_update(
+                index_elements=[SearchDocument.translation_id],
+                set_={SQLITE_PLACES: placing.excluded[SQLITE_PLACES]},
+            ),
+            [{"translation_id": ident, SQLITE_PLACES: values[at]} for ident, values in entries],
+        )
+    else:
+        connection.execute(
+            sqlite.insert(SearchDocument).on_conflict_do_nothing(),
+            [{"translation_id": ident} for ident, _ in entries],
+        )
     rowids = dict(
         connection.execute(
             select(SearchDocument.translation_id, SearchDocument.id).where(
@@ -242,7 +261,19 @@ def rebuild(
     if connection.dialect.name == "postgresql":
         # Every row was rewritten: the planner's term statistics must follow at once.
         connection.execute(text("ANALYZE search_documents"))
+    else:
+        for fts in _fts_tables(connection, only):
+            optimize(connection, fts.name)
     return done
+
+
+def optimize(connection: Connection, name: str) -> None:
+    """SQLite: merge an FTS5 table's index into one segment (FTS5's `optimize`). Written in
+    one transaction, as a rebuild writes, the index is left in many segments, each read
+    by every query: after `search-reindex` at 100,000 articles, the title tier of
+    «президента» in Russian was listed in 10.9 ms and walked in 15.7, against 1.9 and
+    5.6 once merged (23 s for the three tables)."""
+    connection.execute(text(f"INSERT INTO {name} ({name}) VALUES ('optimize')"))  # noqa: S608 (fixed names)
 
 
 def _empty(connection: Connection, name: str) -> None:

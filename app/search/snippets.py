@@ -11,9 +11,11 @@ the same analysis.
 - PostgreSQL: the positions of the query's lemmas in the hit's `vector` (primary and
   alternative lemmas, `~`), which count words as the text is scanned here (`is_word`),
   title first, a position apart per field.
-- SQLite: the FTS5 columns hold each word's primary lemma, in order; the alternatives
-  (`*_alt`) are kept without positions, so when one of the query's lemmas is among a hit's
-  alternatives, that hit's words are analysed instead.
+- SQLite: the FTS5 columns hold each word's primary lemma, in order, and the
+  alternatives (`*_alt`) without positions, which `search_documents.alternatives_at`
+  gives (the word of each). An entry written before that column existed has it NULL:
+  when one of the query's lemmas is among such a hit's alternatives, its words are
+  analysed instead.
 - The words are analysed too when the entry cannot tell: a position outside its field's
   words, or the lead's word count not the index's (an entry made by another version of
   the analysis, before `newsdesk search-reindex`: a shift that stays within the field is
@@ -80,21 +82,26 @@ class _Positions(dict[int, tuple[str, ...]]):
 
 class _Primaries:
     """SQLite's marks: each word's primary lemma, one space apart (as the FTS5 columns
-    hold them); a hit is a word whose lemma is wanted. Read as text, not split into words:
-    a page's hits are a few places in a few thousand lemmas."""
+    hold them); a hit is a word whose lemma is wanted, or one of the `placed` words (the
+    query lemmas among its alternatives, by word number). Read as text, not split into
+    words: a page's hits are a few places in a few thousand lemmas."""
 
-    __slots__ = ("last", "text", "wanted")
+    __slots__ = ("last", "placed", "text", "wanted")
 
-    def __init__(self, lemmas: str, wanted: frozenset[str]) -> None:
+    def __init__(
+        self, lemmas: str, wanted: frozenset[str], placed: dict[int, tuple[str, ...]]
+    ) -> None:
         self.text = f" {lemmas} "
         self.wanted = wanted
+        self.placed = placed
         # Found in the lemmas' text, by the number of words before the last hit.
         at = max(self.text.rfind(f" {lemma} ") for lemma in wanted)
-        self.last = self.text.count(" ", 0, at) if at >= 0 else -1
+        last = self.text.count(" ", 0, at) if at >= 0 else -1
+        self.last = max(last, *placed) if placed else last
 
     def before(self, limit: int, /) -> list[tuple[int, tuple[str, ...]]]:
         text = self.text
-        found: list[tuple[int, tuple[str, ...]]] = []
+        found: dict[int, tuple[str, ...]] = {i: ls for i, ls in self.placed.items() if i < limit}
         for lemma in self.wanted:
             spaced = f" {lemma} "
             at, number = text.find(spaced), 0
@@ -103,11 +110,10 @@ class _Primaries:
                 number += text.count(" ", counted, at)
                 if number >= limit:
                     break
-                found.append((number, (lemma,)))
+                found[number] = (lemma, *found.get(number, ()))
                 counted = at
                 at = text.find(spaced, at + 1)
-        found.sort()
-        return found
+        return sorted(found.items())
 
 
 def _best_window(hits: list[int], lemmas: list[tuple[str, ...]],
@@ -283,21 +289,38 @@ def _words(text: str) -> int:
 
 
 def from_fts(
-    query: Query, lead_text: str, lead: str, body: str, lead_alt: str, body_alt: str
+    query: Query,
+    lead_text: str,
+    lead: str,
+    body: str,
+    lead_alt: str,
+    body_alt: str,
+    alternatives_at: str | None = None,
 ) -> Marks | None:
     """SQLite: marks from a hit's FTS5 columns (each word's primary lemma, in order; the
-    alternatives unplaced). None when they cannot tell: a query lemma is among the hit's
-    alternatives, or the lead's words do not line up with the text's."""
+    alternatives, which `alternatives_at` places: see `app.search.documents`). None when
+    they cannot tell: a query lemma is among the hit's alternatives and the entry does not
+    place them (written before it could), or the lead's words do not line up with the
+    text's."""
     wanted = query.lemmas
+    placed: dict[int, tuple[str, ...]] = {}
     alternatives = f" {lead_alt} {body_alt} "
     if any(f" {lemma} " in alternatives for lemma in wanted):
-        return None
+        if alternatives_at is None:
+            return None
+        tokens, numbers = alternatives.split(), alternatives_at.split()
+        if len(tokens) != len(numbers):  # not the same entry's
+            return None
+        for token, number in zip(tokens, numbers, strict=True):
+            if token in wanted:
+                i = int(number)
+                placed[i] = (*placed.get(i, ()), token)
     if len(lead.split()) != _words(lead_text):
         return None
     lemmas = f"{lead} {body}" if lead and body else lead or body
     if "  " in lemmas or lemmas != lemmas.strip():  # not one space apart as written
         lemmas = " ".join(lemmas.split())
-    return _Primaries(lemmas, wanted)
+    return _Primaries(lemmas, wanted, placed)
 
 
 def from_positions(
@@ -360,8 +383,8 @@ async def hits(reader: Material, ids: Sequence[uuid.UUID], query: Query) -> dict
         if row["entry"] is not None and reader.dialect == "postgresql":
             marks = from_positions(row["title"], lead, _loaded(row["positions"]))
         elif row["entry"] is not None:
-            lemmas = (row[c] for c in ("lemmas_lead", "lemmas_body", "lead_alt", "body_alt"))
-            marks = from_fts(query, lead, *lemmas)
+            columns = ("lemmas_lead", "lemmas_body", "lead_alt", "body_alt", "alternatives_at")
+            marks = from_fts(query, lead, *(row[c] for c in columns))
         # No entry (not indexed yet): no marks, the words are analysed.
         ident = row["id"]
         found[ident if isinstance(ident, uuid.UUID) else uuid.UUID(ident)] = Hit(

@@ -33,8 +33,8 @@ async def _index_content(conn: AsyncConnection) -> dict[Any, tuple[Any, ...]]:
         sql = "SELECT translation_id, vector::text, head::text, pairs::text FROM search_documents"
         return {row[0]: tuple(row[1:]) for row in await conn.execute(text(sql))}
     sql = (
-        "SELECT d.translation_id, d.id, f.title, f.lead, f.body, f.title_alt, f.lead_alt, "
-        "f.body_alt, h.* FROM search_documents d "
+        "SELECT d.translation_id, d.id, d.alternatives_at, f.title, f.lead, f.body, "
+        "f.title_alt, f.lead_alt, f.body_alt, h.* FROM search_documents d "
         "JOIN search_fts f ON f.rowid = d.id JOIN search_fts_head h ON h.rowid = d.id"
     )
     pairs = await sqlite_pairs(conn)
@@ -69,6 +69,21 @@ async def sqlite_pairs(conn: AsyncConnection) -> dict[Any, tuple[tuple[int, int,
     return {translation: tuple(sorted(tokens)) for translation, tokens in found.items()}
 
 
+async def _segments(engine: Any) -> list[int] | None:
+    """SQLite: how many segments each FTS5 table's index is in (a page's rowid in the
+    table's `_data` shadow table carries its segment's id above bit 37); None on
+    PostgreSQL."""
+    if engine.dialect.name != "sqlite":
+        return None
+    async with engine.connect() as conn:
+        return [
+            await conn.scalar(
+                text(f"SELECT count(DISTINCT id >> 37) FROM {name}_data WHERE id >= (1 << 37)")  # noqa: S608 (fixed names)
+            )
+            for name in ("search_fts", "search_fts_head", "search_fts_pairs")
+        ]
+
+
 async def test_workers_write_the_index_one_process_writes(app: FastAPI, settings: Settings) -> None:
     await generate(settings.database_url, articles=300)  # about 700 translations
     engine = app.state.db.engine
@@ -84,6 +99,7 @@ async def test_workers_write_the_index_one_process_writes(app: FastAPI, settings
             contents[jobs] = await _index_content(conn)
     assert len(contents["1"]) == translations
     assert contents["2"] == contents["1"]
+    assert await _segments(engine) in (None, [1, 1, 1])  # SQLite: each FTS5 index merged
 
     # Progress, when stderr is not a terminal: a line per 10% with the rate and time left.
     lines = re.findall(r"^indexing: ([\d,]+)/([\d,]+) translations \((\d+)%\)(.*)$", err, re.M)

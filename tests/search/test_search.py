@@ -248,12 +248,25 @@ async def test_hits_carry_a_highlighted_snippet(
 
 
 async def test_snippets_read_from_the_index_are_the_rule_s(
-    client: httpx.AsyncClient, admin: Credential
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Snippets come from the index entry (PostgreSQL's positions, SQLite's lemmas in order),
-    and are what analysing the text gives (`reference`), on both databases: for a word
-    that is its text words' primary lemma, for one that is only an alternative («сталь» of
-    «стали»: SQLite analyses that hit), in title, lead and body, and for a phrase."""
+    """Snippets come from the index entry (PostgreSQL's positions, SQLite's lemmas in order
+    and its placed alternatives), with no word analysed, and are what analysing the text
+    gives (`reference`), on both databases: for a word that is its text words' primary
+    lemma, for one that is only an alternative («сталь» of «стали»), in title, lead and
+    body, and for a phrase. An SQLite entry whose alternatives are not placed (written
+    before they were) has that hit's words analysed, to the same snippet."""
+    from app.search import snippets
+
+    analyse = snippets._analysed
+
+    def analysed(*args: Any) -> Any:
+        if not analysing:
+            raise AssertionError("a hit's words were analysed")
+        return analyse(*args)
+
+    analysing = False
+    monkeypatch.setattr(snippets, "_analysed", analysed)
     corpus = CORPUS["ru"]["articles"][:12]
     for item in corpus:
         await article(client, admin, "ru", item["title"], item["lead"], item["body_html"])
@@ -283,6 +296,17 @@ async def test_snippets_read_from_the_index_are_the_rule_s(
             assert item["snippet"] == expected, q
             marked += "<mark>" in expected
     assert marked >= 10
+    if app.state.db.engine.dialect.name != "sqlite":
+        return
+    async with app.state.db.engine.begin() as conn:
+        await conn.execute(sql_text("UPDATE search_documents SET alternatives_at = NULL"))
+    analysing = True
+    lead = "Цены стали выше ʼ ʼ ещё вчера."
+    body = "<p>Заводы, что льют стали, <em>стали</em> работать в три смены.</p>"
+    page = (await client.get("/v1/ru/articles", params={"q": "сталь выше"})).json()
+    assert [item["snippet"] for item in page["items"]] == [
+        reference(parse("сталь выше", analyzer), lead, body)
+    ]
 
 
 async def _fts_rows(app: FastAPI) -> dict[str, int] | None:
