@@ -313,6 +313,8 @@ def from_fts(
             return None
         for token, number in zip(tokens, numbers, strict=True):
             if token in wanted:
+                if not number.isdecimal():  # not as this version writes it
+                    return None
                 i = int(number)
                 placed[i] = (*placed.get(i, ()), token)
     if len(lead.split()) != _words(lead_text):

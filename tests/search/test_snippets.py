@@ -170,6 +170,17 @@ def test_marks_that_do_not_line_up_are_refused() -> None:
     assert marks is not None
     assert marks.before(6) == [(0, ("удар",)), (3, ("удар",))]
     assert marks.before(3) == [(0, ("удар",))]
+    # Placed alternatives («Києві»: кий, then київ) that are not this entry's: refused.
+    query = parse("Київ удар", analyzer)
+    placed = Document.analyse(analyzer, "", "Удар по Києві.", "").fts_columns()
+    assert placed["lead_alt"] and placed["alternatives_at"], placed
+    columns = ("Удар по Києві.", placed["lead"], "", placed["lead_alt"], "")
+    marks = from_fts(query, *columns, placed["alternatives_at"])
+    assert marks is not None and marks.before(3)[-1] == (2, ("київ",))
+    numbers = placed["alternatives_at"]
+    for wrong in (f"{numbers} 7", " ".join("x" for _ in numbers.split())):  # one too many; none
+        assert from_fts(query, *columns, wrong) is None
+    query = parse("удар", analyzer)
     lexemes = [f for f in _positions(document.tsvector()) if f[0] == "удар"]
     marks = from_positions("Заголовок", "Удар по місту.", lexemes)
     assert marks is not None and marks.last == 3
