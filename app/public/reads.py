@@ -504,14 +504,14 @@ class HotReads:
                 )
         return self._pool
 
-    def statements(self, session: AsyncSession) -> Statements | None:
-        """SQLite (a file): where the ORM's read statements of a search page run
-        (`app.kit.statements`): this worker's own connection (`sqlite_engine`), each
-        statement at most STATEMENT_BUDGET seconds before it runs again on `session`.
-        None otherwise: they run on the session."""
+    def statements(self, session: AsyncSession) -> Statements:
+        """Where the ORM's read statements of a search page run (`app.kit.statements`):
+        on SQLite (a file), this worker's own connection (`sqlite_engine`), each statement
+        at most STATEMENT_BUDGET seconds before it runs again on `session`; otherwise on
+        `session`."""
         engine = self.sqlite_engine()
         if engine is None:
-            return None
+            return OnSession(session)
         return OnConnection(engine, self._sqlite_read, STATEMENT_BUDGET, OnSession(session))
 
     def sqlite_engine(self) -> Engine | None:

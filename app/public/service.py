@@ -22,7 +22,6 @@ from app.articles.visibility import expired, is_public
 from app.errors import Gone, NotFound, Redirect
 from app.kit import html
 from app.kit.pagination import Cursor
-from app.kit.statements import OnSession
 from app.languages.negotiation import preference
 from app.media import links
 from app.models import (
@@ -246,7 +245,7 @@ async def list_articles(
     the language's list index covers them), run where `hot.statements` says (SQLite's
     on the hot lane's connection, otherwise on `session`); their cards come from
     `hot.cards`, the statement the plain list's cards come from."""
-    statements = hot.statements(session) or OnSession(session)
+    statements = hot.statements(session)
     after = Cursor.decode(cursor) if cursor is not None else None
     if after is not None and (after.rank is None) != (search is None):
         raise Cursor.invalid()

@@ -42,10 +42,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.expression import Executable, TableClause
+from sqlalchemy.sql.expression import TableClause
 
 from app.errors import Unprocessable
-from app.kit.statements import OnSession, Statements
+from app.kit.statements import Statements
 from app.models import SearchDocument, Translation
 from app.models.search import FTS_HEAD_TABLE, FTS_PAIRS_TABLE, FTS_TABLE
 from app.search.analysis import Analyzer, Reading
@@ -535,12 +535,12 @@ class Tiers:
         session: AsyncSession,
         query: Query,
         language: str,
-        statements: Statements | None = None,
+        statements: Statements,
     ) -> None:
         self.session = session
-        # Where the listings and counts run (`app.kit.statements`): the session's unless
-        # given; PostgreSQL's planner estimates (`_estimate`) run on the session.
-        self.statements = statements or OnSession(session)
+        # Where the listings and counts run (`app.kit.statements`); PostgreSQL's planner
+        # estimates (`_estimate`) and its plan setting run on the session.
+        self.statements = statements
         self.query = query
         self.language = language
         self.dialect = session.get_bind().dialect.name
@@ -607,16 +607,10 @@ class Tiers:
         self._found[rank] = found
         return found
 
-    async def _one_row(self, statement: Executable) -> Any:
-        """The one row of an aggregate `statement`, run as Core. A tier's hits come as one
-        array, not FREQUENT rows: the ORM's and the driver's handling of each row cost
-        about 5 ms for FREQUENT ids, more than finding them."""
-        return await self.statements.one(statement)
-
     async def _pg_list(self, ids: Select[uuid.UUID]) -> list[uuid.UUID]:
         """PostgreSQL: up to FREQUENT of these ids, as one array."""
         hits = ids.limit(FREQUENT).subquery()
-        return (await self._one_row(select(func.array_agg(hits.c[0]))))[0] or []
+        return (await self.statements.one(select(func.array_agg(hits.c[0]))))[0] or []
 
     async def _few(self, ids: Select[uuid.UUID]) -> bool:
         """PostgreSQL: whether the tier may have fewer than FREQUENT hits, worth listing,
@@ -638,8 +632,7 @@ class Tiers:
         statement costs about 0.4 ms beyond its SQL (building it, SQLAlchemy's handling;
         on a session, over aiosqlite, 1.4 ms), as much as listing a few hundred hits: a
         query with few hits has its three tiers listed, and then paged, at once
-        (`joint`). A worse tier with more is listed in
-        full if the page reaches it."""
+        (`joint`). A worse tier with more is listed in full if the page reaches it."""
         known_sizes = [self._sizes.get(self._key(r)) for r in range(self.COUNT)]
         ranks = [rank]
         if not self._rowids and not any(known_sizes):
@@ -659,7 +652,7 @@ class Tiers:
             _sqlite_listing(self.query, self.FIELDS[each], self.language, most)
             for each, most in todo.items()
         ]
-        listings = await self._one_row(select(*lists))
+        listings = await self.statements.one(select(*lists))
         for (each, most), listed in zip(todo.items(), listings, strict=True):
             rowids: list[int] = json.loads(listed)
             if len(rowids) > JOINT:  # no page of this query is one statement
@@ -736,7 +729,7 @@ class Tiers:
                 .subquery()
             )
             lists.append(select(func.array_agg(hits.c.translation_id)).scalar_subquery())
-        for rank, ids in enumerate(await self._one_row(select(*lists))):
+        for rank, ids in enumerate(await self.statements.one(select(*lists))):
             if ids is not None and len(ids) >= FREQUENT:
                 self._remember(rank, Size(len(ids)))
                 self._found[rank] = None
@@ -754,7 +747,8 @@ class Tiers:
             .subquery()
         )
         every = func.array_agg(hits.c.translation_id)
-        count, *found = await self._one_row(
+        found: list[list[uuid.UUID] | None]
+        count, *found = await self.statements.one(
             select(func.count(), every.filter(hits.c.title), every.filter(hits.c.lead), every)
         )
         if count >= FREQUENT:
