@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.kit.html import text_of
-from app.search.analysis import Word, analyzer_for, fold, is_word
+from app.search.analysis import WORD, Word, analyzer_for, fold, is_word
 from app.search.documents import ALTERNATIVE, Document
 from app.search.query import Query, parse
 from app.search.snippets import (
@@ -24,6 +26,7 @@ from app.search.snippets import (
     from_positions,
     highlight,
 )
+from app.search.snippets import _skip as skip_words
 
 CORPUS: dict[str, Any] = json.loads(
     (Path(__file__).parent / "quality_corpus.json").read_text(encoding="utf-8")
@@ -234,3 +237,26 @@ def test_marks_past_the_text_s_end_are_left_out(where: str) -> None:
     assert marks is not None and marks.last > len(shown.split()) + 3
     body = f"<p>{shown}</p>"
     assert highlight(query, lead, body, {}, marks) == reference(query, lead, body)
+
+
+# Texts of words, apostrophes, underscores, digits and what lies between them.
+_PIECES = st.sampled_from(
+    ["слово", "Київ", "don't", "під'їзд", "a_b", "x", "ж", "2024", "9,5", "rock'n'roll",
+     "l’homme", "`", "'", "’", "‘", "_", "__", " ", "  ", ", ", ".\n", "-", "—", "«", "»",
+     "\x00", "\u00a0", "ß", "٣", "文字"]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECES, max_size=300).map("".join), st.integers(0, 40), st.integers(-2, 400))
+def test_words_are_skipped_as_they_are_counted(text: str, at: int, n: int) -> None:
+    """`_skip` (past n words in a few regex matches) ends where the n-th of
+    `WORD.finditer`'s matches from the same place ends, and the matches after it are
+    the same."""
+    at = min(at, len(text))
+    found = list(WORD.finditer(text, at))
+    taken = found[: max(n, 0)]
+    skipped, end = skip_words(text, at, n)
+    assert skipped == len(taken)
+    assert end == (taken[-1].end() if taken else at)
+    assert [m.span() for m in WORD.finditer(text, end)] == [m.span() for m in found[len(taken) :]]
