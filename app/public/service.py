@@ -270,13 +270,18 @@ async def list_articles(
     else:  # tier by tier until the page is full
         for rank in range(first, 1 if tiers is None else tiers.COUNT):
             tier = Tier(true()) if tiers is None else await tiers.tier(rank)
-            page = _page(language, now, filters, tier.condition, drive=tier.drive)
-            if after is not None and rank == first:
-                page = page.where(
-                    tuple_(Translation.published_at, Translation.id) < (after.at, after.id)
-                )
-            page = page.order_by(Translation.published_at.desc(), Translation.id.desc())
-            found = list(await statements.rows(page.limit(limit + 1 - len(rows))))
+            resume = after if rank == first else None
+            need = limit + 1 - len(rows)
+            found: list[Any] = []
+            window = tier.window(need)
+            if window is not None:  # the newest versions first, then, short of a page, all
+                bound = _newest(language, now, resume, window)
+                within = _page(language, now, filters, tier.condition, drive=False)
+                within = _ordered(within.where(Translation.published_at >= bound), resume)
+                found = list(await statements.rows(within.limit(need)))
+            if len(found) < need:
+                page = _page(language, now, filters, tier.condition, drive=tier.drive)
+                found = list(await statements.rows(_ordered(page, resume).limit(need)))
             rows += found
             ranks += [rank] * len(found)
             if len(rows) > limit:
@@ -310,6 +315,23 @@ def _page(language: str, now: datetime, filters: Filters, condition: Any, *, dri
     if filters.category is not None:
         page = page.join(Article, Article.id == Translation.article_id)
     return _filtered(page, language, filters)
+
+
+def _ordered(page: Rows, after: Cursor | None) -> Rows:
+    """Newest first, after the cursor's position when there is one."""
+    if after is not None:
+        page = page.where(tuple_(Translation.published_at, Translation.id) < (after.at, after.id))
+    return page.order_by(Translation.published_at.desc(), Translation.id.desc())
+
+
+def _newest(language: str, now: datetime, after: Cursor | None, rows: int) -> Any:
+    """The publication time of the language's `rows`-th newest public version (after
+    the cursor's position): NULL when there are fewer. Those newer are a prefix of every
+    page's order, so a page of hits among them is the page (`Tier.window`)."""
+    newest = select(Translation.published_at).where(
+        Translation.language == language, is_public(now)
+    )
+    return _ordered(newest, after).offset(rows - 1).limit(1).scalar_subquery()
 
 
 def _filtered(query: Rows, language: str, filters: Filters) -> Rows:

@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import event
 from sqlalchemy import text as sql_text
+from sqlalchemy import true as sql_true
 
 from app.auth.service import Role
 from app.search.analysis import analyzer_for
@@ -659,6 +660,44 @@ async def test_a_search_statement_past_its_budget_runs_again_on_the_session(
     # Each began on the hot lane and ran again, whole, on the session.
     ran = reads_of(on_session)
     assert ran and ran == on_hot, (ran, on_hot)
+
+
+async def test_a_big_listed_tier_is_paged_within_the_newest_versions_first(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: a listed tier of more than PG_WALK_LISTED hits is first paged within the
+    language's newest versions (`Tier.window`), walking them rather than looking each hit
+    up; when they hold less than a page (the hits are older), the tier is driven as
+    before. Either way, every page and cursor is the one driving gives (SQLite, which pages
+    its own way, gives the same)."""
+    from app.search import query
+
+    monkeypatch.setattr(query, "JOINT", 1)  # paged tier by tier
+    monkeypatch.setattr(query, "PG_WALK_LISTED", 1)
+
+    async def versions(_tiers: Any) -> int:  # the planner's estimate, made exact
+        return 8
+
+    monkeypatch.setattr(query.Tiers, "_versions", versions)
+    floods = [await article(client, admin, "en", f"Flood warning {n}") for n in range(6)]
+    for n in range(6):
+        await article(client, admin, "en", f"Calm day {n}")
+    storms = [await article(client, admin, "en", f"Storm warning {n}") for n in range(6)]
+    # 6 hits in 8 versions: a window of ceil(1.5 × 3 / 0.75) = 6 newest for a page of 2.
+    assert query.Tier(sql_true(), hits=6, density=0.75).window(3) == 6
+    for word, hits in (("storm", storms), ("flood", floods)):
+        expected = [slug_of(a, "en") for a in reversed(hits)]
+        with statements_of(app) as statements:
+            assert await search(client, "en", word, limit=2) == expected[:2]
+        assert await every_page(client, "en", word, 2) == expected
+        if app.state.db.engine.dialect.name == "sqlite":
+            continue
+        pages = [s for s in statements if "translations.published_at DESC" in s]
+        within = [s for s in pages if "OFFSET" in s]
+        driven = [s for s in pages if "translations.language ||" in s]
+        assert len(within) == 1, pages
+        # The storms are the 6 newest versions; the floods are older than the calm days.
+        assert len(driven) == (0 if word == "storm" else 1), pages
 
 
 def reads_of(statements: list[str]) -> list[str]:
