@@ -625,8 +625,11 @@ class Tiers:
         field = self.FIELDS[rank]
         ids = _ids(self.query, self.dialect, field, self.language)
         found: list[uuid.UUID] | None = None
-        if field == "" and self._anywhere_estimate is not None:  # planned once a page
-            few = self._anywhere_estimate < LIST_UNLESS_ESTIMATE
+        # The anywhere tier's estimate is planned once a page; the title's and the lead's
+        # hits are among its hits, so they are few when it is (an `EXPLAIN` less each).
+        estimate = self._anywhere_estimate
+        if estimate is not None and (field == "" or estimate < LIST_UNLESS_ESTIMATE):
+            few = estimate < LIST_UNLESS_ESTIMATE
         else:
             few = await self._few(ids)
         if few:

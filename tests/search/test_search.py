@@ -700,6 +700,31 @@ async def test_a_big_listed_tier_is_paged_within_the_newest_versions_first(
         assert len(driven) == (0 if word == "storm" else 1), pages
 
 
+async def test_postgresql_estimates_a_page_s_tiers_once(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: the planner's estimate of the anywhere tier (one `EXPLAIN`) decides for
+    the title's and the lead's tiers too when it is under LIST_UNLESS_ESTIMATE (their hits
+    are among its hits): each is listed without an estimate of its own. The page is the
+    same on both databases."""
+    from app.search import query
+
+    monkeypatch.setattr(query, "FREQUENT", 1)  # every tier listed is found big, and walked
+    body = await article(client, admin, "en", "Harbour news", body="<p>After the storm.</p>")
+    lead = await article(client, admin, "en", "Coast guard report", lead="A storm is coming.")
+    title = await article(client, admin, "en", "Storm hits the coast")
+    with statements_of(app) as statements:
+        assert await search(client, "en", "storm") == [
+            slug_of(a, "en") for a in (title, lead, body)
+        ]
+    if app.state.db.engine.dialect.name == "sqlite":
+        return
+    explained = [s for s in statements if s.startswith("EXPLAIN")]
+    assert len(explained) == 1 and "search_documents.vector @@" in explained[0], explained
+    listed = [s for s in statements if "array_agg" in s]
+    assert len(listed) == 3, listed  # each tier's (LIMIT FREQUENT), each found big
+
+
 def reads_of(statements: list[str]) -> list[str]:
     """A search's statements among these (the cache bus polls its table meanwhile)."""
     return [s for s in statements if "translations" in s or "search_" in s]
