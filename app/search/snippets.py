@@ -262,26 +262,14 @@ def _marked(text: str, marks: Marks, clauses: tuple[frozenset[str], ...]) -> _Sc
 def _spans(text: str, start: int, most: int, words: int) -> list[tuple[int, int]] | None:
     """The spans of up to `most` words from word `start` on; None unless the text has
     `start` words and at least `words` in all."""
-    if "ʼ" in text:  # not every `WORD` is a word (`_words_of`): each one looked at
-        found = _words_of(text)
-        if _count(found, start) != start:
-            return None
-        spans = [match.span() for match in islice(found, most)]
-        met = start + len(spans)
-        return spans if met + _count(found, words - met) >= words else None
     skipped, at = _skip(text, 0, start)
     if skipped != start:
         return None
-    spans = [match.span() for match in islice(WORD.finditer(text, at), most)]
+    spans = [match.span() for match in islice(_words_of(text, at), most)]
     met = start + len(spans)
     if met < words and met + _skip(text, spans[-1][1] if spans else at, words - met)[0] < words:
         return None
     return spans
-
-
-def _count(words: Iterator[re.Match[str]], n: int) -> int:
-    """Takes up to `n` words, counted."""
-    return len(list(islice(words, n))) if n > 0 else 0
 
 
 # `WORD` 2**k times, each after the characters between words (`_skip`). Possessive and
@@ -290,11 +278,14 @@ _SKIPS = tuple(re.compile(rf"(?:[\W_]*+(?>{WORD.pattern})){{{1 << k}}}") for k i
 
 
 def _skip(text: str, at: int, n: int) -> tuple[int, int]:
-    """Past up to `n` `WORD` matches of `text` from `at`, as `WORD.finditer` finds them:
-    how many, and where the last ends (`at` when none). In chunks of 2**k words, one regex
-    match each and no match object per word: the words before a snippet's window (often
-    hundreds, for each hit of a page) took 1.7 ms a page counted one by one, about a third
-    less so."""
+    """Past up to `n` words of `text` from `at`, as `_words_of` finds them: how many, and
+    where the last ends (`at` when none). In chunks of 2**k words, one regex match each and
+    no match object per word: the words before a snippet's window (often hundreds, for
+    each hit of a page) took 1.7 ms a page counted one by one, about a third less so. A
+    text with `ʼ`, where not every `WORD` is a word, has its words counted one by one."""
+    if "ʼ" in text:
+        taken = list(islice(_words_of(text, at), max(n, 0)))
+        return len(taken), taken[-1].end() if taken else at
     skipped = 0
     for k in range(len(_SKIPS) - 1, -1, -1):
         while n - skipped >= 1 << k:
@@ -311,9 +302,9 @@ def _marked_whole(text: str, known: list[tuple[int, tuple[str, ...]]], limit: in
     return _Scan(spans, 0, len(spans), [i for i, _ in kept], [found for _, found in kept])
 
 
-def _words_of(text: str) -> Iterator[re.Match[str]]:
-    """The `WORD` matches the index counts (`is_word`)."""
-    words: Iterator[re.Match[str]] = WORD.finditer(text)
+def _words_of(text: str, at: int = 0) -> Iterator[re.Match[str]]:
+    """The `WORD` matches the index counts (`is_word`), from `at` on."""
+    words: Iterator[re.Match[str]] = WORD.finditer(text, at)
     if "ʼ" in text:  # a run of these alone is no word to the index
         words = (match for match in words if is_word(match.group()))
     return words
