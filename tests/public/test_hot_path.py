@@ -7,6 +7,8 @@ preview's fields, the filtered list's query) and check through HTTP that everyth
 statement does not find still gets the ordinary answer (301, 308, 404, 410, 422).
 """
 
+import asyncio
+import gc
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,7 +22,7 @@ from app.db import create_engine
 from app.kit.pagination import Cursor
 from app.models import Translation
 from app.public import service
-from app.public.schemas import ArticlePage
+from app.public.schemas import ArticleCard, ArticlePage
 from tests.builders import (
     create_article,
     create_media,
@@ -338,3 +340,34 @@ async def test_searches_are_answered_by_the_lane_as_the_route_answers_them(
     problem(await client.get("/v1/xx/articles?q=гроза"), 404)
     r = await client.get("/v1/uk/articles", params={"q": "гроза"})
     assert r.status_code == 308 and r.headers["location"].startswith("/v1/ua/articles?q=")
+
+
+async def test_a_search_holds_only_bytes_once_its_page_is_read(
+    client: httpx.AsyncClient, admin: Credential
+) -> None:
+    """Once its page is read, a search the lane answers holds the answer's bytes alone, not
+    the page's model: its session's closing yields to the loop (SQLAlchemy runs it in a
+    task of its own), which serves other requests meanwhile, dozens of them under load
+    (docs/benchmarks.md, memory). Another task counts the cards alive whenever the loop
+    runs it: none, at any point of the search (on the code before, the page's)."""
+    for n in range(3):
+        await published_article(client, admin, f"Стаття про грозу {n}")
+    gc.collect()
+    done = asyncio.Event()
+    counts: list[int] = []
+
+    async def watch() -> None:
+        while not done.is_set():
+            counts.append(sum(isinstance(o, ArticleCard) for o in gc.get_objects()))
+            await asyncio.sleep(0)
+
+    async def search() -> httpx.Response:
+        try:
+            return await client.get("/v1/ua/articles", params={"q": "гроза"})
+        finally:
+            done.set()
+
+    response, _ = await asyncio.gather(search(), watch())
+    assert len(response.json()["items"]) == 3
+    assert len(counts) > 1  # the loop ran the watcher while the search was under way
+    assert max(counts) == 0

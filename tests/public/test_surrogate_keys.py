@@ -131,8 +131,8 @@ async def uncached(
 def _lane_off(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every request passes the hot lane by: the routes answer."""
 
-    async def passes(*_: Any) -> bool:
-        return False
+    async def passes(*_: Any) -> None:
+        return None
 
     monkeypatch.setattr(HotPathMiddleware, "_article", passes)
     monkeypatch.setattr(HotPathMiddleware, "_list", passes)
