@@ -27,7 +27,8 @@ import re
 import sqlite3
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -385,6 +386,13 @@ Row = Mapping[str, Any]
 # (`statements`): the bench's searches' statements take up to 8 ms at 100k articles; a
 # phrase of the commonest words, 100 ms.
 STATEMENT_BUDGET = 0.015
+# How many search pages a worker reads at once, per database (`HotReads.searching`); the
+# rest wait their turn. A worker is one thread: two or three searches in flight keep it
+# busy while the database answers, and each more holds its page's material (bodies,
+# cards) the while. Unbounded, 64 connections' searches had as many under way on
+# PostgreSQL: a worker 148 -> 160 MB after the load, 148 -> 151 at four at once
+# (docs/benchmarks.md, memory).
+SEARCHES_AT_ONCE = 4
 
 
 class HotReads:
@@ -416,6 +424,7 @@ class HotReads:
         self._pool: asyncpg.Pool | None = None
         self._pool_size = pool_size
         self._pool_lock = asyncio.Lock()
+        self._searches = asyncio.Semaphore(SEARCHES_AT_ONCE)
 
     async def close(self) -> None:
         if self._sync_engine is not None:
@@ -507,6 +516,22 @@ class HotReads:
                     **kwargs,
                 )
         return self._pool
+
+    @asynccontextmanager
+    async def searching(self) -> AsyncIterator[None]:
+        """One of the SEARCHES_AT_ONCE turns of this database's search pages, waited for
+        at most the pool's timeout, as a connection is (past it, a `TimeoutError`: a 503,
+        `app.ops.outage`); the wait is the `searches` pool's in the pool wait metric."""
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(self.timeouts.pool if self.timeouts else None):
+                await self._searches.acquire()
+        finally:
+            metrics.RECORDER.pool_waits.observe(("searches",), time.perf_counter() - started)
+        try:
+            yield
+        finally:
+            self._searches.release()
 
     def statements(self, session: AsyncSession) -> Statements:
         """Where the ORM's read statements of a search page run (`app.kit.statements`):
@@ -778,18 +803,20 @@ async def read_list(
     cache_control: str,
 ) -> Found[ArticlePage]:
     """A filtered list page or a search page (`service.list_articles`, the ORM's query per
-    tier), with the plain page's headers: for the route and the hot lane alike."""
-    started = time.perf_counter()
-    items, next_cursor = await service.list_articles(
-        session,
-        language=language,
-        now=now,
-        filters=filters,
-        limit=limit,
-        cursor=cursor,
-        search=search,
-        hot=reader,
-    )
+    tier), with the plain page's headers: for the route and the hot lane alike. A search
+    waits for one of the worker's turns (`HotReads.searching`)."""
+    async with reader.searching() if search is not None else nullcontext():
+        started = time.perf_counter()
+        items, next_cursor = await service.list_articles(
+            session,
+            language=language,
+            now=now,
+            filters=filters,
+            limit=limit,
+            cursor=cursor,
+            search=search,
+            hot=reader,
+        )
     if search is not None:
         metrics.RECORDER.searches.observe((language,), time.perf_counter() - started)
     headers = page_headers(

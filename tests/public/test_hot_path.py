@@ -10,18 +10,22 @@ statement does not find still gets the ordinary answer (301, 308, 404, 410, 422)
 import asyncio
 import gc
 import uuid
+from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 from sqlalchemy import text as sql_text
 
+from app.config import Settings
 from app.db import create_engine
 from app.kit.pagination import Cursor
 from app.models import Translation
 from app.public import service
+from app.public.reads import SEARCHES_AT_ONCE
 from app.public.schemas import ArticleCard, ArticlePage
 from tests.builders import (
     create_article,
@@ -32,7 +36,7 @@ from tests.builders import (
     published_article,
     text,
 )
-from tests.conftest import Credential
+from tests.conftest import Credential, running_app
 
 
 async def _newsroom(client: httpx.AsyncClient, admin: Credential) -> list[dict[str, Any]]:
@@ -371,3 +375,41 @@ async def test_a_search_holds_only_bytes_once_its_page_is_read(
     assert len(response.json()["items"]) == 3
     assert len(counts) > 1  # the loop ran the watcher while the search was under way
     assert max(counts) == 0
+
+
+async def test_a_worker_reads_a_few_search_pages_at_once(
+    settings: Settings, client: httpx.AsyncClient, admin: Credential
+) -> None:
+    """A worker reads SEARCHES_AT_ONCE search pages at once per database (`HotReads.
+    searching`); another waits its turn at most the pool's timeout, then gets the 503 of a
+    busy database, with Retry-After, whether the lane or the route (a filter) answers it.
+    Plain lists and articles never wait. The waits are the `searches` pool's in
+    `newsdesk_db_pool_wait_seconds`."""
+    article = await published_article(client, admin, "Стаття про грозу")
+    slug = article["translations"]["ua"]["slug"]
+    async with running_app(settings, database_pool_timeout_seconds=0.2) as (app, other):
+        async with AsyncExitStack() as turns:
+            for _ in range(SEARCHES_AT_ONCE):
+                await turns.enter_async_context(app.state.hot.searching())
+            for params in (
+                {"q": "гроза"},
+                {"q": "гроза", "published_after": "2000-01-01T00:00:00Z"},
+            ):
+                busy = problem(await other.get("/v1/ua/articles", params=params), 503)
+                assert busy["type"] == "/problems/service-unavailable"
+            assert (await other.get("/v1/ua/articles")).status_code == 200
+            assert (await other.get(f"/v1/ua/articles/{slug}")).status_code == 200
+            busy_response = await other.get("/v1/ua/articles", params={"q": "гроза"})
+            assert int(busy_response.headers["retry-after"]) > 0
+        # Turns given back: searches are answered again.
+        found = await other.get("/v1/ua/articles", params={"q": "гроза"})
+        assert [item["title"] for item in found.json()["items"]] == ["Стаття про грозу"]
+        metrics = await other.get("/metrics", headers=admin.headers)
+    waits = [
+        sample.value
+        for family in text_string_to_metric_families(metrics.text)
+        for sample in family.samples
+        if sample.name == "newsdesk_db_pool_wait_seconds_count"
+        and sample.labels == {"pool": "searches"}
+    ]
+    assert waits and waits[0] >= 8  # the four turns taken here, three refused, one answered
