@@ -8,13 +8,14 @@ statement does not find still gets the ordinary answer (301, 308, 404, 410, 422)
 """
 
 import asyncio
-import gc
 import uuid
+import weakref
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
@@ -347,7 +348,7 @@ async def test_searches_are_answered_by_the_lane_as_the_route_answers_them(
 
 
 async def test_a_search_holds_only_bytes_once_its_page_is_read(
-    client: httpx.AsyncClient, admin: Credential
+    client: httpx.AsyncClient, admin: Credential, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Once its page is read, a search the lane answers holds the answer's bytes alone, not
     the page's model: its session's closing yields to the loop (SQLAlchemy runs it in a
@@ -356,13 +357,20 @@ async def test_a_search_holds_only_bytes_once_its_page_is_read(
     runs it: none, at any point of the search (on the code before, the page's)."""
     for n in range(3):
         await published_article(client, admin, f"Стаття про грозу {n}")
-    gc.collect()
+    made: list[weakref.ref[ArticleCard]] = []
+
+    class Card(ArticleCard):
+        def __init__(self, **fields: Any) -> None:
+            super().__init__(**fields)
+            made.append(weakref.ref(self))
+
+    monkeypatch.setattr(service, "ArticleCard", Card)
     done = asyncio.Event()
     counts: list[int] = []
 
     async def watch() -> None:
         while not done.is_set():
-            counts.append(sum(isinstance(o, ArticleCard) for o in gc.get_objects()))
+            counts.append(sum(card() is not None for card in made))
             await asyncio.sleep(0)
 
     async def search() -> httpx.Response:
@@ -373,6 +381,7 @@ async def test_a_search_holds_only_bytes_once_its_page_is_read(
 
     response, _ = await asyncio.gather(search(), watch())
     assert len(response.json()["items"]) == 3
+    assert len(made) == 3  # the page's cards were made, and counted while alive
     assert len(counts) > 1  # the loop ran the watcher while the search was under way
     assert max(counts) == 0
 
