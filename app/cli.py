@@ -122,6 +122,10 @@ def serve(
             f"rate limits alone: a client may get up to {workers} times each limit",
             err=True,
         )
+    from app.ops import connections
+
+    for warning in connections.warnings(settings, workers):
+        typer.echo(warning, err=True)
     trusted = settings.trusted_proxies
     with _metrics_folder(workers):
         uvicorn.run(

@@ -122,7 +122,9 @@ class Settings(BaseSettings):
         default_factory=lambda: f"sqlite+aiosqlite:///{Path.cwd() / 'newsdesk.db'}",
         description="SQLAlchemy async URL; default a SQLite file in the working directory.",
     )
-    database_pool_size: int = 20
+    # PostgreSQL connections a worker keeps (and as many again in overflow); the hot read
+    # path's pool is as big, at most 10 (`app.ops.connections` counts them at start).
+    database_pool_size: int = Field(default=20, ge=1, le=1000)
     # How long a serving process waits for the database (issue 20): to open a connection,
     # for a statement's answer (PostgreSQL), and for a free connection of its pool. Past
     # them a request gets a 503 `service-unavailable`.

@@ -21,8 +21,10 @@ def _env(tmp_path: Path, **variables: str) -> dict[str, str]:
     return env
 
 
+# A setting and a wrong value of it (`name@case`: another wrong value of the same one).
 BAD = {
     "cors_origins": ("https://x.example/path", "NEWSDESK_CORS_ORIGINS: got"),
+    "database_pool_size@0": ("0", "NEWSDESK_DATABASE_POOL_SIZE: got '0'"),
     "database_url": ("mysql://editor:hunter2@db/news", "NEWSDESK_DATABASE_URL: got"),
     "rate_limit_public": ("lots", "expected N/second, N/minute, N/hour or N/day"),
     "cache": ("maybe", "NEWSDESK_CACHE: got 'maybe'; Input should be 'on' or 'off'"),
@@ -36,7 +38,7 @@ def test_a_wrong_value_is_one_line_and_exit_2(tmp_path: Path, name: str) -> None
     value, expected = BAD[name]
     done = subprocess.run(
         [*NEWSDESK, "migrate"],
-        env=_env(tmp_path, **{name: value}),
+        env=_env(tmp_path, **{name.partition("@")[0]: value}),
         capture_output=True,
         text=True,
         timeout=60,

@@ -52,13 +52,22 @@ async def test_a_sitemap_shows_a_change_within_the_window_and_at_once_when_quiet
 ) -> None:
     async with _refreshing(settings, seeded_languages, WIDE) as (client, admin):
         first = await published_article(client, admin, "First story", lang="en")
-        built = time.monotonic()
-        assert _has(await client.get("/v1/sitemaps/1.xml"), await _slug(client, first["id"]))
-
+        shown_slug = await _slug(client, first["id"])
         # A change within the window: the sitemap built before it is served until the
-        # window ends, then rebuilt with it.
-        second = await published_article(client, admin, "Second story", lang="en")
-        second_slug = await _slug(client, second["id"])
+        # window ends, then rebuilt with it. Under CI's load a publication has taken most
+        # of the window (5.5 s): then there is nothing to look at, and the next window
+        # is tried.
+        for attempt in range(3):
+            built = time.monotonic()  # the first request, or the first after a window
+            assert _has(await client.get("/v1/sitemaps/1.xml"), shown_slug)
+            second = await published_article(client, admin, f"Story {attempt}", lang="en")
+            second_slug = await _slug(client, second["id"])
+            if time.monotonic() < built + WIDE - 1.5:
+                break
+            await asyncio.sleep(built + WIDE + 0.5 - time.monotonic())
+            shown_slug = second_slug
+        else:
+            pytest.fail("each of three publications took most of its window")
         answers = []
         while time.monotonic() < built + WIDE + 1.0:
             response = await client.get("/v1/sitemaps/1.xml")
