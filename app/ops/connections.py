@@ -4,10 +4,11 @@ allows: a warning at start when the workers' pools could ask a server for more t
 load with "too many clients already" (a 503 to readers, then).
 
 A worker opens to the primary at most twice `NEWSDESK_DATABASE_POOL_SIZE` (the pool and
-its overflow), up to 10 for the hot read path (`app.public.reads`), and one for the
-cache's purges (PostgreSQL's LISTEN, without Redis); to each replica the same pools and
-two for measuring its lag (`app.replicas`). The check counts this host's workers alone:
-other hosts, the `newsdesk worker` process and any other client share the server too."""
+its overflow), as many again for the hot read path, at most 10 (`app.db.hot_pool_size`),
+and one for the cache's purges (PostgreSQL's LISTEN, without Redis); to each replica the
+same pools and two for measuring its lag (`app.replicas`). The check counts this host's
+workers alone: other hosts, the `newsdesk worker` process and any other client share the
+server too."""
 
 import asyncio
 from dataclasses import dataclass
@@ -16,9 +17,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from app.config import Settings
-from app.db import Timeouts, create_engine, is_sqlite
+from app.db import Timeouts, create_engine, hot_pool_size, is_sqlite
 
-HOT_POOL_MOST = 10  # app.public.reads.HotReads: min(pool size, 10)
 LAG_POLLER = 2  # app.replicas: a pool of one and its overflow, per replica
 ASK_SECONDS = 2.0  # the most the start waits for an answer (then it goes on unchecked)
 
@@ -50,7 +50,7 @@ class Budget:
 def per_worker(settings: Settings, *, replica: bool = False) -> int:
     """The most connections one serving worker opens to the primary (or to a replica)."""
     size = settings.database_pool_size
-    pools = 2 * size + min(size, HOT_POOL_MOST)
+    pools = 2 * size + hot_pool_size(size)
     if replica:
         return pools + LAG_POLLER
     listens = settings.cache == "on" and not settings.redis_url

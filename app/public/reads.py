@@ -43,7 +43,7 @@ from starlette.datastructures import URL
 from app.articles.corrections import public_updated_sql
 from app.articles.visibility import public_sql
 from app.cache import keys
-from app.db import SQLITE_CACHE_KIB, SQLiteStatementCompiler
+from app.db import SQLITE_CACHE_KIB, SQLiteStatementCompiler, hot_pool_size
 from app.kit.pagination import Cursor
 from app.kit.statements import OnConnection, OnSession, Statements
 from app.media import links
@@ -403,7 +403,7 @@ class HotReads:
         engine: AsyncEngine,
         *,
         site: Site,
-        pool_size: int = 10,
+        pool_size: int = 5,
         timeouts: "Timeouts | None" = None,
     ) -> None:
         self.engine = engine
@@ -511,7 +511,7 @@ class HotReads:
                     # No floor: asyncpg would keep trying to restore one while the
                     # database is down, logging each try.
                     min_size=0,
-                    max_size=min(self._pool_size, 10),
+                    max_size=hot_pool_size(self._pool_size),
                     reset=_keep,
                     **kwargs,
                 )
