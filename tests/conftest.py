@@ -7,11 +7,13 @@ tests of the real process run the `newsdesk` CLI and a live uvicorn (`live_serve
 """
 
 import asyncio
+import faulthandler
 import fcntl
 import hashlib
 import os
 import sqlite3
 import subprocess
+import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, closing, contextmanager
@@ -39,6 +41,25 @@ from app.models import AuditEntry, Base, Language
 from tests.live import NEWSDESK, free_port, newsdesk_serve
 
 __all__ = ["NEWSDESK", "free_port"]  # imported from here by many tests
+
+
+# A test still running after this many seconds has every thread's stack written to its
+# captured standard error (fd 2), shown with it if it fails: CI has stalled a write of an
+# in-process app for 5-17 s (docs/testing.md), and a failure then says where each thread
+# was. The whole run's own dump, for a test that hangs, is pyproject's faulthandler_timeout.
+STACKS_AFTER = 8.0
+
+
+@pytest.fixture(autouse=True)
+def _stacks_when_slow() -> Iterator[None]:
+    # A timer thread of its own: faulthandler's one timer is pytest's (faulthandler_timeout).
+    timer = threading.Timer(STACKS_AFTER, faulthandler.dump_traceback, kwargs={"file": 2})
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
 
 
 def _redis_database_per_worker() -> None:
