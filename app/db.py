@@ -102,6 +102,12 @@ def pool_use(engine: AsyncEngine) -> tuple[int, int, int] | None:
 HOT_POOL_MOST = 10
 
 
+def most_connections(pool_size: int) -> int:
+    """The most PostgreSQL connections an engine of `create_engine` opens: its pool and as
+    many again in overflow."""
+    return 2 * pool_size
+
+
 def hot_pool_size(pool_size: int) -> int:
     """The hot lane's pool for NEWSDESK_DATABASE_POOL_SIZE: as big as the session pool with
     its overflow, at most HOT_POOL_MOST."""
@@ -175,7 +181,7 @@ def create_engine(
     return create_async_engine(
         url,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=most_connections(pool_size) - pool_size,
         pool_pre_ping=True,
         poolclass=TimedPool,
         **limits,

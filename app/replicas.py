@@ -46,6 +46,7 @@ CHANGES = "/v1/changes"
 
 log = logging.getLogger("newsdesk.replicas")
 POLL = 0.25  # seconds between two measures of every replica's lag
+LAG_POOL_SIZE = 1  # the engines that measure the lag: the primary's and each replica's
 # The insert position: past every committed transaction's WAL, whether or not it has been
 # written out yet (with synchronous_commit off, the write position lags the commits).
 _PRIMARY_POSITION = text("SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint")
@@ -107,9 +108,10 @@ class Replicas:
             engine = create_engine(url, pool_size=pool_size, timeouts=timeouts)
             reader = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
             hot = HotReads(engine, site=site, pool_size=pool_size, timeouts=timeouts)
-            poller = create_engine(url, pool_size=1, timeouts=timeouts)
+            poller = create_engine(url, pool_size=LAG_POOL_SIZE, timeouts=timeouts)
             replicas.append(Replica(number, engine, reader, hot, poller))
-        return cls(create_engine(primary, pool_size=1, timeouts=timeouts), replicas, max_lag)
+        lag = create_engine(primary, pool_size=LAG_POOL_SIZE, timeouts=timeouts)
+        return cls(lag, replicas, max_lag)
 
     async def start(self) -> None:
         await self.poll()

@@ -17,9 +17,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from app.config import Settings
-from app.db import Timeouts, create_engine, hot_pool_size, is_sqlite
+from app.db import Timeouts, create_engine, hot_pool_size, is_sqlite, most_connections
+from app.replicas import LAG_POOL_SIZE
 
-LAG_POLLER = 2  # app.replicas: a pool of one and its overflow, per replica
+LAG_POLLER = most_connections(LAG_POOL_SIZE)  # per replica, and one to the primary
 ASK_SECONDS = 2.0  # the most the start waits for an answer (then it goes on unchecked)
 
 _LIMITS = text(
@@ -50,7 +51,7 @@ class Budget:
 def per_worker(settings: Settings, *, replica: bool = False) -> int:
     """The most connections one serving worker opens to the primary (or to a replica)."""
     size = settings.database_pool_size
-    pools = 2 * size + hot_pool_size(size)
+    pools = most_connections(size) + hot_pool_size(size)
     if replica:
         return pools + LAG_POLLER
     listens = settings.cache == "on" and not settings.redis_url
