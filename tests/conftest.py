@@ -9,6 +9,7 @@ tests of the real process run the `newsdesk` CLI and a live uvicorn (`live_serve
 import asyncio
 import faulthandler
 import fcntl
+import functools
 import hashlib
 import os
 import sqlite3
@@ -26,6 +27,7 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.dependencies import models as fastapi_models
 from sqlalchemy import Integer, String, insert, literal, select, text, union_all
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -60,6 +62,28 @@ def _stacks_when_slow() -> Iterator[None]:
         yield
     finally:
         timer.cancel()
+
+
+def fastapi_callable_caches() -> list["functools._lru_cache_wrapper[bool]"]:
+    """FastAPI's caches of what kind each endpoint and dependency is (generator,
+    coroutine), keyed by the callable itself, up to 4,096 each. An app's docs endpoints are
+    closures over the app (fastapi-offline), so every app a test makes stays alive in them:
+    ~24,000 objects an app, ~450 apps before the first falls out, over a gigabyte and
+    full collections of seconds in a worker of the suite. A serving process makes one app."""
+    return [
+        value
+        for name, value in vars(fastapi_models).items()
+        if name.endswith("_callable_cached") and hasattr(value, "cache_clear")
+    ]
+
+
+@pytest.fixture(autouse=True)
+def _forget_apps() -> Iterator[None]:
+    """After each test, FastAPI forgets its callables, so the test's apps can be freed
+    (tests/test_harness.py counts them)."""
+    yield
+    for cache in fastapi_callable_caches():
+        cache.cache_clear()
 
 
 def _redis_database_per_worker() -> None:

@@ -1,13 +1,17 @@
 """The test harness itself: what CI relies on before any test runs."""
 
 import asyncio
+import gc
 import uuid
+import weakref
 
 import asyncpg
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
-from tests.conftest import _pg_admin, _plain_pg_dsn
+from app.config import Settings
+from tests.conftest import _pg_admin, _plain_pg_dsn, fastapi_callable_caches, running_app
 
 
 @pytest.mark.postgres_only
@@ -30,3 +34,21 @@ def test_a_missing_postgres_database_in_the_url_is_created(database_url: str) ->
         assert asyncio.run(exists())
     finally:
         asyncio.run(_pg_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def test_the_apps_of_a_test_are_freed_after_it(settings: Settings) -> None:
+    """A test's apps die with it: FastAPI's caches of callables would otherwise keep
+    every app the suite makes (each worker's heap grew past a gigabyte and its full
+    collections stalled tests for seconds). The harness's `_forget_apps` clears them."""
+    made: list[weakref.ref[FastAPI]] = []
+    for _ in range(3):
+        async with running_app(settings) as (application, client):
+            assert (await client.get("/healthz")).status_code == 200
+            made.append(weakref.ref(application))
+        del application, client
+    caches = fastapi_callable_caches()
+    assert caches, "FastAPI's callable caches are not where the harness looks"
+    for cache in caches:
+        cache.cache_clear()
+    gc.collect()
+    assert [ref() for ref in made] == [None, None, None]
