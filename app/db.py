@@ -111,7 +111,7 @@ def most_connections(pool_size: int) -> int:
 def hot_pool_size(pool_size: int) -> int:
     """The hot lane's pool for NEWSDESK_DATABASE_POOL_SIZE: as big as the session pool with
     its overflow, at most HOT_POOL_MOST."""
-    return min(2 * pool_size, HOT_POOL_MOST)
+    return min(most_connections(pool_size), HOT_POOL_MOST)
 
 
 @dataclass(frozen=True)

@@ -77,13 +77,17 @@ def fastapi_callable_caches() -> list["functools._lru_cache_wrapper[bool]"]:
     ]
 
 
-@pytest.fixture(autouse=True)
-def _forget_apps() -> Iterator[None]:
-    """After each test, FastAPI forgets its callables, so the test's apps can be freed
-    (tests/test_harness.py counts them)."""
-    yield
+def forget_apps() -> None:
+    """FastAPI forgets the callables it has classified, so the apps made so far can be
+    freed (tests/test_harness.py counts them)."""
     for cache in fastapi_callable_caches():
         cache.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _forget_apps() -> Iterator[None]:
+    yield
+    forget_apps()
 
 
 def _redis_database_per_worker() -> None:

@@ -11,7 +11,13 @@ from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
 from app.config import Settings
-from tests.conftest import _pg_admin, _plain_pg_dsn, fastapi_callable_caches, running_app
+from tests.conftest import (
+    _pg_admin,
+    _plain_pg_dsn,
+    fastapi_callable_caches,
+    forget_apps,
+    running_app,
+)
 
 
 @pytest.mark.postgres_only
@@ -39,7 +45,8 @@ def test_a_missing_postgres_database_in_the_url_is_created(database_url: str) ->
 async def test_the_apps_of_a_test_are_freed_after_it(settings: Settings) -> None:
     """A test's apps die with it: FastAPI's caches of callables would otherwise keep
     every app the suite makes (each worker's heap grew past a gigabyte and its full
-    collections stalled tests for seconds). The harness's `_forget_apps` clears them."""
+    collections stalled tests for seconds). The harness clears them after each test
+    (`forget_apps`)."""
     made: list[weakref.ref[FastAPI]] = []
     for _ in range(3):
         async with running_app(settings) as (application, client):
@@ -48,7 +55,6 @@ async def test_the_apps_of_a_test_are_freed_after_it(settings: Settings) -> None
         del application, client
     caches = fastapi_callable_caches()
     assert caches, "FastAPI's callable caches are not where the harness looks"
-    for cache in caches:
-        cache.cache_clear()
+    forget_apps()
     gc.collect()
     assert [ref() for ref in made] == [None, None, None]
