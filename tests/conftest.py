@@ -138,6 +138,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = keep
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest's own may remove the folder it reads
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The process that ran the tests, or drove the workers that did, drops what the run
+    made for all of them on the PostgreSQL server (`tests/demo_newsroom.py`)."""
+    factory = getattr(session.config, "_tmp_path_factory", None)  # pytest's tmp_path plugin
+    if POSTGRES_URL is None or os.environ.get("PYTEST_XDIST_WORKER") or factory is None:
+        return
+    from tests.demo_newsroom import drop_demo_template
+
+    drop_demo_template(factory.getbasetemp())
+
+
 @pytest.fixture(scope="session")
 def anyio_backend() -> str:
     return "asyncio"
@@ -242,16 +254,17 @@ async def _postgres_template(admin_dsn: str) -> str:
     return name
 
 
-def new_postgres_database(prefix: str, *, migrated: bool) -> str:
+def new_postgres_database(prefix: str, *, migrated: bool, template: str | None = None) -> str:
     """A new PostgreSQL database (dropped by `drop_postgres_database`): a copy of the
-    migrated template, or empty."""
+    migrated template, of the database named `template`, or empty."""
     assert POSTGRES_URL is not None
     admin_dsn = _plain_pg_dsn(POSTGRES_URL)
     name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
 
     async def create() -> None:
-        template = f' TEMPLATE "{await _postgres_template(admin_dsn)}"' if migrated else ""
-        await _pg_admin(admin_dsn, f'CREATE DATABASE "{name}"{template}')
+        source = template or (await _postgres_template(admin_dsn) if migrated else None)
+        copied = f' TEMPLATE "{source}"' if source else ""
+        await _pg_admin(admin_dsn, f'CREATE DATABASE "{name}"{copied}')
 
     asyncio.run(create())
     return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)

@@ -1,9 +1,10 @@
 """The contract's examples are the demo newsroom's: every example request answers against
 the demo (`scripts/serve`), and what the examples show is what the demo serves.
 
-The demo is loaded once per database, the way `newsdesk demo-data` loads it, into a fresh
-database; every GET operation of the contract is then called with its parameters'
-examples (`app.kit.examples.add_parameter_examples`), with an admin key on `/v1/admin/`.
+The demo is loaded the way `newsdesk demo-data` loads it, into a database of its own per
+backend (a copy of the run's, tests/demo_newsroom.py); every GET operation of the
+contract is then called with its parameters' examples
+(`app.kit.examples.add_parameter_examples`), with an admin key on `/v1/admin/`.
 """
 
 import asyncio
@@ -16,11 +17,11 @@ from typing import Any
 import pytest
 
 from app.config import Settings
-from app.demo.loader import demo_content, load
+from app.demo.loader import demo_content
 from app.kit import examples as ex
 from app.main import create_app
-from app.models.base import utcnow
-from tests.conftest import Credential, make_key, reset_database, running_app
+from tests.conftest import Credential, make_key, running_app
+from tests.demo_newsroom import demo_copy
 
 # GET operations whose path parameter no demo holds, and why; they keep their schema's
 # example, and are checked to have no demo value (so one given later is called too).
@@ -40,33 +41,23 @@ class Demo:
     admin: Credential
 
 
-async def _load(settings: Settings) -> Credential:
+@pytest.fixture(scope="module")
+def demo(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    where = tmp_path_factory.mktemp("demo")
+    with demo_copy(database_url, tmp_path_factory, where) as copy:
+        settings = Settings(
+            database_url=copy.database_url,
+            media_dir=copy.media_dir,
+            secret_key_file=where / "newsdesk-secret",
+            worker_in_process=False,
+        )
+        yield Demo(settings, asyncio.run(_admin(settings)))
+
+
+async def _admin(settings: Settings) -> Credential:
     application = create_app(settings)
     async with application.router.lifespan_context(application):
-        async with application.state.db.writer() as session, session.begin():
-            count = await load(
-                session, now=utcnow(), storage=application.state.media_storage, settings=settings
-            )
-        assert count == len(demo_content()["articles"])
         return await make_key(application)
-
-
-@pytest.fixture(scope="module")
-def demo(
-    database_url: str,
-    seeded_languages: list[dict[str, Any]],
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Demo]:
-    reset_database(database_url, seeded_languages)
-    where = tmp_path_factory.mktemp("demo")
-    settings = Settings(
-        database_url=database_url,
-        media_dir=where / "media",
-        secret_key_file=where / "newsdesk-secret",
-        worker_in_process=False,
-    )
-    yield Demo(settings, asyncio.run(_load(settings)))
-    reset_database(database_url, seeded_languages)
 
 
 def _example(parameter: dict[str, Any]) -> object | None:

@@ -27,11 +27,12 @@ from app.models import Base
 from app.models.search import include_object
 from tests import builders
 from tests.builders import create_media, create_term
-from tests.conftest import Credential, make_key, run_cli, running_app
-from tests.databases import cli_environment, fresh_database
+from tests.conftest import Credential, make_key, running_app
+from tests.databases import fresh_database
+from tests.demo_newsroom import DemoCopy, demo_database
 from tests.search.test_index import pairs_vocabulary
 
-__all__ = ["fresh_database"]  # the fixture, imported for pytest
+__all__ = ["demo_database", "fresh_database"]  # the fixtures, imported for pytest
 
 # Columns a migration is meant to rewrite on its way down and back up: 7d1e0c5a9b31
 # gives Ukrainian its own analyser (`simple` -> `ukrainian`).
@@ -329,12 +330,10 @@ def _steps() -> list[tuple[str, str]]:
     return steps
 
 
-def test_every_step_down_and_back_up_keeps_the_content(fresh_database: str, tmp_path: Path) -> None:
-    url = fresh_database
-    env = cli_environment(url, tmp_path)
-    assert migrate.move(url) == (None, migrate.head_revision())
-    run_cli(env, "demo-data")
-    settings = Settings(database_url=url, media_dir=tmp_path / "media")
+def test_every_step_down_and_back_up_keeps_the_content(demo_database: DemoCopy) -> None:
+    url = demo_database.database_url
+    assert migrate.current_revision(url) == migrate.head_revision()
+    settings = Settings(database_url=url, media_dir=demo_database.media_dir)
     asyncio.run(_populate(settings))
     pages, schema = asyncio.run(_public_pages(settings)), asyncio.run(_schema(url))
     start = asyncio.run(_dump(url))
@@ -494,14 +493,10 @@ async def _heads(url: str) -> dict[int, list[str]]:
 
 
 @pytest.mark.postgres_only
-def test_field_marks_made_by_the_migration_are_the_index_s(
-    fresh_database: str, tmp_path: Path
-) -> None:
+def test_field_marks_made_by_the_migration_are_the_index_s(demo_database: DemoCopy) -> None:
     """2b7e5d31c9a4 derives `head`'s marked lexemes from its positions' weights in SQL;
     below it there are none, and back up every `head` is again what the index wrote."""
-    url = fresh_database
-    migrate.upgrade(url)
-    run_cli(cli_environment(url, tmp_path), "demo-data")
+    url = demo_database.database_url
     written = asyncio.run(_heads(url))
     marked = [lexeme for head in written.values() for lexeme in head if lexeme[1] in "^+"]
     assert len(written) >= 20 and len(marked) > 100

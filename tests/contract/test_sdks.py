@@ -20,15 +20,13 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from app.config import Settings
-from app.demo.loader import load
 from app.main import create_app
-from app.models import utcnow
-from tests.conftest import live_server, make_key, reset_database
+from tests.conftest import live_server, make_key
+from tests.demo_newsroom import demo_copy
 from tests.media import images
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -144,34 +142,29 @@ class DemoServer:
     admin_key: str
 
 
-async def _load_demo_and_make_key(database_url: str, media_dir: Path) -> str:
-    settings = Settings(database_url=database_url, media_dir=media_dir)
-    application = create_app(settings)
+async def _make_key(database_url: str, media_dir: Path) -> str:
+    application = create_app(Settings(database_url=database_url, media_dir=media_dir))
     async with application.router.lifespan_context(application):
-        async with application.state.db.writer() as session, session.begin():
-            storage = application.state.media_storage
-            await load(session, now=utcnow(), storage=storage, settings=settings)
         return (await make_key(application)).key
 
 
 @pytest.fixture(scope="module")
 def demo_server(
-    database_url: str,
-    seeded_languages: list[dict[str, Any]],
-    tmp_path_factory: pytest.TempPathFactory,
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DemoServer]:
-    """A live `newsdesk serve` of the demo newsroom, with an admin key: one per database,
-    shared by both scenarios (each creates its own uniquely titled article)."""
-    reset_database(database_url, seeded_languages)
-    media_dir = tmp_path_factory.mktemp("media")
-    admin_key = asyncio.run(_load_demo_and_make_key(database_url, media_dir))
-    env = {
-        **os.environ,
-        "NEWSDESK_DATABASE_URL": database_url,
-        "NEWSDESK_MEDIA_DIR": str(media_dir),
-    }
-    with live_server(env) as url:
-        yield DemoServer(url, admin_key)
+    """A live `newsdesk serve` of the demo newsroom (a copy of the run's,
+    tests/demo_newsroom.py), with an admin key: one per database, shared by both
+    scenarios (each creates its own uniquely titled article)."""
+    where = tmp_path_factory.mktemp("demo")
+    with demo_copy(database_url, tmp_path_factory, where) as demo:
+        admin_key = asyncio.run(_make_key(demo.database_url, demo.media_dir))
+        env = {
+            **os.environ,
+            "NEWSDESK_DATABASE_URL": demo.database_url,
+            "NEWSDESK_MEDIA_DIR": str(demo.media_dir),
+        }
+        with live_server(env) as url:
+            yield DemoServer(url, admin_key)
 
 
 def test_python_client_has_every_operation(python_sdk: PythonSdk) -> None:
