@@ -6,7 +6,9 @@ same path as `POST /v1/admin/media`. Drawn, not photographed, so the demo carrie
 licensed photo; seeded, so a run draws the same pictures (the bytes may still differ
 between Pillow/libjpeg versions, which is why the files are committed, not generated at
 load time). Soft shapes, a little grain and a light blur make them read as photos at a
-glance and keep each one near 50 KB at 1600×1067.
+glance. Drawn at 1600×1067 and saved at 1280×853 (each near 40 KB): wide enough for a
+page's cover, and a demo load renders 34 files a picture rather than 43 at 1600, in about
+half the time (`newsdesk demo-data` 12.4 → 8.1 s here, most of it the renditions).
 """
 
 import random
@@ -15,7 +17,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter
 
-W, H = 1600, 1067
+W, H = 1600, 1067  # drawn
+SAVED = (1280, 853)  # stored
 Colour = tuple[int, int, int]
 Scene = Callable[[ImageDraw.ImageDraw, random.Random], None]
 HERE = Path(__file__).parent / "images"
@@ -206,7 +209,8 @@ def main(names: list[str]) -> None:
     HERE.mkdir(exist_ok=True)
     for name in names or SCENES:
         path = HERE / f"{name}.jpg"
-        draw(name).save(path, "JPEG", quality=62, optimize=True, progressive=True)
+        picture = draw(name).resize(SAVED, Image.Resampling.LANCZOS)
+        picture.save(path, "JPEG", quality=62, optimize=True, progressive=True)
         print(f"{path} {path.stat().st_size // 1024} KB")
 
 

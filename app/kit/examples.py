@@ -139,26 +139,26 @@ TAG_KYIV_SLUG = {"ua": "kyiv", "en": "kyiv", "ru": "kiev"}
 
 # The demo's cover (`app/demo/images/khreshchatyk-train.jpg`), as a CDN in front of the
 # media storage would serve it; its hash is the file's SHA-256.
-COVER_HASH = "c2fd4bdb669775e70c4bdb260cf73b075651ed27ed182c339ac22332c52a5b67"
-COVER_BASE = f"https://cdn.newsdesk.example/media/c2/{COVER_HASH}"
-COVER_URL = f"{COVER_BASE}/full-1600.jpg"
+COVER_HASH = "0f9c314961d95da05e560224ab7e6695ad4515bcb28408282534c6be082360c1"
+COVER_BASE = f"https://cdn.newsdesk.example/media/0f/{COVER_HASH}"
+COVER_URL = f"{COVER_BASE}/full-1280.jpg"
 COVER_BLURHASH = "LRHLYl$dr=xu~Vt7ofof=;SjS6ae"
-COVER_COLOR = "#8b827b"
+COVER_COLOR = "#8b827c"
 
 
 def renditions() -> list[dict[str, object]]:
     """A few of the upload's renditions (the record has every width, format and crop)."""
     return [
-        {"url": f"{COVER_BASE}/full-640.webp", "width": 640, "height": 427, "format": "webp",
+        {"url": f"{COVER_BASE}/full-640.webp", "width": 640, "height": 426, "format": "webp",
          "crop": None},
-        {"url": f"{COVER_BASE}/full-1600.jpg", "width": 1600, "height": 1067, "format": "jpeg",
+        {"url": f"{COVER_BASE}/full-1280.jpg", "width": 1280, "height": 853, "format": "jpeg",
          "crop": None},
         {"url": f"{COVER_BASE}/16x9-400-550-1280.webp", "width": 1280, "height": 720,
          "format": "webp", "crop": "16:9"},
     ]  # fmt: skip
 
 
-COVER_WIDTH, COVER_HEIGHT = 1600, 1067
+COVER_WIDTH, COVER_HEIGHT = 1280, 853
 COVER_CREDIT = "Newsdesk demo (drawn illustration)"
 COVER_CAPTION = {
     "ua": "Потяг прибуває на станцію «Хрещатик» у четвер вранці",
