@@ -15,6 +15,7 @@ import os
 import sqlite3
 import subprocess
 import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, closing, contextmanager
@@ -52,10 +53,25 @@ __all__ = ["NEWSDESK", "free_port"]  # imported from here by many tests
 STACKS_AFTER = 8.0
 
 
+# Where those stacks are also kept, a file per process (`<path>.gw0` …), for passing tests
+# too: `.ci/run` sets it and lists the tests found there at the end of its run.
+SLOW_STACKS = os.environ.get("NEWSDESK_TEST_SLOW_STACKS")
+
+
+def _dump_stacks(test: str) -> None:
+    faulthandler.dump_traceback(file=2)
+    if SLOW_STACKS:
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        with open(f"{SLOW_STACKS}.{worker}", "a", encoding="utf-8") as out:
+            out.write(f"\n== {test} still running after {STACKS_AFTER:g} s ({time.ctime()})\n")
+            out.flush()
+            faulthandler.dump_traceback(file=out)
+
+
 @pytest.fixture(autouse=True)
-def _stacks_when_slow() -> Iterator[None]:
+def _stacks_when_slow(request: pytest.FixtureRequest) -> Iterator[None]:
     # A timer thread of its own: faulthandler's one timer is pytest's (faulthandler_timeout).
-    timer = threading.Timer(STACKS_AFTER, faulthandler.dump_traceback, kwargs={"file": 2})
+    timer = threading.Timer(STACKS_AFTER, _dump_stacks, args=(request.node.nodeid,))
     timer.daemon = True
     timer.start()
     try:
