@@ -13,6 +13,7 @@ import functools
 import hashlib
 import os
 import sqlite3
+import ssl
 import subprocess
 import threading
 import time
@@ -29,6 +30,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.dependencies import models as fastapi_models
+from httpx._config import create_ssl_context as make_ssl_context
+from httpx._transports import default as httpx_transports
 from sqlalchemy import Integer, String, insert, literal, select, text, union_all
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -121,6 +124,31 @@ def _redis_database_per_worker() -> None:
 
 
 _redis_database_per_worker()
+
+
+def _one_ssl_context() -> None:
+    """Test clients that choose no SSL context share httpx's default one. httpx makes one
+    for every client, even of an http:// URL (the CA bundle read and parsed: ~25 ms of
+    CPU, where the client itself takes 0.25 ms), and the tests of live servers make
+    clients by the thousand: in the stacks of slow tests, the main thread was often there.
+    The same bundle and settings, made once; a client given `verify`, a certificate or
+    `trust_env=False` gets its own as before."""
+    shared = make_ssl_context()
+
+    def create_ssl_context(
+        verify: ssl.SSLContext | str | bool = True,
+        cert: Any = None,
+        trust_env: bool = True,
+    ) -> ssl.SSLContext:
+        if verify is True and cert is None and trust_env:
+            return shared
+        return make_ssl_context(verify=verify, cert=cert, trust_env=trust_env)
+
+    # The name the transports call it by (not re-exported: hence the module's dict).
+    vars(httpx_transports)["create_ssl_context"] = create_ssl_context
+
+
+_one_ssl_context()
 # No request log from the apps and servers of the tests (a line per request of thousands,
 # into pytest's output): the tests of the log itself switch it on.
 os.environ.setdefault("NEWSDESK_ACCESS_LOG", "false")
