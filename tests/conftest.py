@@ -129,7 +129,7 @@ _redis_database_per_worker()
 def _one_ssl_context() -> None:
     """Test clients that choose no SSL context share httpx's default one. httpx makes one
     for every client, even of an http:// URL (the CA bundle read and parsed: ~25 ms of
-    CPU, where the client itself takes 0.25 ms), and the tests of live servers make
+    CPU, where the client itself takes under 1 ms), and the tests of live servers make
     clients by the thousand: in the stacks of slow tests, the main thread was often there.
     The same bundle and settings, made once; a client given `verify`, a certificate or
     `trust_env=False` gets its own as before."""

@@ -29,12 +29,15 @@ from app.demo.loader import demo_content, load
 from app.main import create_app
 from app.models import utcnow
 from tests.conftest import (
+    Credential,
     _file_lock,
     _run_directory,
     _sqlite_template,
     copy_sqlite,
     drop_postgres_database,
+    make_key,
     new_postgres_database,
+    running_app,
 )
 
 # Where, in the run's folder, the PostgreSQL template's URL is written.
@@ -121,6 +124,12 @@ def demo_database(
     backend, its media folder `tmp_path / "media"` (where `cli_environment` puts it)."""
     with demo_copy(database_url, tmp_path_factory, tmp_path) as demo:
         yield demo
+
+
+async def demo_admin(settings: Settings) -> Credential:
+    """An admin API key made in the demo copy these settings name."""
+    async with running_app(settings) as (application, _):
+        return await make_key(application)
 
 
 def drop_demo_template(run_dir: Path) -> None:

@@ -19,9 +19,8 @@ import pytest
 from app.config import Settings
 from app.demo.loader import demo_content
 from app.kit import examples as ex
-from app.main import create_app
-from tests.conftest import Credential, make_key, running_app
-from tests.demo_newsroom import demo_copy
+from tests.conftest import Credential, running_app
+from tests.demo_newsroom import demo_admin, demo_copy
 
 # GET operations whose path parameter no demo holds, and why; they keep their schema's
 # example, and are checked to have no demo value (so one given later is called too).
@@ -51,13 +50,7 @@ def demo(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             secret_key_file=where / "newsdesk-secret",
             worker_in_process=False,
         )
-        yield Demo(settings, asyncio.run(_admin(settings)))
-
-
-async def _admin(settings: Settings) -> Credential:
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        return await make_key(application)
+        yield Demo(settings, asyncio.run(demo_admin(settings)))
 
 
 def _example(parameter: dict[str, Any]) -> object | None:

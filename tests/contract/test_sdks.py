@@ -24,9 +24,8 @@ from pathlib import Path
 import pytest
 
 from app.config import Settings
-from app.main import create_app
-from tests.conftest import live_server, make_key
-from tests.demo_newsroom import demo_copy
+from tests.conftest import live_server
+from tests.demo_newsroom import demo_admin, demo_copy
 from tests.media import images
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -142,12 +141,6 @@ class DemoServer:
     admin_key: str
 
 
-async def _make_key(database_url: str, media_dir: Path) -> str:
-    application = create_app(Settings(database_url=database_url, media_dir=media_dir))
-    async with application.router.lifespan_context(application):
-        return (await make_key(application)).key
-
-
 @pytest.fixture(scope="module")
 def demo_server(
     database_url: str, tmp_path_factory: pytest.TempPathFactory
@@ -157,7 +150,8 @@ def demo_server(
     scenarios (each creates its own uniquely titled article)."""
     where = tmp_path_factory.mktemp("demo")
     with demo_copy(database_url, tmp_path_factory, where) as demo:
-        admin_key = asyncio.run(_make_key(demo.database_url, demo.media_dir))
+        settings = Settings(database_url=demo.database_url, media_dir=demo.media_dir)
+        admin_key = asyncio.run(demo_admin(settings)).key
         env = {
             **os.environ,
             "NEWSDESK_DATABASE_URL": demo.database_url,
