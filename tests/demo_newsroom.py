@@ -29,6 +29,7 @@ from app.demo.loader import demo_content, load
 from app.main import create_app
 from app.models import utcnow
 from tests.conftest import (
+    POSTGRES_URL,
     Credential,
     _file_lock,
     _run_directory,
@@ -40,8 +41,14 @@ from tests.conftest import (
     running_app,
 )
 
-# Where, in the run's folder, the PostgreSQL template's URL is written.
-POSTGRES_NAME = "demo-postgres.url"
+# Where, in the run's folder, the PostgreSQL template's name is written (its name alone: the
+# server's URL may carry a password, which no file of the run keeps).
+POSTGRES_NAME = "demo-postgres.name"
+
+
+def _postgres_url(name: str) -> str:
+    assert POSTGRES_URL is not None
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
 
 
 @dataclass(frozen=True)
@@ -88,8 +95,8 @@ def _template(backend: str, run_dir: Path) -> DemoCopy:
             except BaseException:
                 drop_postgres_database(url)
                 raise
-            named.write_text(url)
-        return DemoCopy(named.read_text(), media)
+            named.write_text(str(make_url(url).database))
+        return DemoCopy(_postgres_url(named.read_text()), media)
 
 
 @contextmanager
@@ -136,5 +143,5 @@ def drop_demo_template(run_dir: Path) -> None:
     """Drop the run's PostgreSQL demo template, if one was made."""
     named = run_dir / POSTGRES_NAME
     if named.exists():
-        drop_postgres_database(named.read_text())
+        drop_postgres_database(_postgres_url(named.read_text()))
         named.unlink()
