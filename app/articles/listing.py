@@ -64,11 +64,13 @@ async def _matches(session: AsyncSession, q: str, language: str | None) -> Colum
     matches = [
         and_(
             Translation.language == code,
-            Translation.id.in_(
-                search.matching_ids(search.parse(q, analyzer_for(text_search)), dialect)
+            Translation.id.in_(  # each language's values named apart: `q0_`, `q1_`, …
+                search.matching_ids(
+                    search.parse(q, analyzer_for(text_search)), dialect, prefix=f"q{n}_"
+                )
             ),
         )
-        for code, text_search in (await session.execute(languages)).all()
+        for n, (code, text_search) in enumerate((await session.execute(languages)).all())
     ]
     return or_(false(), *matches)
 

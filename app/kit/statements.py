@@ -1,54 +1,119 @@
-"""Where a read's SQLAlchemy statements run: a session, or a connection of the loop's own.
+"""Where a read's hand-written statements run: a session, or a connection of the loop's own.
 
-A search page is chosen by statements the ORM builds (`app.search.query`,
-`app.public.service`): on PostgreSQL they run on the request's session; on SQLite (a file)
-on the hot lane's connection (`app.public.reads.HotReads.statements`), in the event
-loop's thread. A statement on an `AsyncSession` over aiosqlite costs about 1.4 ms beyond
-its SQL (the session's BEGIN and ROLLBACK, the ORM's result, each step handed to the
-driver's thread and back), on the loop's own connection about 0.4 ms.
+A search page (and a filtered list page) is chosen by statements written as SQL text
+(`app.search.query`, `app.public.service`), their values bound by name (`Binder`). On
+PostgreSQL they run on the request's session; on SQLite (a file) on the hot lane's
+connection (`app.public.reads.HotReads.statements`), in the event loop's thread. A
+statement on an `AsyncSession` over aiosqlite costs about 1.4 ms beyond its SQL (the
+session's BEGIN and ROLLBACK, each step handed to the driver's thread and back), on the
+loop's own connection about 0.1 ms.
+
+Text, not statements the ORM builds: building one (its clauses, their coercions, then its
+cache key to find it compiled) cost more than running it, ~1 ms for a tier's listing and
+3.6 ms of a search with no hit on SQLite, whose SQL took 0.4. They run through
+SQLAlchemy's `exec_driver_sql` (its events see them; ~0.1 ms).
 """
 
 import enum
+import re
 import sqlite3
 import time
-from collections.abc import Callable, Sequence
-from typing import Any, Protocol, TypeVar
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol, TypeVar, cast
 
-from sqlalchemy import Engine, Result, Row
+from sqlalchemy import Engine, Result
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.expression import Executable
+
+Row = Mapping[str, Any]
+
+
+class Binder:
+    """The values of a hand-written statement, bound by name as its text is written:
+    `bind(value)` returns the placeholder (`:p0`, `:p1`, …) and keeps the value. One
+    binder may serve several statements (the page's tiers and its page): each runs with
+    the values it names. `prefix` keeps two binders' names apart in one statement."""
+
+    __slots__ = ("prefix", "values")
+
+    def __init__(self, prefix: str = "p") -> None:
+        self.prefix = prefix
+        self.values: dict[str, Any] = {}
+
+    def __call__(self, value: Any) -> str:
+        name = f"{self.prefix}{len(self.values)}"
+        self.values[name] = value
+        return ":" + name
+
+    def named(self, name: str, value: Any) -> str:
+        """A value under a name of its own (`:now`, which `public_sql` names)."""
+        self.values[name] = value
+        return ":" + name
+
+
+_NAME = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+def for_dialect(dialect: str, sql: str, values: Mapping[str, Any]) -> tuple[str, Any]:
+    """`sql` and its values as `dialect`'s driver takes them: SQLite's named parameters
+    (a timestamp as the naive UTC text the columns hold, an id as its hex), asyncpg's
+    `$n` with a tuple of the values `sql` names."""
+    if dialect == "postgresql":
+        names: list[str] = []
+
+        def number(match: re.Match[str]) -> str:
+            if match[1] not in names:
+                names.append(match[1])
+            return f"${names.index(match[1]) + 1}"
+
+        return _NAME.sub(number, sql), tuple(values[name] for name in names)
+    return sql, {name: _sqlite_value(value) for name, value in values.items()}
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        # As UTCDateTime stores it (four-digit years: strftime writes the year 500 as `500`).
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    return value
+
+
+def _mappings(result: Result[Any]) -> Sequence[Row]:
+    """The rows by column name."""
+    return cast(Sequence[Row], result.mappings().all())
 
 
 class Statements(Protocol):
-    """Runs read statements: their rows, their one row, or its first column."""
+    """Runs read statements given as SQL text with named values (`Binder`): their rows
+    (by column name), or the first column of the first row."""
 
-    async def rows(self, statement: Executable) -> Sequence[Row[Any]]: ...
+    dialect: str
 
-    async def one(self, statement: Executable) -> Row[Any]:
-        """The one row of an aggregate, run as Core: a tier's hits come as one array, not
-        thousands of rows, whose handling by the ORM and the driver cost about 5 ms for
-        3,000 ids, more than finding them."""
-        ...
+    async def rows(self, sql: str, values: Mapping[str, Any]) -> Sequence[Row]: ...
 
-    async def scalar(self, statement: Executable) -> Any: ...
+    async def scalar(self, sql: str, values: Mapping[str, Any]) -> Any: ...
 
 
 class OnSession:
-    """On a session. `one` runs as Core: an aggregate's one row needs none of the ORM's
-    handling."""
+    """On a session's connection (in its transaction: PostgreSQL's `plan_for_values`)."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.dialect = session.get_bind().dialect.name
 
-    async def rows(self, statement: Executable) -> Sequence[Row[Any]]:
-        return (await self.session.execute(statement)).all()
+    async def rows(self, sql: str, values: Mapping[str, Any]) -> Sequence[Row]:
+        connection = await self.session.connection()
+        statement, parameters = for_dialect(self.dialect, sql, values)
+        result = await connection.exec_driver_sql(statement, parameters)
+        return _mappings(result)
 
-    async def one(self, statement: Executable) -> Row[Any]:
-        return (await (await self.session.connection()).execute(statement)).one()
-
-    async def scalar(self, statement: Executable) -> Any:
-        return await self.session.scalar(statement)
+    async def scalar(self, sql: str, values: Mapping[str, Any]) -> Any:
+        connection = await self.session.connection()
+        statement, parameters = for_dialect(self.dialect, sql, values)
+        return (await connection.exec_driver_sql(statement, parameters)).scalar()
 
 
 # How many of SQLite's virtual machine steps between two looks at the clock: a few
@@ -75,6 +140,8 @@ class OnConnection:
     costly search (a phrase of the commonest words, 100 ms at 100k articles) does not
     stop the loop serving everything else meanwhile."""
 
+    dialect = "sqlite"
+
     def __init__(
         self,
         engine: Engine,
@@ -87,26 +154,25 @@ class OnConnection:
         self.budget = budget
         self.fallback = fallback
 
-    async def rows(self, statement: Executable) -> Sequence[Row[Any]]:
-        ran = self._run(statement, Result.all)
-        return await self.fallback.rows(statement) if ran is INTERRUPTED else ran
+    async def rows(self, sql: str, values: Mapping[str, Any]) -> Sequence[Row]:
+        ran = self._run(sql, values, _mappings)
+        return await self.fallback.rows(sql, values) if ran is INTERRUPTED else ran
 
-    async def one(self, statement: Executable) -> Row[Any]:
-        ran = self._run(statement, Result.one)
-        return await self.fallback.one(statement) if ran is INTERRUPTED else ran
+    async def scalar(self, sql: str, values: Mapping[str, Any]) -> Any:
+        ran = self._run(sql, values, Result.scalar)
+        return await self.fallback.scalar(sql, values) if ran is INTERRUPTED else ran
 
-    async def scalar(self, statement: Executable) -> Any:
-        ran = self._run(statement, Result.scalar)
-        return await self.fallback.scalar(statement) if ran is INTERRUPTED else ran
-
-    def _run(self, statement: Executable, read: Callable[[Result[Any]], T]) -> T | Interrupted:
+    def _run(
+        self, sql: str, values: Mapping[str, Any], read: Callable[[Result[Any]], T]
+    ) -> T | Interrupted:
         """`read` of the statement's result, or INTERRUPTED past the budget."""
         raw = self.raw()
         deadline = time.perf_counter() + self.budget
         raw.set_progress_handler(lambda: time.perf_counter() > deadline, PROGRESS_STEPS)
+        statement, parameters = for_dialect("sqlite", sql, values)
         try:
             with self.engine.connect() as connection:
-                return read(connection.execute(statement))
+                return read(connection.exec_driver_sql(statement, parameters))
         except OperationalError as error:
             if str(error.orig) != "interrupted":
                 raise

@@ -534,10 +534,10 @@ class HotReads:
             self._searches.release()
 
     def statements(self, session: AsyncSession) -> Statements:
-        """Where the ORM's read statements of a search page run (`app.kit.statements`):
-        on SQLite (a file), this worker's own connection (`sqlite_engine`), each statement
-        at most STATEMENT_BUDGET seconds before it runs again on `session`; otherwise on
-        `session`."""
+        """Where the statements choosing a search page (or a filtered list's) run
+        (`app.kit.statements`): on SQLite (a file), this worker's own connection
+        (`sqlite_engine`), each statement at most STATEMENT_BUDGET seconds before it runs
+        again on `session`; otherwise on `session`."""
         engine = self.sqlite_engine()
         if engine is None:
             return OnSession(session)
@@ -802,7 +802,7 @@ async def read_list(
     url: URL,
     cache_control: str,
 ) -> Found[ArticlePage]:
-    """A filtered list page or a search page (`service.list_articles`, the ORM's query per
+    """A filtered list page or a search page (`service.list_articles`, a statement per
     tier), with the plain page's headers: for the route and the hot lane alike. A search
     waits for one of the worker's turns (`HotReads.searching`)."""
     async with reader.searching() if search is not None else nullcontext():

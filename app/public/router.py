@@ -106,7 +106,7 @@ async def list_articles(
         )
         if plain is not None:
             return _answer(plain)
-    # Filters and search: the ORM's query per tier, with the same headers.
+    # Filters and search: a statement per tier (`service.list_articles`), with the same headers.
     found = await reads.read_list(
         session,
         hot_reads(request.scope),

@@ -8,20 +8,21 @@ Every query that selects translations filters with `is_public(now)`.
 import asyncio
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from sqlalchemy import Row, Select, exists, or_, select, true, tuple_
+from sqlalchemy import Row, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.articles.corrections import public_updated_at
-from app.articles.visibility import expired, is_public
+from app.articles.visibility import expired, is_public, public_sql
 from app.errors import Gone, NotFound, Redirect
 from app.kit import html
 from app.kit.pagination import Cursor
+from app.kit.statements import Binder
 from app.languages.negotiation import preference
 from app.media import links
 from app.models import (
@@ -241,10 +242,10 @@ async def list_articles(
 ) -> tuple[list[ArticleCard], str | None]:
     """Newest first; with `search`, title hits first, then lead hits, then the rest.
 
-    The page's versions are chosen here, by the ORM's query per tier (ids and times only:
-    the language's list index covers them), run where `hot.statements` says (SQLite's
-    on the hot lane's connection, otherwise on `session`); their cards come from
-    `hot.cards`, the statement the plain list's cards come from."""
+    The page's versions are chosen here, by a statement per tier (ids and times only:
+    the language's list index covers them), written as SQL text (`_Page`) and run where
+    `hot.statements` says (SQLite's on the hot lane's connection, otherwise on `session`);
+    their cards come from `hot.cards`, the statement the plain list's cards come from."""
     statements = hot.statements(session)
     after = Cursor.decode(cursor) if cursor is not None else None
     if after is not None and (after.rank is None) != (search is None):
@@ -252,38 +253,57 @@ async def list_articles(
     # Pages are read tier by tier (search: title hits, lead hits, the rest; a plain list
     # is one tier), newest first within each, resuming after the cursor's position.
     tiers = None if search is None else matching.Tiers(session, search, language, statements)
-    rows: list[Any] = []
+    bind = Binder() if tiers is None else tiers.bind
+    bind.named("now", now)  # `public_sql`'s
+    lang = bind(language)
+    rows: list[_Chosen] = []
     ranks: list[int] = []
     first = (after.rank or 0) if after is not None else 0
     joint = None if tiers is None or first >= tiers.COUNT else await tiers.joint()
     if joint is not None:  # every tier in one statement, ranked in it
-        page = _page(language, now, filters, joint.condition, drive=True)
+        page = _Page(lang, filters, joint.condition, bind, drive=True, dialect=statements.dialect)
         if after is not None:
-            position = tuple_(Translation.published_at, Translation.id) < (after.at, after.id)
-            page = page.where(or_(joint.rank > first, (joint.rank == first) & position))
-        ranked = joint.rank.label("rank")
-        page = page.add_columns(ranked).order_by(
-            ranked, Translation.published_at.desc(), Translation.id.desc()
-        )
-        rows = list(await statements.rows(page.limit(limit + 1)))
-        ranks = [row.rank for row in rows]
+            position = page.before(after)
+            page.where.append(
+                f"({joint.rank} > {first} OR ({joint.rank} = {first} AND {position}))"
+            )
+        page.columns += f", {joint.rank} AS rank"
+        found = await statements.rows(page.sql(limit + 1, "rank, "), bind.values)
+        rows = [_Chosen.of(row) for row in found]
+        ranks = [row["rank"] for row in found]
     else:  # tier by tier until the page is full
         for rank in range(first, 1 if tiers is None else tiers.COUNT):
-            tier = Tier(true()) if tiers is None else await tiers.tier(rank)
+            tier = Tier(matching.ALWAYS) if tiers is None else await tiers.tier(rank)
             resume = after if rank == first else None
             need = limit + 1 - len(rows)
-            found: list[Any] = []
+            chosen: list[_Chosen] = []
             window = tier.window(need)
             if window is not None:  # the newest versions first, then, short of a page, all
-                bound = _newest(language, now, resume, window)
-                within = _page(language, now, filters, tier.condition, drive=False)
-                within = _ordered(within.where(Translation.published_at >= bound), resume)
-                found = list(await statements.rows(within.limit(need)))
-            if len(found) < need:
-                page = _page(language, now, filters, tier.condition, drive=tier.drive)
-                found = list(await statements.rows(_ordered(page, resume).limit(need)))
-            rows += found
-            ranks += [rank] * len(found)
+                within = _Page(
+                    lang, filters, tier.condition, bind, drive=False, dialect=statements.dialect
+                )
+                within.where.append(
+                    f"translations.published_at >= {_newest(lang, resume, window, bind)}"
+                )
+                within.resume(resume)
+                chosen = [
+                    _Chosen.of(row) for row in await statements.rows(within.sql(need), bind.values)
+                ]
+            if len(chosen) < need:
+                page = _Page(
+                    lang,
+                    filters,
+                    tier.condition,
+                    bind,
+                    drive=tier.drive,
+                    dialect=statements.dialect,
+                )
+                page.resume(resume)
+                chosen = [
+                    _Chosen.of(row) for row in await statements.rows(page.sql(need), bind.values)
+                ]
+            rows += chosen
+            ranks += [rank] * len(chosen)
             if len(rows) > limit:
                 break
     next_cursor = None
@@ -294,78 +314,131 @@ async def list_articles(
         next_cursor = Cursor(at=last.published_at, id=last.id, rank=last_rank).encode()
     cards = await hot.cards([row.id for row in rows], language=language, now=now)
     # A version taken down since it was chosen has no card: the page is one shorter.
-    chosen = [(row.id, cards[row.id]) for row in rows if row.id in cards]
+    chosen_cards = [(row.id, cards[row.id]) for row in rows if row.id in cards]
     excerpts = {}
     if search is not None:
-        excerpts = await _snippets(hot, [ident for ident, _ in chosen], search)
-    return [ArticleCard(**card, snippet=excerpts.get(ident)) for ident, card in chosen], next_cursor
+        excerpts = await _snippets(hot, [ident for ident, _ in chosen_cards], search)
+    return [
+        ArticleCard(**card, snippet=excerpts.get(ident)) for ident, card in chosen_cards
+    ], next_cursor
 
 
-def _page(language: str, now: datetime, filters: Filters, condition: Any, *, drive: bool) -> Rows:
-    """The public versions in `language` meeting `condition` and the filters, as (id,
-    publication time): a page's statement before its order. `drive`: the condition
-    names few rows by id, and the statement starts from them."""
-    # `language || ''` is no column to SQLite: it starts from the hits, not the index.
-    in_language = (Translation.language.concat("") if drive else Translation.language) == language
-    page = select(Translation.id, Translation.published_at).where(
-        in_language, is_public(now), condition
-    )
-    if drive:
-        page = page.with_hint(Translation, matching.BY_ID, "sqlite")
-    if filters.category is not None:
-        page = page.join(Article, Article.id == Translation.article_id)
-    return _filtered(page, language, filters)
+@dataclass(frozen=True, slots=True)
+class _Chosen:
+    """A version a page statement chose: its id and publication time (for the cursor)."""
+
+    id: uuid.UUID
+    published_at: datetime
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> "_Chosen":
+        """From a row as the driver gives it (SQLite: the id's hex and naive UTC text)."""
+        ident, at = row["id"], row["published_at"]
+        if not isinstance(ident, uuid.UUID):
+            ident = uuid.UUID(ident)
+        if not isinstance(at, datetime):
+            at = datetime.fromisoformat(at).replace(tzinfo=UTC)
+        return cls(ident, at)
 
 
-def _ordered(page: Rows, after: Cursor | None) -> Rows:
-    """Newest first, after the cursor's position when there is one."""
-    if after is not None:
-        page = page.where(tuple_(Translation.published_at, Translation.id) < (after.at, after.id))
-    return page.order_by(Translation.published_at.desc(), Translation.id.desc())
+class _Page:
+    """A page's statement: the public versions in the language (`lang`, a placeholder)
+    meeting `condition` and the filters, as (id, publication time), newest first (`sql`).
+    `drive`: the condition names few rows by id, and the statement starts from them (on
+    SQLite through `matching.BY_ID`)."""
+
+    __slots__ = ("bind", "columns", "source", "where")
+
+    def __init__(
+        self,
+        lang: str,
+        filters: Filters,
+        condition: str,
+        bind: Binder,
+        *,
+        drive: bool,
+        dialect: str,
+    ) -> None:
+        self.bind = bind
+        self.columns = "translations.id, translations.published_at"
+        self.source = "translations"
+        # `language || ''` is no column to SQLite: it starts from the hits, not the index,
+        # through the index it is told (`matching.BY_ID`, a hint SQLite alone reads).
+        if drive:
+            self.where = [f"translations.language || '' = {lang}"]
+            if dialect == "sqlite":
+                self.source += f" {matching.BY_ID}"
+        else:
+            self.where = [f"translations.language = {lang}"]
+        self.where += [public_sql("translations"), condition]
+        self._filtered(lang, filters)
+
+    def _filtered(self, lang: str, filters: Filters) -> None:
+        bind, where = self.bind, self.where
+        if filters.tag is not None:
+            where.append(
+                "EXISTS (SELECT 1 FROM article_tags, tag_translations"
+                " WHERE article_tags.article_id = translations.article_id"
+                " AND tag_translations.tag_id = article_tags.tag_id"
+                f" AND tag_translations.language = {lang}"
+                f" AND tag_translations.slug = {bind(filters.tag)})"
+            )
+        if filters.author is not None:
+            where.append(
+                "EXISTS (SELECT 1 FROM article_authors, author_translations"
+                " WHERE article_authors.article_id = translations.article_id"
+                " AND author_translations.author_id = article_authors.author_id"
+                f" AND author_translations.language = {lang}"
+                f" AND author_translations.slug = {bind(filters.author)})"
+            )
+        if filters.category is not None:
+            self.source += " JOIN articles ON articles.id = translations.article_id"
+            where.append(
+                "EXISTS (SELECT 1 FROM category_translations"
+                " WHERE category_translations.category_id = articles.category_id"
+                f" AND category_translations.language = {lang}"
+                f" AND category_translations.slug = {bind(filters.category)})"
+            )
+        if filters.published_after is not None:
+            where.append(f"translations.published_at >= {bind(filters.published_after)}")
+        if filters.published_before is not None:
+            where.append(f"translations.published_at < {bind(filters.published_before)}")
+
+    def before(self, after: Cursor) -> str:
+        """The versions after the cursor's position, newest first."""
+        return (
+            "(translations.published_at, translations.id)"
+            f" < ({self.bind(after.at)}, {self.bind(after.id)})"
+        )
+
+    def resume(self, after: Cursor | None) -> None:
+        """After the cursor's position, when there is one."""
+        if after is not None:
+            self.where.append(self.before(after))
+
+    def sql(self, limit: int, first: str = "") -> str:
+        """The statement, `first` ordering before the newest-first order, at most `limit`
+        rows."""
+        return (
+            f"SELECT {self.columns} FROM {self.source} WHERE {' AND '.join(self.where)}"
+            f" ORDER BY {first}translations.published_at DESC, translations.id DESC"
+            f" LIMIT {limit}"
+        )
 
 
-def _newest(language: str, now: datetime, after: Cursor | None, rows: int) -> Any:
+def _newest(lang: str, after: Cursor | None, rows: int, bind: Binder) -> str:
     """The publication time of the language's `rows`-th newest public version (after
     the cursor's position): NULL when there are fewer. Those newer are a prefix of every
     page's order, so a page of hits among them is the page (`Tier.window`)."""
-    newest = select(Translation.published_at).where(
-        Translation.language == language, is_public(now)
+    position = ""
+    if after is not None:
+        position = f" AND (newest.published_at, newest.id) < ({bind(after.at)}, {bind(after.id)})"
+    return (
+        f"(SELECT newest.published_at FROM translations AS newest"
+        f" WHERE newest.language = {lang} AND {public_sql('newest')}{position}"
+        " ORDER BY newest.published_at DESC, newest.id DESC"
+        f" LIMIT 1 OFFSET {rows - 1})"
     )
-    return _ordered(newest, after).offset(rows - 1).limit(1).scalar_subquery()
-
-
-def _filtered(query: Rows, language: str, filters: Filters) -> Rows:
-    if filters.tag is not None:
-        query = query.where(
-            exists().where(
-                ArticleTag.article_id == Translation.article_id,
-                TagTranslation.tag_id == ArticleTag.tag_id,
-                TagTranslation.language == language,
-                TagTranslation.slug == filters.tag,
-            )
-        )
-    if filters.author is not None:
-        query = query.where(
-            exists().where(
-                ArticleAuthor.article_id == Translation.article_id,
-                AuthorTranslation.author_id == ArticleAuthor.author_id,
-                AuthorTranslation.language == language,
-                AuthorTranslation.slug == filters.author,
-            )
-        )
-    if filters.category is not None:
-        query = query.where(
-            exists().where(
-                CategoryTranslation.category_id == Article.category_id,
-                CategoryTranslation.language == language,
-                CategoryTranslation.slug == filters.category,
-            )
-        )
-    if filters.published_after is not None:
-        query = query.where(Translation.published_at >= filters.published_after)
-    if filters.published_before is not None:
-        query = query.where(Translation.published_at < filters.published_before)
-    return query
 
 
 async def _snippets(

@@ -14,39 +14,17 @@ import re
 import unicodedata
 import uuid
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from cachetools import TTLCache
-from sqlalchemy import (
-    ARRAY,
-    Boolean,
-    ColumnElement,
-    Select,
-    Uuid,
-    and_,
-    any_,
-    bindparam,
-    case,
-    cast,
-    column,
-    false,
-    func,
-    literal,
-    literal_column,
-    select,
-    table,
-    text,
-)
-from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy import TextualSelect, Uuid, column, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.expression import TableClause
 
 from app.errors import Unprocessable
-from app.kit.statements import Statements
-from app.models import SearchDocument, Translation
+from app.kit.statements import Binder, Statements
 from app.models.search import FTS_HEAD_TABLE, FTS_PAIRS_TABLE, FTS_TABLE
 from app.search.analysis import Analyzer, Reading
 from app.search.documents import FIELD_MARKS, PAIR, fts_language, language_lexeme
@@ -224,92 +202,91 @@ def _pairs_only(query: Query) -> bool:
     return all(isinstance(c, Phrase) and len(c.variants[0]) == 2 for c in query.clauses)
 
 
-def _fts_table(query: Query, field: str) -> TableClause:
+def _fts_table(query: Query, field: str) -> str:
     """SQLite: the FTS5 table a query's matches in a field are read from: the pairs table
     for two-word phrases alone; otherwise the head table for the title or the lead (their
     words' document lists alone, where the FTS5 table's hold every document with the
     word, body included), the FTS5 table for anywhere."""
     if _pairs_only(query):
-        return FTS_PAIRS
-    return FTS_HEAD if field else FTS
+        return FTS_PAIRS_TABLE
+    return FTS_HEAD_TABLE if field else FTS_TABLE
 
 
-def _fts_matching(statement: Select[Any], query: Query, field: str) -> Select[Any]:
-    """SQLite: `statement` (over search documents) joined to each document's FTS5 row,
-    which must match in `field`."""
-    fts = _fts_table(query, field)
-    return statement.join(fts, fts.c.rowid == SearchDocument.id).where(_fts_match(query, field))
-
-
-def _fts_match(query: Query, field: str, language: str | None = None) -> ColumnElement[bool]:
-    """SQLite: the FTS5 row (of `_fts_table(query, field)`) matches in `field` (and is in
-    `language`, when given: FTS5 then gives that language's hits alone)."""
+def _fts_match(query: Query, field: str, bind: Binder, language: str | None = None) -> str:
+    """SQLite: the FTS5 row (of `_fts_table(query, field)`, named as the table) matches in
+    `field` (and is in `language`, when given: FTS5 then gives that language's hits
+    alone)."""
     match = fts_query(query, field)
     if language is not None:
         match = f'{match} AND ({{language}} : "{fts_language(language)}")'
-    return literal_column(_fts_table(query, field).name).op("MATCH")(literal(match))
+    return f"{_fts_table(query, field)} MATCH {bind(match)}"
 
 
 # --- Both: which translations match, by tier ----------------------------------------------
-
-# SQLite's FTS5 table: the rowid (a search document's id) and the columns snippets read.
-FTS = table(
-    FTS_TABLE, column("rowid"), *(column(f) for f in ("lead", "body", "lead_alt", "body_alt"))
-)
-FTS_HEAD = table(FTS_HEAD_TABLE, column("rowid"))
-FTS_PAIRS = table(FTS_PAIRS_TABLE, column("rowid"))
+#
+# Written as SQL text over the tables' own names (`translations`, `search_documents`, the
+# FTS5 tables), each value bound by a `Binder` (`app.kit.statements`): a condition is text
+# about the row of `translations` of the statement it is put in.
 
 
-def _pg_match(query: Query, field: str, language: str | None = None) -> ColumnElement[bool]:
-    """PostgreSQL: the document (in `language`, when given) matches in `field`. Anywhere
-    (the whole `vector`), a phrase's candidates come from its pairs: when every phrase is
-    two words the pairs are the answer (a pair is two words at neighbouring positions) and
-    GIN answers the whole query from its index, never reading a document; a longer phrase
-    has its positions checked on the pairs' candidates only. The language is a lexeme of
-    each column (`app.search.documents`), so GIN finds a language's hits by itself."""
+def _pg_match(query: Query, field: str, bind: Binder, language: str | None = None) -> str:
+    """PostgreSQL: the row of `search_documents` (in `language`, when given) matches in
+    `field`. Anywhere (the whole `vector`), a phrase's candidates come from its pairs: when
+    every phrase is two words the pairs are the answer (a pair is two words at
+    neighbouring positions) and GIN answers the whole query from its index, never reading
+    a document; a longer phrase has its positions checked on the pairs' candidates only.
+    The language is a lexeme of each column (`app.search.documents`), so GIN finds a
+    language's hits by itself."""
     if field:
-        return SearchDocument.head.op("@@")(_tsquery(tsquery(query, field), language))
+        return f"search_documents.head @@ {_tsquery(bind, tsquery(query, field), language)}"
     pairs = pairs_tsquery(query)
     if pairs is None:
-        return SearchDocument.vector.op("@@")(_tsquery(tsquery(query), language))
-    by_pairs = SearchDocument.pairs.op("@@")(_tsquery(pairs, language))
+        return f"search_documents.vector @@ {_tsquery(bind, tsquery(query), language)}"
+    by_pairs = f"search_documents.pairs @@ {_tsquery(bind, pairs, language)}"
     if any(len(v) > 2 for c in query.clauses if isinstance(c, Phrase) for v in c.variants):
-        return and_(by_pairs, SearchDocument.vector.op("@@")(_tsquery(tsquery(query))))
-    terms = Query(tuple(c for c in query.clauses if not isinstance(c, Phrase)), query.analyzer)
-    if not terms.clauses:
-        return by_pairs
-    return and_(by_pairs, SearchDocument.vector.op("@@")(_tsquery(tsquery(terms))))
+        checked = tsquery(query)
+    else:
+        terms = Query(tuple(c for c in query.clauses if not isinstance(c, Phrase)), query.analyzer)
+        if not terms.clauses:
+            return by_pairs
+        checked = tsquery(terms)
+    return f"({by_pairs} AND search_documents.vector @@ {_tsquery(bind, checked)})"
 
 
-def _tsquery(text: str, language: str | None = None) -> ColumnElement[Any]:
+def _tsquery(bind: Binder, text: str, language: str | None = None) -> str:
     if language is not None:
         text = f"({text}) & {language_lexeme(language)[0]}"
-    return cast(literal(text), TSQUERY)
+    return f"CAST({bind(text)} AS tsquery)"
 
 
 def _ids(
-    query: Query, dialect: str, field: str = "", language: str | None = None
-) -> Select[uuid.UUID]:
-    """Translations whose `field` ("A": title, "B": lead, "": any) has every clause (on
-    PostgreSQL, of `language` only, when given: SQLite's page query filters it)."""
-    ids = select(SearchDocument.translation_id)
+    query: Query, dialect: str, bind: Binder, field: str = "", language: str | None = None
+) -> str:
+    """The ids of the translations whose `field` ("A": title, "B": lead, "": any) has every
+    clause, as a statement (on PostgreSQL, of `language` only, when given: SQLite's page
+    query filters it)."""
+    ids = "SELECT search_documents.translation_id FROM search_documents"
     if dialect == "postgresql":
-        return ids.where(_pg_match(query, field, language))
-    return _fts_matching(ids, query, field)
+        return f"{ids} WHERE {_pg_match(query, field, bind, language)}"
+    fts = _fts_table(query, field)
+    match = _fts_match(query, field, bind)
+    return f"{ids} JOIN {fts} ON {fts}.rowid = search_documents.id WHERE {match}"
 
 
-def matching_ids(query: Query, dialect: str) -> Select[uuid.UUID]:
-    """The ids of the translations that match, for `IN` conditions."""
-    return _ids(query, dialect)
+def matching_ids(query: Query, dialect: str, prefix: str = "q") -> TextualSelect:
+    """The ids of the translations that match, for `IN` conditions of the ORM's statements
+    (the admin list): the same text, its values named after `prefix` (one per statement)."""
+    bind = Binder(prefix)
+    ids = text(_ids(query, dialect, bind)).bindparams(**bind.values)
+    return ids.columns(column("translation_id", Uuid()))
 
 
-def _among_rowids(rowids: list[int]) -> ColumnElement[bool]:
+def _among_rowids(rowids: list[int], bind: Binder) -> str:
     """SQLite: the translation's document is one of these FTS5 rowids (one parameter)."""
-    listed = func.json_each(json.dumps(rowids)).table_valued("value")
-    documents = select(SearchDocument.translation_id).where(
-        SearchDocument.id.in_(select(listed.c.value))
+    return (
+        "translations.id IN (SELECT search_documents.translation_id FROM search_documents"
+        f" WHERE search_documents.id IN (SELECT value FROM json_each({bind(json.dumps(rowids))})))"
     )
-    return Translation.id.in_(documents)
 
 
 async def plan_for_values(session: AsyncSession) -> None:
@@ -322,9 +299,13 @@ async def plan_for_values(session: AsyncSession) -> None:
         await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
-# What a driving tier's page query names on SQLite (`Translation.with_hint`): its planner
+# What a driving tier's page query names on SQLite after `translations`: its planner
 # would take the primary key, whose rows it must then read past their bodies.
 BY_ID = "INDEXED BY ix_translations_by_id"
+
+# Conditions that hold for every row, and for none (SQLite has no `true` before 3.23).
+ALWAYS = "1 = 1"
+NEVER = "1 = 0"
 
 
 # A query with at most this many hits in the page's language is paged in one statement,
@@ -335,22 +316,22 @@ JOINT = 200
 
 @dataclass(frozen=True, slots=True)
 class Joint:
-    """Every tier at once: the condition on `Translation` (the query's hits), and each
-    hit's rank (0: title, 1: lead, 2: elsewhere) for the page's order."""
+    """Every tier at once: the condition on `translations` (the query's hits), and each
+    hit's rank (0: title, 1: lead, 2: elsewhere) for the page's order, as SQL text."""
 
-    condition: ColumnElement[bool]
-    rank: ColumnElement[int]
+    condition: str
+    rank: str
 
 
 @dataclass(frozen=True, slots=True)
 class Tier:
-    """One rank of hits: the condition on `Translation`, and whether the page query
+    """One rank of hits: the condition on `translations` (SQL text), and whether the page query
     should start from the hits (`drive`: few of them) rather than walk the language's
     newest-first index and test each row (many of them); PostgreSQL, a listed tier of more
     than PG_WALK_LISTED hits: how many (`hits`), and their share of the language's public
     versions (`density`), for `window`."""
 
-    condition: ColumnElement[bool]
+    condition: str
     drive: bool = False
     hits: int = 0
     density: float = 0.0
@@ -423,19 +404,18 @@ DENSE = 16_000
 OTHERS = 5_000
 
 
-def _sqlite_among_hits(query: Query, field: str, language: str | None) -> ColumnElement[bool]:
+def _sqlite_among_hits(query: Query, field: str, language: str | None, bind: Binder) -> str:
     """SQLite: this translation's document is among the FTS5 hits of `field` in
     `language` (in any, for None: OTHERS), as a list of rowids made once for the
-    statement. Mapping the hits to their translations first (a join to the search
-    documents per hit) cost three times as much: 21 against 8.6 ms for the title tier of
-    «радою» (19,656 hits) at 100k articles."""
+    statement (the subquery is not correlated). Mapping the hits to their translations
+    first (a join to the search documents per hit) cost three times as much: 21 against
+    8.6 ms for the title tier of «радою» (19,656 hits) at 100k articles."""
     fts = _fts_table(query, field)
-    document = (
-        select(SearchDocument.id)
-        .where(SearchDocument.translation_id == Translation.id)
-        .scalar_subquery()
+    return (
+        "(SELECT search_documents.id FROM search_documents"
+        " WHERE search_documents.translation_id = translations.id)"
+        f" IN (SELECT {fts}.rowid FROM {fts} WHERE {_fts_match(query, field, bind, language)})"
     )
-    return document.in_(select(fts.c.rowid).where(_fts_match(query, field, language)))
 
 
 # SQLite: a tier with fewer hits than this in every language is listed in every language
@@ -443,7 +423,7 @@ def _sqlite_among_hits(query: Query, field: str, language: str | None) -> Column
 FEW_EVERYWHERE = 128
 
 
-def _sqlite_listing(query: Query, field: str, language: str, most: int) -> ColumnElement[Any]:
+def _sqlite_listing(query: Query, field: str, language: str, most: int, bind: Binder) -> str:
     """SQLite: the FTS5 rowids of the tier's hits (as a JSON array, at most `most`): in
     every language when they are fewer than FEW_EVERYWHERE (and `most`) there, else in
     `language`. FTS5 filters a language by reading its token's whole document list
@@ -451,39 +431,38 @@ def _sqlite_listing(query: Query, field: str, language: str, most: int) -> Colum
     language's hits alone (`app.public.service`), the same ones either way."""
     fts = _fts_table(query, field)
     few = min(FEW_EVERYWHERE, most)
-    everywhere = select(fts.c.rowid).where(_fts_match(query, field)).limit(few).subquery()
-    in_language = select(fts.c.rowid).where(_fts_match(query, field, language))
-    listed = in_language.limit(most).subquery()
-    counted = select(func.count()).select_from(everywhere).scalar_subquery()
-    return case(
-        (counted < few, select(func.json_group_array(everywhere.c.rowid)).scalar_subquery()),
-        else_=select(func.json_group_array(listed.c.rowid)).scalar_subquery(),
+    everywhere = f"SELECT {fts}.rowid AS rowid FROM {fts} WHERE {_fts_match(query, field, bind)}"
+    in_language = (
+        f"SELECT {fts}.rowid AS rowid FROM {fts} WHERE {_fts_match(query, field, bind, language)}"
     )
-
-
-def _sqlite_probe(query: Query, field: str) -> ColumnElement[bool]:
-    """SQLite: this translation's document matches in `field` (looked up by id)."""
-    document = select(literal(1)).select_from(SearchDocument)
     return (
-        _fts_matching(document, query, field)
-        .where(SearchDocument.translation_id == Translation.id)
-        .exists()
+        f"CASE WHEN (SELECT count(*) FROM ({everywhere} LIMIT {few})) < {few}"
+        f" THEN (SELECT json_group_array(rowid) FROM ({everywhere} LIMIT {few}))"
+        f" ELSE (SELECT json_group_array(rowid) FROM ({in_language} LIMIT {most})) END"
     )
 
 
-def _pg_probe(query: Query, field: str) -> ColumnElement[bool]:
+def _sqlite_probe(query: Query, field: str, bind: Binder) -> str:
+    """SQLite: this translation's document matches in `field` (looked up by id)."""
+    fts = _fts_table(query, field)
+    return (
+        f"EXISTS (SELECT 1 FROM search_documents JOIN {fts} ON {fts}.rowid = search_documents.id"
+        f" WHERE {_fts_match(query, field, bind)}"
+        " AND search_documents.translation_id = translations.id)"
+    )
+
+
+def _pg_probe(query: Query, field: str, bind: Binder) -> str:
     """PostgreSQL: this translation's document matches in `field` (looked up by id).
 
     A scalar subquery, which PostgreSQL runs per row as a filter of the walk, where an
     `EXISTS` is turned into a join: it then read every hit of the tier in every language
     to sort them (158 ms for the phrase «Дарина Соколова» in Ukrainian leads at 100k
     articles, against 6 ms for the walk)."""
-    matches = (
-        select(_pg_match(query, field))
-        .where(SearchDocument.translation_id == Translation.id)
-        .scalar_subquery()
+    return (
+        f"coalesce((SELECT {_pg_match(query, field, bind)} FROM search_documents"
+        " WHERE search_documents.translation_id = translations.id), false)"
     )
-    return func.coalesce(matches, false(), type_=Boolean)
 
 
 # What earlier searches found out about big tiers, kept for TIER_SIZES_SECONDS: a tier
@@ -530,11 +509,10 @@ def tier_sizes(engine: Engine) -> "TTLCache[Any, Size]":
     return sizes
 
 
-async def _estimate(session: AsyncSession, ids: Select[uuid.UUID]) -> float:
-    """PostgreSQL's own row estimate for `ids` (planning only, about a millisecond)."""
-    sql = ids.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
-    connection = await session.connection()
-    plan: Any = (await connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {sql}")).scalar()
+async def _estimate(statements: Statements, sql: str, values: Mapping[str, Any]) -> float:
+    """PostgreSQL's own row estimate for the statement `sql` (planning only, about a
+    millisecond; planned for its values, `plan_for_values`)."""
+    plan: Any = await statements.scalar(f"EXPLAIN (FORMAT JSON) {sql}", values)
     document = json.loads(plan) if isinstance(plan, str) else plan
     return float(document[0]["Plan"]["Plan Rows"])
 
@@ -586,6 +564,9 @@ class Tiers:
         self._planned = False  # PostgreSQL: the page's first listing is under way or done
         self._anywhere_estimate: float | None = None  # the planner's, for the last tier
         self._sizes = tier_sizes(session.get_bind().engine)
+        # The values of the tiers' statements and conditions, and of the page's statements
+        # they are put in (`app.public.service`).
+        self.bind = Binder()
 
     def _big(self, rank: int, threshold: int) -> Size | None:
         """What an earlier search found of this tier, when it was `threshold` hits or
@@ -605,9 +586,9 @@ class Tiers:
         verdict: a plan, never an answer."""
         return (self.language, self.FIELDS[rank], hash(self.query.clauses))
 
-    def _matches(self, field: str) -> ColumnElement[bool]:
+    def _matches(self, field: str) -> str:
         """PostgreSQL: the row's document matches in `field` (SQLite: `_sqlite_tier`)."""
-        return _pg_probe(self.query, field)
+        return _pg_probe(self.query, field, self.bind)
 
     async def _listed(self, rank: int) -> list[uuid.UUID] | None:
         if rank in self._found:
@@ -623,7 +604,8 @@ class Tiers:
             self._found[rank] = None
             return None
         field = self.FIELDS[rank]
-        ids = _ids(self.query, self.dialect, field, self.language)
+        bind = Binder()
+        ids = _ids(self.query, self.dialect, bind, field, self.language)
         found: list[uuid.UUID] | None = None
         # The anywhere tier's estimate is planned once a page; the title's and the lead's
         # hits are among its hits, so they are few when it is (an `EXPLAIN` less each).
@@ -631,24 +613,19 @@ class Tiers:
         if estimate is not None and (field == "" or estimate < LIST_UNLESS_ESTIMATE):
             few = estimate < LIST_UNLESS_ESTIMATE
         else:
-            few = await self._few(ids)
+            few = await _estimate(self.statements, ids, bind.values) < LIST_UNLESS_ESTIMATE
         if few:
-            found = await self._pg_list(ids)
+            found = await self._pg_list(ids, bind)
             if len(found) >= FREQUENT:
                 self._remember(rank, Size(len(found)))
                 found = None
         self._found[rank] = found
         return found
 
-    async def _pg_list(self, ids: Select[uuid.UUID]) -> list[uuid.UUID]:
+    async def _pg_list(self, ids: str, bind: Binder) -> list[uuid.UUID]:
         """PostgreSQL: up to FREQUENT of these ids, as one array."""
-        hits = ids.limit(FREQUENT).subquery()
-        return (await self.statements.one(select(func.array_agg(hits.c[0]))))[0] or []
-
-    async def _few(self, ids: Select[uuid.UUID]) -> bool:
-        """PostgreSQL: whether the tier may have fewer than FREQUENT hits, worth listing,
-        by the planner's estimate (LIST_UNLESS_ESTIMATE)."""
-        return await _estimate(self.session, ids) < LIST_UNLESS_ESTIMATE
+        listed = f"SELECT array_agg(translation_id) FROM ({ids} LIMIT {FREQUENT}) AS hits"
+        return await self.statements.scalar(listed, bind.values) or []
 
     async def _sqlite_hits(self, rank: int) -> list[int] | None:
         """SQLite: the FTS5 rowids of the tier's hits in the page's language (no other
@@ -662,10 +639,10 @@ class Tiers:
     async def _sqlite_list(self, rank: int) -> None:
         """SQLite: the tier's hits, and with the page's first listing the worse tiers'
         up to JOINT + 1 each, in one statement (each listing a scalar subquery of it). A
-        statement costs about 0.4 ms beyond its SQL (building it, SQLAlchemy's handling;
-        on a session, over aiosqlite, 1.4 ms), as much as listing a few hundred hits: a
-        query with few hits has its three tiers listed, and then paged, at once
-        (`joint`). A worse tier with more is listed in full if the page reaches it."""
+        statement costs about 0.1 ms beyond its SQL, about as much as listing a few
+        hundred hits: a query with few hits has its three tiers listed, and then paged,
+        at once (`joint`). A worse tier with more is listed in full if the page reaches
+        it."""
         known_sizes = [self._sizes.get(self._key(r)) for r in range(self.COUNT)]
         ranks = [rank]
         if not self._rowids and not any(known_sizes):
@@ -681,12 +658,14 @@ class Tiers:
                 self._alone[each] = known.alone
         if not todo:
             return
+        bind = Binder()
         lists = [
-            _sqlite_listing(self.query, self.FIELDS[each], self.language, most)
+            _sqlite_listing(self.query, self.FIELDS[each], self.language, most, bind)
+            + f" AS tier{each}"
             for each, most in todo.items()
         ]
-        listings = await self.statements.one(select(*lists))
-        for (each, most), listed in zip(todo.items(), listings, strict=True):
+        listings = (await self.statements.rows("SELECT " + ", ".join(lists), bind.values))[0]
+        for (each, most), listed in zip(todo.items(), listings.values(), strict=True):
             rowids: list[int] = json.loads(listed)
             if len(rowids) > JOINT:  # no page of this query is one statement
                 self._remember(each, Size(len(rowids)))
@@ -700,7 +679,9 @@ class Tiers:
         # FTS5 gives hits in rowid order: how far into the index its SQLITE_FREQUENT-th
         # hit lies tells how many there are in all, roughly.
         if self._last_rowid is None:  # once a page
-            self._last_rowid = await self.statements.scalar(select(func.max(SearchDocument.id)))
+            self._last_rowid = await self.statements.scalar(
+                "SELECT max(search_documents.id) FROM search_documents", {}
+            )
         estimate = len(rowids) * (self._last_rowid or 0) / max(max(rowids), 1)
         self._rowids[rank] = None
         self._dense[rank] = estimate > DENSE
@@ -709,9 +690,12 @@ class Tiers:
             field = self.FIELDS[rank]
             fts = _fts_table(self.query, field)
             most = int(estimate) + OTHERS
-            everywhere = select(fts.c.rowid).where(_fts_match(self.query, field)).limit(most + 1)
-            counted = select(func.count()).select_from(everywhere.subquery())
-            alone = (await self.statements.scalar(counted) or 0) <= most
+            bind = Binder()
+            everywhere = (
+                f"SELECT {fts}.rowid FROM {fts} WHERE {_fts_match(self.query, field, bind)}"
+            )
+            counted = f"SELECT count(*) FROM ({everywhere} LIMIT {most + 1})"
+            alone = (await self.statements.scalar(counted, bind.values) or 0) <= most
         self._alone[rank] = alone
         self._remember(rank, Size(len(rowids), estimate, alone))
 
@@ -721,19 +705,19 @@ class Tiers:
         the page starts from them, each looked up in `ix_translations_by_id` alone; a
         tier with many by its FTS5 query, and the page walks the newest-first index."""
         drive = await self._sqlite_hits(rank) is not None
-        parts: list[ColumnElement[bool]] = []
+        parts: list[str] = []
         for each in range(rank + 1):
             rowids = await self._sqlite_hits(each)
             field = self.FIELDS[each]
             if rowids is not None:
-                matches = _among_rowids(rowids)
+                matches = _among_rowids(rowids, self.bind)
             elif self._dense[each] or (each < rank and drive):
-                matches = _sqlite_probe(self.query, field)
+                matches = _sqlite_probe(self.query, field, self.bind)
             else:
                 language = None if self._alone[each] else self.language
-                matches = _sqlite_among_hits(self.query, field, language)
-            parts.append(matches if each == rank else ~matches)
-        return Tier(and_(*parts), drive=drive)
+                matches = _sqlite_among_hits(self.query, field, language, self.bind)
+            parts.append(matches if each == rank else f"NOT ({matches})")
+        return Tier(" AND ".join(parts), drive=drive)
 
     async def _pg_every_tier(self) -> None:
         """PostgreSQL: every tier's hits from one statement, when the query has few hits.
@@ -746,71 +730,72 @@ class Tiers:
         (`_pg_flagged`): GIN on `head` checks every document with both words' marks in the
         field, neighbours or not (165 ms for «"зріс відсотків"» in Ukrainian titles at
         1,000,000 articles: 30,170 candidates, no hit)."""
-        anywhere = _ids(self.query, self.dialect, "", self.language)
-        self._anywhere_estimate = await _estimate(self.session, anywhere)
+        bind = Binder()
+        anywhere = _ids(self.query, self.dialect, bind, "", self.language)
+        self._anywhere_estimate = await _estimate(self.statements, anywhere, bind.values)
         if self._anywhere_estimate >= FREQUENT:
             return
         if any(isinstance(clause, Phrase) for clause in self.query.clauses):
-            await self._pg_flagged(_pg_match(self.query, "", self.language))
+            await self._pg_flagged()
             return
-        lists = []
-        for name in self.FIELDS:
-            hits = (
-                select(SearchDocument.translation_id)
-                .where(_pg_match(self.query, name, self.language))
-                .limit(FREQUENT)
-                .subquery()
-            )
-            lists.append(select(func.array_agg(hits.c.translation_id)).scalar_subquery())
-        for rank, ids in enumerate(await self.statements.one(select(*lists))):
+        bind = Binder()
+        lists = ", ".join(
+            f"(SELECT array_agg(translation_id) FROM"
+            f" ({_ids(self.query, self.dialect, bind, name, self.language)} LIMIT {FREQUENT})"
+            f" AS hits) AS tier{rank}"
+            for rank, name in enumerate(self.FIELDS)
+        )
+        listed = (await self.statements.rows(f"SELECT {lists}", bind.values))[0]
+        for rank, ids in enumerate(listed.values()):
             if ids is not None and len(ids) >= FREQUENT:
                 self._remember(rank, Size(len(ids)))
                 self._found[rank] = None
             else:
-                self._found[rank] = ids or []
+                self._found[rank] = list(ids or [])
 
-    async def _pg_flagged(self, match: ColumnElement[bool]) -> None:
-        """PostgreSQL: up to FREQUENT hits of `match` (anywhere), each with whether it
-        matches in the title and in the lead: every tier, when there are fewer."""
-        in_title, in_lead = (_pg_match(self.query, field) for field in ("A", "B"))
+    async def _pg_flagged(self) -> None:
+        """PostgreSQL: up to FREQUENT hits anywhere, each with whether it matches in the
+        title and in the lead: every tier, when there are fewer."""
+        bind = Binder()
+        in_title, in_lead = (_pg_match(self.query, field, bind) for field in ("A", "B"))
+        match = _pg_match(self.query, "", bind, self.language)
         hits = (
-            select(SearchDocument.translation_id, in_title.label("title"), in_lead.label("lead"))
-            .where(match)
-            .limit(FREQUENT)
-            .subquery()
+            f"SELECT search_documents.translation_id AS id, {in_title} AS title,"
+            f" {in_lead} AS lead FROM search_documents WHERE {match} LIMIT {FREQUENT}"
         )
-        every = func.array_agg(hits.c.translation_id)
-        found: list[list[uuid.UUID] | None]
-        count, *found = await self.statements.one(
-            select(func.count(), every.filter(hits.c.title), every.filter(hits.c.lead), every)
+        flagged = (
+            "SELECT count(*) AS count, array_agg(id) FILTER (WHERE title) AS title,"
+            " array_agg(id) FILTER (WHERE lead) AS lead, array_agg(id) AS anywhere"
+            f" FROM ({hits}) AS hits"
         )
+        count, *found = (await self.statements.rows(flagged, bind.values))[0].values()
         if count >= FREQUENT:
             anywhere = self.FIELDS.index("")
             self._found[anywhere] = None  # known frequent: not listed again
             self._remember(anywhere, Size(count))
             return
         for rank, ids in enumerate(found):
-            self._found[rank] = ids or []
+            self._found[rank] = list(ids or [])
 
     async def tier(self, rank: int) -> Tier:
         if self.dialect != "postgresql":
             return await self._sqlite_tier(rank)
         found = await self._listed(rank)
         if found is None:
-            exclude = [~self._matches(self.FIELDS[better]) for better in range(rank)]
-            return Tier(and_(self._matches(self.FIELDS[rank]), *exclude))
+            exclude = [f"NOT {self._matches(self.FIELDS[better])}" for better in range(rank)]
+            return Tier(" AND ".join([self._matches(self.FIELDS[rank]), *exclude]))
         left_out: set[uuid.UUID] = set()
-        still: list[ColumnElement[bool]] = []  # better tiers too big to list
+        still: list[str] = []  # better tiers too big to list
         for better in range(rank):
             listed = await self._listed(better)
             if listed is None:
-                still.append(~self._matches(self.FIELDS[better]))
+                still.append(f"NOT {self._matches(self.FIELDS[better])}")
             else:
                 left_out.update(listed)
         ids = [ident for ident in found if ident not in left_out]
         if not ids:
-            return Tier(false(), drive=True)
-        condition = and_(self._among(ids), *still)
+            return Tier(NEVER, drive=True)
+        condition = " AND ".join([self._among(ids), *still])
         if len(ids) <= PG_WALK_LISTED:
             return Tier(condition, drive=True)
         density = len(ids) / max(await self._versions(), len(ids))
@@ -823,29 +808,30 @@ class Tiers:
         key = (self.language, "*", 0)
         known = self._sizes.get(key)
         if known is None:
-            versions = select(Translation.id).where(Translation.language == self.language)
-            known = Size(int(await _estimate(self.session, versions)))
+            bind = Binder()
+            versions = f"SELECT id FROM translations WHERE language = {bind(self.language)}"
+            known = Size(int(await _estimate(self.statements, versions, bind.values)))
             self._sizes[key] = known
         return known.hits
 
-    def _among(self, ids: list[uuid.UUID]) -> ColumnElement[bool]:
+    def _among(self, ids: list[uuid.UUID]) -> str:
         # One array parameter, not thousands.
-        return Translation.id == any_(bindparam("hits", ids, type_=ARRAY(Uuid()), unique=True))
+        return f"translations.id = ANY(CAST({self.bind(ids)} AS uuid[]))"
 
     async def joint(self) -> Joint | None:
         """Every tier as one page statement, ranked in it, when each tier's hits are
         listed and the query's are JOINT or fewer: the tiers' pages would otherwise be a
-        statement each (a rare word fills no page from its title hits), each ~0.4 ms
-        beyond its SQL on SQLite. None otherwise: a tier too big to list walks, and many
-        hits are better paged tier by tier, the first often filling the page alone.
-        PostgreSQL lists the three at once only when the query has few hits
-        (`_pg_every_tier`), so its title tier is listed first to find out."""
-        among: Callable[[Any], ColumnElement[bool]]
+        statement each (a rare word fills no page from its title hits). None otherwise: a
+        tier too big to list walks, and many hits are better paged tier by tier, the
+        first often filling the page alone. PostgreSQL lists the three at once only when
+        the query has few hits (`_pg_every_tier`), so its title tier is listed first to
+        find out."""
+        among: Callable[[Any, Binder], str]
         listed: list[Any]
         if self.dialect == "postgresql":
             await self._listed(0)
             listed = [self._found.get(rank) for rank in range(self.COUNT)]
-            among = self._among
+            among = lambda ids, _bind: self._among(ids)  # noqa: E731
         else:
             await self._sqlite_hits(0)
             listed = [self._rowids.get(rank) for rank in range(self.COUNT)]
@@ -853,5 +839,6 @@ class Tiers:
         anywhere = listed[-1]
         if anywhere is None or len(anywhere) > JOINT or any(x is None for x in listed):
             return None
-        title, lead = (among(hits) if hits else false() for hits in listed[:2])
-        return Joint(among(anywhere), case((title, 0), (lead, 1), else_=2))
+        title, lead = (among(hits, self.bind) if hits else NEVER for hits in listed[:2])
+        rank = f"CASE WHEN {title} THEN 0 WHEN {lead} THEN 1 ELSE 2 END"
+        return Joint(among(anywhere, self.bind), rank)
