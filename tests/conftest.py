@@ -42,6 +42,7 @@ from app.auth import service as auth
 from app.auth.service import Role
 from app.cache.bus import base as bus_base
 from app.config import Settings
+from app.db import Database
 from app.main import create_app
 from app.models import AuditEntry, Base, Language
 from tests.live import NEWSDESK, free_port, newsdesk_serve
@@ -79,6 +80,24 @@ def _stacks_when_slow(request: pytest.FixtureRequest) -> Iterator[None]:
     timer.start()
     try:
         yield
+    finally:
+        timer.cancel()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """The same stacks for the teardown of a module's fixtures or (the last test of a
+    process: `nextitem` None) the session's: they come after the fixture's timer above is
+    off, and CI has paused such teardowns of trivial PostgreSQL tests (a worker's last) for
+    ~11.4 s with no stack to show for it. A SeaweedFS stopped (tests/media/s3server.py), a
+    test database dropped, live servers of a module stopped are torn down there."""
+    if nextitem is not None and nextitem.parent is item.parent:
+        return (yield)  # the function's fixtures alone: the fixture's timer saw them
+    timer = threading.Timer(STACKS_AFTER, _dump_stacks, args=(f"{item.nodeid} (teardown)",))
+    timer.daemon = True
+    timer.start()
+    try:
+        return (yield)
     finally:
         timer.cancel()
 
@@ -440,6 +459,27 @@ def run_cli(env: dict[str, str], *args: str) -> str:
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+async def new_api_key(database_url: str, name: str, role: Role = Role.admin) -> str:
+    """A new API key of this role in this database (the secret), made in this process.
+
+    For tests of live servers that need a key, not a test of `newsdesk create-api-key`
+    (tests/test_e2e_server.py runs that): the command is a process start, ~1.2 s of CPU
+    importing the app, where this takes a few milliseconds. The same service call the
+    command makes; the command adds an audit entry, which none of these tests reads."""
+    db = Database(database_url, pool_size=1)
+    try:
+        async with db.writer() as session, session.begin():
+            _, secret = await auth.create_api_key(session, name=name, role=role)
+    finally:
+        await db.dispose()
+    return secret
+
+
+def api_key(database_url: str, name: str, role: Role = Role.admin) -> str:
+    """`new_api_key`, for a test that is not a coroutine."""
+    return asyncio.run(new_api_key(database_url, name, role))
 
 
 @contextmanager

@@ -29,11 +29,13 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import run_cli
+from app.config import Settings
+from tests.conftest import api_key, running_app
 from tests.live import NEWSDESK, Server, fault_record, free_port, serving, wait_until, worker_pids
 
-# Each round starts a server of two workers, the test's main cost: the suite does 4 (two of
-# each kind), bench/faults 10.
+# Each round of the whole server starts a server of two workers (three processes, ~1.2 s of
+# CPU each to import the app), a round of one worker starts one process: the test's main
+# cost. The suite does 4 (two of each kind), bench/faults 10.
 ROUNDS = int(os.environ.get("NEWSDESK_TEST_KILL_ROUNDS", "4"))
 WRITERS = 4
 
@@ -133,8 +135,8 @@ def _stored(base: str, headers: dict[str, str]) -> list[dict[str, Any]]:
 def test_kill_9_during_concurrent_writes_loses_no_acknowledged_write(
     cli_env: dict[str, str], tmp_path: Path, database_url: str
 ) -> None:
-    run_cli(cli_env, "migrate")
-    secret = run_cli(cli_env, "create-api-key", "--name", "crash test").strip()
+    # The database is migrated already (the harness's copy of the migrated template).
+    secret = api_key(cli_env["NEWSDESK_DATABASE_URL"], "crash test")
     headers = {"Authorization": f"Bearer {secret}"}
     env = {**cli_env, "NEWSDESK_RATE_LIMIT_ADMIN": "", "NEWSDESK_LOG_LEVEL": "info"}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
@@ -155,9 +157,12 @@ def test_kill_9_during_concurrent_writes_loses_no_acknowledged_write(
 
             wait_until(replaced, 60, "the killed worker replaced")
 
-    acked = [a for a in tally.attempts if a.acked]
-    unacked = [a for a in tally.attempts if not a.acked]
-    with _start(env, log) as server:
+        # The checks run on this server, which went on through the kills of its workers
+        # (it started, itself, on what the kills of the whole server left): what they read
+        # is in the database, and the replaced worker answers them as a new server would.
+        # A server started for them alone cost three processes more.
+        acked = [a for a in tally.attempts if a.acked]
+        unacked = [a for a in tally.attempts if not a.acked]
         before = {a["translations"]["ua"]["title"]: a for a in _stored(server.base, headers)}
         # Each create retried with its key: made once, whatever happened to the first.
         retried: Counter[str] = Counter()
@@ -224,9 +229,23 @@ def _slow_post(base: str, headers: dict[str, str], body: bytes) -> socket.socket
     return sock
 
 
+async def _tag_names(cli_env: dict[str, str], headers: dict[str, str]) -> list[str]:
+    """The tags an app on the server's database lists (in this process: what the server
+    wrote is on disk, and another server process costs a second of CPU to start)."""
+    settings = Settings(
+        database_url=cli_env["NEWSDESK_DATABASE_URL"],
+        media_dir=Path(cli_env["NEWSDESK_MEDIA_DIR"]),
+        secret_key_file=Path(cli_env["NEWSDESK_SECRET_KEY_FILE"]),
+        worker_in_process=False,
+    )
+    async with running_app(settings) as (_, client):
+        tags = await client.get("/v1/admin/tags", headers=headers)
+        assert tags.status_code == 200, tags.text
+        return [t["translations"]["ua"]["name"] for t in tags.json()["items"]]
+
+
 def test_sigterm_finishes_the_requests_in_flight(cli_env: dict[str, str], tmp_path: Path) -> None:
-    run_cli(cli_env, "migrate")
-    secret = run_cli(cli_env, "create-api-key", "--name", "sigterm test").strip()
+    secret = api_key(cli_env["NEWSDESK_DATABASE_URL"], "sigterm test")  # migrated already
     headers = {"Authorization": f"Bearer {secret}"}
     env = {**cli_env, "NEWSDESK_SERVER_GRACEFUL_SHUTDOWN_TIMEOUT": "5"}
     port = free_port()
@@ -251,15 +270,13 @@ def test_sigterm_finishes_the_requests_in_flight(cli_env: dict[str, str], tmp_pa
         assert server.process.wait(timeout=10) in (0, -signal.SIGTERM)
         assert time.monotonic() - stopped < 6
     # The tag the request made is stored.
-    with serving([*NEWSDESK, "serve", "--port", str(port)], port=port, env=env) as server:
-        tags = httpx.get(f"{server.base}/v1/admin/tags", headers=headers, timeout=10).json()
-        assert [t["translations"]["ua"]["name"] for t in tags["items"]] == ["Тег"]
+    assert asyncio.run(_tag_names(cli_env, headers)) == ["Тег"]
 
 
 def test_sigterm_closes_what_is_still_running_after_the_timeout(
     cli_env: dict[str, str], tmp_path: Path
 ) -> None:
-    run_cli(cli_env, "migrate")
+    # The database is migrated already (the harness's copy of the migrated template).
     env = {**cli_env, "NEWSDESK_SERVER_GRACEFUL_SHUTDOWN_TIMEOUT": "2"}
     port = free_port()
     with serving([*NEWSDESK, "serve", "--port", str(port)], port=port, env=env) as server:

@@ -19,7 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from app.auth.service import Role
 from app.config import Settings
 from tests.builders import problem, published_article
-from tests.conftest import Credential, make_key, run_cli, running_app
+from tests.conftest import Credential, make_key, running_app
 from tests.live import NEWSDESK, free_port, serving
 
 ARTICLE = "/v1/{lang}/articles/{slug}"
@@ -182,7 +182,7 @@ async def test_rate_limit_refusals_are_counted(app: FastAPI, settings: Settings)
 
 @pytest.fixture
 def two_workers(cli_env: dict[str, str], tmp_path: Path) -> Iterator[str]:
-    run_cli(cli_env, "migrate")
+    # The database is migrated already (the harness's copy of the migrated template).
     port = free_port()
     output = tmp_path / "serve.log"
     output.touch()

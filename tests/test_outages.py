@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import api_key, run_cli
 from tests.live import Server, fault_record, newsdesk_serve
 from tests.pgcluster import Cluster
 from tests.redisserver import RedisServer
@@ -62,7 +62,7 @@ def live(tmp_path: Path) -> Iterator[Live]:
             **PRODUCTION_TIMEOUTS,
         }
         run_cli(env, "migrate")
-        key = run_cli(env, "create-api-key", "--name", "outages").strip()
+        key = api_key(cluster.url, "outages")  # in this process: no process start
         log = tmp_path / "server.log"
         with newsdesk_serve(env, output=log) as server:
             yield Live(server, cluster, key, log)
@@ -234,7 +234,7 @@ def test_sqlite_locked_and_read_only(tmp_path: Path) -> None:
         "NEWSDESK_SECRET_KEY_FILE": str(tmp_path / "secret"),
     }
     run_cli(cli_env, "migrate")
-    key = run_cli(cli_env, "create-api-key", "--name", "locks").strip()
+    key = api_key(cli_env["NEWSDESK_DATABASE_URL"], "locks")  # in this process
     admin = {"Authorization": f"Bearer {key}"}
     env = {**cli_env, **PRODUCTION_TIMEOUTS, "NEWSDESK_DATABASE_BUSY_TIMEOUT_SECONDS": "1"}
     with newsdesk_serve(env) as server, httpx.Client(base_url=server.base, timeout=30) as http:
@@ -315,7 +315,7 @@ def test_redis_frozen_and_stopped(tmp_path: Path) -> None:
             "NEWSDESK_RATE_LIMIT_ADMIN": "10000/minute",
         }
         run_cli(env, "migrate")
-        key = run_cli(env, "create-api-key", "--name", "redis").strip()
+        key = api_key(env["NEWSDESK_DATABASE_URL"], "redis")  # in this process
         live = Live(None, None, key, tmp_path / "server.log")  # type: ignore[arg-type]
         with newsdesk_serve(env) as server, httpx.Client(base_url=server.base, timeout=30) as http:
             slug = publish(http, live, "Before the freeze")

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import api_key, run_cli
 from tests.live import Server, fault_record, newsdesk_serve, wait_until
 from tests.pgcluster import Cluster
 
@@ -78,7 +78,7 @@ def test_public_reads_on_a_streaming_replica(pair: tuple[Cluster, Cluster], tmp_
         "NEWSDESK_RATE_LIMIT_ADMIN": "",
     }
     run_cli(env, "migrate")
-    key = run_cli(env, "create-api-key", "--name", "replicas").strip()
+    key = api_key(primary.url, "replicas")  # in this process: no process start
     admin = {"Authorization": f"Bearer {key}"}
     server: Server
     with newsdesk_serve(env) as server, httpx.Client(base_url=server.base, timeout=30) as http:

@@ -29,7 +29,7 @@ async def test_the_enclosure_length_is_the_objects_size(
     media = await upload(
         client,
         admin,
-        photo(1500, 1000),
+        photo(600, 400),  # small: the enclosure's length is what counts, not the size
         credit="Reuters",
         translations=json.dumps({"ua": {"caption": "Порт", "alt": "Судно"}}),
     )

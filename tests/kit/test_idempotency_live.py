@@ -14,7 +14,7 @@ import httpx
 from sqlalchemy.engine import make_url
 
 from app.db import is_sqlite
-from tests.conftest import _plain_pg_dsn, live_server, run_cli
+from tests.conftest import _plain_pg_dsn, live_server, new_api_key
 from tests.live import newsdesk_serve
 
 
@@ -22,15 +22,15 @@ def _tag(name: str) -> dict[str, Any]:
     return {"translations": {"ua": {"name": name}}}
 
 
-def _admin_key(env: dict[str, str]) -> dict[str, str]:
-    key = run_cli(env, "create-api-key", "--name", "idempotency", "--role", "admin").strip()
+async def _admin_key(env: dict[str, str]) -> dict[str, str]:
+    key = await new_api_key(env["NEWSDESK_DATABASE_URL"], "idempotency")  # no process start
     return {"Authorization": f"Bearer {key}"}
 
 
 async def test_a_retry_right_after_a_201_is_replayed(cli_env: dict[str, str]) -> None:
     # The answer was recorded after the client had it: a retry sent at once met the key
     # still "in progress" (3 of 30 on SQLite, 12 of 30 on PostgreSQL).
-    auth = _admin_key(cli_env)
+    auth = await _admin_key(cli_env)
     with live_server(cli_env) as base:
         async with (
             httpx.AsyncClient(base_url=base, headers=auth) as first_client,
@@ -137,7 +137,7 @@ async def _tags_stalled(url: str) -> AsyncIterator[Any]:
 async def test_a_create_killed_midway_leaves_its_key_free(cli_env: dict[str, str]) -> None:
     # The key was reserved in a transaction of its own and freed only by the request
     # that reserved it: a worker killed midway left it "in progress" for 48 hours.
-    auth = _admin_key(cli_env)
+    auth = await _admin_key(cli_env)
     headers = {**auth, "Idempotency-Key": "killed-midway"}
     url = cli_env["NEWSDESK_DATABASE_URL"]
     async with _tags_stalled(url) as stalled:

@@ -215,7 +215,11 @@ def _launch(root: Path, bucket: str) -> S3Server:
 
 
 def _shutdown(server: S3Server) -> None:
-    stop(server.server, timeout_s=10)
+    # Killed, not stopped: its data goes with it, so nothing needs a clean stop, and weed's
+    # own takes a second or more (its filer's) where it is on the path of every worker's
+    # end of the run: the last test's teardown, after the timer of its stacks (conftest's
+    # STACKS_AFTER) is off. A SIGTERM it does not act on would cost `stop`'s 10 s more.
+    stop(server.server, timeout_s=0)  # SIGTERM, then at once SIGKILL to its whole group
     # weed leaves some of its Unix sockets in /tmp, named by port: ours go too.
     for port in server.ports.values():
         for leftover in Path(tempfile.gettempdir()).glob(f"seaweedfs-*-{port}.sock"):

@@ -40,8 +40,10 @@ def objects(s3_server: S3Server, app: FastAPI) -> list[str]:
 async def test_upload_to_s3_gives_a_cover_whose_files_readers_fetch_from_the_bucket(
     app: FastAPI, client: httpx.AsyncClient, admin: Credential, s3_server: S3Server
 ) -> None:
+    # Small (the renditions' sizes have their own test, tests/media/test_upload.py): where
+    # each file goes and how it is served is what counts here.
     media = await upload(
-        client, admin, images.photo(1400, 900, gps=True), credit="Reuters",
+        client, admin, images.photo(700, 450, gps=True), credit="Reuters",
         translations=json.dumps({"ua": {"caption": "Порт", "alt": "Судно"}}),
     )  # fmt: skip
     bucket = app.state.media_storage.bucket

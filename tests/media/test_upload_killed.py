@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import api_key
 from tests.live import newsdesk_serve
 from tests.media import hostile, images
 
@@ -35,7 +35,7 @@ class Live:
 def live(cli_env: dict[str, str], tmp_path: Path) -> Iterator[Live]:
     media_dir = tmp_path / "media"
     env = {**cli_env, "NEWSDESK_MEDIA_DIR": str(media_dir)}
-    key = run_cli(env, "create-api-key", "--name", "killer", "--role", "admin").strip()
+    key = api_key(env["NEWSDESK_DATABASE_URL"], "killer")  # in this process: no process start
     with newsdesk_serve(env, output=tmp_path / "server.log") as server:
         yield Live(server.base, server.process.pid, media_dir, {"Authorization": f"Bearer {key}"})
 
