@@ -11,7 +11,6 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import event
 from sqlalchemy import text as sql_text
-from sqlalchemy import true as sql_true
 
 from app.auth.service import Role
 from app.search.analysis import analyzer_for
@@ -684,7 +683,7 @@ async def test_a_big_listed_tier_is_paged_within_the_newest_versions_first(
         await article(client, admin, "en", f"Calm day {n}")
     storms = [await article(client, admin, "en", f"Storm warning {n}") for n in range(6)]
     # 6 hits in 8 versions: a window of ceil(1.5 × 3 / 0.75) = 6 newest for a page of 2.
-    assert query.Tier(sql_true(), hits=6, density=0.75).window(3) == 6
+    assert query.Tier(query.ALWAYS, hits=6, density=0.75).window(3) == 6
     for word, hits in (("storm", storms), ("flood", floods)):
         expected = [slug_of(a, "en") for a in reversed(hits)]
         with statements_of(app) as statements:
