@@ -123,8 +123,9 @@ class Settings(BaseSettings):
         description="SQLAlchemy async URL; default a SQLite file in the working directory.",
     )
     # PostgreSQL connections a worker keeps (and as many again in overflow); the hot read
-    # path's pool is as big as both, at most 10 (`app.db.hot_pool_size`): 21 connections a
-    # worker by default with the cache's LISTEN (`app.ops.connections` counts them).
+    # path's pool is as big as both, at most 10 (`app.db.hot_pool_size`), and search pages
+    # keep 4 (`app.db.SEARCH_CONNECTIONS`): 25 connections a worker by default with the
+    # cache's LISTEN (`app.ops.connections` counts them).
     database_pool_size: int = Field(default=5, ge=1, le=1000)
     # How long a serving process waits for the database (issue 20): to open a connection,
     # for a statement's answer (PostgreSQL), and for a free connection of its pool. Past

@@ -108,6 +108,12 @@ def most_connections(pool_size: int) -> int:
     return 2 * pool_size
 
 
+# PostgreSQL: the connections a worker keeps for its search pages' statements
+# (`app.public.reads.HotReads.search_engine`), one per search it reads at once
+# (`app.public.reads.SEARCHES_AT_ONCE`).
+SEARCH_CONNECTIONS = 4
+
+
 def hot_pool_size(pool_size: int) -> int:
     """The hot lane's pool for NEWSDESK_DATABASE_POOL_SIZE: as big as the session pool with
     its overflow, at most HOT_POOL_MOST."""

@@ -60,7 +60,8 @@ def test_serve_warns_when_its_workers_could_ask_more_connections_than_the_server
         assert found == []
         return
     wanted = per_worker(Settings(database_url=url, database_pool_size=size))
-    assert wanted == 2 * size + 10 + 1  # pool, overflow, hot lane (10 at most), LISTEN
+    # pool, overflow, hot lane (10 at most), the search pages' 4, LISTEN
+    assert wanted == 2 * size + 10 + 4 + 1
     assert found == [(wanted, make_url(url).render_as_string(hide_password=True), allowed)]
     # A replica is counted against its own server (here the same one), with its pollers;
     # the primary gets its lag poller.

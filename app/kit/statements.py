@@ -23,9 +23,9 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar, cast
 
-from sqlalchemy import Engine, Result
+from sqlalchemy import Engine, Result, text
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 Row = Mapping[str, Any]
 
@@ -96,6 +96,13 @@ class Statements(Protocol):
 
     async def scalar(self, sql: str, values: Mapping[str, Any]) -> Any: ...
 
+    async def plan_for_values(self) -> None:
+        """PostgreSQL: plan the statements that follow for the values they are run with
+        (`app.search.query.plan_for_values`), where the connection is not set so."""
+
+    async def close(self) -> None:
+        """Give back what the statements held (a connection of their own)."""
+
 
 class OnSession:
     """On a session's connection (in its transaction: PostgreSQL's `plan_for_values`)."""
@@ -114,6 +121,48 @@ class OnSession:
         connection = await self.session.connection()
         statement, parameters = for_dialect(self.dialect, sql, values)
         return (await connection.exec_driver_sql(statement, parameters)).scalar()
+
+    async def plan_for_values(self) -> None:
+        if self.dialect == "postgresql":
+            await self.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+    async def close(self) -> None:
+        """The session is its owner's to close."""
+
+
+class OnSearchConnection:
+    """PostgreSQL: on one connection of `engine` (`app.public.reads.HotReads.search_engine`:
+    autocommit, each connection set at connect to plan every statement for its values),
+    taken at the first statement and given back by `close`. A session's connection cost a
+    search six round trips of its ten or so: the pool's ping in a transaction of its own,
+    then `BEGIN`, `SET LOCAL plan_cache_mode` and `ROLLBACK`."""
+
+    dialect = "postgresql"
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._connection: AsyncConnection | None = None
+
+    async def _on(self) -> AsyncConnection:
+        if self._connection is None:
+            self._connection = await self.engine.connect()
+        return self._connection
+
+    async def rows(self, sql: str, values: Mapping[str, Any]) -> Sequence[Row]:
+        statement, parameters = for_dialect(self.dialect, sql, values)
+        return _mappings(await (await self._on()).exec_driver_sql(statement, parameters))
+
+    async def scalar(self, sql: str, values: Mapping[str, Any]) -> Any:
+        statement, parameters = for_dialect(self.dialect, sql, values)
+        return (await (await self._on()).exec_driver_sql(statement, parameters)).scalar()
+
+    async def plan_for_values(self) -> None:
+        """Set so at connect."""
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            await connection.close()
 
 
 # How many of SQLite's virtual machine steps between two looks at the clock: a few
@@ -161,6 +210,12 @@ class OnConnection:
     async def scalar(self, sql: str, values: Mapping[str, Any]) -> Any:
         ran = self._run(sql, values, Result.scalar)
         return await self.fallback.scalar(sql, values) if ran is INTERRUPTED else ran
+
+    async def plan_for_values(self) -> None:
+        """SQLite plans each statement as it runs."""
+
+    async def close(self) -> None:
+        """The connection is the worker's own, kept."""
 
     def _run(
         self, sql: str, values: Mapping[str, Any], read: Callable[[Result[Any]], T]

@@ -5,10 +5,10 @@ load with "too many clients already" (a 503 to readers, then).
 
 A worker opens to the primary at most twice `NEWSDESK_DATABASE_POOL_SIZE` (the pool and
 its overflow), as many again for the hot read path, at most 10 (`app.db.hot_pool_size`),
-and one for the cache's purges (PostgreSQL's LISTEN, without Redis); to each replica the
-same pools and two for measuring its lag (`app.replicas`). The check counts this host's
-workers alone: other hosts, the `newsdesk worker` process and any other client share the
-server too."""
+four for search pages (`app.db.SEARCH_CONNECTIONS`), and one for the cache's purges
+(PostgreSQL's LISTEN, without Redis); to each replica the same pools and two for
+measuring its lag (`app.replicas`). The check counts this host's workers alone: other
+hosts, the `newsdesk worker` process and any other client share the server too."""
 
 import asyncio
 from dataclasses import dataclass
@@ -17,7 +17,14 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from app.config import Settings
-from app.db import Timeouts, create_engine, hot_pool_size, is_sqlite, most_connections
+from app.db import (
+    SEARCH_CONNECTIONS,
+    Timeouts,
+    create_engine,
+    hot_pool_size,
+    is_sqlite,
+    most_connections,
+)
 from app.replicas import LAG_POOL_SIZE
 
 LAG_POLLER = most_connections(LAG_POOL_SIZE)  # per replica, and one to the primary
@@ -51,7 +58,7 @@ class Budget:
 def per_worker(settings: Settings, *, replica: bool = False) -> int:
     """The most connections one serving worker opens to the primary (or to a replica)."""
     size = settings.database_pool_size
-    pools = most_connections(size) + hot_pool_size(size)
+    pools = most_connections(size) + hot_pool_size(size) + SEARCH_CONNECTIONS
     if replica:
         return pools + LAG_POLLER
     listens = settings.cache == "on" and not settings.redis_url

@@ -36,16 +36,16 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from pydantic import BaseModel
 from pydantic_core import from_json
 from sqlalchemy import Engine, create_engine
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import StaticPool
 from starlette.datastructures import URL
 
 from app.articles.corrections import public_updated_sql
 from app.articles.visibility import public_sql
 from app.cache import keys
-from app.db import SQLITE_CACHE_KIB, SQLiteStatementCompiler, hot_pool_size
+from app.db import SEARCH_CONNECTIONS, SQLITE_CACHE_KIB, SQLiteStatementCompiler, hot_pool_size
 from app.kit.pagination import Cursor
-from app.kit.statements import OnConnection, OnSession, Statements
+from app.kit.statements import OnConnection, OnSearchConnection, OnSession, Statements
 from app.media import links
 from app.ops import metrics
 from app.public import jsonld, service, social
@@ -392,7 +392,7 @@ STATEMENT_BUDGET = 0.015
 # cards) the while. Unbounded, 64 connections' searches had as many under way on
 # PostgreSQL: a worker 148 -> 160 MB after the load, 148 -> 151 at four at once
 # (docs/benchmarks.md, memory).
-SEARCHES_AT_ONCE = 4
+SEARCHES_AT_ONCE = SEARCH_CONNECTIONS
 
 
 class HotReads:
@@ -421,12 +421,16 @@ class HotReads:
         self._sqlite_file = database if database and database != ":memory:" else None
         self._sqlite: sqlite3.Connection | None = None
         self._sync_engine: Engine | None = None  # `statements`
+        self._search_engine: AsyncEngine | None = None  # PostgreSQL's `statements`
         self._pool: asyncpg.Pool | None = None
         self._pool_size = pool_size
         self._pool_lock = asyncio.Lock()
         self._searches = asyncio.Semaphore(SEARCHES_AT_ONCE)
 
     async def close(self) -> None:
+        if self._search_engine is not None:
+            await self._search_engine.dispose()
+            self._search_engine = None
         if self._sync_engine is not None:
             self._sync_engine.dispose()
             self._sync_engine = None
@@ -533,15 +537,46 @@ class HotReads:
         finally:
             self._searches.release()
 
-    def statements(self, session: AsyncSession) -> Statements:
-        """Where the statements choosing a search page (or a filtered list's) run
+    def statements(self, session: AsyncSession, *, search: bool) -> Statements:
+        """Where the statements choosing a search page (`search`) or a filtered list's run
         (`app.kit.statements`): on SQLite (a file), this worker's own connection
         (`sqlite_engine`), each statement at most STATEMENT_BUDGET seconds before it runs
-        again on `session`; otherwise on `session`."""
+        again on `session`; a search's on PostgreSQL, a connection of the search pages'
+        engine (`search_engine`: as many as the worker's turns, `searching`); otherwise on
+        `session`."""
+        if self.dialect == "postgresql" and search:  # in one of the worker's turns
+            return OnSearchConnection(self.search_engine())
         engine = self.sqlite_engine()
         if engine is None:
             return OnSession(session)
         return OnConnection(engine, self._sqlite_read, STATEMENT_BUDGET, OnSession(session))
+
+    def search_engine(self) -> AsyncEngine:
+        """PostgreSQL: the engine of the search pages' statements (`statements`), made on
+        first use: as many connections as searches run at once (SEARCHES_AT_ONCE, no
+        overflow), in autocommit (each is one read, as the hot lane's), each set at connect
+        to plan every statement for the values it is run with (`plan_cache_mode`: see
+        `app.search.query.plan_for_values`), so a search begins, sets and rolls back
+        nothing. Its ping at checkout is one round trip (`;`)."""
+        if self._search_engine is None:
+            connect: dict[str, Any] = {"server_settings": {"plan_cache_mode": "force_custom_plan"}}
+            limits: dict[str, Any] = {}
+            if self.timeouts is not None:
+                connect |= {
+                    "timeout": self.timeouts.connect,
+                    "command_timeout": self.timeouts.statement,
+                }
+                limits["pool_timeout"] = self.timeouts.pool
+            self._search_engine = create_async_engine(
+                self.engine.url,
+                pool_size=SEARCH_CONNECTIONS,
+                max_overflow=0,
+                pool_pre_ping=True,
+                isolation_level="AUTOCOMMIT",
+                connect_args=connect,
+                **limits,
+            )
+        return self._search_engine
 
     def sqlite_engine(self) -> Engine | None:
         """SQLite (a file): a synchronous engine whose one connection is `_sqlite_read`'s

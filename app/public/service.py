@@ -244,68 +244,76 @@ async def list_articles(
 
     The page's versions are chosen here, by a statement per tier (ids and times only:
     the language's list index covers them), written as SQL text (`_Page`) and run where
-    `hot.statements` says (SQLite's on the hot lane's connection, otherwise on `session`);
+    `hot.statements` says (SQLite's on the hot lane's connection, PostgreSQL's on a
+    connection of the search pages' own, given back once the page is chosen);
     their cards come from `hot.cards`, the statement the plain list's cards come from."""
-    statements = hot.statements(session)
     after = Cursor.decode(cursor) if cursor is not None else None
     if after is not None and (after.rank is None) != (search is None):
         raise Cursor.invalid()
-    # Pages are read tier by tier (search: title hits, lead hits, the rest; a plain list
-    # is one tier), newest first within each, resuming after the cursor's position.
-    tiers = None if search is None else matching.Tiers(session, search, language, statements)
-    bind = Binder() if tiers is None else tiers.bind
-    bind.named("now", now)  # `public_sql`'s
-    lang = bind(language)
-    rows: list[_Chosen] = []
-    ranks: list[int] = []
-    first = (after.rank or 0) if after is not None else 0
-    joint = None if tiers is None or first >= tiers.COUNT else await tiers.joint()
-    if joint is not None:  # every tier in one statement, ranked in it
-        page = _Page(lang, filters, joint.condition, bind, drive=True, dialect=statements.dialect)
-        if after is not None:
-            position = page.before(after)
-            page.where.append(
-                f"({joint.rank} > {first} OR ({joint.rank} = {first} AND {position}))"
+    statements = hot.statements(session, search=search is not None)
+    try:
+        # Pages are read tier by tier (search: title hits, lead hits, the rest; a plain list
+        # is one tier), newest first within each, resuming after the cursor's position.
+        tiers = None if search is None else matching.Tiers(session, search, language, statements)
+        bind = Binder() if tiers is None else tiers.bind
+        bind.named("now", now)  # `public_sql`'s
+        lang = bind(language)
+        rows: list[_Chosen] = []
+        ranks: list[int] = []
+        first = (after.rank or 0) if after is not None else 0
+        joint = None if tiers is None or first >= tiers.COUNT else await tiers.joint()
+        if joint is not None:  # every tier in one statement, ranked in it
+            page = _Page(
+                lang, filters, joint.condition, bind, drive=True, dialect=statements.dialect
             )
-        page.columns += f", {joint.rank} AS rank"
-        found = await statements.rows(page.sql(limit + 1, "rank, "), bind.values)
-        rows = [_Chosen.of(row) for row in found]
-        ranks = [row["rank"] for row in found]
-    else:  # tier by tier until the page is full
-        for rank in range(first, 1 if tiers is None else tiers.COUNT):
-            tier = Tier(matching.ALWAYS) if tiers is None else await tiers.tier(rank)
-            resume = after if rank == first else None
-            need = limit + 1 - len(rows)
-            chosen: list[_Chosen] = []
-            window = tier.window(need)
-            if window is not None:  # the newest versions first, then, short of a page, all
-                within = _Page(
-                    lang, filters, tier.condition, bind, drive=False, dialect=statements.dialect
+            if after is not None:
+                position = page.before(after)
+                page.where.append(
+                    f"({joint.rank} > {first} OR ({joint.rank} = {first} AND {position}))"
                 )
-                within.where.append(
-                    f"translations.published_at >= {_newest(lang, resume, window, bind)}"
-                )
-                within.resume(resume)
-                chosen = [
-                    _Chosen.of(row) for row in await statements.rows(within.sql(need), bind.values)
-                ]
-            if len(chosen) < need:
-                page = _Page(
-                    lang,
-                    filters,
-                    tier.condition,
-                    bind,
-                    drive=tier.drive,
-                    dialect=statements.dialect,
-                )
-                page.resume(resume)
-                chosen = [
-                    _Chosen.of(row) for row in await statements.rows(page.sql(need), bind.values)
-                ]
-            rows += chosen
-            ranks += [rank] * len(chosen)
-            if len(rows) > limit:
-                break
+            page.columns += f", {joint.rank} AS rank"
+            found = await statements.rows(page.sql(limit + 1, "rank, "), bind.values)
+            rows = [_Chosen.of(row) for row in found]
+            ranks = [row["rank"] for row in found]
+        else:  # tier by tier until the page is full
+            for rank in range(first, 1 if tiers is None else tiers.COUNT):
+                tier = Tier(matching.ALWAYS) if tiers is None else await tiers.tier(rank)
+                resume = after if rank == first else None
+                need = limit + 1 - len(rows)
+                chosen: list[_Chosen] = []
+                window = tier.window(need)
+                if window is not None:  # the newest versions first, then, short of a page, all
+                    within = _Page(
+                        lang, filters, tier.condition, bind, drive=False, dialect=statements.dialect
+                    )
+                    within.where.append(
+                        f"translations.published_at >= {_newest(lang, resume, window, bind)}"
+                    )
+                    within.resume(resume)
+                    chosen = [
+                        _Chosen.of(row)
+                        for row in await statements.rows(within.sql(need), bind.values)
+                    ]
+                if len(chosen) < need:
+                    page = _Page(
+                        lang,
+                        filters,
+                        tier.condition,
+                        bind,
+                        drive=tier.drive,
+                        dialect=statements.dialect,
+                    )
+                    page.resume(resume)
+                    chosen = [
+                        _Chosen.of(row)
+                        for row in await statements.rows(page.sql(need), bind.values)
+                    ]
+                rows += chosen
+                ranks += [rank] * len(chosen)
+                if len(rows) > limit:
+                    break
+    finally:  # the page is chosen: what its statements held is given back
+        await statements.close()
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]

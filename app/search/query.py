@@ -595,7 +595,7 @@ class Tiers:
             return self._found[rank]
         if not self._planned:  # the page's first tier
             self._planned = True
-            await plan_for_values(self.session)
+            await self.statements.plan_for_values()
             if not self._big(self.FIELDS.index(""), FREQUENT):  # known big: no use
                 await self._pg_every_tier()
             if rank in self._found:

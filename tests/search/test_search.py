@@ -484,9 +484,9 @@ def statements_of(app: FastAPI) -> Iterator[list[str]]:
     def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
         statements.append(f"{statement} -- {parameters!r}")
 
-    # SQLite's search statements run on the hot lane's connection (`HotReads.statements`).
-    hot = app.state.hot.sqlite_engine()
-    engines = [app.state.db.engine.sync_engine, *([hot] if hot is not None else [])]
+    # A search's statements run on the hot lane's connection on SQLite, on the search
+    # pages' own engine on PostgreSQL (`HotReads.statements`).
+    engines = [app.state.db.engine.sync_engine, *search_engines(app)]
     for engine in engines:
         event.listen(engine, "before_cursor_execute", record)
     try:
@@ -635,7 +635,8 @@ async def test_a_search_statement_past_its_budget_runs_again_on_the_session(
     """SQLite: a search page's statements run on the hot lane's own connection, in the
     event loop's thread, none on the request's session; one that holds the loop past
     STATEMENT_BUDGET is interrupted and run again on the session (in the driver's thread),
-    with the same answer. PostgreSQL's run on the session."""
+    with the same answer. PostgreSQL's run on the search pages' own engine, none on the
+    session (which would begin, set the plans and roll back for each)."""
     from app.kit import statements as running
     from app.public import reads
 
@@ -645,11 +646,16 @@ async def test_a_search_statement_past_its_budget_runs_again_on_the_session(
     assert await search(client, "en", "issued") == expected
     hot = app.state.hot.sqlite_engine()
     session = app.state.db.engine.sync_engine
+    if hot is None:  # PostgreSQL
+        own = app.state.hot.search_engine().sync_engine
+        with recorded(session) as on_session, recorded(own) as on_own:
+            assert await search(client, "en", "storm") == expected
+        assert any("FROM translations" in s for s in on_own), on_own
+        assert not reads_of(on_session), on_session
+        assert not any("SET LOCAL" in s for s in on_own), on_own
+        return
     with recorded(session) as on_session, recorded(hot) as on_hot:
         assert await search(client, "en", "storm") == expected
-    if hot is None:  # PostgreSQL
-        assert any("FROM translations" in s for s in on_session), on_session
-        return
     assert not reads_of(on_session), on_session
     assert any("search_fts" in s for s in on_hot) and any("translations" in s for s in on_hot)
     monkeypatch.setattr(reads, "STATEMENT_BUDGET", 0.0)
@@ -722,6 +728,16 @@ async def test_postgresql_estimates_a_page_s_tiers_once(
     assert len(explained) == 1 and "search_documents.vector @@" in explained[0], explained
     listed = [s for s in statements if "array_agg" in s]
     assert len(listed) == 3, listed  # each tier's (LIMIT FREQUENT), each found big
+
+
+def search_engines(app: FastAPI) -> list[Any]:
+    """The engine a search page's statements run on, besides the sessions' (SQLite, a
+    file: the hot lane's connection; PostgreSQL: the search pages' own)."""
+    hot = app.state.hot
+    if app.state.db.engine.dialect.name == "postgresql":
+        return [hot.search_engine().sync_engine]
+    engine = hot.sqlite_engine()
+    return [] if engine is None else [engine]
 
 
 def reads_of(statements: list[str]) -> list[str]:
