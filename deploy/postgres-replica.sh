@@ -10,4 +10,6 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   done
   chmod 0700 "$PGDATA"
 fi
-exec postgres
+# As many connections as the primary allows (a standby refuses to start with fewer):
+# deploy/compose.yaml.
+exec postgres -c max_connections=200

@@ -11,6 +11,7 @@ from typing import Any
 import yaml  # type: ignore[import-untyped]  # PyYAML, a dev dependency
 
 from app.config import Settings
+from app.ops.connections import per_worker
 
 DEPLOY = Path(__file__).parent.parent / "deploy"
 
@@ -30,6 +31,29 @@ def _compose() -> dict[str, Any]:
     text = re.sub(r"\$\{(\w+)(?::[?-]([^}]*))?\}", variable, text)
     loaded: dict[str, Any] = yaml.safe_load(text)
     return loaded
+
+
+def test_the_databases_allow_every_worker_s_connections() -> None:
+    """The example's PostgreSQL servers allow what the API hosts' workers may open, all of
+    them at once (`app.ops.connections.per_worker`; `newsdesk serve` checks one host's
+    alone): the primary, and the replica, which a standby must match anyway."""
+    compose = _compose()
+    hosts = [name for name in compose["services"] if name.startswith("api-")]
+    env = compose["services"][hosts[0]]["environment"]
+    settings = Settings.model_validate(
+        {
+            name.removeprefix("NEWSDESK_").lower(): value
+            for name, value in env.items()
+            if name != "NEWSDESK_WORKERS"
+        }
+    )
+    workers = len(hosts) * int(env["NEWSDESK_WORKERS"])
+    command = compose["services"]["postgres"]["command"]
+    allowed = int(command[command.index("-c") + 1].removeprefix("max_connections=")) - 3
+    assert workers * per_worker(settings) <= allowed
+    assert workers * per_worker(settings, replica=True) <= allowed
+    replica = (DEPLOY / "postgres-replica.sh").read_text()
+    assert f"exec postgres -c max_connections={allowed + 3}" in replica
 
 
 def test_the_api_hosts_settings_are_valid_settings() -> None:
