@@ -56,29 +56,44 @@ class Binder:
 _NAME = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 
+def numbered(sql: str) -> tuple[str, list[str]]:
+    """`sql` with asyncpg's `$n` for its `:name`s, and the names in their numbers' order
+    (a name used twice is one number)."""
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        if match[1] not in names:
+            names.append(match[1])
+        return f"${names.index(match[1]) + 1}"
+
+    return _NAME.sub(number, sql), names
+
+
 def for_dialect(dialect: str, sql: str, values: Mapping[str, Any]) -> tuple[str, Any]:
     """`sql` and its values as `dialect`'s driver takes them: SQLite's named parameters
-    (a timestamp as the naive UTC text the columns hold, an id as its hex), asyncpg's
-    `$n` with a tuple of the values `sql` names."""
+    (`sqlite_value`), asyncpg's `$n` with a tuple of the values `sql` names."""
     if dialect == "postgresql":
-        names: list[str] = []
-
-        def number(match: re.Match[str]) -> str:
-            if match[1] not in names:
-                names.append(match[1])
-            return f"${names.index(match[1]) + 1}"
-
-        return _NAME.sub(number, sql), tuple(values[name] for name in names)
-    return sql, {name: _sqlite_value(value) for name, value in values.items()}
+        statement, names = numbered(sql)
+        return statement, tuple(values[name] for name in names)
+    return sql, {name: sqlite_value(value) for name, value in values.items()}
 
 
-def _sqlite_value(value: Any) -> Any:
+def sqlite_value(value: Any) -> Any:
+    """A value as SQLite's columns hold it: a timestamp as naive UTC text (as `UTCDateTime`
+    stores it), an id as its hex; others as they are."""
     if isinstance(value, datetime):
-        # As UTCDateTime stores it (four-digit years: strftime writes the year 500 as `500`).
+        # Four-digit years, as stored: strftime writes the year 500 as `500`.
         return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
     if isinstance(value, uuid.UUID):
         return value.hex
     return value
+
+
+def utc(value: Any) -> datetime | None:
+    """A timestamp as the driver returns it: aware (asyncpg) or naive UTC text (SQLite)."""
+    if value is None or isinstance(value, datetime):
+        return value.astimezone(UTC) if value is not None else None
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 def _mappings(result: Result[Any]) -> Sequence[Row]:

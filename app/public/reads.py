@@ -23,14 +23,13 @@ JSON array's positions are named in one place (`_Shape`). The visibility rule is
 
 import asyncio
 import json
-import re
 import sqlite3
 import time
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -45,7 +44,15 @@ from app.articles.visibility import public_sql
 from app.cache import keys
 from app.db import SEARCH_CONNECTIONS, SQLITE_CACHE_KIB, SQLiteStatementCompiler, hot_pool_size
 from app.kit.pagination import Cursor
-from app.kit.statements import OnConnection, OnSearchConnection, OnSession, Statements
+from app.kit.statements import (
+    OnConnection,
+    OnSearchConnection,
+    OnSession,
+    Statements,
+    numbered,
+    sqlite_value,
+    utc,
+)
 from app.media import links
 from app.ops import metrics
 from app.public import jsonld, service, social
@@ -347,27 +354,11 @@ def _for(dialect: str, sql: str, after: str = "") -> Statement:
         ts_correction=words["ts"].format("x.created_at"),
         **words,
     )
-    names: list[str] = []
-    if dialect == "postgresql":
-
-        def number(match: re.Match[str]) -> str:
-            if match[1] not in names:
-                names.append(match[1])
-            return f"${names.index(match[1]) + 1}"
-
-        sql = re.sub(r"(?<!:):([a-z_]+)", number, sql)
-    return sql, names
+    return numbered(sql) if dialect == "postgresql" else (sql, [])
 
 
 async def _keep(_connection: "asyncpg.Connection") -> None:
     """Nothing to reset between reads (see `HotReads._postgres_pool`)."""
-
-
-def _utc(value: Any) -> datetime | None:
-    """A timestamp as the driver returns it: aware (asyncpg) or naive UTC text (SQLite)."""
-    if value is None or isinstance(value, datetime):
-        return value.astimezone(UTC) if value is not None else None
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 def _json(value: Any) -> Any:
@@ -450,13 +441,7 @@ class HotReads:
         """The statement's rows (by column name); its first alone when `one`."""
         sql, names = statement
         if self.dialect == "sqlite":
-            for name, value in params.items():  # as UTCDateTime and Uuid store them
-                if isinstance(value, datetime):
-                    # Four-digit years, as stored: strftime writes the year 500 as `500`.
-                    utc = value.astimezone(UTC).replace(tzinfo=None)
-                    params[name] = utc.isoformat(" ", "microseconds")
-                elif isinstance(value, uuid.UUID):
-                    params[name] = value.hex
+            params = {name: sqlite_value(value) for name, value in params.items()}
             if self._sqlite_file is not None:
                 cursor = self._sqlite_read().execute(sql, params)
                 if one:
@@ -718,8 +703,8 @@ def _article(
             "path": article_path(row["language"], row["slug"]),
             "title": row["title"],
             "lead": row["lead"],
-            "published_at": _utc(row["published_at"]) or now,
-            "updated_at": _utc(row["updated_at"]),
+            "published_at": utc(row["published_at"]) or now,
+            "updated_at": utc(row["updated_at"]),
             "reading_time_minutes": row["reading_time_minutes"],
             "original_language": row["original_language"],
             "body_html": row["body_html"],

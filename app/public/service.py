@@ -10,11 +10,11 @@ import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from sqlalchemy import Row, Select, or_, select
+from sqlalchemy import Row, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.articles.corrections import public_updated_at
@@ -22,7 +22,7 @@ from app.articles.visibility import expired, is_public, public_sql
 from app.errors import Gone, NotFound, Redirect
 from app.kit import html
 from app.kit.pagination import Cursor
-from app.kit.statements import Binder
+from app.kit.statements import Binder, utc
 from app.languages.negotiation import preference
 from app.media import links
 from app.models import (
@@ -88,9 +88,6 @@ _ARTICLE_COLUMNS = (
     Translation.social_description,
     Translation.social_image_id,
 )
-
-
-Rows = Select[*tuple[Any, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,12 +348,9 @@ class _Chosen:
     @classmethod
     def of(cls, row: Mapping[str, Any]) -> "_Chosen":
         """From a row as the driver gives it (SQLite: the id's hex and naive UTC text)."""
-        ident, at = row["id"], row["published_at"]
-        if not isinstance(ident, uuid.UUID):
-            ident = uuid.UUID(ident)
-        if not isinstance(at, datetime):
-            at = datetime.fromisoformat(at).replace(tzinfo=UTC)
-        return cls(ident, at)
+        ident, at = row["id"], utc(row["published_at"])
+        assert at is not None  # a public version's publication time
+        return cls(ident if isinstance(ident, uuid.UUID) else uuid.UUID(ident), at)
 
 
 class _Page:
