@@ -72,16 +72,23 @@ def _dump_stacks(test: str) -> None:
             faulthandler.dump_traceback(file=out)
 
 
-@pytest.fixture(autouse=True)
-def _stacks_when_slow(request: pytest.FixtureRequest) -> Iterator[None]:
-    # A timer thread of its own: faulthandler's one timer is pytest's (faulthandler_timeout).
-    timer = threading.Timer(STACKS_AFTER, _dump_stacks, args=(request.node.nodeid,))
+@contextmanager
+def _stacks_if_still_running(label: str) -> Iterator[None]:
+    """Every thread's stack (`_dump_stacks`) if the block still runs after STACKS_AFTER.
+    A timer thread of its own: faulthandler's one timer is pytest's (faulthandler_timeout)."""
+    timer = threading.Timer(STACKS_AFTER, _dump_stacks, args=(label,))
     timer.daemon = True
     timer.start()
     try:
         yield
     finally:
         timer.cancel()
+
+
+@pytest.fixture(autouse=True)
+def _stacks_when_slow(request: pytest.FixtureRequest) -> Iterator[None]:
+    with _stacks_if_still_running(request.node.nodeid):
+        yield
 
 
 @pytest.hookimpl(wrapper=True)
@@ -93,13 +100,8 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     test database dropped, live servers of a module stopped are torn down there."""
     if nextitem is not None and nextitem.parent is item.parent:
         return (yield)  # the function's fixtures alone: the fixture's timer saw them
-    timer = threading.Timer(STACKS_AFTER, _dump_stacks, args=(f"{item.nodeid} (teardown)",))
-    timer.daemon = True
-    timer.start()
-    try:
+    with _stacks_if_still_running(f"{item.nodeid} (teardown)"):
         return (yield)
-    finally:
-        timer.cancel()
 
 
 def fastapi_callable_caches() -> list["functools._lru_cache_wrapper[bool]"]:
