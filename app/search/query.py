@@ -11,6 +11,7 @@ import itertools
 import json
 import math
 import re
+import time
 import unicodedata
 import uuid
 import weakref
@@ -28,6 +29,7 @@ from app.kit.statements import Binder, Statements
 from app.models.search import FTS_HEAD_TABLE, FTS_PAIRS_TABLE, FTS_TABLE
 from app.search.analysis import Analyzer, Reading
 from app.search.documents import FIELD_MARKS, PAIR, fts_language, language_lexeme
+from app.search.estimate import STATISTICS_SECONDS, STATISTICS_SQL, Statistics
 from app.search.index import ALTERNATIVE
 
 MAX_LENGTH = 200
@@ -229,34 +231,41 @@ def _fts_match(query: Query, field: str, bind: Binder, language: str | None = No
 # about the row of `translations` of the statement it is put in.
 
 
-def _pg_match(query: Query, field: str, bind: Binder, language: str | None = None) -> str:
+def _pg_conditions(query: Query, field: str, language: str | None = None) -> list[tuple[str, str]]:
     """PostgreSQL: the row of `search_documents` (in `language`, when given) matches in
-    `field`. Anywhere (the whole `vector`), a phrase's candidates come from its pairs: when
-    every phrase is two words the pairs are the answer (a pair is two words at
-    neighbouring positions) and GIN answers the whole query from its index, never reading
-    a document; a longer phrase has its positions checked on the pairs' candidates only.
-    The language is a lexeme of each column (`app.search.documents`), so GIN finds a
-    language's hits by itself."""
+    `field` when each of these columns matches its tsquery. Anywhere (the whole `vector`),
+    a phrase's candidates come from its pairs: when every phrase is two words the pairs
+    are the answer (a pair is two words at neighbouring positions) and GIN answers the
+    whole query from its index, never reading a document; a longer phrase has its
+    positions checked on the pairs' candidates only. The language is a lexeme of each
+    column (`app.search.documents`), so GIN finds a language's hits by itself."""
     if field:
-        return f"search_documents.head @@ {_tsquery(bind, tsquery(query, field), language)}"
+        return [("head", _in_language(tsquery(query, field), language))]
     pairs = pairs_tsquery(query)
     if pairs is None:
-        return f"search_documents.vector @@ {_tsquery(bind, tsquery(query), language)}"
-    by_pairs = f"search_documents.pairs @@ {_tsquery(bind, pairs, language)}"
+        return [("vector", _in_language(tsquery(query), language))]
+    by_pairs = ("pairs", _in_language(pairs, language))
     if any(len(v) > 2 for c in query.clauses if isinstance(c, Phrase) for v in c.variants):
         checked = tsquery(query)
     else:
         terms = Query(tuple(c for c in query.clauses if not isinstance(c, Phrase)), query.analyzer)
         if not terms.clauses:
-            return by_pairs
+            return [by_pairs]
         checked = tsquery(terms)
-    return f"({by_pairs} AND search_documents.vector @@ {_tsquery(bind, checked)})"
+    return [by_pairs, ("vector", checked)]
 
 
-def _tsquery(bind: Binder, text: str, language: str | None = None) -> str:
-    if language is not None:
-        text = f"({text}) & {language_lexeme(language)[0]}"
-    return f"CAST({bind(text)} AS tsquery)"
+def _pg_match(query: Query, field: str, bind: Binder, language: str | None = None) -> str:
+    """PostgreSQL: the row of `search_documents` matches in `field` (`_pg_conditions`)."""
+    matches = [
+        f"search_documents.{column} @@ CAST({bind(text)} AS tsquery)"
+        for column, text in _pg_conditions(query, field, language)
+    ]
+    return matches[0] if len(matches) == 1 else "(" + " AND ".join(matches) + ")"
+
+
+def _in_language(text: str, language: str | None) -> str:
+    return text if language is None else f"({text}) & {language_lexeme(language)[0]}"
 
 
 def _ids(
@@ -509,12 +518,29 @@ def tier_sizes(engine: Engine) -> "TTLCache[Any, Size]":
     return sizes
 
 
-async def _estimate(statements: Statements, sql: str, values: Mapping[str, Any]) -> float:
+async def _explained(statements: Statements, sql: str, values: Mapping[str, Any]) -> float:
     """PostgreSQL's own row estimate for the statement `sql` (planning only, about a
     millisecond; planned for its values, `plan_for_values`)."""
     plan: Any = await statements.scalar(f"EXPLAIN (FORMAT JSON) {sql}", values)
     document = json.loads(plan) if isinstance(plan, str) else plan
     return float(document[0]["Plan"]["Plan Rows"])
+
+
+# Per engine: PostgreSQL's statistics of the search index, and when they were read (None
+# for a table never analysed, read again as often).
+_STATISTICS: "weakref.WeakKeyDictionary[Engine, tuple[float, Statistics | None]]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def _statistics(statements: Statements, engine: Engine) -> Statistics | None:
+    """The search index's statistics as this engine's database has them, read again
+    every STATISTICS_SECONDS (one statement)."""
+    known = _STATISTICS.get(engine)
+    if known is None or time.monotonic() - known[0] >= STATISTICS_SECONDS:
+        found = Statistics.of(await statements.rows(STATISTICS_SQL, {}))
+        known = _STATISTICS[engine] = (time.monotonic(), found)
+    return known[1]
 
 
 class Tiers:
@@ -546,8 +572,8 @@ class Tiers:
         statements: Statements,
     ) -> None:
         self.session = session
-        # Where the listings and counts run (`app.kit.statements`); PostgreSQL's planner
-        # estimates (`_estimate`) and its plan setting run on the session.
+        # Where the listings, counts and PostgreSQL's plan estimates run
+        # (`app.kit.statements`).
         self.statements = statements
         self.query = query
         self.language = language
@@ -604,23 +630,34 @@ class Tiers:
             self._found[rank] = None
             return None
         field = self.FIELDS[rank]
-        bind = Binder()
-        ids = _ids(self.query, self.dialect, bind, field, self.language)
         found: list[uuid.UUID] | None = None
-        # The anywhere tier's estimate is planned once a page; the title's and the lead's
-        # hits are among its hits, so they are few when it is (an `EXPLAIN` less each).
+        # The anywhere tier's estimate is made once a page; the title's and the lead's
+        # hits are among its hits, so they are few when it is.
         estimate = self._anywhere_estimate
         if estimate is not None and (field == "" or estimate < LIST_UNLESS_ESTIMATE):
             few = estimate < LIST_UNLESS_ESTIMATE
         else:
-            few = await _estimate(self.statements, ids, bind.values) < LIST_UNLESS_ESTIMATE
+            few = await self._estimate(field) < LIST_UNLESS_ESTIMATE
         if few:
+            bind = Binder()
+            ids = _ids(self.query, self.dialect, bind, field, self.language)
             found = await self._pg_list(ids, bind)
             if len(found) >= FREQUENT:
                 self._remember(rank, Size(len(found)))
                 found = None
         self._found[rank] = found
         return found
+
+    async def _estimate(self, field: str) -> float:
+        """PostgreSQL: the planner's estimate of the tier's hits in the page's language,
+        worked out from the statistics this worker keeps (`app.search.estimate`), or by
+        `EXPLAIN` while the search index has none (never analysed)."""
+        statistics = await _statistics(self.statements, self.session.get_bind().engine)
+        if statistics is not None:
+            return statistics.rows_matching(_pg_conditions(self.query, field, self.language))
+        bind = Binder()
+        ids = _ids(self.query, self.dialect, bind, field, self.language)
+        return await _explained(self.statements, ids, bind.values)
 
     async def _pg_list(self, ids: str, bind: Binder) -> list[uuid.UUID]:
         """PostgreSQL: up to FREQUENT of these ids, as one array."""
@@ -730,9 +767,7 @@ class Tiers:
         (`_pg_flagged`): GIN on `head` checks every document with both words' marks in the
         field, neighbours or not (165 ms for «"зріс відсотків"» in Ukrainian titles at
         1,000,000 articles: 30,170 candidates, no hit)."""
-        bind = Binder()
-        anywhere = _ids(self.query, self.dialect, bind, "", self.language)
-        self._anywhere_estimate = await _estimate(self.statements, anywhere, bind.values)
+        self._anywhere_estimate = await self._estimate("")
         if self._anywhere_estimate >= FREQUENT:
             return
         if any(isinstance(clause, Phrase) for clause in self.query.clauses):
@@ -810,7 +845,7 @@ class Tiers:
         if known is None:
             bind = Binder()
             versions = f"SELECT id FROM translations WHERE language = {bind(self.language)}"
-            known = Size(int(await _estimate(self.statements, versions, bind.values)))
+            known = Size(int(await _explained(self.statements, versions, bind.values)))
             self._sizes[key] = known
         return known.hits
 

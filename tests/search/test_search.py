@@ -708,13 +708,21 @@ async def test_a_big_listed_tier_is_paged_within_the_newest_versions_first(
 async def test_postgresql_estimates_a_page_s_tiers_once(
     app: FastAPI, client: httpx.AsyncClient, admin: Credential, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """PostgreSQL: the planner's estimate of the anywhere tier (one `EXPLAIN`) decides for
-    the title's and the lead's tiers too when it is under LIST_UNLESS_ESTIMATE (their hits
-    are among its hits): each is listed without an estimate of its own. The page is the
-    same on both databases."""
+    """PostgreSQL: the planner's estimate of the anywhere tier decides for the title's and
+    the lead's tiers too when it is under LIST_UNLESS_ESTIMATE (their hits are among its
+    hits): each is listed without an estimate of its own. The page is the same on both
+    databases."""
     from app.search import query
 
     monkeypatch.setattr(query, "FREQUENT", 1)  # every tier listed is found big, and walked
+    estimated: list[str] = []
+    estimate = query.Tiers._estimate
+
+    async def counted(tiers: query.Tiers, field: str) -> float:
+        estimated.append(field)
+        return await estimate(tiers, field)
+
+    monkeypatch.setattr(query.Tiers, "_estimate", counted)
     body = await article(client, admin, "en", "Harbour news", body="<p>After the storm.</p>")
     lead = await article(client, admin, "en", "Coast guard report", lead="A storm is coming.")
     title = await article(client, admin, "en", "Storm hits the coast")
@@ -724,10 +732,111 @@ async def test_postgresql_estimates_a_page_s_tiers_once(
         ]
     if app.state.db.engine.dialect.name == "sqlite":
         return
+    assert estimated == [""]  # anywhere's alone, by statistics or by `EXPLAIN`
     explained = [s for s in statements if s.startswith("EXPLAIN")]
-    assert len(explained) == 1 and "search_documents.vector @@" in explained[0], explained
+    assert len(explained) <= 1 and all("search_documents.vector @@" in s for s in explained)
     listed = [s for s in statements if "array_agg" in s]
     assert len(listed) == 3, listed  # each tier's (LIMIT FREQUENT), each found big
+
+
+@pytest.mark.postgres_only
+async def test_postgresql_works_out_the_planner_s_estimates_from_statistics(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential
+) -> None:
+    """PostgreSQL, once the search index has been analysed: a page's estimates are worked
+    out in the worker from the index's statistics (`app.search.estimate`), read in one
+    statement once per STATISTICS_SECONDS, instead of an `EXPLAIN` each; they are the
+    planner's own figures, for words, phrases, each field and each language."""
+    import json
+
+    from app.kit.statements import Binder, numbered
+    from app.search import estimate, query
+
+    ours = [
+        await article(
+            client,
+            admin,
+            lang,
+            f"{title} {n}",
+            lead=lead,
+            body=f"<p>{body} {n}.</p>",
+        )
+        for n in range(4)
+        for lang, title, lead, body in (
+            ("en", "Storm hits the coast", "A storm warning.", "Power lines cut by the storm"),
+            ("ua", "Шторм на узбережжі", "Попередження про шторм.", "Енергетики у Києві працюють"),
+            ("ru", "Шторм на побережье", "Штормовое предупреждение.", "Энергетики в Москве"),
+        )
+    ]
+    async with app.state.db.engine.connect() as connection:
+        await connection.execute(sql_text("ANALYZE search_documents"))
+        await connection.commit()
+    expected = [slug_of(a, "en") for a in reversed(ours[::3])]
+    with statements_of(app) as first:
+        assert await search(client, "en", "storm") == expected
+    with statements_of(app) as second:
+        assert await search(client, "en", "storm coast") == expected
+    assert not [s for s in first + second if s.startswith("EXPLAIN")], first + second
+    read = [s for s in first if "pg_stats" in s]
+    assert len(read) == 1 and not [s for s in second if "pg_stats" in s], (first, second)
+
+    async with app.state.db.engine.connect() as connection:
+        driver = (await connection.get_raw_connection()).driver_connection
+        statistics = estimate.Statistics.of(
+            [dict(row) for row in await driver.fetch(estimate.STATISTICS_SQL)]
+        )
+        assert statistics is not None and set(statistics.columns) == set(estimate.COLUMNS)
+        compared = 0
+        for lang, text_search, queries in (
+            ("en", "english", ["storm", "storm coast", '"storm warning"', "power storm", "zebra"]),
+            ("ua", "ukrainian", ["шторм", '"шторм на узбережжі"', "Київ енергетик", "сонце"]),
+            ("ru", "russian", ["шторм", '"штормовое предупреждение"', "Москва"]),
+        ):
+            for q in queries:
+                parsed = parse(q, analyzer_for(text_search))
+                for field in ("", "A", "B"):
+                    bind = Binder()
+                    sql, names = numbered(query._ids(parsed, "postgresql", bind, field, lang))
+                    plan = await driver.fetchval(
+                        f"EXPLAIN (FORMAT JSON) {sql}", *(bind.values[n] for n in names)
+                    )
+                    plan = json.loads(plan) if isinstance(plan, str) else plan
+                    planned = plan[0]["Plan"]["Plan Rows"]
+                    mine = statistics.rows_matching(query._pg_conditions(parsed, field, lang))
+                    assert mine == planned, (lang, q, field, mine, planned)
+                    compared += 1
+    assert compared == 36
+
+
+def test_the_estimate_reads_every_tsquery_the_search_writes() -> None:
+    """`app.search.estimate` parses tsquery text with tsquery's own precedence (`!`, `<->`,
+    `&`, `|`) and escapes, and refuses what it cannot read rather than guess."""
+    from app.search.estimate import Column, Statistics
+
+    statistics = Statistics(
+        1000, {"vector": Column({"a": 0.5, "b": 0.2, "it's": 0.1, "c\\d": 0.3}, 0.02)}
+    )
+
+    def rows(tsquery: str) -> float:
+        return statistics.rows_matching([("vector", tsquery)])
+
+    assert rows("'a'") == 500
+    assert rows("'a' & 'b'") == 100
+    assert rows("'a' | 'b'") == 600  # 0.5 + 0.2 - 0.1
+    assert rows("'a' | 'b' & 'a'") == 550  # & binds first: 0.5 + 0.1 - 0.05
+    assert rows("('a' | 'b') & 'a'") == 300
+    assert rows("'a' <-> 'b' | 'a'") == 550  # <-> binds before |, as AND
+    assert rows("!'a' & 'b'") == 100
+    assert rows("'a':AB & 'b':A") == 100  # weights do not count
+    assert rows("'zzz'") == 5  # not among the frequent: half the least, at most 0.005
+    assert rows("'it''s'") == 100
+    assert rows("'c\\\\d'") == 300
+    assert statistics.rows_matching([("vector", "'a'"), ("pairs", "'a'")]) == 2  # no list
+    assert Statistics(1000, {}).rows_matching([("vector", "'a'")]) == 5
+    assert Statistics(10, {}).rows_matching([("vector", "'a'")]) == 1  # at least one row
+    for broken in ("'a' &", "('a'", "'a')", "& 'a'", "'a' 'b'", "a", "'a"):
+        with pytest.raises(ValueError, match=r"tsquery|lexeme"):
+            rows(broken)
 
 
 def search_engines(app: FastAPI) -> list[Any]:
