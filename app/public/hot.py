@@ -10,6 +10,7 @@ anything the read does not find or refuses, goes on to the routes, which answer 
 before.
 """
 
+import asyncio
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,7 +28,7 @@ from app.kit.schema import check_characters
 from app.kit.slugs import MAX_SLUG_LENGTH, SLUG_PATTERN
 from app.ops.metrics import note_route
 from app.public import service
-from app.public.reads import Found, read_article, read_list, read_page
+from app.public.reads import Found, HotReads, read_article, read_list, read_page
 from app.replicas import hot_reads
 from app.search import query as search
 from app.search.analysis import analyzer_for
@@ -139,11 +140,42 @@ class HotPathMiddleware:
             check_characters(q)
         except ValueError:
             return None
-        state = scope["app"].state
         reader = hot_reads(scope)
-        known = await reader.language(language)
-        if known is None:  # 404, or 308 for a BCP 47 tag
+        guess = reader.guess_language(language)
+        if guess is None:
+            known = await reader.language(language)
+            if known is None:  # 404, or 308 for a BCP 47 tag
+                return None
+            return await self._search_in(scope, reader, language, known, q, limit, cursor)
+        # PostgreSQL: the language's row is read again while the search runs with what
+        # the last read found (a round trip less to wait for); the page stands if the row
+        # is unchanged, and is read again with the new row otherwise.
+        checking = asyncio.ensure_future(reader.language(language))
+        try:
+            answer = await self._search_in(scope, reader, language, guess, q, limit, cursor)
+        except BaseException:
+            checking.cancel()
+            checking.add_done_callback(_retrieved)
+            raise
+        known = await checking
+        if known == guess:
+            return answer
+        if known is None:
             return None
+        return await self._search_in(scope, reader, language, known, q, limit, cursor)
+
+    async def _search_in(
+        self,
+        scope: Scope,
+        reader: HotReads,
+        language: str,
+        known: tuple[str, str],
+        q: str,
+        limit: int,
+        cursor: str | None,
+    ) -> "_Answer | None":
+        """The search page in a language whose row is `known` (BCP 47 tag, analyser)."""
+        state = scope["app"].state
         bcp47, text_search = known
         try:
             parsed = search.parse(q, analyzer_for(text_search))
@@ -169,6 +201,12 @@ class HotPathMiddleware:
                 cache_control=state.settings.cache_control,
             )
             return _Answer.of(LIST_ROUTE, await read)
+
+
+def _retrieved(task: "asyncio.Future[Any]") -> None:
+    """A task given up on: its outcome taken, so that nothing logs it as never retrieved."""
+    if not task.cancelled():
+        task.exception()
 
 
 @dataclass(frozen=True, slots=True)

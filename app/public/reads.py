@@ -417,6 +417,8 @@ class HotReads:
         self._pool_size = pool_size
         self._pool_lock = asyncio.Lock()
         self._searches = asyncio.Semaphore(SEARCHES_AT_ONCE)
+        # PostgreSQL: each language's row as its last read found it (`guess_language`).
+        self._languages: dict[str, tuple[str, str] | None] = {}
 
     async def close(self) -> None:
         if self._search_engine is not None:
@@ -623,7 +625,16 @@ class HotReads:
     async def language(self, code: str) -> tuple[str, str] | None:
         """The language's BCP 47 tag and analyser (`text_search`); None when unknown."""
         row = await self._one(self._language, lang=code)
-        return None if row is None else (row["bcp47"], row["text_search"])
+        found = None if row is None else (str(row["bcp47"]), str(row["text_search"]))
+        if self.dialect == "postgresql" and (found is not None or code in self._languages):
+            self._languages[code] = found  # codes that exist, or existed: a bounded set
+        return found
+
+    def guess_language(self, code: str) -> tuple[str, str] | None:
+        """PostgreSQL: the language's row as this worker last read it, for a search to
+        begin with while the row is read again (`app.public.hot`); None when never read,
+        or on SQLite, whose read is no round trip."""
+        return self._languages.get(code)
 
     def _id_list(self, ids: list[uuid.UUID]) -> Any:
         """Version ids as one parameter (`among`): a JSON array on SQLite, a list for

@@ -347,6 +347,44 @@ async def test_searches_are_answered_by_the_lane_as_the_route_answers_them(
     assert r.status_code == 308 and r.headers["location"].startswith("/v1/ua/articles?q=")
 
 
+async def test_a_search_answers_with_its_language_s_row_as_it_is_now(
+    client: httpx.AsyncClient, admin: Credential
+) -> None:
+    """A worker begins a search with its language's row as it last read it (PostgreSQL:
+    the row is read again meanwhile, `app.public.hot`), yet every answer is the row's as it
+    is now: a new BCP 47 tag, a new analyser, a language deleted, each seen by the very
+    next search."""
+    await published_article(client, admin, "Стаття про грозу")
+
+    async def titles(lang: str, q: str, bcp47: str) -> list[str]:
+        r = await client.get(f"/v1/{lang}/articles", params={"q": q})
+        assert r.status_code == 200 and r.headers["content-language"] == bcp47, r.headers
+        return [item["title"] for item in r.json()["items"]]
+
+    for _ in range(2):  # the first read, then one begun with it
+        assert await titles("ua", "гроза", "uk") == ["Стаття про грозу"]
+    r = await client.patch("/v1/admin/languages/ua", json={"bcp47": "uk-UA"}, headers=admin.headers)
+    assert r.status_code == 200, r.text
+    assert await titles("ua", "гроза", "uk-UA") == ["Стаття про грозу"]
+    r = await client.patch(
+        "/v1/admin/languages/ua", json={"text_search": "simple"}, headers=admin.headers
+    )
+    assert r.status_code == 200, r.text
+    assert await titles("ua", "гроза", "uk-UA") == []  # no dictionary forms any more
+    assert await titles("ua", "грозу", "uk-UA") == ["Стаття про грозу"]
+    polish = {
+        "code": "pl", "bcp47": "pl", "name": "Polish", "native_name": "Polski",
+        "fallbacks": ["en"], "text_search": "simple",
+    }  # fmt: skip
+    r = await client.post("/v1/admin/languages", json=polish, headers=admin.headers)
+    assert r.status_code == 201, r.text
+    for _ in range(2):
+        assert await titles("pl", "burza", "pl") == []
+    r = await client.delete("/v1/admin/languages/pl", headers=admin.headers)
+    assert r.status_code == 204, r.text
+    problem(await client.get("/v1/pl/articles", params={"q": "burza"}), 404)
+
+
 async def test_a_search_holds_only_bytes_once_its_page_is_read(
     client: httpx.AsyncClient, admin: Credential, monkeypatch: pytest.MonkeyPatch
 ) -> None:
