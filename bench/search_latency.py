@@ -122,8 +122,11 @@ def queries_for(client: httpx.Client, lang: str, rng: random.Random) -> dict[str
 Plan = list[tuple[str, str, str]]  # (language, kind, query)
 
 
-def measure(base: str, rounds: int, seed: int, plan: Plan | None = None) -> tuple[Samples, Plan]:
-    """The samples, and the queries asked: `plan`, or drawn from this archive."""
+def measure(
+    base: str, rounds: int, seed: int, plan: Plan | None = None, warm_rounds: int = 1
+) -> tuple[Samples, Plan]:
+    """The samples, and the queries asked: `plan`, or drawn from this archive; after
+    `warm_rounds` unmeasured passes over them."""
     rng = random.Random(seed)
     samples = Samples()
     with httpx.Client(base_url=base, timeout=60) as client:
@@ -136,11 +139,16 @@ def measure(base: str, rounds: int, seed: int, plan: Plan | None = None) -> tupl
             ]
         asked = list(plan)
         plan = list(plan)
-        # Warm-up: caches, connections, and each language's analyser (its first search loads
-        # the dictionaries: 0.1-0.2 s, a worker's once, not a search's).
-        # Every fifth of each language's: some of each kind.
+        # Warm-up: connections, each language's analyser (its first search loads the
+        # dictionaries: 0.1-0.2 s, a worker's once, not a search's), and the pages of the
+        # archive the queries read. A machine that reclaims idle page cache (the kernel's
+        # DAMON was seen doing so) left the first run after other work with a tail its
+        # next run did not have, the medians unchanged (3-4× the p95): every query is
+        # asked once (`--warm-rounds`), so both runs measure the archive in memory.
+        # Without (0), every fifth of each language's: some of each kind.
         warm = [[item for item in plan if item[0] == lang][::5] for lang in LANGUAGES]
-        for lang, _, q in itertools.chain.from_iterable(warm):
+        warming = itertools.chain.from_iterable(warm) if warm_rounds < 1 else plan * warm_rounds
+        for lang, _, q in warming:
             client.get(f"/v1/{lang}/articles", params={"q": q})
             client.get(f"/v1/{lang}/articles")
         for _ in range(rounds):
@@ -204,6 +212,12 @@ def main() -> None:
     parser.add_argument("urls", nargs="+", help="database URLs with a bench-data archive")
     parser.add_argument("--rounds", type=int, default=3, help="passes over the query set")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--warm-rounds",
+        type=int,
+        default=1,
+        help="unmeasured passes over the query set first (0: a fifth of it once)",
+    )
     parser.add_argument("--reindex", action="store_true", help="time a full rebuild first")
     parser.add_argument(
         "--slowest", type=int, default=0, metavar="N", help="list the N slowest searches"
@@ -220,7 +234,7 @@ def main() -> None:
     for url in args.urls:
         rebuild_s = reindex(url) if args.reindex else None
         with server(url) as base:
-            samples, asked = measure(base, args.rounds, args.seed, plan)
+            samples, asked = measure(base, args.rounds, args.seed, plan, args.warm_rounds)
         if args.same_queries:
             plan = asked
         out.append(report(url, samples, rebuild_s))
