@@ -62,8 +62,10 @@ class Statistics:
     @classmethod
     def of(cls, found: Sequence[Mapping[str, object]]) -> "Statistics | None":
         """From STATISTICS_SQL's rows; None when the table has never been analysed (its
-        row count unknown: the planner then measures the table itself)."""
-        if not found:
+        row count unknown: the planner then measures the table itself), or when its
+        columns' statistics are not to be seen (`pg_stats` shows a user only the tables
+        it may read; the planner would still use them)."""
+        if not found or any(row["name"] is None for row in found):
             return None
         first = found[0]
         rows, pages, now = (float(str(first[key])) for key in ("rows", "pages", "pages_now"))

@@ -834,6 +834,14 @@ def test_the_estimate_reads_every_tsquery_the_search_writes() -> None:
     assert statistics.rows_matching([("vector", "'a'"), ("pairs", "'a'")]) == 2  # no list
     assert Statistics(1000, {}).rows_matching([("vector", "'a'")]) == 5
     assert Statistics(10, {}).rows_matching([("vector", "'a'")]) == 1  # at least one row
+    # Never analysed (no row count), or no column's statistics to be seen: no estimate.
+    table = {"rows": 1000.0, "pages": 10, "pages_now": 10}
+    assert Statistics.of([{**table, "rows": -1.0, "name": None}]) is None
+    assert Statistics.of([{**table, "name": None, "lexemes": None, "frequencies": None}]) is None
+    seen = Statistics.of(
+        [{**table, "name": "head", "lexemes": ["a"], "frequencies": [0.5, 0.5, 0.5]}]
+    )
+    assert seen is not None and seen.rows_matching([("head", "'a'"), ("vector", "'b'")]) == 2
     for broken in ("'a' &", "('a'", "'a')", "& 'a'", "'a' 'b'", "a", "'a"):
         with pytest.raises(ValueError, match=r"tsquery|lexeme"):
             rows(broken)
