@@ -21,6 +21,7 @@ never an answer: a wrong one costs time, not a hit.
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 # The planner's selectivity of a match it has no statistics for (DEFAULT_TS_MATCH_SEL).
 DEFAULT_SELECTIVITY = 0.005
@@ -60,7 +61,7 @@ class Statistics:
     columns: Mapping[str, Column]  # the analysed columns that have a lexeme list
 
     @classmethod
-    def of(cls, found: Sequence[Mapping[str, object]]) -> "Statistics | None":
+    def of(cls, found: Sequence[Mapping[str, Any]]) -> "Statistics | None":
         """From STATISTICS_SQL's rows; None when the table has never been analysed (its
         row count unknown: the planner then measures the table itself), or when its
         columns' statistics are not to be seen (`pg_stats` shows a user only the tables
@@ -68,7 +69,7 @@ class Statistics:
         if not found or any(row["name"] is None for row in found):
             return None
         first = found[0]
-        rows, pages, now = (float(str(first[key])) for key in ("rows", "pages", "pages_now"))
+        rows, pages, now = (float(first[key]) for key in ("rows", "pages", "pages_now"))
         if rows < 0 or pages <= 0:
             return None
         columns: dict[str, Column] = {}
