@@ -101,7 +101,10 @@ def queries_for(client: httpx.Client, lang: str, rng: random.Random) -> dict[str
     counts = collections.Counter(w for t in titles for w in WORD.findall(t.lower()))
     ranked = [w for w, _ in counts.most_common()]
     third = max(1, len(ranked) // 3)
-    pick = lambda pool, n: rng.sample(pool, min(n, len(pool)))  # noqa: E731
+
+    def pick(pool: list[str], n: int) -> list[str]:
+        return rng.sample(pool, min(n, len(pool)))
+
     two_words, phrases = [], []
     for title in rng.sample(titles, min(30, len(titles))):
         words = WORD.findall(title)
