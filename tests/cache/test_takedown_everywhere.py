@@ -3,7 +3,7 @@ serves the taken-down version from its cache any more — on SQLite's table, Pos
 NOTIFY and Redis pub/sub, with two workers each holding the page and the list cached.
 The other worker is read at once, with no pause."""
 
-import time
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -34,22 +34,20 @@ def _titles(response: httpx.Response) -> list[str]:
 
 
 async def test_no_worker_serves_a_takedown_once_it_answered(
-    bus_settings: Settings, seeded_languages: list[dict[str, Any]]
+    bus_settings: Settings, seeded_languages: list[dict[str, Any]], caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.WARNING, logger="newsdesk.cache")
     async with two_workers(bus_settings, seeded_languages) as ((_, a), (b_app, b), admin):
         article = await published_article(a, admin, "Знято з публікації")
         ident = article["id"]
         slug = (await a.get("/v1/ua/articles")).json()["items"][0]["slug"]
         page = f"/v1/ua/articles/{slug}"
         base = f"/v1/admin/articles/{ident}/translations/ua"
-        slow = 0.0
         for round in range(ROUNDS):
             for action, gone in (("unpublish", 404), ("archive", 410)):
                 assert (await cached(b_app, b, page)).status_code == 200
                 assert _titles(await cached(b_app, b, "/v1/ua/articles")) == ["Знято з публікації"]
-                start = time.monotonic()
                 taken = await a.post(f"{base}/{action}", headers=admin.headers)
-                slow = max(slow, time.monotonic() - start)
                 assert taken.status_code == 200, taken.text
                 shown = await b.get(page)  # at once
                 assert shown.status_code == gone, (round, action, shown.status_code)
@@ -65,5 +63,9 @@ async def test_no_worker_serves_a_takedown_once_it_answered(
         assert deleted.status_code == 204, deleted.text
         assert (await b.get(page)).status_code in (404, 410)
         assert _titles(await b.get("/v1/ua/articles")) == []
-        # Every worker answers at once on every bus: no takedown waited for a lease.
-        assert slow < 1.0, slow
+        # Every worker acknowledged every purge on every bus: no takedown answered only
+        # because the other worker's lease ran out (the writer logs each purge it stopped
+        # waiting for). Said by the mechanism, not by a time: a loaded machine once took
+        # 2.04 s to answer a takedown that both workers had acknowledged.
+        unacknowledged = [r.getMessage() for r in caplog.records if "not acknowledged" in r.msg]
+        assert unacknowledged == []
