@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import json
+import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -124,6 +125,18 @@ class LeasedBus(Bus):
         stay meanwhile: while the database is down too, they are what readers get rather
         than a 503 (`app.cache.middleware`, stale-if-error)."""
         self.lease.end()
+
+
+log = logging.getLogger("newsdesk.cache")
+# What a writer logs when it stopped waiting for some workers' acknowledgement of a purge
+# and answered once their leases were over (`note_unacknowledged`).
+UNACKNOWLEDGED = "cache purge not acknowledged by %d worker(s) within %ss"
+
+
+def note_unacknowledged(late: set[str]) -> None:
+    """The workers `Acks.wait` found late, if any, logged as one warning."""
+    if late:
+        log.warning(UNACKNOWLEDGED, len(late), LEASE)
 
 
 class Acks:

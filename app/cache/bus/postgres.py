@@ -19,7 +19,18 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.cache.bus.base import BEAT, LEASE, MARGIN, RETRY, Deliver, LeasedBus, Purge, decode, encode
+from app.cache.bus.base import (
+    BEAT,
+    LEASE,
+    MARGIN,
+    RETRY,
+    Deliver,
+    LeasedBus,
+    Purge,
+    decode,
+    encode,
+    note_unacknowledged,
+)
 from app.ops import outage
 
 log = logging.getLogger("newsdesk.cache")
@@ -53,8 +64,7 @@ class PostgresBus(LeasedBus):
     async def published(self, purge: Purge) -> None:
         deadline = time.monotonic() + LEASE + MARGIN  # counted from after the commit
         late = await self.acks.wait(purge.ident, dict.fromkeys(purge.workers, deadline))
-        if late:
-            log.warning("cache purge not acknowledged by %d worker(s) within %ss", len(late), LEASE)
+        note_unacknowledged(late)
 
     async def listen(self, deliver: Deliver) -> None:
         def on_purge(_conn: Any, _pid: int, _channel: str, payload: str) -> None:

@@ -30,7 +30,18 @@ from coredis import exceptions
 from coredis.commands.pubsub import PubSub
 from coredis.retry import NoRetryPolicy, RetryPolicy
 
-from app.cache.bus.base import BEAT, LEASE, MARGIN, RETRY, Deliver, LeasedBus, Purge, decode, encode
+from app.cache.bus.base import (
+    BEAT,
+    LEASE,
+    MARGIN,
+    RETRY,
+    Deliver,
+    LeasedBus,
+    Purge,
+    decode,
+    encode,
+    note_unacknowledged,
+)
 from app.cache.store import ALL
 
 log = logging.getLogger("newsdesk.cache")
@@ -129,8 +140,7 @@ class RedisBus(LeasedBus):
         if now < since + LEASE:  # who registered in Redis before it lost its data is unknown
             deadlines[""] = start + since + LEASE - now + MARGIN
         late = await self.acks.wait(purge.ident, deadlines) - {""}
-        if late:
-            log.warning("cache purge not acknowledged by %d worker(s) within %ss", len(late), LEASE)
+        note_unacknowledged(late)
 
     async def _send(self, ident: int, keys: set[str]) -> tuple[float, float, dict[str, float]]:
         """Publish; Redis's time, when its register began, and the registered workers."""
