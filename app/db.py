@@ -109,7 +109,7 @@ def most_connections(pool_size: int) -> int:
 
 
 # PostgreSQL: the connections a worker keeps for its search pages' statements
-# (`app.public.reads.HotReads.search_engine`), one per search it reads at once
+# (`app.public.reads.HotReads.search_pool`), one per search it reads at once
 # (`app.public.reads.SEARCHES_AT_ONCE`).
 SEARCH_CONNECTIONS = 4
 

@@ -2,7 +2,8 @@
 
 A search page (and a filtered list page) is chosen by statements written as SQL text
 (`app.search.query`, `app.public.service`), their values bound by name (`Binder`). On
-PostgreSQL they run on the request's session; on SQLite (a file) on the hot lane's
+PostgreSQL a filtered list's run on the request's session and a search page's on the
+driver's own pool (`OnSearchConnection`); on SQLite (a file) on the hot lane's
 connection (`app.public.reads.HotReads.statements`), in the event loop's thread. A
 statement on an `AsyncSession` over aiosqlite costs about 1.4 ms beyond its SQL (the
 session's BEGIN and ROLLBACK, each step handed to the driver's thread and back), on the
@@ -10,8 +11,9 @@ loop's own connection about 0.1 ms.
 
 Text, not statements the ORM builds: building one (its clauses, their coercions, then its
 cache key to find it compiled) cost more than running it, ~1 ms for a tier's listing and
-3.6 ms of a search with no hit on SQLite, whose SQL took 0.4. They run through
-SQLAlchemy's `exec_driver_sql` (its events see them; ~0.1 ms).
+3.6 ms of a search with no hit on SQLite, whose SQL took 0.4. Those on a session or an
+engine run through SQLAlchemy's `exec_driver_sql` (its events see them; ~0.1 ms); a
+search page's on PostgreSQL tell `OnSearchConnection`'s listeners instead.
 """
 
 import enum
@@ -19,13 +21,16 @@ import re
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from sqlalchemy import Engine, Result, text
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
+
+if TYPE_CHECKING:
+    import asyncpg
 
 Row = Mapping[str, Any]
 
@@ -145,39 +150,64 @@ class OnSession:
         """The session is its owner's to close."""
 
 
+# Told each statement a search page runs on PostgreSQL, with its values (`OnSearchConnection`):
+# what SQLAlchemy's `before_cursor_execute` event is to the statements run through it.
+Listener = Callable[[str, tuple[Any, ...]], None]
+
+
 class OnSearchConnection:
-    """PostgreSQL: on one connection of `engine` (`app.public.reads.HotReads.search_engine`:
-    autocommit, each connection set at connect to plan every statement for its values),
-    taken at the first statement and given back by `close`. A session's connection cost a
-    search six round trips of its ten or so: the pool's ping in a transaction of its own,
-    then `BEGIN`, `SET LOCAL plan_cache_mode` and `ROLLBACK`."""
+    """PostgreSQL: on one connection of an asyncpg pool (`app.public.reads.HotReads`'s
+    search pool: autocommit, each connection set at connect to plan every statement for
+    its values), taken at the first statement and given back by `close`.
+
+    The driver's own pool, as the hot lane's reads: a session's connection cost a search
+    six round trips of its ten or so (the pool's ping in a transaction of its own, then
+    `BEGIN`, `SET LOCAL plan_cache_mode` and `ROLLBACK`), an engine's of its own still
+    one ping at checkout, and SQLAlchemy's layers over the driver a fifth of the search
+    page's CPU on PostgreSQL with the ping (stop 50). asyncpg's pool knows a dead
+    connection without asking. `listeners` are told each statement before it runs."""
 
     dialect = "postgresql"
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-        self._connection: AsyncConnection | None = None
+    def __init__(
+        self,
+        pool: Callable[[], Awaitable["asyncpg.Pool"]],
+        *,
+        timeout: float | None = None,
+        listeners: Sequence[Listener] = (),
+    ) -> None:
+        self.pool = pool
+        self.timeout = timeout
+        self.listeners = listeners
+        self._connection: asyncpg.Connection | None = None
+        self._from: asyncpg.Pool | None = None
 
-    async def _on(self) -> AsyncConnection:
+    async def _on(
+        self, sql: str, values: Mapping[str, Any]
+    ) -> tuple["asyncpg.Connection", str, tuple[Any, ...]]:
+        statement, parameters = for_dialect(self.dialect, sql, values)
+        for listener in self.listeners:
+            listener(statement, parameters)
         if self._connection is None:
-            self._connection = await self.engine.connect()
-        return self._connection
+            self._from = await self.pool()
+            self._connection = await self._from.acquire(timeout=self.timeout)
+        return self._connection, statement, parameters
 
     async def rows(self, sql: str, values: Mapping[str, Any]) -> Sequence[Row]:
-        statement, parameters = for_dialect(self.dialect, sql, values)
-        return _mappings(await (await self._on()).exec_driver_sql(statement, parameters))
+        connection, statement, parameters = await self._on(sql, values)
+        return cast(Sequence[Row], await connection.fetch(statement, *parameters))
 
     async def scalar(self, sql: str, values: Mapping[str, Any]) -> Any:
-        statement, parameters = for_dialect(self.dialect, sql, values)
-        return (await (await self._on()).exec_driver_sql(statement, parameters)).scalar()
+        connection, statement, parameters = await self._on(sql, values)
+        return await connection.fetchval(statement, *parameters)
 
     async def plan_for_values(self) -> None:
         """Set so at connect."""
 
     async def close(self) -> None:
-        if self._connection is not None:
+        if self._connection is not None and self._from is not None:
             connection, self._connection = self._connection, None
-            await connection.close()
+            await self._from.release(connection)
 
 
 # How many of SQLite's virtual machine steps between two looks at the clock: a few

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from pydantic import BaseModel
 from pydantic_core import from_json
 from sqlalchemy import Engine, create_engine
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.pool import StaticPool
 from starlette.datastructures import URL
 
@@ -45,6 +45,7 @@ from app.cache import keys
 from app.db import SEARCH_CONNECTIONS, SQLITE_CACHE_KIB, SQLiteStatementCompiler, hot_pool_size
 from app.kit.pagination import Cursor
 from app.kit.statements import (
+    Listener,
     OnConnection,
     OnSearchConnection,
     OnSession,
@@ -412,7 +413,9 @@ class HotReads:
         self._sqlite_file = database if database and database != ":memory:" else None
         self._sqlite: sqlite3.Connection | None = None
         self._sync_engine: Engine | None = None  # `statements`
-        self._search_engine: AsyncEngine | None = None  # PostgreSQL's `statements`
+        self._search_pool: asyncpg.Pool | None = None  # PostgreSQL's `statements`
+        # Told each statement of a search page on PostgreSQL (tests watch them here).
+        self.statement_listeners: list[Listener] = []
         self._pool: asyncpg.Pool | None = None
         self._pool_size = pool_size
         self._pool_lock = asyncio.Lock()
@@ -421,9 +424,9 @@ class HotReads:
         self._languages: dict[str, tuple[str, str] | None] = {}
 
     async def close(self) -> None:
-        if self._search_engine is not None:
-            await self._search_engine.dispose()
-            self._search_engine = None
+        if self._search_pool is not None:
+            await self._search_pool.close()
+            self._search_pool = None
         if self._sync_engine is not None:
             self._sync_engine.dispose()
             self._sync_engine = None
@@ -529,41 +532,47 @@ class HotReads:
         (`app.kit.statements`): on SQLite (a file), this worker's own connection
         (`sqlite_engine`), each statement at most STATEMENT_BUDGET seconds before it runs
         again on `session`; a search's on PostgreSQL, a connection of the search pages'
-        engine (`search_engine`: as many as the worker's turns, `searching`); otherwise on
+        pool (`search_pool`: as many as the worker's turns, `searching`); otherwise on
         `session`."""
         if self.dialect == "postgresql" and search:  # in one of the worker's turns
-            return OnSearchConnection(self.search_engine())
+            return OnSearchConnection(
+                self.search_pool,
+                timeout=self.timeouts.pool if self.timeouts else None,
+                listeners=self.statement_listeners,
+            )
         engine = self.sqlite_engine()
         if engine is None:
             return OnSession(session)
         return OnConnection(engine, self._sqlite_read, STATEMENT_BUDGET, OnSession(session))
 
-    def search_engine(self) -> AsyncEngine:
-        """PostgreSQL: the engine of the search pages' statements (`statements`), made on
-        first use: as many connections as searches run at once (SEARCHES_AT_ONCE, no
-        overflow), in autocommit (each is one read, as the hot lane's), each set at connect
-        to plan every statement for the values it is run with (`plan_cache_mode`: see
-        `app.search.query.plan_for_values`), so a search begins, sets and rolls back
-        nothing. Its ping at checkout is one round trip (`;`)."""
-        if self._search_engine is None:
-            connect: dict[str, Any] = {"server_settings": {"plan_cache_mode": "force_custom_plan"}}
-            limits: dict[str, Any] = {}
-            if self.timeouts is not None:
-                connect |= {
-                    "timeout": self.timeouts.connect,
-                    "command_timeout": self.timeouts.statement,
+    async def search_pool(self) -> "asyncpg.Pool":
+        """PostgreSQL: the pool of the search pages' statements (`statements`), made on
+        first use: as many connections as searches run at once (SEARCHES_AT_ONCE), each
+        set at connect to plan every statement for the values it is run with
+        (`plan_cache_mode`: see `app.search.query.plan_for_values`), so a search begins,
+        sets and rolls back nothing. asyncpg's own, as the hot lane's (`_postgres_pool`):
+        no ping at checkout, no transaction."""
+        if self._search_pool is not None:
+            return self._search_pool
+        import asyncpg
+
+        async with self._pool_lock:
+            if self._search_pool is None:
+                _, found = self.engine.dialect.create_connect_args(self.engine.url)
+                kwargs: dict[str, Any] = dict(found)
+                kwargs["server_settings"] = {
+                    **kwargs.get("server_settings", {}),
+                    "plan_cache_mode": "force_custom_plan",
                 }
-                limits["pool_timeout"] = self.timeouts.pool
-            self._search_engine = create_async_engine(
-                self.engine.url,
-                pool_size=SEARCH_CONNECTIONS,
-                max_overflow=0,
-                pool_pre_ping=True,
-                isolation_level="AUTOCOMMIT",
-                connect_args=connect,
-                **limits,
-            )
-        return self._search_engine
+                if self.timeouts is not None:
+                    kwargs |= {
+                        "timeout": self.timeouts.connect,
+                        "command_timeout": self.timeouts.statement,
+                    }
+                self._search_pool = await asyncpg.create_pool(
+                    min_size=0, max_size=SEARCH_CONNECTIONS, reset=_keep, **kwargs
+                )
+        return self._search_pool
 
     def sqlite_engine(self) -> Engine | None:
         """SQLite (a file): a synchronous engine whose one connection is `_sqlite_read`'s

@@ -485,15 +485,18 @@ def statements_of(app: FastAPI) -> Iterator[list[str]]:
         statements.append(f"{statement} -- {parameters!r}")
 
     # A search's statements run on the hot lane's connection on SQLite, on the search
-    # pages' own engine on PostgreSQL (`HotReads.statements`).
+    # pages' own pool on PostgreSQL (`HotReads.statements`), which tells its listeners.
     engines = [app.state.db.engine.sync_engine, *search_engines(app)]
+    listeners = app.state.hot.statement_listeners
     for engine in engines:
         event.listen(engine, "before_cursor_execute", record)
+    listeners.append(lambda statement, parameters: record(None, None, statement, parameters))
     try:
         yield statements
     finally:
         for engine in engines:
             event.remove(engine, "before_cursor_execute", record)
+        listeners.pop()
 
 
 async def test_a_frequent_tier_is_read_as_fts5_rowids(
@@ -647,8 +650,7 @@ async def test_a_search_statement_past_its_budget_runs_again_on_the_session(
     hot = app.state.hot.sqlite_engine()
     session = app.state.db.engine.sync_engine
     if hot is None:  # PostgreSQL
-        own = app.state.hot.search_engine().sync_engine
-        with recorded(session) as on_session, recorded(own) as on_own:
+        with recorded(session) as on_session, searched(app) as on_own:
             assert await search(client, "en", "storm") == expected
         assert any("FROM translations" in s for s in on_own), on_own
         assert not reads_of(on_session), on_session
@@ -849,12 +851,23 @@ def test_the_estimate_reads_every_tsquery_the_search_writes() -> None:
 
 def search_engines(app: FastAPI) -> list[Any]:
     """The engine a search page's statements run on, besides the sessions' (SQLite, a
-    file: the hot lane's connection; PostgreSQL: the search pages' own)."""
-    hot = app.state.hot
-    if app.state.db.engine.dialect.name == "postgresql":
-        return [hot.search_engine().sync_engine]
-    engine = hot.sqlite_engine()
+    file: the hot lane's connection; PostgreSQL: none, its search pool tells
+    `HotReads.statement_listeners`)."""
+    engine = app.state.hot.sqlite_engine()
     return [] if engine is None else [engine]
+
+
+@contextmanager
+def searched(app: FastAPI) -> Iterator[list[str]]:
+    """PostgreSQL: the statements the search pages' pool runs inside the block, without
+    parameters."""
+    statements: list[str] = []
+    listeners = app.state.hot.statement_listeners
+    listeners.append(lambda statement, _: statements.append(statement))
+    try:
+        yield statements
+    finally:
+        listeners.pop()
 
 
 def reads_of(statements: list[str]) -> list[str]:
