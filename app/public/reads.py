@@ -791,7 +791,7 @@ def article_headers(
     related = (keys.of_article(card) for card in article.related)
     surrogate = keys.header(
         {
-            *keys.of_article(article),
+            *keys.of_article(article, article.social_image),
             keys.article(article.id, article.language),
             *(key for card_keys in related for key in card_keys),
             *([keys.listing(article.language)] if related_left_out else []),
