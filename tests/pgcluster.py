@@ -120,10 +120,16 @@ class Cluster:
         return [main, *map(int, children)]
 
     def freeze(self) -> None:
-        """SIGSTOP every process of the server: it answers nothing, and no error either."""
-        for pid in self.pids():
-            with suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGSTOP)
+        """SIGSTOP every process of the server: it answers nothing, and no error either.
+        The postmaster first, then its children, listed until no new one shows: a
+        backend it forked while they were listed (a client connecting just then) would
+        otherwise go on answering."""
+        stopped: set[int] = set()
+        while todo := [pid for pid in self.pids() if pid not in stopped]:
+            for pid in todo:
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGSTOP)
+                stopped.add(pid)
 
     def thaw(self) -> None:
         for pid in self.pids():
