@@ -106,7 +106,8 @@ def _sampler(app: FastAPI) -> Callable[[], None]:
             metrics.CACHE_BYTES.set(store.bytes)
             metrics.CACHE_ENTRIES.set(len(store))
         for pool, use in (("sessions", pool_use(app.state.db.engine)),
-                          ("reads", app.state.hot.pool_use())):  # fmt: skip
+                          ("reads", app.state.hot.pool_use()),
+                          ("searches", app.state.hot.pool_use(searches=True))):  # fmt: skip
             if use is not None:
                 metrics.POOL_CONNECTIONS.labels(pool, "in_use").set(use[0])
                 metrics.POOL_CONNECTIONS.labels(pool, "idle").set(use[1])

@@ -18,6 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app.auth.service import Role
 from app.config import Settings
+from app.db import SEARCH_CONNECTIONS
 from tests.builders import problem, published_article
 from tests.conftest import Credential, make_key, running_app
 from tests.live import NEWSDESK, free_port, serving
@@ -131,7 +132,9 @@ async def test_requests_are_counted_by_template_whoever_answers(
         assert value(after, "newsdesk_db_pool_wait_seconds_count", pool="reads") >= 1
 
 
-async def test_purges_search_and_pools(client: httpx.AsyncClient, admin: Credential) -> None:
+async def test_purges_search_and_pools(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential
+) -> None:
     before = await scrape(client, admin)
     article = await published_article(client, admin, "Purge me", "en")  # a write: a purge
     assert (await client.get("/v1/en/articles", params={"q": "purge"})).status_code == 200
@@ -158,6 +161,11 @@ async def test_purges_search_and_pools(client: httpx.AsyncClient, admin: Credent
     assert value(after, "newsdesk_db_pool_wait_seconds_count", pool="sessions") > value(
         before, "newsdesk_db_pool_wait_seconds_count", pool="sessions"
     )
+    if app.state.db.engine.dialect.name == "postgresql":  # the search pages' pool, once used
+        assert value(after, "newsdesk_db_pool_limit", pool="searches") == SEARCH_CONNECTIONS
+        open_ = [value(after, "newsdesk_db_pool_connections", pool="searches", state=state)
+                 for state in ("in_use", "idle")]  # fmt: skip
+        assert open_[0] == 0 and 1 <= open_[1] <= SEARCH_CONNECTIONS, open_
 
 
 async def test_rate_limit_refusals_are_counted(app: FastAPI, settings: Settings) -> None:

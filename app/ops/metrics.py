@@ -115,8 +115,8 @@ SEARCH_DURATION = Histogram(
 POOL_CONNECTIONS = Gauge(
     "newsdesk_db_pool_connections",
     "Open database connections by pool (`sessions`: the engine's, for writes and the "
-    "management API; `reads`: the public read lane's) and state (in_use or idle), summed "
-    "over workers.",
+    "management API; `reads`: the public read lane's; `searches`: the search pages') and "
+    "state (in_use or idle), summed over workers.",
     ["pool", "state"],
     multiprocess_mode="livesum",
 )

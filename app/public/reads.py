@@ -472,9 +472,10 @@ class HotReads:
                 columns = [column[0] for column in cursor.description]
             return [dict(zip(columns, row, strict=True)) for row in found if row is not None]
 
-    def pool_use(self) -> tuple[int, int, int] | None:
-        """(in use, idle, the most it opens) of the PostgreSQL pool, once it exists."""
-        pool = self._pool
+    def pool_use(self, *, searches: bool = False) -> tuple[int, int, int] | None:
+        """(in use, idle, the most it opens) of the PostgreSQL pool (`searches`: the search
+        pages' pool), once it exists."""
+        pool = self._search_pool if searches else self._pool
         if pool is None:
             return None
         idle = pool.get_idle_size()
