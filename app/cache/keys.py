@@ -86,7 +86,7 @@ def of_article(item: Any, social: Any = None) -> set[str]:
     """What a card or an article page shows: the article, its terms, its cover and (a
     page) its social image, `social`. Attributes read once each: a search page asks this
     of 20 cards, and a missing attribute of a model costs an exception."""
-    keys = {f"article-{item.id}"}
+    keys = {article(item.id)}
     for tag in item.tags:
         keys.add(f"tag-{tag.id}")
     for author in item.authors:

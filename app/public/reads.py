@@ -491,26 +491,25 @@ class HotReads:
         most 10 connections: each runs one short statement at a time, and a worker is one
         core.
         """
-        import asyncpg  # here: a worker on SQLite has no use for its ~2.6 MB
-
         async with self._pool_lock:
             if self._pool is None:
-                _, found = self.engine.dialect.create_connect_args(self.engine.url)
-                kwargs: dict[str, Any] = dict(found)
-                if self.timeouts is not None:
-                    kwargs |= {
-                        "timeout": self.timeouts.connect,
-                        "command_timeout": self.timeouts.statement,
-                    }
-                self._pool = await asyncpg.create_pool(
-                    # No floor: asyncpg would keep trying to restore one while the
-                    # database is down, logging each try.
-                    min_size=0,
-                    max_size=hot_pool_size(self._pool_size),
-                    reset=_keep,
-                    **kwargs,
-                )
+                self._pool = await self._new_pool(hot_pool_size(self._pool_size))
         return self._pool
+
+    async def _new_pool(self, most: int, settings: dict[str, str] | None = None) -> "asyncpg.Pool":
+        """An asyncpg pool of at most `most` connections with the engine's connection
+        arguments, the timeouts, and these server `settings` set at connect."""
+        import asyncpg  # here: a worker on SQLite has no use for its ~2.6 MB
+
+        _, found = self.engine.dialect.create_connect_args(self.engine.url)
+        kwargs: dict[str, Any] = dict(found)
+        if settings:
+            kwargs["server_settings"] = {**kwargs.get("server_settings", {}), **settings}
+        if self.timeouts is not None:
+            kwargs |= {"timeout": self.timeouts.connect, "command_timeout": self.timeouts.statement}
+        # No floor: asyncpg would keep trying to restore one while the database is down,
+        # logging each try.
+        return await asyncpg.create_pool(min_size=0, max_size=most, reset=_keep, **kwargs)
 
     @asynccontextmanager
     async def searching(self) -> AsyncIterator[None]:
@@ -555,23 +554,10 @@ class HotReads:
         no ping at checkout, no transaction."""
         if self._search_pool is not None:
             return self._search_pool
-        import asyncpg
-
         async with self._pool_lock:
             if self._search_pool is None:
-                _, found = self.engine.dialect.create_connect_args(self.engine.url)
-                kwargs: dict[str, Any] = dict(found)
-                kwargs["server_settings"] = {
-                    **kwargs.get("server_settings", {}),
-                    "plan_cache_mode": "force_custom_plan",
-                }
-                if self.timeouts is not None:
-                    kwargs |= {
-                        "timeout": self.timeouts.connect,
-                        "command_timeout": self.timeouts.statement,
-                    }
-                self._search_pool = await asyncpg.create_pool(
-                    min_size=0, max_size=SEARCH_CONNECTIONS, reset=_keep, **kwargs
+                self._search_pool = await self._new_pool(
+                    SEARCH_CONNECTIONS, {"plan_cache_mode": "force_custom_plan"}
                 )
         return self._search_pool
 
