@@ -190,11 +190,17 @@ _AFTER = "AND (t.published_at, t.id) < (:after_at, :after_id)"
 _LANGUAGE = "SELECT l.bcp47, l.text_search FROM languages l WHERE l.code = :lang"
 # What a search page's snippets are cut from (`app.search.snippets.Material`): each
 # hit's text and its index entry, read together so they are of the same version. SQLite:
-# the entry's FTS5 columns; PostgreSQL: the positions of the query's lexemes (`:terms`)
-# in its vector: the vector less every lexeme that is not one of them (`ts_delete` of
-# what is left once they are deleted), unnested, a few rows; unnesting the whole vector
-# and filtering its rows took 1.25 ms of the database's time for a page of 20, this
-# 0.84 ms. Rows, not one JSON aggregate as the cards are: a page's bodies and
+# the entry's FTS5 columns; PostgreSQL: the lead's and the body's positions of the query's
+# lexemes (`:terms`) in its vector: the lead's and the body's lexemes (`ts_filter` of
+# weights B and C), the query's among them weighted D (`setweight`, which no position of
+# the vector has), kept (`ts_filter` of D), unnested, a few rows. The title's positions
+# are left out: a snippet never shows the title, and a lead or body position that falls
+# in the title's words is then an entry of another text (`snippets.from_positions`).
+# Unnesting the whole vector and filtering its rows took 1.25 ms of the database's time
+# for a page of 20 at 100k articles; deleting what is not the query's (`ts_delete` of
+# the lexemes left once the query's are deleted) 0.84 ms, then 1.4 ms of 3.4 ms of the
+# database's time a search («києві», PostgreSQL); this ~0.95 ms. Rows, not one JSON
+# aggregate as the cards are: a page's bodies and
 # lemmas are about 150 KB, which the database spent 1.2 ms escaping into JSON and the
 # worker 1.3 ms parsing back (SQLite, 100k articles: 0.6 ms as rows).
 _SNIPPETS = {
@@ -208,9 +214,9 @@ WHERE {among}
 """,
     "postgresql": """
 SELECT t.id, t.title, t.lead, t.body_html, d.id AS entry, (
-           SELECT json_agg(json_build_array(u.lexeme, u.positions, u.weights))
-           FROM unnest(ts_delete(d.vector, tsvector_to_array(
-               ts_delete(d.vector, CAST(:terms AS text[]))))) AS u(lexeme, positions, weights)
+           SELECT json_agg(json_build_array(u.lexeme, u.positions))
+           FROM unnest(ts_filter(setweight(ts_filter(d.vector, '{{B,C}}'), 'D',
+               CAST(:terms AS text[])), '{{D}}')) AS u(lexeme, positions, weights)
        ) AS positions
 FROM translations t
 LEFT JOIN search_documents d ON d.translation_id = t.id

@@ -8,19 +8,20 @@ Which words match is read from the search index when it can be (`Marks`), so a p
 snippets analyse no word at request time: the index already holds each word's lemmas, from
 the same analysis.
 
-- PostgreSQL: the positions of the query's lemmas in the hit's `vector` (primary and
-  alternative lemmas, `~`), which count words as the text is scanned here (`is_word`),
-  title first, a position apart per field.
+- PostgreSQL: the lead's and the body's positions of the query's lemmas in the hit's
+  `vector` (primary and alternative lemmas, `~`), which count words as the text is
+  scanned here (`is_word`), title first, a position apart per field.
 - SQLite: the FTS5 columns hold each word's primary lemma, in order, and the
   alternatives (`*_alt`) without positions, which `search_documents.alternatives_at`
   gives (the word of each). An entry written before that column existed has it NULL:
   when one of the query's lemmas is among such a hit's alternatives, its words are
   analysed instead.
-- The words are analysed too when the entry cannot tell: a position outside its field's
-  words, or the lead's word count not the index's (an entry made by another version of
-  the analysis, before `newsdesk search-reindex`: a shift that stays within the field is
-  not caught), or a lexeme at PostgreSQL's cap of positions (its later repeats have
-  none).
+- The words are analysed too when the entry cannot tell: on PostgreSQL a position
+  outside the lead's and the body's words, on SQLite the lead's word count not the
+  index's (an entry made by another version of the analysis, before `newsdesk
+  search-reindex`: a shift that stays within the lead's and the body's words is not
+  caught), or a lexeme that may be at PostgreSQL's cap of positions (its later repeats
+  have none).
 
 The scan stops at the first window that shows every word of the query (or after
 SCAN_LIMIT words). Analysed, a spelling is analysed when the scan first meets it, once per
@@ -356,24 +357,26 @@ def from_fts(
 
 
 def from_positions(
-    title: str, lead: str, found: Iterable[tuple[str, Sequence[int], Sequence[str]]]
+    title: str, lead: str, found: Iterable[tuple[str, Sequence[int]]]
 ) -> Marks | None:
-    """PostgreSQL: marks from the positions (and weights) of the query's lexemes in a hit's
-    `vector`: title words at 1..T (A), lead words a position after (B), body words a
-    position after those (C). None when a position falls outside its field's words."""
+    """PostgreSQL: marks from the lead's and the body's positions of the query's lexemes
+    in a hit's `vector` (the title's are not read): title words at 1..T, lead words a
+    position after (T+2..), body words a position after those. None when a position
+    falls outside the lead's and the body's words (an entry of another text: a title
+    of another length moves every position), or a lexeme may be at PostgreSQL's cap of
+    positions: counted without the title's, one with at least the cap less the title's
+    words is taken to be."""
     in_title, in_lead = _words(title), _words(lead)
     lead_from, body_from = in_title + 2, in_title + in_lead + 3
     marks: dict[int, list[str]] = {}
-    for lexeme, positions, weights in found:
-        if len(positions) >= MAX_POSITIONS_PER_TERM:
-            return None  # later repeats have no position: the words are analysed
+    for lexeme, positions in found:
+        if len(positions) >= MAX_POSITIONS_PER_TERM - in_title:
+            return None  # later repeats may have no position: the words are analysed
         lemma = lexeme.removeprefix(ALTERNATIVE)
-        for position, weight in zip(positions, weights, strict=True):
-            if weight == "A":
-                continue
-            if weight == "B" and lead_from <= position < body_from - 1:
+        for position in positions:
+            if lead_from <= position < body_from - 1:
                 i = position - lead_from
-            elif weight == "C" and position >= body_from:
+            elif position >= body_from:
                 i = position - body_from + in_lead
             else:
                 return None
@@ -425,7 +428,7 @@ async def hits(reader: Material, ids: Sequence[uuid.UUID], query: Query) -> dict
     return found
 
 
-def _loaded(value: Any) -> list[tuple[str, list[int], list[str]]]:
+def _loaded(value: Any) -> list[tuple[str, list[int]]]:
     """The positions subquery's JSON, decoded (`json_agg` is typed JSON); NULL when no
     lexeme of the query is there."""
-    return [] if value is None else [(lexeme, at, weights) for lexeme, at, weights in value]
+    return [] if value is None else [(lexeme, at) for lexeme, at in value]
