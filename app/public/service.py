@@ -280,15 +280,12 @@ async def list_articles(
                 chosen: list[_Chosen] = []
                 window = tier.window(need)
                 if window is not None:  # the newest versions first, then, short of a page, all
-                    newest = _newest(lang, resume, window, bind)
-                    condition = tier.condition
-                    if tier.floored is not None:
-                        floor = _floor(lang, resume, newest, bind)
-                        condition = tier.floored.replace(matching.FLOOR, floor)
                     within = _Page(
-                        lang, filters, condition, bind, drive=False, dialect=statements.dialect
+                        lang, filters, tier.condition, bind, drive=False, dialect=statements.dialect
                     )
-                    within.where.append(f"translations.published_at >= {newest}")
+                    within.where.append(
+                        f"translations.published_at >= {_newest(lang, resume, window, bind)}"
+                    )
                     within.resume(resume)
                     chosen = [
                         _Chosen.of(row)
@@ -453,23 +450,6 @@ def _newest(lang: str, after: Cursor | None, rows: int, bind: Binder) -> str:
         f" WHERE newest.language = {lang} AND {public_sql('newest')}{position}"
         " ORDER BY newest.published_at DESC, newest.id DESC"
         f" LIMIT 1 OFFSET {rows - 1})"
-    )
-
-
-def _floor(lang: str, after: Cursor | None, newest: str, bind: Binder) -> str:
-    """SQLite: the least search document id among the language's public versions from
-    `newest` (`_newest`) on (after the cursor's position): the FTS5 rowid a window's
-    hits are read from (`Tier.floored`). NULL when there are none."""
-    position = ""
-    if after is not None:
-        position = (
-            f" AND (windowed.published_at, windowed.id) < ({bind(after.at)}, {bind(after.id)})"
-        )
-    return (
-        "(SELECT min(search_documents.id) FROM translations AS windowed"
-        " JOIN search_documents ON search_documents.translation_id = windowed.id"
-        f" WHERE windowed.language = {lang} AND {public_sql('windowed')}"
-        f" AND windowed.published_at >= {newest}{position})"
     )
 
 

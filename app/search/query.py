@@ -344,20 +344,14 @@ class Tier:
     drive: bool = False
     hits: int = 0
     density: float = 0.0
-    # SQLite, a walked tier: `condition` with each FTS5 list of hits it reads bounded
-    # below by FLOOR, for a window's page (`window`), where the caller puts the least
-    # search document id among the window's versions in its place.
-    floored: str | None = None
 
     def window(self, need: int) -> int | None:
-        """How many of the language's newest public versions to look for `need` of this
-        tier's hits among first: PostgreSQL, before driving it (PG_WALK_LISTED); SQLite,
-        before walking it against all of its hits (SQLITE_WINDOW_SHARE). None: at once."""
+        """PostgreSQL: how many of the language's newest public versions to look for
+        `need` of this tier's hits among before driving it (PG_WALK_LISTED); None: drive
+        it at once."""
         if not self.density:
             return None
         rows = math.ceil(WINDOW_MARGIN * need / self.density)
-        if self.floored is not None:
-            return rows if rows * SQLITE_WINDOW_SHARE <= self.hits else None
         return rows if rows <= 2 * self.hits else None
 
 
@@ -419,38 +413,17 @@ DENSE = 16_000
 OTHERS = 5_000
 
 
-# SQLite: a big tier's page is first looked for among the language's newest public
-# versions (`Tier.window`: WINDOW_MARGIN pages' worth at the tier's density), its FTS5
-# hits read from the least search document id among those versions on (`FLOOR`), when
-# that window is at most this share of the tier's hits. FTS5 keeps each word's document
-# list in rowid order and seeks into it, and documents are made as versions are written,
-# so the newest versions' documents are mostly the last rowids: the title tier of
-# «києві» (9,067 hits at 100k articles) reads a few hundred of its hits, not all of them,
-# for the price of looking the window's ~300 versions up in the search documents
-# (~2.4 µs each, against ~0.3 µs a hit read), hence the share. However the rowids lie,
-# the list holds every hit among the window's versions, and a page that is not full
-# there is read as before.
-SQLITE_WINDOW_SHARE = 8
-# Where a floored condition's least search document id goes (`Tier.floored`).
-FLOOR = "/*floor*/0"
-
-
-def _sqlite_among_hits(
-    query: Query, field: str, language: str | None, bind: Binder, floor: str = ""
-) -> str:
+def _sqlite_among_hits(query: Query, field: str, language: str | None, bind: Binder) -> str:
     """SQLite: this translation's document is among the FTS5 hits of `field` in
     `language` (in any, for None: OTHERS), as a list of rowids made once for the
-    statement (the subquery is not correlated); with `floor`, the hits from that rowid
-    on. Mapping the hits to their translations first (a join to the search documents
-    per hit) cost three times as much: 21 against 8.6 ms for the title tier of «радою»
-    (19,656 hits) at 100k articles."""
+    statement (the subquery is not correlated). Mapping the hits to their translations
+    first (a join to the search documents per hit) cost three times as much: 21 against
+    8.6 ms for the title tier of «радою» (19,656 hits) at 100k articles."""
     fts = _fts_table(query, field)
-    bounded = f" AND {fts}.rowid >= {floor}" if floor else ""
     return (
         "(SELECT search_documents.id FROM search_documents"
         " WHERE search_documents.translation_id = translations.id)"
-        f" IN (SELECT {fts}.rowid FROM {fts}"
-        f" WHERE {_fts_match(query, field, bind, language)}{bounded})"
+        f" IN (SELECT {fts}.rowid FROM {fts} WHERE {_fts_match(query, field, bind, language)})"
     )
 
 
@@ -533,7 +506,7 @@ class Size:
 
 # Per engine (a serving process has one; tests make many), by language, field and the
 # clauses' hash (`Tiers._key`); and PostgreSQL's estimate of each language's versions,
-# by (language, "*", 0) (`Tiers._versions`; SQLite: their count, `Tiers._sqlite_versions`).
+# by (language, "*", 0) (`Tiers._versions`).
 _SIZES: "weakref.WeakKeyDictionary[Engine, TTLCache[Any, Size]]" = weakref.WeakKeyDictionary()
 
 
@@ -613,7 +586,6 @@ class Tiers:
         # SQLite, per rank with SQLITE_FREQUENT hits or more: whether it has more than DENSE.
         self._dense: dict[int, bool] = {}
         self._alone: dict[int, bool] = {}  # SQLite: walked against every language's hits
-        self._estimates: dict[int, float] = {}  # SQLite: a big tier's hits in the language
         self._last_rowid: int | None = None
         self._planned = False  # PostgreSQL: the page's first listing is under way or done
         self._anywhere_estimate: float | None = None  # the planner's, for the last tier
@@ -721,7 +693,6 @@ class Tiers:
                 self._rowids[each] = None
                 self._dense[each] = known.estimate > DENSE
                 self._alone[each] = known.alone
-                self._estimates[each] = known.estimate
         if not todo:
             return
         bind = Binder()
@@ -750,7 +721,6 @@ class Tiers:
             )
         estimate = len(rowids) * (self._last_rowid or 0) / max(max(rowids), 1)
         self._rowids[rank] = None
-        self._estimates[rank] = estimate
         self._dense[rank] = estimate > DENSE
         alone = False
         if not self._dense[rank]:  # walked against its hits: are other languages' few?
@@ -770,46 +740,21 @@ class Tiers:
         """SQLite: the tier's hits and none of a better tier's, each as a subquery of the
         page's statement: a tier with few hits by its rowids (one JSON parameter), then
         the page starts from them, each looked up in `ix_translations_by_id` alone; a
-        tier with many by its FTS5 query, and the page walks the newest-first index, first
-        within a window of the newest versions when the tier is big enough
-        (`Tier.window`: every unlisted tier's hits read from the window's FLOOR on)."""
+        tier with many by its FTS5 query, and the page walks the newest-first index."""
         drive = await self._sqlite_hits(rank) is not None
         parts: list[str] = []
-        floored: list[str] = []
         for each in range(rank + 1):
             rowids = await self._sqlite_hits(each)
             field = self.FIELDS[each]
             if rowids is not None:
-                matches = bounded = _among_rowids(rowids, self.bind)
+                matches = _among_rowids(rowids, self.bind)
+            elif self._dense[each] or (each < rank and drive):
+                matches = _sqlite_probe(self.query, field, self.bind)
             else:
                 language = None if self._alone[each] else self.language
-                bounded = _sqlite_among_hits(self.query, field, language, self.bind, FLOOR)
-                if self._dense[each] or (each < rank and drive):
-                    matches = _sqlite_probe(self.query, field, self.bind)
-                else:
-                    matches = _sqlite_among_hits(self.query, field, language, self.bind)
+                matches = _sqlite_among_hits(self.query, field, language, self.bind)
             parts.append(matches if each == rank else f"NOT ({matches})")
-            floored.append(bounded if each == rank else f"NOT ({bounded})")
-        if drive:
-            return Tier(" AND ".join(parts), drive=True)
-        hits = self._estimates[rank]
-        density = hits / max(await self._sqlite_versions(), hits, 1)
-        return Tier(
-            " AND ".join(parts), hits=int(hits), density=density, floored=" AND ".join(floored)
-        )
-
-    async def _sqlite_versions(self) -> int:
-        """SQLite: the language's versions (public ones are most of them; more rows make
-        the window only safer), counted from its index and kept TIER_SIZES_SECONDS with
-        the tiers' sizes."""
-        key = (self.language, "*", 0)
-        known = self._sizes.get(key)
-        if known is None:
-            bind = Binder()
-            counted = f"SELECT count(*) FROM translations WHERE language = {bind(self.language)}"
-            known = Size(int(await self.statements.scalar(counted, bind.values) or 0))
-            self._sizes[key] = known
-        return known.hits
+        return Tier(" AND ".join(parts), drive=drive)
 
     async def _pg_every_tier(self) -> None:
         """PostgreSQL: every tier's hits from one statement, when the query has few hits.

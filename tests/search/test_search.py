@@ -707,44 +707,6 @@ async def test_a_big_listed_tier_is_paged_within_the_newest_versions_first(
         assert len(driven) == (0 if word == "storm" else 1), pages
 
 
-async def test_a_big_walked_tier_reads_its_hits_from_the_window_s_floor(
-    app: FastAPI, client: httpx.AsyncClient, admin: Credential, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """SQLite: a walked tier big enough (`SQLITE_WINDOW_SHARE`) is first paged within the
-    language's newest versions, its FTS5 hits read from the least search document id
-    among them on (`FLOOR`); when they hold less than a page (the hits are older), the
-    tier is walked against all its hits. The floor is each window's own: a version
-    written first and published last (the oldest document, the newest version) is still
-    found. Every page and cursor is the one walking all hits gives, on both databases."""
-    from app.search import query
-
-    monkeypatch.setattr(query, "JOINT", 1)  # paged tier by tier
-    monkeypatch.setattr(query, "SQLITE_FREQUENT", 2)  # every tier of 2 hits or more walks
-    monkeypatch.setattr(query, "SQLITE_WINDOW_SHARE", 0.01)  # any window is worth it
-    # Windows of a few versions: the newest 4 hold 3 storms (a page of 2, and one more),
-    # never 3 floods (a tier's hits are estimated from its first 2 rowids).
-    monkeypatch.setattr(query, "WINDOW_MARGIN", 0.2)
-    late = await article(client, admin, "en", "Storm warning late", live=False)
-    floods = [await article(client, admin, "en", f"Flood warning {n}") for n in range(6)]
-    for n in range(6):
-        await article(client, admin, "en", f"Calm day {n}")
-    storms = [await article(client, admin, "en", f"Storm warning {n}") for n in range(5)]
-    await publish(client, admin, late["id"], "en")
-    storms.append(late)
-    for word, hits in (("storm", storms), ("flood", floods)):
-        expected = [slug_of(a, "en") for a in reversed(hits)]
-        with statements_of(app) as statements:
-            assert await search(client, "en", word, limit=2) == expected[:2]
-        assert await every_page(client, "en", word, 2) == expected
-        if app.state.db.engine.dialect.name != "sqlite":
-            continue
-        pages = [s for s in statements if "translations.published_at DESC" in s]
-        floored = [s for s in pages if "rowid >= (SELECT min(search_documents.id)" in s]
-        assert len(floored) == 1 and "OFFSET" in floored[0], pages
-        # The storms are the 6 newest versions; the floods are older than the calm days.
-        assert len(pages) == (1 if word == "storm" else 2), pages
-
-
 async def test_postgresql_estimates_a_page_s_tiers_once(
     app: FastAPI, client: httpx.AsyncClient, admin: Credential, monkeypatch: pytest.MonkeyPatch
 ) -> None:
