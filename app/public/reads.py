@@ -196,13 +196,11 @@ _LANGUAGE = "SELECT l.bcp47, l.text_search FROM languages l WHERE l.code = :lang
 # the vector has), kept (`ts_filter` of D), unnested, a few rows. The title's positions
 # are left out: a snippet never shows the title, and a lead or body position that falls
 # in the title's words is then an entry of another text (`snippets.from_positions`).
-# Unnesting the whole vector and filtering its rows took 1.25 ms of the database's time
-# for a page of 20 at 100k articles; deleting what is not the query's (`ts_delete` of
-# the lexemes left once the query's are deleted) 0.84 ms, then 1.4 ms of 3.4 ms of the
-# database's time a search («києві», PostgreSQL); this ~0.95 ms. Rows, not one JSON
-# aggregate as the cards are: a page's bodies and
-# lemmas are about 150 KB, which the database spent 1.2 ms escaping into JSON and the
-# worker 1.3 ms parsing back (SQLite, 100k articles: 0.6 ms as rows).
+# For a page of 20 at 100k articles («києві»): unnesting the whole vector and filtering
+# its rows took 1.25 ms of the database's time; deleting what is not the query's
+# (`ts_delete`) 1.4 ms of a search's 3.4 ms; this ~0.95 ms. Rows, not one JSON aggregate
+# as the cards are: a page's bodies and lemmas are about 150 KB, which the database spent
+# 1.2 ms escaping into JSON and the worker 1.3 ms parsing back (SQLite: 0.6 ms as rows).
 _SNIPPETS = {
     "sqlite": """
 SELECT t.id, t.title, t.lead, t.body_html, d.id AS entry, f.lead AS lemmas_lead,

@@ -363,9 +363,8 @@ def from_positions(
     in a hit's `vector` (the title's are not read): title words at 1..T, lead words a
     position after (T+2..), body words a position after those. None when a position
     falls outside the lead's and the body's words (an entry of another text: a title
-    of another length moves every position), or a lexeme may be at PostgreSQL's cap of
-    positions: counted without the title's, one with at least the cap less the title's
-    words is taken to be."""
+    of another length moves every position), or when a lexeme may be at PostgreSQL's cap
+    of positions (its title positions uncounted: from the cap less the title's words)."""
     in_title, in_lead = _words(title), _words(lead)
     lead_from, body_from = in_title + 2, in_title + in_lead + 3
     marks: dict[int, list[str]] = {}
