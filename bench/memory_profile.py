@@ -53,6 +53,9 @@ async def get(app: Any, path: str, **params: str) -> tuple[int, bytes]:
 
 
 def main() -> None:
+    if sys.argv[1:2] in (["-h"], ["--help"]):
+        print(__doc__)
+        return
     if len(sys.argv) not in (2, 3) or sys.argv[2:] not in ([], ["--single"]):
         sys.exit(__doc__)
     single = sys.argv[2:] == ["--single"]
