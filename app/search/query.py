@@ -355,17 +355,29 @@ class Tier:
         return rows if rows <= 2 * self.hits else None
 
 
-# A tier with fewer hits than this is read by id from the search index and sorted; a
-# tier with more is left to walk the language's newest-first index, testing each row,
-# until a page is full. Around the threshold both cost about the same; far from it the
-# right one is ~100× faster (bench/search-latency). Neither database can tell on its own:
-# SQLite knows nothing of FTS5 selectivity, PostgreSQL guesses rare terms far too common.
+# A tier with fewer hits than its language's threshold (`Tiers._frequent`) is read by id
+# from the search index and sorted; a tier with more is left to walk the language's
+# newest-first index, testing each row, until a page is full. Around the threshold both
+# cost about the same; far from it the right one is ~100× faster (bench/search-latency).
+# Neither database can tell on its own: SQLite knows nothing of FTS5 selectivity,
+# PostgreSQL guesses rare terms far too common.
+#
+# PostgreSQL: listing costs about as much a hit whatever the archive (~2.5 µs: GIN, then
+# the document's row for its translation id; then the page looks each up), a walk about
+# as much a row walked, ~20 × versions / hits rows: the two meet near the square root of
+# 20 × versions, and the threshold is FREQUENT_PER_ROOT × √versions of the page's language,
+# at most FREQUENT. At 100k articles (80,000 versions a language) that is ~1,000: a title
+# of two common words (2,872 hits of «after approved») took 6.6 ms to list and 3.1 ms to
+# page, and the search p95 went 34.7 → 30.0 ms against 3,000 (bench/SEARCH-RESULTS.md,
+# stop 52; 600 was worse again, 1,500 about the same). At 1,000,000 it is FREQUENT, as
+# it was for every archive before.
 FREQUENT = 3_000
+FREQUENT_PER_ROOT = 3.5
 # PostgreSQL lists a tier unless its estimate passes this: the planner's guess for words
 # of one language is rough (it takes the language's lexeme as independent of the words),
-# and a list of FREQUENT hits read for nothing costs a few milliseconds, while a walk of a
+# and a list of hits read for nothing costs a few milliseconds, while a walk of a
 # language with few hits reads its whole newest-first index.
-LIST_UNLESS_ESTIMATE = 10 * FREQUENT
+LIST_UNLESS_ESTIMATE = 30_000
 
 
 # PostgreSQL: a listed tier with more hits than this may first be paged within the
@@ -579,8 +591,8 @@ class Tiers:
         self.language = language
         self.dialect = session.get_bind().dialect.name
         # PostgreSQL, per rank: the tier's hits (everything matching in its field), or None
-        # when there are FREQUENT or more; SQLite: their FTS5 rowids in the page's language,
-        # or None when there are SQLITE_FREQUENT or more.
+        # when there are as many as the language's threshold (`_frequent`); SQLite: their
+        # FTS5 rowids in the page's language, or None when there are SQLITE_FREQUENT or more.
         self._found: dict[int, list[uuid.UUID] | None] = {}
         self._rowids: dict[int, list[int] | None] = {}
         # SQLite, per rank with SQLITE_FREQUENT hits or more: whether it has more than DENSE.
@@ -589,6 +601,7 @@ class Tiers:
         self._last_rowid: int | None = None
         self._planned = False  # PostgreSQL: the page's first listing is under way or done
         self._anywhere_estimate: float | None = None  # the planner's, for the last tier
+        self._threshold: int | None = None  # PostgreSQL: `_frequent`'s
         self._sizes = tier_sizes(session.get_bind().engine)
         # The values of the tiers' statements and conditions, and of the page's statements
         # they are put in (`app.public.service`).
@@ -596,7 +609,7 @@ class Tiers:
 
     def _big(self, rank: int, threshold: int) -> Size | None:
         """What an earlier search found of this tier, when it was `threshold` hits or
-        more (PostgreSQL: FREQUENT; SQLite's listing reads the sizes itself,
+        more (PostgreSQL: `_frequent`; SQLite's listing reads the sizes itself,
         `_sqlite_list`): not listed again."""
         known = self._sizes.get(self._key(rank))
         return known if known is not None and known.hits >= threshold else None
@@ -622,11 +635,12 @@ class Tiers:
         if not self._planned:  # the page's first tier
             self._planned = True
             await self.statements.plan_for_values()
-            if not self._big(self.FIELDS.index(""), FREQUENT):  # known big: no use
+            if not self._big(self.FIELDS.index(""), await self._frequent()):  # known big
                 await self._pg_every_tier()
             if rank in self._found:
                 return self._found[rank]
-        if self._big(rank, FREQUENT):
+        frequent = await self._frequent()
+        if self._big(rank, frequent):
             self._found[rank] = None
             return None
         field = self.FIELDS[rank]
@@ -641,8 +655,8 @@ class Tiers:
         if few:
             bind = Binder()
             ids = _ids(self.query, self.dialect, bind, field, self.language)
-            found = await self._pg_list(ids, bind)
-            if len(found) >= FREQUENT:
+            found = await self._pg_list(ids, bind, frequent)
+            if len(found) >= frequent:
                 self._remember(rank, Size(len(found)))
                 found = None
         self._found[rank] = found
@@ -659,9 +673,18 @@ class Tiers:
         ids = _ids(self.query, self.dialect, bind, field, self.language)
         return await _explained(self.statements, ids, bind.values)
 
-    async def _pg_list(self, ids: str, bind: Binder) -> list[uuid.UUID]:
-        """PostgreSQL: up to FREQUENT of these ids, as one array."""
-        listed = f"SELECT array_agg(translation_id) FROM ({ids} LIMIT {FREQUENT}) AS hits"
+    async def _frequent(self) -> int:
+        """PostgreSQL: how many hits make a tier of this language walked rather than
+        listed (FREQUENT_PER_ROOT × √versions, at most FREQUENT): read once a page, from
+        the language's versions (`_versions`, kept with the tiers' sizes)."""
+        if self._threshold is None:
+            scaled = round(FREQUENT_PER_ROOT * math.sqrt(await self._versions()))
+            self._threshold = min(FREQUENT, max(PG_WALK_LISTED, scaled))
+        return self._threshold
+
+    async def _pg_list(self, ids: str, bind: Binder, most: int) -> list[uuid.UUID]:
+        """PostgreSQL: up to `most` of these ids, as one array."""
+        listed = f"SELECT array_agg(translation_id) FROM ({ids} LIMIT {most}) AS hits"
         return await self.statements.scalar(listed, bind.values) or []
 
     async def _sqlite_hits(self, rank: int) -> list[int] | None:
@@ -760,43 +783,44 @@ class Tiers:
         """PostgreSQL: every tier's hits from one statement, when the query has few hits.
         Words: each tier by its own match (GIN answers the title's and the lead's from the
         marks in the small `head`, with no document read), so a tier that turns out
-        frequent costs its FREQUENT ids alone; reading the hits with each one's title and
-        lead matched row by row cost 7 ms for nothing when the planner took a two-word
-        query for rare («Тернополя октябре» in Russian: 71 estimated, 4,355 hits).
+        frequent costs its threshold's ids alone (`_frequent`); reading the hits with each
+        one's title and lead matched row by row cost 7 ms for nothing when the planner took
+        a two-word query for rare («Тернополя октябре» in Russian: 71 estimated, 4,355 hits).
         Phrases: the title's and the lead's among the hits, each hit's `head` checked
         (`_pg_flagged`): GIN on `head` checks every document with both words' marks in the
         field, neighbours or not (165 ms for «"зріс відсотків"» in Ukrainian titles at
         1,000,000 articles: 30,170 candidates, no hit)."""
         self._anywhere_estimate = await self._estimate("")
-        if self._anywhere_estimate >= FREQUENT:
+        frequent = await self._frequent()
+        if self._anywhere_estimate >= frequent:
             return
         if any(isinstance(clause, Phrase) for clause in self.query.clauses):
-            await self._pg_flagged()
+            await self._pg_flagged(frequent)
             return
         bind = Binder()
         lists = ", ".join(
             f"(SELECT array_agg(translation_id) FROM"
-            f" ({_ids(self.query, self.dialect, bind, name, self.language)} LIMIT {FREQUENT})"
+            f" ({_ids(self.query, self.dialect, bind, name, self.language)} LIMIT {frequent})"
             f" AS hits) AS tier{rank}"
             for rank, name in enumerate(self.FIELDS)
         )
         listed = (await self.statements.rows(f"SELECT {lists}", bind.values))[0]
         for rank, ids in enumerate(listed.values()):
-            if ids is not None and len(ids) >= FREQUENT:
+            if ids is not None and len(ids) >= frequent:
                 self._remember(rank, Size(len(ids)))
                 self._found[rank] = None
             else:
                 self._found[rank] = list(ids or [])
 
-    async def _pg_flagged(self) -> None:
-        """PostgreSQL: up to FREQUENT hits anywhere, each with whether it matches in the
-        title and in the lead: every tier, when there are fewer."""
+    async def _pg_flagged(self, frequent: int) -> None:
+        """PostgreSQL: up to `frequent` hits anywhere (the language's threshold), each with
+        whether it matches in the title and in the lead: every tier, when there are fewer."""
         bind = Binder()
         in_title, in_lead = (_pg_match(self.query, field, bind) for field in ("A", "B"))
         match = _pg_match(self.query, "", bind, self.language)
         hits = (
             f"SELECT search_documents.translation_id AS id, {in_title} AS title,"
-            f" {in_lead} AS lead FROM search_documents WHERE {match} LIMIT {FREQUENT}"
+            f" {in_lead} AS lead FROM search_documents WHERE {match} LIMIT {frequent}"
         )
         flagged = (
             "SELECT count(*) AS count, array_agg(id) FILTER (WHERE title) AS title,"
@@ -804,7 +828,7 @@ class Tiers:
             f" FROM ({hits}) AS hits"
         )
         count, *found = (await self.statements.rows(flagged, bind.values))[0].values()
-        if count >= FREQUENT:
+        if count >= frequent:
             anywhere = self.FIELDS.index("")
             self._found[anywhere] = None  # known frequent: not listed again
             self._remember(anywhere, Size(count))
