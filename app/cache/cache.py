@@ -5,7 +5,8 @@ A scheduled version goes public at its time, and a scheduled takedown (`expire_a
 a version at its time, with no write to announce either, so no entry outlives the next of
 them: `horizon` is that time, entries expire by it, and passing it empties the cache.
 The horizon is read again after every purge (a write may have scheduled something)
-before anything new is stored.
+before anything new is stored: one read at a time, which every response waiting to be
+stored meanwhile waits for (under load, dozens of misses follow each purge).
 
 A response is stored only if no purge happened while it was being made (`generation`):
 otherwise it may hold what the purge was about. Nothing is served or stored while the
@@ -61,6 +62,7 @@ class ResponseCache:
         self._pruned = 0.0
         self.horizon: float | None = None  # Unix time of the next publication or takedown
         self.horizon_known = False
+        self._horizon_read: asyncio.Future[None] | None = None  # under way (`_known_horizon`)
         self._listener: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -74,10 +76,11 @@ class ResponseCache:
             log.warning("the cache invalidation bus is not connected: cache bypassed until it is")
 
     async def stop(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
+        for task in (self._listener, self._horizon_read):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self.bus.close()
 
     def _from_bus(self, keys: set[str]) -> None:
@@ -158,7 +161,7 @@ class ResponseCache:
         `time.monotonic()`), if still current, or dirty if refreshed. `read_as_of`: read
         on a replica that had everything up to that moment."""
         if not self.horizon_known:
-            await self._read_horizon()
+            await self._known_horizon()
         if not self.horizon_known:
             return
         # Purged meanwhile, or perhaps (a purge on its way): kept only if refreshed.
@@ -172,6 +175,17 @@ class ResponseCache:
             expires = time.monotonic() + lifetime
             entry = Entry(status, headers, body, etag, keys, expires, route, made, dirty)
             self.store.put(key, entry)
+
+    async def _known_horizon(self) -> None:
+        """Read the horizon, or wait for the read under way: the 64 misses that follow a
+        purge under load each read it before (64 statements queued for the engine's
+        pool). A read that a purge overtook leaves it unknown, as before, and the next
+        save reads it again. Shielded: a request given up on does not cancel the others'
+        read."""
+        reading = self._horizon_read
+        if reading is None or reading.done():
+            reading = self._horizon_read = asyncio.ensure_future(self._read_horizon())
+        await asyncio.shield(reading)
 
     async def _read_horizon(self) -> None:
         generation = self.generation

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import event
 
 from app.cache.cache import ResponseCache
 from app.config import Settings
@@ -200,6 +201,39 @@ async def test_a_busy_worker_caches_again_once_a_scheduled_time_has_passed(
     assert (await client.get(path)).status_code == 200
     assert cache.horizon_known and cache.horizon is None  # nothing else is scheduled
     assert len(cache.store) > 0  # cached again
+
+
+async def test_the_next_scheduled_time_is_read_once_for_the_misses_waiting_on_it(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential
+) -> None:
+    """After a purge, the responses made meanwhile wait for one read of the next scheduled
+    time before they are stored: under load each one read it (64 statements at once in
+    the bench, queued for the engine's pool)."""
+    cache: ResponseCache = app.state.response_cache
+    shown = await published_article(client, admin, "Читають усі")
+    later = await published_article(client, admin, "Ще буде")
+    await client.post(f"/v1/admin/articles/{later['id']}/translations/ua/unpublish",
+                      headers=admin.headers)  # fmt: skip
+    at = datetime.now(UTC) + timedelta(hours=1)
+    await publish(client, admin, later["id"], "ua", at=at)
+    path = f"/v1/ua/articles/{shown['translations']['ua']['slug']}"
+    reads: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "publish_at" in statement and "expire_at" in statement:
+            reads.append(statement)
+
+    engine = cache.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        cache.purge(set())  # as a write elsewhere does: the horizon is read again
+        responses = await asyncio.gather(*(client.get(path) for _ in range(8)))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert {response.status_code for response in responses} == {200}
+    assert len(reads) == 1, reads
+    assert cache.horizon_known and cache.horizon == pytest.approx(at.timestamp(), abs=0.01)
+    assert len(cache.store) > 0  # and stored
 
 
 async def test_a_scheduled_version_appears_at_its_time_without_any_write(
