@@ -560,14 +560,14 @@ class Tiers:
     anywhere else. Pages are read tier by tier, newest first within each, so no query
     sorts all its hits; each tier is planned when a page first reaches it.
 
-    A tier with fewer than FREQUENT hits (SQLite: SQLITE_FREQUENT in the page's language)
-    drives: the page query starts from its hits and looks each up by id
-    (`ix_translations_by_id` holds what the visibility rule and the order need, so no row
-    is read). On PostgreSQL the hits are listed, and the better
-    tiers' are left out in Python; one statement lists all three when the whole query has few
-    hits (the title's and the lead's from the small `head`). On SQLite the
-    hits and the better tiers' are subqueries of the page's statement (each tier's FTS5
-    query read once).
+    A tier with fewer hits than its language's threshold (PostgreSQL: `_frequent`, at most
+    FREQUENT; SQLite: SQLITE_FREQUENT in the page's language) drives: the page query
+    starts from its hits and looks each up by id (`ix_translations_by_id` holds what the
+    visibility rule and the order need, so no row is read). On PostgreSQL the hits are
+    listed, and the better tiers' are left out in Python; one statement lists all three
+    when the whole query has few hits (the title's and the lead's from the small `head`).
+    On SQLite the hits and the better tiers' are subqueries of the page's statement (each
+    tier's FTS5 query read once).
 
     A tier with many hits walks the newest-first index and tests each row: on PostgreSQL
     by looking its document up, on SQLite against the tier's FTS5 rowids read once into a
