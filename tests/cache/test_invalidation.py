@@ -174,16 +174,18 @@ async def test_a_takedown_is_never_served_from_the_cache(
 
 
 async def shown_and_scheduled(
-    client: httpx.AsyncClient, admin: Credential, titles: tuple[str, str], at: datetime
-) -> str:
-    """A public article and another scheduled for `at` (published, taken back, then
-    scheduled); the public one's path."""
+    client: httpx.AsyncClient, admin: Credential, titles: tuple[str, str], after: timedelta
+) -> tuple[str, datetime]:
+    """A public article and another scheduled for `after` from now (published, taken back,
+    then scheduled: the time is taken just before, however long the rest took); the public
+    one's path and the scheduled time."""
     shown = await published_article(client, admin, titles[0])
     later = await published_article(client, admin, titles[1])
     await client.post(f"/v1/admin/articles/{later['id']}/translations/ua/unpublish",
                       headers=admin.headers)  # fmt: skip
+    at = datetime.now(UTC) + after
     await publish(client, admin, later["id"], "ua", at=at)
-    return f"/v1/ua/articles/{shown['translations']['ua']['slug']}"
+    return f"/v1/ua/articles/{shown['translations']['ua']['slug']}", at
 
 
 async def test_a_busy_worker_caches_again_once_a_scheduled_time_has_passed(
@@ -195,8 +197,7 @@ async def test_a_busy_worker_caches_again_once_a_scheduled_time_has_passed(
     nothing from its cache until its load stopped (seen in the bench: 0.03× of a bare
     app, with two workers on PostgreSQL and one on SQLite, as a scheduled time passed)."""
     cache: ResponseCache = app.state.response_cache
-    at = datetime.now(UTC) + timedelta(seconds=1.0)
-    path = await shown_and_scheduled(client, admin, ("Стоїть", "Пізніше"), at)
+    path, at = await shown_and_scheduled(client, admin, ("Стоїть", "Пізніше"), timedelta(seconds=1))
     assert (await client.get(path)).status_code == 200
     assert cache.horizon is not None and abs(cache.horizon - at.timestamp()) < 0.01
     await asyncio.sleep(max(0.0, (at - datetime.now(UTC)).total_seconds()) + 0.05)
@@ -218,8 +219,9 @@ async def test_the_next_scheduled_time_is_read_once_for_the_misses_waiting_on_it
     time before they are stored: under load each one read it (64 statements at once in
     the bench, queued for the engine's pool)."""
     cache: ResponseCache = app.state.response_cache
-    at = datetime.now(UTC) + timedelta(hours=1)
-    path = await shown_and_scheduled(client, admin, ("Читають усі", "Ще буде"), at)
+    path, at = await shown_and_scheduled(
+        client, admin, ("Читають усі", "Ще буде"), timedelta(hours=1)
+    )
     reads: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
