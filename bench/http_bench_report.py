@@ -87,8 +87,18 @@ def machine() -> list[tuple[str, str]]:
         ("cores (logical)", str(os.cpu_count())),
         ("memory", mem),
         ("kernel", f"{platform.system()} {platform.release()}"),
+        # BBR stalled large database results over the loopback (docs/operations.md).
+        ("TCP congestion control", _proc("/proc/sys/net/ipv4/tcp_congestion_control")),
         ("load average at the end (1, 5, 15 min)", load),
     ]
+
+
+def _proc(path: str) -> str:
+    """A /proc file's one value, or "?"."""
+    try:
+        return Path(path).read_text().strip() or "?"
+    except OSError:
+        return "?"
 
 
 def _output(*args: str) -> str | None:
