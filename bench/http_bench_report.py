@@ -68,13 +68,18 @@ class Settings:
 # Machine and versions --------------------------------------------------------------------
 
 
-def _first(path: str, prefix: str) -> str:
+def _read(path: str) -> str:
+    """A /proc file's text, empty when it cannot be read."""
     try:
-        for line in Path(path).read_text().splitlines():
-            if line.startswith(prefix):
-                return line.split(":", 1)[1].strip()
+        return Path(path).read_text()
     except OSError:
-        pass
+        return ""
+
+
+def _first(path: str, prefix: str) -> str:
+    for line in _read(path).splitlines():
+        if line.startswith(prefix):
+            return line.split(":", 1)[1].strip()
     return "?"
 
 
@@ -88,17 +93,12 @@ def machine() -> list[tuple[str, str]]:
         ("memory", mem),
         ("kernel", f"{platform.system()} {platform.release()}"),
         # BBR stalled large database results over the loopback (docs/operations.md).
-        ("TCP congestion control", _proc("/proc/sys/net/ipv4/tcp_congestion_control")),
+        (
+            "TCP congestion control",
+            _read("/proc/sys/net/ipv4/tcp_congestion_control").strip() or "?",
+        ),
         ("load average at the end (1, 5, 15 min)", load),
     ]
-
-
-def _proc(path: str) -> str:
-    """A /proc file's one value, or "?"."""
-    try:
-        return Path(path).read_text().strip() or "?"
-    except OSError:
-        return "?"
 
 
 def _output(*args: str) -> str | None:
