@@ -1,7 +1,9 @@
 """create_app(): the FastAPI application with its lifespan, handlers and routers."""
 
 import asyncio
+import collections
 import contextlib
+import copy
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -11,6 +13,7 @@ import anyio
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import iter_route_contexts
 from fastapi_offline import FastAPIOffline
 from pydantic.json_schema import models_json_schema
 
@@ -64,29 +67,38 @@ def _add_body_models(schema: dict[str, Any]) -> None:
         components.setdefault(name, definition)
 
 
+# The contract as built by the process's first app: every app's is the same (its routes are
+# the shared ones, app.api; the rest is constants), and building it costs ~1 s.
+_contract: dict[str, Any] | None = None
+
+
 def _openapi(app: FastAPI) -> dict[str, Any]:
-    """The contract: FastAPI's document finished by `app.kit.openapi` (built once)."""
+    """The contract: FastAPI's document finished by `app.kit.openapi` (built once a
+    process; each app has its own copy)."""
+    global _contract
     if app.openapi_schema:
         return app.openapi_schema
-    schema = get_openapi(
-        title=app.title,
-        version=app.version,
-        summary="The content API of a trilingual (ua/en/ru) news site.",
-        description=app.description,
-        routes=app.routes,
-        tags=app.openapi_tags,
-        servers=[{"url": "/", "description": "The server this document was read from."}],
-        contact={
-            "name": "Newsdesk",
-            "url": "https://github.com/newsdesk/newsdesk",
-            "email": "api@newsdesk.example",
-        },
-        license_info={"name": "MIT", "url": "https://opensource.org/license/mit"},
-    )
-    _add_body_models(schema)
-    restore_null_examples(schema)
-    add_parameter_examples(schema)
-    app.openapi_schema = add_links(finish(schema))
+    if _contract is None:
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            summary="The content API of a trilingual (ua/en/ru) news site.",
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
+            servers=[{"url": "/", "description": "The server this document was read from."}],
+            contact={
+                "name": "Newsdesk",
+                "url": "https://github.com/newsdesk/newsdesk",
+                "email": "api@newsdesk.example",
+            },
+            license_info={"name": "MIT", "url": "https://opensource.org/license/mit"},
+        )
+        _add_body_models(schema)
+        restore_null_examples(schema)
+        add_parameter_examples(schema)
+        _contract = add_links(finish(schema))
+    app.openapi_schema = copy.deepcopy(_contract)
     return app.openapi_schema
 
 
@@ -188,6 +200,10 @@ def create_app(
         if request_log is not None:
             chores.append(asyncio.create_task(request_log.flush_every()))
         if serving:
+            # The routes built now, not by the first requests (FastAPI builds them when one
+            # first matches, ~0.3 s with the event loop held), and then left out of the
+            # collector's walks with the rest.
+            collections.deque(iter_route_contexts(app.routes), maxlen=0)
             heap.settle()
         try:
             yield
@@ -254,7 +270,10 @@ def create_app(
     )
     redact_logs()  # preview tokens out of every log line, uvicorn's access log included
     install_error_handlers(app)
-    app.include_router(router)
+    # The domain routers as included once per process (app.api): their routes are built
+    # on the first request of the process, not of each app. Nothing of the app reaches
+    # them, `app.dependency_overrides` included.
+    app.router.routes.extend(router.routes)
     # Added innermost first; the request passes them in reverse order: cached answers,
     # request id, CORS, errors, HEAD, body limit, rate limit, idempotency, cache, hot
     # lane. Every answer made inside CORS (429, 413, 500 included) carries its headers,

@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
+from app import api
 from app.config import Settings
 from tests.conftest import (
     _pg_admin,
@@ -58,3 +59,29 @@ async def test_the_apps_of_a_test_are_freed_after_it(settings: Settings) -> None
     forget_apps()
     gc.collect()
     assert [ref() for ref in made] == [None, None, None]
+
+
+async def test_every_app_of_a_process_serves_the_routes_built_once(settings: Settings) -> None:
+    """FastAPI builds an included router's routes the first time one matches a request
+    (each parameter's and response's pydantic field: ~0.3 s for ours, most of a short
+    test's time when each app built them again). The apps of a process share the routers
+    included once (`app.api`), and what the app adds to every route holds on them: an
+    unknown query parameter is refused on a domain's route and on the app's own (/docs).
+    The contract is built once too (~1 s), each app given its own copy."""
+    shared: list[list[int]] = []
+    contracts: list[dict[str, object]] = []
+    for _ in range(2):
+        async with running_app(settings) as (application, client):
+            assert (await client.get("/v1/en/no/such/path")).status_code == 404
+            for path in ("/healthz?zz=1", "/v1/en/articles?zz=1", "/docs?zz=1"):
+                refused = await client.get(path)
+                assert refused.status_code == 422, path
+                assert refused.json()["errors"][0]["loc"] == ["query", "zz"]
+            assert (await client.get("/healthz")).status_code == 200
+            shared.append([id(r) for r in application.router.routes if r in api.router.routes])
+            contracts.append(application.openapi())
+            assert (await client.get("/openapi.json")).json() == contracts[-1]
+        del application, client
+    assert shared[0] == shared[1] == [id(r) for r in api.router.routes]
+    assert contracts[0] == contracts[1] and contracts[0] is not contracts[1]
+    assert "/v1/{lang}/articles" in contracts[0]["paths"]  # type: ignore[operator]
