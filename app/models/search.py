@@ -1,9 +1,10 @@
 """The search index: one document per translation, kept in step by `app.search.index`."""
 
 import uuid
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -48,8 +49,26 @@ class SearchDocument(Base):
     # so that snippets place them (`app.search.snippets.from_fts`). NULL on PostgreSQL
     # (`vector` places them) and for an entry written before it existed.
     alternatives_at: Mapped[str | None] = mapped_column(Text)
+    # SQLite: copies of the translation's language, status and times, kept by triggers
+    # (made by the migration: an entry takes them when made, and every change after), and
+    # indexed by the entry's id with them (SQLITE_PUBLIC_INDEX): a tier's page takes the
+    # newest public of its FTS5 hits from that index before looking any translation up
+    # (`app.search.query`). NULL on PostgreSQL, which lists its hits by translation id.
+    language: Mapped[str | None] = mapped_column(String(8))
+    status: Mapped[str | None] = mapped_column(String(16))
+    publish_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
+    expire_at: Mapped[datetime | None]
+
+
+# SQLite's index of the copies above, by the entry's id (the migration makes it on SQLite
+# alone: PostgreSQL's columns are NULL).
+SQLITE_PUBLIC_INDEX = "ix_search_documents_public"
 
 
 def include_object(_obj: Any, name: str | None, type_: str, _reflected: bool, _other: Any) -> bool:
-    """For Alembic's comparisons: FTS5's own tables are not the models' business."""
+    """For Alembic's comparisons: FTS5's own tables, and SQLite's index of the copied
+    columns, are not the models' business."""
+    if type_ == "index" and name == SQLITE_PUBLIC_INDEX:
+        return False
     return not (type_ == "table" and name is not None and name.startswith(FTS_TABLE))

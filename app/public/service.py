@@ -43,6 +43,7 @@ from app.models import (
     TagTranslation,
     Translation,
 )
+from app.models.search import SQLITE_PUBLIC_INDEX
 from app.public import jsonld, social
 from app.public.schemas import (
     ArticleCard,
@@ -275,6 +276,8 @@ async def list_articles(
         else:  # tier by tier until the page is full
             for rank in range(first, 1 if tiers is None else tiers.COUNT):
                 tier = Tier(matching.ALWAYS) if tiers is None else await tiers.tier(rank)
+                if tier.condition == matching.NEVER:  # no hit left in this tier
+                    continue
                 resume = after if rank == first else None
                 need = limit + 1 - len(rows)
                 chosen: list[_Chosen] = []
@@ -292,10 +295,13 @@ async def list_articles(
                         for row in await statements.rows(within.sql(need), bind.values)
                     ]
                 if len(chosen) < need:
+                    condition = tier.condition
+                    if tier.documents is not None and filters == Filters():
+                        condition = _newest_hits(tier.documents, lang, need, resume, bind)
                     page = _Page(
                         lang,
                         filters,
-                        tier.condition,
+                        condition,
                         bind,
                         drive=tier.drive,
                         dialect=statements.dialect,
@@ -436,6 +442,29 @@ class _Page:
             f" ORDER BY {first}translations.published_at DESC, translations.id DESC"
             f" LIMIT {limit}"
         )
+
+
+def _newest_hits(documents: str, lang: str, need: int, after: Cursor | None, bind: Binder) -> str:
+    """SQLite, a driving tier's page with no filter (`Tier.documents`, the tier on the
+    search documents): its `need` newest public hits after the cursor's position, chosen
+    in `ix_search_documents_public` from the documents' copies of the translation's
+    language, status and times (triggers keep them in the writing transaction), so the
+    page looks only those up where it looked every hit up and sorted them (1,000 hits:
+    0.49 against 2.5 ms at 100k articles). The page's own conditions on `translations`
+    still hold, on the same values."""
+    position = ""
+    if after is not None:
+        position = (
+            " AND (search_documents.published_at, search_documents.translation_id)"
+            f" < ({bind(after.at)}, {bind(after.id)})"
+        )
+    return (
+        "translations.id IN (SELECT search_documents.translation_id FROM search_documents"
+        f" INDEXED BY {SQLITE_PUBLIC_INDEX} WHERE {documents}"
+        f" AND search_documents.language = {lang} AND {public_sql('search_documents')}"
+        f"{position} ORDER BY search_documents.published_at DESC,"
+        f" search_documents.translation_id DESC LIMIT {need})"
+    )
 
 
 def _newest(lang: str, after: Cursor | None, rows: int, bind: Binder) -> str:

@@ -14,7 +14,10 @@ holds, and how a text becomes it, is `documents` (pure; no database).
 An ORM flush hook re-analyses every translation whose title, lead or body changed, or
 which is new, in the same transaction; deletes cascade (PostgreSQL by foreign key,
 SQLite by a trigger on `search_documents`). Visibility (publish, unpublish, archive) is
-not in the index: queries join the translation and apply the one visibility rule.
+the translation's: queries apply the one visibility rule to it. On SQLite each entry
+also carries copies of the translation's language, status and times, which triggers
+write (made by migration `1f166a3f298d`: when an entry is made, and whenever those
+columns change), for a page to choose its newest hits from (`app.public.service`).
 
 `rebuild` re-analyses everything (`newsdesk search-reindex`): source rows are read in
 batches by id, analysed in this process or, with `jobs` > 1, in a pool of worker

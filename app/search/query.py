@@ -292,9 +292,20 @@ def matching_ids(query: Query, dialect: str, prefix: str = "q") -> TextualSelect
 
 def _among_rowids(rowids: list[int], bind: Binder) -> str:
     """SQLite: the translation's document is one of these FTS5 rowids (one parameter)."""
+    return _documents_of(_rowids_in(rowids, bind))
+
+
+def _rowids_in(rowids: list[int], bind: Binder) -> str:
+    """SQLite: the search document (`search_documents.id`, the FTS5 rowid) is one of these
+    (one parameter)."""
+    return f"search_documents.id IN (SELECT value FROM json_each({bind(json.dumps(rowids))}))"
+
+
+def _documents_of(condition: str) -> str:
+    """SQLite: the translation's document meets `condition` (on `search_documents`)."""
     return (
         "translations.id IN (SELECT search_documents.translation_id FROM search_documents"
-        f" WHERE search_documents.id IN (SELECT value FROM json_each({bind(json.dumps(rowids))})))"
+        f" WHERE {condition})"
     )
 
 
@@ -338,12 +349,17 @@ class Tier:
     should start from the hits (`drive`: few of them) rather than walk the language's
     newest-first index and test each row (many of them); PostgreSQL, a listed tier of more
     than PG_WALK_LISTED hits: how many (`hits`), and their share of the language's public
-    versions (`density`), for `window`."""
+    versions (`density`), for `window`; SQLite, a driving tier: its condition on the
+    search documents (`documents`)."""
 
     condition: str
     drive: bool = False
     hits: int = 0
     density: float = 0.0
+    # SQLite, a driving tier: the same condition on `search_documents` (its FTS5 rowids,
+    # none of a better tier's), for the page to take the newest public of them from the
+    # documents' copies of the translation's columns (`app.public.service`).
+    documents: str | None = None
 
     def window(self, need: int) -> int | None:
         """PostgreSQL: how many of the language's newest public versions to look for
@@ -401,7 +417,11 @@ WINDOW_MARGIN = 1.5
 # documents, then in `ix_translations_by_id`), a walk ~2 µs a row walked, about
 # 20 × 80,000 / hits rows for a language of 80,000 versions at 100,000 articles, plus
 # ~0.4 µs a hit to read them: the two cost the same near 1,000 hits. (Before the
-# language column, FREQUENT hits in every language were about a thousand in each.)
+# language column, FREQUENT hits in every language were about a thousand in each.) Since
+# a page with no filter chooses a driving tier's newest hits from the search documents'
+# copies (~0.5 µs a hit: `app.public.service`), listing the hits is most of driving's
+# cost, and 2,000 was still slower (the bench's search p95 3.25-3.31× the list's against
+# 2.99-3.08×).
 SQLITE_FREQUENT = 1_000
 
 # SQLite: a tier with more hits than this in the page's language (estimated) is tested
@@ -470,6 +490,15 @@ def _sqlite_probe(query: Query, field: str, bind: Binder) -> str:
         f"EXISTS (SELECT 1 FROM search_documents JOIN {fts} ON {fts}.rowid = search_documents.id"
         f" WHERE {_fts_match(query, field, bind)}"
         " AND search_documents.translation_id = translations.id)"
+    )
+
+
+def _sqlite_matched(query: Query, field: str, bind: Binder) -> str:
+    """SQLite: this search document matches in `field` (FTS5 looks its rowid up)."""
+    fts = _fts_table(query, field)
+    return (
+        f"EXISTS (SELECT 1 FROM {fts} WHERE {fts}.rowid = search_documents.id"
+        f" AND {_fts_match(query, field, bind)})"
     )
 
 
@@ -764,20 +793,29 @@ class Tiers:
         page's statement: a tier with few hits by its rowids (one JSON parameter), then
         the page starts from them, each looked up in `ix_translations_by_id` alone; a
         tier with many by its FTS5 query, and the page walks the newest-first index."""
-        drive = await self._sqlite_hits(rank) is not None
+        own = await self._sqlite_hits(rank)
+        if own == []:  # no hit in the page's language: no statement
+            return Tier(NEVER, drive=True)
+        drive = own is not None
         parts: list[str] = []
+        documents: list[str] = []  # a driving tier's, on `search_documents`
         for each in range(rank + 1):
             rowids = await self._sqlite_hits(each)
             field = self.FIELDS[each]
             if rowids is not None:
-                matches = _among_rowids(rowids, self.bind)
+                among = _rowids_in(rowids, self.bind)
+                matches, of_documents = _documents_of(among), among
             elif self._dense[each] or (each < rank and drive):
                 matches = _sqlite_probe(self.query, field, self.bind)
+                of_documents = _sqlite_matched(self.query, field, self.bind)
             else:
                 language = None if self._alone[each] else self.language
                 matches = _sqlite_among_hits(self.query, field, language, self.bind)
             parts.append(matches if each == rank else f"NOT ({matches})")
-        return Tier(" AND ".join(parts), drive=drive)
+            if drive:
+                documents.append(of_documents if each == rank else f"NOT ({of_documents})")
+        condition = " AND ".join(parts)
+        return Tier(condition, drive=drive, documents=" AND ".join(documents) if drive else None)
 
     async def _pg_every_tier(self) -> None:
         """PostgreSQL: every tier's hits from one statement, when the query has few hits.

@@ -1117,3 +1117,125 @@ async def test_both_sqlite_plans_give_the_same_pages(
     monkeypatch.setattr(query, "DENSE", 0)
     assert {q: await pages(q, 1) for q in queries} == rare
     assert len(rare["storm"]) == 4
+
+
+COPIED = ("language", "status", "publish_at", "published_at", "expire_at")
+
+
+async def _copies(app: FastAPI) -> list[tuple[Any, Any]]:
+    """Each search document's copies of its translation's columns, and the columns."""
+    columns = ", ".join(f"d.{c}" for c in COPIED) + ", " + ", ".join(f"t.{c}" for c in COPIED)
+    async with app.state.db.engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                sql_text(
+                    f"SELECT {columns} FROM search_documents AS d"  # noqa: S608 (fixed names)
+                    " JOIN translations AS t ON t.id = d.translation_id"
+                )
+            )
+        ).all()
+    return [(tuple(row[:5]), tuple(row[5:])) for row in rows]
+
+
+async def test_search_documents_copy_what_a_page_reads_through_every_write(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential
+) -> None:
+    """SQLite: each search document carries its translation's language, status and times,
+    copied by triggers in the writing transaction whatever the write (publish, schedule,
+    takedown, unpublish, archive, an edit, a new version); a driving tier's page reads
+    them (`ix_search_documents_public`). PostgreSQL leaves them NULL."""
+    sqlite = app.state.db.engine.dialect.name == "sqlite"
+
+    async def check(step: str) -> None:
+        copies = await _copies(app)
+        assert copies, step
+        for copied, translation in copies:
+            if sqlite:
+                assert copied == translation, step
+            else:
+                assert copied == (None,) * len(COPIED), step
+
+    created = await create_article(
+        client, admin, original="en", translations={"en": text("Harbour storm")}
+    )
+    ident = created["id"]
+    base = f"/v1/admin/articles/{ident}/translations/en"
+    await check("draft")
+    soon = datetime.now(UTC) + timedelta(days=1)
+    await publish(client, admin, ident, "en", at=soon)
+    await check("scheduled")
+    await publish(client, admin, ident, "en", at=soon + timedelta(hours=2))
+    await check("rescheduled (its time alone changed)")
+    assert await search(client, "en", "storm") == []
+    await publish(client, admin, ident, "en")
+    await check("published")
+    for days in (2, 3):
+        r = await client.post(
+            f"{base}/publish",
+            json={"expire_at": (soon + timedelta(days=days)).isoformat()},
+            headers=admin.headers,
+        )
+        assert r.status_code == 200, r.text
+        await check(f"a takedown in {days} days (its time alone changed)")
+    assert await search(client, "en", "storm") == [slug_of(created, "en")]
+    for action in ("unpublish", "publish", "archive", "publish"):
+        r = await client.post(f"{base}/{action}", json={}, headers=admin.headers)
+        assert r.status_code == 200, r.text
+        await check(action)
+    current = await client.get(base, headers=admin.headers)
+    edited = await client.put(
+        base,
+        json=text("Harbour gale", "Winds.", "<p>Boats stay in.</p>"),
+        headers={**admin.headers, "If-Match": current.headers["ETag"]},
+    )
+    assert edited.status_code == 200, edited.text
+    await check("edited")
+    await put_translation(client, admin, ident, "ua", text("Шторм у гавані"))
+    await publish(client, admin, ident, "ua")
+    await check("a new version")
+    assert await search(client, "ua", "шторм") == [slug_of(await _read(client, admin, ident), "ua")]
+
+
+async def _read(client: httpx.AsyncClient, admin: Credential, ident: str) -> dict[str, Any]:
+    response = await client.get(f"/v1/admin/articles/{ident}", headers=admin.headers)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_a_driving_tier_takes_its_newest_hits_from_the_search_documents(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite: a tier with few hits, paged with no filter, takes the newest public of
+    them from the search documents' copies (`ix_search_documents_public`) and looks up
+    only those: the same pages, cursors included, as every hit looked up; a scheduled or
+    unpublished hit shows in neither. With a filter the page looks every hit up as before."""
+    from app.search import query
+
+    monkeypatch.setattr(query, "JOINT", 1)  # a statement per tier
+    sqlite = app.state.db.engine.dialect.name == "sqlite"
+    tag = await create_term(client, admin, "tags", en="Weather")
+    made = [
+        await article(client, admin, "en", f"Storm report {n}", tag_ids=[tag["id"]][: n % 2])
+        for n in range(5)
+    ]
+    later = await article(client, admin, "en", "Storm ahead", live=False)
+    await publish(client, admin, later["id"], "en", at=datetime.now(UTC) + timedelta(days=1))
+    gone = await article(client, admin, "en", "Storm over")
+    r = await client.post(
+        f"/v1/admin/articles/{gone['id']}/translations/en/unpublish",
+        json={},
+        headers=admin.headers,
+    )
+    assert r.status_code == 200, r.text
+    lead = await article(client, admin, "en", "Harbour news", lead="A storm is coming.")
+    newest_first = [slug_of(a, "en") for a in reversed(made)] + [slug_of(lead, "en")]
+    with statements_of(app) as statements:
+        assert await every_page(client, "en", "storm", 2) == newest_first
+    pages = [s for s in statements if "ORDER BY translations.published_at DESC" in s]
+    from_documents = [s for s in pages if "ix_search_documents_public" in s]
+    assert len(from_documents) == (len(pages) if sqlite else 0), pages
+    with statements_of(app) as filtered:
+        found = await search(client, "en", "storm", tag=tag["translations"]["en"]["slug"])
+    assert found == [slug_of(a, "en") for a in reversed(made) if a is made[1] or a is made[3]]
+    assert not any("ix_search_documents_public" in s for s in filtered)
