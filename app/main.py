@@ -67,8 +67,9 @@ def _add_body_models(schema: dict[str, Any]) -> None:
         components.setdefault(name, definition)
 
 
-# The contract as built by the process's first app: every app's is the same (its routes are
-# the shared ones, app.api; the rest is constants), and building it costs ~1 s.
+# The contract, built once a process: it is made of the shared routes (app.api) and
+# constants, so every app's is the same (a route an app adds itself, as a test may, is
+# in no app's), and building it costs ~1 s.
 _contract: dict[str, Any] | None = None
 
 
@@ -84,7 +85,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             version=app.version,
             summary="The content API of a trilingual (ua/en/ru) news site.",
             description=app.description,
-            routes=app.routes,
+            routes=router.routes,  # the shared ones: none of an app's own is in it
             tags=app.openapi_tags,
             servers=[{"url": "/", "description": "The server this document was read from."}],
             contact={
@@ -272,7 +273,8 @@ def create_app(
     install_error_handlers(app)
     # The domain routers as included once per process (app.api): their routes are built
     # on the first request of the process, not of each app. Nothing of the app reaches
-    # them, `app.dependency_overrides` included.
+    # them: what `FastAPI(...)` would give every route (dependencies, responses, limits)
+    # goes on app.api's router, and `app.dependency_overrides` does not apply.
     app.router.routes.extend(router.routes)
     # Added innermost first; the request passes them in reverse order: cached answers,
     # request id, CORS, errors, HEAD, body limit, rate limit, idempotency, cache, hot

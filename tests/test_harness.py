@@ -85,3 +85,24 @@ async def test_every_app_of_a_process_serves_the_routes_built_once(settings: Set
     assert shared[0] == shared[1] == [id(r) for r in api.router.routes]
     assert contracts[0] == contracts[1] and contracts[0] is not contracts[1]
     assert "/v1/{lang}/articles" in contracts[0]["paths"]  # type: ignore[operator]
+
+
+async def test_a_route_an_app_adds_itself_is_in_no_app_s_contract(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The contract is built once a process from the shared routes: a route a test adds to
+    its own app, were that app the first to build it, is not in the next app's."""
+    from app import main
+
+    monkeypatch.setattr(main, "_contract", None)  # this app builds it
+    async with running_app(settings) as (first, _):
+
+        @first.get("/v1/added-by-a-test")
+        def added() -> dict[str, str]:
+            return {}
+
+        assert "/v1/added-by-a-test" not in first.openapi()["paths"]
+    async with running_app(settings) as (_, client):
+        served = (await client.get("/openapi.json")).json()
+        assert "/v1/added-by-a-test" not in served["paths"]
+        assert "/v1/{lang}/articles" in served["paths"]

@@ -13,6 +13,12 @@ then looks up only those (0.49 ms for the same 1,000 hits).
 PostgreSQL leaves the columns NULL: its tiers are listed by translation id, and its page
 statements look each up in `ix_translations_by_id` as before.
 
+A later migration that rebuilds `translations` or `search_documents` in batch mode (a copy
+of the table) must drop these triggers first and make them again after (SQLite refuses to
+rename a table a trigger names), and one that writes translations with foreign keys off
+must write their documents' copies too (the triggers copy on an update of a translation
+and on a new document, not on a new translation whose document is kept).
+
 Revision ID: 1f166a3f298d
 Revises: b2f7c4e91d05
 Create Date: 2026-12-07 01:00:00.000000
