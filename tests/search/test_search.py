@@ -499,6 +499,17 @@ def statements_of(app: FastAPI) -> Iterator[list[str]]:
         listeners.pop()
 
 
+def walk_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite: a walked tier's page walks at once, without reading its newest rowids
+    first (`app.public.service._newest_scanned`)."""
+    from app.public import service
+
+    async def walk(*_: Any) -> None:
+        return None
+
+    monkeypatch.setattr(service, "_newest_scanned", walk)
+
+
 async def test_a_frequent_tier_is_read_as_fts5_rowids(
     app: FastAPI, client: httpx.AsyncClient, admin: Credential, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -513,6 +524,7 @@ async def test_a_frequent_tier_is_read_as_fts5_rowids(
     await article(client, admin, "en", "Harbour news", lead="A storm is coming.")
     monkeypatch.setattr(query, "FREQUENT", 1)  # every tier is frequent
     monkeypatch.setattr(query, "SQLITE_FREQUENT", 1)
+    walk_only(monkeypatch)
     with statements_of(app) as statements:
         found = await search(client, "en", "storm", limit=5)
     assert len(found) == 3
@@ -615,6 +627,7 @@ async def test_a_walked_tier_lists_every_language_when_the_others_have_few(
         await article(client, admin, "ru", f"Storm warning {n}")
     ours = [await article(client, admin, "en", f"Storm warning {n}") for n in range(3)]
     monkeypatch.setattr(query, "SQLITE_FREQUENT", 2)  # every tier of 2 hits or more walks
+    walk_only(monkeypatch)
     expected = [slug_of(a, "en") for a in reversed(ours)]
 
     def walks(statements: list[str]) -> list[str]:
@@ -630,6 +643,69 @@ async def test_a_walked_tier_lists_every_language_when_the_others_have_few(
         return
     assert walks(few) and not any("{language}" in s for s in walks(few)), walks(few)
     assert walks(many) and all("{language}" in s for s in walks(many)), walks(many)
+
+
+async def test_a_walked_tier_s_page_is_its_newest_rowids_checked(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite: a walked tier's page with no filter is chosen from its highest FTS5 rowids
+    (an entry's id: the order entries were made in), then checked: a public version newer
+    than the page's last hit whose entry is older than the rowids read has them read again
+    down to it; past SCAN_MOST the page walks. Every page and cursor is the walk's, on both
+    databases: a version made first and published last, two at one time, one scheduled,
+    one taken down, one in another language, and one filtered by tag."""
+    from app.public import service
+    from app.search import query
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    late = await article(client, admin, "en", "Storm late", live=False)  # the oldest entry
+    hours = [5, 4, 3, 3, 2]  # two published at one time
+    made = [await article(client, admin, "en", f"Storm {n}", live=False) for n in range(5)]
+    for created, hour in zip(made, hours, strict=True):
+        await publish(client, admin, created["id"], "en", now - timedelta(hours=hour))
+    await publish(client, admin, late["id"], "en", now - timedelta(hours=1))
+    scheduled = await article(client, admin, "en", "Storm ahead", live=False)
+    await publish(client, admin, scheduled["id"], "en", now + timedelta(hours=1))
+    gone = await article(client, admin, "en", "Storm gone")
+    response = await client.post(
+        f"/v1/admin/articles/{gone['id']}/translations/en/unpublish", headers=admin.headers
+    )
+    assert response.status_code == 200, response.text
+    await article(client, admin, "ru", "Storm abroad")
+    monkeypatch.setattr(query, "SQLITE_FREQUENT", 1)  # every tier with a hit walks
+    monkeypatch.setattr(query, "JOINT", 0)
+    expected = await every_page(client, "en", "storm", 1)
+    slugs = [slug_of(created, "en") for created in (late, made[4], *made[2:4], made[1], made[0])]
+    assert expected[:2] + expected[4:] == slugs[:2] + slugs[4:]
+    assert sorted(expected[2:4]) == sorted(slugs[2:4])  # the two by version id
+    with monkeypatch.context() as walking, statements_of(app) as walked:
+        walk_only(walking)
+        assert await every_page(client, "en", "storm,", 1) == expected
+    # Read again down to the late entry; too few read, and walked; every hit read at once.
+    # (Each its own punctuation: a URL of its own, which no cache has answered.)
+    for first, most, q in (
+        (5, 16, "storm."),
+        (2, 2, "storm!"),
+        (1, 4, "storm?"),
+        (256, 4_096, "storm;"),
+    ):
+        monkeypatch.setattr(service, "SCAN_FIRST", first)
+        monkeypatch.setattr(service, "SCAN_MOST", most)
+        with statements_of(app) as scanned:
+            for limit in (1, 2, 3, 6):
+                assert await every_page(client, "en", q, limit) == expected, (first, limit)
+        if app.state.db.engine.dialect.name != "sqlite":
+            continue
+        scans = [s for s in scanned if "WITH hits AS MATERIALIZED" in s]
+        assert scans and not any("WITH hits" in s for s in walked), (first, scans)
+        if first == 5:  # the late entry is below the first rowids read
+            assert any("rowid >= " in s for s in scans), scans
+    # A filter walks as before.
+    with statements_of(app) as filtered:
+        after = (now - timedelta(minutes=90)).isoformat()
+        found = await search(client, "en", "storm", published_after=after)
+    assert found == expected[:1]
+    assert not any("WITH hits" in s for s in filtered), filtered
 
 
 async def test_a_search_statement_past_its_budget_runs_again_on_the_session(
