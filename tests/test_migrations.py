@@ -42,6 +42,8 @@ REWRITES = {
     "7d1e0c5a9b31": frozenset({("languages", "text_search")}),
     "8c1f4e7a2d93": frozenset(("search_documents", c) for c in ("vector", "head", "pairs")),
     "2b7e5d31c9a4": frozenset({("search_documents", "head")}),
+    # 8a4d2f6c1e37 marks SQLite's pairs by field (their tokens, at the same places).
+    "8a4d2f6c1e37": frozenset({("search_fts_pairs", "term")}),
 }
 # Tables a migration fills on its way up: 3b8f2d6e4a10 indexes every translation.
 FILLS = {"3b8f2d6e4a10": frozenset({("search_documents", "*"), ("search_fts", "*")})}

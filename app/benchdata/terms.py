@@ -113,7 +113,7 @@ class Terms:
         for name, words in zip(FIELDS, self.cut(fields), strict=True):
             columns[name] = " ".join([primary[w] for w in words])
             columns[f"{name}_alt"] = " ".join([a for w in words if (a := alternatives[w])])
-            columns[f"{name}_pairs"] = fts_pairs(columns[name])
+            columns[f"{name}_pairs"] = fts_pairs(columns[name], name)
         _, lead, body = self.cut(fields)
         count = self._alternatives_count
         numbers = (str(i) for i, w in enumerate([*lead, *body]) for _ in range(count[w]))

@@ -189,7 +189,7 @@ def forget_pairs(connection: Connection, rowids: Sequence[int]) -> None:
                 {
                     "rowid": row.rowid,
                     **{
-                        f"{name}_pairs": documents.fts_pairs(getattr(row, name) or "")
+                        f"{name}_pairs": documents.fts_pairs(getattr(row, name) or "", name)
                         for name in documents.FIELDS
                     },
                     "language": row.language,

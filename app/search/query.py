@@ -28,7 +28,7 @@ from app.errors import Unprocessable
 from app.kit.statements import Binder, Statements
 from app.models.search import FTS_HEAD_TABLE, FTS_PAIRS_TABLE, FTS_TABLE
 from app.search.analysis import Analyzer, Reading
-from app.search.documents import FIELD_MARKS, PAIR, fts_language, language_lexeme
+from app.search.documents import FIELD_MARKS, PAIR, PAIR_MARKS, fts_language, language_lexeme
 from app.search.estimate import STATISTICS_SECONDS, STATISTICS_SQL, Statistics
 from app.search.index import ALTERNATIVE
 
@@ -184,10 +184,13 @@ def _fts_clause(clause: Clause, weight: str, pairs: bool) -> str:
         columns = " ".join(f"{f} {f}_alt" for f in fields.split())
         terms = " OR ".join(f'"{lemma}"' for lemma in clause.lemmas)
         return f"({{{columns}}} : ({terms}))"
-    if pairs:  # each variant one token of the pairs table (`_pairs_only`)
-        columns = " ".join(f"{f}_pairs" for f in fields.split())
-        tokens = " OR ".join(f'"{PAIR.join(variant)}"' for variant in clause.variants)
-        return f"({{{columns}}} : ({tokens}))"
+    if pairs:  # each variant one token of the pairs table per field (`_pairs_only`)
+        tokens = " OR ".join(
+            f'"{PAIR_MARKS[f]}{PAIR.join(variant)}"'
+            for variant in clause.variants
+            for f in fields.split()
+        )
+        return f"({tokens})"
     phrases = " OR ".join('"' + " ".join(variant) + '"' for variant in clause.variants)
     return f"({{{fields}}} : ({phrases}))"
 
