@@ -1,5 +1,6 @@
 """Search through HTTP: analysis, index upkeep on every write, ranking, filters, safety."""
 
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -645,17 +646,34 @@ async def test_a_walked_tier_lists_every_language_when_the_others_have_few(
     assert walks(many) and all("{language}" in s for s in walks(many)), walks(many)
 
 
+def scan_match(recorded: str) -> str:
+    """The FTS5 query a recorded scan (`statements_of`) reads its rowids by."""
+    name = re.search(r"WITH hits .*? MATCH :(\w+)", recorded)
+    assert name, recorded
+    value = re.search(rf"'{name[1]}': '([^']*)'", recorded)
+    assert value, recorded
+    return value[1]
+
+
+@pytest.mark.parametrize("others", [1_000, -1])
 async def test_a_walked_tier_s_page_is_its_newest_rowids_checked(
-    app: FastAPI, client: httpx.AsyncClient, admin: Credential, monkeypatch: pytest.MonkeyPatch
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    admin: Credential,
+    monkeypatch: pytest.MonkeyPatch,
+    others: int,
 ) -> None:
     """SQLite: a walked tier's page with no filter is chosen from its highest FTS5 rowids
-    (an entry's id: the order entries were made in), then checked: a public version newer
+    (an entry's id: the order entries were made in; in the page's language alone when
+    other languages hold more than OTHERS of them), then checked: a public version newer
     than the page's last hit whose entry is older than the rowids read has them read again
     down to it; past SCAN_MOST the page walks. Every page and cursor is the walk's, on both
     databases: a version made first and published last, two at one time, one scheduled,
-    one taken down, one in another language, and one filtered by tag."""
+    one taken down, one in another language; a filter walks."""
     from app.public import service
     from app.search import query
+
+    monkeypatch.setattr(query, "OTHERS", others)
 
     now = datetime.now(UTC).replace(microsecond=0)
     late = await article(client, admin, "en", "Storm late", live=False)  # the oldest entry
@@ -698,6 +716,10 @@ async def test_a_walked_tier_s_page_is_its_newest_rowids_checked(
             continue
         scans = [s for s in scanned if "WITH hits AS MATERIALIZED" in s]
         assert scans and not any("WITH hits" in s for s in walked), (first, scans)
+        # In the page's language alone when others hold more (and when a remembered
+        # verdict did not count them, `_sqlite_list`).
+        languages = ["{language}" in scan_match(s) for s in scans]
+        assert all(languages) if others < 0 else not all(languages), scans
         if first == 5:  # the late entry is below the first rowids read
             assert any("rowid >= " in s for s in scans), scans
     # A filter walks as before.
