@@ -483,10 +483,14 @@ def _sqlite_listing(query: Query, field: str, language: str, most: int, bind: Bi
     in_language = (
         f"SELECT {fts}.rowid AS rowid FROM {fts} WHERE {_fts_match(query, field, bind, language)}"
     )
+    # The hits everywhere read once (a CTE named twice is materialized): counting them
+    # and then listing them read the same document lists twice (the title tier of
+    # «даними енергетику», 3 hits: 2.5 ms, then 1.25).
     return (
-        f"CASE WHEN (SELECT count(*) FROM ({everywhere} LIMIT {few})) < {few}"
-        f" THEN (SELECT json_group_array(rowid) FROM ({everywhere} LIMIT {few}))"
-        f" ELSE (SELECT json_group_array(rowid) FROM ({in_language} LIMIT {most})) END"
+        f"(WITH everywhere AS MATERIALIZED ({everywhere} LIMIT {few})"
+        f" SELECT CASE WHEN (SELECT count(*) FROM everywhere) < {few}"
+        " THEN (SELECT json_group_array(rowid) FROM everywhere)"
+        f" ELSE (SELECT json_group_array(rowid) FROM ({in_language} LIMIT {most})) END)"
     )
 
 
