@@ -473,9 +473,11 @@ def _newest_hits(documents: str, lang: str, need: int, after: Cursor | None, bin
 
 # SQLite, a walked tier's page with no filter (`_newest_scanned`): the newest hits it reads
 # first, by FTS5 rowid, and at most, before the page walks the language's newest-first
-# index as before.
+# index as before; and the most versions newer than the page's last hit, of entries older
+# than those read, that it looks up one by one.
 SCAN_FIRST = 256
 SCAN_MOST = 4_096
+LATE_MOST = 16
 
 
 async def _newest_scanned(
@@ -487,19 +489,20 @@ async def _newest_scanned(
     bind: Binder,
 ) -> list[str] | None:
     """SQLite, a walked tier (`Tier.scan`: its FTS5 table and query, none of a better
-    tier's hits there): the ids of its `need` newest public hits in the language (`lang`,
-    a placeholder) after the cursor's position, chosen from its highest FTS5 rowids and
-    the search documents' copies of the translation's columns; None when that would read
-    more than SCAN_MOST rowids (the page then walks as before).
+    tier's hits there): the ids of versions among which are its `need` newest public hits
+    in the language (`lang`, a placeholder) after the cursor's position, chosen from its
+    highest FTS5 rowids and the search documents' copies of the translation's columns;
+    None when that would read more than SCAN_MOST rowids or look up more than LATE_MOST
+    versions (the page then walks as before).
 
     FTS5 reads a document list in either order and stops when its reader does: the 256
     highest rowids of a word in 9,067 titles cost 0.15 ms at 100k articles, where listing
     them all cost 4.7. A rowid is its entry's id, in the order entries were made, not
-    published, so the page is checked: every public version of the language newer than
-    its last hit must have an entry among the rowids read (the least id of those, one
-    statement over `ix_search_documents_newest`); when one is older, the rowids are read
-    again down to it. The page is then the one walking the tier gives, whatever the
-    entries' order, which decides only how much is read."""
+    published (a scheduled version goes live long after its entry was made), so the
+    page is checked: every public version of the language newer than its last hit whose
+    entry is older than the rowids read (one statement over `ix_search_documents_newest`)
+    is looked up in FTS5 by rowid (about 0.1 ms each). The page is then the one walking
+    the tier gives, whatever the entries' order, which decides only how much is read."""
     table, match = scan
     public = public_sql("search_documents")
     position = ""
@@ -508,41 +511,48 @@ async def _newest_scanned(
             " AND (search_documents.published_at, search_documents.translation_id)"
             f" < ({bind(after.at)}, {bind(after.id)})"
         )
-    floor, most = "", SCAN_FIRST
+    most = SCAN_FIRST
     while True:
         sql = (
             f"WITH hits AS MATERIALIZED (SELECT rowid FROM {table} WHERE {table} MATCH {match}"
-            f"{floor} ORDER BY rowid DESC LIMIT {most + 1})"
+            f" ORDER BY rowid DESC LIMIT {most + 1})"
             " SELECT NULL AS id, NULL AS published_at, count(*) AS scanned,"
             " min(rowid) AS lowest FROM hits UNION ALL SELECT * FROM ("
             "SELECT search_documents.translation_id, search_documents.published_at, NULL, NULL"
-            " FROM hits JOIN search_documents ON search_documents.id = hits.rowid"
+            " FROM hits CROSS JOIN search_documents ON search_documents.id = hits.rowid"
             f" WHERE search_documents.language = {lang} AND {public}{position}"
             " ORDER BY search_documents.published_at DESC, search_documents.translation_id DESC"
             f" LIMIT {need})"
         )
         stats, *rows = await statements.rows(sql, bind.values)
+        found = [row["id"] for row in rows]
         if stats["scanned"] <= most:  # every hit read
-            return [row["id"] for row in rows]
-        if floor:  # more than SCAN_MOST down to the least id of the newer versions
+            return found
+        if len(rows) == need:
+            break
+        if most >= SCAN_MOST:  # too few of them public here: walk
             return None
-        if len(rows) < need:  # too few of them public here: more, or walk
-            if most >= SCAN_MOST:
-                return None
-            most = min(most * 4, SCAN_MOST)
-            continue
-        last = rows[-1]
-        newer = (
-            "SELECT min(search_documents.id) FROM search_documents"
-            f" INDEXED BY {SQLITE_NEWEST_INDEX} WHERE search_documents.language = {lang}"
-            f" AND search_documents.published_at >= {bind(last['published_at'])}"
-            " AND (search_documents.published_at, search_documents.translation_id)"
-            f" > ({bind(last['published_at'])}, {bind(last['id'])}) AND {public}{position}"
+        most = min(most * 4, SCAN_MOST)
+    last = rows[-1]
+    late = (
+        "SELECT search_documents.id FROM search_documents"
+        f" INDEXED BY {SQLITE_NEWEST_INDEX} WHERE search_documents.language = {lang}"
+        f" AND search_documents.published_at >= {bind(last['published_at'])}"
+        " AND (search_documents.published_at, search_documents.translation_id)"
+        f" > ({bind(last['published_at'])}, {bind(last['id'])}) AND {public}{position}"
+        f" AND search_documents.id < {bind(stats['lowest'])} LIMIT {LATE_MOST + 1}"
+    )
+    entries = [row["id"] for row in await statements.rows(late, bind.values)]
+    if len(entries) > LATE_MOST:
+        return None
+    if entries:  # those of them in the tier may belong on the page
+        hits = (
+            "SELECT search_documents.translation_id AS id FROM search_documents"
+            f" WHERE search_documents.id IN (SELECT rowid FROM {table} WHERE {table} MATCH"
+            f" {match} AND rowid IN (SELECT value FROM json_each({bind(json.dumps(entries))})))"
         )
-        least = await statements.scalar(newer, bind.values)
-        if least is None or least >= stats["lowest"]:
-            return [row["id"] for row in rows]
-        floor, most = f" AND rowid >= {bind(least)}", SCAN_MOST
+        found += [row["id"] for row in await statements.rows(hits, bind.values)]
+    return found
 
 
 def _among(ids: list[str], bind: Binder) -> str:

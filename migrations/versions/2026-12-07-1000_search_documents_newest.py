@@ -4,10 +4,10 @@ A search tier with many hits (1,000 or more in the page's language) was paged on
 walking the language's newest-first index and testing each version against the tier's
 hits, listed whole first: 4.7 ms for a word in 9,067 titles at 100k articles, whatever the
 page. Its page now reads the tier's highest FTS5 rowids first (FTS5 stops when its reader
-does) and checks them: every public version newer than the page's last hit must have an
-entry among the rowids read (`app.public.service`). That check finds the least entry id
-of the language's versions newer than a time, in this index of the entries' copies of
-their translation's language and times (kept by the triggers of `1f166a3f298d`).
+does) and checks them: every public version newer than the page's last hit whose entry
+is older than the rowids read is looked up (`app.public.service`). That check finds the
+language's versions newer than a time in this index of the entries' copies of their
+translation's language and times (kept by the triggers of `1f166a3f298d`).
 
 PostgreSQL: nothing (its copies are NULL; its tiers are listed by translation id).
 

@@ -699,16 +699,19 @@ async def test_a_walked_tier_s_page_is_its_newest_rowids_checked(
     with monkeypatch.context() as walking, statements_of(app) as walked:
         walk_only(walking)
         assert await every_page(client, "en", "storm,", 1) == expected
-    # Read again down to the late entry; too few read, and walked; every hit read at once.
-    # (Each its own punctuation: a URL of its own, which no cache has answered.)
-    for first, most, q in (
-        (5, 16, "storm."),
-        (2, 2, "storm!"),
-        (1, 4, "storm?"),
-        (256, 4_096, "storm;"),
+    # The late entry below the first rowids read, looked up; too many late ones, and
+    # walked; too few read, and walked; every hit read at once. (Each its own
+    # punctuation: a URL of its own, which no cache has answered.)
+    for first, most, late_most, q in (
+        (5, 16, 16, "storm."),
+        (5, 16, 0, "storm:"),
+        (2, 2, 16, "storm!"),
+        (1, 4, 16, "storm?"),
+        (256, 4_096, 16, "storm;"),
     ):
         monkeypatch.setattr(service, "SCAN_FIRST", first)
         monkeypatch.setattr(service, "SCAN_MOST", most)
+        monkeypatch.setattr(service, "LATE_MOST", late_most)
         with statements_of(app) as scanned:
             for limit in (1, 2, 3, 6):
                 assert await every_page(client, "en", q, limit) == expected, (first, limit)
@@ -720,8 +723,9 @@ async def test_a_walked_tier_s_page_is_its_newest_rowids_checked(
         # verdict did not count them, `_sqlite_list`).
         languages = ["{language}" in scan_match(s) for s in scans]
         assert all(languages) if others < 0 else not all(languages), scans
-        if first == 5:  # the late entry is below the first rowids read
-            assert any("rowid >= " in s for s in scans), scans
+        looked_up = any("AND rowid IN (SELECT value FROM json_each" in s for s in scanned)
+        if first == 5:
+            assert looked_up == (late_most > 0), (late_most, scanned)
     # A filter walks as before.
     with statements_of(app) as filtered:
         after = (now - timedelta(minutes=90)).isoformat()
