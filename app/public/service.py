@@ -428,10 +428,7 @@ class _Page:
 
     def before(self, after: Cursor) -> str:
         """The versions after the cursor's position, newest first."""
-        return (
-            "(translations.published_at, translations.id)"
-            f" < ({self.bind(after.at)}, {self.bind(after.id)})"
-        )
+        return _after("translations", "id", after, self.bind)
 
     def resume(self, after: Cursor | None) -> None:
         """After the cursor's position, when there is one."""
@@ -458,10 +455,7 @@ def _newest_hits(documents: str, lang: str, need: int, after: Cursor | None, bin
     still hold, on the same values."""
     position = ""
     if after is not None:
-        position = (
-            " AND (search_documents.published_at, search_documents.translation_id)"
-            f" < ({bind(after.at)}, {bind(after.id)})"
-        )
+        position = f" AND {_after('search_documents', 'translation_id', after, bind)}"
     return (
         "translations.id IN (SELECT search_documents.translation_id FROM search_documents"
         f" INDEXED BY {SQLITE_PUBLIC_INDEX} WHERE {documents}"
@@ -507,10 +501,7 @@ async def _newest_scanned(
     public = public_sql("search_documents")
     position = ""
     if after is not None:
-        position = (
-            " AND (search_documents.published_at, search_documents.translation_id)"
-            f" < ({bind(after.at)}, {bind(after.id)})"
-        )
+        position = f" AND {_after('search_documents', 'translation_id', after, bind)}"
     most = SCAN_FIRST
     while True:
         sql = (
@@ -560,13 +551,20 @@ def _among(ids: list[str], bind: Binder) -> str:
     return f"translations.id IN (SELECT value FROM json_each({bind(json.dumps(ids))}))"
 
 
+def _after(table: str, version: str, after: Cursor, bind: Binder) -> str:
+    """The rows of `table` (translations, or their search documents' copies) after the
+    cursor's position in the newest-first order: by publication time, then the version's
+    id (its column `version`)."""
+    return f"({table}.published_at, {table}.{version}) < ({bind(after.at)}, {bind(after.id)})"
+
+
 def _newest(lang: str, after: Cursor | None, rows: int, bind: Binder) -> str:
     """The publication time of the language's `rows`-th newest public version (after
     the cursor's position): NULL when there are fewer. Those newer are a prefix of every
     page's order, so a page of hits among them is the page (`Tier.window`)."""
     position = ""
     if after is not None:
-        position = f" AND (newest.published_at, newest.id) < ({bind(after.at)}, {bind(after.id)})"
+        position = f" AND {_after('newest', 'id', after, bind)}"
     return (
         f"(SELECT newest.published_at FROM translations AS newest"
         f" WHERE newest.language = {lang} AND {public_sql('newest')}{position}"

@@ -353,7 +353,7 @@ class Tier:
     newest-first index and test each row (many of them); PostgreSQL, a listed tier of more
     than PG_WALK_LISTED hits: how many (`hits`), and their share of the language's public
     versions (`density`), for `window`; SQLite, a driving tier: its condition on the
-    search documents (`documents`)."""
+    search documents (`documents`), a walked one: its FTS5 table and query (`scan`)."""
 
     condition: str
     drive: bool = False
