@@ -60,7 +60,11 @@ _SPACE = re.compile(r"\s+")  # what `str.split` splits on
 class Marks(Protocol):
     """What the index says of a hit's words: per word of its lead and body (numbered from
     0 as `is_word` counts them), the query's lemmas it matched, None for none; and the
-    number of the last word that matched (-1: none), past which the scan need not go."""
+    numbers of the first and the last word that matched (-1: none): the scan need not
+    go past the last, nor past the window from the first when it shows every clause."""
+
+    @property
+    def first(self) -> int: ...
 
     @property
     def last(self) -> int: ...
@@ -74,6 +78,10 @@ class _Positions(dict[int, tuple[str, ...]]):
     """PostgreSQL's marks: the matched words by number."""
 
     @property
+    def first(self) -> int:
+        return min(self, default=-1)
+
+    @property
     def last(self) -> int:
         return max(self, default=-1)
 
@@ -85,9 +93,10 @@ class _Primaries:
     """SQLite's marks: each word's primary lemma, one space apart (as the FTS5 columns
     hold them); a hit is a word whose lemma is wanted, or one of the `placed` words (the
     query lemmas among its alternatives, by word number). Read as text, not split into
-    words: a page's hits are a few places in a few thousand lemmas."""
+    words: a page's hits are a few places in a few thousand lemmas, and the first and
+    the last of them are found (by the spaces before them) only when asked for."""
 
-    __slots__ = ("last", "placed", "text", "wanted")
+    __slots__ = ("placed", "text", "wanted")
 
     def __init__(
         self, lemmas: str, wanted: frozenset[str], placed: dict[int, tuple[str, ...]]
@@ -95,10 +104,21 @@ class _Primaries:
         self.text = f" {lemmas} "
         self.wanted = wanted
         self.placed = placed
-        # Found in the lemmas' text, by the number of words before the last hit.
-        at = max(self.text.rfind(f" {lemma} ") for lemma in wanted)
+
+    @property
+    def first(self) -> int:
+        found = [at for lemma in self.wanted if (at := self.text.find(f" {lemma} ")) >= 0]
+        first = self.text.count(" ", 0, min(found)) if found else -1
+        if self.placed:
+            placed = min(self.placed)
+            return placed if first < 0 else min(first, placed)
+        return first
+
+    @property
+    def last(self) -> int:
+        at = max(self.text.rfind(f" {lemma} ") for lemma in self.wanted)
         last = self.text.count(" ", 0, at) if at >= 0 else -1
-        self.last = max(last, *placed) if placed else last
+        return max(last, *self.placed) if self.placed else last
 
     def before(self, limit: int, /) -> list[tuple[int, tuple[str, ...]]]:
         text = self.text
@@ -244,10 +264,17 @@ def _marked(text: str, marks: Marks, clauses: tuple[frozenset[str], ...]) -> _Sc
     search's time in the event loop). Past the window after the last known hit, nothing
     changes the snippet (its window is chosen by then, and one more word says whether the
     text goes on)."""
-    enough = min(SCAN_LIMIT, marks.last + WINDOW + 2)
-    known = marks.before(enough)
+    first = marks.first
+    # The window from the first hit first: when it shows every clause (a word's query,
+    # most often), the scan stops after it, and no hit past it need be found.
+    known = [] if first < 0 else marks.before(min(SCAN_LIMIT, first + WINDOW + 1))
     stop = _stops_at([i for i, _ in known], [lemmas for _, lemmas in known], clauses)
-    limit = enough if stop is None else min(stop + 1, enough)  # the words the scan meets
+    if stop is not None:
+        limit = min(stop + 1, SCAN_LIMIT)  # the words the scan meets
+    else:
+        enough = min(SCAN_LIMIT, marks.last + WINDOW + 2)
+        known = marks.before(enough)
+        limit = enough
     kept = [(i, lemmas) for i, lemmas in known if i < limit]
     hits, lemmas = [i for i, _ in kept], [found for _, found in kept]
     start = _window_start(hits, lemmas, clauses)
@@ -316,7 +343,9 @@ def _between(text: str) -> str:
 
 
 def _words(text: str) -> int:
-    return len(list(_words_of(text)))
+    if "ʼ" in text:
+        return len(list(_words_of(text)))
+    return len(WORD.findall(text))  # no match object per word
 
 
 def from_fts(
@@ -342,12 +371,20 @@ def from_fts(
         tokens, numbers = alternatives.split(), alternatives_at.split()
         if len(tokens) != len(numbers):  # not the same entry's
             return None
-        for token, number in zip(tokens, numbers, strict=True):
-            if token in wanted:
-                if not number.isdecimal():  # not as this version writes it
-                    return None
-                i = int(number)
-                placed[i] = (*placed.get(i, ()), token)
+        # The wanted tokens' places, found by the list's own search (a page's hits have
+        # a hundred alternatives each, a few of them wanted), in the tokens' order.
+        found: list[tuple[int, str]] = []
+        for lemma in wanted:
+            at = -1
+            for _ in range(tokens.count(lemma)):
+                at = tokens.index(lemma, at + 1)
+                found.append((at, lemma))
+        for at, token in sorted(found):
+            number = numbers[at]
+            if not number.isdecimal():  # not as this version writes it
+                return None
+            i = int(number)
+            placed[i] = (*placed.get(i, ()), token)
     if len(lead.split()) != _words(lead_text):
         return None
     lemmas = f"{lead} {body}" if lead and body else lead or body

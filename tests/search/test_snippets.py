@@ -181,13 +181,19 @@ def test_marks_that_do_not_line_up_are_refused() -> None:
     columns = ("Удар по Києві.", placed["lead"], "", placed["lead_alt"], "")
     marks = from_fts(query, *columns, placed["alternatives_at"])
     assert marks is not None and marks.before(3)[-1] == (2, ("київ",))
+    assert (marks.first, marks.last) == (0, 2)
+    # A placed alternative alone: the first and the last hit.
+    alone = from_fts(parse("Київ", analyzer), *columns, placed["alternatives_at"])
+    assert alone is not None and (alone.first, alone.last) == (2, 2)
+    none = from_fts(parse("місто", analyzer), *columns, placed["alternatives_at"])
+    assert none is not None and (none.first, none.last) == (-1, -1)
     numbers = placed["alternatives_at"]
     for wrong in (f"{numbers} 7", " ".join("x" for _ in numbers.split())):  # one too many; none
         assert from_fts(query, *columns, wrong) is None
     query = parse("удар", analyzer)
     lexemes = [f for f in _positions(document.tsvector()) if f[0] == "удар"]
     marks = from_positions("Заголовок", "Удар по місту.", lexemes)
-    assert marks is not None and marks.last == 3
+    assert marks is not None and (marks.first, marks.last) == (0, 3)
     assert marks.before(6) == [(0, ("удар",)), (3, ("удар",))]
     # A longer title moves every position: the lead's hit would land in the title.
     assert from_positions("Заголовок про все", "Удар по місту.", lexemes) is None
