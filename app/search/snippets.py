@@ -215,6 +215,21 @@ def _window_start(hits: list[int], lemmas: list[tuple[str, ...]],
     return max(0, _best_window(hits, lemmas, clauses) - LEAD_IN) if hits else 0
 
 
+def _covering(known: list[tuple[int, tuple[str, ...]]],
+              clauses: tuple[frozenset[str], ...]) -> int | None:  # fmt: skip
+    """The first hit whose window shows every clause, if one does."""
+    for k, (first, _) in enumerate(known):
+        shown: set[str] = set()
+        for j in range(k, len(known)):
+            i, lemmas = known[j]
+            if i >= first + WINDOW:
+                break
+            shown.update(lemmas)
+        if all(clause & shown for clause in clauses):
+            return first
+    return None
+
+
 def _stops_at(hits: list[int], lemmas: list[tuple[str, ...]],
               clauses: tuple[frozenset[str], ...]) -> int | None:  # fmt: skip
     """The word a scan stops after: the last of the window from the first hit, when that
@@ -275,6 +290,12 @@ def _marked(text: str, marks: Marks, clauses: tuple[frozenset[str], ...]) -> _Sc
         enough = min(SCAN_LIMIT, marks.last + WINDOW + 2)
         known = marks.before(enough)
         limit = enough
+        # The earliest window that shows every clause is the snippet's, whatever the hits
+        # after it: the scan need meet no word past it (nor the text be checked to hold
+        # those hits' words).
+        covering = _covering(known, clauses)
+        if covering is not None:
+            limit = min(covering + WINDOW + 1, enough)
     kept = [(i, lemmas) for i, lemmas in known if i < limit]
     hits, lemmas = [i for i, _ in kept], [found for _, found in kept]
     start = _window_start(hits, lemmas, clauses)

@@ -222,11 +222,13 @@ def test_every_letter_but_the_modifier_apostrophe_is_a_word() -> None:
         assert is_word(word) == bool(simple.lemmas(fold(word))[0]), word
 
 
-@pytest.mark.parametrize("where", ["before the window", "after the window"])
+@pytest.mark.parametrize("where", ["before the window", "after the window", "after a later window"])
 def test_marks_past_the_text_s_end_are_left_out(where: str) -> None:
     """An entry made from a longer version of the body places hits past the text's last
     word: the snippet is the one the text itself gives (those hits never met), whether the
-    window would have started past the end or the missing hit lies after it."""
+    window would have started past the end, the missing hit lies after it, or after the
+    first window that shows every clause (not the first hit's: the hits after that window
+    are not looked for)."""
     analyzer = analyzer_for("ukrainian")
     lead = "Удар по місту."
     words = [f"слово{n}" for n in range(60)]
@@ -235,6 +237,12 @@ def test_marks_past_the_text_s_end_are_left_out(where: str) -> None:
         indexed = " ".join([*words[:20], "удар", *words[20:]])
         shown = " ".join(words[:10])
         lead = "Вночі було тихо."
+    elif where == "after a later window":
+        query = parse("удар місто", analyzer)
+        lead = "Удар по селу."
+        tokens = [*words[:37], "удар", *words[37:41], "місто", *words[41:50], "удар"]
+        indexed = " ".join(tokens)
+        shown = " ".join(tokens[:50])
     else:
         query = parse("удар місто", analyzer)
         lead = "Удар по селу."
