@@ -47,12 +47,6 @@ def is_sqlite(url: str) -> bool:
 # The commands (bench-data, search-reindex, import) keep SQLite's default: their
 # transactions write megabytes, which a small cache would spill to the WAL before commit.
 SQLITE_CACHE_KIB = 512
-# The hot lane's one connection per worker (`app.public.reads.HotReads`), which reads every
-# search page's hits, cards and snippet material: an uncached search of a frequent word at
-# 100k articles spent 2.7 ms of its 6 in SQLite with 512 KiB, 2.0 ms with 8 MiB (the same
-# index and text pages, read again from the operating system's cache). One connection: at
-# most 8 MiB more per worker (docs/benchmarks.md, memory).
-HOT_SQLITE_CACHE_KIB = 8192
 
 
 def _sqlite_cache(cache_kib: int) -> Any:

@@ -42,12 +42,7 @@ from starlette.datastructures import URL
 from app.articles.corrections import public_updated_sql
 from app.articles.visibility import public_sql
 from app.cache import keys
-from app.db import (
-    HOT_SQLITE_CACHE_KIB,
-    SEARCH_CONNECTIONS,
-    SQLiteStatementCompiler,
-    hot_pool_size,
-)
+from app.db import SEARCH_CONNECTIONS, SQLITE_CACHE_KIB, SQLiteStatementCompiler, hot_pool_size
 from app.kit.pagination import Cursor
 from app.kit.statements import (
     Listener,
@@ -596,7 +591,7 @@ class HotReads:
                 self._sqlite_file, timeout=1.0, isolation_level=None, check_same_thread=False
             )
             connection.execute("PRAGMA journal_mode = WAL")  # as the engine's connections
-            connection.execute(f"PRAGMA cache_size = -{HOT_SQLITE_CACHE_KIB}")
+            connection.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")  # and this
             connection.execute("PRAGMA query_only = ON")
             connection.row_factory = sqlite3.Row
             self._sqlite = connection
