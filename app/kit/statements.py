@@ -16,7 +16,6 @@ engine run through SQLAlchemy's `exec_driver_sql` (its events see them; ~0.1 ms)
 search page's on PostgreSQL tell `OnSearchConnection`'s listeners instead.
 """
 
-import asyncio
 import enum
 import re
 import sqlite3
@@ -233,15 +232,7 @@ class OnConnection:
     `budget` seconds: one that runs longer is interrupted (SQLite's progress handler) and
     run again on `fallback` (the request's session, in the driver's thread), so that a
     costly search (a phrase of the commonest words, 100 ms at 100k articles) does not
-    stop the loop serving everything else meanwhile.
-
-    After each statement the request gives the loop a turn (`asyncio.sleep(0)`): a search
-    page would otherwise run from its first statement to its answer (~5 ms) without one,
-    and the loop polls its sockets only between two rounds of every request ready to run.
-    Under load (64 connections at once) a round took ~300 ms, and a request that missed
-    one waited whole rounds: 1 in 100 took 2 s (p99 2.0-2.7 s against a median of 0.3 s
-    at 100k articles, `wrk --latency`); with the turns, 0.5-0.7 s, as many answers a
-    second."""
+    stop the loop serving everything else meanwhile."""
 
     dialect = "sqlite"
 
@@ -259,12 +250,10 @@ class OnConnection:
 
     async def rows(self, sql: str, values: Mapping[str, Any]) -> Sequence[Row]:
         ran = self._run(sql, values, _mappings)
-        await asyncio.sleep(0)  # the loop's turn: see the class's docstring
         return await self.fallback.rows(sql, values) if ran is INTERRUPTED else ran
 
     async def scalar(self, sql: str, values: Mapping[str, Any]) -> Any:
         ran = self._run(sql, values, Result.scalar)
-        await asyncio.sleep(0)
         return await self.fallback.scalar(sql, values) if ran is INTERRUPTED else ran
 
     async def plan_for_values(self) -> None:

@@ -1,7 +1,5 @@
 """Search through HTTP: analysis, index upkeep on every write, ranking, filters, safety."""
 
-import asyncio
-import itertools
 import re
 import sys
 from collections.abc import Iterator
@@ -771,48 +769,6 @@ async def test_a_search_statement_past_its_budget_runs_again_on_the_session(
     # Each began on the hot lane and ran again, whole, on the session.
     ran = reads_of(on_session)
     assert ran and ran == on_hot, (ran, on_hot)
-
-
-async def test_a_search_gives_the_loop_a_turn_after_each_statement(
-    app: FastAPI, client: httpx.AsyncClient, admin: Credential
-) -> None:
-    """Between two statements of a search page, the event loop runs whatever else is
-    ready: on PostgreSQL while each statement's round trip is under way; on SQLite, whose
-    statements run in the loop's thread, because the request gives it a turn after each
-    (under load, the loop polls its sockets between rounds of every request ready to run:
-    a page run through without a turn held a round up ~5 ms a request). A task that
-    counts its own turns has had one between every two statements of the page."""
-    for n in range(3):
-        await article(client, admin, "en", f"Storm warning {n} issued")
-    turns = 0
-    seen: list[int] = []
-
-    async def counting() -> None:
-        nonlocal turns
-        while True:
-            turns += 1
-            await asyncio.sleep(0)
-
-    def record(*_: Any) -> None:
-        seen.append(turns)
-
-    hot = app.state.hot.sqlite_engine()
-    listeners = app.state.hot.statement_listeners
-    counter = asyncio.create_task(counting())
-    if hot is not None:
-        event.listen(hot, "before_cursor_execute", record)
-    else:
-        listeners.append(record)
-    try:
-        assert len(await search(client, "en", "storm!")) == 3
-    finally:
-        if hot is not None:
-            event.remove(hot, "before_cursor_execute", record)
-        else:
-            listeners.remove(record)
-        counter.cancel()
-    assert len(seen) >= 2, seen  # the tiers' listing, then the page
-    assert all(later > earlier for earlier, later in itertools.pairwise(seen)), seen
 
 
 async def test_a_big_listed_tier_is_paged_within_the_newest_versions_first(
