@@ -259,6 +259,9 @@ def app_server(
         "NEWSDESK_METRICS": "true" if observed else "false",
         "NEWSDESK_ACCESS_LOG": "true" if observed else "false",
         "NEWSDESK_LOG_FORMAT": "json",
+        # This checkout's `app`, whichever tree the virtualenv's editable install names
+        # (a second worktree's bench would otherwise serve the first's code).
+        "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
     }
     command = [str(NEWSDESK), "serve", "--port", str(port), "--workers", str(workers)]
     return running(f"app cache={cache}", command, env, port, workers, log_dir)
