@@ -107,12 +107,11 @@ class _Primaries:
 
     @property
     def first(self) -> int:
+        numbers = list(self.placed)
         found = [at for lemma in self.wanted if (at := self.text.find(f" {lemma} ")) >= 0]
-        first = self.text.count(" ", 0, min(found)) if found else -1
-        if self.placed:
-            placed = min(self.placed)
-            return placed if first < 0 else min(first, placed)
-        return first
+        if found:
+            numbers.append(self.text.count(" ", 0, min(found)))
+        return min(numbers, default=-1)
 
     @property
     def last(self) -> int:
@@ -138,9 +137,10 @@ class _Primaries:
 
 
 def _best_window(hits: list[int], lemmas: list[tuple[str, ...]],
-                 clauses: tuple[frozenset[str], ...]) -> int:  # fmt: skip
-    """The first word of the window showing the most query clauses, earliest on ties.
-    Only hits can show a clause, so a window's lemmas are its hits' lemmas."""
+                 clauses: tuple[frozenset[str], ...]) -> tuple[int, int]:  # fmt: skip
+    """The first word of the window showing the most query clauses, earliest on ties, and
+    how many it shows (-1: no hit). Only hits can show a clause, so a window's lemmas are
+    its hits' lemmas."""
     best, start = -1, 0
     for k, first in enumerate(hits):
         shown: set[str] = set()
@@ -153,7 +153,7 @@ def _best_window(hits: list[int], lemmas: list[tuple[str, ...]],
             best, start = covered, first
             if covered == len(clauses):
                 break
-    return start
+    return start, best
 
 
 @dataclass(slots=True)
@@ -212,22 +212,7 @@ def highlight(
 def _window_start(hits: list[int], lemmas: list[tuple[str, ...]],
                   clauses: tuple[frozenset[str], ...]) -> int:  # fmt: skip
     """The first word shown: a few before the best window's first hit."""
-    return max(0, _best_window(hits, lemmas, clauses) - LEAD_IN) if hits else 0
-
-
-def _covering(known: list[tuple[int, tuple[str, ...]]],
-              clauses: tuple[frozenset[str], ...]) -> int | None:  # fmt: skip
-    """The first hit whose window shows every clause, if one does."""
-    for k, (first, _) in enumerate(known):
-        shown: set[str] = set()
-        for j in range(k, len(known)):
-            i, lemmas = known[j]
-            if i >= first + WINDOW:
-                break
-            shown.update(lemmas)
-        if all(clause & shown for clause in clauses):
-            return first
-    return None
+    return max(0, _best_window(hits, lemmas, clauses)[0] - LEAD_IN) if hits else 0
 
 
 def _stops_at(hits: list[int], lemmas: list[tuple[str, ...]],
@@ -293,9 +278,9 @@ def _marked(text: str, marks: Marks, clauses: tuple[frozenset[str], ...]) -> _Sc
         # The earliest window that shows every clause is the snippet's, whatever the hits
         # after it: the scan need meet no word past it (nor the text be checked to hold
         # those hits' words).
-        covering = _covering(known, clauses)
-        if covering is not None:
-            limit = min(covering + WINDOW + 1, enough)
+        first_shown, shown = _best_window([i for i, _ in known], [ls for _, ls in known], clauses)
+        if shown == len(clauses):
+            limit = min(first_shown + WINDOW + 1, enough)
     kept = [(i, lemmas) for i, lemmas in known if i < limit]
     hits, lemmas = [i for i, _ in kept], [found for _, found in kept]
     start = _window_start(hits, lemmas, clauses)
