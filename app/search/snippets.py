@@ -191,22 +191,43 @@ def highlight(
     end = min(scan.words, start + WINDOW)
     spans = scan.spans
     at = scan.first  # spans[i - at] is word i's
-    marked = {i for i in hits if start <= i < end}
-    out: list[str] = ["… " if start > 0 else ""]
-    # Escaped a run at a time: from one marked word to the next (words hold no whitespace,
-    # so collapsing a run's whitespace collapses each gap between its words).
+    # The window's text with each marked word between two sentinels, its whitespace
+    # collapsed (split and joined: `_SPACE`'s substitution tries a match at each
+    # character, 5.7 µs a window against 1.8) and escaped at once, then the sentinels
+    # made tags: a sentinel is neither whitespace nor escaped, so each gap collapses as
+    # it would alone. The window starts at a word and ends at one or at the text's end,
+    # whose whitespace the snippet's own `strip` drops.
+    pieces: list[str] = []
     position = spans[start - at][0]
-    for i in sorted(marked):
-        first, last = spans[i - at]
-        out.append(_between(text[position:first]))
-        out.append(f"<mark>{html.escape(text[first:last])}</mark>")
-        position = last
-    if end < scan.words or scan.words == SCAN_LIMIT:
-        out.append(_between(text[position : spans[end - 1 - at][1]]))
-        out.append(" …")
+    for i in hits:
+        if start <= i < end:
+            first, last = spans[i - at]
+            pieces += (text[position:first], _OPEN, text[first:last], _CLOSE)
+            position = last
+    cut = end < scan.words or scan.words == SCAN_LIMIT
+    pieces.append(text[position : spans[end - 1 - at][1]] if cut else text[position:])
+    window, marked = "".join(pieces), len(pieces) // 4
+    if window.count(_OPEN) != marked or window.count(_CLOSE) != marked:
+        window = _marked_apart(pieces)  # a sentinel in the text itself
     else:
-        out.append(_between(text[position:]))
-    return "".join(out).strip()
+        window = html.escape(" ".join(window.split())).replace(_OPEN, "<mark>")
+        window = window.replace(_CLOSE, "</mark>")
+    return f"{'… ' if start > 0 else ''}{window}{' …' if cut else ''}".strip()
+
+
+# Around a marked word while a snippet is put together (`highlight`): characters a
+# sanitized text does not hold (control characters), and if one does, `_marked_apart`.
+_OPEN, _CLOSE = "\x01", "\x02"
+
+
+def _marked_apart(pieces: list[str]) -> str:
+    """`highlight`'s window, each gap escaped alone: `pieces` are gaps and marked words
+    (between their sentinels) in turn, the last a gap."""
+    out = [_between(pieces[0])]
+    for k in range(1, len(pieces) - 1, 4):
+        word, gap = pieces[k + 1], pieces[k + 3]
+        out.append(f"<mark>{html.escape(word)}</mark>{_between(gap)}")
+    return "".join(out)
 
 
 def _window_start(hits: list[int], lemmas: list[tuple[str, ...]],

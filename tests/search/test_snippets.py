@@ -107,6 +107,23 @@ def test_long_texts_stop_at_the_scan_limit() -> None:
     assert highlight(query, "", body).endswith(" …")
 
 
+@pytest.mark.parametrize(
+    "lead",
+    [
+        "Удар \x01по\x02 Харкову",  # the sentinels `highlight` marks words with
+        "\x02Удар\x01 по Харкову \x01\x02",
+        "Удар\x1cпо\u2003Харкову,\t\x85 удару\u00a0 «удар»",  # whitespace to str.split
+        "<удар> & «Харків» \"удару\" 'удар'",  # what is escaped
+    ],
+)
+def test_texts_holding_sentinels_or_odd_whitespace_are_what_the_rule_gives(lead: str) -> None:
+    query = parse("удар Харків", analyzer_for("ukrainian"))
+    body = f"<p>{lead} і ще {lead}</p>"
+    for text, body_html in ((lead, ""), (lead, body), ("", body)):
+        assert highlight(query, text, body_html) == reference(query, text, body_html)
+    assert "<mark>" in highlight(query, lead, body)
+
+
 def _positions(literal: str) -> list[tuple[str, list[int]]]:
     """A `tsvector` literal's lexemes with their lead's and body's positions (weights B
     and C), as the snippet material's statement reads them on PostgreSQL (the lexemes
