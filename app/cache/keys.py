@@ -27,7 +27,7 @@ read, it is refused (`UnpurgedWrite`); write through the ORM instead.
 """
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import TextClause, event, inspect
@@ -101,10 +101,19 @@ def of_article(item: Any, social: Any = None) -> set[str]:
     return keys
 
 
-def of_list(language: str, items: Iterable[Any]) -> str:
+def of_list(language: str, cards: Iterable[Mapping[str, Any]]) -> str:
+    """A list page's: its language's lists, and what each card shows (`of_article`'s,
+    from the card's JSON fields: `app.public.reads.CardPage`)."""
     keys = {LISTS, listing(language)}
-    for item in items:
-        keys.update(of_article(item))
+    for card in cards:
+        keys.add(article(card["id"]))
+        keys.update(f"tag-{tag['id']}" for tag in card["tags"])
+        keys.update(f"author-{author['id']}" for author in card["authors"])
+        category, cover = card["category"], card["cover"]
+        if category is not None:
+            keys.add(f"category-{category['id']}")
+        if cover is not None:
+            keys.add(f"media-{cover['id']}")
     return header(keys)
 
 

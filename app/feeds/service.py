@@ -20,7 +20,7 @@ from app.media.imaging import CONTENT_TYPES
 from app.media.storage import Storage
 from app.models import Language, Media, Translation
 from app.public import service as public_service
-from app.public.reads import HotReads
+from app.public.reads import CardPage, HotReads
 from app.public.schemas import ArticleCard
 from app.public.site import Site
 
@@ -51,9 +51,9 @@ async def feed(
     # plain feed is the hot statement's first page.
     if filters == public_service.Filters():
         page = await hot.page(language=language.code, now=now, limit=FEED_SIZE, after=None)
-        cards = page[0].items if page is not None else []
+        cards = page[0].model().items if page is not None else []
     else:
-        cards, _ = await public_service.list_articles(
+        fields, _ = await public_service.list_articles(
             session,
             language=language.code,
             now=now,
@@ -62,6 +62,7 @@ async def feed(
             cursor=None,
             hot=hot,
         )
+        cards = CardPage(fields).model().items
     bodies = await _bodies(session, language.code, cards)
     images = await _images(session, storage, cards)
     items = [

@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from pydantic import BaseModel
-from pydantic_core import from_json
+from pydantic import BaseModel, TypeAdapter
+from pydantic_core import from_json, to_json
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.pool import StaticPool
@@ -57,7 +57,7 @@ from app.kit.statements import (
 from app.media import links
 from app.ops import metrics
 from app.public import jsonld, service, social
-from app.public.schemas import ArticleCard, ArticlePage, Cover, PublicArticle
+from app.public.schemas import ArticlePage, Cover, PublicArticle
 from app.public.site import Site, article_path, link_header, x_default
 from app.search.query import Query
 
@@ -329,14 +329,69 @@ def _site_fields(fields: dict[str, Any], versions: list[Any], site: Site) -> Non
     fields["url"] = next(a["url"] for a in alternates if a["current"])
 
 
-def _card_fields(cards: list[dict[str, Any]], language: str, site: Site) -> None:
-    """`_CARD`s read from the database, as the fields of `ArticleCard`s in `language`."""
-    for card in cards:
-        del card["version_id"]
-        _terms(card, card["category"], card["cover"])
-        card["language"] = language
-        card["path"] = article_path(language, card["slug"])
-        _site_fields(card, card["alternates"], site)
+def _card(values: list[Any], language: str, site: Site) -> tuple[str, dict[str, Any]]:
+    """A `_CARD` array as the fields of an `ArticleCard` in `language`, in the model's
+    order and as its JSON writes them (`CardPage`), and the version's id."""
+    card = _CARD.read(values)
+    slug, category, cover = card["slug"], card["category"], card["cover"]
+    alternates = site.alternates(
+        [_ALTERNATE.read(version) for version in card["alternates"]], current=language
+    )
+    return card["version_id"], {
+        "id": _id(card["id"]),
+        "language": language,
+        "slug": slug,
+        "path": article_path(language, slug),
+        "title": card["title"],
+        "lead": card["lead"],
+        "cover": None if cover is None else _cover(cover),
+        "authors": [_ref_of(author) for author in card["authors"]],
+        "category": None if category is None else _ref_of(category),
+        "tags": [_ref_of(tag) for tag in card["tags"]],
+        "published_at": _stamp(card["published_at"]),
+        "updated_at": _stamp(card["updated_at"]),
+        "reading_time_minutes": card["reading_time_minutes"],
+        "original_language": card["original_language"],
+        "url": next(alternate["url"] for alternate in alternates if alternate["current"]),
+        "alternates": alternates,
+        "snippet": None,
+    }
+
+
+def _ref_of(values: list[Any]) -> dict[str, Any]:
+    """An `_AUTHOR` (or tag, or category) array as a `TermRef`'s JSON fields."""
+    ref = _AUTHOR.read(values)
+    ref["id"] = _id(ref["id"])
+    return ref
+
+
+def _cover(values: list[Any]) -> dict[str, Any]:
+    """A `_COVER` array as a `Cover`'s JSON fields (`links.cover`)."""
+    cover = links.cover(_COVER.read(values))
+    cover["id"] = _id(cover["id"])
+    return cover
+
+
+def _id(value: str) -> str:
+    """An id as the API writes a `uuid.UUID` (lower-case, hyphenated): PostgreSQL's JSON
+    gives its text so, SQLite's the stored hex."""
+    if len(value) == 36 and value.islower():
+        return value
+    if len(value) == 32:
+        hex_ = value.lower()
+        return f"{hex_[:8]}-{hex_[8:12]}-{hex_[12:16]}-{hex_[16:20]}-{hex_[20:]}"
+    return str(uuid.UUID(value))
+
+
+_DATETIME: TypeAdapter[datetime] = TypeAdapter(datetime)
+
+
+def _stamp(value: str) -> str:
+    """A timestamp as the API writes a `datetime`: the statements' UTC text (`{ts}`: six
+    digits of fraction) without the fraction when it is zero, as pydantic writes it."""
+    if len(value) == 27 and value[19] == "." and value[26] == "Z":
+        return value[:19] + "Z" if value.endswith(".000000Z") else value
+    return _DATETIME.dump_json(_DATETIME.validate_python(value))[1:-1].decode()
 
 
 Statement = tuple[str, list[str]]
@@ -617,8 +672,8 @@ class HotReads:
         if row["related_count"]:
             article_id = uuid.UUID(str(row["article_id"]))
             found = await self._one(self._related, article=article_id, lang=language, now=now)
-            related = [_CARD.read(card) for card in _json(found["related"])] if found else []
-            _card_fields(related, language, self.site)
+            cards = _json(found["related"]) if found else []
+            related = [_card(card, language, self.site)[1] for card in cards]
         article = _article(row, related, now=now, site=self.site)
         return article, row["bcp47"], row["related_count"] > len(related)
 
@@ -649,10 +704,10 @@ class HotReads:
         if not ids:
             return {}
         row = await self._one(self._cards, ids=self._id_list(ids), now=now)
-        cards = [_CARD.read(card) for card in _json(row["cards"])] if row is not None else []
-        by_id = {uuid.UUID(str(card["version_id"])): card for card in cards}
-        _card_fields(cards, language, self.site)
-        return by_id
+        if row is None:
+            return {}
+        cards = (_card(card, language, self.site) for card in _json(row["cards"]))
+        return {uuid.UUID(str(version)): card for version, card in cards}
 
     async def snippet_material(self, ids: list[uuid.UUID], *, terms: list[str]) -> list[Row]:
         """Of these versions, what their snippets are cut from (`_SNIPPETS`), each a row:
@@ -667,7 +722,7 @@ class HotReads:
 
     async def page(
         self, *, language: str, now: datetime, limit: int, after: Cursor | None
-    ) -> tuple[ArticlePage, str] | None:
+    ) -> tuple["CardPage", str] | None:
         """A plain list page (no filters, no search) and the language's BCP 47 tag; None
         for an unknown language."""
         if after is None:
@@ -683,16 +738,14 @@ class HotReads:
             )
         if row is None:
             return None
-        cards = [_CARD.read(card) for card in _json(row["page"])]
+        cards = [_card(card, language, self.site) for card in _json(row["page"])]
         next_cursor = None
         if len(cards) > limit:
             del cards[limit:]
-            last = cards[-1]
+            version, last = cards[-1]
             at = datetime.fromisoformat(last["published_at"])
-            next_cursor = Cursor(at=at, id=uuid.UUID(last["version_id"])).encode()
-        _card_fields(cards, language, self.site)
-        page = ArticlePage.model_validate({"items": cards, "next_cursor": next_cursor})
-        return page, row["bcp47"]
+            next_cursor = Cursor(at=at, id=uuid.UUID(str(version))).encode()
+        return CardPage([card for _, card in cards], next_cursor), row["bcp47"]
 
 
 def _article(
@@ -743,18 +796,42 @@ def _article(
 
 # Responses ----------------------------------------------------------------------------
 
-Model = TypeVar("Model", bound=BaseModel)
+
+@dataclass(slots=True)
+class CardPage:
+    """A list page (`ArticlePage`) whose cards are their fields as its JSON writes them
+    (`_card`; a search's with their `snippet`), in the models' order: `body` writes the
+    bytes `model().model_dump_json()` would, without making the page's models. A search
+    page's are about 240 objects (cards, bylines, terms, alternates), each validated
+    from its fields and then read back to be written: a seventh of the worker's time per
+    uncached search on PostgreSQL (bench/SEARCH-RESULTS.md, stop 56)."""
+
+    items: list[dict[str, Any]]
+    next_cursor: str | None = None
+
+    def body(self) -> bytes:
+        return to_json({"items": self.items, "next_cursor": self.next_cursor})
+
+    def model(self) -> ArticlePage:
+        """The page as its model (the feeds', and the tests', to compare)."""
+        return ArticlePage.model_validate({"items": self.items, "next_cursor": self.next_cursor})
+
+
+Model = TypeVar("Model", bound=BaseModel | CardPage)
 
 
 @dataclass(frozen=True, slots=True)
 class Found(Generic[Model]):
-    """A public read's answer: the model, its language's tag and the headers to send."""
+    """A public read's answer: the model (a list page's `CardPage`), its language's tag
+    and the headers to send."""
 
     model: Model
     bcp47: str
     headers: dict[str, str]
 
     def body(self) -> bytes:
+        if isinstance(self.model, CardPage):
+            return self.model.body()
         return self.model.model_dump_json().encode()
 
 
@@ -798,15 +875,16 @@ def article_headers(
 
 def page_headers(
     language: str,
-    items: list[ArticleCard],
+    items: list[dict[str, Any]],
     next_cursor: str | None,
     *,
     url: URL,
     bcp47: str,
     cache_control: str,
 ) -> dict[str, str]:
-    """Surrogate-Key: the language's lists and each card; Link: the next page (this URL
-    with the next `cursor`). For plain pages and filtered or search pages alike."""
+    """Surrogate-Key: the language's lists and each card (`CardPage.items`); Link: the
+    next page (this URL with the next `cursor`). For plain pages and filtered or search
+    pages alike."""
     link = None
     if next_cursor is not None:
         following = url.include_query_params(cursor=next_cursor)
@@ -832,7 +910,7 @@ async def read_list(
     search: Query | None,
     url: URL,
     cache_control: str,
-) -> Found[ArticlePage]:
+) -> Found[CardPage]:
     """A filtered list page or a search page (`service.list_articles`, a statement per
     tier), with the plain page's headers: for the route and the hot lane alike. A search
     waits for one of the worker's turns (`HotReads.searching`)."""
@@ -853,7 +931,7 @@ async def read_list(
     headers = page_headers(
         language, items, next_cursor, url=url, bcp47=bcp47, cache_control=cache_control
     )
-    return Found(ArticlePage(items=items, next_cursor=next_cursor), bcp47, headers)
+    return Found(CardPage(items, next_cursor), bcp47, headers)
 
 
 async def read_article(
@@ -880,7 +958,7 @@ async def read_page(
     after: Cursor | None,
     url: URL,
     cache_control: str,
-) -> Found[ArticlePage] | None:
+) -> Found[CardPage] | None:
     """A plain list page (no filters, no search); None for an unknown language."""
     found = await reader.page(language=language, now=now, limit=limit, after=after)
     if found is None:

@@ -238,8 +238,10 @@ async def list_articles(
     cursor: str | None,
     search: Query | None = None,
     hot: "HotReads",
-) -> tuple[list[ArticleCard], str | None]:
-    """Newest first; with `search`, title hits first, then lead hits, then the rest.
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The page's cards (`ArticleCard`'s fields as its JSON writes them, with their
+    `snippet`: `app.public.reads.CardPage`) and the next cursor. Newest first; with
+    `search`, title hits first, then lead hits, then the rest.
 
     The page's versions are chosen here, by a statement per tier (ids and times only:
     the language's list index covers them), written as SQL text (`_Page`) and run where
@@ -342,10 +344,11 @@ async def list_articles(
         material = await snippets.hits(hot, ids, search)
     # A version taken down since it was chosen has no card: the page is one shorter.
     shown = [(row.id, cards[row.id]) for row in rows if row.id in cards]
-    excerpts = {}
     if search is not None:
         excerpts = _snippets(search, material, [ident for ident, _ in shown])
-    return [ArticleCard(**card, snippet=excerpts.get(ident)) for ident, card in shown], next_cursor
+        for ident, card in shown:
+            card["snippet"] = excerpts.get(ident)
+    return [card for _, card in shown], next_cursor
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,9 +25,8 @@ from app.config import Settings
 from app.db import create_engine
 from app.kit.pagination import Cursor
 from app.models import Translation
-from app.public import service
-from app.public.reads import SEARCHES_AT_ONCE
-from app.public.schemas import ArticleCard, ArticlePage
+from app.public import reads, service
+from app.public.reads import SEARCHES_AT_ONCE, CardPage
 from tests.builders import (
     create_article,
     create_media,
@@ -223,7 +222,9 @@ async def test_list_pages_read_what_the_ordinary_path_reads(
                     cursor=after.encode() if after else None,
                     hot=app.state.hot,
                 )
-            assert page == ArticlePage(items=items, next_cursor=next_cursor)
+            assert page == CardPage(items, next_cursor)
+            # Written from the cards' fields, the bytes the page's model writes.
+            assert page.body() == page.model().model_dump_json().encode()
             assert bcp47 == {"ua": "uk", "en": "en", "ru": "ru"}[lang]
             seen += len(page.items)
             if page.next_cursor is None:
@@ -391,20 +392,21 @@ async def test_a_search_holds_only_bytes_once_its_page_is_read(
     client: httpx.AsyncClient, admin: Credential, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Once its page is read, a search the lane answers holds the answer's bytes alone, not
-    the page's model: its session's closing yields to the loop (SQLAlchemy runs it in a
-    task of its own), which serves other requests meanwhile, dozens of them under load
-    (docs/benchmarks.md, memory). Another task counts the cards alive whenever the loop
-    runs it: none, at any point of the search (on the code before, the page's)."""
+    the page (`CardPage`, its cards' fields): its session's closing yields to the loop
+    (SQLAlchemy runs it in a task of its own), which serves other requests meanwhile,
+    dozens of them under load (docs/benchmarks.md, memory). Another task counts the pages
+    alive whenever the loop runs it: none, at any point of the search (on the code before
+    this test was written, the page's cards)."""
     for n in range(3):
         await published_article(client, admin, f"Стаття про грозу {n}")
-    made: list[weakref.ref[ArticleCard]] = []
+    made: list[weakref.ref[CardPage]] = []
 
-    class Card(ArticleCard):
-        def __init__(self, **fields: Any) -> None:
-            super().__init__(**fields)
+    class Page(CardPage):
+        def __init__(self, *fields: Any) -> None:
+            super().__init__(*fields)
             made.append(weakref.ref(self))
 
-    monkeypatch.setattr(service, "ArticleCard", Card)
+    monkeypatch.setattr(reads, "CardPage", Page)
     done = asyncio.Event()
     counts: list[int] = []
 
@@ -421,7 +423,7 @@ async def test_a_search_holds_only_bytes_once_its_page_is_read(
 
     response, _ = await asyncio.gather(search(), watch())
     assert len(response.json()["items"]) == 3
-    assert len(made) == 3  # the page's cards were made, and counted while alive
+    assert len(made) == 1  # the page was made, and counted while alive
     assert len(counts) > 1  # the loop ran the watcher while the search was under way
     assert max(counts) == 0
 

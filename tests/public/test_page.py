@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from app.config import Settings
+from app.public.schemas import ArticlePage
 from tests.builders import create_term, publish
 from tests.conftest import Credential
 from tests.media.images import photo
@@ -244,3 +245,17 @@ async def test_one_call_per_language_gives_the_whole_page(
     # The list card carries the same switcher.
     card = (await client.get("/v1/en/articles")).json()["items"][0]
     assert [a["url"] for a in card["alternates"]] == [urls[lang] for lang in LANGUAGES]
+    # List and search pages are written from their cards' fields, not their models
+    # (`app.public.reads.CardPage`): the bytes are what the models write, an uploaded
+    # cover's renditions, the byline and the category included.
+    for lang in LANGUAGES:
+        pages = []
+        for params in ({}, {"q": STORY[lang]["title"]}, {"q": "x", "limit": "1"}):
+            response = await client.get(f"/v1/{lang}/articles", params=params)
+            assert response.status_code == 200, response.text
+            written = ArticlePage.model_validate_json(response.content).model_dump_json()
+            assert response.content == written.encode(), params
+            pages.append(response.json()["items"])
+        listed, found, none = pages
+        assert listed[0]["cover"]["renditions"] and listed[0]["category"] and listed[0]["authors"]
+        assert found[0]["snippet"] and listed[0]["snippet"] is None and none == []
