@@ -63,14 +63,17 @@ class SearchDocument(Base):
 
 # SQLite's indexes of the copies above (the migrations make them on SQLite alone:
 # PostgreSQL's columns are NULL): by the entry's id, and by language and publication
-# time, for a walked tier's page to check its newest hits (`app.public.service`).
+# time, for a walked tier's page to check its newest hits (`app.public.service`); the
+# last of every entry, the late one's of those published after they went live (a
+# publication time later than `publish_at`: only an import writes one).
 SQLITE_PUBLIC_INDEX = "ix_search_documents_public"
 SQLITE_NEWEST_INDEX = "ix_search_documents_newest"
+SQLITE_LATE_INDEX = "ix_search_documents_late"
 
 
 def include_object(_obj: Any, name: str | None, type_: str, _reflected: bool, _other: Any) -> bool:
     """For Alembic's comparisons: FTS5's own tables, and SQLite's index of the copied
     columns, are not the models' business."""
-    if type_ == "index" and name in (SQLITE_PUBLIC_INDEX, SQLITE_NEWEST_INDEX):
+    if type_ == "index" and name in (SQLITE_PUBLIC_INDEX, SQLITE_NEWEST_INDEX, SQLITE_LATE_INDEX):
         return False
     return not (type_ == "table" and name is not None and name.startswith(FTS_TABLE))

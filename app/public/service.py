@@ -44,7 +44,7 @@ from app.models import (
     TagTranslation,
     Translation,
 )
-from app.models.search import SQLITE_NEWEST_INDEX, SQLITE_PUBLIC_INDEX
+from app.models.search import SQLITE_LATE_INDEX, SQLITE_NEWEST_INDEX, SQLITE_PUBLIC_INDEX
 from app.public import jsonld, social
 from app.public.schemas import (
     ArticleCard,
@@ -497,8 +497,9 @@ async def _newest_scanned(
     them all cost 4.7. A rowid is its entry's id, in the order entries were made, not
     published (a scheduled version goes live long after its entry was made), so the
     page is checked: every public version of the language newer than its last hit whose
-    entry is older than the rowids read (one statement over `ix_search_documents_newest`)
-    is looked up in FTS5 by rowid (about 0.1 ms each). The page is then the one walking
+    entry is older than the rowids read (one statement over `ix_search_documents_newest`
+    up to the present and `ix_search_documents_late` past it) is looked up in FTS5 by
+    rowid (about 0.1 ms each). The page is then the one walking
     the tier gives, whatever the entries' order, which decides only how much is read."""
     table, match = scan
     public = public_sql("search_documents")
@@ -528,13 +529,22 @@ async def _newest_scanned(
             return None
         most = min(most * 4, SCAN_MOST)
     last = rows[-1]
+    at = bind(last["published_at"])
+    newer = (  # than the page's last hit, with an entry older than the rowids read
+        f"search_documents.language = {lang} AND (search_documents.published_at,"
+        f" search_documents.translation_id) > ({at}, {bind(last['id'])})"
+        f" AND {public}{position} AND search_documents.id < {bind(stats['lowest'])}"
+    )
+    # Up to the present among every entry, past it among those published after they
+    # went live (`SQLITE_LATE_INDEX`): a public version published in the future is one
+    # of those, and the range past the present holds every version scheduled for later.
     late = (
-        "SELECT search_documents.id FROM search_documents"
-        f" INDEXED BY {SQLITE_NEWEST_INDEX} WHERE search_documents.language = {lang}"
-        f" AND search_documents.published_at >= {bind(last['published_at'])}"
-        " AND (search_documents.published_at, search_documents.translation_id)"
-        f" > ({bind(last['published_at'])}, {bind(last['id'])}) AND {public}{position}"
-        f" AND search_documents.id < {bind(stats['lowest'])} LIMIT {LATE_MOST + 1}"
+        f"SELECT search_documents.id FROM search_documents INDEXED BY {SQLITE_NEWEST_INDEX}"
+        f" WHERE {newer} AND search_documents.published_at >= {at}"
+        " AND search_documents.published_at <= :now UNION ALL"
+        f" SELECT search_documents.id FROM search_documents INDEXED BY {SQLITE_LATE_INDEX}"
+        f" WHERE {newer} AND search_documents.published_at > search_documents.publish_at"
+        f" AND search_documents.published_at > :now LIMIT {LATE_MOST + 1}"
     )
     entries = [row["id"] for row in await statements.rows(late, bind.values)]
     if len(entries) > LATE_MOST:

@@ -2,6 +2,7 @@
 
 import re
 import sys
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -10,10 +11,11 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event
+from sqlalchemy import event, update
 from sqlalchemy import text as sql_text
 
 from app.auth.service import Role
+from app.models import Translation
 from app.search.analysis import analyzer_for
 from app.search.query import parse
 from tests.builders import create_article, create_term, problem, publish, put_translation, text
@@ -732,6 +734,25 @@ async def test_a_walked_tier_s_page_is_its_newest_rowids_checked(
         found = await search(client, "en", "storm", published_after=after)
     assert found == expected[:1]
     assert not any("WITH hits" in s for s in filtered), filtered
+    # An import may write a version live now but published in the future (the API never
+    # does): the newest of all, its entry among the oldest, found past the present
+    # (`ix_search_documents_late`), among the versions scheduled for later.
+    async with app.state.db.engine.begin() as conn:
+        await conn.execute(
+            update(Translation)
+            .where(Translation.article_id == uuid.UUID(made[0]["id"]))
+            .where(Translation.language == "en")
+            .values(published_at=now + timedelta(days=2))
+        )
+    with monkeypatch.context() as walking:
+        walk_only(walking)
+        imported = await every_page(client, "en", "storm-", 1)
+    assert imported == [slugs[-1], *expected[:-1]]
+    for first, late_most, q in ((5, 16, "storm+"), (5, 0, "storm~"), (256, 16, "storm=")):
+        monkeypatch.setattr(service, "SCAN_FIRST", first)
+        monkeypatch.setattr(service, "LATE_MOST", late_most)
+        for limit in (1, 2, 6):
+            assert await every_page(client, "en", q, limit) == imported, (first, q, limit)
 
 
 async def test_a_search_statement_past_its_budget_runs_again_on_the_session(
