@@ -65,7 +65,8 @@ class SearchDocument(Base):
 # PostgreSQL's columns are NULL): by the entry's id, and by language and publication
 # time, for a walked tier's page to check its newest hits (`app.public.service`); the
 # last of every entry, the late one's of those published after they went live (a
-# publication time later than `publish_at`: only an import writes one).
+# publication time later than `publish_at`: an import's, or a live version's given an
+# earlier `publish_at`; a public version published in the future is one of them).
 SQLITE_PUBLIC_INDEX = "ix_search_documents_public"
 SQLITE_NEWEST_INDEX = "ix_search_documents_newest"
 SQLITE_LATE_INDEX = "ix_search_documents_late"

@@ -7,7 +7,8 @@ to the end of the language: past the present, through every version scheduled fo
 (about 2,500 Ukrainian ones at 100k articles, 0.47 ms of each such search), none of them
 public. A public version published in the future is one whose publication time is later
 than the time it went live (`publish_at`): only an import writes one (the API sets the
-first publication to the time it goes live, and keeps it). The check now reads the range
+first publication to the time it goes live, and keeps it; a live version given an earlier
+`publish_at` is in this index too, published in the past). The check now reads the range
 up to the present in the index of every entry, and past it in this one, of the entries
 published after they went live: few, where the scheduled ones are none of them.
 
