@@ -99,9 +99,9 @@ class _Primaries:
     __slots__ = ("placed", "text", "wanted")
 
     def __init__(
-        self, lemmas: str, wanted: frozenset[str], placed: dict[int, tuple[str, ...]]
+        self, text: str, wanted: frozenset[str], placed: dict[int, tuple[str, ...]]
     ) -> None:
-        self.text = f" {lemmas} "
+        self.text = text  # the lemmas, with a space before and after
         self.wanted = wanted
         self.placed = placed
 
@@ -414,10 +414,12 @@ def from_fts(
             placed[i] = (*placed.get(i, ()), token)
     if len(lead.split()) != _words(lead_text):
         return None
-    lemmas = f"{lead} {body}" if lead and body else lead or body
-    if "  " in lemmas or lemmas != lemmas.strip():  # not one space apart as written
-        lemmas = " ".join(lemmas.split())
-    return _Primaries(lemmas, wanted, placed)
+    # The lemmas with a space before and after, made once (a body's are thousands of
+    # characters), and again one space apart when they are not as written.
+    text = f" {lead} {body} " if lead and body else f" {lead or body} "
+    if "  " in text or text[1].isspace() or text[-2].isspace():
+        text = f" {' '.join(f'{lead} {body}'.split())} "
+    return _Primaries(text, wanted, placed)
 
 
 def from_positions(

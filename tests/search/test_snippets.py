@@ -227,6 +227,34 @@ def test_marks_that_do_not_line_up_are_refused() -> None:
         assert (marks if marks is None else marks.last + 1) == expected
 
 
+@pytest.mark.parametrize(
+    "spaced",
+    [
+        lambda lead, body: (f"{lead}  ", body),  # a double space where they meet
+        lambda lead, body: (f" {lead}", f"{body}\t"),  # whitespace at either end
+        lambda lead, body: (f"\t{lead}", f"{body}\n"),
+        lambda lead, body: ("", f"{lead}  {body}"),  # the lead's lemmas in the body's
+        lambda lead, body: (lead.replace(" ", "   "), body.replace(" ", "\n")),
+    ],
+)
+def test_lemma_columns_not_one_space_apart_are_read_as_written(spaced: Any) -> None:
+    """SQLite: lead and body lemma columns with other whitespace (not as the index writes
+    them) give the marks of the columns as written: their words, one space apart."""
+    analyzer = analyzer_for("ukrainian")
+    lead_text, body = "Удар по Києву вночі.", "<p>Після удару по Києву — тиша.</p>"
+    fts = Document.analyse(analyzer, "Заголовок", lead_text, body).fts_columns()
+    query = parse("удар Київ", analyzer)
+    written = from_fts(query, lead_text, fts["lead"], fts["body"], "", "")
+    lead, lemmas = spaced(fts["lead"], fts["body"])
+    if len(lead.split()) != len(fts["lead"].split()):  # the lead's words counted apart
+        assert from_fts(query, lead_text, lead, lemmas, "", "") is None
+        lead_text, lead, lemmas = "", "", f"{fts['lead']} {fts['body']}".replace(" ", "  ")
+    marks = from_fts(query, lead_text, lead, lemmas, "", "")
+    assert written is not None and marks is not None
+    assert marks.before(99) == written.before(99) != []
+    assert (marks.first, marks.last) == (written.first, written.last)
+
+
 def test_every_letter_but_the_modifier_apostrophe_is_a_word() -> None:
     """`is_word` (how snippets count words without analysing them) agrees with what the
     analysers keep, over every alphanumeric code point."""
