@@ -16,9 +16,10 @@ category, cover, sources, public alternates and correction notes as JSON arrays 
 by the database (an article with related articles takes a second one for their cards).
 It runs on the driver's own connection (one round trip; one thread hop on SQLite, outside
 a transaction: a single statement reads one consistent snapshot), and Pydantic's Rust
-serializer writes the response once. Columns are read by name, and each
-JSON array's positions are named in one place (`_Shape`). The visibility rule is
-`app.articles.visibility.public_sql`, the SQL spelling of `is_public`.
+serializer writes the response once (a list page's from its cards' fields: `CardPage`).
+Columns are read by name, and each JSON array's positions are named in one place
+(`_Shape`). The visibility rule is `app.articles.visibility.public_sql`, the SQL spelling
+of `is_public`.
 """
 
 import asyncio

@@ -4,7 +4,7 @@ and a warning for everything removed; idempotent on any input."""
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from app.kit.html import clean_body, sanitize, word_count
@@ -250,6 +250,8 @@ PIECES = [
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(PIECES) | st.text(max_size=5), max_size=25))
+# Found by the fuzzing: an embed inside a link left open, the link reopened inside it.
+@example([PIECES[9], "<script>", PIECES[17], PIECES[9]])
 def test_sanitizing_twice_changes_nothing(parts: list[str]) -> None:
     body = "".join(parts)
     once = clean_body(body, "uk")
