@@ -6,10 +6,8 @@ import hashlib
 import logging
 import math
 import time
+from typing import TYPE_CHECKING
 
-from limits import RateLimitItem, parse
-from limits.aio.strategies import MovingWindowRateLimiter
-from limits.storage import storage_from_string
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.cache.middleware import ASKED
@@ -19,11 +17,11 @@ from app.ops import metrics
 from app.ops.outage import OutageLog
 from app.paths import Area, area_of
 
+if TYPE_CHECKING:
+    from limits import RateLimitItem
+    from limits.aio.strategies import MovingWindowRateLimiter
+
 log = logging.getLogger("newsdesk.ratelimit")
-
-
-def _item(limit: str | None) -> RateLimitItem | None:
-    return parse(limit) if limit else None
 
 
 # A Redis that does not answer in this long is down for the rate limits: requests are let
@@ -33,42 +31,67 @@ SKIP = 5.0
 
 
 class RateLimits:
+    """The rate limits of these settings (each a rate in the `limits` library's notation,
+    None when off). The library (~1.5 MB of a worker) is imported at the first request a
+    configured limit counts: an admin or auth request by default, so a worker serving
+    public reads with no public limit never loads it, as it never loads nh3."""
+
     def __init__(self, settings: Settings) -> None:
-        if settings.redis_url:
-            storage = storage_from_string(
-                "async+" + settings.redis_url,
-                connect_timeout=REDIS_TIMEOUT,
-                stream_timeout=REDIS_TIMEOUT,
-            )
-        else:
-            storage = storage_from_string("async+memory://")
-        self.limiter = MovingWindowRateLimiter(storage)
+        self.redis_url = settings.redis_url
+        self._limiter: MovingWindowRateLimiter | None = None
+        self._items: dict[str, RateLimitItem] = {}
         self.skip_until = 0.0  # monotonic: the shared store failed, not asked until then
         self.outages = OutageLog("the rate-limit store (Redis)")
-        self.public = parse(settings.rate_limit_public) if settings.rate_limit_public else None
-        self.admin = parse(settings.rate_limit_admin) if settings.rate_limit_admin else None
-        self.login = _item(settings.rate_limit_login)
-        self.login_address = _item(settings.rate_limit_login_address)
-        self.login_account = _item(settings.rate_limit_login_account)
-        self.unauthenticated = _item(settings.rate_limit_unauthenticated)
+        self.public = settings.rate_limit_public or None
+        self.admin = settings.rate_limit_admin or None
+        self.login = settings.rate_limit_login or None
+        self.login_address = settings.rate_limit_login_address or None
+        self.login_account = settings.rate_limit_login_account or None
+        self.unauthenticated = settings.rate_limit_unauthenticated or None
+
+    def _limited(self, rate: str) -> tuple["MovingWindowRateLimiter", "RateLimitItem"]:
+        """The limiter (made at the first count) and the rate as the library reads it."""
+        from limits import parse
+
+        if self._limiter is None:
+            from limits.aio.strategies import MovingWindowRateLimiter
+            from limits.storage import storage_from_string
+
+            if self.redis_url:
+                storage = storage_from_string(
+                    "async+" + self.redis_url,
+                    connect_timeout=REDIS_TIMEOUT,
+                    stream_timeout=REDIS_TIMEOUT,
+                )
+            else:
+                storage = storage_from_string("async+memory://")
+            self._limiter = MovingWindowRateLimiter(storage)
+        item = self._items.get(rate)
+        if item is None:
+            item = self._items[rate] = parse(rate)
+        return self._limiter, item
 
     def close(self) -> None:
-        """Drop the Redis connections (memory storage has none)."""
-        client = getattr(getattr(self.limiter.storage, "bridge", None), "storage", None)
+        """Drop the Redis connections (memory storage has none; none before a count)."""
+        client = getattr(
+            getattr(getattr(self._limiter, "storage", None), "bridge", None), "storage", None
+        )
         pool = getattr(client, "connection_pool", None)
         if pool is not None:
             pool.disconnect()
 
-    async def hit(self, item: RateLimitItem | None, *keys: str) -> int | None:
-        """None when allowed; else the seconds until a retry can succeed."""
-        if item is None or time.monotonic() < self.skip_until:
+    async def hit(self, rate: str | None, *keys: str) -> int | None:
+        """None when allowed (or `rate` is None: off); else the seconds until a retry can
+        succeed."""
+        if rate is None or time.monotonic() < self.skip_until:
             return None
+        limiter, item = self._limited(rate)
         try:
             async with asyncio.timeout(2 * REDIS_TIMEOUT):  # the client's own, and a bound
-                if await self.limiter.hit(item, *keys):
+                if await limiter.hit(item, *keys):
                     self.outages.recovered()
                     return None
-                stats = await self.limiter.get_window_stats(item, *keys)
+                stats = await limiter.get_window_stats(item, *keys)
         except Exception as exc:  # the shared store is down: serve rather than fail requests
             self.skip_until = time.monotonic() + SKIP
             self.outages.refused_one(f"{type(exc).__name__}; requests let through unlimited")

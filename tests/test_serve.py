@@ -227,10 +227,12 @@ def test_a_spawned_worker_loads_no_cli() -> None:
 
 # What a serving worker needs only when it uploads an image (libvips), holds the delivery
 # job and sends (httpx, which brings rich; Standard Webhooks), traces (the SDK; the
-# OpenTelemetry API itself is FastAPI's), or sanitizes a body on a write (nh3): about
-# 16 MB of RSS a reading worker does without (issue 21). On SQLite, asyncpg too (2.6 MB).
+# OpenTelemetry API itself is FastAPI's), sanitizes a body on a write (nh3), or counts a
+# request under a rate limit (`limits`: an admin or auth request by default, a public one
+# only with NEWSDESK_RATE_LIMIT_PUBLIC): about 18 MB of RSS a reading worker does without
+# (issue 21). On SQLite, asyncpg too (2.6 MB).
 LOADED_ON_USE = (
-    "pyvips", "httpx", "rich", "standardwebhooks", "opentelemetry.sdk", "nh3",
+    "pyvips", "httpx", "rich", "standardwebhooks", "opentelemetry.sdk", "nh3", "limits",
     "Stemmer",  # PyStemmer: for a language whose text_search is a Snowball stemmer
 )  # fmt: skip
 WORKER_PROBE = """

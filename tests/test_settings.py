@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from app.config import Settings, SettingsError, load_settings
+from app.config import Settings, SettingsError, _rate, load_settings
 
 NEWSDESK = [sys.executable, "-m", "app.cli"]
 
@@ -95,3 +97,17 @@ def test_lists_take_json_or_commas_and_urls_their_driver(
         load_settings()
     assert "s3cret" not in str(raised.value)
     assert str(raised.value).startswith("NEWSDESK_CACHE: got 'nope'")
+
+
+@given(st.integers(1, 999_999_999), st.sampled_from(["second", "minute", "hour", "day"]))
+def test_a_plain_rate_is_read_without_the_limits_library_as_it_would_read_it(
+    amount: int, unit: str
+) -> None:
+    """`N/unit` (every default's notation) is accepted without importing `limits`, which a
+    reading worker then never loads (`app.ratelimit`); the library reads it the same."""
+    from limits import parse
+
+    rate = f"{amount}/{unit}"
+    assert _rate(f" {rate} ") == rate
+    item = parse(rate)
+    assert (item.amount, item.GRANULARITY.name) == (amount, unit)
