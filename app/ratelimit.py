@@ -51,8 +51,6 @@ class RateLimits:
 
     def _limited(self, rate: str) -> tuple["MovingWindowRateLimiter", "RateLimitItem"]:
         """The limiter (made at the first count) and the rate as the library reads it."""
-        from limits import parse
-
         if self._limiter is None:
             from limits.aio.strategies import MovingWindowRateLimiter
             from limits.storage import storage_from_string
@@ -68,6 +66,8 @@ class RateLimits:
             self._limiter = MovingWindowRateLimiter(storage)
         item = self._items.get(rate)
         if item is None:
+            from limits import parse
+
             item = self._items[rate] = parse(rate)
         return self._limiter, item
 

@@ -83,37 +83,53 @@ def header(keys: Iterable[str]) -> str:
 
 
 def of_article(item: Any, social: Any = None) -> set[str]:
-    """What a card or an article page shows: the article, its terms, its cover and (a
-    page) its social image, `social`. Attributes read once each: a search page asks this
-    of 20 cards, and a missing attribute of a model costs an exception."""
-    keys = {article(item.id)}
-    for tag in item.tags:
-        keys.add(f"tag-{tag.id}")
-    for author in item.authors:
-        keys.add(f"author-{author.id}")
+    """What a card or an article page shows (`shown`), read from its model, and (a page)
+    its social image, `social`. Attributes read once each: a search page asks this of 20
+    cards, and a missing attribute of a model costs an exception."""
     category, cover = item.category, item.cover
-    if category is not None:
-        keys.add(f"category-{category.id}")
-    if cover is not None:
-        keys.add(f"media-{cover.id}")
+    keys = shown(
+        item.id,
+        (tag.id for tag in item.tags),
+        (author.id for author in item.authors),
+        None if category is None else category.id,
+        None if cover is None else cover.id,
+    )
     if social is not None:
         keys.add(f"media-{social.id}")
     return keys
 
 
+def shown(
+    article_id: object,
+    tags: Iterable[object],
+    authors: Iterable[object],
+    category: object | None,
+    cover: object | None,
+) -> set[str]:
+    """What a card shows, by id: the article, its tags and authors, its category and its
+    cover (None: none)."""
+    keys = {article(article_id), *(f"tag-{tag}" for tag in tags)}
+    keys.update(f"author-{author}" for author in authors)
+    if category is not None:
+        keys.add(f"category-{category}")
+    if cover is not None:
+        keys.add(f"media-{cover}")
+    return keys
+
+
 def of_list(language: str, cards: Iterable[Mapping[str, Any]]) -> str:
-    """A list page's: its language's lists, and what each card shows (`of_article`'s,
-    from the card's JSON fields: `app.public.reads.CardPage`)."""
+    """A list page's: its language's lists, and what each card shows (`shown`, from the
+    card's JSON fields: `app.public.reads.CardPage`)."""
     keys = {LISTS, listing(language)}
     for card in cards:
-        keys.add(article(card["id"]))
-        keys.update(f"tag-{tag['id']}" for tag in card["tags"])
-        keys.update(f"author-{author['id']}" for author in card["authors"])
         category, cover = card["category"], card["cover"]
-        if category is not None:
-            keys.add(f"category-{category['id']}")
-        if cover is not None:
-            keys.add(f"media-{cover['id']}")
+        keys |= shown(
+            card["id"],
+            (tag["id"] for tag in card["tags"]),
+            (author["id"] for author in card["authors"]),
+            None if category is None else category["id"],
+            None if cover is None else cover["id"],
+        )
     return header(keys)
 
 

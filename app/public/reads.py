@@ -313,21 +313,23 @@ _SHAPES = {
 
 
 def _terms(card: dict[str, Any], category: Any, cover: Any) -> None:
-    """A card's byline, tags, category and cover, from their arrays to their fields."""
-    ref = _AUTHOR.read  # a term's too
-    card["authors"] = [ref(author) for author in card["authors"]]
-    card["tags"] = [ref(tag) for tag in card["tags"]]
-    card["category"] = None if category is None else ref(category)
-    card["cover"] = None if cover is None else links.cover(_COVER.read(cover))
+    """An article's byline, tags, category and cover, from their arrays to their fields."""
+    card["authors"] = [_ref_of(author) for author in card["authors"]]
+    card["tags"] = [_ref_of(tag) for tag in card["tags"]]
+    card["category"] = None if category is None else _ref_of(category)
+    card["cover"] = None if cover is None else _cover(cover)
 
 
 def _site_fields(fields: dict[str, Any], versions: list[Any], site: Site) -> None:
-    """A card's or an article's `url` and `alternates` (`_ALTERNATE` arrays: every
-    public version, this one included)."""
-    language = fields["language"]
+    """An article's `alternates` and `url` (`_alternates`)."""
+    fields["alternates"], fields["url"] = _alternates(versions, fields["language"], site)
+
+
+def _alternates(versions: list[Any], language: str, site: Site) -> tuple[list[Any], str]:
+    """The `Alternate` fields of `_ALTERNATE` arrays (every public version, the one in
+    `language` included) and that one's site URL."""
     alternates = site.alternates([_ALTERNATE.read(v) for v in versions], current=language)
-    fields["alternates"] = alternates
-    fields["url"] = next(a["url"] for a in alternates if a["current"])
+    return alternates, next(a["url"] for a in alternates if a["current"])
 
 
 def _card(values: list[Any], language: str, site: Site) -> tuple[str, dict[str, Any]]:
@@ -335,9 +337,7 @@ def _card(values: list[Any], language: str, site: Site) -> tuple[str, dict[str, 
     order and as its JSON writes them (`CardPage`), and the version's id."""
     card = _CARD.read(values)
     slug, category, cover = card["slug"], card["category"], card["cover"]
-    alternates = site.alternates(
-        [_ALTERNATE.read(version) for version in card["alternates"]], current=language
-    )
+    alternates, url = _alternates(card["alternates"], language, site)
     return card["version_id"], {
         "id": _id(card["id"]),
         "language": language,
@@ -353,7 +353,7 @@ def _card(values: list[Any], language: str, site: Site) -> tuple[str, dict[str, 
         "updated_at": _stamp(card["updated_at"]),
         "reading_time_minutes": card["reading_time_minutes"],
         "original_language": card["original_language"],
-        "url": next(alternate["url"] for alternate in alternates if alternate["current"]),
+        "url": url,
         "alternates": alternates,
         "snippet": None,
     }
