@@ -32,9 +32,11 @@ SKIP = 5.0
 
 class RateLimits:
     """The rate limits of these settings (each a rate in the `limits` library's notation,
-    None when off). The library (~1.5 MB of a worker) is imported at the first request a
-    configured limit counts: an admin or auth request by default, so a worker serving
-    public reads with no public limit never loads it, as it never loads nh3."""
+    None when off). Counting in memory (no `NEWSDESK_REDIS_URL`), the library (~1.5 MB of
+    a worker) is imported at the first request a configured limit counts: an admin or auth
+    request by default, so a worker serving public reads with no public limit never loads
+    it, as it never loads nh3. With Redis the limiter is made at start, so that a URL the
+    library refuses stops the app there, as before."""
 
     def __init__(self, settings: Settings) -> None:
         self.redis_url = settings.redis_url
@@ -48,22 +50,28 @@ class RateLimits:
         self.login_address = settings.rate_limit_login_address or None
         self.login_account = settings.rate_limit_login_account or None
         self.unauthenticated = settings.rate_limit_unauthenticated or None
+        if self.redis_url:
+            self._limiter = self._made()
+
+    def _made(self) -> "MovingWindowRateLimiter":
+        from limits.aio.strategies import MovingWindowRateLimiter
+        from limits.storage import storage_from_string
+
+        if self.redis_url:
+            storage = storage_from_string(
+                "async+" + self.redis_url,
+                connect_timeout=REDIS_TIMEOUT,
+                stream_timeout=REDIS_TIMEOUT,
+            )
+        else:
+            storage = storage_from_string("async+memory://")
+        return MovingWindowRateLimiter(storage)
 
     def _limited(self, rate: str) -> tuple["MovingWindowRateLimiter", "RateLimitItem"]:
-        """The limiter (made at the first count) and the rate as the library reads it."""
+        """The limiter (in memory, made at the first count) and the rate as the library
+        reads it."""
         if self._limiter is None:
-            from limits.aio.strategies import MovingWindowRateLimiter
-            from limits.storage import storage_from_string
-
-            if self.redis_url:
-                storage = storage_from_string(
-                    "async+" + self.redis_url,
-                    connect_timeout=REDIS_TIMEOUT,
-                    stream_timeout=REDIS_TIMEOUT,
-                )
-            else:
-                storage = storage_from_string("async+memory://")
-            self._limiter = MovingWindowRateLimiter(storage)
+            self._limiter = self._made()
         item = self._items.get(rate)
         if item is None:
             from limits import parse

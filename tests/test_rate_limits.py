@@ -65,3 +65,16 @@ async def test_limits_are_shared_through_redis(app: FastAPI, settings: Settings)
         for client in (first, second, first):
             assert (await client.get("/v1/admin/tags", headers=key.headers)).status_code == 200
         problem(await second.get("/v1/admin/tags", headers=key.headers), 429)
+
+
+def test_a_redis_url_the_library_refuses_stops_the_app_at_start(settings: Settings) -> None:
+    """Counting in memory, the `limits` library loads at the first count (a reading worker
+    never loads it); with Redis the limiter is made at start, so a URL it cannot use is
+    an error there, not on each admin request later."""
+    from limits.errors import ConfigurationError
+
+    from app.ratelimit import RateLimits
+
+    with pytest.raises(ConfigurationError):
+        RateLimits(settings.model_copy(update={"redis_url": "http://127.0.0.1:1/0"}))
+    assert RateLimits(settings.model_copy(update={"redis_url": None}))._limiter is None
