@@ -16,6 +16,7 @@ engine run through SQLAlchemy's `exec_driver_sql` (its events see them; ~0.1 ms)
 search page's on PostgreSQL tell `OnSearchConnection`'s listeners instead.
 """
 
+import asyncio
 import enum
 import re
 import sqlite3
@@ -220,6 +221,22 @@ class Interrupted(enum.Enum):
 
 
 INTERRUPTED = Interrupted.INTERRUPTED
+
+
+async def turn() -> None:
+    """Give the event loop a turn before a statement run in its thread (SQLite).
+
+    The loop polls its sockets only once every task that is ready has run to its next
+    wait, and a search on SQLite otherwise has none: the worker's concurrent searches
+    each ran whole (~8 ms at 100k articles) before the loop read a request or flushed a
+    response, 64 of them half a second at a time. A response too big for the socket's
+    buffer then waited a round for each part: under `wrk -c64` on one worker, p99 1.1 s
+    and about 1% of requests past 2 s, with a median of 0.45 s; a turn before each
+    statement made it p99 0.52-0.61 s and none past 2 s, at the same throughput
+    (docs/benchmarks.md)."""
+    await asyncio.sleep(0)
+
+
 T = TypeVar("T")
 
 
@@ -228,7 +245,8 @@ class OnConnection:
     loop's thread: no transaction is begun (`raw` is in autocommit), so each statement
     reads the latest committed state.
 
-    A statement holds the loop while it runs, as the hot lane's own reads do; at most
+    Each statement is run after a turn of the loop (`turn`), and holds the loop while it
+    runs, as the hot lane's own reads do; at most
     `budget` seconds: one that runs longer is interrupted (SQLite's progress handler) and
     run again on `fallback` (the request's session, in the driver's thread), so that a
     costly search (a phrase of the commonest words, 100 ms at 100k articles) does not
@@ -249,10 +267,12 @@ class OnConnection:
         self.fallback = fallback
 
     async def rows(self, sql: str, values: Mapping[str, Any]) -> Sequence[Row]:
+        await turn()
         ran = self._run(sql, values, _mappings)
         return await self.fallback.rows(sql, values) if ran is INTERRUPTED else ran
 
     async def scalar(self, sql: str, values: Mapping[str, Any]) -> Any:
+        await turn()
         ran = self._run(sql, values, Result.scalar)
         return await self.fallback.scalar(sql, values) if ran is INTERRUPTED else ran
 

@@ -53,6 +53,7 @@ from app.kit.statements import (
     Statements,
     numbered,
     sqlite_value,
+    turn,
     utc,
 )
 from app.media import links
@@ -704,6 +705,8 @@ class HotReads:
         by version id (one statement, whatever the number)."""
         if not ids:
             return {}
+        if self._sqlite_file is not None:  # run in the loop's thread: a turn first
+            await turn()
         row = await self._one(self._cards, ids=self._id_list(ids), now=now)
         if row is None:
             return {}
@@ -716,6 +719,8 @@ class HotReads:
         version without one), in no order."""
         if not ids:
             return []
+        if self._sqlite_file is not None:  # run in the loop's thread: a turn first
+            await turn()
         rows = await self._rows(self._snippets, ids=self._id_list(ids), terms=terms)
         if self.dialect == "postgresql":  # asyncpg gives `json` as text
             return [{**row, "positions": _json(row["positions"])} for row in rows]

@@ -438,7 +438,9 @@ async def test_a_worker_reads_a_few_search_pages_at_once(
     `newsdesk_db_pool_wait_seconds`."""
     article = await published_article(client, admin, "Стаття про грозу")
     slug = article["translations"]["ua"]["slug"]
-    async with running_app(settings, database_pool_timeout_seconds=0.2) as (app, other):
+    # 1 s: long enough that the search after the turns are given back opens its connection
+    # in time on a machine busy with other tests (0.2 s once gave that search a 503).
+    async with running_app(settings, database_pool_timeout_seconds=1.0) as (app, other):
         async with AsyncExitStack() as turns:
             for _ in range(SEARCHES_AT_ONCE):
                 await turns.enter_async_context(app.state.hot.searching())

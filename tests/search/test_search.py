@@ -1,5 +1,6 @@
 """Search through HTTP: analysis, index upkeep on every write, ranking, filters, safety."""
 
+import asyncio
 import re
 import sys
 import uuid
@@ -790,6 +791,54 @@ async def test_a_search_statement_past_its_budget_runs_again_on_the_session(
     # Each began on the hot lane and ran again, whole, on the session.
     ran = reads_of(on_session)
     assert ran and ran == on_hot, (ran, on_hot)
+
+
+async def test_concurrent_searches_take_turns_between_their_statements(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential
+) -> None:
+    """Two searches at once each let the other run between their statements: SQLite's run
+    in the event loop's thread and give the loop a turn before each (`statements.turn`),
+    where a search otherwise ran whole before the loop read or wrote anything else;
+    PostgreSQL's wait for the database. Both pages are those the searches give alone."""
+    storms = [await article(client, admin, "en", f"Storm warning {n}") for n in range(3)]
+    floods = [await article(client, admin, "en", f"Flood alert {n}") for n in range(3)]
+    expected = {
+        "storm": [slug_of(a, "en") for a in reversed(storms)],
+        "flood": [slug_of(a, "en") for a in reversed(floods)],
+    }
+    for word, slugs in expected.items():
+        assert await search(client, "en", word) == slugs
+    # New URLs (their punctuation), which no cache has answered.
+    with tasks_of_statements(app) as ran:
+        pages = await asyncio.gather(search(client, "en", "storm!"), search(client, "en", "flood!"))
+    assert list(pages) == [expected["storm"], expected["flood"]]
+    first, second = dict.fromkeys(ran)  # the two searches' tasks, in their first statement's order
+    assert ran.count(first) >= 2 and ran.count(second) >= 2, ran
+    # Not one search's statements all before the other's.
+    assert ran != sorted(ran, key=[first, second].index), ran
+
+
+@contextmanager
+def tasks_of_statements(app: FastAPI) -> Iterator[list[int]]:
+    """The task (by id) that ran each of the search pages' statements inside the block, in
+    order (the hot lane's on SQLite, the search pages' pool's on PostgreSQL)."""
+    tasks: list[int] = []
+
+    def record(*_: Any) -> None:
+        if (task := asyncio.current_task()) is not None:
+            tasks.append(id(task))
+
+    engines = search_engines(app)
+    listeners = app.state.hot.statement_listeners
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
+    listeners.append(record)
+    try:
+        yield tasks
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
+        listeners.pop()
 
 
 async def test_a_big_listed_tier_is_paged_within_the_newest_versions_first(
