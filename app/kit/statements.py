@@ -11,9 +11,10 @@ loop's own connection about 0.1 ms.
 
 Text, not statements the ORM builds: building one (its clauses, their coercions, then its
 cache key to find it compiled) cost more than running it, ~1 ms for a tier's listing and
-3.6 ms of a search with no hit on SQLite, whose SQL took 0.4. Those on a session or an
-engine run through SQLAlchemy's `exec_driver_sql` (its events see them; ~0.1 ms); a
-search page's on PostgreSQL tell `OnSearchConnection`'s listeners instead.
+3.6 ms of a search with no hit on SQLite, whose SQL took 0.4. Those on a session run
+through SQLAlchemy's `exec_driver_sql` (its events see them; ~0.1 ms); those on the
+driver's own connection tell their listeners instead (`OnSearchConnection`,
+`OnConnection`).
 """
 
 import asyncio
@@ -24,10 +25,9 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from sqlalchemy import Engine, Result, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Result, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 if TYPE_CHECKING:
@@ -151,9 +151,10 @@ class OnSession:
         """The session is its owner's to close."""
 
 
-# Told each statement a search page runs on PostgreSQL, with its values (`OnSearchConnection`):
-# what SQLAlchemy's `before_cursor_execute` event is to the statements run through it.
-Listener = Callable[[str, tuple[Any, ...]], None]
+# Told each statement a search page runs, with its values as the driver takes them
+# (`OnSearchConnection`, `OnConnection`): what SQLAlchemy's `before_cursor_execute` event
+# is to the statements run through it.
+Listener = Callable[[str, Any], None]
 
 
 class OnSearchConnection:
@@ -230,51 +231,56 @@ async def turn() -> None:
     wait, and a search on SQLite otherwise has none: the worker's concurrent searches
     each ran whole (~8 ms at 100k articles) before the loop read a request or flushed a
     response, 64 of them half a second at a time. A response too big for the socket's
-    buffer then waited a round for each part: under `wrk -c64` on one worker, p99 1.1 s
-    and about 1% of requests past 2 s, with a median of 0.45 s; a turn before each
-    statement made it p99 0.52-0.61 s and none past 2 s, at the same throughput
+    buffer then waited a round for each part: under `wrk -c64` on one worker, p99
+    1.1-1.3 s and about 1.5% of requests past 2 s, with a median of 0.5 s; a turn before
+    each statement made it p99 0.5-0.7 s and none past 2 s, at the same throughput
     (docs/benchmarks.md)."""
     await asyncio.sleep(0)
 
 
-T = TypeVar("T")
-
-
 class OnConnection:
-    """On a synchronous engine's one connection (a `StaticPool` over `raw`), in the
-    loop's thread: no transaction is begun (`raw` is in autocommit), so each statement
-    reads the latest committed state.
+    """On the loop's own SQLite connection (`raw`, in autocommit), in the loop's thread:
+    no transaction is begun, so each statement reads the latest committed state. The
+    driver's cursor itself, as the hot lane's reads: SQLAlchemy's engine over it cost
+    about 0.1 ms a statement beyond the statement's own 0.06 (a tier's listing), three or
+    four of them a search. `listeners` are told each statement before it runs.
 
     Each statement is run after a turn of the loop (`turn`), and holds the loop while it
-    runs, as the hot lane's own reads do; at most
-    `budget` seconds: one that runs longer is interrupted (SQLite's progress handler) and
-    run again on `fallback` (the request's session, in the driver's thread), so that a
-    costly search (a phrase of the commonest words, 100 ms at 100k articles) does not
-    stop the loop serving everything else meanwhile."""
+    runs, as the hot lane's own reads do; at most `budget` seconds: one that runs longer
+    is interrupted (SQLite's progress handler) and run again on `fallback` (the request's
+    session, in the driver's thread), so that a costly search (a phrase of the commonest
+    words, 100 ms at 100k articles) does not stop the loop serving everything else
+    meanwhile."""
 
     dialect = "sqlite"
 
     def __init__(
         self,
-        engine: Engine,
         raw: Callable[[], sqlite3.Connection],
         budget: float,
         fallback: Statements,
+        *,
+        listeners: Sequence[Listener] = (),
     ) -> None:
-        self.engine = engine
         self.raw = raw
         self.budget = budget
         self.fallback = fallback
+        self.listeners = listeners
 
     async def rows(self, sql: str, values: Mapping[str, Any]) -> Sequence[Row]:
         await turn()
-        ran = self._run(sql, values, _mappings)
-        return await self.fallback.rows(sql, values) if ran is INTERRUPTED else ran
+        ran = self._run(sql, values, one=False)
+        if ran is INTERRUPTED:
+            return await self.fallback.rows(sql, values)
+        names, found = ran
+        return [dict(zip(names, row, strict=True)) for row in found]
 
     async def scalar(self, sql: str, values: Mapping[str, Any]) -> Any:
         await turn()
-        ran = self._run(sql, values, Result.scalar)
-        return await self.fallback.scalar(sql, values) if ran is INTERRUPTED else ran
+        ran = self._run(sql, values, one=True)
+        if ran is INTERRUPTED:
+            return await self.fallback.scalar(sql, values)
+        return ran[1][0][0] if ran[1] else None
 
     async def plan_for_values(self) -> None:
         """SQLite plans each statement as it runs."""
@@ -283,18 +289,25 @@ class OnConnection:
         """The connection is the worker's own, kept."""
 
     def _run(
-        self, sql: str, values: Mapping[str, Any], read: Callable[[Result[Any]], T]
-    ) -> T | Interrupted:
-        """`read` of the statement's result, or INTERRUPTED past the budget."""
+        self, sql: str, values: Mapping[str, Any], *, one: bool
+    ) -> tuple[list[str], list[Any]] | Interrupted:
+        """The statement's column names and its rows (its first alone when `one`), or
+        INTERRUPTED past the budget (SQLite takes its steps as the rows are fetched)."""
         raw = self.raw()
+        statement, parameters = for_dialect("sqlite", sql, values)
+        for listener in self.listeners:
+            listener(statement, parameters)
         deadline = time.perf_counter() + self.budget
         raw.set_progress_handler(lambda: time.perf_counter() > deadline, PROGRESS_STEPS)
-        statement, parameters = for_dialect("sqlite", sql, values)
         try:
-            with self.engine.connect() as connection:
-                return read(connection.exec_driver_sql(statement, parameters))
-        except OperationalError as error:
-            if str(error.orig) != "interrupted":
+            cursor = raw.execute(statement, parameters)
+            try:
+                found = cursor.fetchmany(1) if one else cursor.fetchall()
+                return [column[0] for column in cursor.description], found
+            finally:  # reset now: a statement not done holds its read snapshot open
+                cursor.close()
+        except sqlite3.OperationalError as error:
+            if str(error) != "interrupted":
                 raise
             return INTERRUPTED
         finally:

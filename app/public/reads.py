@@ -35,15 +35,13 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
 from pydantic_core import from_json, to_json
-from sqlalchemy import Engine, create_engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-from sqlalchemy.pool import StaticPool
 from starlette.datastructures import URL
 
 from app.articles.corrections import public_updated_sql
 from app.articles.visibility import public_sql
 from app.cache import keys
-from app.db import SEARCH_CONNECTIONS, SQLITE_CACHE_KIB, SQLiteStatementCompiler, hot_pool_size
+from app.db import SEARCH_CONNECTIONS, SQLITE_CACHE_KIB, hot_pool_size
 from app.kit.pagination import Cursor
 from app.kit.statements import (
     Listener,
@@ -473,9 +471,9 @@ class HotReads:
         database = engine.url.database if self.dialect == "sqlite" else None
         self._sqlite_file = database if database and database != ":memory:" else None
         self._sqlite: sqlite3.Connection | None = None
-        self._sync_engine: Engine | None = None  # `statements`
         self._search_pool: asyncpg.Pool | None = None  # PostgreSQL's `statements`
-        # Told each statement of a search page on PostgreSQL (tests watch them here).
+        # Told each statement of a search page (and of a filtered list on SQLite) run on the
+        # driver's own connections (tests watch them here).
         self.statement_listeners: list[Listener] = []
         self._pool: asyncpg.Pool | None = None
         self._pool_size = pool_size
@@ -488,9 +486,6 @@ class HotReads:
         if self._search_pool is not None:
             await self._search_pool.close()
             self._search_pool = None
-        if self._sync_engine is not None:
-            self._sync_engine.dispose()
-            self._sync_engine = None
         if self._sqlite is not None:
             self._sqlite.close()
             self._sqlite = None
@@ -591,7 +586,7 @@ class HotReads:
     def statements(self, session: AsyncSession, *, search: bool) -> Statements:
         """Where the statements choosing a search page (`search`) or a filtered list's run
         (`app.kit.statements`): on SQLite (a file), this worker's own connection
-        (`sqlite_engine`), each statement at most STATEMENT_BUDGET seconds before it runs
+        (`_sqlite_read`), each statement at most STATEMENT_BUDGET seconds before it runs
         again on `session`; a search's on PostgreSQL, a connection of the search pages'
         pool (`search_pool`: as many as the worker's turns, `searching`); otherwise on
         `session`."""
@@ -601,10 +596,14 @@ class HotReads:
                 timeout=self.timeouts.pool if self.timeouts else None,
                 listeners=self.statement_listeners,
             )
-        engine = self.sqlite_engine()
-        if engine is None:
+        if self._sqlite_file is None:
             return OnSession(session)
-        return OnConnection(engine, self._sqlite_read, STATEMENT_BUDGET, OnSession(session))
+        return OnConnection(
+            self._sqlite_read,
+            STATEMENT_BUDGET,
+            OnSession(session),
+            listeners=self.statement_listeners,
+        )
 
     async def search_pool(self) -> "asyncpg.Pool":
         """PostgreSQL: the pool of the search pages' statements (`statements`), made on
@@ -621,17 +620,6 @@ class HotReads:
                     SEARCH_CONNECTIONS, {"plan_cache_mode": "force_custom_plan"}
                 )
         return self._search_pool
-
-    def sqlite_engine(self) -> Engine | None:
-        """SQLite (a file): a synchronous engine whose one connection is `_sqlite_read`'s
-        (made on first use); None otherwise."""
-        if self._sqlite_file is None:
-            return None
-        if self._sync_engine is None:
-            engine = create_engine("sqlite://", creator=self._sqlite_read, poolclass=StaticPool)
-            engine.dialect.statement_compiler = SQLiteStatementCompiler
-            self._sync_engine = engine
-        return self._sync_engine
 
     def _sqlite_read(self) -> sqlite3.Connection:
         """A read-only connection of this worker's own, used in the event loop's thread.

@@ -489,8 +489,8 @@ def statements_of(app: FastAPI) -> Iterator[list[str]]:
         statements.append(f"{statement} -- {parameters!r}")
 
     # A search's statements run on the hot lane's connection on SQLite, on the search
-    # pages' own pool on PostgreSQL (`HotReads.statements`), which tells its listeners.
-    engines = [app.state.db.engine.sync_engine, *search_engines(app)]
+    # pages' own pool on PostgreSQL (`HotReads.statements`): each tells its listeners.
+    engines = [app.state.db.engine.sync_engine]
     listeners = app.state.hot.statement_listeners
     for engine in engines:
         event.listen(engine, "before_cursor_execute", record)
@@ -771,22 +771,21 @@ async def test_a_search_statement_past_its_budget_runs_again_on_the_session(
     expected = [slug_of(a, "en") for a in reversed(ours)]
     # The response cache reads when the next scheduled change is once after writes.
     assert await search(client, "en", "issued") == expected
-    hot = app.state.hot.sqlite_engine()
     session = app.state.db.engine.sync_engine
-    if hot is None:  # PostgreSQL
+    if session.dialect.name == "postgresql":
         with recorded(session) as on_session, searched(app) as on_own:
             assert await search(client, "en", "storm") == expected
         assert any("FROM translations" in s for s in on_own), on_own
         assert not reads_of(on_session), on_session
         assert not any("SET LOCAL" in s for s in on_own), on_own
         return
-    with recorded(session) as on_session, recorded(hot) as on_hot:
+    with recorded(session) as on_session, searched(app) as on_hot:
         assert await search(client, "en", "storm") == expected
     assert not reads_of(on_session), on_session
     assert any("search_fts" in s for s in on_hot) and any("translations" in s for s in on_hot)
     monkeypatch.setattr(reads, "STATEMENT_BUDGET", 0.0)
     monkeypatch.setattr(running, "PROGRESS_STEPS", 1)  # the clock read at every step
-    with recorded(session) as on_session, recorded(hot) as on_hot:
+    with recorded(session) as on_session, searched(app) as on_hot:
         assert await search(client, "en", "warning") == expected
     # Each began on the hot lane and ran again, whole, on the session.
     ran = reads_of(on_session)
@@ -828,16 +827,11 @@ def tasks_of_statements(app: FastAPI) -> Iterator[list[int]]:
         if (task := asyncio.current_task()) is not None:
             tasks.append(id(task))
 
-    engines = search_engines(app)
     listeners = app.state.hot.statement_listeners
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", record)
     listeners.append(record)
     try:
         yield tasks
     finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", record)
         listeners.pop()
 
 
@@ -1030,18 +1024,10 @@ def test_the_estimate_reads_every_tsquery_the_search_writes() -> None:
             rows(broken)
 
 
-def search_engines(app: FastAPI) -> list[Any]:
-    """The engine a search page's statements run on, besides the sessions' (SQLite, a
-    file: the hot lane's connection; PostgreSQL: none, its search pool tells
-    `HotReads.statement_listeners`)."""
-    engine = app.state.hot.sqlite_engine()
-    return [] if engine is None else [engine]
-
-
 @contextmanager
 def searched(app: FastAPI) -> Iterator[list[str]]:
-    """PostgreSQL: the statements the search pages' pool runs inside the block, without
-    parameters."""
+    """The statements of search pages run inside the block on the driver's own connections
+    (SQLite: the hot lane's; PostgreSQL: the search pages' pool's), without parameters."""
     statements: list[str] = []
     listeners = app.state.hot.statement_listeners
     listeners.append(lambda statement, _: statements.append(statement))
