@@ -300,8 +300,10 @@ class OnConnection:
         deadline = time.perf_counter() + self.budget
         raw.set_progress_handler(lambda: time.perf_counter() > deadline, PROGRESS_STEPS)
         try:
-            cursor = raw.execute(statement, parameters)
+            cursor = raw.cursor()
+            cursor.row_factory = None  # plain tuples, made into dicts once (`rows`)
             try:
+                cursor.execute(statement, parameters)
                 found = cursor.fetchmany(1) if one else cursor.fetchall()
                 return [column[0] for column in cursor.description], found
             finally:  # reset now: a statement not done holds its read snapshot open

@@ -451,8 +451,8 @@ SEARCHES_AT_ONCE = SEARCH_CONNECTIONS
 # search index. A tier's listing (`... LIMIT n`) of words the planner takes for common in
 # the language, whose estimate multiplies their frequencies as if independent, was
 # planned as a sequential scan expected to meet its n hits early: «kyiv» or «president»
-# in Ukrainian, 27,836 hits estimated and none there, read all 239,703 documents, 1.7-2.0 s
-# at 100k articles, where the GIN index answers in 1.4 ms. Every statement of a search has
+# in Ukrainian, 27,836 hits estimated and none there, read all 239,703 documents, 1.7-2.1 s
+# at 100k articles, where the GIN index answers in 6.8 ms. Every statement of a search has
 # an index to read (GIN, the newest-first one, ids); turned off, a sequential scan is only
 # the planner's last resort.
 SEARCH_SETTINGS = {"plan_cache_mode": "force_custom_plan", "enable_seqscan": "off"}

@@ -490,17 +490,13 @@ def statements_of(app: FastAPI) -> Iterator[list[str]]:
 
     # A search's statements run on the hot lane's connection on SQLite, on the search
     # pages' own pool on PostgreSQL (`HotReads.statements`): each tells its listeners.
-    engines = [app.state.db.engine.sync_engine]
-    listeners = app.state.hot.statement_listeners
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", record)
-    listeners.append(lambda statement, parameters: record(None, None, statement, parameters))
+    engine = app.state.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
     try:
-        yield statements
+        with listening(app, lambda statement, values: record(None, None, statement, values)):
+            yield statements
     finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", record)
-        listeners.pop()
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def walk_only(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -828,12 +824,8 @@ async def test_a_word_common_in_other_languages_is_looked_up_in_the_index(
     storms = [await article(client, admin, "en", f"Kyiv storm {n}") for n in range(3)]
     assert await search(client, "en", "kyiv") == [slug_of(a, "en") for a in reversed(storms)]
     ran: list[tuple[str, Any]] = []
-    listeners = app.state.hot.statement_listeners
-    listeners.append(lambda statement, values: ran.append((statement, values)))
-    try:
+    with listening(app, lambda statement, values: ran.append((statement, values))):
         assert await search(client, "ua", "kyiv") == []
-    finally:
-        listeners.pop()
     listings = [(s, v) for s, v in ran if "search_documents" in s and "LIMIT" in s]
     assert listings, ran
     if app.state.db.engine.dialect.name != "postgresql":
@@ -855,12 +847,21 @@ def tasks_of_statements(app: FastAPI) -> Iterator[list[int]]:
         if (task := asyncio.current_task()) is not None:
             tasks.append(id(task))
 
-    listeners = app.state.hot.statement_listeners
-    listeners.append(record)
-    try:
+    with listening(app, record):
         yield tasks
+
+
+@contextmanager
+def listening(app: FastAPI, listener: Any) -> Iterator[None]:
+    """`listener` told each statement a search page (or a filtered list on SQLite) runs
+    on the driver's own connections inside the block, with its values
+    (`HotReads.statement_listeners`)."""
+    listeners = app.state.hot.statement_listeners
+    listeners.append(listener)
+    try:
+        yield
     finally:
-        listeners.pop()
+        listeners.remove(listener)
 
 
 async def test_a_big_listed_tier_is_paged_within_the_newest_versions_first(
@@ -1057,12 +1058,8 @@ def searched(app: FastAPI) -> Iterator[list[str]]:
     """The statements of search pages run inside the block on the driver's own connections
     (SQLite: the hot lane's; PostgreSQL: the search pages' pool's), without parameters."""
     statements: list[str] = []
-    listeners = app.state.hot.statement_listeners
-    listeners.append(lambda statement, _: statements.append(statement))
-    try:
+    with listening(app, lambda statement, _: statements.append(statement)):
         yield statements
-    finally:
-        listeners.pop()
 
 
 def reads_of(statements: list[str]) -> list[str]:
