@@ -83,6 +83,8 @@ class Article(IdMixin, TimestampMixin, Base):
 
 class ArticleAuthor(Base):
     __tablename__ = "article_authors"
+    # A card's byline in its order, from the index alone (app.public.reads).
+    __table_args__ = (Index("ix_article_authors_in_order", "article_id", "position", "author_id"),)
 
     article_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
@@ -96,6 +98,8 @@ class ArticleAuthor(Base):
 
 class ArticleTag(Base):
     __tablename__ = "article_tags"
+    # A card's tags in their order, from the index alone (app.public.reads).
+    __table_args__ = (Index("ix_article_tags_in_order", "article_id", "position", "tag_id"),)
 
     article_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
@@ -154,6 +158,13 @@ class Translation(IdMixin, Base):
         Index(
             "ix_translations_by_id",
             *("id", "language", "published_at", "status", "publish_at", "expire_at"),
+        ),
+        # An article's versions with what a card's alternates show and check (slug,
+        # visibility), from the index alone: on SQLite the row's columns after the body are
+        # read from its overflow pages (app.public.reads).
+        Index(
+            "ix_translations_alternates",
+            *("article_id", "language", "slug", "status", "publish_at", "expire_at"),
         ),
         # When the next scheduled version goes public (the response cache's horizon). Partial:
         # on (status, publish_at) the planners preferred it to the article's own rows for

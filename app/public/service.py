@@ -488,7 +488,8 @@ async def _newest_scanned(
     """SQLite, a walked tier (`Tier.scan`: its FTS5 table and query, none of a better
     tier's hits there): the ids of versions among which are its `need` newest public hits
     in the language (`lang`, a placeholder) after the cursor's position, chosen from its
-    highest FTS5 rowids and the search documents' copies of the translation's columns;
+    highest FTS5 rowids and the search documents' copies of the translation's columns
+    (in `ix_search_documents_public`: an entry's row holds them after its vectors);
     None when that would read more than SCAN_MOST rowids or look up more than LATE_MOST
     versions (the page then walks as before).
 
@@ -514,7 +515,8 @@ async def _newest_scanned(
             " SELECT NULL AS id, NULL AS published_at, count(*) AS scanned,"
             " min(rowid) AS lowest FROM hits UNION ALL SELECT * FROM ("
             "SELECT search_documents.translation_id, search_documents.published_at, NULL, NULL"
-            " FROM hits CROSS JOIN search_documents ON search_documents.id = hits.rowid"
+            f" FROM hits CROSS JOIN search_documents INDEXED BY {SQLITE_PUBLIC_INDEX}"
+            " ON search_documents.id = hits.rowid"
             f" WHERE search_documents.language = {lang} AND {public}{position}"
             " ORDER BY search_documents.published_at DESC, search_documents.translation_id DESC"
             f" LIMIT {need})"

@@ -160,13 +160,15 @@ def _best_window(hits: list[int], lemmas: list[tuple[str, ...]],
 class _Scan:
     """What a snippet is cut from: the spans of the words scanned from number `first` on
     (those before it are only counted), how many words the scan met (or at least one past
-    the window), and the hits among them (word numbers) with their lemmas."""
+    the window), and the hits among them (word numbers) with their lemmas; `window`: the
+    snippet's first word when the scan chose it (`_marked`), else -1."""
 
     spans: list[tuple[int, int]]
     first: int
     words: int
     hits: list[int]
     lemmas: list[tuple[str, ...]]
+    window: int = -1
 
 
 def highlight(
@@ -187,7 +189,7 @@ def highlight(
     if not scan.words:
         return ""
     hits = scan.hits
-    start = _window_start(hits, scan.lemmas, clauses)
+    start = scan.window if scan.window >= 0 else _window_start(hits, scan.lemmas, clauses)
     end = min(scan.words, start + WINDOW)
     spans = scan.spans
     at = scan.first  # spans[i - at] is word i's
@@ -308,7 +310,7 @@ def _marked(text: str, marks: Marks, clauses: tuple[frozenset[str], ...]) -> _Sc
     # The scan ends at `limit` or at the text's end.
     spans = _spans(text, start, min(WINDOW + 1, limit - start), hits[-1] + 1 if hits else 0)
     if spans is not None:
-        return _Scan(spans, start, start + len(spans), hits, lemmas)
+        return _Scan(spans, start, start + len(spans), hits, lemmas, start)
     # The text ends before a hit the index places in it (an entry made from another
     # version): scanned as a whole, so hits past its end are left out as the scan would.
     return _marked_whole(text, known, limit)

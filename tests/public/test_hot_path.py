@@ -18,7 +18,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy import text as sql_text
 
 from app.config import Settings
@@ -266,6 +266,53 @@ async def test_list_pages_through_http(client: httpx.AsyncClient, admin: Credent
     search_cursor = (await client.get("/v1/ua/articles?q=стаття&limit=1")).json()["next_cursor"]
     if search_cursor is not None:
         problem(await client.get(f"/v1/ua/articles?cursor={search_cursor}"), 422)
+
+
+# The indexes a card's parts are read from, with their columns in order.
+_CARD_INDEXES = {
+    "article_authors": ("ix_article_authors_in_order", ["article_id", "position", "author_id"]),
+    "article_tags": ("ix_article_tags_in_order", ["article_id", "position", "tag_id"]),
+    "translations": (
+        "ix_translations_alternates",
+        ["article_id", "language", "slug", "status", "publish_at", "expire_at"],
+    ),
+}
+
+
+async def test_a_cards_byline_tags_and_alternates_are_read_from_indexes(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential
+) -> None:
+    """A card's authors and tags in their order, and its article's versions with their
+    slugs and visibility (the alternates), are in indexes that hold all of it. SQLite's
+    cards statement reads them there alone: no byline or tag row looked up and sorted, no
+    version's row read (its columns after the body are on the body's overflow pages).
+    PostgreSQL's planner chooses by the tables' sizes; the indexes are there."""
+    articles = await _newsroom(client, admin)
+    page = (await client.get("/v1/ua/articles")).json()["items"]
+    full = next(card for card in page if card["id"] == articles[0]["id"])
+    assert [author["name"] for author in full["authors"]] == ["Автор 2", "Автор 0", "Автор 1"]
+    assert [alternate["language"] for alternate in full["alternates"]] == ["ua", "en", "ru"]
+
+    def indexes(connection: Any) -> dict[str, tuple[str, list[str]]]:
+        found = {}
+        for table, (name, _) in _CARD_INDEXES.items():
+            by_name = {i["name"]: i["column_names"] for i in inspect(connection).get_indexes(table)}
+            found[table] = (name, by_name.get(name, []))
+        return found
+
+    async with app.state.db.engine.connect() as connection:
+        assert await connection.run_sync(indexes) == _CARD_INDEXES
+        if connection.dialect.name != "sqlite":
+            return
+        statement, _ = reads._for("sqlite", reads._CARDS)
+        plan = await connection.exec_driver_sql(
+            f"EXPLAIN QUERY PLAN {statement}", {"ids": "[]", "now": "2026-01-01"}
+        )
+        steps = [row[3] for row in plan]
+    for alias, (name, _) in zip(("aa", "ag", "o"), _CARD_INDEXES.values(), strict=True):
+        assert f"SEARCH {alias} USING COVERING INDEX {name} " in "\n".join(steps), steps
+    # The alternates alone are sorted (by their languages' position).
+    assert steps.count("USE TEMP B-TREE FOR ORDER BY") == 1, steps
 
 
 async def test_sqlite_connections_keep_a_small_page_cache(
