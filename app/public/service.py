@@ -469,10 +469,14 @@ def _newest_hits(documents: str, lang: str, need: int, after: Cursor | None, bin
 
 
 # SQLite, a walked tier's page with no filter (`_newest_scanned`): the newest hits it reads
-# first, by FTS5 rowid, and at most, before the page walks the language's newest-first
-# index as before; and the most versions newer than the page's last hit, of entries older
-# than those read, that it looks up one by one.
-SCAN_FIRST = 256
+# first, by FTS5 rowid (times four until they are as many as the page needs), and at most,
+# before the page walks the language's newest-first index as before; and the most
+# versions newer than the page's last hit, of entries older than those read, that it
+# looks up one by one. A tier walks only with 1,000 hits or more in the page's language,
+# and its rowids are mostly that language's (`OTHERS`): 64 held a page of 20 for every
+# frequent word of the bench archive, and each rowid read is an entry looked up (257 of
+# them 3-8% of a search's CPU, against 65).
+SCAN_FIRST = 64
 SCAN_MOST = 4_096
 LATE_MOST = 16
 
@@ -508,6 +512,8 @@ async def _newest_scanned(
     if after is not None:
         position = f" AND {_after('search_documents', 'translation_id', after, bind)}"
     most = SCAN_FIRST
+    while most < need and most < SCAN_MOST:
+        most = min(most * 4, SCAN_MOST)
     while True:
         sql = (
             f"WITH hits AS MATERIALIZED (SELECT rowid FROM {table} WHERE {table} MATCH {match}"

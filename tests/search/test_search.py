@@ -706,6 +706,7 @@ async def test_a_walked_tier_s_page_is_its_newest_rowids_checked(
         (5, 16, 0, "storm:"),
         (2, 2, 16, "storm!"),
         (1, 4, 16, "storm?"),
+        (1, 4_096, 16, "storm|"),
         (256, 4_096, 16, "storm;"),
     ):
         monkeypatch.setattr(service, "SCAN_FIRST", first)
@@ -725,6 +726,12 @@ async def test_a_walked_tier_s_page_is_its_newest_rowids_checked(
         looked_up = any("AND rowid IN (SELECT value FROM json_each" in s for s in scanned)
         if first == 5:
             assert looked_up == (late_most > 0), (late_most, scanned)
+        # Each read holds as many rowids as the tier's part of the page needs, or SCAN_MOST.
+        for scan in scans:
+            read = re.search(r"ORDER BY rowid DESC LIMIT (\d+)\)", scan)
+            need = re.search(r"translation_id DESC LIMIT (\d+)\)", scan)
+            assert read and need, scan
+            assert int(read[1]) - 1 >= min(int(need[1]), most), (first, most, scan)
     # A filter walks as before.
     with statements_of(app) as filtered:
         after = (now - timedelta(minutes=90)).isoformat()
