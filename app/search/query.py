@@ -396,6 +396,14 @@ class Tier:
 # it was for every archive before.
 FREQUENT = 3_000
 FREQUENT_PER_ROOT = 3.5
+# A phrase's anywhere tier is matched by its documents' `pairs` (`_pg_conditions`), a
+# vector of every pair of neighbouring words, stored out of line: walked, a row costs
+# reading it (~16 µs: «"банком Зеленский"» in Russian, 1,653 rows for 18 hits, 8.7
+# buffers a row), about four times what a listed hit does (1,092 hits in 5.5 ms), so
+# listing and walking meet near twice the language's threshold. At 100k articles that
+# phrase's 1,000 Russian hits were walked in 24-28 ms, where listing them and paging
+# within the newest rows took about 7.
+PAIRS_FREQUENT = 2
 # PostgreSQL lists a tier unless its estimate passes this: the planner's guess for words
 # of one language is rough (it takes the language's lexeme as independent of the words),
 # and a list of hits read for nothing costs a few milliseconds, while a walk of a
@@ -695,15 +703,15 @@ class Tiers:
         if not self._planned:  # the page's first tier
             self._planned = True
             await self.statements.plan_for_values()
-            if not self._big(self.FIELDS.index(""), await self._frequent()):  # known big
+            if not self._big(self.FIELDS.index(""), await self._frequent("")):  # known big
                 await self._pg_every_tier()
             if rank in self._found:
                 return self._found[rank]
-        frequent = await self._frequent()
+        field = self.FIELDS[rank]
+        frequent = await self._frequent(field)
         if self._big(rank, frequent):
             self._found[rank] = None
             return None
-        field = self.FIELDS[rank]
         found: list[uuid.UUID] | None = None
         # The anywhere tier's estimate is made once a page; the title's and the lead's
         # hits are among its hits, so they are few when it is.
@@ -733,13 +741,16 @@ class Tiers:
         ids = _ids(self.query, self.dialect, bind, field, self.language)
         return await _explained(self.statements, ids, bind.values)
 
-    async def _frequent(self) -> int:
-        """PostgreSQL: how many hits make a tier of this language walked rather than
-        listed (FREQUENT_PER_ROOT × √versions, at most FREQUENT): read once a page, from
-        the language's versions (`_versions`, kept with the tiers' sizes)."""
+    async def _frequent(self, field: str) -> int:
+        """PostgreSQL: how many hits make a tier of this language in `field` walked rather
+        than listed (FREQUENT_PER_ROOT × √versions, at most FREQUENT; PAIRS_FREQUENT times
+        that anywhere for a phrase): read once a page, from the language's versions
+        (`_versions`, kept with the tiers' sizes)."""
         if self._threshold is None:
             scaled = round(FREQUENT_PER_ROOT * math.sqrt(await self._versions()))
             self._threshold = min(FREQUENT, max(PG_WALK_LISTED, scaled))
+        if not field and pairs_tsquery(self.query) is not None:
+            return PAIRS_FREQUENT * self._threshold
         return self._threshold
 
     async def _pg_list(self, ids: str, bind: Binder, most: int) -> list[uuid.UUID]:
@@ -865,7 +876,7 @@ class Tiers:
         field, neighbours or not (165 ms for «"зріс відсотків"» in Ukrainian titles at
         1,000,000 articles: 30,170 candidates, no hit)."""
         self._anywhere_estimate = await self._estimate("")
-        frequent = await self._frequent()
+        frequent = await self._frequent("")
         if self._anywhere_estimate >= frequent:
             return
         if any(isinstance(clause, Phrase) for clause in self.query.clauses):

@@ -1145,6 +1145,36 @@ async def test_postgresql_lists_a_frequent_match_once(
         assert len(anywhere) <= 1, statements
 
 
+async def test_a_phrase_s_hits_anywhere_are_listed_up_to_twice_the_threshold(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: a phrase's anywhere tier, matched by each document's out-of-line
+    `pairs`, costs about four times as much a row walked as a hit listed, so it is listed
+    with up to PAIRS_FREQUENT times the language's threshold (FREQUENT here) and walked
+    past that; a word's tier is walked past the threshold itself. The pages are the same."""
+    from app.search import query
+
+    monkeypatch.setattr(query, "FREQUENT", 2)
+    made = [
+        await article(client, admin, "en", f"Report {n}", body="<p>The storm surge came.</p>")
+        for n in range(3)
+    ]
+    expected = [slug_of(created, "en") for created in reversed(made)]
+    walked = "coalesce((SELECT search_documents.{} @@"
+    for q, column, listed in (('"storm surge"', "pairs", True), ("surge", "vector", False)):
+        with statements_of(app) as statements:
+            assert await search(client, "en", q) == expected, q
+        if app.state.db.engine.dialect.name != "postgresql":
+            continue
+        walks = [s for s in statements if walked.format(column) in s]
+        assert (not walks) == listed, (q, statements)
+    monkeypatch.setattr(query, "PAIRS_FREQUENT", 1)  # as a word's: walked
+    with statements_of(app) as statements:
+        assert await search(client, "en", '"storm surge",') == expected
+    if app.state.db.engine.dialect.name == "postgresql":
+        assert any(walked.format("pairs") in s for s in statements), statements
+
+
 async def test_a_tier_found_big_is_not_listed_again(
     app: FastAPI, client: httpx.AsyncClient, admin: Credential, monkeypatch: pytest.MonkeyPatch
 ) -> None:
