@@ -401,8 +401,8 @@ FREQUENT_PER_ROOT = 3.5
 # reading it (~16 µs: «"банком Зеленский"» in Russian, 1,653 rows for 18 hits, 8.7
 # buffers a row), about four times what a listed hit does (1,092 hits in 5.5 ms), so
 # listing and walking meet near twice the language's threshold. At 100k articles that
-# phrase's 1,000 Russian hits were walked in 24-28 ms, where listing them and paging
-# within the newest rows took about 7.
+# phrase's 1,000 Russian hits were walked in 24-28 ms; listed, with their title and lead
+# flags (2.3-3.3 ms), then paged within the newest rows (2.3-2.6 ms), about 5-6.
 PAIRS_FREQUENT = 2
 # PostgreSQL lists a tier unless its estimate passes this: the planner's guess for words
 # of one language is rough (it takes the language's lexeme as independent of the words),
