@@ -505,17 +505,25 @@ class HotReads:
             await self._pool.close()
             self._pool = None
 
-    async def _one(self, statement: Statement, **params: Any) -> Row | None:
+    async def _one(
+        self, statement: Statement, *, turn_first: bool = False, **params: Any
+    ) -> Row | None:
         """The statement's one row (by column name), or None."""
-        rows = await self._rows(statement, one=True, **params)
+        rows = await self._rows(statement, one=True, turn_first=turn_first, **params)
         return rows[0] if rows else None
 
-    async def _rows(self, statement: Statement, *, one: bool = False, **params: Any) -> list[Row]:
-        """The statement's rows (by column name); its first alone when `one`."""
+    async def _rows(
+        self, statement: Statement, *, one: bool = False, turn_first: bool = False, **params: Any
+    ) -> list[Row]:
+        """The statement's rows (by column name); its first alone when `one`. On SQLite (a
+        file) it runs in the loop's thread, after a turn of the loop when `turn_first` (a
+        search page's statements: `turn`)."""
         sql, names = statement
         if self.dialect == "sqlite":
             params = {name: sqlite_value(value) for name, value in params.items()}
             if self._sqlite_file is not None:
+                if turn_first:
+                    await turn()
                 cursor = self._sqlite_read().execute(sql, params)
                 if one:
                     row: Row | None = cursor.fetchone()
@@ -703,9 +711,7 @@ class HotReads:
         by version id (one statement, whatever the number)."""
         if not ids:
             return {}
-        if self._sqlite_file is not None:  # run in the loop's thread: a turn first
-            await turn()
-        row = await self._one(self._cards, ids=self._id_list(ids), now=now)
+        row = await self._one(self._cards, turn_first=True, ids=self._id_list(ids), now=now)
         if row is None:
             return {}
         cards = (_card(card, language, self.site) for card in _json(row["cards"]))
@@ -717,9 +723,9 @@ class HotReads:
         version without one), in no order."""
         if not ids:
             return []
-        if self._sqlite_file is not None:  # run in the loop's thread: a turn first
-            await turn()
-        rows = await self._rows(self._snippets, ids=self._id_list(ids), terms=terms)
+        rows = await self._rows(
+            self._snippets, turn_first=True, ids=self._id_list(ids), terms=terms
+        )
         if self.dialect == "postgresql":  # asyncpg gives `json` as text
             return [{**row, "positions": _json(row["positions"])} for row in rows]
         return rows

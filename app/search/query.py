@@ -670,6 +670,7 @@ class Tiers:
         self._planned = False  # PostgreSQL: the page's first listing is under way or done
         self._anywhere_estimate: float | None = None  # the planner's, for the last tier
         self._threshold: int | None = None  # PostgreSQL: `_frequent`'s
+        self._anywhere_threshold = 0  # and the anywhere tier's (a phrase's: PAIRS_FREQUENT)
         self._sizes = tier_sizes(session.get_bind().engine)
         # The values of the tiers' statements and conditions, and of the page's statements
         # they are put in (`app.public.service`).
@@ -749,9 +750,11 @@ class Tiers:
         if self._threshold is None:
             scaled = round(FREQUENT_PER_ROOT * math.sqrt(await self._versions()))
             self._threshold = min(FREQUENT, max(PG_WALK_LISTED, scaled))
-        if not field and pairs_tsquery(self.query) is not None:
-            return PAIRS_FREQUENT * self._threshold
-        return self._threshold
+            pairs = pairs_tsquery(self.query) is not None
+            self._anywhere_threshold = (
+                PAIRS_FREQUENT * self._threshold if pairs else self._threshold
+            )
+        return self._threshold if field else self._anywhere_threshold
 
     async def _pg_list(self, ids: str, bind: Binder, most: int) -> list[uuid.UUID]:
         """PostgreSQL: up to `most` of these ids, as one array."""
