@@ -8,6 +8,9 @@ report median and p95 latency of each and their ratio. `--reindex` also times
 `newsdesk search-reindex` (a full rebuild of the index) first. `--same-queries` asks every
 archive the first one's queries (the set is drawn from each archive's newest pages, so
 archives of different sizes, and runs a day apart, get different sets otherwise).
+`--queries FILE` keeps the set in a file: read from it when it exists, else drawn from the
+first archive and written to it, so runs before and after a change ask the same questions
+(each `bench/http-bench` run adds articles, and the newest pages give another set).
 
     bench/search-latency sqlite+aiosqlite:////tmp/bench100k.db \\
         postgresql+asyncpg://postgres@127.0.0.1:5432/bench100k --reindex
@@ -16,6 +19,7 @@ archives of different sizes, and runs a day apart, get different sets otherwise)
 import argparse
 import collections
 import itertools
+import json
 import os
 import random
 import re
@@ -231,14 +235,25 @@ def main() -> None:
         help="ask every archive the queries drawn from the first (for scaling figures: "
         "each archive's newest pages give another set otherwise)",
     )
+    parser.add_argument(
+        "--queries",
+        type=Path,
+        metavar="FILE",
+        help="the query set as JSON: asked when FILE exists, else drawn from the first "
+        "archive and written there (the same questions in later runs)",
+    )
     args = parser.parse_args()
     out = []
     plan: Plan | None = None
+    if args.queries is not None and args.queries.exists():
+        plan = [(lang, kind, q) for lang, kind, q in json.loads(args.queries.read_text())]
     for url in args.urls:
         rebuild_s = reindex(url) if args.reindex else None
         with server(url) as base:
             samples, asked = measure(base, args.rounds, args.seed, plan, args.warm_rounds)
-        if args.same_queries:
+        if args.queries is not None and not args.queries.exists():
+            args.queries.write_text(json.dumps(asked, ensure_ascii=False, indent=1) + "\n")
+        if args.same_queries or args.queries is not None:
             plan = asked
         out.append(report(url, samples, rebuild_s))
         print(out[-1], flush=True)

@@ -241,9 +241,13 @@ async def test_scheduled_translation_appears_on_time_without_a_job(
     client: httpx.AsyncClient, admin: Credential
 ) -> None:
     article = await create_article(client, admin, translations={"ua": text("Скоро")})
-    soon = datetime.now(UTC) + timedelta(seconds=1)
+    soon = datetime.now(UTC) + timedelta(seconds=1.5)
     await publish(client, admin, article["id"], "ua", at=soon)
-    assert (await client.get("/v1/ua/articles")).json()["items"] == []
+    asked = datetime.now(UTC)
+    listed_before = (await client.get("/v1/ua/articles")).json()["items"]
+    # Not yet listed, when asked before its time (a loaded machine may take the second and
+    # a half to publish it: the CI's once did).
+    assert asked >= soon or listed_before == [], (asked, soon)
     import anyio
 
     await anyio.sleep((soon - datetime.now(UTC)).total_seconds() + 0.2)

@@ -152,6 +152,42 @@ async def test_every_kind_of_write_reaches_every_worker(
             await _eventually(lambda c=client: c.get(page), lambda r: r.status_code == 410)
 
 
+async def test_an_idle_worker_reads_no_purges_until_one_is_written(
+    settings: Settings, seeded_languages: list[dict[str, Any]]
+) -> None:
+    """SQLite: between writes, a worker looks at the shared mark, not at the purge table
+    (read five times a second before, 1.5% of an idle worker's core); a purge written by
+    another worker is still read and applied within the second. PostgreSQL's bus is
+    LISTEN/NOTIFY and reads no table either."""
+    async with running_app(settings) as (first, writer), running_app(settings) as (other, reader):
+        await _reset(first, seeded_languages)
+        admin = await make_key(first)
+        engine = other.state.db.engine.sync_engine
+        reads: list[float] = []
+
+        def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            if "cache_invalidations" in statement:
+                reads.append(time.monotonic())
+
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            assert (await reader.get("/v1/ua/articles")).json()["items"] == []
+            await asyncio.sleep(1.5)  # about seven looks at the mark
+            assert len(reads) <= 1, reads  # at most the periodic read (CHECK)
+            reads.clear()
+            await published_article(writer, admin, "Новина для всіх")
+            await _eventually(lambda: reader.get("/v1/ua/articles"),
+                              lambda r: _titles(r) == ["Новина для всіх"])  # fmt: skip
+            if engine.dialect.name == "sqlite":  # the mark woke the listener: it reads
+                for _ in range(50):
+                    if reads:
+                        break
+                    await asyncio.sleep(0.02)
+                assert reads, "the purge was not read from the table"
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+
+
 def _card(response: httpx.Response, ident: str) -> dict[str, Any]:
     card: dict[str, Any] = next(i for i in response.json()["items"] if i["id"] == ident)
     return card

@@ -101,6 +101,12 @@ class PostgresBus(LeasedBus):
                 log.warning("PostgreSQL cache listener lost; reconnecting")
             except asyncio.CancelledError:
                 raise
+            except asyncpg.InternalClientError as exc:
+                # The server ended the connection (a shutdown's FATAL error) between two
+                # sends: asyncpg still consumes that error when the next one starts, and
+                # refuses it ("cannot switch to state ..."). Only this task uses the
+                # connection, one operation at a time: it is lost, not misused.
+                log.warning("PostgreSQL cache listener lost (%s); reconnecting", exc)
             except Exception as exc:  # reconnecting
                 outage.log_failure(log, exc, "the PostgreSQL cache listener")
             finally:
