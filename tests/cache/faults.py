@@ -4,6 +4,7 @@ network does. Plus two workers (two apps, each with its own cache) on one databa
 
 import asyncio
 import shutil
+import struct
 import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -53,10 +54,29 @@ class RedisServer:
             self._process = None
 
 
+# PostgreSQL's ErrorResponse of a server shutting down (FATAL 57P01), as a backend sends it
+# to each client before it closes the connection.
+_SHUTDOWN_FIELDS = (
+    b"".join(
+        code + value + b"\0"
+        for code, value in (
+            (b"S", b"FATAL"),
+            (b"V", b"FATAL"),
+            (b"C", b"57P01"),
+            (b"M", b"terminating connection due to administrator command"),
+        )
+    )
+    + b"\0"
+)
+SHUTDOWN_ERROR = b"E" + struct.pack("!i", 4 + len(_SHUTDOWN_FIELDS)) + _SHUTDOWN_FIELDS
+
+
 class Proxy:
     """A TCP forwarder to a real server. `pause` holds every byte (a network that stopped
     carrying packets), `resume` lets them through, `cut` closes every connection and
-    refuses new ones until `reopen`."""
+    refuses new ones until `reopen`; `send_down` writes bytes of its own to the clients
+    whose first bytes held a marker (PostgreSQL's startup message names the connection's
+    `application_name`), and holds what the server sends them after."""
 
     def __init__(self, target_port: int) -> None:
         self.target = target_port
@@ -65,6 +85,8 @@ class Proxy:
         self._flowing.set()
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._first: dict[asyncio.StreamWriter, bytes] = {}  # a client's first KiB
+        self._held: set[asyncio.StreamWriter] = set()
 
     async def reopen(self) -> None:
         self._server = await asyncio.start_server(self._connect, "127.0.0.1", self.port)
@@ -84,22 +106,44 @@ class Proxy:
     def resume(self) -> None:
         self._flowing.set()
 
+    def send_down(self, marker: bytes, data: bytes) -> int:
+        """`data` to each client whose first bytes held `marker`; the server's bytes to
+        them are dropped from now on (their connections stay open). How many got it."""
+        clients = [w for w, first in self._first.items() if marker in first]
+        for client in clients:
+            client.write(data)
+            self._held.add(client)
+        return len(clients)
+
     async def _connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target)
         self._writers |= {writer, up_writer}
         await asyncio.gather(
-            self._pipe(reader, up_writer), self._pipe(up_reader, writer), return_exceptions=True
+            self._pipe(reader, up_writer, client=writer),
+            self._pipe(up_reader, writer),
+            return_exceptions=True,
         )
 
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pipe(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        client: asyncio.StreamWriter | None = None,
+    ) -> None:
         try:
             while data := await reader.read(65536):
+                if client is not None and len(first := self._first.get(client, b"")) < 1024:
+                    self._first[client] = first + data  # an SSL request, then the startup
                 await self._flowing.wait()
+                if writer in self._held:
+                    continue
                 writer.write(data)
                 await writer.drain()
         finally:
             writer.transport.abort()
             self._writers.discard(writer)
+            self._first.pop(writer, None)
+            self._held.discard(writer)
 
 
 @asynccontextmanager

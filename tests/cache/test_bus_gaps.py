@@ -5,6 +5,7 @@ writer that cannot reach Redis, a reader whose connection stops carrying anythin
 proxy in front of a real server that the test pauses or cuts."""
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -17,7 +18,7 @@ from sqlalchemy.engine import make_url
 from app.cache.bus import LEASE, MARGIN
 from app.config import Settings
 from tests.builders import published_article, text
-from tests.cache.faults import Proxy, cached, redis_server, two_workers
+from tests.cache.faults import SHUTDOWN_ERROR, Proxy, cached, redis_server, two_workers
 from tests.conftest import Credential
 
 OLD, NEW = "Стара назва", "Нова назва"
@@ -153,6 +154,40 @@ async def test_a_postgres_listener_whose_connection_stalls_stops_trusting_its_ca
             assert took < LEASE + MARGIN + 1.0, took
             asyncio.get_running_loop().call_later(0.3, proxy.resume)
             assert (await b.get(page)).json()["title"] == NEW  # read once the proxy resumes
+            await _never_old_then_cached(b_app, b, page)
+    finally:
+        await proxy.cut()
+
+
+@pytest.mark.postgres_only
+async def test_a_postgres_listener_told_of_a_shutdown_between_two_sends_connects_again(
+    settings: Settings, seeded_languages: list[dict[str, Any]], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A server shutting down sends each client a FATAL error before it closes. asyncpg,
+    idle, takes the error as a fault of its own protocol and refuses the listener's next
+    send ("cannot switch to state ...; another operation is in progress"): the CI's
+    outage test once logged that as a bug, with its traceback. It is the connection lost:
+    a warning, and the listener connects again. Here the error comes and the connection
+    stays open (the server's bytes to it held): the next heartbeat meets it."""
+    url = make_url(settings.database_url)
+    proxy = Proxy(url.port or 5432)
+    await proxy.reopen()
+    through = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    workers = two_workers(settings, seeded_languages, b={"database_url": through})
+    try:
+        async with workers as ((_, a), (b_app, b), admin):
+            ident, page = await _article(a, admin)
+            assert (await cached(b_app, b, page)).json()["title"] == OLD
+            with caplog.at_level(logging.WARNING, logger="newsdesk.cache"):
+                assert proxy.send_down(b"newsdesk-cache ", SHUTDOWN_ERROR) == 1  # B's listener
+                deadline = time.monotonic() + 5
+                while not any("listener lost" in r.getMessage() for r in caplog.records):
+                    assert time.monotonic() < deadline, [r.getMessage() for r in caplog.records]
+                    await asyncio.sleep(0.05)
+            assert [r.getMessage() for r in caplog.records if r.exc_info] == []
+            assert any("cannot switch to state" in r.getMessage() for r in caplog.records)
+            # Connected again: a purge through the bus reaches B, which caches again.
+            await _edit(a, admin, ident, page)
             await _never_old_then_cached(b_app, b, page)
     finally:
         await proxy.cut()

@@ -233,7 +233,9 @@ async def test_a_busy_worker_caches_again_once_a_scheduled_time_has_passed(
     nothing from its cache until its load stopped (seen in the bench: 0.03× of a bare
     app, with two workers on PostgreSQL and one on SQLite, as a scheduled time passed)."""
     cache: ResponseCache = app.state.response_cache
-    path, at = await shown_and_scheduled(client, admin, ("Стоїть", "Пізніше"), timedelta(seconds=1))
+    # Two seconds: the time must still be ahead when the page is cached below, however
+    # long a loaded machine takes to publish.
+    path, at = await shown_and_scheduled(client, admin, ("Стоїть", "Пізніше"), timedelta(seconds=2))
     assert (await client.get(path)).status_code == 200
     assert cache.horizon is not None and abs(cache.horizon - at.timestamp()) < 0.01
     await asyncio.sleep(max(0.0, (at - datetime.now(UTC)).total_seconds()) + 0.05)
@@ -288,7 +290,11 @@ async def test_a_scheduled_version_appears_at_its_time_without_any_write(
                       headers=admin.headers)  # fmt: skip
     assert _titles(await client.get("/v1/ua/articles")) == ["Вже вийшла"]
     await publish(client, admin, later["id"], "ua", at=at)
-    assert _titles(await client.get("/v1/ua/articles")) == ["Вже вийшла"]
-    assert _titles(await client.get("/v1/ua/articles")) == ["Вже вийшла"]  # from the cache
+    for _ in range(2):  # the second from the cache
+        asked = datetime.now(UTC)
+        titles = _titles(await client.get("/v1/ua/articles"))
+        # Not yet, when asked before its time (a loaded CI machine once took the second
+        # and a half to publish a version: test_router's scheduled test).
+        assert asked >= at or titles == ["Вже вийшла"], (asked, at, titles)
     await asyncio.sleep(max(0.0, (at - datetime.now(UTC)).total_seconds()) + 0.05)
     assert _titles(await client.get("/v1/ua/articles")) == ["Ще чернетка", "Вже вийшла"]
