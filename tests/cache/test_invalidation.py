@@ -17,6 +17,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import event
 
+from app.cache.bus import sqlite as sqlite_bus
 from app.cache.cache import ResponseCache
 from app.config import Settings
 from tests.builders import create_media, create_term, publish, published_article, text
@@ -186,6 +187,47 @@ async def test_an_idle_worker_reads_no_purges_until_one_is_written(
                 assert reads, "the purge was not read from the table"
         finally:
             event.remove(engine, "before_cursor_execute", seen)
+
+
+async def test_a_worker_whose_purge_mark_file_was_replaced_maps_the_new_one(
+    settings: Settings, seeded_languages: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite: the mark's file (`<database>-cache`) deleted under a running worker, a
+    worker started after writes its marks to a new one, which the first does not map: it
+    would trust a mark that no longer moves, and see purges only at its periodic reads.
+    At its next read it maps the new file, empties its cache, and follows the writes at
+    once again. PostgreSQL's bus has no such file."""
+    monkeypatch.setattr(sqlite_bus, "CHECK", 0.5)
+    async with running_app(settings) as (first, reader):
+        await _reset(first, seeded_languages)
+        bus = first.state.response_cache.bus
+        if not isinstance(bus, sqlite_bus.SqliteBus):
+            assert first.state.db.engine.dialect.name == "postgresql"
+            return
+        assert bus.mark.path is not None
+        assert (await reader.get("/v1/ua/articles")).json()["items"] == []  # cached
+        os.unlink(bus.mark.path)
+        async with running_app(settings) as (later, writer):
+            admin = await make_key(later)
+            await published_article(writer, admin, "Після заміни")
+            # made again by the later worker
+            assert await asyncio.to_thread(os.path.exists, bus.mark.path)
+            await _eventually(lambda: reader.get("/v1/ua/articles"),
+                              lambda r: _titles(r) == ["Після заміни"])  # fmt: skip
+            assert not bus.mark.replaced()  # the new file, mapped
+            # Its marks followed at once: a takedown through the later worker is never
+            # served by the first from its cache (no periodic read needed).
+            store = first.state.response_cache.store
+            hits = store.hits
+            for _ in range(2):
+                assert (await reader.get("/v1/ua/articles")).status_code == 200
+            assert store.hits > hits  # cached again
+            ident = (await writer.get("/v1/ua/articles")).json()["items"][0]["id"]
+            taken = await writer.post(
+                f"/v1/admin/articles/{ident}/translations/ua/unpublish", headers=admin.headers
+            )
+            assert taken.status_code == 200
+            assert (await reader.get("/v1/ua/articles")).json()["items"] == []
 
 
 def _card(response: httpx.Response, ident: str) -> dict[str, Any]:

@@ -9,7 +9,9 @@ compares the mark with the last row its worker applied: behind, it is a miss. So
 write has committed, no worker serves what it purged, and no writer waits for anyone.
 The mark also spares the reads: a worker reads the table when the mark is past what it
 applied, and otherwise only every CHECK seconds (an idle worker's five reads a second cost
-1.5% of a core through the session's connection).
+1.5% of a core through the session's connection). At those reads it also checks that the
+mark's file is still the one it mapped: deleted or put back under running workers, it is
+mapped again and the cache emptied.
 
 Row ids are consecutive (AUTOINCREMENT; a rolled-back id is handed out again), so a
 reader that finds one missing (rows are kept KEEP seconds) purges everything. A mark
@@ -48,17 +50,32 @@ class Mark:
     (an anonymous mapping for an in-memory database). Aligned 8-byte loads and stores."""
 
     def __init__(self, path: str | None) -> None:
+        self.path = path
+        self._file: tuple[int, int] | None = None  # the mapped file's device and inode
         if path is None:
             self._map = mmap.mmap(-1, 8)
         else:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
             try:
-                if os.fstat(fd).st_size < 8:
+                found = os.fstat(fd)
+                if found.st_size < 8:
                     os.ftruncate(fd, 8)
                 self._map = mmap.mmap(fd, 8)
+                self._file = (found.st_dev, found.st_ino)
             finally:
                 os.close(fd)
         self._value = ctypes.c_int64.from_buffer(self._map)
+
+    def replaced(self) -> bool:
+        """Whether the path names another file than the one mapped (deleted, or put
+        back): the processes that opened it since write their marks there."""
+        if self.path is None or self._file is None:
+            return False
+        try:
+            found = os.stat(self.path)
+        except FileNotFoundError:
+            return True
+        return (found.st_dev, found.st_ino) != self._file
 
     def read(self) -> int:
         return self._value.value
@@ -142,6 +159,15 @@ class SqliteBus(Bus):
         )
 
     async def _poll(self, deliver: Deliver) -> None:
+        if self.mark.replaced():
+            # The file was deleted or replaced under the running workers: the mark this
+            # worker read no longer moves, and purges were read only at CHECK. The new
+            # file is mapped, and everything purged (what it missed is unknown).
+            log.warning("the cache purge mark's file %s was replaced: mapped again, "
+                        "purging everything", self.mark.path)  # fmt: skip
+            self.mark.close()
+            self.mark = Mark(self.mark.path)
+            deliver({ALL})
         mark = self.mark.read()  # before the rows: whatever it names is committed or under way
         self._read_at = time.monotonic()
         row = CacheInvalidation
