@@ -350,13 +350,36 @@ class Worker:
 
     async def record_and_fan_out(self) -> bool:
         """Scheduled changes recorded, then the log turned into deliveries (and, once an
-        hour, finished deliveries past `KEPT` forgotten)."""
-        busy = await self.settle_due()
-        busy = await self.fan_out() or busy
+        hour, finished deliveries past `KEPT` forgotten). Whether either has work is one
+        statement (`_look`): at every poll of an idle worker, that is all it runs."""
+        due, behind = await self._look()
+        settled = await self.settle_due() if due else False
+        # Settling records changes: they are fanned out at once.
+        fanned = await self.fan_out() if behind or settled else False
         if time.monotonic() >= self._next_prune:
             self._next_prune = time.monotonic() + PRUNE_EVERY
             await self.prune()
-        return busy
+        return settled or fanned
+
+    async def _look(self) -> tuple[bool, bool]:
+        """Whether a scheduled change is due, and whether the change log is past the
+        fan-out's position: one statement in one session. Before, an idle poll ran three
+        statements in two sessions (each session a checkout, and on PostgreSQL a pre-ping,
+        BEGIN and ROLLBACK): about 1 ms of CPU each."""
+        due = select(PublicState.article_id).where(PublicState.next_at <= utcnow()).exists()
+        top = select(func.max(ContentChange.id)).scalar_subquery()
+        position = (
+            select(WorkerPosition.change_id)
+            .where(WorkerPosition.name == POSITION)
+            .scalar_subquery()
+        )
+        async with self.db.reader() as session:
+            row = (
+                await session.execute(
+                    select(due, func.coalesce(top, 0) > func.coalesce(position, 0))
+                )
+            ).one()
+        return bool(row[0]), bool(row[1])
 
     async def prune(self) -> None:
         """The delivery log keeps finished deliveries for `KEPT`."""

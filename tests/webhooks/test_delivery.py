@@ -9,9 +9,12 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import event as sa_event
+from sqlalchemy import func, select
 from standardwebhooks.webhooks import Webhook as Verifier
 
-from app.webhooks.worker import Worker
+from app.models import ContentChange, WorkerPosition
+from app.webhooks.worker import POSITION, Worker
 from tests.builders import create_article, publish, put_translation
 from tests.builders import text as body_text
 from tests.conftest import Credential
@@ -137,3 +140,56 @@ async def test_a_scheduled_takedown_arrives_at_its_time(
     assert event["timestamp"].startswith(soon.strftime("%Y-%m-%dT%H:%M:%S"))
     assert 0 <= expired.at - soon.timestamp() < 5
     assert (await client.get(f"/v1/en/articles/{event['data']['slug']}")).status_code == 404
+
+
+async def test_an_idle_worker_looks_for_work_in_one_statement(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential
+) -> None:
+    """At each poll with nothing to do, whether a scheduled change is due and whether the
+    change log is past the fan-out's position is one statement: three statements in two
+    sessions before (about 1 ms of CPU each session, 2% of a core for an idle worker on
+    either database, and on PostgreSQL some 40 round trips a second). Work found by it
+    is still done: a scheduled version is recorded, and its change fanned out."""
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "content_changes" in statement or "public_state" in statement:
+            statements.append(statement)
+
+    engine = app.state.db.engine.sync_engine
+    settings = app.state.settings.model_copy(update={"worker_poll_seconds": 0.1})
+    runner = Worker(settings, app.state.db)
+    sa_event.listen(engine, "before_cursor_execute", seen)
+    task = asyncio.create_task(runner.run())
+    try:
+        await asyncio.sleep(1.0)  # idle: about ten polls
+        looks = [s for s in statements if "content_changes" in s and "public_state" in s]
+        assert len(looks) >= 3, statements
+        assert looks == statements, [s for s in statements if s not in looks]
+        # Work is found: a version scheduled a second ahead is recorded at its time (a
+        # change of its own), and the fan-out's position moves to it.
+        article = await create_article(client, admin, translations={"ua": body_text("Пізніше")})
+        await publish(
+            client, admin, article["id"], "ua", at=datetime.now(UTC) + timedelta(seconds=1)
+        )
+        before = await _log(app)
+
+        async def recorded() -> bool:
+            top, position = await _log(app)
+            return top > before[0] and position == top
+
+        await wait_until(recorded)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        sa_event.remove(engine, "before_cursor_execute", seen)
+
+
+async def _log(app: FastAPI) -> tuple[int, int]:
+    """The change log's last id and the fan-out's position."""
+    async with app.state.db.reader() as session:
+        top = await session.scalar(select(func.max(ContentChange.id))) or 0
+        position = await session.scalar(
+            select(WorkerPosition.change_id).where(WorkerPosition.name == POSITION)
+        )
+    return top, position or 0
