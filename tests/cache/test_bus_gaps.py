@@ -8,7 +8,8 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from contextlib import asynccontextmanager
+from typing import Any, NamedTuple
 
 import httpx
 import pytest
@@ -135,10 +136,25 @@ async def test_a_redis_reader_whose_connection_stalls_stops_trusting_its_cache(
         await _never_old_then_cached(b_app, b, page)
 
 
-@pytest.mark.postgres_only  # SQLite's readers are covered by the purge mark
-async def test_a_postgres_listener_whose_connection_stalls_stops_trusting_its_cache(
+class _Through(NamedTuple):
+    proxy: Proxy
+    a: httpx.AsyncClient
+    b_app: FastAPI
+    b: httpx.AsyncClient
+    admin: Credential
+    ident: str
+    page: str
+
+
+@asynccontextmanager
+async def _b_through_a_proxy(
     settings: Settings, seeded_languages: list[dict[str, Any]]
-) -> None:
+) -> AsyncIterator[
+    tuple[Proxy, httpx.AsyncClient, FastAPI, httpx.AsyncClient, Credential, str, str]
+]:
+    """Workers A and B on PostgreSQL, B's every connection through a proxy, and an article
+    titled OLD whose page B has cached: the proxy, A, B's app and client, an admin key,
+    the article's id and page."""
     url = make_url(settings.database_url)
     proxy = Proxy(url.port or 5432)
     await proxy.reopen()
@@ -148,15 +164,23 @@ async def test_a_postgres_listener_whose_connection_stalls_stops_trusting_its_ca
         async with workers as ((_, a), (b_app, b), admin):
             ident, page = await _article(a, admin)
             assert (await cached(b_app, b, page)).json()["title"] == OLD
-
-            proxy.pause()  # B's connections to PostgreSQL carry nothing, its listener's too
-            took = await _edit(a, admin, ident, page)  # A waits for B's lease to end
-            assert took < LEASE + MARGIN + 1.0, took
-            asyncio.get_running_loop().call_later(0.3, proxy.resume)
-            assert (await b.get(page)).json()["title"] == NEW  # read once the proxy resumes
-            await _never_old_then_cached(b_app, b, page)
+            yield _Through(proxy, a, b_app, b, admin, ident, page)
     finally:
         await proxy.cut()
+
+
+@pytest.mark.postgres_only  # SQLite's readers are covered by the purge mark
+async def test_a_postgres_listener_whose_connection_stalls_stops_trusting_its_cache(
+    settings: Settings, seeded_languages: list[dict[str, Any]]
+) -> None:
+    async with _b_through_a_proxy(settings, seeded_languages) as on:
+        proxy, a, b_app, b, admin, ident, page = on
+        proxy.pause()  # B's connections to PostgreSQL carry nothing, its listener's too
+        took = await _edit(a, admin, ident, page)  # A waits for B's lease to end
+        assert took < LEASE + MARGIN + 1.0, took
+        asyncio.get_running_loop().call_later(0.3, proxy.resume)
+        assert (await b.get(page)).json()["title"] == NEW  # read once the proxy resumes
+        await _never_old_then_cached(b_app, b, page)
 
 
 @pytest.mark.postgres_only
@@ -169,25 +193,16 @@ async def test_a_postgres_listener_told_of_a_shutdown_between_two_sends_connects
     outage test once logged that as a bug, with its traceback. It is the connection lost:
     a warning, and the listener connects again. Here the error comes and the connection
     stays open (the server's bytes to it held): the next heartbeat meets it."""
-    url = make_url(settings.database_url)
-    proxy = Proxy(url.port or 5432)
-    await proxy.reopen()
-    through = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-    workers = two_workers(settings, seeded_languages, b={"database_url": through})
-    try:
-        async with workers as ((_, a), (b_app, b), admin):
-            ident, page = await _article(a, admin)
-            assert (await cached(b_app, b, page)).json()["title"] == OLD
-            with caplog.at_level(logging.WARNING, logger="newsdesk.cache"):
-                assert proxy.send_down(b"newsdesk-cache ", SHUTDOWN_ERROR) == 1  # B's listener
-                deadline = time.monotonic() + 5
-                while not any("listener lost" in r.getMessage() for r in caplog.records):
-                    assert time.monotonic() < deadline, [r.getMessage() for r in caplog.records]
-                    await asyncio.sleep(0.05)
-            assert [r.getMessage() for r in caplog.records if r.exc_info] == []
-            assert any("cannot switch to state" in r.getMessage() for r in caplog.records)
-            # Connected again: a purge through the bus reaches B, which caches again.
-            await _edit(a, admin, ident, page)
-            await _never_old_then_cached(b_app, b, page)
-    finally:
-        await proxy.cut()
+    async with _b_through_a_proxy(settings, seeded_languages) as on:
+        proxy, a, b_app, b, admin, ident, page = on
+        with caplog.at_level(logging.WARNING, logger="newsdesk.cache"):
+            assert proxy.send_down(b"newsdesk-cache ", SHUTDOWN_ERROR) == 1  # B's listener
+            deadline = time.monotonic() + 5
+            while not any("listener lost" in r.getMessage() for r in caplog.records):
+                assert time.monotonic() < deadline, [r.getMessage() for r in caplog.records]
+                await asyncio.sleep(0.05)
+        assert [r.getMessage() for r in caplog.records if r.exc_info] == []
+        assert any("cannot switch to state" in r.getMessage() for r in caplog.records)
+        # Connected again: a purge through the bus reaches B, which caches again.
+        await _edit(a, admin, ident, page)
+        await _never_old_then_cached(b_app, b, page)
