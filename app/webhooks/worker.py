@@ -76,6 +76,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("newsdesk.worker")
 LOCK_KEY = 0x4E44574B  # the PostgreSQL advisory lock of the job ("NDWK")
 LOCK_RETRY = 1.0  # seconds between two tries to take the job
+# Seconds a stopping worker lets the job's connection, being made, finish (`_connect`).
+CONNECT_GRACE = 2.0
 FAN_OUT_BATCH = 500
 SEND_BATCH = 64
 PER_SUBSCRIPTION = 8  # deliveries of one subscription in one batch, at most
@@ -111,7 +113,7 @@ class _PostgresLock(JobLock):
                 log.warning("the worker lost its database connection: the job is free again")
                 await self.release()
                 return False
-        conn = await self.engine.connect()
+        conn = await self._connect()
         try:
             held = bool(await conn.scalar(select(func.pg_try_advisory_lock(LOCK_KEY))))
             await conn.commit()
@@ -124,6 +126,23 @@ class _PostgresLock(JobLock):
         self.conn = conn
         log.info("this process delivers webhooks and purges now")
         return True
+
+    async def _connect(self) -> AsyncConnection:
+        """A connection of its own, made to the end even when the worker stops meanwhile
+        (for up to CONNECT_GRACE) and then closed: asyncpg cancelled in the middle of its
+        handshake leaves a future nobody reads, which Python prints at exit ("Future
+        exception was never retrieved ... unexpected connection_lost() call", asyncpg
+        issues 1211 and 464), and can leave the socket open."""
+        connecting = asyncio.ensure_future(self.engine.connect())
+        try:
+            return await asyncio.shield(connecting)
+        except asyncio.CancelledError:
+            with contextlib.suppress(BaseException):
+                async with asyncio.timeout(CONNECT_GRACE):
+                    made = await connecting
+                    await made.invalidate()  # as `release` does
+                    await made.close()
+            raise
 
     async def release(self) -> None:
         conn, self.conn = self.conn, None
@@ -353,6 +372,8 @@ class Worker:
         hour, finished deliveries past `KEPT` forgotten). Whether either has work is one
         statement (`_look`): at every poll of an idle worker, that is all it runs."""
         due, behind = await self._look()
+        # Each step goes straight to its write transaction, which reads again what it acts
+        # on: the look has made the checks a step would otherwise make in a session first.
         settled = await self.settle_due() if due else False
         # Settling records changes: they are fanned out at once.
         fanned = await self.fan_out() if behind or settled else False
@@ -394,13 +415,9 @@ class Worker:
     # 1. Scheduled changes ---------------------------------------------------------------
 
     async def settle_due(self) -> bool:
+        """Record the scheduled changes that have come (the caller's look found one due:
+        `record.settle_due` reads them again under the write lock)."""
         now = utcnow()
-        async with self.db.reader() as session:
-            due = await session.scalar(
-                select(PublicState.article_id).where(PublicState.next_at <= now).limit(1)
-            )
-        if due is None:
-            return False
         async with self.db.writer() as session, session.begin():
             count = await session.run_sync(lambda s: record.settle_due(s, now))
         return count > 0
@@ -408,11 +425,9 @@ class Worker:
     # 2. Fan-out -------------------------------------------------------------------------
 
     async def fan_out(self) -> bool:
-        async with self.db.reader() as session:
-            top = await session.scalar(select(func.max(ContentChange.id))) or 0
-            position = await session.get(WorkerPosition, POSITION)
-        if top <= (position.change_id if position else 0):
-            return False
+        """The changes past the fan-out's position turned into deliveries, a batch at a
+        time (the caller's look found the log past it, or settling recorded some: the
+        position is read again, locked, in the write transaction)."""
         async with self.db.writer() as session, session.begin():
             # Locked (PostgreSQL; SQLite's writer lock does it): two workers that both
             # believed they held the job would still not fan a change out twice.

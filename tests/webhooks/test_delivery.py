@@ -149,12 +149,20 @@ async def test_an_idle_worker_looks_for_work_in_one_statement(
     change log is past the fan-out's position is one statement: three statements in two
     sessions before (about 1 ms of CPU each session, 2% of a core for an idle worker on
     either database, and on PostgreSQL some 40 round trips a second). Work found by it
-    is still done: a scheduled version is recorded, and its change fanned out."""
+    is still done: a scheduled version is recorded, and its change fanned out, each step
+    going straight to its write transaction: the look has made the checks they made first
+    in a session of their own."""
     statements: list[str] = []
+    steps: list[str] = []  # the statements of the worker's record_and_fan_out
 
     def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         if "content_changes" in statement or "public_state" in statement:
             statements.append(statement)
+        task = asyncio.current_task()
+        if task is not None and "record_and_fan_out" in getattr(
+            task.get_coro(), "__qualname__", ""
+        ):
+            steps.append(" ".join(statement.split()))
 
     engine = app.state.db.engine.sync_engine
     settings = app.state.settings.model_copy(update={"worker_poll_seconds": 0.1})
@@ -179,6 +187,20 @@ async def test_an_idle_worker_looks_for_work_in_one_statement(
             return top > before[0] and position == top
 
         await wait_until(recorded)
+        looked = [s for s in steps if "content_changes" in s and "public_state" in s]
+        # The settling and the fan-out ran (their write transactions' reads), and neither
+        # checked in a session of its own first: the log's top is read only in the look,
+        # and the schedule only in it and in settling's ordered read under the write lock.
+        assert any("ORDER BY public_states.next_at" in s for s in steps), steps
+        probe_of = ("max(content_changes.id)", "FROM public_states WHERE public_states.next_at <=")
+        probes = [
+            s
+            for s in steps
+            if s not in looked and any(p in s for p in probe_of) and "ORDER BY" not in s
+        ]
+        assert probes == [], probes
+        positions = [s for s in steps if "FROM worker_positions" in s and s not in looked]
+        assert len(positions) == 1, positions  # once, locked, in the write transaction
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

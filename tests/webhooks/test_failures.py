@@ -2,6 +2,7 @@
 inward; private addresses; redelivery, rotation, filters, roles and the secret at rest."""
 
 import asyncio
+import gc
 import json
 from itertools import pairwise
 from pathlib import Path
@@ -12,6 +13,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import String, Text, select
 
+from app.config import Settings
+from app.db import Database
 from app.models import Base
 from app.webhooks.worker import Worker
 from tests.articles.test_permissions import _person
@@ -388,3 +391,37 @@ async def test_a_receiver_that_is_down_is_not_hammered_and_gets_events_in_order(
     assert json.loads(receiver.seen[0].body)["data"]["slug"] == "story-0"
     log = await _log(client, admin, hook)
     assert sorted(d["attempts"] for d in log)[:4] == [0, 0, 0, 0]
+
+
+@pytest.mark.postgres_only  # the job's lock is a PostgreSQL connection's
+async def test_a_worker_stopped_while_connecting_for_the_job_leaves_nothing_behind(
+    settings: Settings,
+) -> None:
+    """A worker stopped while it connects for the job (an app stopped as it starts) lets
+    the connection be made, then closes it. asyncpg cancelled between the socket's
+    connection and its first answer left a future nobody read, which Python printed at
+    exit: "Future exception was never retrieved ... unexpected connection_lost() call".
+    The stop lands after each number of the loop's turns in turn, so one lands there (the
+    fifth or sixth turn here)."""
+    db = Database(settings.database_url)
+    loop = asyncio.get_running_loop()
+    unhandled: list[tuple[int, Any]] = []
+    handler = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _, context: unhandled.append((turns, context)))
+    try:
+        for turns in range(40):
+            task = asyncio.create_task(Worker(settings, db).run())
+            for _ in range(turns):
+                await asyncio.sleep(0)
+            task.cancel()
+            await asyncio.wait_for(asyncio.gather(task, return_exceptions=True), 10)
+            assert task.cancelled()
+        gc.collect()  # an unread future is reported when it is collected
+        assert unhandled == []
+        # Nothing left open: the job is free again, and taken by the next worker.
+        runner = Worker(settings, db)
+        assert await runner.lock.hold()
+        await runner.lock.release()
+    finally:
+        loop.set_exception_handler(handler)
+        await db.dispose()
