@@ -8,6 +8,7 @@ statement does not find still gets the ordinary answer (301, 308, 404, 410, 422)
 """
 
 import asyncio
+import re
 import uuid
 import weakref
 from contextlib import AsyncExitStack
@@ -266,6 +267,43 @@ async def test_list_pages_through_http(client: httpx.AsyncClient, admin: Credent
     search_cursor = (await client.get("/v1/ua/articles?q=стаття&limit=1")).json()["next_cursor"]
     if search_cursor is not None:
         problem(await client.get(f"/v1/ua/articles?cursor={search_cursor}"), 422)
+
+
+@pytest.mark.postgres_only  # SQLite plans each statement as it runs it
+async def test_the_lane_plans_each_statement_once_without_its_values(
+    settings: Settings, client: httpx.AsyncClient, admin: Credential
+) -> None:
+    """PostgreSQL: the lane's connections keep one plan per statement, made without the
+    values (a generic plan), and compile none (JIT). The server's own choice planned list
+    pages again for each read's values: half of what a page cost it at 100k articles
+    (`reads.HOT_SETTINGS`). Each page size is a statement of its own (`reads._PAGE`)."""
+    await _newsroom(client, admin)
+    async with running_app(settings, cache="off") as (app, reader):  # each read reads
+        first = (await reader.get("/v1/ua/articles?limit=1")).json()
+        slug, cursor = first["items"][0]["slug"], first["next_cursor"]
+        for _ in range(7):  # past the five reads after which the server would choose
+            assert (await reader.get("/v1/ua/articles?limit=1")).json() == first
+            after = await reader.get(f"/v1/ua/articles?limit=1&cursor={cursor}")
+            assert after.status_code == 200 and after.json()["items"] != first["items"]
+            assert (await reader.get(f"/v1/ua/articles/{slug}")).status_code == 200
+        two = (await reader.get("/v1/ua/articles?limit=2")).json()["items"]
+        assert two[0] == first["items"][0]
+        pool = app.state.hot._pool
+        seen: list[tuple[str, int, int]] = []
+        for _ in range(pool.get_size()):  # each connection the reads used
+            async with pool.acquire() as connection:
+                assert await connection.fetchval("SHOW jit") == "off"
+                rows = await connection.fetch(
+                    "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"
+                )
+                seen += [(r["statement"], r["generic_plans"], r["custom_plans"]) for r in rows]
+    pages = [s for s in seen if "ORDER BY t.published_at DESC" in s[0]]
+    # limit=1 reads a row more (two statements: the first page, and after a cursor), and
+    # limit=2 is a statement of its own.
+    limits = sorted(re.findall(r"LIMIT (\d+)\)", text)[0] for text, _, _ in pages)
+    assert limits == ["2", "2", "3"], pages
+    assert sum(generic for _, generic, _ in pages) >= 15, pages
+    assert [(text[:60], custom) for text, _, custom in seen if custom] == []
 
 
 # The indexes a card's parts are read from, with their columns in order.
