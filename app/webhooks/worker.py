@@ -9,7 +9,9 @@ database (released by the kernel when the process dies). The others try again ev
 second and take over at once.
 
 Each turn of the loop (every `NEWSDESK_WORKER_POLL_SECONDS`, and at once after a commit in
-this process that recorded a change):
+this process that recorded a change), in three loops side by side; at each poll one
+statement (`Worker._look`) says which of them has work, and an idle sending or purging
+loop waits for it (or looks itself, once in RECHECK_POLLS polls):
 
 1. `settle_due`: versions whose scheduled publication or takedown has come are recorded
    in the change log (`app.changes.record`), at their own time.
@@ -43,7 +45,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import anyio
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, false, func, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
@@ -76,6 +78,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("newsdesk.worker")
 LOCK_KEY = 0x4E44574B  # the PostgreSQL advisory lock of the job ("NDWK")
 LOCK_RETRY = 1.0  # seconds between two tries to take the job
+# An idle sending or purging loop looks for work itself once in this many polls; the
+# look (`Worker._look`) asks for it at every poll and wakes it.
+RECHECK_POLLS = 10
 # Seconds a stopping worker lets the job's connection, being made, finish (`_connect`).
 CONNECT_GRACE = 2.0
 FAN_OUT_BATCH = 500
@@ -256,6 +261,7 @@ class Worker:
         self.lock = job_lock(db)
         self._sending: Sending | None = None
         self._wakes: list[asyncio.Event] = []
+        self._events: dict[str, asyncio.Event] = {}  # each loop's, by its step's name
         self._stopping = False  # a batch under way starts no new attempt
         self._next_prune = 0.0  # time.monotonic() of the next pruning of the log
         self._key: bytes | None = None
@@ -330,6 +336,13 @@ class Worker:
         under way, each bounded by the timeout, so nothing sent is sent again)."""
         event = asyncio.Event()
         self._wakes.append(event)
+        self._events[step.__name__] = event
+        # The sending and purging loops, idle, wait for the look (`record_and_fan_out`),
+        # which asks whether they have work at every poll, or for a wake-up; their own
+        # look is a safety net.
+        idle = self.settings.worker_poll_seconds
+        if step.__name__ != "record_and_fan_out":
+            idle *= RECHECK_POLLS
         try:
             while True:
                 running = asyncio.ensure_future(step())
@@ -349,11 +362,12 @@ class Worker:
                     # swallow a cancellation that lands as its timeout fires, and the loop
                     # would then poll forever after its stop (a test's teardown hung so).
                     with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(self.settings.worker_poll_seconds):
+                        async with asyncio.timeout(idle):
                             await event.wait()
                     event.clear()
         finally:
             self._wakes.remove(event)
+            self._events.pop(step.__name__, None)
             outage.forget(f"the delivery worker's {step.__name__}")
 
     async def close(self) -> None:
@@ -369,9 +383,13 @@ class Worker:
 
     async def record_and_fan_out(self) -> bool:
         """Scheduled changes recorded, then the log turned into deliveries (and, once an
-        hour, finished deliveries past `KEPT` forgotten). Whether either has work is one
-        statement (`_look`): at every poll of an idle worker, that is all it runs."""
-        due, behind = await self._look()
+        hour, finished deliveries past `KEPT` forgotten). Whether either has work, and
+        whether a delivery or a CDN purge is due (the other two loops woken if so), is
+        one statement (`_look`): at every poll of an idle worker, that is all it runs."""
+        due, behind, sending, purging = await self._look()
+        for step, wanted in (("send_due", sending), ("purge_due", purging)):
+            if wanted and (event := self._events.get(step)) is not None:
+                event.set()
         # Each step goes straight to its write transaction, which reads again what it acts
         # on: the look has made the checks a step would otherwise make in a session first.
         settled = await self.settle_due() if due else False
@@ -382,25 +400,39 @@ class Worker:
             await self.prune()
         return settled or fanned
 
-    async def _look(self) -> tuple[bool, bool]:
-        """Whether a scheduled change is due, and whether the change log is past the
-        fan-out's position: one statement in one session. Before, an idle poll ran three
-        statements in two sessions (each session a checkout, and on PostgreSQL a pre-ping,
-        BEGIN and ROLLBACK): about 1 ms of CPU each."""
-        due = select(PublicState.article_id).where(PublicState.next_at <= utcnow()).exists()
+    async def _look(self) -> tuple[bool, bool, bool, bool]:
+        """Whether a scheduled change is due, whether the change log is past the fan-out's
+        position, whether a delivery is due and whether a CDN purge is (False when none
+        is sent): one statement in one session. Before, an idle poll ran five statements
+        in four sessions, one for each loop (each session a checkout, and on PostgreSQL
+        a pre-ping, BEGIN and ROLLBACK): about 1 ms of CPU each."""
+        now = utcnow()
+        due = select(PublicState.article_id).where(PublicState.next_at <= now).exists()
         top = select(func.max(ContentChange.id)).scalar_subquery()
         position = (
             select(WorkerPosition.change_id)
             .where(WorkerPosition.name == POSITION)
             .scalar_subquery()
         )
+        sending = (
+            select(WebhookDelivery.id)
+            .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+            .where(
+                WebhookDelivery.status == "pending",
+                WebhookDelivery.next_attempt_at <= now,
+                Webhook.enabled.is_(True),
+            )
+            .exists()
+        )
+        purging = (
+            select(CdnPurge.id).where(CdnPurge.next_attempt_at <= now).exists()
+            if self.settings.purge_url is not None
+            else false()
+        )
+        behind = func.coalesce(top, 0) > func.coalesce(position, 0)
         async with self.db.reader() as session:
-            row = (
-                await session.execute(
-                    select(due, func.coalesce(top, 0) > func.coalesce(position, 0))
-                )
-            ).one()
-        return bool(row[0]), bool(row[1])
+            row = (await session.execute(select(due, behind, sending, purging))).one()
+        return bool(row[0]), bool(row[1]), bool(row[2]), bool(row[3])
 
     async def prune(self) -> None:
         """The delivery log keeps finished deliveries for `KEPT`."""

@@ -145,35 +145,49 @@ async def test_a_scheduled_takedown_arrives_at_its_time(
 async def test_an_idle_worker_looks_for_work_in_one_statement(
     app: FastAPI, client: httpx.AsyncClient, admin: Credential
 ) -> None:
-    """At each poll with nothing to do, whether a scheduled change is due and whether the
-    change log is past the fan-out's position is one statement: three statements in two
-    sessions before (about 1 ms of CPU each session, 2% of a core for an idle worker on
-    either database, and on PostgreSQL some 40 round trips a second). Work found by it
-    is still done: a scheduled version is recorded, and its change fanned out, each step
-    going straight to its write transaction: the look has made the checks they made first
-    in a session of their own."""
+    """At each poll with nothing to do, whether a scheduled change is due, whether the
+    change log is past the fan-out's position and whether a delivery or a CDN purge is due
+    is one statement: five statements in four sessions before (about 1 ms of CPU each
+    session, 2% of a core for an idle worker on either database, and on PostgreSQL some
+    40 round trips a second). Work found by it is still done: a scheduled version is
+    recorded, and its change fanned out, each step going straight to its write
+    transaction: the look has made the checks they made first in a session of their own."""
     statements: list[str] = []
     steps: list[str] = []  # the statements of the worker's record_and_fan_out
+    others: list[str] = []  # those of its sending and purging loops
 
     def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         if "content_changes" in statement or "public_state" in statement:
             statements.append(statement)
         task = asyncio.current_task()
-        if task is not None and "record_and_fan_out" in getattr(
-            task.get_coro(), "__qualname__", ""
-        ):
+        name = "" if task is None else getattr(task.get_coro(), "__qualname__", "")
+        if "record_and_fan_out" in name:
             steps.append(" ".join(statement.split()))
+        elif "send_due" in name or "purge_due" in name:
+            others.append(statement)
 
     engine = app.state.db.engine.sync_engine
-    settings = app.state.settings.model_copy(update={"worker_poll_seconds": 0.1})
+    # A purge URL: the look asks for due purges too (none are recorded by this app).
+    settings = app.state.settings.model_copy(
+        update={"worker_poll_seconds": 0.15, "purge_url": "http://127.0.0.1:9/purge"}
+    )
     runner = Worker(settings, app.state.db)
     sa_event.listen(engine, "before_cursor_execute", seen)
     task = asyncio.create_task(runner.run())
     try:
-        await asyncio.sleep(1.0)  # idle: about ten polls
+        # Each loop's first step has run; their own next look is 1.5 s after it.
+        await wait_until(
+            lambda: {"webhook_deliveries", "cdn_purges"} <= set(" ".join(others).split())
+        )
+        others.clear()
+        await asyncio.sleep(0.75)  # idle: about five polls
         looks = [s for s in statements if "content_changes" in s and "public_state" in s]
         assert len(looks) >= 3, statements
         assert looks == statements, [s for s in statements if s not in looks]
+        # ... which also asks whether a delivery or a purge is due: the sending and purging
+        # loops, idle, wait to be woken (and look themselves once in ten polls).
+        assert all("webhook_deliveries" in s and "cdn_purges" in s for s in looks), looks
+        assert others == [], others
         # Work is found: a version scheduled a second ahead is recorded at its time (a
         # change of its own), and the fan-out's position moves to it.
         article = await create_article(client, admin, translations={"ua": body_text("Пізніше")})
