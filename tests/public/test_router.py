@@ -1,8 +1,12 @@
 """The public content API: lists, cursors, filters, details, taxonomy pages."""
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import event as sa_event
 
 from tests.builders import create_article, create_term, problem, publish, published_article, text
 from tests.conftest import Credential
@@ -76,11 +80,54 @@ async def test_filters_by_localized_taxonomy_and_dates(
     # Slugs are per language: the English slug does not filter Ukrainian lists.
     assert ids(await client.get("/v1/ua/articles?category=world")) == []
     assert ids(await client.get("/v1/ua/articles?tag=unknown")) == []
+    assert ids(await client.get("/v1/ua/articles?author=unknown")) == []
+    assert ids(await client.get("/v1/ua/articles?category=unknown")) == []
+    assert ids(await client.get("/v1/ua/articles?tag=nato&author=unknown")) == []
+    everything = "tag=nato&category=svit&author=olena-kovalenko"
+    assert ids(await client.get(f"/v1/ua/articles?{everything}")) == [tagged["id"]]
+    assert ids(await client.get("/v1/ua/articles?q=тегом&tag=nato")) == [tagged["id"]]
+    assert ids(await client.get("/v1/ua/articles?q=тегом&tag=unknown")) == []
     future = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
     past = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
     assert len(ids(await client.get("/v1/ua/articles", params={"published_after": past}))) == 2
     assert ids(await client.get("/v1/ua/articles", params={"published_after": future})) == []
     assert ids(await client.get("/v1/ua/articles", params={"published_before": past})) == []
+
+
+@pytest.mark.postgres_only  # SQLite's planner is not led astray by the slug's join
+async def test_a_filtered_page_names_its_terms_by_id(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential
+) -> None:
+    """PostgreSQL: a filtered page's statement names its tag, author and category by id,
+    read first by their slugs, so the planner plans for the term's own frequency: by
+    slug, a tag on a tenth of the archive had all its articles read and sorted, 34 ms of
+    the server's CPU a page at 100k articles, against about 1 ms walking the newest."""
+    nato = await create_term(client, admin, "tags", ua="НАТО", en="NATO")
+    world = await create_term(client, admin, "categories", ua="Світ", en="World")
+    author = await create_term(client, admin, "authors", ua="Олена Коваленко")
+    tagged = await published_article(
+        client, admin, "З тегом",
+        tag_ids=[nato["id"]], category_id=world["id"], author_ids=[author["id"]],
+    )  # fmt: skip
+    pages: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "ORDER BY translations.published_at DESC" in statement:
+            pages.append(statement)
+
+    engine = app.state.db.engine.sync_engine
+    sa_event.listen(engine, "before_cursor_execute", seen)
+    try:
+        query = "tag=nato&category=svit&author=olena-kovalenko"
+        found = (await client.get(f"/v1/ua/articles?{query}")).json()["items"]
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", seen)
+    assert [item["id"] for item in found] == [tagged["id"]]
+    assert len(pages) == 1, pages
+    assert f"article_tags.tag_id = '{nato['id']}'" in pages[0]
+    assert f"article_authors.author_id = '{author['id']}'" in pages[0]
+    assert f"articles.category_id = '{world['id']}'" in pages[0]
+    assert "_translations" not in pages[0]  # no slug joined in the page's statement
 
 
 async def test_per_language_endpoints_never_serve_another_language(
