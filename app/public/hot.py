@@ -34,7 +34,8 @@ from app.search import query as search
 from app.search.analysis import analyzer_for
 
 # The shapes the lane answers: a public article by language and slug with no query, and a
-# plain list page or a search (only `limit`, `cursor` and `q`). The language pattern is the path
+# plain list page, a search (only `limit`, `cursor` and `q`) or a list filtered by tag, author or
+# category (`limit`, `cursor` and those). The language pattern is the path
 # parameter's; an unknown language falls through. Anything else goes to the routes.
 # The language segment of the public area (`app.paths`): not one of the private areas.
 _LANGUAGE = (
@@ -50,6 +51,10 @@ _ARTICLE_PATH = re.compile(_LANGUAGE + "/articles/(" + SLUG_PATTERN.strip("^$") 
 _LIST_PATH = re.compile(_LANGUAGE + "/articles")
 _LIMIT = re.compile(r"[1-9][0-9]?|100")
 _MAX_CURSOR = 200  # the query parameter's maxLength
+# A list's filters the lane answers (a term by its slug, as the route's `FilterSlug`
+# accepts it); dates, and a filter with a search, go to the route.
+_FILTERS = ("tag", "author", "category")
+_FILTER_SLUG = re.compile(SLUG_PATTERN.strip("^$"))
 
 
 class HotPathMiddleware:
@@ -100,9 +105,12 @@ class HotPathMiddleware:
             return None
         params = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
         names = [name for name, _ in params]
-        if len(set(names)) != len(names) or not set(names) <= {"limit", "cursor", "q"}:
+        if len(set(names)) != len(names) or not set(names) <= {"limit", "cursor", "q", *_FILTERS}:
             return None
         given = dict(params)
+        terms = {name: given[name] for name in _FILTERS if name in given}
+        if terms and ("q" in given or not all(map(_is_filter_slug, terms.values()))):
+            return None
         limit = given.get("limit", "20")
         cursor = given.get("cursor")
         if not _LIMIT.fullmatch(limit) or (cursor is not None and len(cursor) > _MAX_CURSOR):
@@ -117,6 +125,10 @@ class HotPathMiddleware:
                 return None
         if "q" in given:
             return await self._search(scope, match[1], given["q"], int(limit), cursor)
+        if terms:
+            return await self._filtered(
+                scope, match[1], service.Filters(**terms), int(limit), cursor
+            )
         state = scope["app"].state
         found = await read_page(
             hot_reads(scope),
@@ -175,12 +187,41 @@ class HotPathMiddleware:
         cursor: str | None,
     ) -> "_Answer | None":
         """The search page in a language whose row is `known` (BCP 47 tag, analyser)."""
-        state = scope["app"].state
         bcp47, text_search = known
         try:
             parsed = search.parse(q, analyzer_for(text_search))
         except Unprocessable:
             return None
+        return await self._read_list(
+            scope, reader, language, bcp47, service.Filters(), parsed, limit, cursor
+        )
+
+    async def _filtered(
+        self, scope: Scope, language: str, filters: service.Filters, limit: int, cursor: str | None
+    ) -> "_Answer | None":
+        """A list filtered by tag, author or category, as the list route makes it."""
+        reader = hot_reads(scope)
+        known = await reader.language(language)
+        if known is None:  # 404, or 308 for a BCP 47 tag
+            return None
+        return await self._read_list(
+            scope, reader, language, known[0], filters, None, limit, cursor
+        )
+
+    async def _read_list(
+        self,
+        scope: Scope,
+        reader: HotReads,
+        language: str,
+        bcp47: str,
+        filters: service.Filters,
+        parsed: search.Query | None,
+        limit: int,
+        cursor: str | None,
+    ) -> "_Answer":
+        """`read_list`'s page (`service.list_articles`) on the session the route would
+        have (the replica's where the request reads on one)."""
+        state = scope["app"].state
         replica = scope.get(REPLICA_SCOPE_KEY)
         factory = replica.reader if replica is not None else state.db.reader
         async with factory() as session:
@@ -193,7 +234,7 @@ class HotPathMiddleware:
                 language=language,
                 bcp47=bcp47,
                 now=datetime.now(UTC),
-                filters=service.Filters(),
+                filters=filters,
                 limit=limit,
                 cursor=cursor,
                 search=parsed,
@@ -201,6 +242,10 @@ class HotPathMiddleware:
                 cache_control=state.settings.cache_control,
             )
             return _Answer.of(LIST_ROUTE, await read)
+
+
+def _is_filter_slug(value: str) -> bool:
+    return len(value) <= MAX_SLUG_LENGTH and _FILTER_SLUG.fullmatch(value) is not None
 
 
 def _retrieved(task: "asyncio.Future[Any]") -> None:

@@ -439,6 +439,64 @@ async def test_searches_are_answered_by_the_lane_as_the_route_answers_them(
     assert r.status_code == 308 and r.headers["location"].startswith("/v1/ua/articles?q=")
 
 
+async def test_filtered_lists_are_answered_by_the_lane_as_the_route_answers_them(
+    client: httpx.AsyncClient, admin: Credential, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A list filtered by tag, author or category (with `limit` and `cursor`) is answered
+    by the lane with the route's bytes and headers; dates, a filter with a search, and
+    a slug the route refuses still reach the route."""
+    from app.kit import clock
+
+    nato = await create_term(client, admin, "tags", ua="НАТО", en="NATO")
+    world = await create_term(client, admin, "categories", ua="Світ", en="World")
+    author = await create_term(client, admin, "authors", ua="Олена Коваленко")
+    for n in range(3):
+        await published_article(
+            client, admin, f"З тегом {n}",
+            tag_ids=[nato["id"]], category_id=world["id"], author_ids=[author["id"]],
+        )  # fmt: skip
+    await published_article(client, admin, "Без тегу")
+    routed: list[datetime] = []
+
+    class Clock(datetime):  # the route's clock (`get_now`): read only when the route answers
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> "Clock":
+            routed.append(datetime.now(tz))
+            return cls.fromtimestamp(routed[-1].timestamp(), tz)
+
+    everything = {"tag": "nato", "category": "svit", "author": "olena-kovalenko"}
+    with monkeypatch.context() as patched:
+        patched.setattr(clock, "datetime", Clock)
+        for filters in ({"tag": "nato"}, {"author": "olena-kovalenko"}, everything):
+            lane = await client.get("/v1/ua/articles", params={**filters, "limit": 2})
+            assert lane.status_code == 200 and not routed
+            # The same page through the route (a date that keeps every article).
+            route = await client.get(
+                "/v1/ua/articles",
+                params={**filters, "limit": 2, "published_after": "2000-01-01T00:00:00Z"},
+            )
+            assert route.status_code == 200 and routed
+            routed.clear()
+            assert [i["title"] for i in lane.json()["items"]] == ["З тегом 2", "З тегом 1"]
+            same = ("content-type", "content-language", "cache-control", "surrogate-key")
+            assert {h: lane.headers[h] for h in same} == {h: route.headers[h] for h in same}
+            assert lane.json()["items"] == route.json()["items"]
+            rest = await client.get(lane.headers["link"][1 : lane.headers["link"].index(">")])
+            assert [i["title"] for i in rest.json()["items"]] == ["З тегом 0"]
+            assert not routed  # the next page too
+        unknown = await client.get("/v1/ua/articles?tag=unknown")
+        assert unknown.status_code == 200 and unknown.json()["items"] == [] and not routed
+    # What the lane leaves to the routes is answered as before.
+    for bad in ("", "NATO", "a--b", "x" * 121, "нато"):
+        problem(await client.get("/v1/ua/articles", params={"tag": bad}), 422)
+    problem(await client.get("/v1/ua/articles?tag=nato&tag=svit"), 422)  # repeated
+    problem(await client.get("/v1/xx/articles?tag=nato"), 404)
+    r = await client.get("/v1/uk/articles", params={"tag": "nato"})
+    assert r.status_code == 308 and r.headers["location"] == "/v1/ua/articles?tag=nato"
+    search = await client.get("/v1/ua/articles", params={"q": "тегом", "tag": "nato"})
+    assert len(search.json()["items"]) == 3  # a search with a filter: the route's
+
+
 async def test_a_search_answers_with_its_language_s_row_as_it_is_now(
     client: httpx.AsyncClient, admin: Credential
 ) -> None:
