@@ -11,7 +11,8 @@ import asyncio
 import re
 import uuid
 import weakref
-from contextlib import AsyncExitStack
+from collections.abc import Iterator
+from contextlib import AsyncExitStack, contextmanager
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
@@ -382,29 +383,36 @@ async def test_sqlite_connections_keep_a_small_page_cache(
     await command.dispose()
 
 
+@contextmanager
+def _route_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[datetime]]:
+    """The times the routes' clock (`get_now`) was read: only when a route answers. The
+    routes are shared by every app of the process (app.api): `dependency_overrides` does
+    not reach them, the clock's module does."""
+    from app.kit import clock
+
+    routed: list[datetime] = []
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> "Clock":
+            routed.append(datetime.now(tz))
+            return cls.fromtimestamp(routed[-1].timestamp(), tz)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(clock, "datetime", Clock)
+        yield routed
+
+
 async def test_searches_are_answered_by_the_lane_as_the_route_answers_them(
     client: httpx.AsyncClient, admin: Credential, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A search with only `q`, `limit` and `cursor` is answered by the lane (no route
     dependency runs) with the route's bytes and headers; anything else still reaches the
     route, which answers it as before."""
-    from app.kit import clock
-
     await _newsroom(client, admin)
     for n in range(3):
         await published_article(client, admin, f"Стаття про грозу {n}")
-    routed: list[datetime] = []
-
-    class Clock(datetime):  # the route's clock (`get_now`): read only when the route answers
-        @classmethod
-        def now(cls, tz: tzinfo | None = None) -> "Clock":
-            routed.append(datetime.now(tz))
-            return cls.fromtimestamp(routed[-1].timestamp(), tz)
-
-    # The routes are shared by every app of the process (app.api): `dependency_overrides`
-    # does not reach them, the clock's module does.
-    with monkeypatch.context() as patched:
-        patched.setattr(clock, "datetime", Clock)
+    with _route_clock(monkeypatch) as routed:
         lane = await client.get("/v1/ua/articles", params={"q": "гроза", "limit": 2})
         assert lane.status_code == 200 and not routed
         # The same search through the route (a filter that keeps every hit).
@@ -445,8 +453,6 @@ async def test_filtered_lists_are_answered_by_the_lane_as_the_route_answers_them
     """A list filtered by tag, author or category (with `limit` and `cursor`) is answered
     by the lane with the route's bytes and headers; dates, a filter with a search, and
     a slug the route refuses still reach the route."""
-    from app.kit import clock
-
     nato = await create_term(client, admin, "tags", ua="НАТО", en="NATO")
     world = await create_term(client, admin, "categories", ua="Світ", en="World")
     author = await create_term(client, admin, "authors", ua="Олена Коваленко")
@@ -456,17 +462,8 @@ async def test_filtered_lists_are_answered_by_the_lane_as_the_route_answers_them
             tag_ids=[nato["id"]], category_id=world["id"], author_ids=[author["id"]],
         )  # fmt: skip
     await published_article(client, admin, "Без тегу")
-    routed: list[datetime] = []
-
-    class Clock(datetime):  # the route's clock (`get_now`): read only when the route answers
-        @classmethod
-        def now(cls, tz: tzinfo | None = None) -> "Clock":
-            routed.append(datetime.now(tz))
-            return cls.fromtimestamp(routed[-1].timestamp(), tz)
-
     everything = {"tag": "nato", "category": "svit", "author": "olena-kovalenko"}
-    with monkeypatch.context() as patched:
-        patched.setattr(clock, "datetime", Clock)
+    with _route_clock(monkeypatch) as routed:
         for filters in ({"tag": "nato"}, {"author": "olena-kovalenko"}, everything):
             lane = await client.get("/v1/ua/articles", params={**filters, "limit": 2})
             assert lane.status_code == 200 and not routed
