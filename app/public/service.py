@@ -264,20 +264,19 @@ async def list_articles(
         ):
             terms = await _Terms.of(statements, language, filters)
         lang = bind(language)
+
+        def page_of(condition: str, *, drive: bool) -> _Page:
+            """A page's statement in this language, with the filters."""
+            return _Page(
+                lang, filters, condition, bind, drive=drive, dialect=statements.dialect, terms=terms
+            )
+
         rows: list[_Chosen] = []
         ranks: list[int] = []
         first = (after.rank or 0) if after is not None else 0
         joint = None if tiers is None or first >= tiers.COUNT else await tiers.joint()
         if joint is not None:  # every tier in one statement, ranked in it
-            page = _Page(
-                lang,
-                filters,
-                joint.condition,
-                bind,
-                drive=True,
-                dialect=statements.dialect,
-                terms=terms,
-            )
+            page = page_of(joint.condition, drive=True)
             if after is not None:
                 position = page.before(after)
                 page.where.append(
@@ -297,15 +296,7 @@ async def list_articles(
                 chosen: list[_Chosen] = []
                 window = tier.window(need)
                 if window is not None:  # the newest versions first, then, short of a page, all
-                    within = _Page(
-                        lang,
-                        filters,
-                        tier.condition,
-                        bind,
-                        drive=False,
-                        dialect=statements.dialect,
-                        terms=terms,
-                    )
+                    within = page_of(tier.condition, drive=False)
                     within.where.append(
                         f"translations.published_at >= {_newest(lang, resume, window, bind)}"
                     )
@@ -326,15 +317,7 @@ async def list_articles(
                             continue
                         if newest is not None:
                             condition, drive = _among(newest, bind), True
-                    page = _Page(
-                        lang,
-                        filters,
-                        condition,
-                        bind,
-                        drive=drive,
-                        dialect=statements.dialect,
-                        terms=terms,
-                    )
+                    page = page_of(condition, drive=drive)
                     page.resume(resume)
                     chosen = [
                         _Chosen.of(row)

@@ -260,8 +260,7 @@ class Worker:
         self.db = db
         self.lock = job_lock(db)
         self._sending: Sending | None = None
-        self._wakes: list[asyncio.Event] = []
-        self._events: dict[str, asyncio.Event] = {}  # each loop's, by its step's name
+        self._events: dict[str, asyncio.Event] = {}  # each loop's wake-up, by its step's name
         self._stopping = False  # a batch under way starts no new attempt
         self._next_prune = 0.0  # time.monotonic() of the next pruning of the log
         self._key: bytes | None = None
@@ -325,7 +324,7 @@ class Worker:
 
     def wake(self) -> None:
         """Look for work at once (a commit in this process recorded some)."""
-        for event in self._wakes:
+        for event in self._events.values():
             event.set()
 
     async def _loop(self, step: Callable[[], Awaitable[bool]]) -> None:
@@ -335,7 +334,6 @@ class Worker:
         and a batch of deliveries starts no new attempt but finishes and records the ones
         under way, each bounded by the timeout, so nothing sent is sent again)."""
         event = asyncio.Event()
-        self._wakes.append(event)
         self._events[step.__name__] = event
         # The sending and purging loops, idle, wait for the look (`record_and_fan_out`),
         # which asks whether they have work at every poll, or for a wake-up; their own
@@ -366,7 +364,6 @@ class Worker:
                             await event.wait()
                     event.clear()
         finally:
-            self._wakes.remove(event)
             self._events.pop(step.__name__, None)
             outage.forget(f"the delivery worker's {step.__name__}")
 
