@@ -47,6 +47,12 @@ def is_sqlite(url: str) -> bool:
 # The commands (bench-data, search-reindex, import) keep SQLite's default: their
 # transactions write megabytes, which a small cache would spill to the WAL before commit.
 SQLITE_CACHE_KIB = 512
+# The hot lane's own connection (`app.public.reads.HotReads`, one per worker), which reads
+# every uncached page and search: its statements share the indexes' inner pages, which
+# 512 KiB did not keep from one statement to the next. At 100k articles, in process: list
+# page 1 2.40 -> 1.77 ms of CPU, a search 6.5 -> 5.9 (4,096 KiB: 1.81 and 5.5, but a
+# worker's memory at the 150-MB target). docs/benchmarks.md, stop 61.
+SQLITE_HOT_CACHE_KIB = 2048
 
 
 def _sqlite_cache(cache_kib: int) -> Any:

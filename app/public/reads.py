@@ -41,7 +41,7 @@ from starlette.datastructures import URL
 from app.articles.corrections import public_updated_sql
 from app.articles.visibility import public_sql
 from app.cache import keys
-from app.db import SEARCH_CONNECTIONS, SQLITE_CACHE_KIB, hot_pool_size
+from app.db import SEARCH_CONNECTIONS, SQLITE_HOT_CACHE_KIB, hot_pool_size
 from app.kit.pagination import Cursor
 from app.kit.statements import (
     Listener,
@@ -670,7 +670,7 @@ class HotReads:
                 self._sqlite_file, timeout=1.0, isolation_level=None, check_same_thread=False
             )
             connection.execute("PRAGMA journal_mode = WAL")  # as the engine's connections
-            connection.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")  # and this
+            connection.execute(f"PRAGMA cache_size = -{SQLITE_HOT_CACHE_KIB}")
             connection.execute("PRAGMA query_only = ON")
             connection.row_factory = sqlite3.Row
             self._sqlite = connection

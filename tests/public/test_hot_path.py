@@ -361,10 +361,11 @@ async def test_a_cards_byline_tags_and_alternates_are_read_from_indexes(
 async def test_sqlite_connections_keep_a_small_page_cache(
     app: FastAPI, client: httpx.AsyncClient, admin: Credential
 ) -> None:
-    """SQLite: the app engine's connections and the lane's own keep 512 KiB of pages each
-    (the file is in the operating system's cache anyway), not SQLite's default 2,000 KiB:
-    a worker's memory (docs/benchmarks.md, memory). PostgreSQL: the lane holds no SQLite
-    connection."""
+    """SQLite: the app engine's connections keep 512 KiB of pages each (the file is in the
+    operating system's cache anyway), not SQLite's default 2,000 KiB: a worker's memory
+    (docs/benchmarks.md, memory). The lane's own connection, one per worker, keeps 2,048
+    KiB: every uncached read shares its indexes' pages. PostgreSQL: the lane holds no
+    SQLite connection."""
     await published_article(client, admin)
     assert (await client.get("/v1/ua/articles")).status_code == 200  # the lane's statement
     hot = app.state.hot
@@ -374,7 +375,7 @@ async def test_sqlite_connections_keep_a_small_page_cache(
     async with app.state.db.engine.connect() as conn:
         assert await conn.scalar(sql_text("PRAGMA cache_size")) == -512
     assert hot._sqlite is not None
-    assert hot._sqlite.execute("PRAGMA cache_size").fetchone()[0] == -512
+    assert hot._sqlite.execute("PRAGMA cache_size").fetchone()[0] == -2048
     # A command's engine (bench-data, search-reindex, import) keeps SQLite's default: its
     # transactions write megabytes.
     command = create_engine(app.state.db.url)

@@ -726,6 +726,10 @@ async def test_a_walked_tier_s_page_is_its_newest_rowids_checked(
         looked_up = any("AND rowid IN (SELECT value FROM json_each" in s for s in scanned)
         if first == 5:
             assert looked_up == (late_most > 0), (late_most, scanned)
+        # The rows read are the tier's part of the page, in order: no statement over
+        # `translations` chooses them again, unless a late version had to be looked up.
+        among = [s for s in scanned if s.startswith("SELECT translations.id") and "json_each" in s]
+        assert looked_up or not among, (first, most, among)
         # Each read holds as many rowids as the tier's part of the page needs, or SCAN_MOST.
         for scan in scans:
             read = re.search(r"ORDER BY rowid DESC LIMIT (\d+)\)", scan)
