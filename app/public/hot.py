@@ -12,6 +12,7 @@ before.
 
 import asyncio
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -153,28 +154,11 @@ class HotPathMiddleware:
         except ValueError:
             return None
         reader = hot_reads(scope)
-        guess = reader.guess_language(language)
-        if guess is None:
-            known = await reader.language(language)
-            if known is None:  # 404, or 308 for a BCP 47 tag
-                return None
-            return await self._search_in(scope, reader, language, known, q, limit, cursor)
-        # PostgreSQL: the language's row is read again while the search runs with what
-        # the last read found (a round trip less to wait for); the page stands if the row
-        # is unchanged, and is read again with the new row otherwise.
-        checking = asyncio.ensure_future(reader.language(language))
-        try:
-            answer = await self._search_in(scope, reader, language, guess, q, limit, cursor)
-        except BaseException:
-            checking.cancel()
-            checking.add_done_callback(_retrieved)
-            raise
-        known = await checking
-        if known == guess:
-            return answer
-        if known is None:
-            return None
-        return await self._search_in(scope, reader, language, known, q, limit, cursor)
+
+        def search_in(known: tuple[str, str]) -> Awaitable["_Answer | None"]:
+            return self._search_in(scope, reader, language, known, q, limit, cursor)
+
+        return await _in_language(reader, language, search_in)
 
     async def _search_in(
         self,
@@ -201,12 +185,11 @@ class HotPathMiddleware:
     ) -> "_Answer | None":
         """A list filtered by tag, author or category, as the list route makes it."""
         reader = hot_reads(scope)
-        known = await reader.language(language)
-        if known is None:  # 404, or 308 for a BCP 47 tag
-            return None
-        return await self._read_list(
-            scope, reader, language, known[0], filters, None, limit, cursor
-        )
+
+        def filtered_in(known: tuple[str, str]) -> Awaitable["_Answer | None"]:
+            return self._read_list(scope, reader, language, known[0], filters, None, limit, cursor)
+
+        return await _in_language(reader, language, filtered_in)
 
     async def _read_list(
         self,
@@ -242,6 +225,37 @@ class HotPathMiddleware:
                 cache_control=state.settings.cache_control,
             )
             return _Answer.of(LIST_ROUTE, await read)
+
+
+async def _in_language(
+    reader: HotReads,
+    language: str,
+    answer: Callable[[tuple[str, str]], Awaitable["_Answer | None"]],
+) -> "_Answer | None":
+    """`answer` for the language as its row is now (BCP 47 tag, analyser); None (the
+    route's 404, or its 308 for a BCP 47 tag) when there is no such language.
+
+    PostgreSQL: the page is read with the row as this worker last read it, while the row
+    is read again (a round trip less to wait for, `HotReads.guess_language`); the page
+    stands if the row is unchanged, and is read again with the new row otherwise. SQLite
+    reads the row first: no round trip."""
+    guess = reader.guess_language(language)
+    if guess is None:
+        known = await reader.language(language)
+        return None if known is None else await answer(known)
+    checking = asyncio.ensure_future(reader.language(language))
+    try:
+        found = await answer(guess)
+    except BaseException:
+        checking.cancel()
+        checking.add_done_callback(_retrieved)
+        raise
+    known = await checking
+    if known == guess:
+        return found
+    if known is None:
+        return None
+    return await answer(known)
 
 
 def _is_filter_slug(value: str) -> bool:

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import inspect, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy import text as sql_text
 
 from app.config import Settings
@@ -531,6 +531,63 @@ async def test_a_search_answers_with_its_language_s_row_as_it_is_now(
     r = await client.delete("/v1/admin/languages/pl", headers=admin.headers)
     assert r.status_code == 204, r.text
     problem(await client.get("/v1/pl/articles", params={"q": "burza"}), 404)
+
+
+async def test_a_filtered_list_answers_with_its_language_s_row_as_it_is_now(
+    app: FastAPI, client: httpx.AsyncClient, admin: Credential, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A filtered list page begins as a search does (`app.public.hot._in_language`): on
+    PostgreSQL with the language's row as the worker last read it, the row read again
+    while the page's statements run (the read waits here until one of them has run, so
+    a page that waited for the row first never comes); yet every answer is the row's as
+    it is now: a new BCP 47 tag, a language deleted."""
+    nato = await create_term(client, admin, "tags", ua="НАТО", en="NATO")
+    await published_article(client, admin, "З тегом", tag_ids=[nato["id"]])
+
+    async def titles(bcp47: str, limit: int) -> list[str]:
+        """The page (a `limit` of its own: a URL no cache has answered)."""
+        r = await client.get("/v1/ua/articles", params={"tag": "nato", "limit": limit})
+        assert r.status_code == 200 and r.headers["content-language"] == bcp47, r.headers
+        return [item["title"] for item in r.json()["items"]]
+
+    assert await titles("uk", 10) == ["З тегом"]  # the first read
+    engine = app.state.db.engine.sync_engine
+    if engine.dialect.name == "postgresql":
+        hot, ran = app.state.hot, asyncio.Event()
+        read = hot.language
+
+        async def language(code: str) -> tuple[str, str] | None:
+            await asyncio.wait_for(ran.wait(), timeout=5)
+            found: tuple[str, str] | None = await read(code)
+            return found
+
+        def page_ran(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            if "tag_translations" in statement:  # the page's (the worker polls meanwhile)
+                ran.set()
+
+        event.listen(engine, "before_cursor_execute", page_ran)
+        try:
+            with monkeypatch.context() as waiting:
+                waiting.setattr(hot, "language", language)
+                assert await titles("uk", 11) == ["З тегом"]  # begun with the row last read
+        finally:
+            event.remove(engine, "before_cursor_execute", page_ran)
+    r = await client.patch("/v1/admin/languages/ua", json={"bcp47": "uk-UA"}, headers=admin.headers)
+    assert r.status_code == 200, r.text
+    assert await titles("uk-UA", 12) == ["З тегом"]
+    assert await titles("uk-UA", 13) == ["З тегом"]
+    polish = {
+        "code": "pl", "bcp47": "pl", "name": "Polish", "native_name": "Polski",
+        "fallbacks": ["en"], "text_search": "simple",
+    }  # fmt: skip
+    r = await client.post("/v1/admin/languages", json=polish, headers=admin.headers)
+    assert r.status_code == 201, r.text
+    for limit in (10, 11):
+        r = await client.get("/v1/pl/articles", params={"tag": "nato", "limit": limit})
+        assert r.status_code == 200 and r.json()["items"] == [], r.text
+    r = await client.delete("/v1/admin/languages/pl", headers=admin.headers)
+    assert r.status_code == 204, r.text
+    problem(await client.get("/v1/pl/articles", params={"tag": "nato"}), 404)
 
 
 async def test_a_search_holds_only_bytes_once_its_page_is_read(
