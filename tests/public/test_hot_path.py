@@ -495,6 +495,16 @@ async def test_filtered_lists_are_answered_by_the_lane_as_the_route_answers_them
     assert len(search.json()["items"]) == 3  # a search with a filter: the route's
 
 
+async def _add_polish(client: httpx.AsyncClient, admin: Credential) -> None:
+    """A language added after the worker started (`pl`, no dictionary)."""
+    polish = {
+        "code": "pl", "bcp47": "pl", "name": "Polish", "native_name": "Polski",
+        "fallbacks": ["en"], "text_search": "simple",
+    }  # fmt: skip
+    r = await client.post("/v1/admin/languages", json=polish, headers=admin.headers)
+    assert r.status_code == 201, r.text
+
+
 async def test_a_search_answers_with_its_language_s_row_as_it_is_now(
     client: httpx.AsyncClient, admin: Credential
 ) -> None:
@@ -520,12 +530,7 @@ async def test_a_search_answers_with_its_language_s_row_as_it_is_now(
     assert r.status_code == 200, r.text
     assert await titles("ua", "гроза", "uk-UA") == []  # no dictionary forms any more
     assert await titles("ua", "грозу", "uk-UA") == ["Стаття про грозу"]
-    polish = {
-        "code": "pl", "bcp47": "pl", "name": "Polish", "native_name": "Polski",
-        "fallbacks": ["en"], "text_search": "simple",
-    }  # fmt: skip
-    r = await client.post("/v1/admin/languages", json=polish, headers=admin.headers)
-    assert r.status_code == 201, r.text
+    await _add_polish(client, admin)
     for _ in range(2):
         assert await titles("pl", "burza", "pl") == []
     r = await client.delete("/v1/admin/languages/pl", headers=admin.headers)
@@ -576,12 +581,7 @@ async def test_a_filtered_list_answers_with_its_language_s_row_as_it_is_now(
     assert r.status_code == 200, r.text
     assert await titles("uk-UA", 12) == ["З тегом"]
     assert await titles("uk-UA", 13) == ["З тегом"]
-    polish = {
-        "code": "pl", "bcp47": "pl", "name": "Polish", "native_name": "Polski",
-        "fallbacks": ["en"], "text_search": "simple",
-    }  # fmt: skip
-    r = await client.post("/v1/admin/languages", json=polish, headers=admin.headers)
-    assert r.status_code == 201, r.text
+    await _add_polish(client, admin)
     for limit in (10, 11):
         r = await client.get("/v1/pl/articles", params={"tag": "nato", "limit": limit})
         assert r.status_code == 200 and r.json()["items"] == [], r.text
