@@ -584,9 +584,10 @@ async def _newest_scanned(
     search documents' copies of the translation's columns (in
     `ix_search_documents_public`: an entry's row holds them after its vectors). Those
     are the tier's part of the page (`_Scanned`), in its order: the copies are the
-    translation's own, written in the same transaction (`search_documents_made` and the
-    triggers on `translations`), so the page's statement over `translations` chose the
-    same rows again (0.2 ms and a statement of a frequent word's search). When versions
+    translation's own, written in the same transaction (the triggers
+    `search_documents_made` and `translations_visibility_copied`), so the page's
+    statement over `translations` chose the same rows again (0.2 ms and a statement of a
+    frequent word's search). When versions
     published late had to be looked up, the ids among which the part is (the page's
     statement orders them); None when that would read more than SCAN_MOST rowids or
     look up more than LATE_MOST versions (the page then walks as before).
