@@ -329,9 +329,10 @@ def _spans(text: str, start: int, most: int, words: int) -> list[tuple[int, int]
     return spans
 
 
-# `WORD` 2**k times, each after the characters between words (`_skip`). Possessive and
-# atomic: a text with fewer words fails at its end without trying shorter words.
-_SKIPS = tuple(re.compile(rf"(?:[\W_]*+(?>{WORD.pattern})){{{1 << k}}}") for k in range(12))
+# `WORD` 2**k times, each after the characters between words (`_skip`). Possessive (as
+# `WORD` is): a text with fewer words fails at its end without trying shorter words; 19%
+# less time than the same in an atomic group (150 words of a body: 36.5 -> 29.5 µs).
+_SKIPS = tuple(re.compile(rf"(?:[\W_]*+{WORD.pattern}){{{1 << k}}}") for k in range(12))
 
 
 def _skip(text: str, at: int, n: int) -> tuple[int, int]:
