@@ -454,6 +454,7 @@ class _Page:
             self._filtered(lang, filters)
         else:
             self._by_id(terms, filters)
+        self._dated(filters)
 
     def _by_id(self, terms: "_Terms", filters: Filters) -> None:
         """The filters with their terms' ids written into the statement (`_Terms`)."""
@@ -473,7 +474,6 @@ class _Page:
         if filters.category is not None:
             self.source += " JOIN articles ON articles.id = translations.article_id"
             where.append(f"articles.category_id = {_literal(terms.category)}")
-        self._dated(filters)
 
     def _filtered(self, lang: str, filters: Filters) -> None:
         bind, where = self.bind, self.where
@@ -501,7 +501,6 @@ class _Page:
                 f" AND category_translations.language = {lang}"
                 f" AND category_translations.slug = {bind(filters.category)})"
             )
-        self._dated(filters)
 
     def _dated(self, filters: Filters) -> None:
         bind, where = self.bind, self.where
