@@ -24,6 +24,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -113,7 +114,14 @@ class Statements(Protocol):
 
     dialect: str
 
-    async def rows(self, sql: str, values: Mapping[str, Any]) -> Sequence[Row]: ...
+    async def rows(
+        self, sql: str, values: Mapping[str, Any], *, generic: bool = False
+    ) -> Sequence[Row]:
+        """`generic`: PostgreSQL, a statement whose one plan fits any values it is run with
+        (a walk of the index whose order is the page's): run where a statement's plan is
+        made once and kept (`OnSearchConnection`), not planned again for each run's
+        values. Elsewhere it changes nothing."""
+        ...
 
     async def scalar(self, sql: str, values: Mapping[str, Any]) -> Any: ...
 
@@ -132,7 +140,9 @@ class OnSession:
         self.session = session
         self.dialect = session.get_bind().dialect.name
 
-    async def rows(self, sql: str, values: Mapping[str, Any]) -> Sequence[Row]:
+    async def rows(
+        self, sql: str, values: Mapping[str, Any], *, generic: bool = False
+    ) -> Sequence[Row]:
         connection = await self.session.connection()
         statement, parameters = for_dialect(self.dialect, sql, values)
         result = await connection.exec_driver_sql(statement, parameters)
@@ -167,7 +177,13 @@ class OnSearchConnection:
     `BEGIN`, `SET LOCAL plan_cache_mode` and `ROLLBACK`), an engine's of its own still
     one ping at checkout, and SQLAlchemy's layers over the driver a fifth of the search
     page's CPU on PostgreSQL with the ping (stop 50). asyncpg's pool knows a dead
-    connection without asking. `listeners` are told each statement before it runs."""
+    connection without asking. `listeners` are told each statement before it runs.
+
+    A `generic` statement (`Statements.rows`) runs on a connection from `generic` instead
+    (the hot lane's, `app.public.reads.HOT_SETTINGS`), which keeps one plan per statement:
+    a walked tier's page, planned for its values on the search connection at each search,
+    took 0.4-0.7 ms of the server's CPU a frequent-word search for the plan it makes
+    whatever the values (bench/SEARCH-RESULTS.md, stop 62)."""
 
     dialect = "postgresql"
 
@@ -177,25 +193,38 @@ class OnSearchConnection:
         *,
         timeout: float | None = None,
         listeners: Sequence[Listener] = (),
+        generic: Callable[[], AbstractAsyncContextManager["asyncpg.Connection"]] | None = None,
     ) -> None:
         self.pool = pool
         self.timeout = timeout
         self.listeners = listeners
+        self.generic = generic
         self._connection: asyncpg.Connection | None = None
         self._from: asyncpg.Pool | None = None
 
     async def _on(
         self, sql: str, values: Mapping[str, Any]
     ) -> tuple["asyncpg.Connection", str, tuple[Any, ...]]:
-        statement, parameters = for_dialect(self.dialect, sql, values)
-        for listener in self.listeners:
-            listener(statement, parameters)
+        statement, parameters = self._told(sql, values)
         if self._connection is None:
             self._from = await self.pool()
             self._connection = await self._from.acquire(timeout=self.timeout)
         return self._connection, statement, parameters
 
-    async def rows(self, sql: str, values: Mapping[str, Any]) -> Sequence[Row]:
+    def _told(self, sql: str, values: Mapping[str, Any]) -> tuple[str, tuple[Any, ...]]:
+        """The statement and its values for asyncpg, the listeners told."""
+        statement, parameters = for_dialect(self.dialect, sql, values)
+        for listener in self.listeners:
+            listener(statement, parameters)
+        return statement, parameters
+
+    async def rows(
+        self, sql: str, values: Mapping[str, Any], *, generic: bool = False
+    ) -> Sequence[Row]:
+        if generic and self.generic is not None:
+            statement, parameters = self._told(sql, values)
+            async with self.generic() as connection:
+                return cast(Sequence[Row], await connection.fetch(statement, *parameters))
         connection, statement, parameters = await self._on(sql, values)
         return cast(Sequence[Row], await connection.fetch(statement, *parameters))
 
@@ -267,7 +296,9 @@ class OnConnection:
         self.fallback = fallback
         self.listeners = listeners
 
-    async def rows(self, sql: str, values: Mapping[str, Any]) -> Sequence[Row]:
+    async def rows(
+        self, sql: str, values: Mapping[str, Any], *, generic: bool = False
+    ) -> Sequence[Row]:
         await turn()
         ran = self._run(sql, values, one=False)
         if ran is INTERRUPTED:

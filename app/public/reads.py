@@ -460,7 +460,8 @@ SEARCHES_AT_ONCE = SEARCH_CONNECTIONS
 # in Ukrainian, 27,836 hits estimated and none there, read all 239,703 documents, 1.7-2.1 s
 # at 100k articles, where the GIN index answers in 6.8 ms. Every statement of a search has
 # an index to read (GIN, the newest-first one, ids); turned off, a sequential scan is only
-# the planner's last resort.
+# the planner's last resort. A walked tier's page, whose plan is that walk whatever the
+# values, runs on the hot lane's connections instead (`OnSearchConnection`'s `generic`).
 SEARCH_SETTINGS = {"plan_cache_mode": "force_custom_plan", "enable_seqscan": "off"}
 # PostgreSQL: the hot lane's connections (`HotReads._postgres_pool`) keep one plan per
 # statement, made without the values (a generic plan), where the server's own choice
@@ -546,12 +547,8 @@ class HotReads:
                     return [] if row is None else [row]
                 return cursor.fetchall()
         elif self.dialect == "postgresql":
-            pool = self._pool or await self._postgres_pool()
-            started = time.perf_counter()
-            wait = self.timeouts.pool if self.timeouts else None
             values = [params[name] for name in names]
-            async with pool.acquire(timeout=wait) as connection:
-                metrics.RECORDER.pool_waits.observe(("reads",), time.perf_counter() - started)
+            async with self.connection() as connection:
                 if one:
                     record: Row | None = await connection.fetchrow(sql, *values)
                     return [] if record is None else [record]
@@ -572,6 +569,16 @@ class HotReads:
             return None
         idle = pool.get_idle_size()
         return pool.get_size() - idle, idle, pool.get_max_size()
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator["asyncpg.Connection"]:
+        """PostgreSQL: a connection of the hot lane's pool (`_postgres_pool`), its wait in
+        the pool wait metric."""
+        pool = self._pool or await self._postgres_pool()
+        started = time.perf_counter()
+        async with pool.acquire(timeout=self.timeouts.pool if self.timeouts else None) as got:
+            metrics.RECORDER.pool_waits.observe(("reads",), time.perf_counter() - started)
+            yield got
 
     async def _postgres_pool(self) -> "asyncpg.Pool":
         """asyncpg's own pool, with the engine's connection arguments.
@@ -631,6 +638,7 @@ class HotReads:
                 self.search_pool,
                 timeout=self.timeouts.pool if self.timeouts else None,
                 listeners=self.statement_listeners,
+                generic=self.connection,
             )
         if self._sqlite_file is None:
             return OnSession(session)

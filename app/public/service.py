@@ -323,9 +323,12 @@ async def list_articles(
                             condition, drive = _among(newest, bind), True
                     page = page_of(condition, drive=drive)
                     page.resume(resume)
+                    # A walk of the newest-first index (no filter), whatever the words: one
+                    # plan fits every search's values (`Statements.rows`).
+                    walk = not drive and filters == Filters()
                     chosen = [
                         _Chosen.of(row)
-                        for row in await statements.rows(page.sql(need), bind.values)
+                        for row in await statements.rows(page.sql(need), bind.values, generic=walk)
                     ]
                 rows += chosen
                 ranks += [rank] * len(chosen)
