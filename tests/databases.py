@@ -6,8 +6,10 @@ own: a SQLite file, or a new PostgreSQL database dropped afterwards). No schema 
 """
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,3 +36,16 @@ def cli_environment(database_url: str, tmp_path: Path) -> dict[str, str]:
         "NEWSDESK_DATABASE_URL": database_url,
         "NEWSDESK_MEDIA_DIR": str(tmp_path / "media"),
     }
+
+
+@asynccontextmanager
+async def every_connection(pool: Any) -> AsyncIterator[list[Any]]:
+    """Every connection an asyncpg pool has open, held at once (so each is read once,
+    not the same one again): for what a connection keeps, such as its prepared
+    statements."""
+    held = [await pool.acquire() for _ in range(pool.get_size())]
+    try:
+        yield held
+    finally:
+        for connection in held:
+            await pool.release(connection)

@@ -190,10 +190,10 @@ class OnSearchConnection:
     def __init__(
         self,
         pool: Callable[[], Awaitable["asyncpg.Pool"]],
+        generic: Callable[[], AbstractAsyncContextManager["asyncpg.Connection"]],
         *,
         timeout: float | None = None,
         listeners: Sequence[Listener] = (),
-        generic: Callable[[], AbstractAsyncContextManager["asyncpg.Connection"]] | None = None,
     ) -> None:
         self.pool = pool
         self.timeout = timeout
@@ -221,7 +221,7 @@ class OnSearchConnection:
     async def rows(
         self, sql: str, values: Mapping[str, Any], *, generic: bool = False
     ) -> Sequence[Row]:
-        if generic and self.generic is not None:
+        if generic:
             statement, parameters = self._told(sql, values)
             async with self.generic() as connection:
                 return cast(Sequence[Row], await connection.fetch(statement, *parameters))

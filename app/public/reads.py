@@ -636,9 +636,9 @@ class HotReads:
         if self.dialect == "postgresql" and search:  # in one of the worker's turns
             return OnSearchConnection(
                 self.search_pool,
+                self.connection,
                 timeout=self.timeouts.pool if self.timeouts else None,
                 listeners=self.statement_listeners,
-                generic=self.connection,
             )
         if self._sqlite_file is None:
             return OnSession(session)

@@ -39,6 +39,7 @@ from tests.builders import (
     text,
 )
 from tests.conftest import Credential, running_app
+from tests.databases import every_connection
 
 
 async def _newsroom(client: httpx.AsyncClient, admin: Credential) -> list[dict[str, Any]]:
@@ -291,8 +292,8 @@ async def test_the_lane_plans_each_statement_once_without_its_values(
         assert two[0] == first["items"][0]
         pool = app.state.hot._pool
         seen: list[tuple[str, int, int]] = []
-        for _ in range(pool.get_size()):  # each connection the reads used
-            async with pool.acquire() as connection:
+        async with every_connection(pool) as connections:  # each connection the reads used
+            for connection in connections:
                 assert await connection.fetchval("SHOW jit") == "off"
                 rows = await connection.fetch(
                     "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"

@@ -21,6 +21,7 @@ from app.search.analysis import analyzer_for
 from app.search.query import parse
 from tests.builders import create_article, create_term, problem, publish, put_translation, text
 from tests.conftest import Credential, make_key
+from tests.databases import every_connection
 from tests.search.test_snippets import CORPUS, reference
 
 
@@ -1152,19 +1153,15 @@ async def test_postgresql_plans_a_walked_tier_s_page_once(
 async def _prepared(pool: Any) -> dict[str, tuple[int, int]]:
     """Each statement prepared on the pool's connections, with its generic and custom
     plans so far (summed over the connections)."""
-    held = [await pool.acquire() for _ in range(pool.get_size())]
     found: dict[str, tuple[int, int]] = {}
-    try:
-        for connection in held:
+    async with every_connection(pool) as connections:
+        for connection in connections:
             rows = await connection.fetch(
                 "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"
             )
             for text, generic, custom in rows:
                 before = found.get(text, (0, 0))
                 found[text] = (before[0] + generic, before[1] + custom)
-    finally:
-        for connection in held:
-            await pool.release(connection)
     return found
 
 
